@@ -1,0 +1,9 @@
+// Generated types and codecs: the one source of truth for every object and wire message.
+export * from './gen/flotilla/meta.js';
+export * from './gen/flotilla/common.js';
+export * from './gen/flotilla/cluster.js';
+export * from './gen/flotilla/node.js';
+export * from './gen/flotilla/container.js';
+export * from './gen/flotilla/service.js';
+export * from './gen/flotilla/task.js';
+export * from './gen/flotilla/network.js';
