@@ -7,3 +7,4 @@ export * from './gen/flotilla/container.js';
 export * from './gen/flotilla/service.js';
 export * from './gen/flotilla/task.js';
 export * from './gen/flotilla/network.js';
+export * from './gen/flotilla/ca.js';
