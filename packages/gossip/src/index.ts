@@ -1,1 +1,1 @@
-export {};
+export { Keyring, newGossipKey, KEY_BYTES, PACKET_OVERHEAD } from './crypto/keyring.js';
