@@ -8,9 +8,12 @@ export * from './gen/flotilla/service.js';
 export * from './gen/flotilla/task.js';
 export * from './gen/flotilla/network.js';
 export * from './gen/flotilla/ca.js';
+export * from './gen/flotilla/control.js';
 
 // Spec parsing and validation (pure functions, no I/O).
 export * from './spec/errors.js';
 export * from './spec/constraint.js';
 export * from './spec/duration.js';
 export * from './spec/size.js';
+export * from './ids.js';
+export * from './gen/flotilla/bus.js';
