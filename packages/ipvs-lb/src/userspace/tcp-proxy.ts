@@ -1,0 +1,83 @@
+import net from 'node:net';
+
+export interface Backend {
+  host: string;
+  port: number;
+}
+
+/**
+ * The last-resort back end: a TCP listener that forwards each connection to the next
+ * backend in turn. The backend set follows task health: `setBackends` takes effect for the
+ * next connection, and a connection whose backend refuses is retried on the others before
+ * the client sees a failure.
+ */
+export class UserspaceTcpProxy {
+  private server?: net.Server;
+  private backends: Backend[] = [];
+  private next = 0;
+  private readonly open = new Set<net.Socket>();
+
+  setBackends(backends: Backend[]): void {
+    this.backends = [...backends];
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = net.createServer((client) => this.forward(client));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  private pick(exclude: Set<number>): number | undefined {
+    const n = this.backends.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.next + i) % n;
+      if (!exclude.has(idx)) {
+        this.next = (idx + 1) % n;
+        return idx;
+      }
+    }
+    return undefined;
+  }
+
+  private forward(client: net.Socket): void {
+    this.open.add(client);
+    client.on('close', () => this.open.delete(client));
+    client.on('error', () => client.destroy());
+    client.pause();
+    const tried = new Set<number>();
+    const attempt = (): void => {
+      const idx = this.pick(tried);
+      if (idx === undefined) {
+        client.destroy();
+        return;
+      }
+      tried.add(idx);
+      const target = this.backends[idx]!;
+      const upstream = net.connect(target.port, target.host);
+      this.open.add(upstream);
+      upstream.once('connect', () => {
+        upstream.removeAllListeners('error');
+        upstream.on('error', () => client.destroy());
+        upstream.on('close', () => client.end());
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+      upstream.once('error', () => {
+        upstream.destroy();
+        attempt();
+      });
+      upstream.on('close', () => this.open.delete(upstream));
+    };
+    attempt();
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.open) s.destroy();
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
