@@ -17,3 +17,4 @@ export * from './spec/duration.js';
 export * from './spec/size.js';
 export * from './ids.js';
 export * from './gen/flotilla/bus.js';
+export * from './gen/flotilla/raft.js';
