@@ -1,0 +1,67 @@
+import { MountType, type Task } from '@flotilla/api';
+import type Docker from 'dockerode';
+import { LABEL_NODE_ID, LABEL_SERVICE_ID, LABEL_SERVICE_NAME, LABEL_TASK_ID } from './labels.js';
+
+/** Docker's default when a service gives no stop grace period. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** `<service>.<slot>.<taskId>` for replicated tasks, `<service>.<nodeId>.<taskId>` for global ones, like Docker. */
+export function containerName(task: Task): string {
+  const slotOrNode = task.slot > 0 ? String(task.slot) : task.nodeId;
+  return `${task.serviceName}.${slotOrNode}.${task.id}`;
+}
+
+export function stopGraceMs(task: Task): number {
+  const c = task.spec?.container;
+  return c?.hasStopGracePeriod ? c.stopGracePeriodMs : DEFAULT_STOP_GRACE_MS;
+}
+
+const msToNs = (ms: number): number => ms * 1_000_000;
+
+/** Pure translation of a task into Docker's container-create options. */
+export function containerCreateOptions(task: Task): Docker.ContainerCreateOptions {
+  const c = task.spec?.container;
+  if (!c?.image) throw new Error(`task ${task.id} has no container image`);
+  const limits = task.spec?.resources?.limits;
+  const reservations = task.spec?.resources?.reservations;
+  const hc = c.healthcheck;
+  const opts: Docker.ContainerCreateOptions = {
+    name: containerName(task),
+    Image: c.image,
+    Env: c.env,
+    Labels: {
+      ...c.labels,
+      [LABEL_SERVICE_ID]: task.serviceId,
+      [LABEL_SERVICE_NAME]: task.serviceName,
+      [LABEL_TASK_ID]: task.id,
+      [LABEL_NODE_ID]: task.nodeId,
+    },
+    StopTimeout: Math.ceil(stopGraceMs(task) / 1000),
+    HostConfig: {
+      Mounts: c.mounts.map((m) => ({
+        Type: m.type === MountType.MOUNT_TYPE_BIND ? 'bind' : m.type === MountType.MOUNT_TYPE_TMPFS ? 'tmpfs' : 'volume',
+        Source: m.type === MountType.MOUNT_TYPE_TMPFS ? undefined : m.source,
+        Target: m.target,
+        ReadOnly: m.readOnly,
+      })) as Docker.MountConfig,
+      ...(limits?.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
+      ...(limits?.memoryBytes ? { Memory: limits.memoryBytes } : {}),
+      ...(reservations?.memoryBytes ? { MemoryReservation: reservations.memoryBytes } : {}),
+    },
+  };
+  if (c.command.length > 0) opts.Entrypoint = c.command;
+  if (c.args.length > 0) opts.Cmd = c.args;
+  if (c.dir) opts.WorkingDir = c.dir;
+  if (c.user) opts.User = c.user;
+  if (c.hostname) opts.Hostname = c.hostname;
+  if (hc && hc.test.length > 0) {
+    opts.Healthcheck = {
+      Test: hc.test,
+      Interval: msToNs(hc.intervalMs),
+      Timeout: msToNs(hc.timeoutMs),
+      Retries: hc.retries,
+      StartPeriod: msToNs(hc.startPeriodMs),
+    };
+  }
+  return opts;
+}

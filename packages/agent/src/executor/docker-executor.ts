@@ -1,0 +1,88 @@
+import type { Task } from '@flotilla/api';
+import Docker from 'dockerode';
+import { containerCreateOptions, stopGraceMs } from './container-config.js';
+import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
+
+/** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
+export class TaskError extends Error {
+  constructor(message: string, readonly taskId: string) {
+    super(message);
+    this.name = 'TaskError';
+  }
+}
+
+export interface ExitResult {
+  exitCode: number;
+}
+
+/**
+ * Thin edge over the Docker Engine API. Images are never pulled: a task whose image is
+ * not on this node fails with an error the user sees in `service ps`.
+ */
+export class DockerExecutor {
+  readonly docker: Docker;
+
+  constructor(dockerHost: string) {
+    this.docker = dockerFromHost(dockerHost);
+  }
+
+  async create(task: Task): Promise<string> {
+    const opts = containerCreateOptions(task);
+    try {
+      await this.docker.getImage(opts.Image!).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new TaskError(`image ${opts.Image} not found on this node (Flotilla never pulls; load it with docker load)`, task.id);
+      }
+      throw err;
+    }
+    const container = await this.docker.createContainer(opts);
+    return container.id;
+  }
+
+  async start(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).start();
+  }
+
+  /** Resolves when the started container is no longer running (at once if it already exited). */
+  async wait(containerId: string): Promise<ExitResult> {
+    const res = (await this.docker.getContainer(containerId).wait()) as { StatusCode: number };
+    return { exitCode: res.StatusCode };
+  }
+
+  /** Stops with the task's grace period; an already-stopped container is fine. */
+  async stop(task: Task, containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).stop({ t: Math.ceil(stopGraceMs(task) / 1000) });
+    } catch (err) {
+      if (statusOf(err) !== 304 && statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async remove(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).remove({ force: true, v: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** Task containers of this node, by task id: what a restarted agent re-adopts. */
+  async listTaskContainers(nodeId: string): Promise<Map<string, Docker.ContainerInfo>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE_ID}=${nodeId}`] } });
+    return new Map(list.map((c) => [c.Labels[LABEL_TASK_ID]!, c]));
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? (err as { statusCode: number }).statusCode : undefined;
+}
+
+/** Accepts `unix:///path`, a bare socket path, or `tcp://host:port` like DOCKER_HOST. */
+export function dockerFromHost(host: string): Docker {
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('/')) return new Docker({ socketPath: host });
+  const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(host);
+  if (m) return new Docker({ host: m[1], port: Number(m[2]) });
+  throw new Error(`invalid docker host "${host}": expected unix:///path or tcp://host:port`);
+}
