@@ -1,0 +1,109 @@
+import { NodeRole } from '@flotilla/api';
+import forge from 'node-forge';
+import { isIP } from 'node:net';
+import { parseCsr } from './csr.js';
+import { DAY_MS, HOUR_MS } from './duration.js';
+import { CaError } from './errors.js';
+import { isValidNodeId } from './ids.js';
+import { CertRole, isCertRole, roleToOu } from './roles.js';
+import { CLOCK_SKEW_MS, RootCaMaterial } from './root-ca.js';
+import { randomSerialHex } from './serial.js';
+
+export const DEFAULT_NODE_CERT_EXPIRY_MS = 90 * DAY_MS;
+export const MIN_NODE_CERT_EXPIRY_MS = HOUR_MS;
+
+export interface SignNodeCertificateOptions {
+  rootCa: RootCaMaterial;
+  csrPem: string;
+  nodeId: string;
+  role: CertRole;
+  clusterId: string;
+  /** The cluster's node certificate expiry (CaConfig.node_cert_expiry_ms); 0/undefined means the 90-day default. */
+  expiryMs?: number;
+  /** Manager addresses (IPs or DNS names) for the SANs; ignored for workers. */
+  addresses?: readonly string[];
+  now?: Date;
+}
+
+/** Resolves the cluster's configured expiry; less than an hour would renew faster than it can roll out. */
+export function resolveNodeCertExpiry(expiryMs: number | undefined): number {
+  if (expiryMs === undefined || expiryMs === 0) return DEFAULT_NODE_CERT_EXPIRY_MS;
+  if (!Number.isFinite(expiryMs) || expiryMs < MIN_NODE_CERT_EXPIRY_MS) {
+    throw new CaError(
+      'invalid-argument',
+      `node certificate expiry must be at least 1 hour (3600000 ms), got ${expiryMs} ms`,
+    );
+  }
+  return expiryMs;
+}
+
+type AltName = { type: 2; value: string } | { type: 7; ip: string };
+
+function altNames(nodeId: string, role: CertRole, addresses: readonly string[]): AltName[] {
+  const names: AltName[] = [
+    { type: 2, value: nodeId },
+    { type: 2, value: roleToOu(role) },
+  ];
+  if (role !== NodeRole.NODE_ROLE_MANAGER) return names;
+  const seen = new Set<string>();
+  for (const raw of addresses) {
+    const addr = raw.trim();
+    if (addr === '' || seen.has(addr)) continue;
+    seen.add(addr);
+    if (isIP(addr) !== 0) names.push({ type: 7, ip: addr });
+    else if (/^[A-Za-z0-9.-]{1,253}$/.test(addr)) names.push({ type: 2, value: addr });
+    else throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: address "${addr}" is neither an IP nor a DNS name`);
+  }
+  return names;
+}
+
+/**
+ * Signs a node's CSR. Identity comes from the CA, never from the CSR:
+ * CN = node ID, OU = role, O = cluster ID. Both server and client auth,
+ * since every node is both ends of mutual TLS.
+ */
+export function signNodeCertificate(options: SignNodeCertificateOptions): string {
+  const { rootCa, nodeId, role, clusterId } = options;
+  if (!isValidNodeId(nodeId)) {
+    throw new CaError('invalid-argument', `signing a node certificate: "${nodeId}" is not a valid node ID (25 base36 characters)`);
+  }
+  if (!isCertRole(role)) {
+    throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: unknown role ${String(role)}`);
+  }
+  if (clusterId.trim() === '') {
+    throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: clusterId must be non-empty`);
+  }
+  const expiryMs = resolveNodeCertExpiry(options.expiryMs);
+  const csr = parseCsr(options.csrPem);
+  const sans = altNames(nodeId, role, options.addresses ?? []);
+
+  const caCert = forge.pki.certificateFromPem(rootCa.certPem);
+  const caKey = forge.pki.privateKeyFromPem(rootCa.keyPem);
+  const now = options.now ?? new Date();
+  const notAfter = new Date(now.getTime() + expiryMs);
+  if (notAfter > caCert.validity.notAfter) {
+    throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: it would outlive the root CA (expires ${caCert.validity.notAfter.toISOString()})`);
+  }
+
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = csr.publicKey;
+  cert.serialNumber = randomSerialHex();
+  cert.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
+  cert.validity.notAfter = notAfter;
+  cert.setSubject([
+    { name: 'commonName', value: nodeId },
+    { name: 'organizationalUnitName', value: roleToOu(role) },
+    { name: 'organizationName', value: clusterId },
+  ]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+    { name: 'subjectAltName', altNames: sans },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
