@@ -1,1 +1,13 @@
-export {};
+export { scheduleBatch } from './schedule-batch.js';
+export type { Assignment, Unassigned, ScheduleResult, ScheduleOptions } from './schedule-batch.js';
+export { DEFAULT_FILTERS, PreparedPipeline } from './pipeline.js';
+export type { FilterResult } from './pipeline.js';
+export type { Filter, NodeCheck } from './filters/filter.js';
+export { readyFilter } from './filters/ready.js';
+export { availabilityFilter } from './filters/availability.js';
+export { constraintFilter } from './filters/constraint.js';
+export { resourcesFilter } from './filters/resources.js';
+export { compareForSpread, pickSpread } from './strategy/spread.js';
+export { buildNodeInfos, occupiesNode, reservationsOf } from './node-info.js';
+export type { NodeInfo, Capacity } from './node-info.js';
+export { matchesConstraint, matchesConstraints, unmetConstraints, nodeValue } from './constraints/evaluate.js';
