@@ -21,7 +21,7 @@ started_dockerd="$(bash scripts/docker-engine.sh ensure)" || { echo "0 passed, 1
 bash scripts/test-image.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 find packages apps -maxdepth 2 -name .test-results.json -delete
-pnpm exec turbo run test --concurrency=2 --output-logs=full "$@"
+pnpm exec turbo run test --continue --concurrency=2 --output-logs=full "$@"
 rc=$?
 node scripts/sum-test-results.mjs
 sum_rc=$?
