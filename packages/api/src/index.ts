@@ -18,3 +18,4 @@ export * from './spec/size.js';
 export * from './ids.js';
 export * from './gen/flotilla/bus.js';
 export * from './gen/flotilla/raft.js';
+export * from './gen/flotilla/store.js';
