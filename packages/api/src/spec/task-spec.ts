@@ -1,0 +1,215 @@
+import { posix } from 'node:path';
+import type { ResourceRequirements, Resources } from '../gen/flotilla/common.js';
+import { MountType, type ContainerSpec, type HealthConfig, type Mount, type SecretReference } from '../gen/flotilla/container.js';
+import { RestartCondition, type NetworkAttachmentConfig, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
+import { parseConstraint } from './constraint.js';
+import { DEFAULT_RESTART_CONDITION, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_PERIOD_MS } from './defaults.js';
+import { parseImageReference } from './image.js';
+import { checkDurationMs, checkEnum, checkInteger, checkLabels, numberOr, type Problems, type SpecInput } from './problems.js';
+
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const ENV_NAME = /^[^=\s][^=]*$/;
+
+/** Checks a TaskSpec and returns it with every default filled in. */
+export function checkTaskSpec(p: Problems, input: SpecInput<TaskSpec> | undefined, path: string): TaskSpec {
+  return {
+    container: checkContainer(p, input?.container, `${path}.container`),
+    resources: checkResources(p, input?.resources, `${path}.resources`),
+    restart: checkRestart(p, input?.restart, `${path}.restart`),
+    placement: { constraints: checkConstraints(p, input?.placement?.constraints ?? [], `${path}.placement.constraints`) },
+    networks: checkNetworks(p, input?.networks ?? [], `${path}.networks`),
+    forceUpdate: checkedInteger(p, `${path}.forceUpdate`, numberOr(input?.forceUpdate, 0)),
+  };
+}
+
+function checkedInteger(p: Problems, field: string, value: number): number {
+  checkInteger(p, field, value, 0);
+  return value;
+}
+
+function checkContainer(p: Problems, input: SpecInput<ContainerSpec> | undefined, path: string): ContainerSpec {
+  const image = input?.image ?? '';
+  if (image === '') p.add(`${path}.image`, `${path}.image must be provided`);
+  else p.parse(`${path}.image`, () => parseImageReference(image));
+
+  const env = [...(input?.env ?? [])];
+  env.forEach((entry, i) => {
+    const eq = entry.indexOf('=');
+    if (eq < 0 || !ENV_NAME.test(entry.slice(0, eq))) {
+      p.add(`${path}.env[${i}]`, `${path}.env[${i}] must look like NAME=value (got ${JSON.stringify(entry)})`);
+    }
+  });
+
+  const dir = input?.dir ?? '';
+  if (dir !== '' && !posix.isAbsolute(dir)) p.add(`${path}.dir`, `${path}.dir must be an absolute path (got ${JSON.stringify(dir)})`);
+
+  // An explicit 0s grace period is told apart from "unset" by hasStopGracePeriod.
+  const explicitGrace = input?.hasStopGracePeriod === true || (input?.stopGracePeriodMs ?? 0) !== 0;
+  const stopGracePeriodMs = explicitGrace ? numberOr(input?.stopGracePeriodMs, 0) : DEFAULT_STOP_GRACE_PERIOD_MS;
+  checkDurationMs(p, `${path}.stopGracePeriodMs`, stopGracePeriodMs);
+
+  const out: ContainerSpec = {
+    image,
+    command: [...(input?.command ?? [])],
+    args: [...(input?.args ?? [])],
+    env,
+    labels: checkLabels(p, `${path}.labels`, input?.labels),
+    dir,
+    user: input?.user ?? '',
+    hostname: input?.hostname ?? '',
+    mounts: checkMounts(p, input?.mounts ?? [], `${path}.mounts`),
+    stopGracePeriodMs,
+    secrets: checkSecrets(p, input?.secrets ?? [], `${path}.secrets`),
+    hasStopGracePeriod: true,
+  };
+  if (input?.healthcheck) out.healthcheck = checkHealth(p, input.healthcheck, `${path}.healthcheck`);
+  return out;
+}
+
+function checkMounts(p: Problems, inputs: ReadonlyArray<SpecInput<Mount>>, path: string): Mount[] {
+  const targets = new Map<string, number>();
+  return inputs.map((input, i) => {
+    const at = `${path}[${i}]`;
+    const mount: Mount = {
+      type: input.type ?? MountType.MOUNT_TYPE_BIND,
+      source: input.source ?? '',
+      target: input.target ?? '',
+      readOnly: input.readOnly ?? false,
+    };
+    checkEnum(p, `${at}.type`, MountType, mount.type);
+    if (mount.target === '') p.add(`${at}.target`, `${at}.target must be provided`);
+    else if (!posix.isAbsolute(mount.target)) p.add(`${at}.target`, `${at}.target must be an absolute path (got ${JSON.stringify(mount.target)})`);
+    else if (posix.normalize(mount.target) === '/') p.add(`${at}.target`, `${at}.target must not be "/"`);
+    else {
+      const key = posix.normalize(mount.target).replace(/\/$/, '');
+      const previous = targets.get(key);
+      if (previous !== undefined) p.add(`${at}.target`, `${at}.target ${JSON.stringify(mount.target)} is already used by ${path}[${previous}]`);
+      else targets.set(key, i);
+    }
+    switch (mount.type) {
+      case MountType.MOUNT_TYPE_BIND:
+        if (!posix.isAbsolute(mount.source)) {
+          p.add(`${at}.source`, `${at}.source of a bind mount must be an absolute path (got ${JSON.stringify(mount.source)})`);
+        }
+        break;
+      case MountType.MOUNT_TYPE_TMPFS:
+        if (mount.source !== '') p.add(`${at}.source`, `${at}.source must be empty for a tmpfs mount (got ${JSON.stringify(mount.source)})`);
+        break;
+      case MountType.MOUNT_TYPE_VOLUME:
+        // An empty source is an anonymous volume.
+        if (mount.source !== '' && !VOLUME_NAME.test(mount.source)) {
+          p.add(`${at}.source`, `${at}.source ${JSON.stringify(mount.source)} is not a valid volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
+        }
+        break;
+      default:
+        break;
+    }
+    return mount;
+  });
+}
+
+function checkSecrets(p: Problems, inputs: ReadonlyArray<SpecInput<SecretReference>>, path: string): SecretReference[] {
+  const targets = new Map<string, number>();
+  return inputs.map((input, i) => {
+    const at = `${path}[${i}]`;
+    const ref: SecretReference = {
+      secretId: input.secretId ?? '',
+      secretName: input.secretName ?? '',
+      target: input.target || input.secretName || '',
+    };
+    if (ref.secretId === '' && ref.secretName === '') p.add(at, `${at} must name a secret (secretName or secretId)`);
+    if (ref.target === '') p.add(`${at}.target`, `${at}.target must be provided`);
+    else if (ref.target.split('/').includes('..')) p.add(`${at}.target`, `${at}.target must not contain ".." (got ${JSON.stringify(ref.target)})`);
+    else {
+      const previous = targets.get(ref.target);
+      if (previous !== undefined) p.add(`${at}.target`, `${at}.target ${JSON.stringify(ref.target)} is already used by ${path}[${previous}]`);
+      else targets.set(ref.target, i);
+    }
+    return ref;
+  });
+}
+
+function checkHealth(p: Problems, input: SpecInput<HealthConfig>, path: string): HealthConfig {
+  const health: HealthConfig = {
+    test: [...(input.test ?? [])],
+    intervalMs: numberOr(input.intervalMs, 0),
+    timeoutMs: numberOr(input.timeoutMs, 0),
+    retries: numberOr(input.retries, 0),
+    startPeriodMs: numberOr(input.startPeriodMs, 0),
+  };
+  const [kind, ...rest] = health.test;
+  if (kind === undefined) {
+    // Empty: inherit the image's HEALTHCHECK.
+  } else if (kind === 'NONE') {
+    if (rest.length > 0) p.add(`${path}.test`, `${path}.test ["NONE"] takes no arguments`);
+  } else if (kind === 'CMD') {
+    if (rest.length === 0 || rest[0] === '') p.add(`${path}.test`, `${path}.test ["CMD", ...] needs a command`);
+  } else if (kind === 'CMD-SHELL') {
+    if (rest.length !== 1 || rest[0] === '') p.add(`${path}.test`, `${path}.test ["CMD-SHELL", ...] needs exactly one shell command`);
+  } else {
+    p.add(`${path}.test`, `${path}.test must start with "NONE", "CMD" or "CMD-SHELL" (got ${JSON.stringify(kind)})`);
+  }
+  checkDurationMs(p, `${path}.intervalMs`, health.intervalMs);
+  checkDurationMs(p, `${path}.timeoutMs`, health.timeoutMs);
+  checkDurationMs(p, `${path}.startPeriodMs`, health.startPeriodMs);
+  checkInteger(p, `${path}.retries`, health.retries, 0);
+  return health;
+}
+
+function checkResources(p: Problems, input: SpecInput<ResourceRequirements> | undefined, path: string): ResourceRequirements {
+  const read = (r: SpecInput<Resources> | undefined, at: string): Resources => {
+    const out = { nanoCpus: numberOr(r?.nanoCpus, 0), memoryBytes: numberOr(r?.memoryBytes, 0) };
+    checkInteger(p, `${at}.nanoCpus`, out.nanoCpus, 0);
+    checkInteger(p, `${at}.memoryBytes`, out.memoryBytes, 0);
+    return out;
+  };
+  const limits = read(input?.limits, `${path}.limits`);
+  const reservations = read(input?.reservations, `${path}.reservations`);
+  for (const key of ['nanoCpus', 'memoryBytes'] as const) {
+    // A zero limit means "unlimited", so any reservation fits under it.
+    if (limits[key] > 0 && reservations[key] > limits[key]) {
+      p.add(
+        `${path}.reservations.${key}`,
+        `${path}.reservations.${key} (${reservations[key]}) must not exceed ${path}.limits.${key} (${limits[key]})`,
+      );
+    }
+  }
+  return { limits, reservations };
+}
+
+function checkRestart(p: Problems, input: SpecInput<RestartPolicy> | undefined, path: string): RestartPolicy {
+  const policy: RestartPolicy = {
+    condition: input?.condition ?? DEFAULT_RESTART_CONDITION,
+    delayMs: numberOr(input?.delayMs, DEFAULT_RESTART_DELAY_MS),
+    maxAttempts: numberOr(input?.maxAttempts, 0),
+    windowMs: numberOr(input?.windowMs, 0),
+  };
+  checkEnum(p, `${path}.condition`, RestartCondition, policy.condition);
+  checkDurationMs(p, `${path}.delayMs`, policy.delayMs);
+  checkInteger(p, `${path}.maxAttempts`, policy.maxAttempts, 0);
+  checkDurationMs(p, `${path}.windowMs`, policy.windowMs);
+  return policy;
+}
+
+function checkConstraints(p: Problems, list: readonly string[], path: string): string[] {
+  list.forEach((expr, i) => p.parse(`${path}[${i}]`, () => parseConstraint(expr)));
+  return [...list];
+}
+
+function checkNetworks(p: Problems, inputs: ReadonlyArray<SpecInput<NetworkAttachmentConfig>>, path: string): NetworkAttachmentConfig[] {
+  const seen = new Map<string, number>();
+  return inputs.map((input, i) => {
+    const at = `${path}[${i}]`;
+    const net: NetworkAttachmentConfig = { target: input.target ?? '', aliases: [...(input.aliases ?? [])] };
+    if (net.target === '') p.add(`${at}.target`, `${at}.target must name a network`);
+    else {
+      const previous = seen.get(net.target);
+      if (previous !== undefined) p.add(`${at}.target`, `${at}.target: network ${JSON.stringify(net.target)} is already attached by ${path}[${previous}]`);
+      else seen.set(net.target, i);
+    }
+    net.aliases.forEach((alias, j) => {
+      if (alias === '' || /\s/.test(alias)) p.add(`${at}.aliases[${j}]`, `${at}.aliases[${j}] must be a non-empty name without spaces (got ${JSON.stringify(alias)})`);
+    });
+    return net;
+  });
+}
