@@ -1,1 +1,22 @@
-export {};
+export type { Action, CreateTask, ShutdownTask, MarkOrphaned } from './actions.js';
+export { newTask } from './new-task.js';
+export type { NewTaskOptions } from './new-task.js';
+export { reconcileReplicated } from './replicated/reconcile.js';
+export type { ReplicatedInput } from './replicated/reconcile.js';
+export { reconcileGlobal } from './global/reconcile.js';
+export type { GlobalInput } from './global/reconcile.js';
+export { decideRestart } from './restart/supervisor.js';
+export type { RestartInput, RestartDecision } from './restart/supervisor.js';
+export { restartActions } from './restart/actions.js';
+export type { RestartActionInput } from './restart/actions.js';
+export { pruneHistory, DEFAULT_TASK_HISTORY } from './history/prune.js';
+export type { PruneOptions } from './history/prune.js';
+export {
+  releaseTasksOfDownNode,
+  releaseTasksOfRemovedNode,
+  orphanTasks,
+  DEFAULT_ORPHAN_AFTER_MS,
+} from './node-down.js';
+export type { NodeDownResult } from './node-down.js';
+export { isLive, isRunning, groupBySlot } from './slots.js';
+export { isTerminal, isAtMostRunning } from './task-state.js';

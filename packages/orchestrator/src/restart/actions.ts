@@ -1,0 +1,40 @@
+import { ServiceMode, TaskState, type Service, type Task } from '@flotilla/api';
+import { shutdown, type Action } from '../actions.js';
+import { newTask } from '../new-task.js';
+import type { RestartDecision } from './supervisor.js';
+
+export interface RestartActionInput {
+  decision: RestartDecision;
+  service: Service;
+  task: Task;
+  now: number;
+  newId?: () => string;
+}
+
+/**
+ * Turns a restart decision into store writes. The ended task is always shut
+ * down (desiredState SHUTDOWN) in the same transaction as its replacement is
+ * created, so a decision is never applied twice. A delayed replacement is
+ * created at once with desiredState READY (it keeps the slot taken, so the
+ * replicated reconciler does not fill it meanwhile) and `startAt` tells the
+ * edge when to move it to RUNNING. Replicated replacements go back to the
+ * scheduler; global ones stay on their node.
+ */
+export function restartActions(input: RestartActionInput): Action[] {
+  const { decision, task } = input;
+  if (decision.kind === 'no-action') return [];
+  const out: Action[] = [shutdown(task.id, decision.reason)];
+  if (decision.kind === 'give-up') return out;
+  const global = input.service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  const replacement = newTask(input.service, {
+    slot: global ? 0 : task.slot,
+    nodeId: global ? task.nodeId : '',
+    now: input.now,
+    desiredState: decision.kind === 'restart-now' ? TaskState.TASK_STATE_RUNNING : TaskState.TASK_STATE_READY,
+    ...(input.newId ? { newId: input.newId } : {}),
+  });
+  out.push(
+    decision.kind === 'restart-at' ? { type: 'create', task: replacement, startAt: decision.at } : { type: 'create', task: replacement },
+  );
+  return out;
+}
