@@ -1,1 +1,45 @@
-export {};
+export { CaError, CA_DIGEST_MISMATCH, INVALID_JOIN_TOKEN, type CaErrorCode } from './errors.js';
+export { generateRsaKeyPair, RSA_KEY_BITS, type KeyPairPem } from './keys.js';
+export { certificateDigest } from './digest.js';
+export { newNodeId, isValidNodeId } from './ids.js';
+export { createRootCa, loadRootCa, DEFAULT_ROOT_CA_EXPIRY_MS, ROOT_CA_COMMON_NAME, type RootCaMaterial, type CreateRootCaOptions } from './root-ca.js';
+export { createCsr, parseCsr, type NodeCsr } from './csr.js';
+export {
+  signNodeCertificate,
+  resolveNodeCertExpiry,
+  DEFAULT_NODE_CERT_EXPIRY_MS,
+  MIN_NODE_CERT_EXPIRY_MS,
+  type SignNodeCertificateOptions,
+} from './node-cert.js';
+export { MANAGER_OU, WORKER_OU, roleToOu, ouToRole, isCertRole, type CertRole } from './roles.js';
+export { verifyNodeCertificate, readNodeIdentity, type NodeIdentity, type VerifyNodeCertificateOptions } from './verify.js';
+export {
+  generateJoinToken,
+  parseJoinToken,
+  createJoinTokens,
+  rotateJoinTokens,
+  matchJoinToken,
+  checkCaPin,
+  type ParsedJoinToken,
+  type TokenRotation,
+} from './join-token.js';
+export { nextRenewalAt, msUntilRenewal, RENEW_WINDOW_START, RENEW_WINDOW_END } from './renewal.js';
+export { isDenied } from './deny.js';
+export { issueLocalNodeCredentials, type NodeCredentials, type IssueLocalOptions } from './local-issue.js';
+export { OptionalClientCertServerCredentials, type ServerIdentity } from './grpc/server-credentials.js';
+export { peerIdentity, requirePeer, requireRole, type PeerPolicy, type HasAuthContext } from './grpc/peer.js';
+export { denyListInterceptor } from './grpc/deny-interceptor.js';
+export { toStatus, fromServiceError, CA_ERROR_CODE_KEY } from './grpc/status.js';
+export { createNodeCaHandlers, peerPolicyOf, type NodeCaState } from './grpc/node-ca-service.js';
+export { startNodeCaServer, type NodeCaServerOptions, type RunningNodeCaServer } from './grpc/node-ca-server.js';
+export { managerChannelCredentials, unverifiedChannelCredentials, managerIdentityCheck, MANAGER_CHANNEL_OPTIONS } from './grpc/client-credentials.js';
+export {
+  joinCluster,
+  renewNodeCertificate,
+  fetchRootCaCertificate,
+  getJoinTokens,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type JoinOptions,
+  type RenewOptions,
+  type CallOptions,
+} from './grpc/node-ca-client.js';

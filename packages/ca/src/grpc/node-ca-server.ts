@@ -1,0 +1,64 @@
+import { NodeCaService } from '@flotilla/api';
+import { Server } from '@grpc/grpc-js';
+import pino, { type Logger } from 'pino';
+import { NodeCredentials } from '../local-issue.js';
+import { denyListInterceptor } from './deny-interceptor.js';
+import { createNodeCaHandlers, NodeCaState, peerPolicyOf } from './node-ca-service.js';
+import { OptionalClientCertServerCredentials } from './server-credentials.js';
+
+const STOP_GRACE_MS = 5_000;
+
+export interface NodeCaServerOptions {
+  state: NodeCaState;
+  /** This manager's own node credentials: its certificate is the TLS server certificate. */
+  identity: NodeCredentials;
+  host: string;
+  /** 0 for an ephemeral port. */
+  port: number;
+  logger?: Logger;
+}
+
+export interface RunningNodeCaServer {
+  server: Server;
+  port: number;
+  credentials: OptionalClientCertServerCredentials;
+  stop(): Promise<void>;
+}
+
+/**
+ * The managers' gRPC listener with the NodeCa service. Other services (the
+ * control API) can be added to `server` before clients call them; the deny
+ * list interceptor covers every service on it.
+ */
+export async function startNodeCaServer(options: NodeCaServerOptions): Promise<RunningNodeCaServer> {
+  const logger = (options.logger ?? pino({ name: 'flotilla' })).child({ component: 'ca', nodeId: options.identity.nodeId });
+  const server = new Server({ interceptors: [denyListInterceptor(peerPolicyOf(options.state))] });
+  server.addService(NodeCaService, createNodeCaHandlers(options.state, logger));
+  const credentials = new OptionalClientCertServerCredentials({
+    certPem: options.identity.certPem,
+    keyPem: options.identity.keyPem,
+    caCertPem: options.identity.caCertPem,
+  });
+  const address = `${options.host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, boundPort) => {
+      if (err) reject(new Error(`starting the node CA gRPC server on ${address}: ${err.message}`));
+      else resolve(boundPort);
+    });
+  });
+  logger.info({ address: `${options.host}:${port}` }, 'node CA gRPC server listening');
+  return {
+    server,
+    port,
+    credentials,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // Let in-flight calls finish, but never hang a shutdown on an idle client's open connection.
+        const force = setTimeout(() => server.forceShutdown(), STOP_GRACE_MS);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,124 @@
+import {
+  GetJoinTokensResponse,
+  GetRootCaCertificateResponse,
+  IssueNodeCertificateResponse,
+  JoinTokens,
+  NodeCaServer,
+  NodeRole,
+  RenewNodeCertificateResponse,
+} from '@flotilla/api';
+import { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { parseCsr } from '../csr.js';
+import { CaError } from '../errors.js';
+import { newNodeId } from '../ids.js';
+import { matchJoinToken } from '../join-token.js';
+import { signNodeCertificate } from '../node-cert.js';
+import { CertRole, roleToOu } from '../roles.js';
+import { RootCaMaterial } from '../root-ca.js';
+import { PeerPolicy, requirePeer, requireRole } from './peer.js';
+import { toStatus } from './status.js';
+
+/** What the CA reads from the cluster state (the store on a manager) at each call. */
+export interface NodeCaState {
+  clusterId: string;
+  rootCa(): RootCaMaterial;
+  joinTokens(): JoinTokens;
+  /** CaConfig.node_cert_expiry_ms; undefined or 0 = 90 days. */
+  nodeCertExpiryMs(): number | undefined;
+  deniedNodeIds(): Iterable<string>;
+  /** The role the cluster wants the node to have now; undefined keeps the role in its certificate. */
+  currentRole?(nodeId: string): CertRole | undefined;
+  /** Told after a join so the owner can record the new node. */
+  onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] }): void | Promise<void>;
+}
+
+export function peerPolicyOf(state: NodeCaState): PeerPolicy {
+  return { clusterId: state.clusterId, caCertPem: () => state.rootCa().certPem, deniedNodeIds: () => state.deniedNodeIds() };
+}
+
+type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** Runs a handler body and maps refusals to statuses; unexpected failures are logged and reported without internals. */
+function unary<Req, Res>(logger: Logger, method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>): Handler<Req, Res> {
+  return (call, callback) => {
+    body(call).then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        if (err instanceof CaError) {
+          logger.info({ method, peer: call.getPeer(), reason: err.code, err: err.message }, 'node CA call refused');
+          callback(toStatus(err));
+          return;
+        }
+        logger.error({ method, peer: call.getPeer(), err }, 'node CA call failed');
+        callback(toStatus(new CaError('unavailable', `${method} failed on the manager; see its logs`)));
+      },
+    );
+  };
+}
+
+export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCaServer {
+  const policy = peerPolicyOf(state);
+
+  return {
+    getRootCaCertificate: unary(logger, 'GetRootCaCertificate', async () =>
+      GetRootCaCertificateResponse.fromPartial({ certificate: Buffer.from(state.rootCa().certPem) }),
+    ),
+
+    issueNodeCertificate: unary(logger, 'IssueNodeCertificate', async (call) => {
+      const role = matchJoinToken(call.request.token, state.joinTokens());
+      const rootCa = state.rootCa();
+      // The CA names the node: a CSR cannot pick an existing (or denied) node's identity.
+      const nodeId = newNodeId();
+      const certPem = signNodeCertificate({
+        rootCa,
+        csrPem: Buffer.from(call.request.csr).toString('utf8'),
+        nodeId,
+        role,
+        clusterId: state.clusterId,
+        expiryMs: state.nodeCertExpiryMs(),
+        addresses: call.request.addresses,
+      });
+      logger.info({ nodeId, role: roleToOu(role), peer: call.getPeer() }, 'node joined: certificate issued');
+      await state.onNodeJoined?.({ nodeId, role, addresses: [...call.request.addresses] });
+      return IssueNodeCertificateResponse.fromPartial({
+        nodeId,
+        role,
+        certificate: Buffer.from(certPem),
+        rootCaCertificate: Buffer.from(rootCa.certPem),
+      });
+    }),
+
+    renewNodeCertificate: unary(logger, 'RenewNodeCertificate', async (call) => {
+      const caller = requirePeer(call, policy);
+      const csrPem = Buffer.from(call.request.csr).toString('utf8');
+      const csr = parseCsr(csrPem);
+      if (csr.commonName !== caller.nodeId) {
+        throw new CaError('invalid-argument', `renewing the certificate of node ${caller.nodeId}: the request is for "${csr.commonName ?? ''}"`);
+      }
+      const role = state.currentRole?.(caller.nodeId) ?? caller.role;
+      const rootCa = state.rootCa();
+      const certPem = signNodeCertificate({
+        rootCa,
+        csrPem,
+        nodeId: caller.nodeId,
+        role,
+        clusterId: state.clusterId,
+        expiryMs: state.nodeCertExpiryMs(),
+        addresses: call.request.addresses,
+      });
+      logger.info({ nodeId: caller.nodeId, role: roleToOu(role), previousRole: roleToOu(caller.role) }, 'node certificate renewed');
+      return RenewNodeCertificateResponse.fromPartial({
+        nodeId: caller.nodeId,
+        role,
+        certificate: Buffer.from(certPem),
+        rootCaCertificate: Buffer.from(rootCa.certPem),
+      });
+    }),
+
+    getJoinTokens: unary(logger, 'GetJoinTokens', async (call) => {
+      requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER);
+      return GetJoinTokensResponse.fromPartial({ joinTokens: state.joinTokens() });
+    }),
+  };
+}
