@@ -1,1 +1,10 @@
-export {};
+export { runCli } from './program.js';
+export type { CliIo } from './program.js';
+export { connectControl, DEFAULT_CALL_TIMEOUT_MS } from './client.js';
+export type { ControlApi } from './client.js';
+export { CliError } from './errors.js';
+export { parseHost, DEFAULT_HOST } from './host.js';
+export type { ControlHost } from './host.js';
+export { renderTable } from './output/table.js';
+export { renderAlignedFields, renderFields } from './output/fields.js';
+export type { Field } from './output/fields.js';

@@ -1,0 +1,108 @@
+import { Command, CommanderError } from 'commander';
+import {
+  ConfigError,
+  LOG_LEVELS,
+  parseAdvertiseAddr,
+  parseControlSocket,
+  parseDataDir,
+  parseDockerHost,
+  parseLabels,
+  parseLogLevel,
+  parseNodeName,
+  type DockerHost,
+  type LogLevel,
+} from './config-values.js';
+
+export interface DaemonConfig {
+  readonly dataDir: string;
+  readonly controlSocket: string;
+  readonly nodeName: string;
+  readonly dockerHost: DockerHost;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly logLevel: LogLevel;
+  /** Kept for `swarm init`/`join`, which come later; empty when not given. */
+  readonly advertiseAddr: string;
+}
+
+/** What the process around the parser provides; passed in so parsing stays pure. */
+export interface ParseContext {
+  readonly cwd: string;
+  readonly hostname: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly version: string;
+}
+
+export type ParseOutcome =
+  | { readonly kind: 'run'; readonly config: DaemonConfig }
+  /** Help, version or a bad flag: print and exit without starting anything. */
+  | { readonly kind: 'exit'; readonly code: number; readonly stdout: string; readonly stderr: string };
+
+export const DEFAULT_DATA_DIR = '/var/lib/flotilla';
+export const DEFAULT_CONTROL_SOCKET = '/var/run/flotilla.sock';
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+interface RawOptions {
+  dataDir: string;
+  controlSocket: string;
+  nodeName: string;
+  dockerHost: string;
+  label: string[];
+  logLevel: string;
+  advertiseAddr?: string;
+}
+
+export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): ParseOutcome {
+  let stdout = '';
+  let stderr = '';
+  const program = new Command('flotillad')
+    .description('Flotilla daemon: one per machine, runs the agent and, on managers, the manager services.')
+    .version(`flotillad version ${ctx.version}`, '-v, --version', 'print the version and exit')
+    .option('--data-dir <path>', 'directory for durable state', DEFAULT_DATA_DIR)
+    .option('--control-socket <path>', 'unix socket the flotilla CLI connects to (mode 0600)', DEFAULT_CONTROL_SOCKET)
+    .option('--node-name <name>', 'name of this node', ctx.hostname)
+    .option('--docker-host <url>', 'Docker Engine to run containers on', ctx.env['DOCKER_HOST'] || DEFAULT_DOCKER_HOST)
+    .option('--label <key=value>', 'node label (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on (used by swarm init/join)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => {
+        stdout += text;
+      },
+      writeErr: (text) => {
+        stderr += text;
+      },
+      // Commander's own wording is reshaped below into one line with the program name.
+      outputError: () => {},
+    });
+
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return { kind: 'exit', code: 0, stdout, stderr };
+      const reason = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      return { kind: 'exit', code: 2, stdout: '', stderr: `flotillad: ${reason} (see 'flotillad --help')\n` };
+    }
+    throw err;
+  }
+
+  try {
+    return { kind: 'run', config: buildConfig(program.opts<RawOptions>(), ctx) };
+  } catch (err) {
+    if (err instanceof ConfigError) return { kind: 'exit', code: 2, stdout: '', stderr: `flotillad: ${err.message}\n` };
+    throw err;
+  }
+}
+
+function buildConfig(raw: RawOptions, ctx: ParseContext): DaemonConfig {
+  return {
+    dataDir: parseDataDir(raw.dataDir, ctx.cwd),
+    controlSocket: parseControlSocket(raw.controlSocket, ctx.cwd),
+    nodeName: parseNodeName(raw.nodeName),
+    dockerHost: parseDockerHost(raw.dockerHost),
+    labels: parseLabels(raw.label),
+    logLevel: parseLogLevel(raw.logLevel),
+    advertiseAddr: raw.advertiseAddr === undefined ? '' : parseAdvertiseAddr(raw.advertiseAddr),
+  };
+}

@@ -1,0 +1,85 @@
+import { Server } from '@grpc/grpc-js';
+import { ControlService } from '@flotilla/api';
+import type { Logger } from 'pino';
+import type { DaemonConfig } from './config.js';
+import { serveOnControlSocket } from './control-socket.js';
+import { controlService } from './control-service.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { dockerClient, probeDockerEngine } from './docker-engine.js';
+import { currentProcessFacts, inactiveSwarm } from './info.js';
+
+export interface RunningDaemon {
+  readonly config: DaemonConfig;
+  /** Stops serving, removes the control socket and releases the data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const GRACEFUL_STOP_MS = 5_000;
+
+export async function startDaemon(config: DaemonConfig, version: string, log: Logger): Promise<RunningDaemon> {
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    const docker = dockerClient(config.dockerHost);
+    const dockerEngine = () => probeDockerEngine(docker, config.dockerHost);
+    const server = new Server();
+    server.addService(
+      ControlService,
+      controlService(
+        {
+          facts: currentProcessFacts(version),
+          config,
+          swarm: () => inactiveSwarm(config.advertiseAddr),
+          dockerEngine,
+          loadBalancerBackend: () => '',
+        },
+        log.child({ component: 'control' }),
+      ),
+    );
+    const socket = await serveOnControlSocket(server, config.controlSocket);
+    log.info(
+      { dataDir: config.dataDir, controlSocket: socket.path, labels: config.labels },
+      'flotillad listening on control socket',
+    );
+    void reportDockerEngine(dockerEngine, log);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      stop() {
+        stopping ??= (async () => {
+          await shutdownServer(server);
+          await socket.remove();
+          await lock.release();
+          log.info({ controlSocket: socket.path, dataDir: config.dataDir }, 'flotillad stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function reportDockerEngine(probe: () => ReturnType<typeof probeDockerEngine>, log: Logger): Promise<void> {
+  const engine = await probe();
+  if (engine.reachable) {
+    log.info({ dockerHost: engine.host, engineVersion: engine.engineVersion, apiVersion: engine.apiVersion }, 'Docker Engine reachable');
+  } else {
+    // Not fatal: the daemon must stay up so the operator can ask it what is wrong.
+    log.warn({ dockerHost: engine.host, error: engine.error }, 'Docker Engine unreachable');
+  }
+}
+
+function shutdownServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, GRACEFUL_STOP_MS);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

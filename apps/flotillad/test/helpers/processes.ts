@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { socketAnswers, waitFor } from './wait.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const DAEMON_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
+
+export interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited, with everything it printed. */
+  readonly exited: Promise<Finished>;
+}
+
+const started = new Set<ChildProcess>();
+
+function requireBuilt(path: string, pkg: string): void {
+  if (!existsSync(path)) throw new Error(`${path} is missing: build ${pkg} first`);
+}
+
+/** Spawns any command, remembering it so `killStarted` can clean up after a failed test. */
+export function spawnTracked(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
+  const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<Finished>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      started.delete(child);
+      resolve({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  return { child, pid: child.pid, stdout: () => out, stderr: () => err, exited };
+}
+
+export function spawnDaemon(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
+  requireBuilt(DAEMON_MAIN, '@flotilla/flotillad');
+  return spawnTracked(process.execPath, [DAEMON_MAIN, ...args], options);
+}
+
+/** Waits until the daemon answers on its socket; fails early with its stderr if it exits. */
+export async function waitUntilServing(daemon: DaemonProcess, socketPath: string): Promise<void> {
+  let exited: Finished | undefined;
+  void daemon.exited.then((f) => (exited = f));
+  await waitFor(`flotillad pid ${daemon.pid} to answer on ${socketPath}`, async () => {
+    if (exited) throw new Error(`flotillad exited (code ${exited.code}) before serving: ${exited.stderr}`);
+    return (await socketAnswers(socketPath)) ? true : undefined;
+  });
+}
+
+export async function runToEnd(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+  return spawnTracked(command, args, options).exited;
+}
+
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+  requireBuilt(CLI_MAIN, '@flotilla/cli');
+  return runToEnd(process.execPath, [CLI_MAIN, ...args], options);
+}
+
+/** SIGKILLs whatever this test file started and is still running (by pid, nothing else). */
+export async function killStarted(): Promise<void> {
+  const running = [...started];
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.all(running.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('close', resolve)))));
+}

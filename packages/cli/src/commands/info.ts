@@ -1,0 +1,100 @@
+import { SwarmState, type InfoResponse, type SwarmInfo } from '@flotilla/api';
+import type { CommandContext } from '../context.js';
+import { renderFields, type Field } from '../output/fields.js';
+
+/** `flotilla info`: like `docker info`, centred on the node and its swarm membership. */
+export async function infoCommand(ctx: CommandContext): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const info = await api.info();
+    ctx.out(formatInfo(info, ctx.client.version, ctx.host.url));
+    for (const warning of infoWarnings(info)) ctx.warn(`WARNING: ${warning}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export function formatInfo(info: InfoResponse, clientVersion: string, host: string): string {
+  const docker = info.docker;
+  const engine = docker?.reachable ? `${docker.engineVersion} (API ${docker.apiVersion})` : 'unreachable';
+  const labels = Object.entries(info.labels).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    'Client:\n' +
+    renderFields(
+      [
+        ['Version', clientVersion],
+        ['Host', host],
+      ],
+      ' ',
+    ) +
+    '\nServer:\n' +
+    renderFields(
+      [
+        ['Server Version', info.daemonVersion],
+        ['Node Name', info.nodeName],
+      ],
+      ' ',
+    ) +
+    (labels.length === 0 ? '' : ' Labels:\n' + labels.map(([k, v]) => `  ${k}=${v}\n`).join('')) +
+    renderFields(
+      [
+        ['Data Dir', info.dataDir],
+        ['Control Socket', info.controlSocket],
+        ['Docker Host', docker?.host ?? ''],
+        ['Docker Engine', engine],
+        ['Load Balancer', info.loadBalancerBackend || 'none'],
+        ...(info.advertiseAddr ? [['Advertise Address', info.advertiseAddr] as const] : []),
+      ],
+      ' ',
+    ) +
+    formatSwarm(info.swarm) +
+    renderFields(
+      [
+        ['Node.js Version', info.runtimeVersion],
+        ['OS/Arch', `${info.os}/${info.arch}`],
+        ['PID', String(info.pid)],
+      ],
+      ' ',
+    )
+  );
+}
+
+/** The "Swarm:" block, worded and shaped like docker info's for each local node state. */
+export function formatSwarm(swarm: SwarmInfo | undefined): string {
+  const state = swarmStateWord(swarm?.localNodeState);
+  if (!swarm || swarm.localNodeState === SwarmState.SWARM_STATE_INACTIVE) return ` Swarm: ${state}\n`;
+  const fields: Field[] = [['NodeID', swarm.nodeId]];
+  if (swarm.error) fields.push(['Error', swarm.error]);
+  fields.push(['Is Manager', String(swarm.isManager)]);
+  if (swarm.localNodeState === SwarmState.SWARM_STATE_ACTIVE) {
+    fields.push(['ClusterID', swarm.clusterId]);
+    if (swarm.isManager) fields.push(['Managers', String(swarm.managers)], ['Nodes', String(swarm.nodes)]);
+  }
+  fields.push(['Node Address', swarm.nodeAddr]);
+  const managers = swarm.remoteManagers.map((m) => `   ${m.addr}\n`).join('');
+  return (
+    ` Swarm: ${state}\n` +
+    renderFields(fields, '  ') +
+    (managers === '' ? '' : '  Manager Addresses:\n' + managers)
+  );
+}
+
+export function swarmStateWord(state: SwarmState | undefined): string {
+  switch (state) {
+    case undefined:
+    case SwarmState.SWARM_STATE_INACTIVE:
+      return 'inactive';
+    case SwarmState.SWARM_STATE_PENDING:
+      return 'pending';
+    case SwarmState.SWARM_STATE_ACTIVE:
+      return 'active';
+    case SwarmState.SWARM_STATE_ERROR:
+      return 'error';
+    default:
+      return 'unknown';
+  }
+}
+
+export function infoWarnings(info: InfoResponse): string[] {
+  return info.docker && !info.docker.reachable ? [info.docker.error] : [];
+}

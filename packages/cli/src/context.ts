@@ -1,0 +1,18 @@
+import type { ControlApi } from './client.js';
+import type { ControlHost } from './host.js';
+
+/** What a command may use; handed in so commands never reach for process globals. */
+export interface CommandContext {
+  readonly host: ControlHost;
+  readonly client: ClientFacts;
+  out(text: string): void;
+  warn(text: string): void;
+  connect(): ControlApi;
+}
+
+export interface ClientFacts {
+  readonly version: string;
+  readonly runtimeVersion: string;
+  readonly os: string;
+  readonly arch: string;
+}

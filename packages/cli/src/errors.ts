@@ -1,0 +1,34 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+
+/** An error whose message is the whole line shown to the user (no stack trace). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && 'code' in err && typeof err.code === 'number' && 'details' in err;
+}
+
+/** Turns a failed control call into the one line the user needs to act on. */
+export function controlCallError(err: unknown, host: string, rpc: string, timeoutMs: number): CliError {
+  if (!isServiceError(err)) return new CliError(`${rpc} against flotillad at ${host} failed: ${String(err)}`);
+  switch (err.code) {
+    case GrpcStatus.UNAVAILABLE:
+      if (/\bEACCES\b/.test(err.details)) {
+        return new CliError(`permission denied connecting to flotillad at ${host}: the socket is 0600, run as its owner (root)`);
+      }
+      return new CliError(`cannot connect to flotillad at ${host}: is it running?`);
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new CliError(`flotillad at ${host} did not answer ${rpc} within ${timeoutMs / 1000}s`);
+    case GrpcStatus.UNIMPLEMENTED:
+      return new CliError(`flotillad at ${host} does not support ${rpc}: is it older than this flotilla CLI?`);
+    default:
+      return new CliError(`flotillad could not answer ${rpc}: ${err.details || err.message}`);
+  }
+}

@@ -1,0 +1,67 @@
+import { Command, CommanderError, Option } from 'commander';
+import { connectControl } from './client.js';
+import { infoCommand } from './commands/info.js';
+import { versionCommand } from './commands/version.js';
+import type { ClientFacts, CommandContext } from './context.js';
+import { CliError } from './errors.js';
+import { DEFAULT_HOST, parseHost } from './host.js';
+
+/** Everything the CLI touches outside itself, so tests can run it in-process too. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly client: ClientFacts;
+}
+
+/** Runs one `flotilla` invocation and returns its exit code; never throws. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version have been printed already; usage errors become one line.
+      if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+        return err.exitCode;
+      }
+      const reason = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      io.err(`flotilla: ${reason} (see 'flotilla --help')\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      io.err(`flotilla: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.err(`flotilla: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('flotilla')
+    .description('Container orchestration that does what Docker swarm mode does; commands follow the docker CLI.')
+    .version(`flotilla version ${io.client.version}`, '-v, --version', 'print the version and exit')
+    .addOption(
+      new Option('-H, --host <url>', 'flotillad to talk to (env FLOTILLA_HOST)').default(io.env['FLOTILLA_HOST'] || DEFAULT_HOST),
+    )
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t), outputError: () => {} });
+
+  const context = (command: Command): CommandContext => {
+    const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
+    return { host, client: io.client, out: io.out, warn: io.err, connect: () => connectControl(host) };
+  };
+
+  program
+    .command('version')
+    .description('show the flotilla CLI and flotillad versions')
+    .action((_opts: unknown, command: Command) => versionCommand(context(command)));
+  program
+    .command('info')
+    .description('show node, swarm and Docker Engine information from flotillad')
+    .action((_opts: unknown, command: Command) => infoCommand(context(command)));
+  return program;
+}

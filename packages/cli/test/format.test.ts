@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { InfoResponse, SwarmState, type SwarmInfo } from '@flotilla/api';
+import { formatInfo, formatSwarm, infoWarnings } from '../src/commands/info.js';
+import { formatClientVersion, formatServerVersion } from '../src/commands/version.js';
+
+const swarm = (overrides: Partial<SwarmInfo>): SwarmInfo => ({
+  nodeId: '',
+  nodeAddr: '',
+  localNodeState: SwarmState.SWARM_STATE_INACTIVE,
+  isManager: false,
+  error: '',
+  clusterId: '',
+  managers: 0,
+  nodes: 0,
+  remoteManagers: [],
+  ...overrides,
+});
+
+const info = (overrides: Partial<InfoResponse>): InfoResponse =>
+  InfoResponse.fromPartial({
+    daemonVersion: '0.1.0',
+    runtimeVersion: 'v20.20.0',
+    os: 'linux',
+    arch: 'x64',
+    nodeName: 'node-1',
+    labels: { zone: 'eu', disk: 'ssd' },
+    dataDir: '/var/lib/flotilla',
+    controlSocket: '/var/run/flotilla.sock',
+    swarm: swarm({}),
+    docker: { host: 'unix:///var/run/docker.sock', reachable: true, engineVersion: '20.10.24', apiVersion: '1.41', error: '' },
+    pid: 42,
+    ...overrides,
+  });
+
+describe('flotilla info output', () => {
+  it('shows the node, its sorted labels, the engine and an inactive swarm', () => {
+    expect(formatInfo(info({}), '0.1.0', 'unix:///var/run/flotilla.sock')).toBe(
+      [
+        'Client:',
+        ' Version: 0.1.0',
+        ' Host: unix:///var/run/flotilla.sock',
+        '',
+        'Server:',
+        ' Server Version: 0.1.0',
+        ' Node Name: node-1',
+        ' Labels:',
+        '  disk=ssd',
+        '  zone=eu',
+        ' Data Dir: /var/lib/flotilla',
+        ' Control Socket: /var/run/flotilla.sock',
+        ' Docker Host: unix:///var/run/docker.sock',
+        ' Docker Engine: 20.10.24 (API 1.41)',
+        ' Load Balancer: none',
+        ' Swarm: inactive',
+        ' Node.js Version: v20.20.0',
+        ' OS/Arch: linux/x64',
+        ' PID: 42',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says the engine is unreachable and warns with the reason', () => {
+    const down = info({
+      docker: { host: 'unix:///nope.sock', reachable: false, engineVersion: '', apiVersion: '', error: 'cannot reach Docker Engine at unix:///nope.sock: connect ENOENT /nope.sock' },
+    });
+    expect(formatInfo(down, '0.1.0', 'unix:///s')).toContain(' Docker Engine: unreachable\n');
+    expect(infoWarnings(down)).toEqual(['cannot reach Docker Engine at unix:///nope.sock: connect ENOENT /nope.sock']);
+    expect(infoWarnings(info({}))).toEqual([]);
+  });
+
+  it('shows the advertise address only when one was given', () => {
+    expect(formatInfo(info({ advertiseAddr: '10.0.0.1:2377' }), '0.1.0', 'unix:///s')).toContain(' Advertise Address: 10.0.0.1:2377\n');
+    expect(formatInfo(info({}), '0.1.0', 'unix:///s')).not.toContain('Advertise Address');
+  });
+
+  it('shapes an active manager the way docker info does', () => {
+    const active = swarm({
+      nodeId: 'abc123',
+      nodeAddr: '10.0.0.1',
+      localNodeState: SwarmState.SWARM_STATE_ACTIVE,
+      isManager: true,
+      clusterId: 'cl9',
+      managers: 3,
+      nodes: 5,
+      remoteManagers: [
+        { nodeId: 'abc123', addr: '10.0.0.1:2377' },
+        { nodeId: 'def456', addr: '10.0.0.2:2377' },
+      ],
+    });
+    expect(formatSwarm(active)).toBe(
+      [
+        ' Swarm: active',
+        '  NodeID: abc123',
+        '  Is Manager: true',
+        '  ClusterID: cl9',
+        '  Managers: 3',
+        '  Nodes: 5',
+        '  Node Address: 10.0.0.1',
+        '  Manager Addresses:',
+        '   10.0.0.1:2377',
+        '   10.0.0.2:2377',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves manager-only counts out for an active worker and shows the error of a failed join', () => {
+    const worker = formatSwarm(swarm({ nodeId: 'w1', localNodeState: SwarmState.SWARM_STATE_ACTIVE, clusterId: 'cl9', nodeAddr: '10.0.0.9' }));
+    expect(worker).toContain('  ClusterID: cl9\n');
+    expect(worker).not.toContain('Managers:');
+    const failed = formatSwarm(swarm({ localNodeState: SwarmState.SWARM_STATE_ERROR, error: 'join token rejected' }));
+    expect(failed).toContain(' Swarm: error\n');
+    expect(failed).toContain('  Error: join token rejected\n');
+    expect(formatSwarm(swarm({ localNodeState: SwarmState.SWARM_STATE_PENDING, nodeId: 'p1' }))).toContain(' Swarm: pending\n  NodeID: p1\n');
+  });
+});
+
+describe('flotilla version output', () => {
+  it('aligns client and server fields like docker version', () => {
+    expect(
+      formatClientVersion({ version: '0.1.0', runtimeVersion: 'v20.20.0', os: 'linux', arch: 'x64' }, 'unix:///s.sock'),
+    ).toBe(
+      'Client: Flotilla\n' +
+        ' Version:         0.1.0\n' +
+        ' Node.js version: v20.20.0\n' +
+        ' OS/Arch:         linux/x64\n' +
+        ' Host:            unix:///s.sock\n',
+    );
+    expect(formatServerVersion({ version: '0.2.0', runtimeVersion: 'v20.20.1', os: 'linux', arch: 'arm64', engineVersion: '' })).toBe(
+      'Server: Flotilla daemon\n' +
+        ' Version:         0.2.0\n' +
+        ' Node.js version: v20.20.1\n' +
+        ' OS/Arch:         linux/arm64\n' +
+        ' Docker Engine:   unreachable\n',
+    );
+  });
+});
