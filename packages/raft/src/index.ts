@@ -1,1 +1,2 @@
 export * from './storage/index.js';
+export * from './core/index.js';

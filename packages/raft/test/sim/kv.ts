@@ -1,0 +1,46 @@
+import type { RaftConfState } from '@flotilla/api';
+
+/** A client operation carried in a log entry. */
+export type KvOp = { id: string; op: 'put'; key: string; value: string } | { id: string; op: 'get'; key: string };
+
+export function encodeOp(op: KvOp): Buffer {
+  return Buffer.from(JSON.stringify(op));
+}
+
+export function decodeOp(data: Buffer): KvOp | undefined {
+  if (data.length === 0 || data[0] !== 0x7b) return undefined; // not a JSON object: a plain test payload
+  return JSON.parse(data.toString('utf8')) as KvOp;
+}
+
+/** The replicated state machine of the simulation: a string map. */
+export class KvStateMachine {
+  kv = new Map<string, string>();
+  appliedIndex = 0;
+  confState: RaftConfState;
+
+  constructor(confState: RaftConfState) {
+    this.confState = confState;
+  }
+
+  /** Applies op; returns what a client sees (the value read, or "ok"). */
+  apply(op: KvOp): string {
+    if (op.op === 'put') {
+      this.kv.set(op.key, op.value);
+      return 'ok';
+    }
+    return this.kv.get(op.key) ?? '';
+  }
+
+  snapshot(): Buffer {
+    return Buffer.from(JSON.stringify({ kv: [...this.kv], appliedIndex: this.appliedIndex }));
+  }
+
+  static restore(data: Buffer, confState: RaftConfState): KvStateMachine {
+    const sm = new KvStateMachine(confState);
+    if (data.length === 0) return sm;
+    const parsed = JSON.parse(data.toString('utf8')) as { kv: [string, string][]; appliedIndex: number };
+    sm.kv = new Map(parsed.kv);
+    sm.appliedIndex = parsed.appliedIndex;
+    return sm;
+  }
+}
