@@ -43,3 +43,12 @@ export {
   type RenewOptions,
   type CallOptions,
 } from './grpc/node-ca-client.js';
+export {
+  natsPermissionPolicy,
+  natsPermissionsFor,
+  workerInboxPrefix,
+  type NatsUser,
+  type NatsUserPermissions,
+  type NatsPermissionRule,
+  type NatsNodeEntry,
+} from './nats-permissions.js';
