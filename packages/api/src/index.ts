@@ -16,6 +16,7 @@ export * from './spec/constraint.js';
 export * from './spec/duration.js';
 export * from './spec/size.js';
 export * from './spec/image.js';
+export * from './spec/ports.js';
 export * from './spec/cidr.js';
 export * from './spec/name.js';
 export * from './spec/defaults.js';
