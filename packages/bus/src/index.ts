@@ -1,1 +1,9 @@
-export {};
+export * from './subjects.js';
+export * from './permissions.js';
+export * from './codec.js';
+export * from './errors.js';
+export * from './log.js';
+export * from './connection.js';
+export * from './request.js';
+export * from './service.js';
+export * from './nats-server/index.js';

@@ -1,0 +1,132 @@
+// The one way to open a NATS connection: mutual TLS always, reconnect forever
+// with jitter, every disconnect and reconnect logged, drain on close.
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { silentLogger } from './log.js';
+
+export interface BusTls {
+  /** PEM of the CA that signed the server certificate. */
+  ca: string;
+  /** PEM of this client's certificate. */
+  cert: string;
+  /** PEM of this client's private key. */
+  key: string;
+}
+
+export interface ConnectOptions {
+  /** e.g. ["tls://127.0.0.1:4222"]. */
+  servers: string[];
+  tls: BusTls;
+  /** Shown in the server's connection list. */
+  name?: string;
+  /** Reply inbox prefix; must be a subject this client may subscribe to. */
+  inboxPrefix?: string;
+  logger?: Logger;
+  /** Base wait between reconnect attempts (ms); jitter is added on top. */
+  reconnectWaitMs?: number;
+  /** Maximum random extra wait per reconnect attempt (ms). */
+  reconnectJitterMs?: number;
+  /** Keep trying when no server answers the first connect (default: fail fast). */
+  waitOnFirstConnect?: boolean;
+}
+
+export interface BusConnection {
+  readonly nc: NatsConnection;
+  /** Drains subscriptions and pending publishes, then closes. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export class BusConnectError extends Error {
+  constructor(servers: string[], cause: unknown) {
+    super(
+      `connecting to NATS at ${servers.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.name = 'BusConnectError';
+  }
+}
+
+export async function connectBus(opts: ConnectOptions): Promise<BusConnection> {
+  const log = opts.logger ?? silentLogger();
+  if (opts.servers.length === 0) throw new BusConnectError([], new Error('no servers given'));
+  for (const [what, pem] of Object.entries(opts.tls)) {
+    if (typeof pem !== 'string' || !pem.includes('-----BEGIN')) {
+      throw new BusConnectError(opts.servers, new Error(`tls.${what} is not a PEM string`));
+    }
+  }
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: opts.servers,
+      tls: { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key },
+      ...(opts.name ? { name: opts.name } : {}),
+      ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: opts.reconnectWaitMs ?? 250,
+      reconnectJitter: opts.reconnectJitterMs ?? 250,
+      reconnectJitterTLS: opts.reconnectJitterMs ?? 500,
+      waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+    });
+  } catch (err) {
+    throw new BusConnectError(opts.servers, err);
+  }
+  log.info({ server: nc.getServer(), name: opts.name }, 'connected to NATS');
+  const watching = watchStatus(nc, log);
+  let closing: Promise<void> | undefined;
+  return {
+    nc,
+    close() {
+      closing ??= (async () => {
+        if (!nc.isClosed()) {
+          try {
+            await nc.drain();
+          } catch (err) {
+            // A connection that is down cannot drain; closing is all that is left.
+            log.warn({ err }, 'draining the NATS connection failed; closing it');
+            await nc.close();
+          }
+        }
+        await watching;
+      })();
+      return closing;
+    },
+  };
+}
+
+async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
+  // The status iterator ends when the connection closes; nothing waits on it.
+  void (async () => {
+    for await (const s of nc.status()) logStatus(log, s);
+  })().catch((err: unknown) => log.warn({ err }, 'watching NATS status failed'));
+  const closed = await nc.closed();
+  if (closed) log.error({ err: closed }, 'NATS connection closed with an error');
+  else log.info('NATS connection closed');
+}
+
+function logStatus(log: Logger, s: Status): void {
+  switch (s.type) {
+    case 'disconnect':
+      log.warn({ server: s.server }, 'disconnected from NATS server');
+      break;
+    case 'reconnecting':
+      log.debug('reconnecting to NATS');
+      break;
+    case 'reconnect':
+      log.info({ server: s.server }, 'reconnected to NATS server');
+      break;
+    case 'error':
+      log.error({ err: s.error }, 'NATS server reported an error');
+      break;
+    case 'staleConnection':
+      log.warn('NATS connection went stale');
+      break;
+    case 'ldm':
+      log.warn({ server: s.server }, 'NATS server entering lame duck mode');
+      break;
+    case 'slowConsumer':
+      log.warn({ subject: s.sub.getSubject(), pending: s.pending }, 'slow NATS consumer');
+      break;
+    default:
+      log.debug({ status: s.type }, 'NATS status');
+  }
+}

@@ -1,0 +1,157 @@
+// Every NATS subject Flotilla uses, in one place, so permissions and
+// subscribers can never disagree about a name.
+//
+// Subjects that a worker publishes to carry the worker's node id as a token:
+// NATS permissions are per subject, so the server itself guarantees that a
+// message on `...heartbeat.<nodeId>` was sent by that node and the receiver can
+// trust the id in the subject.
+
+export const SUBJECT_ROOT = 'flt';
+
+export class InvalidSubjectTokenError extends Error {
+  constructor(
+    readonly what: string,
+    readonly value: string,
+    reason: string,
+  ) {
+    super(`invalid ${what} ${JSON.stringify(value)} for a NATS subject: ${reason}`);
+    this.name = 'InvalidSubjectTokenError';
+  }
+}
+
+// Bytes a token must not contain: the separator, both wildcards, whitespace and
+// control characters (NATS splits on them or treats them as protocol).
+const FORBIDDEN = /[.*>\s\u0000-\u001f\u007f]/u;
+
+/** Checks that `value` can be used as one subject token; returns it unchanged. */
+export function subjectToken(what: string, value: string): string {
+  if (typeof value !== 'string') {
+    throw new InvalidSubjectTokenError(what, String(value), 'must be a string');
+  }
+  if (value.length === 0) throw new InvalidSubjectTokenError(what, value, 'must not be empty');
+  const bad = FORBIDDEN.exec(value);
+  if (bad) {
+    const ch = bad[0];
+    const reason =
+      ch === '.'
+        ? 'must not contain "." (the subject separator)'
+        : ch === '*' || ch === '>'
+          ? `must not contain the wildcard "${ch}"`
+          : 'must not contain whitespace or control characters';
+    throw new InvalidSubjectTokenError(what, value, reason);
+  }
+  return value;
+}
+
+/** The subject names of one cluster. Build once per cluster id. */
+export interface ClusterSubjects {
+  readonly clusterId: string;
+  /** Everything of this cluster (managers' permission). */
+  readonly all: string;
+  readonly raft: {
+    /** Raft messages addressed to one member. */
+    member(memberId: string): string;
+    /** Wildcard over all members. */
+    readonly any: string;
+  };
+  readonly store: {
+    /** Request: a snapshot of the store at an index. */
+    readonly list: string;
+    /** Published by the leader: applied change events. */
+    readonly events: string;
+    /** Request to the leader: propose a transaction. */
+    readonly propose: string;
+    readonly any: string;
+  };
+  readonly dispatcher: {
+    /** Request from an agent: open/refresh its session. */
+    session(nodeId: string): string;
+    /** Request from an agent: heartbeat. */
+    heartbeat(nodeId: string): string;
+    /** Request from an agent: task status updates. */
+    status(nodeId: string): string;
+    /** What the dispatcher subscribes to, one wildcard per kind. */
+    readonly sessionAny: string;
+    readonly heartbeatAny: string;
+    readonly statusAny: string;
+    /** Everything a given node may publish to the dispatcher. */
+    fromNode(nodeId: string): string;
+    readonly any: string;
+  };
+  readonly node: {
+    /** Everything addressed to one node (its subscribe permission). */
+    all(nodeId: string): string;
+    /** Assignments pushed to one node. */
+    assignments(nodeId: string): string;
+    /** Log stream requests addressed to one node's agent. */
+    logs(nodeId: string): string;
+    /** Reply inbox prefix of one node's connection (under its own subtree). */
+    inboxPrefix(nodeId: string): string;
+  };
+  readonly control: {
+    /** Control API call forwarded between managers (method is e.g. "CreateService"). */
+    method(method: string): string;
+    readonly any: string;
+  };
+  readonly logs: {
+    /** Log chunks one node publishes for one stream. */
+    stream(nodeId: string, streamId: string): string;
+    /** Everything a node may publish as logs. */
+    fromNode(nodeId: string): string;
+  };
+}
+
+/** Builds the subjects of cluster `clusterId` (validated as a token). */
+export function clusterSubjects(clusterId: string): ClusterSubjects {
+  const cid = subjectToken('cluster id', clusterId);
+  const base = `${SUBJECT_ROOT}.${cid}`;
+  const node = (nodeId: string): string => subjectToken('node id', nodeId);
+  return {
+    clusterId: cid,
+    all: `${base}.>`,
+    raft: {
+      member: (memberId) => `${base}.raft.${subjectToken('raft member id', memberId)}`,
+      any: `${base}.raft.*`,
+    },
+    store: {
+      list: `${base}.store.list`,
+      events: `${base}.store.events`,
+      propose: `${base}.store.propose`,
+      any: `${base}.store.>`,
+    },
+    dispatcher: {
+      session: (nodeId) => `${base}.dispatcher.session.${node(nodeId)}`,
+      heartbeat: (nodeId) => `${base}.dispatcher.heartbeat.${node(nodeId)}`,
+      status: (nodeId) => `${base}.dispatcher.status.${node(nodeId)}`,
+      sessionAny: `${base}.dispatcher.session.*`,
+      heartbeatAny: `${base}.dispatcher.heartbeat.*`,
+      statusAny: `${base}.dispatcher.status.*`,
+      fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
+      any: `${base}.dispatcher.>`,
+    },
+    node: {
+      all: (nodeId) => `${base}.node.${node(nodeId)}.>`,
+      assignments: (nodeId) => `${base}.node.${node(nodeId)}.assignments`,
+      logs: (nodeId) => `${base}.node.${node(nodeId)}.logs`,
+      inboxPrefix: (nodeId) => `${base}.node.${node(nodeId)}.inbox`,
+    },
+    control: {
+      method: (method) => `${base}.control.${subjectToken('control method', method)}`,
+      any: `${base}.control.*`,
+    },
+    logs: {
+      stream: (nodeId, streamId) => `${base}.logs.${node(nodeId)}.${subjectToken('log stream id', streamId)}`,
+      fromNode: (nodeId) => `${base}.logs.${node(nodeId)}.*`,
+    },
+  };
+}
+
+/**
+ * The last token of a concrete subject, e.g. the node id of
+ * `flt.c1.dispatcher.heartbeat.n1`. Throws if the subject has no tokens.
+ */
+export function lastSubjectToken(subject: string): string {
+  const i = subject.lastIndexOf('.');
+  const token = i < 0 ? subject : subject.slice(i + 1);
+  return subjectToken(`last token of subject ${JSON.stringify(subject)}`, token);
+}

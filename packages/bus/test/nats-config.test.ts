@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterSubjects, NatsConfigError, renderNatsConfig, workerPermissions, type NatsServerConfig } from '../src/index.js';
+import { parseNatsLogLine } from '../src/nats-server/server-log.js';
+import { makeTestPki, tempDir, type TempDir } from './support/fixtures.js';
+
+const base: NatsServerConfig = {
+  serverName: 'm1',
+  host: '127.0.0.1',
+  port: 4222,
+  tls: { caFile: '/pki/ca.crt', certFile: '/pki/server.crt', keyFile: '/pki/server.key' },
+  users: [{ user: 'CN=m1,OU=flotilla-manager,O=c1' }],
+};
+
+describe('renderNatsConfig', () => {
+  it('always requires mutual TLS and maps users from certificates', () => {
+    const text = renderNatsConfig(base);
+    expect(text).toContain('port: 4222');
+    expect(text).toMatch(/tls \{\n {2}cert_file: "\/pki\/server\.crt"\n {2}key_file: "\/pki\/server\.key"\n {2}ca_file: "\/pki\/ca\.crt"\n {2}timeout: 2\n {2}verify_and_map: true\n\}/);
+    expect(text).toContain('{ user: "CN=m1,OU=flotilla-manager,O=c1" }');
+    expect(text).not.toContain('http');
+    expect(text).not.toContain('cluster');
+  });
+
+  it('writes permissions, with an empty allow list meaning nothing', () => {
+    const text = renderNatsConfig({
+      ...base,
+      users: [
+        { user: 'CN=n1', permissions: workerPermissions(clusterSubjects('c1'), 'n1') },
+        { user: 'CN=n2', permissions: { publish: { allow: [] }, subscribe: { allow: ['a.>'], deny: ['a.b'] } } },
+      ],
+    });
+    expect(text).toContain(
+      '{ user: "CN=n1", permissions: { publish: { allow: ["flt.c1.dispatcher.*.n1", "flt.c1.logs.n1.*"] }, subscribe: { allow: ["flt.c1.node.n1.>"] }, allow_responses: true } }',
+    );
+    expect(text).toContain('{ user: "CN=n2", permissions: { publish: { allow: [] }, subscribe: { allow: ["a.>"], deny: ["a.b"] } } }');
+  });
+
+  it('puts monitoring on loopback and routes under mutual TLS', () => {
+    const text = renderNatsConfig({
+      ...base,
+      monitor: { host: '127.0.0.1', port: 8222 },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.12:6222'] },
+    });
+    expect(text).toContain('http: "127.0.0.1:8222"');
+    expect(text).toContain('routes: ["nats-route://127.0.0.12:6222"]');
+    expect(text).toMatch(/cluster \{[\s\S]*tls \{[\s\S]*verify: true[\s\S]*\}\n\}/);
+  });
+
+  it('quotes values so DNs with commas and quotes stay one string', () => {
+    const text = renderNatsConfig({ ...base, users: [{ user: 'CN=a "b",O=c\\d' }] });
+    expect(text).toContain('{ user: "CN=a \\"b\\",O=c\\\\d" }');
+  });
+
+  it.each<[string, Partial<NatsServerConfig>, string]>([
+    ['no users', { users: [] }, 'at least one user is required'],
+    ['a duplicate user', { users: [{ user: 'CN=a' }, { user: 'CN=a' }] }, 'user "CN=a" is listed twice'],
+    ['port 0', { port: 0 }, 'port must be an integer from 1 to 65535, got 0'],
+    ['monitoring off loopback', { monitor: { host: '0.0.0.0', port: 8222 } }, 'monitor host "0.0.0.0" must be a loopback address'],
+    ['an empty ca file', { tls: { caFile: '', certFile: 'c', keyFile: 'k' } }, 'tls.caFile must not be empty'],
+    [
+      'a bad route',
+      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: ['127.0.0.1:6222'] } },
+      'route "127.0.0.1:6222" must look like nats-route://host:port',
+    ],
+    [
+      'a bad permission subject',
+      { users: [{ user: 'CN=a', permissions: { publish: { allow: ['a..b'] } } }] },
+      'CN=a publish permission subject "a..b" is not a valid subject',
+    ],
+  ])('refuses %s', (_what, patch, message) => {
+    expect(() => renderNatsConfig({ ...base, ...patch })).toThrow(NatsConfigError);
+    expect(() => renderNatsConfig({ ...base, ...patch })).toThrow(message);
+  });
+});
+
+describe('rendered config is accepted by the real nats-server', () => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await dir.cleanup();
+  });
+
+  it('passes nats-server -t', async () => {
+    // -t parses the file and loads the TLS files, so it needs real ones.
+    const pki = await makeTestPki(join(dir.path, 'pki'));
+    const file = join(dir.path, 'nats.conf');
+    await writeFile(
+      file,
+      renderNatsConfig({
+        ...base,
+        tls: { caFile: pki.ca.certFile, certFile: pki.server.certFile, keyFile: pki.server.keyFile },
+        monitor: { host: '127.0.0.1', port: 8222 },
+        cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.1:6223'] },
+        users: [
+          { user: 'CN=m1,OU=flotilla-manager,O=c1', permissions: { publish: { allow: ['flt.c1.>'] }, subscribe: { allow: ['flt.c1.>'] }, allowResponses: true } },
+          { user: 'CN=n1,OU=flotilla-worker,O=c1', permissions: workerPermissions(clusterSubjects('c1'), 'n1') },
+        ],
+      }),
+    );
+    const { stderr, stdout } = await promisify(execFile)('nats-server', ['-c', file, '-t']);
+    expect(`${stdout}${stderr}`).toContain('is valid');
+  });
+});
+
+describe('parseNatsLogLine', () => {
+  it.each([
+    ['[13218] 2026/11/25 19:20:48.467411 [INF] Server is ready', 'info', 'Server is ready'],
+    ['[1] 2026/11/25 19:20:50.123186 [ERR] 127.0.0.1:48158 - cid:4 - Publish Violation', 'error', '127.0.0.1:48158 - cid:4 - Publish Violation'],
+    ['[1] 2026/11/25 19:20:50.123186 [WRN] slow', 'warn', 'slow'],
+    ['[1] 2026/11/25 19:20:50.123186 [FTL] dead', 'fatal', 'dead'],
+    ['something else', 'info', 'something else'],
+  ])('%s', (line, level, message) => {
+    expect(parseNatsLogLine(line)).toEqual({ level, message });
+  });
+});
