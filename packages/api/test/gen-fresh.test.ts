@@ -1,38 +1,38 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedDifferences, STALE } from './gen-compare.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const committedDir = join(packageDir, 'src', 'gen');
-const STALE = 'src/gen is stale: run packages/api/scripts/gen-proto.sh';
-
-function listFiles(root: string, dir = root): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = join(dir, entry);
-    if (statSync(full).isDirectory()) out.push(...listFiles(root, full));
-    else out.push(relative(root, full));
-  }
-  return out.sort();
-}
 
 describe('generated code', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'flotilla-gen-'));
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  const workDir = mkdtempSync(join(tmpdir(), 'flotilla-gen-'));
+  const freshDir = join(workDir, 'fresh');
+  beforeAll(() => {
+    execFileSync('bash', [join(packageDir, 'scripts', 'gen-proto.sh'), freshDir], { stdio: 'pipe' });
+  });
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
   it('src/gen matches a fresh run of scripts/gen-proto.sh', () => {
-    execFileSync('bash', [join(packageDir, 'scripts', 'gen-proto.sh'), outDir], { stdio: 'pipe' });
-    const fresh = listFiles(outDir);
-    const committed = listFiles(committedDir);
-    expect(fresh.length, 'the gen script produced no files').toBeGreaterThan(0);
-    expect(committed, `${STALE} (file list differs)`).toEqual(fresh);
-    for (const file of fresh) {
-      const want = readFileSync(join(outDir, file), 'utf8');
-      const have = readFileSync(join(committedDir, file), 'utf8');
-      expect(have === want, `${STALE} (${file} differs)`).toBe(true);
-    }
+    const problems = generatedDifferences(freshDir, committedDir);
+    expect(problems, `${STALE}\n${problems.join('\n')}`).toEqual([]);
+  });
+
+  it('the comparison notices an edited, a missing and a leftover file', () => {
+    const stale = join(workDir, 'stale');
+    cpSync(freshDir, stale, { recursive: true });
+    expect(generatedDifferences(freshDir, stale)).toEqual([]);
+    appendFileSync(join(stale, 'flotilla', 'service.ts'), '\n// hand edit\n');
+    unlinkSync(join(stale, 'flotilla', 'task.ts'));
+    writeFileSync(join(stale, 'flotilla', 'gone.ts'), 'export {};\n');
+    expect(generatedDifferences(freshDir, stale)).toEqual([
+      'flotilla/service.ts differs',
+      'flotilla/task.ts is missing',
+      'flotilla/gone.ts has no .proto any more',
+    ]);
   });
 });
