@@ -52,6 +52,8 @@ export class SimCluster {
   readonly opts: Required<SimOptions>;
   onApply: ApplyListener | undefined;
   onReadState: ((member: number, rs: ReadState) => void) | undefined;
+  /** Sees every message a member hands to the network (after it persisted the Ready). */
+  onSend: ((m: RaftMessage) => void) | undefined;
   private maxTermSeen = 0;
 
   constructor(opts: SimOptions) {
@@ -242,6 +244,7 @@ export class SimCluster {
       }
       if (rd.hardState !== undefined) m.storage.setHardState(rd.hardState);
       if (rd.softState?.role === 'leader') this.checkNewLeader(m);
+      for (const msg of rd.messages) this.onSend?.(msg);
       for (const msg of rd.messages) this.net.send(msg, this.now, (lost) => this.lost(lost));
       for (const e of rd.committedEntries) this.apply(m, node, e);
       for (const rs of rd.readStates) {
