@@ -1,6 +1,6 @@
 export { scheduleBatch } from './schedule-batch.js';
 export type { Assignment, Unassigned, ScheduleResult, ScheduleOptions } from './schedule-batch.js';
-export { DEFAULT_FILTERS, PreparedPipeline } from './pipeline.js';
+export { DEFAULT_FILTERS, Pipeline } from './pipeline.js';
 export type { FilterResult } from './pipeline.js';
 export type { Filter, NodeCheck } from './filters/filter.js';
 export { readyFilter } from './filters/ready.js';

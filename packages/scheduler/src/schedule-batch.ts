@@ -1,8 +1,9 @@
 import type { Node, Task } from '@flotilla/api';
 import { addTask, buildNodeInfos, type NodeInfo } from './node-info.js';
-import { DEFAULT_FILTERS, PreparedPipeline } from './pipeline.js';
+import { Pipeline } from './pipeline.js';
 import type { Filter } from './filters/filter.js';
 import { pickSpread } from './strategy/spread.js';
+import { SpreadQueue } from './strategy/spread-queue.js';
 
 export interface Assignment {
   taskId: string;
@@ -24,6 +25,14 @@ export interface ScheduleOptions {
   filters?: readonly Filter[];
 }
 
+/** Tasks of one service that the filters treat alike share a queue of nodes. */
+interface Group {
+  queue: SpreadQueue;
+  fits: (info: NodeInfo) => boolean;
+  /** Once the queue runs dry it stays dry for the batch; the reason is worked out once. */
+  reason?: string;
+}
+
 /**
  * Places pending tasks one at a time, in the order given, each on the best
  * node by spread that passes every filter. Each placement is counted before
@@ -41,38 +50,52 @@ export function scheduleBatch(
   currentTasks: readonly Task[],
   options: ScheduleOptions = {},
 ): ScheduleResult {
-  const filters = options.filters ?? DEFAULT_FILTERS;
+  const pipeline = new Pipeline(options.filters);
   const infos = buildNodeInfos(nodes, currentTasks);
   const allNodes = [...infos.values()];
+  const groups = new Map<string, Group>();
   const result: ScheduleResult = { assignments: [], unassigned: [] };
 
-  for (const task of pendingTasks) {
-    const candidates = candidatesFor(task, infos, allNodes);
-    if (candidates === undefined) {
-      result.unassigned.push({
-        taskId: task.id,
-        reason: `no suitable node (node ${task.nodeId} is not in the cluster)`,
-      });
-      continue;
-    }
-    const { eligible, reason } = new PreparedPipeline(task, filters).run(candidates);
-    const chosen = pickSpread(task.serviceId, eligible);
+  const place = (task: Task, chosen: NodeInfo | undefined, reason: () => string): void => {
     if (!chosen) {
-      result.unassigned.push({ taskId: task.id, reason: reason ?? 'no suitable node' });
-      continue;
+      result.unassigned.push({ taskId: task.id, reason: reason() });
+      return;
     }
     addTask(chosen, task);
     result.assignments.push({ taskId: task.id, nodeId: chosen.node.id });
+  };
+
+  for (const task of pendingTasks) {
+    if (task.nodeId !== '') {
+      const pinned = infos.get(task.nodeId);
+      if (!pinned) {
+        place(task, undefined, () => `no suitable node (node ${task.nodeId} is not in the cluster)`);
+        continue;
+      }
+      const { eligible, reason } = pipeline.run(task, [pinned], false);
+      place(task, pickSpread(task.serviceId, eligible), () => reason ?? 'no suitable node');
+      continue;
+    }
+
+    const key = pipeline.groupKey(task);
+    if (key === undefined) {
+      const { eligible, reason } = pipeline.run(task, allNodes, true);
+      place(task, pickSpread(task.serviceId, eligible), () => reason ?? 'no suitable node');
+      continue;
+    }
+    const groupKey = `${task.serviceId}\u0002${key}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = {
+        queue: new SpreadQueue(task.serviceId, pipeline.staticSurvivors(task, allNodes)),
+        fits: pipeline.dynamicFits(task),
+      };
+      groups.set(groupKey, group);
+    }
+    const chosen = group.queue.take(group.fits);
+    const g = group;
+    place(task, chosen, () => (g.reason ??= pipeline.run(task, allNodes, true).reason ?? 'no suitable node'));
+    if (chosen) group.queue.push(chosen);
   }
   return result;
-}
-
-function candidatesFor(
-  task: Task,
-  infos: Map<string, NodeInfo>,
-  allNodes: NodeInfo[],
-): NodeInfo[] | undefined {
-  if (task.nodeId === '') return allNodes;
-  const pinned = infos.get(task.nodeId);
-  return pinned ? [pinned] : undefined;
 }

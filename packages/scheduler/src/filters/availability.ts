@@ -5,6 +5,7 @@ import { nodeCount } from './filter.js';
 /** Paused and drained nodes keep what they run but take nothing new. */
 export const availabilityFilter: Filter = {
   name: 'availability',
+  staticKey: () => '',
   forTask: () => (info) =>
     (info.node.spec?.availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE) ===
     NodeAvailability.NODE_AVAILABILITY_ACTIVE

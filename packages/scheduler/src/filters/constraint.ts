@@ -13,6 +13,7 @@ const INVALID = 'invalid: ';
  */
 export const constraintFilter: Filter = {
   name: 'constraint',
+  staticKey: (task) => (task.spec?.placement?.constraints ?? []).join('\n'),
   forTask: (task) => {
     const exprs = task.spec?.placement?.constraints ?? [];
     if (exprs.length === 0) return null;

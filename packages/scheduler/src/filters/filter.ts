@@ -17,6 +17,19 @@ export type NodeCheck = (info: NodeInfo) => string | null;
 export interface Filter {
   readonly name: string;
   forTask(task: Task): NodeCheck | null;
+  /**
+   * Set when the verdict for a node depends only on the node and on this key
+   * of the task, not on what else was placed in the batch: tasks with the same
+   * key then share one pass over the nodes.
+   */
+  staticKey?(task: Task): string;
+  /**
+   * For filters whose verdict changes as the batch is placed (resources): tasks
+   * with the same key get the same verdict, and a node that fails once keeps
+   * failing for the rest of the batch. Lets the scheduler drop such nodes for
+   * good instead of checking every node for every task.
+   */
+  batchKey?(task: Task): string;
   explain(failedNodes: number, details: readonly string[]): string;
 }
 

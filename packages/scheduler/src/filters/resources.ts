@@ -8,6 +8,11 @@ import { reservationsOf } from '../node-info.js';
  */
 export const resourcesFilter: Filter = {
   name: 'resources',
+  // Capacity only shrinks during a batch, so a node too small once stays too small.
+  batchKey: (task) => {
+    const r = reservationsOf(task);
+    return `${r.nanoCpus}/${r.memoryBytes}`;
+  },
   forTask: (task) => {
     const wanted = reservationsOf(task);
     if (wanted.nanoCpus === 0 && wanted.memoryBytes === 0) return null;
