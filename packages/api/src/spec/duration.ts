@@ -52,7 +52,8 @@ export function parseDuration(text: string): number {
   }
   const ms = totalNs / NS_PER_MS;
   if (ms > BigInt(Number.MAX_SAFE_INTEGER)) fail('too large');
-  return negative ? -Number(ms) : Number(ms);
+  // Avoid -0: "-0s" is plain zero.
+  return negative && ms !== 0n ? -Number(ms) : Number(ms);
 }
 
 /** Renders milliseconds the way Go prints a Duration: "0s", "500ms", "1h2m3.5s". */

@@ -29,6 +29,7 @@ export function parseImageReference(ref: string): ImageReference {
   const fail = (why: string): never => {
     throw new SpecError('image', `invalid image reference ${JSON.stringify(ref)}: ${why}`);
   };
+  if (typeof ref !== 'string') fail('must be a string');
   if (ref === '') fail('must not be empty');
   if (IMAGE_ID.test(ref)) return { path: '', digest: ref, isId: true };
   if (/\s/.test(ref)) fail('must not contain whitespace');
