@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { connect } from 'node:net';
-import { chmod, link, lstat, stat, unlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { stagingSocketPath } from './config-values.js';
 import { errnoCode } from './data-dir-lock.js';
 
@@ -29,6 +30,7 @@ const PROBE_TIMEOUT_MS = 2_000;
  */
 export async function serveOnControlSocket(server: Server, socketPath: string): Promise<ControlSocket> {
   const staging = stagingSocketPath(socketPath, process.pid);
+  await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   await unlink(staging).catch(() => {});
   const previousUmask = process.umask(0o177);
   try {

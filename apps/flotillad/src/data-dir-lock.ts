@@ -1,7 +1,8 @@
 import { mkdir, link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const LOCK_FILE_NAME = 'flotillad.lock';
+// A pid file that doubles as the lock, as dockerd's docker.pid does; scripts read it to stop the daemon.
+export const LOCK_FILE_NAME = 'flotillad.pid';
 
 export class DataDirInUseError extends Error {
   override readonly name = 'DataDirInUseError';
@@ -53,7 +54,9 @@ export async function lockDataDir(dataDir: string, pid: number = process.pid): P
   return {
     path,
     async release() {
-      if ((await readLockPid(path)) === pid) await unlink(path).catch(() => {});
+      // Never throws: a lock that cannot be removed is stale on the next start anyway.
+      const holder = await readLockPid(path).catch(() => undefined);
+      if (holder === pid) await unlink(path).catch(() => {});
     },
   };
 }

@@ -4,6 +4,7 @@ import { parseDaemonArgs } from './config.js';
 import { SocketInUseError } from './control-socket.js';
 import { startDaemon } from './daemon.js';
 import { DataDirInUseError } from './data-dir-lock.js';
+import { runUntilSignalled } from './lifecycle.js';
 import { daemonLogger } from './logger.js';
 import { daemonVersion } from './version.js';
 
@@ -18,21 +19,9 @@ if (parsed.kind === 'exit') {
 const { config } = parsed;
 const log = daemonLogger(config.logLevel, config.nodeName);
 try {
-  const daemon = await startDaemon(config, version, log);
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
-    log.info({ signal }, 'stopping');
-    daemon.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  await runUntilSignalled(() => startDaemon(config, version, log), log);
+  // Explicit: idle keep-alive sockets (e.g. to the Docker Engine) must not hold the process.
+  process.exit(0);
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   // An expected refusal needs no stack trace; anything else keeps it for the bug report.

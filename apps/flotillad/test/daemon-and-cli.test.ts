@@ -73,19 +73,25 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     }
   });
 
-  it('makes the control socket a 0600 socket and takes the data dir with a lock naming its pid', async () => {
-    const daemon = await startServing();
-    const info = await stat(socket);
+  it('makes the control socket a 0600 socket (creating its directory) and locks the data dir with its pid', async () => {
+    const nested = join(dir, 'run', 'flotilla', 'ctl.sock');
+    const daemon = await startServing([], { dataDir, socket: nested });
+    const info = await stat(nested);
     expect(info.isSocket()).toBe(true);
     expect(info.mode & 0o777).toBe(0o600);
-    expect((await readFile(join(dataDir, 'flotillad.lock'), 'utf8')).trim()).toBe(String(daemon.pid));
+    expect((await readFile(join(dataDir, 'flotillad.pid'), 'utf8')).trim()).toBe(String(daemon.pid));
   });
 
-  it('logs pino JSON lines carrying component and nodeId', async () => {
+  it('logs only pino JSON lines on stderr, carrying component and nodeId', async () => {
     const daemon = await startServing(['--node-name', 'logger-node']);
-    const first = JSON.parse(daemon.stderr().split('\n')[0] ?? '') as Record<string, unknown>;
-    expect(first).toMatchObject({ component: 'flotillad', nodeId: '', nodeName: 'logger-node', controlSocket: socket, dataDir });
-    expect(first['level']).toBe(30);
+    await runCli(['-H', host, 'info']);
+    daemon.child.kill('SIGTERM');
+    const done = await daemon.exited;
+    const lines = done.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ level: 30, component: 'flotillad', nodeId: '', nodeName: 'logger-node', controlSocket: socket, dataDir });
+    expect(lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['flotillad listening on control socket', 'stopping', 'flotillad stopped']));
+    for (const line of lines) expect(line).toHaveProperty('component');
+    expect(done.stdout).toBe('');
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('stops on %s: exit 0, socket removed, lock released', async (signal) => {
@@ -95,7 +101,7 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
 
     expect(done.code).toBe(0);
     expect(existsSync(socket)).toBe(false);
-    expect(existsSync(join(dataDir, 'flotillad.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'flotillad.pid'))).toBe(false);
     expect(done.stderr).toContain('"msg":"flotillad stopped"');
     const run = await runCli(['-H', host, 'info']);
     expect(run.code).toBe(1);
@@ -126,7 +132,7 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     expect(second.stderr).toContain(`flotillad: another flotillad is using ${socket}\n`);
     // The refused daemon leaves the first one's socket and its own data dir lock alone.
     expect((await runCli(['-H', host, 'info'])).stdout).toContain(' Node Name: first\n');
-    expect(existsSync(join(dir, 'data2', 'flotillad.lock'))).toBe(false);
+    expect(existsSync(join(dir, 'data2', 'flotillad.pid'))).toBe(false);
   });
 
   it('replaces the socket and lock left by a daemon that was killed', async () => {
@@ -135,7 +141,7 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     await crashed.exited;
     expect((await stat(socket)).isSocket()).toBe(true);
     expect(await socketAnswers(socket)).toBe(false);
-    expect(existsSync(join(dataDir, 'flotillad.lock'))).toBe(true);
+    expect(existsSync(join(dataDir, 'flotillad.pid'))).toBe(true);
 
     const next = await startServing(['--node-name', 'restarted']);
 
@@ -153,7 +159,7 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`flotillad: cannot create control socket ${notSocket}: a file that is not a socket is in the way\n`);
     expect((await stat(notSocket)).isFile()).toBe(true);
-    expect(existsSync(join(dataDir, 'flotillad.lock'))).toBe(false);
+    expect(existsSync(join(dataDir, 'flotillad.pid'))).toBe(false);
   });
 
   it('starts even when Docker is unreachable and reports why in info', async () => {
