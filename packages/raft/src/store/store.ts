@@ -1,0 +1,147 @@
+// The replicated store: in-memory tables fed by committed Raft entries. Reads never touch disk
+// or network; writes arrive only through apply(), in log order, on every manager alike.
+import { StoreEventsSince, StoreTransaction, type StoreEvent } from '@flotilla/api';
+import { pino, type Logger } from 'pino';
+import { applyTransaction } from './apply.js';
+import { EventGap, InvalidTransaction, WatchClosed, type StoreError } from './errors.js';
+import { EventRing } from './event-ring.js';
+import { deepFreeze } from './freeze.js';
+import { ReadTx } from './read-tx.js';
+import { decodeStoreSnapshot, encodeStoreSnapshot } from './snapshot.js';
+import { emptyState, type StoreState } from './state.js';
+import { Subscription, type WatchFilter } from './watch.js';
+
+export interface StoreOptions {
+  logger?: Logger;
+  nodeId?: string;
+  /** Recent events kept for "events since index i". Default 10 000. */
+  eventRingSize?: number;
+  /** Undelivered events a watcher may accumulate before it is closed. Default 10 000. */
+  watchQueue?: number;
+}
+
+export type ApplyResult =
+  | { ok: true; index: number; txId: string; events: readonly StoreEvent[] }
+  | { ok: false; index: number; txId: string; error: StoreError };
+
+export interface WatchOptions {
+  maxQueue?: number;
+  /** Start with the kept events after this index (EventGap if they are gone), then live ones. */
+  sinceIndex?: number;
+}
+
+export class Store {
+  private state: StoreState;
+  private readonly ring: EventRing;
+  private readonly subscribers = new Set<Subscription>();
+  private readonly logger: Logger;
+  private readonly watchQueue: number;
+
+  constructor(options: StoreOptions = {}) {
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'store', nodeId: options.nodeId ?? '' });
+    this.state = emptyState();
+    this.ring = new EventRing(options.eventRingSize ?? 10_000, 0);
+    this.watchQueue = options.watchQueue ?? 10_000;
+  }
+
+  static fromSnapshot(bytes: Uint8Array, options: StoreOptions = {}): Store {
+    const store = new Store(options);
+    store.restore(bytes);
+    return store;
+  }
+
+  /** Raft index of the last applied entry. */
+  get index(): number {
+    return this.state.index;
+  }
+
+  /** A consistent read view of the current version; cheap, and unaffected by later applies. */
+  view(): ReadTx {
+    return new ReadTx(this.state);
+  }
+
+  /**
+   * Applies the committed entry at `index`. Empty bytes are an empty transaction (for entries that
+   * carry no store change). A refused transaction changes nothing but the index, identically on
+   * every member; the result tells the proposer why.
+   */
+  apply(index: number, txBytes: Uint8Array): ApplyResult {
+    if (!Number.isSafeInteger(index) || index <= this.state.index) {
+      throw new Error(`store apply out of order: index ${index} after ${this.state.index}`);
+    }
+    let tx: StoreTransaction;
+    try {
+      tx = StoreTransaction.decode(txBytes);
+    } catch (err) {
+      this.state = { ...this.state, index };
+      const error = new InvalidTransaction(`entry ${index}: transaction does not decode: ${(err as Error).message}`);
+      this.logger.warn({ index, err: error.message }, 'refused undecodable store transaction');
+      return { ok: false, index, txId: '', error };
+    }
+    const outcome = applyTransaction(this.state, index, tx);
+    if (!outcome.ok) {
+      this.state = { ...this.state, index };
+      this.logger.debug({ index, txId: tx.id, code: outcome.error.code, err: outcome.error.message }, 'store transaction refused');
+      return { ok: false, index, txId: tx.id, error: outcome.error };
+    }
+    this.state = outcome.state;
+    for (const ev of outcome.events) {
+      deepFreeze(ev);
+      this.ring.push(ev);
+      for (const sub of this.subscribers) sub.offer(ev);
+    }
+    return { ok: true, index, txId: tx.id, events: outcome.events };
+  }
+
+  /**
+   * Subscribes to applied events. Listing with view() and calling watch() in the same synchronous
+   * step gives a gap-free list-then-watch; `sinceIndex` replays kept events first.
+   */
+  watch(filter: WatchFilter = {}, options: WatchOptions = {}): Subscription {
+    const sub = new Subscription(filter, options.maxQueue ?? this.watchQueue, (s) => this.subscribers.delete(s));
+    if (options.sinceIndex !== undefined) {
+      const r = this.ring.since(options.sinceIndex, this.state.index);
+      if (r.kind === 'gap') throw new EventGap(r.requestedIndex, r.oldestAvailableIndex, r.currentIndex);
+      for (const ev of r.events) sub.offer(ev);
+      if (sub.closed) return sub;
+    }
+    this.subscribers.add(sub);
+    return sub;
+  }
+
+  /** "Events since index i" for a follower process: the kept events after i, or a gap forcing a re-list. */
+  eventsSince(index: number): StoreEventsSince {
+    const r = this.ring.since(index, this.state.index);
+    if (r.kind === 'gap') {
+      return {
+        result: {
+          $case: 'gap',
+          value: { requestedIndex: r.requestedIndex, oldestAvailableIndex: r.oldestAvailableIndex, currentIndex: r.currentIndex },
+        },
+      };
+    }
+    return { result: { $case: 'events', value: { events: r.events, currentIndex: r.currentIndex } } };
+  }
+
+  /** The whole store at its current index, as StoreSnapshot bytes. */
+  snapshot(): Uint8Array {
+    return encodeStoreSnapshot(this.state);
+  }
+
+  /**
+   * Replaces the whole store with a snapshot (Raft installed one). Watchers are closed: they
+   * cannot be given a delta and must re-list. Bad bytes throw and change nothing.
+   */
+  restore(bytes: Uint8Array): void {
+    const next = decodeStoreSnapshot(bytes);
+    this.state = next;
+    this.ring.reset(next.index);
+    for (const sub of [...this.subscribers]) sub.end(new WatchClosed(`store restored from a snapshot at index ${next.index}; re-list`));
+    this.logger.info({ index: next.index }, 'store restored from snapshot');
+  }
+
+  /** Number of open watch subscriptions. */
+  get watcherCount(): number {
+    return this.subscribers.size;
+  }
+}

@@ -1,0 +1,48 @@
+// Building the StoreTransaction a writer proposes through Raft.
+import { StoreOp, StoreTransaction, type StoreAction } from '@flotilla/api';
+import { wrap } from './apply.js';
+import type { Kind, ObjectByKind, StoredObject } from './kinds.js';
+
+export class TransactionBuilder {
+  private readonly actions: StoreAction[] = [];
+
+  /**
+   * @param id correlates the apply result with the proposal
+   * @param timestampMs the proposer's clock, written into meta.createdAt/updatedAt on every member
+   */
+  constructor(
+    readonly id: string,
+    readonly timestampMs: number,
+  ) {}
+
+  create<K extends Kind>(kind: K, object: ObjectByKind[K]): this {
+    return this.push(StoreOp.STORE_OP_CREATE, kind, object);
+  }
+
+  /** `object.meta.version` must be the version that was read; a stale one fails the transaction. */
+  update<K extends Kind>(kind: K, object: ObjectByKind[K]): this {
+    return this.push(StoreOp.STORE_OP_UPDATE, kind, object);
+  }
+
+  /** Only `id` and `meta.version` of `object` matter. */
+  delete<K extends Kind>(kind: K, object: ObjectByKind[K]): this {
+    return this.push(StoreOp.STORE_OP_DELETE, kind, object);
+  }
+
+  get size(): number {
+    return this.actions.length;
+  }
+
+  build(): StoreTransaction {
+    return { id: this.id, timestampMs: this.timestampMs, actions: [...this.actions] };
+  }
+
+  encode(): Uint8Array {
+    return StoreTransaction.encode(this.build()).finish();
+  }
+
+  private push(op: StoreOp, kind: Kind, object: StoredObject): this {
+    this.actions.push({ op, object: wrap(kind, object) });
+    return this;
+  }
+}
