@@ -9,6 +9,7 @@ export { decideRestart } from './restart/supervisor.js';
 export type { RestartInput, RestartDecision } from './restart/supervisor.js';
 export { restartActions } from './restart/actions.js';
 export type { RestartActionInput } from './restart/actions.js';
+export { delayedStartAt } from './restart/start-at.js';
 export { pruneHistory, DEFAULT_TASK_HISTORY } from './history/prune.js';
 export type { PruneOptions } from './history/prune.js';
 export {

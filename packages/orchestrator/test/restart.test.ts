@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { NodeAvailability, RestartCondition, ServiceMode, TaskState, type Task } from '@flotilla/api';
+import { NodeAvailability, NodeState, RestartCondition, ServiceMode, TaskState, type Task } from '@flotilla/api';
 import { decideRestart, type RestartDecision } from '../src/restart/supervisor.js';
 import { restartActions } from '../src/restart/actions.js';
+import { delayedStartAt } from '../src/restart/start-at.js';
 import { apply } from './apply.js';
 import { counterIds, node, service, task, type TaskOptions } from './fixtures.js';
 
@@ -169,5 +170,42 @@ describe('restartActions', () => {
       { type: 'shutdown', taskId: 'old', reason: 'why' },
     ]);
     expect(restartActions({ decision: { kind: 'no-action', reason: 'x' }, service: replicated, task: old, now: 0 })).toEqual([]);
+  });
+});
+
+describe('restartActions for a global task whose node cannot take it', () => {
+  const global = service('mon', { mode: ServiceMode.SERVICE_MODE_GLOBAL });
+  const g = ended('g', { slot: 0, nodeId: 'n1', serviceId: 'mon' });
+
+  it.each([
+    ['down', node('n1', { state: NodeState.NODE_STATE_DOWN }), /; not restarting: node n1 is down$/],
+    ['drained', node('n1', { availability: NodeAvailability.NODE_AVAILABILITY_DRAIN }), /; not restarting: node n1 is drained$/],
+  ])('%s: only the old task is shut down', (_name, n, reason) => {
+    const actions = restartActions({ decision: { kind: 'restart-now', reason: 'r' }, service: global, task: g, now: 0, node: n });
+    expect(actions).toEqual([{ type: 'shutdown', taskId: 'g', reason: expect.stringMatching(reason) }]);
+  });
+
+  it('a ready node gets the replacement', () => {
+    const actions = restartActions({ decision: { kind: 'restart-now', reason: 'r' }, service: global, task: g, now: 0, node: node('n1') });
+    expect(actions.map((a) => a.type)).toEqual(['shutdown', 'create']);
+  });
+});
+
+describe('delayedStartAt', () => {
+  const svc = service('web', { replicas: 1, restart: { delayMs: 5 * SEC } });
+  const old = ended('old', { slot: 1, createdAt: 0, endedAt: 10 * SEC, desiredState: SHUTDOWN });
+
+  it('rebuilds the start time of a delayed replacement from its predecessor', () => {
+    const [, create] = restartActions({ decision: { kind: 'restart-at', at: 15 * SEC, reason: 'r' }, service: svc, task: { ...old, desiredState: RUNNING }, now: 11 * SEC });
+    if (create?.type !== 'create') throw new Error('expected a create action');
+    expect(delayedStartAt(create.task, [old, create.task])).toBe(15 * SEC);
+    expect(create.startAt).toBe(15 * SEC);
+  });
+
+  it('is undefined for a task that is not waiting, or has no predecessor', () => {
+    const running = task('r', { slot: 1, createdAt: 20 * SEC });
+    expect(delayedStartAt(running, [old, running])).toBeUndefined();
+    const orphan = task('o', { slot: 1, createdAt: 20 * SEC, desiredState: TaskState.TASK_STATE_READY });
+    expect(delayedStartAt(orphan, [orphan])).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { ServiceMode, TaskState, type Service, type Task } from '@flotilla/api';
+import { NodeAvailability, NodeState, ServiceMode, TaskState, type Node, type Service, type Task } from '@flotilla/api';
 import { shutdown, type Action } from '../actions.js';
 import { newTask } from '../new-task.js';
 import type { RestartDecision } from './supervisor.js';
@@ -8,6 +8,8 @@ export interface RestartActionInput {
   service: Service;
   task: Task;
   now: number;
+  /** The task's node; a global task is not restarted on a node that is down or drained. */
+  node?: Node;
   newId?: () => string;
 }
 
@@ -26,6 +28,8 @@ export function restartActions(input: RestartActionInput): Action[] {
   const out: Action[] = [shutdown(task.id, decision.reason)];
   if (decision.kind === 'give-up') return out;
   const global = input.service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  const unusable = global ? nodeUnusable(input.node) : undefined;
+  if (unusable) return [shutdown(task.id, `${decision.reason}; not restarting: ${unusable}`)];
   const replacement = newTask(input.service, {
     slot: global ? 0 : task.slot,
     nodeId: global ? task.nodeId : '',
@@ -37,4 +41,12 @@ export function restartActions(input: RestartActionInput): Action[] {
     decision.kind === 'restart-at' ? { type: 'create', task: replacement, startAt: decision.at } : { type: 'create', task: replacement },
   );
   return out;
+}
+
+/** Why a global task's node cannot take its replacement, if it cannot. */
+function nodeUnusable(node: Node | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.status?.state === NodeState.NODE_STATE_DOWN) return `node ${node.id} is down`;
+  if (node.spec?.availability === NodeAvailability.NODE_AVAILABILITY_DRAIN) return `node ${node.id} is drained`;
+  return undefined;
 }
