@@ -1,5 +1,6 @@
 import type { RaftConfState, RaftEntry, RaftHardState, RaftSnapshot } from '@flotilla/api';
 import { RaftEntryType } from '@flotilla/api';
+import { bootstrapLog } from './bootstrap.js';
 import { RaftError } from './errors.js';
 import { limitSize } from './limit-size.js';
 import type { LogStorage } from './storage.js';
@@ -21,9 +22,13 @@ export class MemoryStorage implements LogStorage {
     this.ents = [placeholder(0, 0)];
   }
 
-  /** A storage for a brand-new cluster member that starts with the given voters. */
+  /** A storage for a founding member of a brand-new cluster (see bootstrapLog). */
   static bootstrap(voters: number[], learners: number[] = []): MemoryStorage {
-    return new MemoryStorage({ voters: [...voters], learners: [...learners] });
+    const s = new MemoryStorage();
+    const { entries, hardState } = bootstrapLog(voters, learners);
+    s.append(entries);
+    s.setHardState(hardState);
+    return s;
   }
 
   initialState(): { hardState: RaftHardState; confState: RaftConfState } {

@@ -1,6 +1,6 @@
 import { RaftMessageType as T, type RaftMessage } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
-import { SimCluster, type SimOptions } from '../sim/cluster.js';
+import { SimCluster, appliedPayloads, type SimOptions } from '../sim/cluster.js';
 
 function elected(opts: Partial<SimOptions> & { seed: number }): SimCluster {
   const c = new SimCluster({ voters: [1, 2, 3], ...opts });
@@ -9,7 +9,7 @@ function elected(opts: Partial<SimOptions> & { seed: number }): SimCluster {
   return c;
 }
 
-const text = (m: { appliedLog: { data: Buffer }[] }): string[] => m.appliedLog.map((e) => e.data.toString()).filter((s) => s !== '');
+const text = appliedPayloads;
 
 describe('log replication', () => {
   it('commits an entry once a majority holds it, and every member applies it in the same place', () => {

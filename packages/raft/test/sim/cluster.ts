@@ -302,3 +302,8 @@ export class SimCluster {
     return this.maxTermSeen;
   }
 }
+
+/** Payloads of the normal, non-empty entries a member applied since it (re)started, as text. */
+export function appliedPayloads(m: SimMember): string[] {
+  return m.appliedLog.filter((e) => e.type === RaftEntryType.RAFT_ENTRY_NORMAL && e.data.length > 0).map((e) => e.data.toString());
+}
