@@ -1,0 +1,246 @@
+// The nats-server supervisor against the real Debian nats-server binary.
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Annotations, Meta } from '@flotilla/api';
+import {
+  clusterSubjects,
+  connectBus,
+  managerPermissions,
+  NatsConfigError,
+  NatsServerSupervisor,
+  request,
+  serve,
+  type BusConnection,
+} from '../../src/index.js';
+import { makeTestPki, probeTls, serverTls, startSupervised, tempDir, tlsOf, waitFor, type TempDir, type TestPki } from '../support/fixtures.js';
+
+const subjects = clusterSubjects('c1');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('NatsServerSupervisor', () => {
+  let dir: TempDir;
+  let pki: TestPki;
+  const cleanups: Array<() => Promise<void>> = [];
+  let n = 0;
+  const nextDir = (): string => join(dir.path, `nats-${n++}`);
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    pki = await makeTestPki(join(dir.path, 'pki'), {
+      clients: [
+        { name: 'a', cn: 'm1', ou: 'flotilla-manager', o: 'c1' },
+        { name: 'b', cn: 'm2', ou: 'flotilla-manager', o: 'c1' },
+        { name: 'late', cn: 'n7', ou: 'flotilla-worker', o: 'c1' },
+      ],
+    });
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  afterAll(async () => {
+    await dir?.cleanup();
+  });
+
+  async function supervise(users = [{ user: pki.clients.a!.dn, permissions: managerPermissions(subjects) }], extra = {}) {
+    const sup = await startSupervised(pki, nextDir(), users, extra);
+    cleanups.push(() => sup.stop());
+    return sup;
+  }
+
+  async function connect(sup: NatsServerSupervisor, who: 'a' | 'b' | 'late'): Promise<BusConnection> {
+    const bus = await connectBus({
+      servers: [sup.url],
+      tls: tlsOf(pki, pki.clients[who]!),
+      inboxPrefix: subjects.node.inboxPrefix(who),
+      reconnectWaitMs: 50,
+      reconnectJitterMs: 50,
+    });
+    cleanups.push(() => bus.close());
+    return bus;
+  }
+
+  it('starts on a free loopback port and writes a private config file', async () => {
+    const sup = await supervise();
+    expect(sup.isRunning).toBe(true);
+    expect(sup.url).toBe(`tls://127.0.0.1:${sup.clientPort}`);
+    expect(sup.clientPort).toBeGreaterThan(0);
+    expect(alive(sup.pid!)).toBe(true);
+    expect((await stat(sup.configFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(sup.configFile, 'utf8')).toContain(`port: ${sup.clientPort}`);
+    expect(await probeTls(sup.clientPort, tlsOf(pki, pki.clients.a!))).toEqual({ ok: true });
+  });
+
+  it('stops the server with SIGTERM and can be stopped twice', async () => {
+    const sup = await supervise();
+    const pid = sup.pid!;
+    await sup.stop();
+    expect(alive(pid)).toBe(false);
+    expect(sup.pid).toBeUndefined();
+    expect(sup.isRunning).toBe(false);
+    await sup.stop();
+  });
+
+  it('restarts a killed server on the same port, and clients reconnect', async () => {
+    const users = [
+      { user: pki.clients.a!.dn, permissions: managerPermissions(subjects) },
+      { user: pki.clients.b!.dn, permissions: managerPermissions(subjects) },
+    ];
+    const sup = await supervise(users);
+    const responder = await connect(sup, 'a');
+    const caller = await connect(sup, 'b');
+    const reconnects: string[] = [];
+    void (async () => {
+      for await (const s of caller.nc.status()) if (s.type === 'reconnect') reconnects.push(s.server);
+    })();
+    const served = serve(responder.nc, subjects.control.method('Ping'), Annotations, Meta, (req) => Meta.fromPartial({ version: req.name.length }));
+    cleanups.push(() => served.stop());
+    await responder.nc.flush();
+
+    const firstPid = sup.pid!;
+    const port = sup.clientPort;
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => sup.isRunning && sup.pid !== undefined && sup.pid !== firstPid, { what: 'the supervisor to restart nats-server' });
+    expect(sup.restarts).toBe(1);
+    expect(sup.clientPort).toBe(port);
+    expect(alive(firstPid)).toBe(false);
+
+    await waitFor(() => reconnects.length > 0, { what: 'the caller to reconnect', timeoutMs: 15_000 });
+    // The responder re-subscribes on its own reconnect; retry until it has.
+    const res = await waitFor(
+      () => request(caller.nc, subjects.control.method('Ping'), Annotations, Annotations.fromPartial({ name: 'abc' }), Meta, { timeoutMs: 1_000 }),
+      { what: 'a request to succeed after the restart', timeoutMs: 15_000 },
+    );
+    expect(res.version).toBe(3);
+  });
+
+  it('keeps restarting with backoff when killed again', async () => {
+    const sup = await supervise(undefined, { restartInitialDelayMs: 20, restartMaxDelayMs: 200 });
+    for (let i = 1; i <= 3; i++) {
+      const pid = sup.pid!;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => sup.isRunning && sup.pid !== pid, { what: `restart number ${i}` });
+      expect(sup.restarts).toBe(i);
+    }
+  });
+
+  it('does not restart a server that stop() ended, even during a restart delay', async () => {
+    const sup = await supervise(undefined, { restartInitialDelayMs: 60_000 });
+    const pid = sup.pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !sup.isRunning, { what: 'the supervisor to notice the death' });
+    await sup.stop();
+    expect(sup.pid).toBeUndefined();
+    expect(sup.restarts).toBe(0);
+  });
+
+  it('reload adds a user without restarting the server', async () => {
+    const sup = await supervise();
+    const pid = sup.pid!;
+    const late = tlsOf(pki, pki.clients.late!);
+    expect(await probeTls(sup.clientPort, late)).toEqual({ ok: false, reason: expect.stringMatching(/Authorization Violation/) });
+
+    await sup.reload([...sup.users, { user: pki.clients.late!.dn, permissions: { publish: { allow: ['flt.c1.dispatcher.*.n7'] }, subscribe: { allow: [] } } }]);
+
+    expect(sup.pid).toBe(pid);
+    expect(sup.restarts).toBe(0);
+    expect(await probeTls(sup.clientPort, late)).toEqual({ ok: true });
+    expect(await readFile(sup.configFile, 'utf8')).toContain(pki.clients.late!.dn);
+  });
+
+  it('reload refuses bad input and changes nothing', async () => {
+    const sup = await supervise();
+    const before = await readFile(sup.configFile, 'utf8');
+    await expect(sup.reload([])).rejects.toThrow(NatsConfigError);
+    await expect(sup.reload([{ user: 'CN=x' }, { user: 'CN=x' }])).rejects.toThrow('user "CN=x" is listed twice');
+    expect(await readFile(sup.configFile, 'utf8')).toBe(before);
+    expect(sup.users).toHaveLength(1);
+    expect(await probeTls(sup.clientPort, tlsOf(pki, pki.clients.a!))).toEqual({ ok: true });
+  });
+
+  it('fails to start with a clear error when the binary is missing', async () => {
+    const sup = new NatsServerSupervisor({
+      configDir: nextDir(),
+      serverName: 'nobin',
+      host: '127.0.0.1',
+      port: 0,
+      tls: serverTls(pki),
+      users: [{ user: 'CN=a' }],
+      binary: join(dir.path, 'no-such-nats-server'),
+    });
+    await expect(sup.start()).rejects.toThrow(/starting nats-server nobin: .*could not be started: spawn .*no-such-nats-server ENOENT/);
+    expect(sup.isRunning).toBe(false);
+  });
+
+  it('fails to start with the server output when the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => blocker.close(() => r())));
+    const port = (blocker.address() as { port: number }).port;
+    const sup = new NatsServerSupervisor({
+      configDir: nextDir(),
+      serverName: 'busy',
+      host: '127.0.0.1',
+      port,
+      tls: serverTls(pki),
+      users: [{ user: 'CN=a' }],
+    });
+    await expect(sup.start()).rejects.toThrow(/exited with code 1; last output: .*address already in use/);
+    expect(sup.pid).toBeUndefined();
+  });
+
+  it('forms a cluster over mutually authenticated routes', async () => {
+    const users = [
+      { user: pki.clients.a!.dn, permissions: managerPermissions(subjects) },
+      { user: pki.clients.b!.dn, permissions: managerPermissions(subjects) },
+    ];
+    const first = await supervise(users, { serverName: 'r1', cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] } });
+    const second = await supervise(users, {
+      serverName: 'r2',
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`] },
+    });
+    const onFirst = await connect(first, 'a');
+    const onSecond = await connect(second, 'b');
+    const served = serve(onFirst.nc, subjects.control.method('Where'), Annotations, Meta, () => Meta.fromPartial({ version: 1 }));
+    cleanups.push(() => served.stop());
+    await onFirst.nc.flush();
+    const res = await waitFor(
+      () => request(onSecond.nc, subjects.control.method('Where'), Annotations, Annotations.create(), Meta, { timeoutMs: 1_000 }),
+      { what: 'a request across the route', timeoutMs: 15_000 },
+    );
+    expect(res.version).toBe(1);
+  });
+
+  it('kills the server when the owning process exits without stopping it', async () => {
+    const script = fileURLToPath(new URL('../support/exit-child.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
+    const { stdout } = await promisify(execFile)(tsx, [
+      script,
+      nextDir(),
+      pki.ca.certFile,
+      pki.server.certFile,
+      pki.server.keyFile,
+      pki.clients.a!.dn,
+    ]);
+    const pid = Number(stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    cleanups.push(async () => {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    await waitFor(() => !alive(pid), { what: `nats-server ${pid} to die with its parent` });
+  });
+});
