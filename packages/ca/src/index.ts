@@ -52,3 +52,6 @@ export {
   type NatsPermissionRule,
   type NatsNodeEntry,
 } from './nats-permissions.js';
+export { localSigner, type NodeCertificateSigner, type NodeSignRequest } from './signer.js';
+export { cfsslSigner, signerFromExternalCas, type CfsslSignerOptions } from './cfssl-signer.js';
+export { nodeSanHosts } from './node-cert.js';

@@ -39,22 +39,27 @@ export function resolveNodeCertExpiry(expiryMs: number | undefined): number {
 
 type AltName = { type: 2; value: string } | { type: 7; ip: string };
 
-function altNames(nodeId: string, role: CertRole, addresses: readonly string[]): AltName[] {
-  const names: AltName[] = [
-    { type: 2, value: nodeId },
-    { type: 2, value: roleToOu(role) },
-  ];
-  if (role !== NodeRole.NODE_ROLE_MANAGER) return names;
-  const seen = new Set<string>();
+/**
+ * The SAN hosts of a node certificate: its node ID (NATS maps certificates to
+ * users by it), its role name (clients ask for "a manager"), and for managers
+ * the addresses they are reached at.
+ */
+export function nodeSanHosts(nodeId: string, role: CertRole, addresses: readonly string[]): string[] {
+  const hosts = [nodeId, roleToOu(role)];
+  if (role !== NodeRole.NODE_ROLE_MANAGER) return hosts;
   for (const raw of addresses) {
     const addr = raw.trim();
-    if (addr === '' || seen.has(addr)) continue;
-    seen.add(addr);
-    if (isIP(addr) !== 0) names.push({ type: 7, ip: addr });
-    else if (/^[A-Za-z0-9.-]{1,253}$/.test(addr)) names.push({ type: 2, value: addr });
-    else throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: address "${addr}" is neither an IP nor a DNS name`);
+    if (addr === '' || hosts.includes(addr)) continue;
+    if (isIP(addr) === 0 && !/^[A-Za-z0-9.-]{1,253}$/.test(addr)) {
+      throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: address "${addr}" is neither an IP nor a DNS name`);
+    }
+    hosts.push(addr);
   }
-  return names;
+  return hosts;
+}
+
+function altNames(hosts: readonly string[]): AltName[] {
+  return hosts.map((host) => (isIP(host) !== 0 ? { type: 7, ip: host } : { type: 2, value: host }));
 }
 
 /**
@@ -75,7 +80,7 @@ export function signNodeCertificate(options: SignNodeCertificateOptions): string
   }
   const expiryMs = resolveNodeCertExpiry(options.expiryMs);
   const csr = parseCsr(options.csrPem);
-  const sans = altNames(nodeId, role, options.addresses ?? []);
+  const sans = altNames(nodeSanHosts(nodeId, role, options.addresses ?? []));
 
   const caCert = forge.pki.certificateFromPem(rootCa.certPem);
   const caKey = forge.pki.privateKeyFromPem(rootCa.keyPem);

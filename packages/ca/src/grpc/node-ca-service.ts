@@ -13,7 +13,7 @@ import { parseCsr } from '../csr.js';
 import { CaError } from '../errors.js';
 import { newNodeId } from '../ids.js';
 import { matchJoinToken } from '../join-token.js';
-import { signNodeCertificate } from '../node-cert.js';
+import { localSigner, NodeCertificateSigner } from '../signer.js';
 import { CertRole, roleToOu } from '../roles.js';
 import { RootCaMaterial } from '../root-ca.js';
 import { PeerPolicy, requirePeer, requireRole } from './peer.js';
@@ -31,6 +31,12 @@ export interface NodeCaState {
   currentRole?(nodeId: string): CertRole | undefined;
   /** Told after a join so the owner can record the new node. */
   onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] }): void | Promise<void>;
+  /** An external CA (CFSSL) when the cluster has one; otherwise the root CA key signs. */
+  externalSigner?(): NodeCertificateSigner | undefined;
+}
+
+function signerOf(state: NodeCaState): NodeCertificateSigner {
+  return state.externalSigner?.() ?? localSigner(state.rootCa());
 }
 
 export function peerPolicyOf(state: NodeCaState): PeerPolicy {
@@ -70,8 +76,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
       const rootCa = state.rootCa();
       // The CA names the node: a CSR cannot pick an existing (or denied) node's identity.
       const nodeId = newNodeId();
-      const certPem = signNodeCertificate({
-        rootCa,
+      const certPem = await signerOf(state).sign({
         csrPem: Buffer.from(call.request.csr).toString('utf8'),
         nodeId,
         role,
@@ -98,8 +103,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
       }
       const role = state.currentRole?.(caller.nodeId) ?? caller.role;
       const rootCa = state.rootCa();
-      const certPem = signNodeCertificate({
-        rootCa,
+      const certPem = await signerOf(state).sign({
         csrPem,
         nodeId: caller.nodeId,
         role,
