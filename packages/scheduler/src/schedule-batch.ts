@@ -41,8 +41,8 @@ interface Group {
  * against that node.
  *
  * `currentTasks` are the tasks already in the cluster; those that occupy a
- * node (see occupiesNode) count for spread and resources. Pure: inputs are not
- * modified.
+ * node (see occupiesNode) count for spread and resources, except the pending
+ * tasks themselves if they appear there too. Pure: inputs are not modified.
  */
 export function scheduleBatch(
   pendingTasks: readonly Task[],
@@ -51,7 +51,10 @@ export function scheduleBatch(
   options: ScheduleOptions = {},
 ): ScheduleResult {
   const pipeline = new Pipeline(options.filters);
-  const infos = buildNodeInfos(nodes, currentTasks);
+  // The edge may pass the whole task table as currentTasks: a pending task
+  // already naming its node (global) must not be counted before it is placed.
+  const pendingIds = new Set(pendingTasks.map((t) => t.id));
+  const infos = buildNodeInfos(nodes, currentTasks.filter((t) => !pendingIds.has(t.id)));
   const allNodes = [...infos.values()];
   const groups = new Map<string, Group>();
   const result: ScheduleResult = { assignments: [], unassigned: [] };

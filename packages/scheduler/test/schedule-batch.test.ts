@@ -93,6 +93,14 @@ describe('scheduleBatch: filters in the batch', () => {
   });
 });
 
+describe('scheduleBatch: the whole task table as currentTasks', () => {
+  it('does not count a pinned pending task against its own node', () => {
+    const g = task('g1', { nodeId: 'n1', state: TaskState.TASK_STATE_PENDING, memoryBytes: 3 * GiB });
+    const r = scheduleBatch([g], [node('n1', { memoryBytes: 4 * GiB })], [g]);
+    expect(r.assignments).toEqual([{ taskId: 'g1', nodeId: 'n1' }]);
+  });
+});
+
 describe('scheduleBatch: pending reasons', () => {
   it.each<[string, Parameters<typeof node>[1][], Parameters<typeof task>[1], string]>([
     ['no nodes at all', [], {}, 'no suitable node (no nodes in the cluster)'],
