@@ -88,21 +88,32 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
   }
 
   try {
-    return { kind: 'run', config: buildConfig(program.opts<RawOptions>(), ctx) };
+    const dockerHostFromEnv = program.getOptionValueSource('dockerHost') === 'default' && Boolean(ctx.env['DOCKER_HOST']);
+    return { kind: 'run', config: buildConfig(program.opts<RawOptions>(), ctx, dockerHostFromEnv) };
   } catch (err) {
     if (err instanceof ConfigError) return { kind: 'exit', code: 2, stdout: '', stderr: `flotillad: ${err.message}\n` };
     throw err;
   }
 }
 
-function buildConfig(raw: RawOptions, ctx: ParseContext): DaemonConfig {
+function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: boolean): DaemonConfig {
   return {
     dataDir: parseDataDir(raw.dataDir, ctx.cwd),
     controlSocket: parseControlSocket(raw.controlSocket, ctx.cwd),
     nodeName: parseNodeName(raw.nodeName),
-    dockerHost: parseDockerHost(raw.dockerHost),
+    dockerHost: withSource(() => parseDockerHost(raw.dockerHost), dockerHostFromEnv ? 'from DOCKER_HOST' : undefined),
     labels: parseLabels(raw.label),
     logLevel: parseLogLevel(raw.logLevel),
     advertiseAddr: raw.advertiseAddr === undefined ? '' : parseAdvertiseAddr(raw.advertiseAddr),
   };
+}
+
+/** Says where a bad value came from when the user did not type it on the command line. */
+function withSource<T>(parse: () => T, source: string | undefined): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (source && err instanceof ConfigError) throw new ConfigError(`${err.message} (${source})`);
+    throw err;
+  }
 }

@@ -63,6 +63,12 @@ describe('flotillad flags', () => {
     );
   });
 
+  it('says so when a bad docker host came from DOCKER_HOST', () => {
+    expect(rejection([], { ...ctx, env: { DOCKER_HOST: 'ssh://me@box' } })).toBe(
+      'flotillad: invalid docker host "ssh://me@box": expected unix:///path or tcp://host:port (from DOCKER_HOST)\n',
+    );
+  });
+
   it.each(['eth0', 'eth0:2377', '192.168.1.5', '[fd00::1]:2377', 'fd00::1'])('accepts advertise address %s', (addr) => {
     expect(config(['--advertise-addr', addr]).advertiseAddr).toBe(addr);
   });
