@@ -28,6 +28,8 @@ export interface ConnectOptions {
   reconnectJitterMs?: number;
   /** Keep trying when no server answers the first connect (default: fail fast). */
   waitOnFirstConnect?: boolean;
+  /** How long close() lets pending work drain before closing anyway (default 5000). */
+  drainTimeoutMs?: number;
 }
 
 export interface BusConnection {
@@ -78,11 +80,23 @@ export async function connectBus(opts: ConnectOptions): Promise<BusConnection> {
     close() {
       closing ??= (async () => {
         if (!nc.isClosed()) {
-          try {
-            await nc.drain();
-          } catch (err) {
-            // A connection that is down cannot drain; closing is all that is left.
-            log.warn({ err }, 'draining the NATS connection failed; closing it');
+          const drainTimeoutMs = opts.drainTimeoutMs ?? 5_000;
+          let timer: NodeJS.Timeout | undefined;
+          // A connection whose server is gone cannot drain: it would wait for
+          // a reconnect that may never come. Close it after the timeout.
+          const outcome = await Promise.race([
+            nc.drain().then(
+              () => 'drained' as const,
+              (err: unknown) => err,
+            ),
+            new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), drainTimeoutMs))),
+          ]);
+          clearTimeout(timer);
+          if (outcome !== 'drained') {
+            log.warn(
+              outcome === 'timeout' ? { drainTimeoutMs } : { err: outcome },
+              'could not drain the NATS connection; closing it',
+            );
             await nc.close();
           }
         }

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterSubjects, NatsConfigError, renderNatsConfig, workerPermissions, type NatsServerConfig } from '../src/index.js';
+import { certificateUserName, clusterSubjects, NatsConfigError, renderNatsConfig, workerPermissions, type NatsServerConfig } from '../src/index.js';
 import { parseNatsLogLine } from '../src/nats-server/server-log.js';
 import { makeTestPki, tempDir, type TempDir } from './support/fixtures.js';
 
@@ -105,6 +105,19 @@ describe('rendered config is accepted by the real nats-server', () => {
     );
     const { stderr, stdout } = await promisify(execFile)('nats-server', ['-c', file, '-t']);
     expect(`${stdout}${stderr}`).toContain('is valid');
+  });
+});
+
+describe('certificateUserName', () => {
+  it.each([
+    [{ cn: 'node1', ou: 'flotilla-worker', o: 'c1' }, 'CN=node1,OU=flotilla-worker,O=c1'],
+    [{ cn: 'node1' }, 'CN=node1'],
+    [{ cn: 'a,b+c', o: 'x;y' }, 'CN=a\\,b\\+c,O=x\\;y'],
+    [{ cn: ' lead', ou: 'trail ', o: '#hash' }, 'CN=\\ lead,OU=trail\\ ,O=\\#hash'],
+    [{ cn: 'in side', o: 'a#b' }, 'CN=in side,O=a#b'],
+    [{ cn: 'q"\\<>' }, 'CN=q\\"\\\\\\<\\>'],
+  ])('%j -> %s', (subject, name) => {
+    expect(certificateUserName(subject)).toBe(name);
   });
 });
 

@@ -59,7 +59,7 @@ export class OpensslMissingError extends Error {
   }
 }
 
-const SUBJECT_VALUE = /^[A-Za-z0-9 _:@+-]+$/;
+const SUBJECT_VALUE = /^[A-Za-z0-9_:@-](?:[A-Za-z0-9 _:@-]*[A-Za-z0-9_:@-])?$/;
 
 export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promise<TestPki> {
   try {

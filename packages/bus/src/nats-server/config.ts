@@ -38,6 +38,30 @@ export interface NatsServerConfig {
   tlsTimeoutSec?: number;
 }
 
+/**
+ * The user name nats-server's verify_and_map derives from a certificate with
+ * these subject fields: the RFC 2253 string, most specific first, as Go's
+ * pkix.Name prints it (e.g. "CN=node1,OU=flotilla-worker,O=cluster1").
+ */
+export function certificateUserName(subject: { cn: string; ou?: string; o?: string }): string {
+  const parts = [`CN=${escapeDnValue(subject.cn)}`];
+  if (subject.ou !== undefined) parts.push(`OU=${escapeDnValue(subject.ou)}`);
+  if (subject.o !== undefined) parts.push(`O=${escapeDnValue(subject.o)}`);
+  return parts.join(',');
+}
+
+// Go's pkix escaping: these characters anywhere, a space at either end, a '#' first.
+function escapeDnValue(value: string): string {
+  const chars = [...value];
+  return chars
+    .map((c, i) => {
+      const escape =
+        ',+"\\<>;'.includes(c) || (c === ' ' && (i === 0 || i === chars.length - 1)) || (c === '#' && i === 0);
+      return escape ? `\\${c}` : c;
+    })
+    .join('');
+}
+
 export class NatsConfigError extends Error {
   constructor(message: string) {
     super(`nats-server config: ${message}`);

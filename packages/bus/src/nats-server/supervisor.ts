@@ -114,7 +114,7 @@ export class NatsServerSupervisor {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'idle') {
+    if (this.state !== 'idle' && this.state !== 'stopped') {
       throw new Error(`starting nats-server ${this.opts.serverName}: already ${this.state}`);
     }
     this.state = 'starting';
@@ -129,7 +129,7 @@ export class NatsServerSupervisor {
       const stopping = (this.state as State) === 'stopping';
       await this.killCurrent();
       live.delete(this);
-      if (!stopping) this.state = 'idle';
+      this.state = stopping ? 'stopped' : 'idle';
       throw new Error(`starting nats-server ${this.opts.serverName}: ${(err as Error).message}`, { cause: err });
     }
     this.state = 'running';

@@ -2,14 +2,17 @@
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Annotations, Meta } from '@flotilla/api';
+import { Annotations, BusError_Code, Meta } from '@flotilla/api';
 import {
   clusterSubjects,
+  BusRequestError,
   connectBus,
+  createLogger,
   managerPermissions,
   NatsConfigError,
   NatsServerSupervisor,
@@ -126,6 +129,48 @@ describe('NatsServerSupervisor', () => {
       { what: 'a request to succeed after the restart', timeoutMs: 15_000 },
     );
     expect(res.version).toBe(3);
+  });
+
+  it('connections log disconnect and reconnect, and close even when the server is gone', async () => {
+    const sup = await supervise();
+    const messages: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) messages.push((JSON.parse(line) as { msg: string }).msg);
+        done();
+      },
+    });
+    const bus = await connectBus({
+      servers: [sup.url],
+      tls: tlsOf(pki, pki.clients.a!),
+      reconnectWaitMs: 50,
+      reconnectJitterMs: 50,
+      drainTimeoutMs: 500,
+      logger: createLogger({ component: 'test', nodeId: 'm1', level: 'debug', destination }),
+    });
+    const firstPid = sup.pid!;
+    process.kill(firstPid, 'SIGKILL');
+    await waitFor(() => messages.includes('disconnected from NATS server'), { what: 'the disconnect to be logged' });
+    await waitFor(() => messages.includes('reconnected to NATS server'), { what: 'the reconnect to be logged', timeoutMs: 15_000 });
+
+    await sup.stop();
+    await waitFor(() => messages.filter((m) => m === 'disconnected from NATS server').length >= 2, { what: 'the second disconnect' });
+    await bus.close();
+    expect(bus.nc.isClosed()).toBe(true);
+    expect(messages).toContain('NATS connection closed');
+    const err = await request(bus.nc, 'flt.c1.x', Annotations, Annotations.create(), Meta, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BusRequestError);
+    expect(err).toMatchObject({ code: BusError_Code.UNAVAILABLE });
+  });
+
+  it('can be started again after stop', async () => {
+    const sup = await supervise();
+    const firstPid = sup.pid!;
+    await sup.stop();
+    await sup.start();
+    expect(sup.isRunning).toBe(true);
+    expect(sup.pid).not.toBe(firstPid);
+    expect(await probeTls(sup.clientPort, tlsOf(pki, pki.clients.a!))).toEqual({ ok: true });
   });
 
   it('keeps restarting with backoff when killed again', async () => {
