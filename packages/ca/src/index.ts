@@ -55,3 +55,11 @@ export {
 export { localSigner, type NodeCertificateSigner, type NodeSignRequest } from './signer.js';
 export { cfsslSigner, signerFromExternalCas, type CfsslSignerOptions } from './cfssl-signer.js';
 export { nodeSanHosts } from './node-cert.js';
+export {
+  startCertificateRenewal,
+  retryDelayMs,
+  MAX_TIMER_MS,
+  type CertificateRenewer,
+  type CertificateRenewerOptions,
+  type TimerApi,
+} from './renewer.js';

@@ -1,5 +1,5 @@
 import { NodeCaService } from '@flotilla/api';
-import { Server } from '@grpc/grpc-js';
+import { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import pino, { type Logger } from 'pino';
 import { NodeCredentials } from '../local-issue.js';
 import { denyListInterceptor } from './deny-interceptor.js';
@@ -16,6 +16,8 @@ export interface NodeCaServerOptions {
   /** 0 for an ephemeral port. */
   port: number;
   logger?: Logger;
+  /** More services for the same port and TLS (the control API), guarded by the same deny-list hook. */
+  services?: ReadonlyArray<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
 }
 
 export interface RunningNodeCaServer {
@@ -26,14 +28,14 @@ export interface RunningNodeCaServer {
 }
 
 /**
- * The managers' gRPC listener with the NodeCa service. Other services (the
- * control API) can be added to `server` before clients call them; the deny
- * list interceptor covers every service on it.
+ * The managers' gRPC listener with the NodeCa service and any `services`
+ * given (the control API); the deny-list interceptor covers all of them.
  */
 export async function startNodeCaServer(options: NodeCaServerOptions): Promise<RunningNodeCaServer> {
   const logger = (options.logger ?? pino({ name: 'flotilla' })).child({ component: 'ca', nodeId: options.identity.nodeId });
   const server = new Server({ interceptors: [denyListInterceptor(peerPolicyOf(options.state))] });
   server.addService(NodeCaService, createNodeCaHandlers(options.state, logger));
+  for (const service of options.services ?? []) server.addService(service.definition, service.implementation);
   const credentials = new OptionalClientCertServerCredentials({
     certPem: options.identity.certPem,
     keyPem: options.identity.keyPem,
