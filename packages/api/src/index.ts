@@ -29,3 +29,7 @@ export * from './ids.js';
 export * from './gen/flotilla/bus.js';
 export * from './gen/flotilla/raft.js';
 export * from './gen/flotilla/store.js';
+export * from './gen/flotilla/raft_bus.js';
+export * from './spec/constraint-match.js';
+export * from './task-state.js';
+export * from './gen/flotilla/gossip.js';

@@ -20,4 +20,3 @@ export {
 } from './node-down.js';
 export type { NodeDownResult } from './node-down.js';
 export { isLive, isRunning, groupBySlot } from './slots.js';
-export { isTerminal, isAtMostRunning } from './task-state.js';

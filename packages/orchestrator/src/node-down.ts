@@ -1,7 +1,7 @@
 import { NodeState, type Node, type Task } from '@flotilla/api';
 import { shutdown, type Action, type MarkOrphaned } from './actions.js';
 import { isLive } from './slots.js';
-import { isAtMostRunning } from './task-state.js';
+import { isAtMostRunning } from '@flotilla/api';
 
 /** How long a node may stay DOWN before its tasks are written off as ORPHANED (swarm: 24 h). */
 export const DEFAULT_ORPHAN_AFTER_MS = 24 * 60 * 60 * 1000;

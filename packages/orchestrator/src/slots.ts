@@ -1,5 +1,5 @@
 import { TaskState, type Task } from '@flotilla/api';
-import { isAtMostRunning } from './task-state.js';
+import { isAtMostRunning } from '@flotilla/api';
 
 /** A task still wanted: its desiredState has not gone past RUNNING. */
 export function isLive(task: Task): boolean {

@@ -10,4 +10,4 @@ export { resourcesFilter } from './filters/resources.js';
 export { compareForSpread, pickSpread } from './strategy/spread.js';
 export { buildNodeInfos, occupiesNode, reservationsOf } from './node-info.js';
 export type { NodeInfo, Capacity } from './node-info.js';
-export { matchesConstraint, matchesConstraints, unmetConstraints, nodeValue } from './constraints/evaluate.js';
+export { matchesConstraint, matchesConstraints, unmetConstraints, nodeValue } from '@flotilla/api';

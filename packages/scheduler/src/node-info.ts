@@ -1,5 +1,5 @@
 import type { Node, Task } from '@flotilla/api';
-import { isAtMostRunning } from './task-state.js';
+import { isAtMostRunning } from '@flotilla/api';
 
 /** Free capacity left on a node once the reservations of its live tasks are taken off. */
 export interface Capacity {

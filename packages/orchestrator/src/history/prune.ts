@@ -1,5 +1,5 @@
 import type { Task } from '@flotilla/api';
-import { isTerminal } from '../task-state.js';
+import { isTerminal } from '@flotilla/api';
 
 export const DEFAULT_TASK_HISTORY = 5;
 

@@ -1,6 +1,6 @@
 import type { Task } from '@flotilla/api';
 import { TaskState } from '@flotilla/api';
-import { isTerminal } from '../task-state.js';
+import { isTerminal } from '@flotilla/api';
 
 /**
  * When a delayed replacement (desiredState READY) should be moved to RUNNING:

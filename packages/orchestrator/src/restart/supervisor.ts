@@ -7,7 +7,7 @@ import {
   type RestartPolicy,
   type Task,
 } from '@flotilla/api';
-import { isTerminal } from '../task-state.js';
+import { isTerminal } from '@flotilla/api';
 
 export interface RestartInput {
   /** The task whose end is being decided on. */

@@ -1,7 +1,7 @@
 import { formatConstraint, parseConstraints, type Constraint } from '@flotilla/api';
 import type { Filter } from './filter.js';
 import { nodeCount, verb } from './filter.js';
-import { unmetConstraints } from '../constraints/evaluate.js';
+import { unmetConstraints } from '@flotilla/api';
 
 /** Prefix of the detail a task with unparsable constraints reports for every node. */
 const INVALID = 'invalid: ';

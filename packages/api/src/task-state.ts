@@ -1,4 +1,4 @@
-import { TaskState, taskStateToNumber } from '@flotilla/api';
+import { TaskState, taskStateToNumber } from './gen/flotilla/task.js';
 
 // Enum values are strings; the proto numbers carry the order of the task life.
 const rank = (s: TaskState): number => taskStateToNumber(s);

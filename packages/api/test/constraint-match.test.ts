@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { NodeRole, parseConstraint, type Node } from '@flotilla/api';
-import { matchesConstraints, nodeValue, unmetConstraints } from '../src/constraints/evaluate.js';
-import { node } from './fixtures.js';
+import { Node, NodeRole, matchesConstraints, nodeValue, parseConstraint, unmetConstraints } from '../src/index.js';
+
+interface NodeOptions {
+  hostname?: string;
+  role?: NodeRole;
+  labels?: Record<string, string>;
+  engineLabels?: Record<string, string>;
+  os?: string;
+  arch?: string;
+}
+
+function node(id: string, o: NodeOptions = {}): Node {
+  return Node.fromPartial({
+    id,
+    role: o.role ?? NodeRole.NODE_ROLE_WORKER,
+    spec: { annotations: { name: id, labels: o.labels ?? {} } },
+    description: {
+      hostname: o.hostname ?? `host-${id}`,
+      platform: { os: o.os ?? 'linux', architecture: o.arch ?? 'x86_64' },
+      engine: { engineVersion: '20.10', labels: o.engineLabels ?? {} },
+    },
+  });
+}
 
 describe('nodeValue', () => {
   const n = node('abc', { hostname: 'h1', role: NodeRole.NODE_ROLE_MANAGER, labels: { disk: 'ssd' }, engineLabels: { gpu: 'yes' }, os: 'linux', arch: 'aarch64' });

@@ -1,4 +1,5 @@
-import { NodeRole, type Constraint, type Node } from '@flotilla/api';
+import { NodeRole, type Node } from '../gen/flotilla/node.js';
+import type { Constraint } from './constraint.js';
 
 const NODE_LABELS = 'node.labels.';
 const ENGINE_LABELS = 'engine.labels.';
