@@ -1,0 +1,127 @@
+import { IssueNodeCertificateRequest, JoinTokens, NodeCaClient, NodeRole } from '@flotilla/api';
+import { makeGenericClientConstructor, Metadata, ServiceDefinition, ServiceError, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCsr } from '../src/csr.js';
+import { CaError } from '../src/errors.js';
+import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS } from '../src/grpc/client-credentials.js';
+import { joinCluster } from '../src/grpc/node-ca-client.js';
+import { RunningNodeCaServer, startNodeCaServer } from '../src/grpc/node-ca-server.js';
+import { peerPolicyOf, NodeCaState } from '../src/grpc/node-ca-service.js';
+import { requireRole } from '../src/grpc/peer.js';
+import { fromServiceError, toStatus } from '../src/grpc/status.js';
+import { createJoinTokens } from '../src/join-token.js';
+import { issueLocalNodeCredentials, NodeCredentials } from '../src/local-issue.js';
+import { createRootCa } from '../src/root-ca.js';
+
+const clusterId = 'cluster-shared';
+
+const rawMethod = (path: string) => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: (value: Buffer) => value,
+  requestDeserialize: (bytes: Buffer) => bytes,
+  responseSerialize: (value: Buffer) => value,
+  responseDeserialize: (bytes: Buffer) => bytes,
+});
+
+/**
+ * A stand-in for the control API: `whoami` is manager-only through
+ * requireRole; `ping` checks nothing itself, so only the server-wide deny-list
+ * hook can refuse it.
+ */
+const whoamiService: ServiceDefinition = {
+  whoami: rawMethod('/flotilla.test.Probe/Whoami'),
+  ping: rawMethod('/flotilla.test.Probe/Ping'),
+};
+
+describe('other services on the CA server reuse its authorization', () => {
+  const rootCa = createRootCa({ clusterId });
+  const tokens: JoinTokens = createJoinTokens(rootCa.digest);
+  const denied = new Set<string>();
+  const state: NodeCaState = { clusterId, rootCa: () => rootCa, joinTokens: () => tokens, nodeCertExpiryMs: () => undefined, deniedNodeIds: () => denied };
+  const managerIdentity = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER });
+  let server: RunningNodeCaServer;
+  let addr: string;
+
+  beforeAll(async () => {
+    const policy = peerPolicyOf(state);
+    server = await startNodeCaServer({
+      state,
+      identity: managerIdentity,
+      host: '127.0.0.1',
+      port: 0,
+      logger: pino({ level: 'silent' }),
+      services: [
+        {
+          definition: whoamiService,
+          implementation: {
+            whoami: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+              try {
+                callback(null, Buffer.from(requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER).nodeId));
+              } catch (err) {
+                callback(toStatus(err as CaError));
+              }
+            },
+            ping: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, Buffer.from('pong')),
+          },
+        },
+      ],
+    });
+    addr = `127.0.0.1:${server.port}`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  async function whoami(creds: NodeCredentials, method: 'whoami' | 'ping' = 'whoami'): Promise<string> {
+    const Probe = makeGenericClientConstructor(whoamiService, 'Probe');
+    const client = new Probe(addr, managerChannelCredentials({ ...creds, clusterId }), MANAGER_CHANNEL_OPTIONS);
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        (client as unknown as Record<string, (req: Buffer, md: Metadata, cb: (err: ServiceError | null, res: Buffer) => void) => void>)[method]?.call(
+          client,
+          Buffer.alloc(0),
+          new Metadata(),
+          (err, res) => (err ? reject(fromServiceError(err, 'whoami')) : resolve(res.toString())),
+        );
+      });
+    } finally {
+      client.close();
+    }
+  }
+
+  it('a manager passes, a worker is refused, a denied manager is refused by the hook', async () => {
+    expect(await whoami(managerIdentity)).toBe(managerIdentity.nodeId);
+    const worker = await joinCluster({ addr, token: tokens.worker });
+    await expect(whoami(worker)).rejects.toThrow('this call is for flotilla-manager nodes only');
+    const manager2 = await joinCluster({ addr, token: tokens.manager });
+    expect(await whoami(manager2)).toBe(manager2.nodeId);
+    expect(await whoami(worker, 'ping')).toBe('pong');
+    expect(await whoami(manager2, 'ping')).toBe('pong');
+    denied.add(manager2.nodeId);
+    denied.add(worker.nodeId);
+    await expect(whoami(manager2)).rejects.toThrow(`node ${manager2.nodeId} has been removed from the cluster`);
+    // ping has no check of its own: this refusal can only come from the interceptor.
+    await expect(whoami(manager2, 'ping')).rejects.toThrow(`node ${manager2.nodeId} has been removed from the cluster`);
+    await expect(whoami(worker, 'ping')).rejects.toThrow(`node ${worker.nodeId} has been removed from the cluster`);
+    expect(await whoami(managerIdentity, 'ping')).toBe('pong');
+  });
+
+  it('a CSR cannot choose its node ID: the CA assigns a fresh one', async () => {
+    const client = new NodeCaClient(addr, managerChannelCredentials({ caCertPem: rootCa.certPem, clusterId }), MANAGER_CHANNEL_OPTIONS);
+    try {
+      const response = await new Promise<{ nodeId: string }>((resolve, reject) => {
+        client.issueNodeCertificate(
+          IssueNodeCertificateRequest.fromPartial({ token: tokens.worker, csr: Buffer.from(createCsr(managerIdentity.nodeId).csrPem) }),
+          (err, res) => (err ? reject(err) : resolve(res)),
+        );
+      });
+      expect(response.nodeId).not.toBe(managerIdentity.nodeId);
+      expect(response.nodeId).toMatch(/^[0-9a-z]{25}$/);
+    } finally {
+      client.close();
+    }
+  });
+});
