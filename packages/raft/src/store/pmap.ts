@@ -74,6 +74,23 @@ function join2<V>(a: Leaf<V> | Collision<V>, b: Leaf<V>, shift: number): Slot<V>
   return new Branch((1 << ia) | (1 << ib), ia < ib ? [a, b] : [b, a]);
 }
 
+// Exact-length copies: splice() on a copy leaves growth slack in every trie node,
+// which at 100k objects times seven indexes is most of the store's memory.
+function withInserted<T>(src: ReadonlyArray<T>, at: number, item: T): T[] {
+  const out = new Array<T>(src.length + 1);
+  for (let i = 0; i < at; i++) out[i] = src[i]!;
+  out[at] = item;
+  for (let i = at; i < src.length; i++) out[i + 1] = src[i]!;
+  return out;
+}
+
+function withRemoved<T>(src: ReadonlyArray<T>, at: number): T[] {
+  const out = new Array<T>(src.length - 1);
+  for (let i = 0; i < at; i++) out[i] = src[i]!;
+  for (let i = at + 1; i < src.length; i++) out[i - 1] = src[i]!;
+  return out;
+}
+
 interface Change {
   sizeDelta: number;
 }
@@ -83,8 +100,7 @@ function insert<V>(node: Slot<V>, leaf: Leaf<V>, shift: number, change: Change):
     const bit = 1 << ((leaf.hash >>> shift) & MASK);
     const idx = popcount(node.bitmap & (bit - 1));
     if ((node.bitmap & bit) === 0) {
-      const slots = node.slots.slice();
-      slots.splice(idx, 0, leaf);
+      const slots = withInserted(node.slots, idx, leaf);
       change.sizeDelta = 1;
       return new Branch(node.bitmap | bit, slots);
     }
@@ -127,8 +143,7 @@ function remove<V>(node: Slot<V>, hash: number, key: string, shift: number, chan
     if (next === child) return node;
     if (next === undefined) {
       if (node.slots.length === 1) return undefined;
-      const slots = node.slots.slice();
-      slots.splice(idx, 1);
+      const slots = withRemoved(node.slots, idx);
       // A branch left with one leaf collapses into the leaf so the trie keeps one shape per key set.
       if (slots.length === 1 && !(slots[0] instanceof Branch) && shift > 0) return slots[0];
       return new Branch(node.bitmap & ~bit, slots);
@@ -154,6 +169,14 @@ function each<V>(node: Slot<V>, fn: (value: V, key: string) => void): void {
   if (node instanceof Leaf) fn(node.value, node.key);
   else if (node instanceof Branch) for (const s of node.slots) each(s, fn);
   else for (const l of node.leaves) fn(l.value, l.key);
+}
+
+function collectInto<V>(node: Slot<V>, out: V[]): void {
+  if (node instanceof Leaf) out.push(node.value);
+  else if (node instanceof Branch) {
+    const slots = node.slots;
+    for (let i = 0; i < slots.length; i++) collectInto(slots[i]!, out);
+  } else for (const l of node.leaves) out.push(l.value);
 }
 
 function* walk<V>(node: Slot<V>): Generator<Leaf<V>> {
@@ -204,7 +227,7 @@ export class PMap<V> {
 
   /** Appends every value to `out` (cheaper than iterating for small index sets). */
   collect(out: V[]): V[] {
-    each(this.root, (v) => void out.push(v));
+    collectInto(this.root, out);
     return out;
   }
 
