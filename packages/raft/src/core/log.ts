@@ -1,5 +1,5 @@
 import type { RaftEntry, RaftSnapshot } from '@flotilla/api';
-import { RaftError, isRaftError } from './errors.js';
+import { RaftError } from './errors.js';
 import { limitSize } from './limit-size.js';
 import type { LogStorage } from './storage.js';
 import { snapshotIndex, snapshotTerm } from './types.js';
@@ -44,23 +44,19 @@ export class RaftLog {
     return this.unstable.maybeTerm(i) ?? this.storage.term(i);
   }
 
+  /** Term of i, or undefined when it is compacted or not there (no exception: this is a hot path). */
+  maybeTerm(i: number): number | undefined {
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
+    return this.unstable.maybeTerm(i) ?? this.storage.term(i);
+  }
+
   /** Term of i, or 0 when it is compacted or not there. */
   termOrZero(i: number): number {
-    try {
-      return this.term(i);
-    } catch (e) {
-      if (isRaftError(e, 'compacted') || isRaftError(e, 'unavailable')) return 0;
-      throw e;
-    }
+    return this.maybeTerm(i) ?? 0;
   }
 
   matchTerm(i: number, t: number): boolean {
-    try {
-      return this.term(i) === t;
-    } catch (e) {
-      if (isRaftError(e, 'compacted') || isRaftError(e, 'unavailable')) return false;
-      throw e;
-    }
+    return this.maybeTerm(i) === t;
   }
 
   /**
@@ -105,13 +101,8 @@ export class RaftLog {
    */
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     for (let i = index; i > 0; i--) {
-      let ours: number;
-      try {
-        ours = this.term(i);
-      } catch (e) {
-        if (isRaftError(e, 'compacted') || isRaftError(e, 'unavailable')) return { index: i, term: 0 };
-        throw e;
-      }
+      const ours = this.maybeTerm(i);
+      if (ours === undefined) return { index: i, term: 0 };
       if (ours <= term) return { index: i, term: ours };
     }
     return { index: 0, term: 0 };

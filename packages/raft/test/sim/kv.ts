@@ -15,6 +15,8 @@ export function decodeOp(data: Buffer): KvOp | undefined {
 /** The replicated state machine of the simulation: a string map. */
 export class KvStateMachine {
   kv = new Map<string, string>();
+  /** Results of applied operations by id: a proposal the network duplicated applies once. */
+  done = new Map<string, string>();
   appliedIndex = 0;
   confState: RaftConfState;
 
@@ -24,22 +26,33 @@ export class KvStateMachine {
 
   /** Applies op; returns what a client sees (the value read, or "ok"). */
   apply(op: KvOp): string {
+    const prior = this.done.get(op.id);
+    if (prior !== undefined) return prior;
+    let result: string;
     if (op.op === 'put') {
       this.kv.set(op.key, op.value);
-      return 'ok';
+      result = 'ok';
+    } else {
+      result = this.kv.get(op.key) ?? '';
     }
-    return this.kv.get(op.key) ?? '';
+    this.done.set(op.id, result);
+    return result;
+  }
+
+  read(key: string): string {
+    return this.kv.get(key) ?? '';
   }
 
   snapshot(): Buffer {
-    return Buffer.from(JSON.stringify({ kv: [...this.kv], appliedIndex: this.appliedIndex }));
+    return Buffer.from(JSON.stringify({ kv: [...this.kv], done: [...this.done], appliedIndex: this.appliedIndex }));
   }
 
   static restore(data: Buffer, confState: RaftConfState): KvStateMachine {
     const sm = new KvStateMachine(confState);
     if (data.length === 0) return sm;
-    const parsed = JSON.parse(data.toString('utf8')) as { kv: [string, string][]; appliedIndex: number };
+    const parsed = JSON.parse(data.toString('utf8')) as { kv: [string, string][]; done: [string, string][]; appliedIndex: number };
     sm.kv = new Map(parsed.kv);
+    sm.done = new Map(parsed.done);
     sm.appliedIndex = parsed.appliedIndex;
     return sm;
   }

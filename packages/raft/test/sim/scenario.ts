@@ -1,12 +1,18 @@
-import { SimCluster } from './cluster.js';
+import { RaftConfChange, RaftConfChangeType as CC, RaftEntryType } from '@flotilla/api';
+import type { SeededRng } from '../../src/core/rng.js';
 import { SafetyViolation } from './checker.js';
+import { KvClients } from './clients.js';
+import { SimCluster } from './cluster.js';
 
 export interface ChaosOptions {
   /** Ticks of chaos before healing. */
   chaosTicks: number;
   /** Ticks allowed, after healing, for a leader to emerge and a proposal to reach every member. */
   livenessTicks: number;
-  snapshotEvery?: number;
+  /** Propose membership changes during the chaos. */
+  membership?: boolean;
+  /** Run KV clients and check their history for linearizability. */
+  clients?: boolean;
 }
 
 export interface ChaosReport {
@@ -16,43 +22,41 @@ export interface ChaosReport {
   maxTerm: number;
   crashes: number;
   partitions: number;
+  confChanges: number;
   messages: number;
+  clientOps: number;
 }
 
 /**
  * One randomized run: a cluster of 3 or 5 under drops, duplicates, reordering, delays,
- * partitions of every shape and crashes; safety is checked after every event by the
- * cluster; at the end the network heals and the run must make progress again.
+ * partitions of every shape, crashes and (optionally) membership changes, with safety
+ * checked after every event by the cluster; then the network heals, everyone restarts and
+ * the run must make progress again.
  */
 export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
-  const rng0 = new SimCluster({ seed, voters: [1] }).rng; // draws the shape of the run from the seed alone
-  const n = rng0.chance(0.5) ? 3 : 5;
-  const voters = Array.from({ length: n }, (_, i) => i + 1);
+  const shape = new SimCluster({ seed, voters: [1] }).rng; // the run's shape depends on the seed alone
+  const n = shape.chance(0.5) ? 3 : 5;
   const c = new SimCluster({
     seed,
-    voters,
-    preVote: rng0.chance(0.8),
-    checkQuorum: rng0.chance(0.8),
-    maxInflightMsgs: 1 + rng0.intn(8),
-    maxSizePerMsg: rng0.chance(0.5) ? 64 : 4096,
-    snapshotEvery: o.snapshotEvery ?? (rng0.chance(0.5) ? 4 + rng0.intn(10) : 0),
-    keepAfterSnapshot: rng0.intn(4),
+    voters: Array.from({ length: n }, (_, i) => i + 1),
+    preVote: o.membership === true ? true : shape.chance(0.8),
+    checkQuorum: shape.chance(0.8),
+    maxInflightMsgs: 1 + shape.intn(8),
+    maxSizePerMsg: shape.chance(0.5) ? 64 : 4096,
+    snapshotEvery: shape.chance(0.5) ? 4 + shape.intn(10) : 0,
+    keepAfterSnapshot: shape.intn(4),
   });
   const rng = c.rng.fork();
-  c.net.faults = {
-    drop: rng.next() * 0.2,
-    duplicate: rng.next() * 0.1,
-    minDelay: 1,
-    maxDelay: 1 + rng.intn(12),
-  };
+  c.net.faults = { drop: rng.next() * 0.2, duplicate: rng.next() * 0.1, minDelay: 1, maxDelay: 1 + rng.intn(12) };
+  const clients = o.clients === true ? new KvClients(c, rng.fork(), { clients: 3, keys: 2, readIndexShare: 0.5, timeoutUnits: 200 }) : undefined;
+  const members = new Membership(c, rng.fork(), n);
   let crashes = 0;
   let partitions = 0;
   let payload = 0;
-  const totalUnits = o.chaosTicks * c.opts.unitsPerTick;
-  for (let u = 0; u < totalUnits; u++) {
+  for (let u = 0; u < o.chaosTicks * c.opts.unitsPerTick; u++) {
     if (rng.chance(0.004)) {
       partitions++;
-      partitionRandomly(c, voters, rng);
+      partitionRandomly(c, members.ids(), rng);
     }
     if (rng.chance(0.004)) c.net.heal();
     if (rng.chance(0.003)) {
@@ -64,24 +68,41 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
       }
     }
     if (rng.chance(0.01)) {
-      const down = [...c.members.values()].filter((m) => m.node === undefined);
-      const back = down[rng.intn(Math.max(1, down.length))];
-      if (back !== undefined) c.restart(back.id);
+      const down = members.ids().filter((id) => c.member(id).node === undefined);
+      if (down.length > 0) c.restart(down[rng.intn(down.length)]!);
     }
-    if (rng.chance(0.08)) {
-      const target = rng.chance(0.8) ? (c.leader()?.id ?? 1) : voters[rng.intn(n)]!;
+    if (clients === undefined && rng.chance(0.08)) {
+      const ids = members.ids();
+      const target = rng.chance(0.8) ? (c.leader()?.id ?? ids[0]!) : ids[rng.intn(ids.length)]!;
       c.propose(target, Buffer.from(`p${seed}-${payload++}`));
     }
+    if (o.membership === true && rng.chance(0.006)) members.proposeRandomChange();
+    clients?.step();
     c.step();
+    members.retireRemoved();
   }
-  heal(c);
+
+  c.net.heal();
+  c.net.faults = { drop: 0, duplicate: 0, minDelay: 1, maxDelay: 3 };
+  for (const id of members.ids()) if (c.member(id).node === undefined) c.restart(id);
   const marker = Buffer.from(`final-${seed}`);
   // Like a real client, re-propose now and then: an accepted proposal can still be lost to a leader change.
   let proposedAt = -Infinity;
+  const reached = (): boolean => {
+    const l = c.leader();
+    if (l === undefined) return false;
+    const cs = l.node!.confState();
+    return [...cs.voters, ...cs.learners].every((id) => {
+      const m = c.members.get(id);
+      return m?.node !== undefined && (m.appliedLog.some((e) => e.data.equals(marker)) || appliedBySnapshot(c, id, marker));
+    });
+  };
   const ok = c.runUntil(() => {
     const l = c.leader();
     if (l !== undefined && c.now - proposedAt > 40 * c.opts.unitsPerTick && c.propose(l.id, marker)) proposedAt = c.now;
-    return c.live().every((m) => m.appliedLog.some((e) => e.data.equals(marker)) || appliedBySnapshot(c, m.id, marker));
+    clients?.step();
+    members.retireRemoved();
+    return reached();
   }, o.livenessTicks);
   if (!ok) {
     const state = c
@@ -90,6 +111,16 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
       .join(' ');
     throw new SafetyViolation(`liveness: after healing, no proposal reached every member within ${o.livenessTicks} ticks (${state})`);
   }
+  let clientOps = 0;
+  if (clients !== undefined) {
+    clients.abandonAll();
+    const r = clients.check();
+    if (!r.ok) {
+      const h = r.history.map((x) => `${x.kind}(${x.value})@${x.invoke}-${x.complete}`).join(' ');
+      throw new SafetyViolation(`linearizability: history of ${r.key} has no valid order: ${h}`);
+    }
+    clientOps = r.ops;
+  }
   return {
     seed,
     members: n,
@@ -97,8 +128,67 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
     maxTerm: c.maxTerm(),
     crashes,
     partitions,
+    confChanges: members.changes,
     messages: c.net.sent,
+    clientOps,
   };
+}
+
+/** Drives membership changes: adds fresh members, promotes learners, removes members, and retires the removed. */
+class Membership {
+  private nextId: number;
+  private readonly retired = new Set<number>();
+  changes = 0;
+
+  constructor(
+    private readonly c: SimCluster,
+    private readonly rng: SeededRng,
+    n: number,
+  ) {
+    this.nextId = n + 1;
+  }
+
+  /** Members still in service (removed members are shut down for good, as an operator would). */
+  ids(): number[] {
+    return [...this.c.members.keys()].filter((id) => !this.retired.has(id));
+  }
+
+  proposeRandomChange(): void {
+    const l = this.c.leader();
+    if (l === undefined) return;
+    const cs = l.node!.confState();
+    const choice = this.rng.intn(4);
+    let cc: { type: CC; nodeId: number } | undefined;
+    if (choice === 0 && cs.voters.length < 5) {
+      const id = this.nextId++;
+      this.c.addMember(id);
+      cc = { type: CC.RAFT_CONF_CHANGE_ADD_VOTER, nodeId: id };
+    } else if (choice === 1 && cs.learners.length < 2) {
+      const id = this.nextId++;
+      this.c.addMember(id);
+      cc = { type: CC.RAFT_CONF_CHANGE_ADD_LEARNER, nodeId: id };
+    } else if (choice === 2 && cs.learners.length > 0) {
+      cc = { type: CC.RAFT_CONF_CHANGE_PROMOTE_LEARNER, nodeId: cs.learners[this.rng.intn(cs.learners.length)]! };
+    } else if (choice === 3 && cs.voters.length > 3) {
+      const all = [...cs.voters, ...cs.learners];
+      cc = { type: CC.RAFT_CONF_CHANGE_REMOVE_VOTER, nodeId: all[this.rng.intn(all.length)]! };
+    }
+    if (cc !== undefined && this.c.proposeConfChange(l.id, { ...cc, context: Buffer.alloc(0) })) this.changes++;
+  }
+
+  /** Shuts down members whose removal some member has applied (it is committed). */
+  retireRemoved(): void {
+    for (const m of this.c.members.values()) {
+      for (const e of m.appliedLog.slice(-4)) {
+        if (e.type !== RaftEntryType.RAFT_ENTRY_CONF_CHANGE) continue;
+        const cc = RaftConfChange.decode(e.data);
+        if (cc.type === CC.RAFT_CONF_CHANGE_REMOVE_VOTER && !this.retired.has(cc.nodeId)) {
+          this.retired.add(cc.nodeId);
+          this.c.crash(cc.nodeId);
+        }
+      }
+    }
+  }
 }
 
 function appliedBySnapshot(c: SimCluster, id: number, marker: Buffer): boolean {
@@ -107,31 +197,25 @@ function appliedBySnapshot(c: SimCluster, id: number, marker: Buffer): boolean {
   return idx !== undefined && c.member(id).sm.appliedIndex >= idx;
 }
 
-function heal(c: SimCluster): void {
-  c.net.heal();
-  c.net.faults = { drop: 0, duplicate: 0, minDelay: 1, maxDelay: 3 };
-  for (const m of c.members.values()) if (m.node === undefined) c.restart(m.id);
-}
-
-function partitionRandomly(c: SimCluster, voters: number[], rng: SimCluster['rng']): void {
-  const shuffled = [...voters].sort(() => rng.next() - 0.5);
+function partitionRandomly(c: SimCluster, ids: number[], rng: SeededRng): void {
+  const shuffled = [...ids].sort(() => rng.next() - 0.5);
   const kind = rng.intn(3);
   if (kind === 0) {
     // minority/majority split
-    const k = 1 + rng.intn(Math.floor(voters.length / 2));
+    const k = 1 + rng.intn(Math.floor(ids.length / 2));
     c.net.partition([shuffled.slice(0, k), shuffled.slice(k)]);
-  } else if (kind === 1) {
+  } else if (kind === 1 && ids.length >= 3) {
     // three-way split: maybe nobody has a majority
-    const a = 1 + rng.intn(voters.length - 2);
-    const b = a + 1 + rng.intn(voters.length - a - 1);
+    const a = 1 + rng.intn(ids.length - 2);
+    const b = a + 1 + rng.intn(ids.length - a - 1);
     c.net.partition([shuffled.slice(0, a), shuffled.slice(a, b), shuffled.slice(b)]);
   } else {
-    // one-way cuts: x hears nothing from y but y hears x
+    // one-way cuts: x stops hearing y while y still hears x
     c.net.heal();
-    const cuts = 1 + rng.intn(voters.length);
+    const cuts = 1 + rng.intn(ids.length);
     for (let i = 0; i < cuts; i++) {
-      const x = voters[rng.intn(voters.length)]!;
-      const y = voters[rng.intn(voters.length)]!;
+      const x = ids[rng.intn(ids.length)]!;
+      const y = ids[rng.intn(ids.length)]!;
       if (x !== y) c.net.cutLink(y, x);
     }
   }
