@@ -125,6 +125,7 @@ export class NatsServerSupervisor {
       live.add(this);
       installExitHook();
       await this.launch();
+      if ((this.state as State) !== 'starting') throw new Error('stopped while starting');
     } catch (err) {
       const stopping = (this.state as State) === 'stopping';
       await this.killCurrent();
@@ -176,13 +177,22 @@ export class NatsServerSupervisor {
 
   private async reloadNow(users: NatsUser[]): Promise<void> {
     const what = `reloading nats-server ${this.opts.serverName}`;
-    if (this.state !== 'running' || !this.config || !this.current) {
+    if ((this.state !== 'running' && this.state !== 'restarting') || !this.config) {
       throw new Error(`${what}: server is ${this.state}, not running`);
     }
     const next: NatsServerConfig = { ...this.config, users };
     const nextText = renderNatsConfig(next);
     const previousText = renderNatsConfig(this.config);
     await this.writeConfig(nextText);
+    if (this.state === 'restarting' || !this.current || this.current.exit) {
+      // The restart reads the new file. A server being launched right now may
+      // have read the old one: SIGHUP makes it reload, or (if it has not set
+      // up its handlers yet) kills it, and the next restart reads the new file.
+      this.config = next;
+      if (this.current && !this.current.exit) this.current.child.kill('SIGHUP');
+      this.log.info({ users: users.length }, 'nats-server configuration updated for the restart');
+      return;
+    }
     const outcome = this.nextLine(
       (l) => l.message.startsWith(RELOAD_OK) || l.message.startsWith(RELOAD_FAILED),
       this.opts.reloadTimeoutMs ?? 10_000,
@@ -230,6 +240,7 @@ export class NatsServerSupervisor {
   }
 
   private async launch(): Promise<void> {
+    if (this.state !== 'starting' && this.state !== 'restarting') throw new Error('stopped while starting');
     const binary = this.opts.binary ?? 'nats-server';
     const child = spawn(binary, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let resolveExited!: () => void;

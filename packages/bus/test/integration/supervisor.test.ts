@@ -1,6 +1,6 @@
 // The nats-server supervisor against the real Debian nats-server binary.
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -31,6 +31,17 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Pids of live processes whose command line mentions `text` (e.g. a config file path). */
+async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 describe('NatsServerSupervisor', () => {
@@ -95,6 +106,7 @@ describe('NatsServerSupervisor', () => {
     expect(alive(pid)).toBe(false);
     expect(sup.pid).toBeUndefined();
     expect(sup.isRunning).toBe(false);
+    expect(await processesMentioning(sup.configFile)).toEqual([]);
     await sup.stop();
   });
 
@@ -215,6 +227,37 @@ describe('NatsServerSupervisor', () => {
     expect(await readFile(sup.configFile, 'utf8')).toBe(before);
     expect(sup.users).toHaveLength(1);
     expect(await probeTls(sup.clientPort, tlsOf(pki, pki.clients.a!))).toEqual({ ok: true });
+  });
+
+  it('stop() during start() leaves no server behind', async () => {
+    const sup = new NatsServerSupervisor({
+      configDir: nextDir(),
+      serverName: 'interrupted',
+      host: '127.0.0.1',
+      port: 0,
+      tls: serverTls(pki),
+      users: [{ user: pki.clients.a!.dn }],
+    });
+    const starting = sup.start();
+    const outcome = starting.then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    await sup.stop();
+    expect(await outcome).toMatch(/stopped while starting/);
+    expect(sup.isRunning).toBe(false);
+    expect(sup.pid).toBeUndefined();
+    expect(await processesMentioning(sup.configFile)).toEqual([]);
+  });
+
+  it('reload while the server is down is applied by the restart', async () => {
+    const sup = await supervise(undefined, { restartInitialDelayMs: 60_000 });
+    const pid = sup.pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !sup.isRunning, { what: 'the supervisor to notice the death' });
+    await sup.reload([...sup.users, { user: pki.clients.late!.dn }]);
+    expect(await readFile(sup.configFile, 'utf8')).toContain(pki.clients.late!.dn);
+    expect(sup.users).toHaveLength(2);
   });
 
   it('fails to start with a clear error when the binary is missing', async () => {
