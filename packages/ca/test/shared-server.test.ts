@@ -1,5 +1,7 @@
 import { IssueNodeCertificateRequest, JoinTokens, NodeCaClient, NodeRole } from '@flotilla/api';
 import { makeGenericClientConstructor, Metadata, ServiceDefinition, ServiceError, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr } from '../src/csr.js';
@@ -123,5 +125,21 @@ describe('other services on the CA server reuse its authorization', () => {
     } finally {
       client.close();
     }
+  });
+
+  it("updateIdentity swaps the server's certificate for new connections without a restart", async () => {
+    const serialSeen = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: rootCa.certPem, servername: 'flotilla-manager', ALPNProtocols: ['h2'] }, () => {
+          const raw = socket.getPeerCertificate().raw;
+          socket.destroy();
+          resolve(new X509Certificate(raw).serialNumber);
+        });
+        socket.once('error', reject);
+      });
+    expect(await serialSeen()).toBe(new X509Certificate(managerIdentity.certPem).serialNumber);
+    const renewed = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER, nodeId: managerIdentity.nodeId });
+    server.credentials.updateIdentity({ certPem: renewed.certPem, keyPem: renewed.keyPem, caCertPem: rootCa.certPem });
+    expect(await serialSeen()).toBe(new X509Certificate(renewed.certPem).serialNumber);
   });
 });
