@@ -1,0 +1,435 @@
+// The edge of a Raft member: owns the tick timer, the write-ahead log, the NATS transport and
+// the store, and drives the pure RaftNode through its Ready contract. Everything decided here
+// is decided by the core; this file only performs I/O in the order the core requires.
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  RaftConfChange,
+  RaftConfChangeType,
+  RaftEntryType,
+  RaftSnapshot,
+  type RaftEntry,
+  type RaftMessage,
+} from '@flotilla/api';
+import type { BusConnection } from '@flotilla/bus';
+import { pino, type Logger } from 'pino';
+import type { MemoryStorage } from '../core/memory-storage.js';
+import { RaftNode } from '../core/node.js';
+import { isRaftError } from '../core/errors.js';
+import { SeededRng } from '../core/rng.js';
+import { EMPTY, NONE, isEmptySnapshot, snapshotIndex, type Ready, type RaftRole, type SoftState } from '../core/types.js';
+import type { Wal, WalOptions } from '../storage/wal.js';
+import type { Store, StoreOptions } from '../store/store.js';
+import { NatsRaftTransport } from '../transport/nats-transport.js';
+import type { DropFilter } from '../transport/drop-filter.js';
+import { encodeHardState, recover, walEntries } from './durable-state.js';
+import { RaftMemberError } from './errors.js';
+import { PendingProposals, PendingReads, type Applied } from './pending.js';
+
+export interface RaftMemberOptions {
+  /** This member's Raft id (positive integer); also its NATS subject token. */
+  id: number;
+  clusterId: string;
+  dataDir: string;
+  /** The member's own NATS connection; it stays the caller's to close. */
+  nc: BusConnection['nc'];
+  /** Founding voters, used only when dataDir is empty. Omit for a member that will be added later. */
+  bootstrap?: number[];
+  /** Milliseconds per Raft tick. Default 100. */
+  tickMs?: number;
+  /** Ticks without a leader before an election (randomized up to twice that). Default 10. */
+  electionTicks?: number;
+  /** Ticks between heartbeats. Default 1. */
+  heartbeatTicks?: number;
+  /** Take a snapshot after this many applied entries. Default 10 000. */
+  snapshotEvery?: number;
+  /** Entries kept in memory behind a snapshot so slightly lagging followers catch up without one. Default 1 000. */
+  keepEntriesAfterSnapshot?: number;
+  /** Default deadline of propose/readBarrier/addMember/removeMember. Default 10 s. */
+  requestTimeoutMs?: number;
+  wal?: Omit<WalOptions, 'logger'>;
+  store?: Omit<StoreOptions, 'logger' | 'nodeId'>;
+  /** Largest append message; keep well under the NATS max payload. Default 512 KiB. */
+  maxSizePerMsg?: number;
+  logger?: Logger;
+  /** The member's node id, for logs. */
+  nodeId?: string;
+}
+
+export interface MemberStatus {
+  id: number;
+  role: RaftRole;
+  term: number;
+  leader: number;
+  commit: number;
+  applied: number;
+  snapshotIndex: number;
+  voters: number[];
+}
+
+export class RaftMember {
+  private readonly proposals = new PendingProposals();
+  private readonly reads = new PendingReads();
+  private timer: NodeJS.Timeout | undefined;
+  private loopActive = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private failure: Error | undefined;
+  private applied: number;
+  private lastSnapshotIndex: number;
+  private soft: SoftState = { lead: NONE, role: 'follower' };
+
+  private constructor(
+    private readonly opts: Required<Pick<RaftMemberOptions, 'id' | 'requestTimeoutMs' | 'snapshotEvery' | 'keepEntriesAfterSnapshot'>>,
+    readonly node: RaftNode,
+    private readonly storage: MemoryStorage,
+    private readonly wal: Wal,
+    /** The replicated store as applied on this member; read it freely, write only through propose(). */
+    readonly store: Store,
+    readonly transport: NatsRaftTransport,
+    private readonly logger: Logger,
+    snapIndex: number,
+  ) {
+    this.applied = snapIndex;
+    this.lastSnapshotIndex = snapIndex;
+  }
+
+  /** Opens (or creates) the member's data directory, replays it and starts ticking and listening. */
+  static async start(o: RaftMemberOptions): Promise<RaftMember> {
+    const logger = (o.logger ?? pino({ level: 'silent' })).child({ component: 'raft', memberId: o.id, nodeId: o.nodeId ?? String(o.id) });
+    const rec = await recover(o.dataDir, o.bootstrap, { ...o.wal, logger }, { ...o.store, logger, nodeId: o.nodeId ?? String(o.id) }, logger);
+    const node = new RaftNode({
+      id: o.id,
+      storage: rec.storage,
+      electionTick: o.electionTicks ?? 10,
+      heartbeatTick: o.heartbeatTicks ?? 1,
+      rng: new SeededRng(randomInt(2 ** 31)),
+      applied: rec.snapshotIndex,
+      preVote: true,
+      checkQuorum: true,
+      maxSizePerMsg: o.maxSizePerMsg ?? 512 * 1024,
+    });
+    let member: RaftMember | undefined;
+    const transport = new NatsRaftTransport({
+      nc: o.nc,
+      clusterId: o.clusterId,
+      memberId: o.id,
+      logger,
+      onMessage: (m) => member?.receive(m),
+      onSnapshotSent: (to, sent) => member?.snapshotSent(to, sent),
+    });
+    member = new RaftMember(
+      {
+        id: o.id,
+        requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
+        snapshotEvery: o.snapshotEvery ?? 10_000,
+        keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot ?? 1_000,
+      },
+      node,
+      rec.storage,
+      rec.wal,
+      rec.store,
+      transport,
+      logger,
+      rec.snapshotIndex,
+    );
+    const st = node.status();
+    logger.info(
+      { term: st.term, commit: st.commit, snapshotIndex: rec.snapshotIndex, lastIndex: rec.storage.lastIndex(), fresh: rec.fresh },
+      'raft member starting',
+    );
+    transport.start();
+    const tickMs = o.tickMs ?? 100;
+    member.timer = setInterval(() => member!.onTick(), tickMs);
+    member.kick();
+    return member;
+  }
+
+  get id(): number {
+    return this.opts.id;
+  }
+
+  get isLeader(): boolean {
+    return this.node.raft.role === 'leader';
+  }
+
+  get leaderId(): number {
+    return this.node.raft.lead;
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  status(): MemberStatus {
+    const s = this.node.status();
+    return {
+      id: s.id,
+      role: s.role,
+      term: s.term,
+      leader: s.lead,
+      commit: s.commit,
+      applied: this.applied,
+      snapshotIndex: this.lastSnapshotIndex,
+      voters: this.node.confState().voters,
+    };
+  }
+
+  /** Drops chosen messages at this member's transport (tests partition members with it). */
+  setDropFilter(filter: DropFilter | undefined): void {
+    this.transport.setDropFilter(filter);
+  }
+
+  /** Starts an election now instead of waiting for the timeout. */
+  campaign(): void {
+    this.ensureRunning();
+    this.node.campaign();
+    this.kick();
+  }
+
+  /**
+   * Proposes an encoded StoreTransaction. Resolves once its entry is applied on this member, with
+   * the store's verdict (a refused transaction still resolves: it was ordered, and refused the same
+   * way everywhere). Rejects NOT_LEADER with a leader hint on followers.
+   */
+  propose(txBytes: Uint8Array, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
+    return this.proposeEntry('tx', timeoutMs, () => this.node.propose(txBytes));
+  }
+
+  /** Adds `id` as a voter (single-server change); resolves once the change is applied here. */
+  addMember(id: number, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
+    return this.confChange(RaftConfChangeType.RAFT_CONF_CHANGE_ADD_VOTER, id, timeoutMs);
+  }
+
+  removeMember(id: number, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
+    return this.confChange(RaftConfChangeType.RAFT_CONF_CHANGE_REMOVE_VOTER, id, timeoutMs);
+  }
+
+  /**
+   * Linearizable read barrier (read-index): resolves with an index once this member has applied
+   * everything committed when the barrier was asked for; a store read after that is up to date.
+   */
+  readBarrier(timeoutMs = this.opts.requestTimeoutMs): Promise<number> {
+    this.ensureRunning();
+    const lead = this.node.raft.lead;
+    if (lead === NONE) return Promise.reject(new RaftMemberError('NOT_LEADER', `member ${this.id}: no leader known for a read barrier`));
+    const ctx = randomBytes(12);
+    const key = ctx.toString('hex');
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reads.forget(key);
+        reject(new RaftMemberError('TIMEOUT', `member ${this.id}: read barrier not confirmed within ${timeoutMs} ms`, this.node.raft.lead));
+      }, timeoutMs);
+      this.reads.add(key, {
+        resolve: (i) => (clearTimeout(timer), resolve(i)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.node.readIndex(ctx);
+      this.kick();
+    });
+  }
+
+  /** Stops cleanly: no more ticks or messages, waits for the current Ready, closes the WAL. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.halt(new RaftMemberError('STOPPED', `member ${this.id} stopped`));
+    await this.loopDone;
+    await this.wal.close().catch(() => undefined);
+    this.logger.info({ applied: this.applied }, 'raft member stopped');
+  }
+
+  /**
+   * Simulates a crash: stops at once without finishing the Ready in progress (nothing more is
+   * sent, applied or persisted after the write under way), then releases the files so the same
+   * data directory can be reopened. The NATS connection should be closed by the caller too.
+   */
+  async crash(): Promise<void> {
+    if (this.stopped) return;
+    this.halt(new RaftMemberError('STOPPED', `member ${this.id} crashed`));
+    await this.wal.close().catch(() => undefined);
+  }
+
+  // --- internals ---------------------------------------------------------------------
+
+  private halt(err: Error): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.transport.close();
+    this.proposals.failAll(() => err);
+    this.reads.failAll(err);
+  }
+
+  private ensureRunning(): void {
+    if (this.failure) throw new RaftMemberError('FAILED', `member ${this.id} failed: ${this.failure.message}`);
+    if (this.stopped) throw new RaftMemberError('STOPPED', `member ${this.id} is stopped`);
+  }
+
+  private proposeEntry(kind: 'tx' | 'conf', timeoutMs: number, submit: () => void): Promise<Applied> {
+    try {
+      this.ensureRunning();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const r = this.node.raft;
+    if (r.role !== 'leader') {
+      return Promise.reject(
+        new RaftMemberError('NOT_LEADER', `member ${this.id} is not the leader (leader: ${r.lead === NONE ? 'unknown' : r.lead})`, r.lead),
+      );
+    }
+    const before = r.raftLog.lastIndex();
+    try {
+      submit();
+    } catch (e) {
+      if (isRaftError(e, 'proposal-dropped')) return Promise.reject(new RaftMemberError('NOT_LEADER', e.message, r.lead));
+      if (isRaftError(e, 'conf-change-rejected')) return Promise.reject(new RaftMemberError('REFUSED', e.message, r.lead));
+      return Promise.reject(e);
+    }
+    const index = r.raftLog.lastIndex();
+    if (index !== before + 1) {
+      return Promise.reject(new Error(`member ${this.id}: proposal did not append exactly one entry (${before} -> ${index})`));
+    }
+    const term = r.term;
+    const p = new Promise<Applied>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.proposals.forget(index);
+        reject(new RaftMemberError('TIMEOUT', `member ${this.id}: entry ${index} (term ${term}) not applied within ${timeoutMs} ms`, this.node.raft.lead));
+      }, timeoutMs);
+      this.proposals.add(index, {
+        term,
+        kind,
+        resolve: (a) => (clearTimeout(timer), resolve(a)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+    });
+    this.kick();
+    return p;
+  }
+
+  private confChange(type: RaftConfChangeType, nodeId: number, timeoutMs: number): Promise<Applied> {
+    return this.proposeEntry('conf', timeoutMs, () => this.node.proposeConfChange({ type, nodeId, context: EMPTY }));
+  }
+
+  private onTick(): void {
+    if (this.stopped) return;
+    this.node.tick();
+    this.kick();
+  }
+
+  private receive(m: RaftMessage): void {
+    if (this.stopped) return;
+    this.node.step(m);
+    this.kick();
+  }
+
+  private snapshotSent(to: number, sent: boolean): void {
+    if (this.stopped) return;
+    this.node.reportSnapshot(to, sent);
+    this.kick();
+  }
+
+  /** Runs the Ready loop unless it is running already (it re-checks for work before it ends). */
+  private kick(): void {
+    if (this.loopActive || this.stopped) return;
+    this.loopActive = true;
+    this.loopDone = this.runLoop();
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopped && this.node.hasReady()) {
+        await this.handleReady(this.node.ready());
+        if (this.stopped) return;
+        this.node.advance();
+        await this.maybeSnapshot();
+      }
+    } catch (err) {
+      this.failure = err as Error;
+      this.logger.error({ err }, 'raft member failed while handling a Ready; stopping');
+      this.halt(new RaftMemberError('FAILED', `member ${this.id} failed: ${(err as Error).message}`));
+    } finally {
+      this.loopActive = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState) this.onSoftState(rd.softState);
+    // 1. Persist: snapshot, entries, hard state, all fsynced.
+    const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+    if (snap !== undefined) {
+      const meta = snap.metadata!;
+      await this.wal.saveSnapshot({ index: meta.index, term: meta.term, data: RaftSnapshot.encode(snap).finish() });
+      if (this.stopped) return;
+      this.storage.applySnapshot(snap);
+    }
+    if (rd.entries.length > 0 || rd.hardState !== undefined) {
+      await this.wal.save(rd.hardState ? encodeHardState(rd.hardState) : undefined, walEntries(rd.entries));
+      if (this.stopped) return;
+    }
+    this.storage.append(rd.entries);
+    if (rd.hardState) this.storage.setHardState(rd.hardState);
+    // 2. Only now may anything leave: votes and acknowledgements are durable.
+    this.transport.send(rd.messages);
+    // 3. Apply.
+    if (snap !== undefined) this.applySnapshot(snap);
+    for (const e of rd.committedEntries) this.applyEntry(e);
+    for (const rs of rd.readStates) this.reads.confirmed(rs.requestCtx.toString('hex'), rs.index, this.applied);
+    this.reads.appliedTo(this.applied);
+  }
+
+  private onSoftState(s: SoftState): void {
+    const prev = this.soft;
+    this.soft = s;
+    const term = this.node.raft.term;
+    if (s.lead !== prev.lead) this.logger.info({ term, leader: s.lead, role: s.role, previousLeader: prev.lead }, 'raft leader changed');
+    else this.logger.debug({ term, role: s.role }, 'raft role changed');
+    if (prev.role === 'leader' && s.role !== 'leader') {
+      this.proposals.failAll(
+        (i) => new RaftMemberError('LEADER_CHANGED', `member ${this.id} lost leadership (term ${term}) before entry ${i} was applied; it may still commit`, s.lead),
+      );
+    }
+  }
+
+  private applySnapshot(snap: RaftSnapshot): void {
+    const idx = snapshotIndex(snap);
+    this.store.restore(snap.data);
+    this.applied = idx;
+    this.lastSnapshotIndex = idx;
+    this.proposals.failAll((i) => new RaftMemberError('LEADER_CHANGED', `entry ${i} was covered by a snapshot from the leader; outcome unknown`), idx);
+    this.logger.info({ snapshotIndex: idx, term: snap.metadata?.term }, 'installed snapshot from the leader');
+  }
+
+  private applyEntry(e: RaftEntry): void {
+    if (e.index <= this.applied) return;
+    if (e.type === RaftEntryType.RAFT_ENTRY_CONF_CHANGE) {
+      const cc = RaftConfChange.decode(e.data);
+      const cs = this.node.applyConfChange(cc);
+      this.store.apply(e.index, EMPTY);
+      this.applied = e.index;
+      this.logger.info({ index: e.index, change: cc.type, nodeId: cc.nodeId, voters: cs.voters, learners: cs.learners }, 'membership change applied');
+      this.proposals.applied(e.index, e.term, {});
+      return;
+    }
+    const result = this.store.apply(e.index, e.data);
+    this.applied = e.index;
+    // A leader turns a refused membership change into an empty entry (core, leaderPropose).
+    this.proposals.applied(e.index, e.term, { result, confRefused: e.data.length === 0 });
+  }
+
+  /** Store snapshot -> WAL snapshot -> trim the in-memory log and the WAL, keeping a tail. */
+  private async maybeSnapshot(): Promise<void> {
+    if (this.applied - this.lastSnapshotIndex < this.opts.snapshotEvery) return;
+    const index = this.applied;
+    const data = Buffer.from(this.store.snapshot());
+    const snap = this.storage.createSnapshot(index, this.node.confState(), data);
+    await this.wal.saveSnapshot({ index, term: snap.metadata!.term, data: RaftSnapshot.encode(snap).finish() });
+    this.lastSnapshotIndex = index;
+    const compactTo = index - this.opts.keepEntriesAfterSnapshot;
+    if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
+    await this.wal.compact(index);
+    this.logger.info({ snapshotIndex: index, term: snap.metadata!.term, bytes: data.length, firstIndex: this.storage.firstIndex() }, 'snapshot taken');
+  }
+}
