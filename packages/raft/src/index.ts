@@ -1,3 +1,5 @@
 export * from './storage/index.js';
 export * from './core/index.js';
 export * from './store/index.js';
+export * from './transport/index.js';
+export * from './member/index.js';
