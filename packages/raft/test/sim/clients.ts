@@ -96,7 +96,9 @@ export class KvClients {
     const isPut = this.rng.chance(0.5);
     const id = `c${client}-${this.seq++}`;
     const members = [...this.c.members.values()].filter((m) => m.node !== undefined);
-    const target = this.c.leader() ?? members[this.rng.intn(Math.max(1, members.length))];
+    // Clients' idea of the leader is often stale: send some operations to any member.
+    const anyone = members[this.rng.intn(Math.max(1, members.length))];
+    const target = this.rng.chance(0.7) ? (this.c.leader() ?? anyone) : anyone;
     if (target?.node === undefined) return;
     const op: RegisterOp = { kind: isPut ? 'put' : 'get', value: isPut ? id : '', invoke: ++this.clock, complete: Infinity, id };
     const viaReadIndex = !isPut && this.rng.chance(this.o.readIndexShare);
