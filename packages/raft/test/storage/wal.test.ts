@@ -78,6 +78,27 @@ describe('Wal basics', () => {
   });
 });
 
+describe('Wal concurrency', () => {
+  it('calls made without awaiting run one at a time, in call order', async () => {
+    const { wal } = await openWal({ segmentBytes: 140 });
+    const calls = [];
+    for (let i = 1; i <= 30; i++) calls.push(wal.save(hs(`hs-${i}`), entries(i, i)));
+    calls.push(wal.truncateAfter(20));
+    calls.push(wal.save(hs('last'), entries(21, 22, 2)));
+    await Promise.all(calls);
+    await wal.close();
+    const again = await openWal({ segmentBytes: 140 });
+    expect(plain(again.entries)).toEqual(plain([...entries(1, 20), ...entries(21, 22, 2)]));
+    expect(again.hardState?.toString()).toBe('last');
+  });
+
+  it('a closed WAL refuses calls', async () => {
+    const { wal } = await openWal();
+    await wal.close();
+    await expect(wal.save(hs('x'), entries(1, 1))).rejects.toThrow(/closed/);
+  });
+});
+
 describe('Wal truncation', () => {
   it('truncateAfter discards later entries durably, across segments', async () => {
     const { wal } = await openWal({ segmentBytes: 140 });
