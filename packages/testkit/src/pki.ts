@@ -36,7 +36,7 @@ export interface ClientCert extends CertFiles {
 export interface TestPki {
   dir: string;
   ca: CertFiles;
-  /** Certificate for 127.0.0.1 and localhost, usable for serverAuth and clientAuth (NATS routes). */
+  /** Certificate for the server hosts (default 127.0.0.1, localhost), usable for serverAuth and clientAuth (NATS routes). */
   server: CertFiles;
   clients: Record<string, ClientCert>;
   /** Issues one more client certificate from the same CA. */
@@ -45,6 +45,8 @@ export interface TestPki {
 
 export interface TestPkiOptions {
   clients?: ClientCertSpec[];
+  /** Names in the server certificate (IPs or DNS names); default 127.0.0.1 and localhost. */
+  serverHosts?: string[];
   /** Validity in days (default 2). */
   days?: number;
 }
@@ -68,6 +70,10 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
     throw new OpensslMissingError(err);
   }
   const days = String(opts.days ?? 2);
+  const serverHosts = opts.serverHosts ?? ['127.0.0.1', 'localhost'];
+  for (const h of serverHosts) {
+    if (!/^[A-Za-z0-9.:-]+$/.test(h)) throw new Error(`makeTestPki: server host ${JSON.stringify(h)} is not an IP or DNS name`);
+  }
   await mkdir(dir, { recursive: true });
   const caKeyFile = join(dir, 'ca.key');
   const caCertFile = join(dir, 'ca.crt');
@@ -105,7 +111,7 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth,clientAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      `subjectAltName=${serverHosts.map((h) => (isIp(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`,
       '',
     ].join('\n'),
   );
@@ -150,6 +156,10 @@ export function distinguishedName(spec: { cn: string; ou?: string; o?: string })
   if (spec.ou !== undefined) parts.push(`OU=${spec.ou}`);
   if (spec.o !== undefined) parts.push(`O=${spec.o}`);
   return parts.join(',');
+}
+
+function isIp(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }
 
 async function openssl(args: string[]): Promise<void> {

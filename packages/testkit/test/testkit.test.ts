@@ -138,6 +138,20 @@ describe('startTestNats', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it('listens on another loopback address when the server certificate names it', async () => {
+    const other = await makeTestPki(join(dir.path, 'pki-127-0-0-2'), { serverHosts: ['127.0.0.2'], clients: [{ name: 'a', cn: 'a' }] });
+    expect(new X509Certificate(other.server.cert).checkIP('127.0.0.2')).toBe('127.0.0.2');
+    const nats = await startTestNats({ pki: other, host: '127.0.0.2' });
+    try {
+      expect(nats.url).toBe(`tls://127.0.0.2:${nats.port}`);
+      const a = await nats.connect('a');
+      await a.nc.flush();
+    } finally {
+      await nats.stop();
+    }
+    await expect(startTestNats({ pki: other, host: '10.0.0.1' })).rejects.toThrow('must be a 127.x.y.z loopback address');
+  });
+
   it('admits only the users given', async () => {
     const nats = await startTestNats({ pki, users: [{ user: pki.clients.a!.dn }] });
     try {
