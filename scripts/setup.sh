@@ -17,10 +17,12 @@ if [ "$system" = 1 ]; then
   missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v nats-server >/dev/null || missing+=(nats-server)
-  [ -x /bin/busybox ] && file_ok=1 || missing+=(busybox-static)
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)  # the test image needs the static build
   command -v iptables >/dev/null || missing+=(iptables)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  command -v openssl >/dev/null || missing+=(openssl)       # testkit's throwaway PKI
+  command -v cfssl >/dev/null || missing+=(golang-cfssl)    # the external-CA tests run a real cfssl
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: missing ${missing[*]}; run as root (or: apt-get install -y ${missing[*]})" >&2; exit 1

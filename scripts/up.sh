@@ -35,7 +35,7 @@ else
 fi
 
 # swarm init arrives with the control-plane issue; until then the daemon answers version/info.
-if cli swarm --help >/dev/null 2>&1; then
+if cli --help 2>/dev/null | grep -qE "^ +swarm\b"; then
   if ! cli info 2>/dev/null | grep -qi 'swarm: active'; then
     say "initialising the swarm"
     cli swarm init --advertise-addr 127.0.0.1
@@ -49,5 +49,5 @@ Flotilla is up. Next:
   export PATH="$root/bin:\$PATH" FLOTILLA_HOST=$host
   flotilla info
   flotilla version
-Logs: $log    Stop: kill \$(cat $data_dir/flotillad.pid 2>/dev/null || pgrep -f 'flotillad/dist/main.js')
+Logs: $log    Stop: kill \$(cat $data_dir/flotillad.pid)
 MSG
