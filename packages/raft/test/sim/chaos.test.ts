@@ -4,7 +4,7 @@ import { seedsFor } from './seeds.js';
 
 // Replay one failing run:  SEED=1234 pnpm --filter @flotilla/raft exec vitest run test/sim/chaos.test.ts
 describe('chaos simulation: safety under faults, liveness after healing', () => {
-  const { seeds, replay } = seedsFor('chaos', 1, 300);
+  const { seeds, replay } = seedsFor('chaos', 1, 1000);
   it(`holds for ${seeds.length} seeds${replay ? ' (replay)' : ''}`, () => {
     let committed = 0;
     for (const seed of seeds) {

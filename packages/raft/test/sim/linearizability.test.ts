@@ -4,7 +4,7 @@ import { seedsFor } from './seeds.js';
 
 // Replay one failing run:  SEED=1234 pnpm --filter @flotilla/raft exec vitest run test/sim/linearizability.test.ts
 describe('replicated KV under chaos is linearizable (writes through the log, reads through the log or read-index)', () => {
-  const { seeds, replay } = seedsFor('linearizability', 200_000, 200);
+  const { seeds, replay } = seedsFor('linearizability', 200_000, 700);
   it(`holds for ${seeds.length} seeds${replay ? ' (replay)' : ''}`, () => {
     let ops = 0;
     for (const seed of seeds) {

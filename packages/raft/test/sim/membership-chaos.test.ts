@@ -4,7 +4,7 @@ import { seedsFor } from './seeds.js';
 
 // Replay one failing run:  SEED=1234 pnpm --filter @flotilla/raft exec vitest run test/sim/membership-chaos.test.ts
 describe('chaos simulation with membership changes', () => {
-  const { seeds, replay } = seedsFor('membership', 100_000, 300);
+  const { seeds, replay } = seedsFor('membership', 100_000, 800);
   it(`holds for ${seeds.length} seeds${replay ? ' (replay)' : ''}`, () => {
     let changes = 0;
     for (const seed of seeds) {
