@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -80,6 +80,18 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     expect(info.isSocket()).toBe(true);
     expect(info.mode & 0o777).toBe(0o600);
     expect((await readFile(join(dataDir, 'flotillad.pid'), 'utf8')).trim()).toBe(String(daemon.pid));
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('keeps other users out through the socket mode alone', async () => {
+    // Open the directory to everyone so that only the socket's own 0600 mode stands in the way.
+    await chmod(dir, 0o755);
+    await startServing();
+    const asNobody = await runCli(['-H', host, 'info'], { uid: 65534, gid: 65534 });
+    expect({ code: asNobody.code, stderr: asNobody.stderr }).toEqual({
+      code: 1,
+      stderr: `flotilla: permission denied connecting to flotillad at ${host}: run as the user that owns the socket (usually root)\n`,
+    });
+    expect((await runCli(['-H', host, 'info'])).code).toBe(0);
   });
 
   it('logs only pino JSON lines on stderr, carrying component and nodeId', async () => {

@@ -21,7 +21,7 @@ export function controlCallError(err: unknown, host: string, rpc: string, timeou
   switch (err.code) {
     case GrpcStatus.UNAVAILABLE:
       if (/\bEACCES\b/.test(err.details)) {
-        return new CliError(`permission denied connecting to flotillad at ${host}: the socket is 0600, run as its owner (root)`);
+        return new CliError(`permission denied connecting to flotillad at ${host}: run as the user that owns the socket (usually root)`);
       }
       return new CliError(`cannot connect to flotillad at ${host}: is it running?`);
     case GrpcStatus.DEADLINE_EXCEEDED:

@@ -2,8 +2,8 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { controlCallError } from '../src/errors.js';
 
-// grpc-js ServiceErrors built by hand: EACCES cannot be produced for real here (the tests
-// run as root, which any socket mode lets in).
+// grpc-js ServiceErrors built by hand, to pin the wording of each mapping; the EACCES case is
+// also produced for real in apps/flotillad/test/daemon-and-cli.test.ts (CLI run as nobody).
 const serviceError = (code: status, details: string) =>
   Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata: new Metadata() });
 
@@ -13,7 +13,7 @@ describe('controlCallError', () => {
   it('explains a permission problem on the socket', () => {
     const err = serviceError(status.UNAVAILABLE, 'No connection established. Last error: connect EACCES /var/run/flotilla.sock');
     expect(controlCallError(err, host, 'Info', 10_000).message).toBe(
-      'permission denied connecting to flotillad at unix:///var/run/flotilla.sock: the socket is 0600, run as its owner (root)',
+      'permission denied connecting to flotillad at unix:///var/run/flotilla.sock: run as the user that owns the socket (usually root)',
     );
   });
 

@@ -30,8 +30,15 @@ function requireBuilt(path: string, pkg: string): void {
 }
 
 /** Spawns any command, remembering it so `killStarted` can clean up after a failed test. */
-export function spawnTracked(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
-  const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SpawnOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions = {}): DaemonProcess {
+  const child = spawn(command, [...args], { ...options, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
   let out = '';
   let err = '';
@@ -48,7 +55,7 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   return { child, pid: child.pid, stdout: () => out, stderr: () => err, exited };
 }
 
-export function spawnDaemon(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): DaemonProcess {
+export function spawnDaemon(args: readonly string[], options: SpawnOptions = {}): DaemonProcess {
   requireBuilt(DAEMON_MAIN, '@flotilla/flotillad');
   return spawnTracked(process.execPath, [DAEMON_MAIN, ...args], options);
 }
@@ -63,11 +70,11 @@ export async function waitUntilServing(daemon: DaemonProcess, socketPath: string
   });
 }
 
-export async function runToEnd(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+export async function runToEnd(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
   return spawnTracked(command, args, options).exited;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+export function runCli(args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
   requireBuilt(CLI_MAIN, '@flotilla/cli');
   return runToEnd(process.execPath, [CLI_MAIN, ...args], options);
 }
