@@ -92,6 +92,9 @@ export class RaftNode {
     if (isLocalMessage(m.type)) {
       throw new RaftError('step-local-message', `member ${this.id}: ${m.type} may not come from the network`);
     }
+    if (m.to !== this.id) {
+      throw new RaftError('invalid-argument', `member ${this.id}: got a ${m.type} addressed to member ${m.to}`);
+    }
     if (isResponseMessage(m.type) && !this.raft.trk.progress.has(m.from)) return;
     try {
       this.raft.step(m);

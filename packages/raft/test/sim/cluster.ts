@@ -24,6 +24,11 @@ export interface SimOptions {
   keepAfterSnapshot?: number;
   /** Sim time units per tick. */
   unitsPerTick?: number;
+  /**
+   * A deliberately broken member, to show the checks have teeth: its persisted hard state
+   * loses the vote, so after a crash it can vote twice in one term.
+   */
+  forgetVoteOnCrash?: boolean;
 }
 
 /** One simulated machine: durable storage survives a crash, everything else does not. */
@@ -68,6 +73,7 @@ export class SimCluster {
       snapshotEvery: 0,
       keepAfterSnapshot: 5,
       unitsPerTick: 4,
+      forgetVoteOnCrash: false,
       ...opts,
     };
     this.rng = new SeededRng(opts.seed);
@@ -242,7 +248,9 @@ export class SimCluster {
           this.checker.persisted(m.id, e, prevTerm);
         }
       }
-      if (rd.hardState !== undefined) m.storage.setHardState(rd.hardState);
+      if (rd.hardState !== undefined) {
+        m.storage.setHardState(this.opts.forgetVoteOnCrash ? { ...rd.hardState, vote: 0 } : rd.hardState);
+      }
       if (rd.softState?.role === 'leader') this.checkNewLeader(m);
       for (const msg of rd.messages) this.onSend?.(msg);
       for (const msg of rd.messages) this.net.send(msg, this.now, (lost) => this.lost(lost));
