@@ -1,4 +1,4 @@
-import { StoreOp, TaskState, type Task } from '@flotilla/api';
+import { Cluster, StoreOp, TaskState, type Task } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
 import { InvalidTransaction, NameConflict, NotFound, VersionConflict } from '../../src/store/errors.js';
 import { Store } from '../../src/store/store.js';
@@ -123,6 +123,19 @@ describe('Store writes', () => {
     expect(() => {
       t1.status!.state = TaskState.TASK_STATE_FAILED;
     }).toThrow(TypeError);
+  });
+});
+
+describe('objects with byte fields', () => {
+  it('stores, snapshots and restores a cluster carrying certificate bytes', () => {
+    const { store, log } = seeded();
+    const cert = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB...\n');
+    const cluster = Cluster.fromPartial({ id: 'c1', spec: { annotations: { name: 'default' } }, rootCa: { caCert: cert, caCertHash: 'sha256:ab' } });
+    expect(log.tx('c').create('cluster', cluster).commit().ok).toBe(true);
+    const restored = Store.fromSnapshot(store.snapshot());
+    const got = restored.view().clusters.byName('default')!;
+    expect(Buffer.from(got.rootCa!.caCert).equals(cert)).toBe(true);
+    expect(Object.isFrozen(got.rootCa)).toBe(true);
   });
 });
 
