@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { chmod, link, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stagingSocketPath } from './config-values.js';
-import { errnoCode } from './data-dir-lock.js';
+import { errnoCode } from './errno.js';
 
 export class SocketInUseError extends Error {
   override readonly name = 'SocketInUseError';
@@ -35,8 +35,9 @@ export async function serveOnControlSocket(server: Server, socketPath: string): 
   const previousUmask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
-      // Plaintext is acceptable only here: the socket is local and its 0600 mode limits it to
-      // this user (root), exactly as docker.sock does. Network listeners always use mutual TLS.
+      // Plaintext (createInsecure) is acceptable only here: the socket is local and its 0600
+      // mode admits only the daemon's own user (root in production), exactly as docker.sock
+      // does. Network listeners (2377) always use mutual TLS.
       server.bindAsync(`unix://${staging}`, ServerCredentials.createInsecure(), (err) =>
         err ? reject(new Error(`cannot listen on control socket ${socketPath}: ${err.message}`)) : resolve(),
       );

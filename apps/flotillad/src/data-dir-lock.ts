@@ -1,5 +1,6 @@
 import { mkdir, link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoCode } from './errno.js';
 
 // A pid file that doubles as the lock, as dockerd's docker.pid does; scripts read it to stop the daemon.
 export const LOCK_FILE_NAME = 'flotillad.pid';
@@ -79,8 +80,4 @@ function isProcessAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return errnoCode(err) === 'EPERM';
   }
-}
-
-export function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
