@@ -33,3 +33,4 @@ export * from './gen/flotilla/raft_bus.js';
 export * from './spec/constraint-match.js';
 export * from './task-state.js';
 export * from './gen/flotilla/gossip.js';
+export * from './gen/flotilla/dispatcher.js';
