@@ -61,6 +61,10 @@ export interface ClusterSubjects {
     readonly events: string;
     /** Request to the leader: propose a transaction. */
     readonly propose: string;
+    /** Request to one member: propose a transaction (a follower answers NOT_LEADER with a hint). */
+    proposeTo(memberId: string): string;
+    /** Request: the kept change events after an index (or a gap: re-list). */
+    readonly eventsSince: string;
     readonly any: string;
   };
   readonly dispatcher: {
@@ -70,10 +74,13 @@ export interface ClusterSubjects {
     heartbeat(nodeId: string): string;
     /** Request from an agent: task status updates. */
     status(nodeId: string): string;
+    /** Request from an agent that saw a sequence gap: its full set of assignments again. */
+    assignments(nodeId: string): string;
     /** What the dispatcher subscribes to, one wildcard per kind. */
     readonly sessionAny: string;
     readonly heartbeatAny: string;
     readonly statusAny: string;
+    readonly assignmentsAny: string;
     /** Everything a given node may publish to the dispatcher. */
     fromNode(nodeId: string): string;
     readonly any: string;
@@ -117,6 +124,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       list: `${base}.store.list`,
       events: `${base}.store.events`,
       propose: `${base}.store.propose`,
+      proposeTo: (memberId) => `${base}.store.propose.${subjectToken('raft member id', memberId)}`,
+      eventsSince: `${base}.store.since`,
       any: `${base}.store.>`,
     },
     dispatcher: {
@@ -126,6 +135,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       sessionAny: `${base}.dispatcher.session.*`,
       heartbeatAny: `${base}.dispatcher.heartbeat.*`,
       statusAny: `${base}.dispatcher.status.*`,
+      assignments: (nodeId) => `${base}.dispatcher.assignments.${node(nodeId)}`,
+      assignmentsAny: `${base}.dispatcher.assignments.*`,
       fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
       any: `${base}.dispatcher.>`,
     },

@@ -19,7 +19,7 @@ describe('renderNatsConfig', () => {
   it('always requires mutual TLS and maps users from certificates', () => {
     const text = renderNatsConfig(base);
     expect(text).toContain('port: 4222');
-    expect(text).toMatch(/tls \{\n {2}cert_file: "\/pki\/server\.crt"\n {2}key_file: "\/pki\/server\.key"\n {2}ca_file: "\/pki\/ca\.crt"\n {2}timeout: 2\n {2}verify_and_map: true\n\}/);
+    expect(text).toMatch(/tls \{\n {2}cert_file: "\/pki\/server\.crt"\n {2}key_file: "\/pki\/server\.key"\n {2}ca_file: "\/pki\/ca\.crt"\n {2}timeout: 2\n {2}verify: true\n {2}verify_and_map: true\n\}/);
     expect(text).toContain('{ user: "CN=m1,OU=flotilla-manager,O=c1" }');
     expect(text).not.toContain('http');
     expect(text).not.toContain('cluster');

@@ -82,6 +82,7 @@ export function renderNatsConfig(cfg: NatsServerConfig): string {
   lines.push(
     'tls {',
     ...tlsBlock(cfg.tls, tlsTimeout).map(indent),
+    '  verify: true',
     '  verify_and_map: true',
     '}',
     'authorization {',

@@ -2,7 +2,6 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,7 +11,6 @@ import {
   clusterSubjects,
   BusRequestError,
   connectBus,
-  createLogger,
   managerPermissions,
   NatsConfigError,
   NatsServerSupervisor,
@@ -20,7 +18,7 @@ import {
   serve,
   type BusConnection,
 } from '../../src/index.js';
-import { makeTestPki, probeTls, serverTls, startSupervised, tempDir, tlsOf, waitFor, type TempDir, type TestPki } from '../support/fixtures.js';
+import { capturingLogger, makeTestPki, probeTls, serverTls, startSupervised, tempDir, tlsOf, waitFor, type TempDir, type TestPki } from '../support/fixtures.js';
 
 const subjects = clusterSubjects('c1');
 
@@ -145,20 +143,14 @@ describe('NatsServerSupervisor', () => {
 
   it('connections log disconnect and reconnect, and close even when the server is gone', async () => {
     const sup = await supervise();
-    const messages: string[] = [];
-    const destination = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n')) if (line) messages.push((JSON.parse(line) as { msg: string }).msg);
-        done();
-      },
-    });
+    const { logger, messages } = capturingLogger();
     const bus = await connectBus({
       servers: [sup.url],
       tls: tlsOf(pki, pki.clients.a!),
       reconnectWaitMs: 50,
       reconnectJitterMs: 50,
       drainTimeoutMs: 500,
-      logger: createLogger({ component: 'test', nodeId: 'm1', level: 'debug', destination }),
+      logger,
     });
     const firstPid = sup.pid!;
     process.kill(firstPid, 'SIGKILL');
@@ -296,7 +288,12 @@ describe('NatsServerSupervisor', () => {
       { user: pki.clients.a!.dn, permissions: managerPermissions(subjects) },
       { user: pki.clients.b!.dn, permissions: managerPermissions(subjects) },
     ];
-    const first = await supervise(users, { serverName: 'r1', cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] } });
+    const { logger, messages: lines } = capturingLogger();
+    const first = await supervise(users, {
+      serverName: 'r1',
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] },
+      logger,
+    });
     const second = await supervise(users, {
       serverName: 'r2',
       cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`] },
@@ -311,6 +308,27 @@ describe('NatsServerSupervisor', () => {
       { what: 'a request across the route', timeoutMs: 15_000 },
     );
     expect(res.version).toBe(1);
+    await waitFor(() => lines.some((l) => /Route connection created/.test(l)), { what: 'the route to be logged' });
+  });
+
+  it('refuses a route from a server whose certificate another CA signed', async () => {
+    const other = await makeTestPki(join(dir.path, `other-${n}`), { clients: [{ name: 'a', cn: 'm1', ou: 'flotilla-manager', o: 'c1' }] });
+    const { logger, messages: lines } = capturingLogger();
+    const first = await supervise(undefined, {
+      serverName: 'r1',
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] },
+      logger,
+    });
+    const intruder = await startSupervised(other, nextDir(), [{ user: other.clients.a!.dn }], {
+      serverName: 'intruder',
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`] },
+    });
+    cleanups.push(() => intruder.stop());
+    const refusal = await waitFor(() => lines.find((l) => /TLS route handshake error/.test(l)), {
+      what: 'the first server to refuse the intruder route',
+    });
+    expect(refusal).toMatch(/certificate/);
+    expect(lines.some((l) => /Route connection created/.test(l))).toBe(false);
   });
 
   it('kills the server when the owning process exits without stopping it', async () => {

@@ -3,7 +3,8 @@
 // back would be a cycle. Only testkit modules that do not import bus are used.
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
-import { NatsServerSupervisor, type NatsUser } from '../../src/index.js';
+import { Writable } from 'node:stream';
+import { createLogger, NatsServerSupervisor, type Logger, type NatsUser } from '../../src/index.js';
 import type { ClientCert, TestPki } from '../../../testkit/src/pki.js';
 
 export { makeTestPki, type TestPki, type ClientCert } from '../../../testkit/src/pki.js';
@@ -72,4 +73,16 @@ export function probeTls(
       s.on('close', () => finish({ ok: false, reason: `connection closed${text ? `: ${text.trim()}` : ''}` }));
     });
   });
+}
+
+/** A debug-level logger whose messages (the `msg` of each line) land in `messages`. */
+export function capturingLogger(): { logger: Logger; messages: string[] } {
+  const messages: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) messages.push((JSON.parse(line) as { msg: string }).msg);
+      done();
+    },
+  });
+  return { logger: createLogger({ component: 'test', level: 'debug', destination }), messages };
 }
