@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WalCorruptionError } from '../../src/storage/errors.js';
 import { SLOT_BYTES } from '../../src/storage/hard-state-file.js';
+import { encodeSnapshotFile, snapshotFileName } from '../../src/storage/snapshot-files.js';
 import { Wal } from '../../src/storage/wal.js';
 import { capturingLogger, entries, ENTRY_RECORD_BYTES, HEADER_RECORD_BYTES, plain, tempDir } from './helpers.js';
 
@@ -167,6 +168,40 @@ describe('corruption refuses to start', () => {
     expect(err).toBeInstanceOf(WalCorruptionError);
     expect((err as WalCorruptionError).file).toBe(snapFile);
     expect((err as WalCorruptionError).reason).toMatch(/snapshot CRC32C mismatch/);
+  });
+});
+
+describe('interrupted snapshot install', () => {
+  it('a snapshot ahead of the log found on open (crash before the old log was dropped) discards the log', async () => {
+    await populate(3);
+    // What saveSnapshot leaves if the process dies right after the rename.
+    await writeFile(join(dir, 'snap', snapshotFileName(50, 4)), encodeSnapshotFile({ index: 50, term: 4, data: Buffer.from('leader') }));
+    const { logger, lines } = capturingLogger();
+    const { wal, snapshot, entries: got } = await Wal.open(dir, { logger });
+    expect(snapshot?.index).toBe(50);
+    expect(got).toEqual([]);
+    expect(wal.lastIndex).toBe(50);
+    expect(await readdir(join(dir, 'wal'))).toEqual([]);
+    expect(lines.some((l) => l.level === 40 && String(l.msg).includes('discarding'))).toBe(true);
+    await wal.save(undefined, entries(51, 51, 4));
+    await wal.close();
+  });
+
+  it('a snapshot whose term disagrees with the log at its index discards the log', async () => {
+    await populate(6); // all term 1
+    await writeFile(join(dir, 'snap', snapshotFileName(4, 3)), encodeSnapshotFile({ index: 4, term: 3, data: Buffer.from('x') }));
+    const { wal, entries: got } = await Wal.open(dir);
+    expect(got).toEqual([]);
+    expect(wal.lastIndex).toBe(4);
+    await wal.close();
+  });
+
+  it('a snapshot that agrees with the log keeps the entries after it', async () => {
+    await populate(6);
+    await writeFile(join(dir, 'snap', snapshotFileName(4, 1)), encodeSnapshotFile({ index: 4, term: 1, data: Buffer.from('x') }));
+    const { wal, entries: got } = await Wal.open(dir);
+    expect(plain(got)).toEqual(plain(entries(5, 6)));
+    await wal.close();
   });
 });
 
