@@ -35,6 +35,8 @@ export interface StoreListRequest {
 /** Store service: "events after index"; answered with StoreEventsSince (store.proto). */
 export interface StoreEventsRequest {
   sinceIndex: number;
+  /** When nothing newer than since_index is applied yet, wait up to this long for it (long poll). */
+  waitMs: number;
 }
 
 /** Store service: propose an encoded StoreTransaction to the leader. */
@@ -354,13 +356,16 @@ export const StoreListRequest: MessageFns<StoreListRequest> = {
 };
 
 function createBaseStoreEventsRequest(): StoreEventsRequest {
-  return { sinceIndex: 0 };
+  return { sinceIndex: 0, waitMs: 0 };
 }
 
 export const StoreEventsRequest: MessageFns<StoreEventsRequest> = {
   encode(message: StoreEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sinceIndex !== 0) {
       writer.uint32(8).uint64(message.sinceIndex);
+    }
+    if (message.waitMs !== 0) {
+      writer.uint32(16).uint32(message.waitMs);
     }
     return writer;
   },
@@ -386,6 +391,14 @@ export const StoreEventsRequest: MessageFns<StoreEventsRequest> = {
             message.sinceIndex = longToNumber(reader.uint64());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.waitMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -405,6 +418,11 @@ export const StoreEventsRequest: MessageFns<StoreEventsRequest> = {
         : isSet(object.since_index)
         ? globalThis.Number(object.since_index)
         : 0,
+      waitMs: isSet(object.waitMs)
+        ? globalThis.Number(object.waitMs)
+        : isSet(object.wait_ms)
+        ? globalThis.Number(object.wait_ms)
+        : 0,
     };
   },
 
@@ -412,6 +430,9 @@ export const StoreEventsRequest: MessageFns<StoreEventsRequest> = {
     const obj: any = {};
     if (message.sinceIndex !== 0) {
       obj.sinceIndex = Math.round(message.sinceIndex);
+    }
+    if (message.waitMs !== 0) {
+      obj.waitMs = Math.round(message.waitMs);
     }
     return obj;
   },
@@ -422,6 +443,7 @@ export const StoreEventsRequest: MessageFns<StoreEventsRequest> = {
   fromPartial(object: DeepPartial<StoreEventsRequest>): StoreEventsRequest {
     const message = createBaseStoreEventsRequest();
     message.sinceIndex = object.sinceIndex ?? 0;
+    message.waitMs = object.waitMs ?? 0;
     return message;
   },
 };
