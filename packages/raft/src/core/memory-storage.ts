@@ -114,7 +114,11 @@ export class MemoryStorage implements LogStorage {
     if (offset > this.ents.length) {
       throw new RaftError('invalid-argument', `append at ${ents[0]!.index}: gap after last index ${this.lastIndex()}`);
     }
-    this.ents = this.ents.slice(0, offset).concat(ents);
+    if (offset === this.ents.length) {
+      for (const e of ents) this.ents.push(e); // the common case: no copy of the whole log
+    } else {
+      this.ents = this.ents.slice(0, offset).concat(ents);
+    }
   }
 }
 

@@ -53,7 +53,7 @@ export class Unstable {
     if (first === undefined) return;
     const after = first.index;
     if (after === this.offset + this.entries.length) {
-      this.entries = this.entries.concat(ents);
+      for (const e of ents) this.entries.push(e);
     } else if (after <= this.offset) {
       // Replaces everything unstable; storage will see the conflicting suffix overwritten on append.
       this.offset = after;
