@@ -5,5 +5,6 @@ export * from './errors.js';
 export * from './log.js';
 export * from './connection.js';
 export * from './request.js';
+export * from './pubsub.js';
 export * from './service.js';
 export * from './nats-server/index.js';
