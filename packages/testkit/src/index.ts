@@ -2,3 +2,4 @@ export * from './wait.js';
 export * from './temp.js';
 export * from './pki.js';
 export * from './nats.js';
+export * from './test-hosts/index.js';
