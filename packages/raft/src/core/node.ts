@@ -163,6 +163,7 @@ export class RaftNode {
       r.raftLog.hasPendingSnapshot() ||
       r.raftLog.unstableEntries().length > 0 ||
       r.msgs.length > 0 ||
+      r.proposalsToSend ||
       r.readStates.length > 0 ||
       r.raftLog.hasNextCommittedEntries()
     );
@@ -174,6 +175,7 @@ export class RaftNode {
       throw new RaftError('ready-not-advanced', `member ${this.id}: advance() the previous Ready before asking for another`);
     }
     const r = this.raft;
+    r.flushProposals();
     const rd: Ready = {
       entries: [...r.raftLog.unstableEntries()],
       committedEntries: r.raftLog.nextCommittedEntries(),

@@ -53,6 +53,8 @@ export class Raft {
   /** Index of the newest conf change in the log; another may only be proposed once it is applied. */
   pendingConfIndex = 0;
   leadTransferee = NONE;
+  /** Proposals were appended but not yet sent to followers. */
+  proposalsToSend = false;
   private readOnly = new ReadOnly();
   /** Read requests that reached a leader before it committed an entry of its own term. */
   private pendingReadIndexMessages: RaftMessage[] = [];
@@ -185,6 +187,7 @@ export class Raft {
       this.trk.progress.set(id, pr);
     }
     this.pendingConfIndex = 0;
+    this.proposalsToSend = false;
     this.readOnly = new ReadOnly();
     this.pendingReadIndexMessages = [];
   }
@@ -515,7 +518,16 @@ export class Raft {
       return e;
     });
     this.appendEntry(ents);
-    this.bcastAppend();
+    // Appends go out when the application next takes a Ready, so proposals made in between
+    // share one message per follower instead of one each.
+    this.proposalsToSend = true;
+  }
+
+  /** Sends appends for proposals accepted since the last call (RaftNode does this in ready()). */
+  flushProposals(): void {
+    if (!this.proposalsToSend) return;
+    this.proposalsToSend = false;
+    if (this.role === 'leader') this.bcastAppend();
   }
 
   private leaderReadIndex(m: RaftMessage): void {

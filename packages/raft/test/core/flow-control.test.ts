@@ -97,6 +97,21 @@ describe('pipelining and flow control', () => {
     for (const m of c.members.values()) expect(appliedPayloads(m)).toHaveLength(10);
   });
 
+  it('sends proposals made between two Readies in one append per follower', () => {
+    const c = elected({ seed: 26 });
+    const l = c.leader()!;
+    const appends: RaftMessage[] = [];
+    c.onSend = (m) => {
+      if (m.type === T.RAFT_MSG_APP && m.entries.length > 0) appends.push(m);
+    };
+    for (let i = 0; i < 10; i++) l.node!.propose(Buffer.from(`s${i}`)); // no Ready taken in between
+    c.process(l);
+    expect(appends).toHaveLength(2);
+    expect(appends.map((m) => m.entries.length)).toEqual([10, 10]);
+    c.runTicks(5);
+    for (const m of c.members.values()) expect(appliedPayloads(m)).toHaveLength(10);
+  });
+
   it('splits a long catch-up into messages of at most maxSizePerMsg', () => {
     const c = elected({ seed: 25, maxSizePerMsg: 300, maxInflightMsgs: 64 });
     const l = c.leader()!;
