@@ -5,7 +5,7 @@
 import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { BusError } from '@flotilla/api';
 import type { Logger } from 'pino';
-import { decodeMessage, encodeMessage, MalformedMessageError, type MessageType } from './codec.js';
+import { decodeMessage, encodeMessage, MalformedMessageError, messageTypeName, type MessageType } from './codec.js';
 import { BusErrorCode, BusRequestError } from './errors.js';
 import { silentLogger } from './log.js';
 
@@ -33,7 +33,16 @@ export async function request<Req, Res>(
       { subject },
     );
   }
-  const payload = encodeMessage(reqType, req);
+  let payload: Uint8Array;
+  try {
+    payload = encodeMessage(reqType, req);
+  } catch (err) {
+    throw new BusRequestError(
+      BusErrorCode.INVALID_ARGUMENT,
+      `request to ${subject}: cannot encode the ${messageTypeName(reqType as MessageType<unknown>)}: ${err instanceof Error ? err.message : String(err)}`,
+      { subject, cause: err },
+    );
+  }
   const h = headers();
   h.set(TIMEOUT_HEADER, String(Math.ceil(opts.timeoutMs)));
   let reply: Msg;

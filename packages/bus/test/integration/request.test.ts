@@ -194,6 +194,14 @@ describe('request/serve', () => {
     });
   });
 
+  it('refuses a request that cannot be encoded, before sending anything', async () => {
+    const bad = { name: 'x', labels: null } as unknown as Annotations;
+    await expect(request(client.nc, 'flt.c1.x', Annotations, bad, Meta, { timeoutMs: 1_000 })).rejects.toMatchObject({
+      code: BusError_Code.INVALID_ARGUMENT,
+      message: expect.stringMatching(/^request to flt\.c1\.x: cannot encode the Annotations: /),
+    });
+  });
+
   it('refuses a non-positive timeout before sending anything', async () => {
     await expect(request(client.nc, 'flt.c1.x', Annotations, Annotations.create(), Meta, { timeoutMs: 0 })).rejects.toMatchObject({
       code: BusError_Code.INVALID_ARGUMENT,
