@@ -97,6 +97,15 @@ describe('NatsServerSupervisor', () => {
     expect(await probeTls(sup.clientPort, tlsOf(pki, pki.clients.a!))).toEqual({ ok: true });
   });
 
+  it('serves HTTP monitoring on loopback only when asked', async () => {
+    const plain = await supervise();
+    expect(plain.monitorPort).toBeUndefined();
+    const monitored = await supervise(undefined, { monitor: { host: '127.0.0.1', port: 0 } });
+    const res = await fetch(`http://127.0.0.1:${monitored.monitorPort}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
   it('stops the server with SIGTERM and can be stopped twice', async () => {
     const sup = await supervise();
     const pid = sup.pid!;
