@@ -5,3 +5,4 @@ export { NamedTableReader, NodeTableReader, ReadTx, TableReader, TaskTableReader
 export { Store, type ApplyResult, type StoreOptions, type WatchOptions } from './store.js';
 export { TransactionBuilder } from './transaction.js';
 export { Subscription, type WatchFilter } from './watch.js';
+export { ReplicaDiverged } from './replay.js';

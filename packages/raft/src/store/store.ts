@@ -7,6 +7,7 @@ import { EventGap, InvalidTransaction, WatchClosed, type StoreError } from './er
 import { EventRing } from './event-ring.js';
 import { deepFreeze } from './freeze.js';
 import { ReadTx } from './read-tx.js';
+import { replayEvents } from './replay.js';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './snapshot.js';
 import { emptyState, type StoreState } from './state.js';
 import { Subscription, type WatchFilter } from './watch.js';
@@ -91,6 +92,23 @@ export class Store {
       for (const sub of this.subscribers) sub.offer(ev);
     }
     return { ok: true, index, txId: tx.id, events: outcome.events };
+  }
+
+  /**
+   * Replica side: applies events received from the store that owns the log (a list, then
+   * "events since"), so this store answers the same queries at the same index. Events must come
+   * in index order, all events of an index together. Throws ReplicaDiverged (changing nothing)
+   * when they do not fit; the caller then re-lists with restore().
+   */
+  applyEvents(events: readonly StoreEvent[], currentIndex?: number): void {
+    const next = replayEvents(this.state, events);
+    const index = Math.max(next.index, currentIndex ?? 0);
+    this.state = index === next.index ? next : { ...next, index };
+    for (const ev of events) {
+      deepFreeze(ev);
+      this.ring.push(ev);
+      for (const sub of this.subscribers) sub.offer(ev);
+    }
   }
 
   /**

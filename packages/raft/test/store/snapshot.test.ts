@@ -1,5 +1,6 @@
 import { TaskState } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
+import { ReplicaDiverged } from '../../src/store/replay.js';
 import { Store } from '../../src/store/store.js';
 import type { ReadTx } from '../../src/store/read-tx.js';
 import { ids, Log, network, node, service, task } from './fixtures.js';
@@ -77,5 +78,52 @@ describe('store snapshot', () => {
     const twice = new Uint8Array([...dup.snapshot(), ...dup.snapshot()]);
     expect(() => store.restore(twice)).toThrow(/twice/);
     expect(allQueries(store.view())).toEqual(before);
+  });
+});
+
+describe('replica following by list + events since', () => {
+  /** What a follower process does with one "events since" answer. */
+  function catchUp(replica: Store, source: Store): 'events' | 'relisted' {
+    const r = source.eventsSince(replica.index).result!;
+    if (r.$case === 'gap') {
+      replica.restore(source.snapshot());
+      return 'relisted';
+    }
+    replica.applyEvents(r.value.events, r.value.currentIndex);
+    return 'events';
+  }
+
+  it('a replica fed events answers every query like the source, and re-lists after a gap', () => {
+    const { store: source, log } = populated();
+    const replica = Store.fromSnapshot(source.snapshot());
+    const t2 = source.view().tasks.get('t2')!;
+    log.tx('a').update('task', { ...t2, nodeId: 'n2', desiredState: TaskState.TASK_STATE_SHUTDOWN }).create('task', task('t50', 's2', 3, 'n1')).commit();
+    log.append(new Uint8Array()); // an entry without events still moves the index
+    log.tx('b').delete('service', source.view().services.get('s1')!).commit();
+    expect(catchUp(replica, source)).toBe('events');
+    expect(replica.index).toBe(source.index);
+    expect(allQueries(replica.view())).toEqual(allQueries(source.view()));
+
+    const small = new Store({ eventRingSize: 2 });
+    const smallLog = new Log([small]);
+    smallLog.tx('x').create('service', service('q', 'queue')).commit();
+    const lagging = Store.fromSnapshot(small.snapshot());
+    for (let i = 0; i < 5; i++) smallLog.tx(`y${i}`).create('task', task(`q${i}`, 'q', i + 1)).commit();
+    expect(catchUp(lagging, small)).toBe('relisted');
+    expect(allQueries(lagging.view())).toEqual(allQueries(small.view()));
+  });
+
+  it('events that do not fit the replica throw ReplicaDiverged and change nothing', () => {
+    const { store: source, log } = populated();
+    const replica = Store.fromSnapshot(source.snapshot());
+    const before = allQueries(replica.view());
+    const t2 = source.view().tasks.get('t2')!;
+    const r = log.tx('a').update('task', { ...t2, nodeId: 'n2' }).create('task', task('t60', 's1', 1)).commit();
+    if (!r.ok) throw r.error;
+    expect(() => replica.applyEvents([r.events[1]!, r.events[1]!])).toThrow(ReplicaDiverged); // duplicate create
+    expect(allQueries(replica.view())).toEqual(before);
+    replica.applyEvents(r.events);
+    expect(() => replica.applyEvents(r.events)).toThrow(/out of order/);
+    expect(allQueries(replica.view())).toEqual(allQueries(source.view()));
   });
 });
