@@ -20,6 +20,8 @@ export interface RaftConfig {
   maxInflightMsgs?: number;
   /** Bytes in flight per follower while replicating; 0 means no limit. Default 0. */
   maxInflightBytes?: number;
+  /** A leader drops proposals while this many payload bytes are uncommitted; 0 means no limit. Default 0. */
+  maxUncommittedEntriesSize?: number;
   /** Most bytes of committed entries handed out by one Ready. Default unlimited. */
   maxCommittedSizePerReady?: number;
   /** A leader that stops hearing from a quorum for an election timeout steps down; also gives leaders a lease against disruptive votes. */
@@ -54,12 +56,14 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     maxInflightMsgs: c.maxInflightMsgs ?? 256,
     maxInflightBytes: c.maxInflightBytes ?? 0,
     maxCommittedSizePerReady: c.maxCommittedSizePerReady ?? Number.MAX_SAFE_INTEGER,
+    maxUncommittedEntriesSize: c.maxUncommittedEntriesSize ?? 0,
     checkQuorum: c.checkQuorum ?? false,
     preVote: c.preVote ?? false,
     disableProposalForwarding: c.disableProposalForwarding ?? false,
   };
   if (!Number.isInteger(r.maxInflightMsgs) || r.maxInflightMsgs <= 0) bad(`maxInflightMsgs must be a positive integer, got ${r.maxInflightMsgs}`);
   if (r.maxInflightBytes < 0) bad(`maxInflightBytes must not be negative, got ${r.maxInflightBytes}`);
+  if (r.maxUncommittedEntriesSize < 0) bad(`maxUncommittedEntriesSize must not be negative, got ${r.maxUncommittedEntriesSize}`);
   if (r.maxSizePerMsg <= 0) bad(`maxSizePerMsg must be positive, got ${r.maxSizePerMsg}`);
   return r;
 }

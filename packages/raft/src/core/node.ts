@@ -214,6 +214,7 @@ export class RaftNode {
     if (lastEnt !== undefined) log.stableTo(lastEnt.index, lastEnt.term);
     const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastCommitted !== undefined) log.appliedTo(lastCommitted.index);
+    this.raft.reduceUncommittedSize(rd.committedEntries);
   }
 
   private softState(): SoftState {

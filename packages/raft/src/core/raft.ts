@@ -53,6 +53,8 @@ export class Raft {
   /** Index of the newest conf change in the log; another may only be proposed once it is applied. */
   pendingConfIndex = 0;
   leadTransferee = NONE;
+  /** Payload bytes this leader accepted and has not yet seen committed and handed out. */
+  uncommittedSize = 0;
   /** Proposals were appended but not yet sent to followers. */
   proposalsToSend = false;
   private readOnly = new ReadOnly();
@@ -188,6 +190,7 @@ export class Raft {
     }
     this.pendingConfIndex = 0;
     this.proposalsToSend = false;
+    this.uncommittedSize = 0;
     this.readOnly = new ReadOnly();
     this.pendingReadIndexMessages = [];
   }
@@ -507,6 +510,16 @@ export class Raft {
     if (this.leadTransferee !== NONE) {
       throw new RaftError('proposal-dropped', `member ${this.id} is transferring leadership to ${this.leadTransferee}`);
     }
+    const size = m.entries.reduce((n, e) => n + e.data.length, 0);
+    const cap = this.cfg.maxUncommittedEntriesSize;
+    // Always take a proposal when nothing is outstanding, so one large entry cannot be stuck forever.
+    if (cap > 0 && this.uncommittedSize > 0 && this.uncommittedSize + size > cap) {
+      throw new RaftError(
+        'proposal-dropped',
+        `member ${this.id}: ${this.uncommittedSize} bytes of proposals are not committed yet (limit ${cap})`,
+      );
+    }
+    this.uncommittedSize += size;
     const ents = m.entries.map((e, i) => {
       if (e.type !== RaftEntryType.RAFT_ENTRY_CONF_CHANGE) return e;
       const cc = RaftConfChange.decode(e.data);
@@ -521,6 +534,14 @@ export class Raft {
     // Appends go out when the application next takes a Ready, so proposals made in between
     // share one message per follower instead of one each.
     this.proposalsToSend = true;
+  }
+
+  /** Committed entries were handed to the application: they no longer count as uncommitted. */
+  reduceUncommittedSize(ents: RaftEntry[]): void {
+    if (this.role !== 'leader') return;
+    // Only entries of our term were counted: earlier leaders' entries were never ours.
+    for (const e of ents) if (e.term === this.term) this.uncommittedSize -= e.data.length;
+    if (this.uncommittedSize < 0) this.uncommittedSize = 0;
   }
 
   /** Sends appends for proposals accepted since the last call (RaftNode does this in ready()). */

@@ -112,6 +112,22 @@ describe('pipelining and flow control', () => {
     for (const m of c.members.values()) expect(appliedPayloads(m)).toHaveLength(10);
   });
 
+  it('drops proposals while too many bytes are uncommitted, and takes them again once they commit', () => {
+    const c = elected({ seed: 27, maxUncommittedEntriesSize: 1000 });
+    const l = c.leader()!;
+    const [f1, f2] = [1, 2, 3].filter((id) => id !== l.id) as [number, number];
+    c.net.partition([[l.id], [f1, f2]]);
+    expect(c.propose(l.id, Buffer.alloc(600))).toBe(true);
+    expect(c.propose(l.id, Buffer.alloc(300))).toBe(true);
+    expect(c.propose(l.id, Buffer.alloc(300))).toBe(false); // 1200 > 1000
+    expect(l.node!.raft.uncommittedSize).toBe(900);
+    c.net.heal();
+    c.runTicks(5);
+    expect(l.node!.raft.role).toBe('leader');
+    expect(l.node!.raft.uncommittedSize).toBe(0);
+    expect(c.propose(l.id, Buffer.alloc(300))).toBe(true);
+  });
+
   it('splits a long catch-up into messages of at most maxSizePerMsg', () => {
     const c = elected({ seed: 25, maxSizePerMsg: 300, maxInflightMsgs: 64 });
     const l = c.leader()!;

@@ -18,6 +18,7 @@ export interface SimOptions {
   maxInflightMsgs?: number;
   maxInflightBytes?: number;
   maxSizePerMsg?: number;
+  maxUncommittedEntriesSize?: number;
   /** Take a snapshot and compact when this many entries were applied since the last one (0: never). */
   snapshotEvery?: number;
   /** Entries kept behind a snapshot, so slightly lagging followers can still catch up by appends. */
@@ -70,6 +71,7 @@ export class SimCluster {
       maxInflightMsgs: 8,
       maxInflightBytes: 0,
       maxSizePerMsg: 4096,
+      maxUncommittedEntriesSize: 0,
       snapshotEvery: 0,
       keepAfterSnapshot: 5,
       unitsPerTick: 4,
@@ -108,6 +110,7 @@ export class SimCluster {
       maxInflightMsgs: this.opts.maxInflightMsgs,
       maxInflightBytes: this.opts.maxInflightBytes,
       maxSizePerMsg: this.opts.maxSizePerMsg,
+      maxUncommittedEntriesSize: this.opts.maxUncommittedEntriesSize,
     });
   }
 
