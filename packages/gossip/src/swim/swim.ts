@@ -1,0 +1,627 @@
+import {
+  GossipMemberState,
+  type GossipAlive,
+  type GossipDead,
+  type GossipMember,
+  type GossipPacket,
+  type GossipPushPull,
+  type GossipRumour,
+  type GossipSuspect,
+  type GossipUserMessage,
+} from '@flotilla/api';
+import { BroadcastQueue } from './broadcast-queue.js';
+import { makeSwimConfig, pushPullInterval, retransmitLimit, type SwimConfig } from './config.js';
+import { randomInt, shuffleInPlace, type Rng } from './rng.js';
+import { confirmationsWanted, Suspicion, suspicionBounds } from './suspicion.js';
+import type { MemberState, MemberView, MembershipEvent, OutgoingPacket, SwimOutput, SwimStats } from './types.js';
+
+interface Member {
+  id: string;
+  addr: string;
+  incarnation: number;
+  state: MemberState;
+  meta: Uint8Array;
+  since: number;
+}
+
+interface PendingProbe {
+  seq: number;
+  target: string;
+  indirectAt: number;
+  endsAt: number;
+  indirectSent: boolean;
+  acked: boolean;
+}
+
+/** A ping we send because someone asked us to (ping-req): its ack goes back to them. */
+interface Relay {
+  requesterAddr: string;
+  requesterSeq: number;
+  deadline: number;
+}
+
+export interface SwimOptions {
+  id: string;
+  /** Where others reach us: "host:port" of our gossip socket. */
+  addr: string;
+  meta?: Uint8Array;
+  config?: Partial<SwimConfig>;
+  rng: Rng;
+  now: number;
+}
+
+/** Bytes a packet spends on its own header (ids, addresses, body) before rumours. */
+const HEADER_SLACK = 48;
+/** User-message ids are remembered this long so that late copies are not delivered twice. */
+const USER_SEEN_TTL_MS = 5 * 60_000;
+
+/**
+ * One member's view of a SWIM cluster, as a pure state machine: it owns no socket and no
+ * timer. The owner feeds it `tick(now)` and `receive(from, packet, now)` and drains
+ * `takeOutput()` for packets to send and membership events. Everything random comes
+ * from the injected generator, so a simulated cluster is reproducible from a seed.
+ *
+ * What it does, per the SWIM paper with memberlist's and Lifeguard's refinements:
+ * round-robin probing with an ack timeout, indirect probes through k members,
+ * suspicion with a timeout that grows with log N and shrinks with independent
+ * confirmations, incarnation numbers with refutation, rumours piggy-backed on every
+ * packet with a retransmit limit, a dedicated gossip round, periodic push/pull of the
+ * full state, and periodic reconnection attempts to dead members so partitions heal.
+ */
+export class Swim {
+  readonly id: string;
+  readonly addr: string;
+  readonly config: SwimConfig;
+  readonly stats: SwimStats = { probes: 0, indirectProbes: 0, failedProbes: 0, nacksReceived: 0, refutations: 0, pushPulls: 0 };
+
+  private readonly rng: Rng;
+  private readonly members = new Map<string, Member>();
+  /** Ids of every member but us, for O(1) random picks. */
+  private readonly others: string[] = [];
+  private readonly otherIndex = new Map<string, number>();
+  private liveCount = 1;
+  private readonly deadOrLeft = new Set<string>();
+  private readonly suspicions = new Map<string, Suspicion>();
+  private readonly queue = new BroadcastQueue();
+  private readonly userSeen = new Map<string, number>();
+  private userSeq = 0;
+  private leaving = false;
+
+  private probeOrder: string[] = [];
+  private probeCursor = 0;
+  private probe: PendingProbe | undefined;
+  private readonly relays = new Map<number, Relay>();
+  private seq = 0;
+
+  private nextProbeAt: number;
+  private nextGossipAt: number;
+  private nextPushPullAt: number;
+  private nextReconnectAt: number;
+  private nextReapAt: number;
+
+  private outPackets: OutgoingPacket[] = [];
+  private outEvents: MembershipEvent[] = [];
+
+  constructor(options: SwimOptions) {
+    if (!options.id) throw new Error('gossip member id must not be empty');
+    if (!options.addr) throw new Error(`gossip member ${options.id}: address must not be empty`);
+    this.id = options.id;
+    this.addr = options.addr;
+    this.config = makeSwimConfig(options.config);
+    this.rng = options.rng;
+    const now = options.now;
+    this.members.set(this.id, { id: this.id, addr: this.addr, incarnation: 0, state: 'alive', meta: options.meta ?? new Uint8Array(), since: now });
+    // Spread the first rounds so that members started together do not move in lockstep.
+    this.nextProbeAt = now + this.rng.next() * this.config.probeIntervalMs;
+    this.nextGossipAt = now + this.rng.next() * this.config.gossipIntervalMs;
+    this.nextPushPullAt = now + (0.5 + this.rng.next()) * this.config.pushPullIntervalMs;
+    this.nextReconnectAt = now + (0.5 + this.rng.next()) * (this.config.reconnectIntervalMs || Infinity);
+    this.nextReapAt = now + this.config.probeIntervalMs * 10;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Starts a full state exchange with each seed; their replies bring the whole cluster. */
+  join(seedAddrs: readonly string[], now: number): void {
+    for (const addr of seedAddrs) {
+      if (addr === this.addr) continue;
+      this.sendPushPull(addr, false, true, now);
+    }
+  }
+
+  /**
+   * Installs members known from a trusted source (e.g. the node list a manager hands out)
+   * as alive, without gossiping them: everyone who got the same roster already knows.
+   * Unknown members are added; known ones are left alone. The simulation uses this to
+   * start large clusters without an N² join storm.
+   */
+  seedMembers(roster: readonly { id: string; addr: string; incarnation?: number; meta?: Uint8Array }[], now: number): void {
+    const bad = roster.find((entry) => !entry.id || !entry.addr);
+    if (bad) throw new Error(`gossip member ${this.id}: roster entry ${JSON.stringify(bad.id)} needs an id and an address`);
+    for (const entry of roster) {
+      if (entry.id === this.id || this.members.has(entry.id)) continue;
+      this.addMember({ node: entry.id, addr: entry.addr, incarnation: entry.incarnation ?? 0, meta: asBuffer(entry.meta ?? new Uint8Array()) }, now);
+    }
+  }
+
+  /** Announces a graceful leave; keep ticking until `pendingRumours` is 0 before stopping. */
+  leave(now: number): void {
+    if (this.leaving) return;
+    this.leaving = true;
+    const self = this.self();
+    self.state = 'left';
+    self.since = now;
+    this.enqueueDead({ node: this.id, incarnation: self.incarnation, from: this.id });
+  }
+
+  /** Spreads an application message to every member (at most once each). */
+  broadcast(payload: Uint8Array, now: number): number {
+    const seq = ++this.userSeq;
+    const user: GossipUserMessage = { origin: this.id, seq, payload: asBuffer(payload) };
+    this.userSeen.set(userKey(user), now);
+    this.queue.enqueue(`u:${userKey(user)}`, { kind: { $case: 'user', value: user } });
+    return seq;
+  }
+
+  /** Changes our meta (e.g. a new VTEP address) and tells everyone. */
+  updateMeta(meta: Uint8Array, now: number): void {
+    const self = this.self();
+    self.meta = meta;
+    self.incarnation++;
+    self.since = now;
+    this.enqueueAlive(self);
+  }
+
+  tick(now: number): void {
+    this.runProbe(now);
+    this.expireRelays(now);
+    this.expireSuspicions(now);
+    if (now >= this.nextGossipAt) {
+      this.nextGossipAt = now + this.config.gossipIntervalMs;
+      this.gossip(now);
+    }
+    if (now >= this.nextPushPullAt) {
+      this.nextPushPullAt = now + pushPullInterval(this.config, this.liveCount);
+      const peer = this.randomMembers(1, (m) => m.state === 'alive')[0];
+      if (peer) this.sendPushPull(peer.addr, false, false, now);
+    }
+    if (now >= this.nextReconnectAt) {
+      this.nextReconnectAt = now + this.config.reconnectIntervalMs;
+      const dead = [...this.deadOrLeft].filter((id) => this.members.get(id)?.state === 'dead');
+      const pick = dead.length > 0 ? this.members.get(dead[randomInt(this.rng, dead.length)]!) : undefined;
+      if (pick) this.sendPushPull(pick.addr, false, false, now);
+    }
+    if (now >= this.nextReapAt) {
+      this.nextReapAt = now + this.config.probeIntervalMs * 10;
+      this.reap(now);
+    }
+  }
+
+  receive(fromAddr: string, packet: GossipPacket, now: number): void {
+    if (packet.from === this.id) return;
+    const senderAddr = packet.fromAddr || fromAddr;
+    for (const rumour of packet.rumours) this.applyRumour(rumour, now);
+    const body = packet.body;
+    if (!body) return;
+    switch (body.$case) {
+      case 'ping':
+        // A ping meant for a previous owner of this address is not ours to answer.
+        if (body.value.target && body.value.target !== this.id) return;
+        this.send(senderAddr, { $case: 'ack', value: { seq: body.value.seq } }, now);
+        return;
+      case 'pingReq': {
+        const seq = this.nextSeq();
+        this.relays.set(seq, { requesterAddr: senderAddr, requesterSeq: body.value.seq, deadline: now + this.config.probeTimeoutMs });
+        this.send(body.value.targetAddr, { $case: 'ping', value: { seq, target: body.value.target } }, now);
+        return;
+      }
+      case 'ack': {
+        const seq = body.value.seq;
+        if (this.probe && this.probe.seq === seq) this.probe.acked = true;
+        const relay = this.relays.get(seq);
+        if (relay) {
+          this.relays.delete(seq);
+          this.send(relay.requesterAddr, { $case: 'ack', value: { seq: relay.requesterSeq } }, now);
+        }
+        return;
+      }
+      case 'nack':
+        if (this.probe && this.probe.seq === body.value.seq) this.stats.nacksReceived++;
+        return;
+      case 'pushPull':
+        this.mergeState(packet.from, body.value, now);
+        if (!body.value.reply) this.sendPushPull(senderAddr, true, false, now);
+        return;
+    }
+  }
+
+  takeOutput(): SwimOutput {
+    const out = { packets: this.outPackets, events: this.outEvents };
+    this.outPackets = [];
+    this.outEvents = [];
+    return out;
+  }
+
+  /** The earliest time `tick` has something to do. */
+  nextWakeAt(): number {
+    let at = Math.min(this.nextProbeAt, this.nextPushPullAt, this.nextReapAt);
+    if (this.probe) at = Math.min(at, this.probe.indirectSent ? this.probe.endsAt : this.probe.indirectAt);
+    if (this.queue.size > 0) at = Math.min(at, this.nextGossipAt);
+    if (this.deadOrLeft.size > 0) at = Math.min(at, this.nextReconnectAt);
+    for (const relay of this.relays.values()) at = Math.min(at, relay.deadline);
+    for (const suspicion of this.suspicions.values()) at = Math.min(at, suspicion.deadline());
+    return at;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get incarnation(): number {
+    return this.self().incarnation;
+  }
+
+  /** Rumours still waiting to be sent (a leaving member waits for 0). */
+  get pendingRumours(): number {
+    return this.queue.size;
+  }
+
+  /** Members that are alive or suspect, us included. */
+  get liveMembers(): number {
+    return this.liveCount;
+  }
+
+  member(id: string): MemberView | undefined {
+    const m = this.members.get(id);
+    return m ? { ...m } : undefined;
+  }
+
+  memberList(): MemberView[] {
+    return [...this.members.values()].map((m) => ({ ...m }));
+  }
+
+  // ---------------------------------------------------------------- probing
+
+  private runProbe(now: number): void {
+    const probe = this.probe;
+    if (probe && !probe.acked && !probe.indirectSent && now >= probe.indirectAt) {
+      probe.indirectSent = true;
+      const target = this.members.get(probe.target);
+      if (target) {
+        const helpers = this.randomMembers(this.config.indirectChecks, (m) => m.state === 'alive' && m.id !== probe.target);
+        for (const helper of helpers) {
+          this.stats.indirectProbes++;
+          this.send(helper.addr, { $case: 'pingReq', value: { seq: probe.seq, target: target.id, targetAddr: target.addr } }, now);
+        }
+      }
+    }
+    if (probe && (probe.acked || now >= probe.endsAt)) {
+      this.probe = undefined;
+      if (!probe.acked) {
+        this.stats.failedProbes++;
+        const target = this.members.get(probe.target);
+        if (target && (target.state === 'alive' || target.state === 'suspect')) {
+          this.applySuspect({ node: target.id, incarnation: target.incarnation, from: this.id }, now);
+        }
+      }
+    }
+    if (now >= this.nextProbeAt) {
+      while (this.nextProbeAt <= now) this.nextProbeAt += this.config.probeIntervalMs;
+      const target = this.nextProbeTarget();
+      if (target) {
+        const seq = this.nextSeq();
+        this.stats.probes++;
+        this.probe = {
+          seq,
+          target: target.id,
+          indirectAt: now + this.config.probeTimeoutMs,
+          endsAt: now + this.config.probeIntervalMs,
+          indirectSent: false,
+          acked: false,
+        };
+        this.send(target.addr, { $case: 'ping', value: { seq, target: target.id } }, now);
+      }
+    }
+  }
+
+  private nextProbeTarget(): Member | undefined {
+    for (let pass = 0; pass < 2; pass++) {
+      while (this.probeCursor < this.probeOrder.length) {
+        const m = this.members.get(this.probeOrder[this.probeCursor++]!);
+        if (m && (m.state === 'alive' || m.state === 'suspect')) return m;
+      }
+      // A full pass is done: reshuffle, so every member is probed once per pass in random order.
+      this.probeOrder = shuffleInPlace(this.rng, this.others.filter((id) => {
+        const s = this.members.get(id)?.state;
+        return s === 'alive' || s === 'suspect';
+      }));
+      this.probeCursor = 0;
+    }
+    return undefined;
+  }
+
+  private expireRelays(now: number): void {
+    for (const [seq, relay] of this.relays) {
+      if (relay.deadline > now) continue;
+      this.relays.delete(seq);
+      this.send(relay.requesterAddr, { $case: 'nack', value: { seq: relay.requesterSeq } }, now);
+    }
+  }
+
+  private expireSuspicions(now: number): void {
+    for (const [id, suspicion] of this.suspicions) {
+      if (suspicion.deadline() > now) continue;
+      const m = this.members.get(id);
+      this.suspicions.delete(id);
+      if (m && m.state === 'suspect') this.applyDead({ node: id, incarnation: m.incarnation, from: this.id }, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- dissemination
+
+  private gossip(now: number): void {
+    if (this.queue.size === 0) return;
+    const cutoff = now - this.config.gossipToTheDeadMs;
+    const targets = this.randomMembers(this.config.gossipNodes, (m) =>
+      m.state === 'alive' || m.state === 'suspect' || (m.state === 'dead' && m.since >= cutoff));
+    for (const target of targets) {
+      const rumours = this.takeRumours(0);
+      if (rumours.length === 0) return;
+      this.outPackets.push({ to: target.addr, packet: { from: this.id, fromAddr: this.addr, body: undefined, rumours }, reliable: false });
+    }
+  }
+
+  private takeRumours(bodyBytes: number): GossipRumour[] {
+    if (this.queue.size === 0) return [];
+    const header = HEADER_SLACK + 2 * (this.id.length + this.addr.length) + bodyBytes;
+    return this.queue.take(this.config.maxPacketBytes - header, retransmitLimit(this.config, this.liveCount));
+  }
+
+  private send(to: string, body: GossipPacket['body'], _now: number): void {
+    const rumours = this.takeRumours(24);
+    this.outPackets.push({ to, packet: { from: this.id, fromAddr: this.addr, body, rumours }, reliable: false });
+  }
+
+  private sendPushPull(to: string, reply: boolean, join: boolean, _now: number): void {
+    this.stats.pushPulls++;
+    const members: GossipMember[] = [];
+    for (const m of this.members.values()) {
+      members.push({ id: m.id, addr: m.addr, incarnation: m.incarnation, state: toWireState(m.state), meta: asBuffer(m.meta) });
+    }
+    this.outPackets.push({ to, packet: { from: this.id, fromAddr: this.addr, body: { $case: 'pushPull', value: { reply, join, members } }, rumours: [] }, reliable: true });
+  }
+
+  private mergeState(from: string, state: GossipPushPull, now: number): void {
+    for (const m of state.members) {
+      switch (m.state) {
+        case GossipMemberState.GOSSIP_MEMBER_ALIVE:
+          this.applyAlive({ node: m.id, addr: m.addr, incarnation: m.incarnation, meta: m.meta }, now);
+          break;
+        // Someone else's "dead" is only a suspicion here: the member gets a chance to refute.
+        case GossipMemberState.GOSSIP_MEMBER_SUSPECT:
+        case GossipMemberState.GOSSIP_MEMBER_DEAD:
+          this.applySuspect({ node: m.id, incarnation: m.incarnation, from }, now);
+          break;
+        case GossipMemberState.GOSSIP_MEMBER_LEFT:
+          this.applyDead({ node: m.id, incarnation: m.incarnation, from: m.id }, now);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private applyRumour(rumour: GossipRumour, now: number): void {
+    const kind = rumour.kind;
+    if (!kind) return;
+    switch (kind.$case) {
+      case 'alive': return this.applyAlive(kind.value, now);
+      case 'suspect': return this.applySuspect(kind.value, now);
+      case 'dead': return this.applyDead(kind.value, now);
+      case 'user': return this.applyUser(kind.value, now);
+    }
+  }
+
+  private applyUser(user: GossipUserMessage, now: number): void {
+    const key = userKey(user);
+    if (this.userSeen.has(key)) return;
+    this.userSeen.set(key, now);
+    this.outEvents.push({ type: 'user', origin: user.origin, seq: user.seq, payload: user.payload });
+    this.queue.enqueue(`u:${key}`, { kind: { $case: 'user', value: user } });
+  }
+
+  // ---------------------------------------------------------------- state changes
+
+  private applyAlive(alive: GossipAlive, now: number): void {
+    if (!alive.node || !alive.addr) return;
+    if (alive.node === this.id) {
+      // An older life of ours is being talked about with a higher incarnation: outbid it.
+      const self = this.self();
+      if (alive.incarnation > self.incarnation && !this.leaving) this.refute(alive.incarnation, now);
+      return;
+    }
+    const m = this.members.get(alive.node);
+    if (!m) {
+      this.enqueueAlive(this.addMember(alive, now));
+      return;
+    }
+    if (alive.incarnation <= m.incarnation) return;
+    const before = m.state;
+    const moved = m.addr !== alive.addr || !sameBytes(m.meta, alive.meta);
+    m.incarnation = alive.incarnation;
+    m.addr = alive.addr;
+    m.meta = alive.meta;
+    this.setState(m, 'alive', now);
+    if (before === 'suspect') this.outEvents.push({ type: 'alive', member: { ...m } });
+    else if (before === 'dead' || before === 'left') this.outEvents.push({ type: 'join', member: { ...m } });
+    else if (moved) this.outEvents.push({ type: 'update', member: { ...m } });
+    this.enqueueAlive(m);
+  }
+
+  private addMember(alive: GossipAlive, now: number): Member {
+    const member: Member = { id: alive.node, addr: alive.addr, incarnation: alive.incarnation, state: 'alive', meta: alive.meta, since: now };
+    this.members.set(member.id, member);
+    this.otherIndex.set(member.id, this.others.length);
+    this.others.push(member.id);
+    this.liveCount++;
+    // Put the newcomer at a random place in the rest of the current pass so it is probed soon.
+    const order = this.probeOrder;
+    order.push(member.id);
+    const at = this.probeCursor + randomInt(this.rng, order.length - this.probeCursor);
+    order[order.length - 1] = order[at]!;
+    order[at] = member.id;
+    this.outEvents.push({ type: 'join', member: { ...member } });
+    return member;
+  }
+
+  private applySuspect(suspect: GossipSuspect, now: number): void {
+    const m = this.members.get(suspect.node);
+    if (!m || suspect.incarnation < m.incarnation) return;
+    if (m.id === this.id) {
+      if (!this.leaving) this.refute(suspect.incarnation, now);
+      return;
+    }
+    if (m.state === 'suspect') {
+      const suspicion = this.suspicions.get(m.id);
+      if (suspicion && suspicion.confirm(suspect.from)) {
+        this.enqueueSuspect({ node: m.id, incarnation: m.incarnation, from: suspect.from });
+      }
+      return;
+    }
+    if (m.state !== 'alive') return;
+    m.incarnation = suspect.incarnation;
+    this.setState(m, 'suspect', now);
+    const { minMs, maxMs } = suspicionBounds(this.config, this.liveCount);
+    this.suspicions.set(m.id, new Suspicion(suspect.from, now, minMs, maxMs, confirmationsWanted(this.config, this.liveCount)));
+    this.outEvents.push({ type: 'suspect', member: { ...m } });
+    this.enqueueSuspect({ node: m.id, incarnation: m.incarnation, from: suspect.from });
+  }
+
+  private applyDead(dead: GossipDead, now: number): void {
+    const m = this.members.get(dead.node);
+    if (!m || dead.incarnation < m.incarnation) return;
+    if (m.id === this.id) {
+      if (!this.leaving) this.refute(dead.incarnation, now);
+      return;
+    }
+    if (m.state === 'dead' || m.state === 'left') return;
+    m.incarnation = dead.incarnation;
+    const next: MemberState = dead.from === dead.node ? 'left' : 'dead';
+    this.setState(m, next, now);
+    this.outEvents.push({ type: next, member: { ...m } });
+    this.enqueueDead(dead);
+  }
+
+  private refute(accusedIncarnation: number, now: number): void {
+    const self = this.self();
+    self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
+    self.since = now;
+    this.stats.refutations++;
+    this.enqueueAlive(self);
+  }
+
+  private setState(m: Member, state: MemberState, now: number): void {
+    const wasLive = m.state === 'alive' || m.state === 'suspect';
+    const isLive = state === 'alive' || state === 'suspect';
+    if (wasLive && !isLive) {
+      this.liveCount--;
+      this.deadOrLeft.add(m.id);
+    } else if (!wasLive && isLive) {
+      this.liveCount++;
+      this.deadOrLeft.delete(m.id);
+    }
+    if (state !== 'suspect') this.suspicions.delete(m.id);
+    if (m.state !== state) m.since = now;
+    m.state = state;
+  }
+
+  private reap(now: number): void {
+    for (const id of [...this.deadOrLeft]) {
+      const m = this.members.get(id);
+      if (!m || now - m.since < this.config.deadReapMs) continue;
+      this.deadOrLeft.delete(id);
+      this.members.delete(id);
+      const index = this.otherIndex.get(id)!;
+      const last = this.others.pop()!;
+      if (last !== id) {
+        this.others[index] = last;
+        this.otherIndex.set(last, index);
+      }
+      this.otherIndex.delete(id);
+    }
+    for (const [key, seenAt] of this.userSeen) {
+      if (now - seenAt > USER_SEEN_TTL_MS) this.userSeen.delete(key);
+    }
+  }
+
+  private enqueueAlive(m: Member): void {
+    this.queue.enqueue(`m:${m.id}`, { kind: { $case: 'alive', value: { node: m.id, addr: m.addr, incarnation: m.incarnation, meta: asBuffer(m.meta) } } });
+  }
+
+  private enqueueSuspect(s: GossipSuspect): void {
+    // Confirmations from different accusers must each travel, so they get their own key.
+    this.queue.enqueue(`m:${s.node}:s:${s.from}`, { kind: { $case: 'suspect', value: s } });
+  }
+
+  private enqueueDead(d: GossipDead): void {
+    this.queue.enqueue(`m:${d.node}`, { kind: { $case: 'dead', value: d } });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private self(): Member {
+    return this.members.get(this.id)!;
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  /** Up to k distinct random members (never us) that satisfy `want`. */
+  private randomMembers(k: number, want: (m: Member) => boolean): Member[] {
+    const picked: Member[] = [];
+    if (k <= 0 || this.others.length === 0) return picked;
+    const chosen = new Set<string>();
+    const tries = Math.min(this.others.length, k * 4);
+    for (let i = 0; i < tries && picked.length < k; i++) {
+      const id = this.others[randomInt(this.rng, this.others.length)]!;
+      if (chosen.has(id)) continue;
+      chosen.add(id);
+      const m = this.members.get(id)!;
+      if (want(m)) picked.push(m);
+    }
+    if (picked.length < k && this.others.length <= k * 8) {
+      // Small clusters: the random tries may miss the few eligible members, so scan.
+      for (const id of this.others) {
+        if (picked.length >= k) break;
+        if (chosen.has(id)) continue;
+        const m = this.members.get(id)!;
+        if (want(m)) picked.push(m);
+      }
+    }
+    return picked;
+  }
+}
+
+function userKey(user: GossipUserMessage): string {
+  return `${user.origin}:${user.seq}`;
+}
+
+function toWireState(state: MemberState): GossipMemberState {
+  switch (state) {
+    case 'alive': return GossipMemberState.GOSSIP_MEMBER_ALIVE;
+    case 'suspect': return GossipMemberState.GOSSIP_MEMBER_SUSPECT;
+    case 'dead': return GossipMemberState.GOSSIP_MEMBER_DEAD;
+    case 'left': return GossipMemberState.GOSSIP_MEMBER_LEFT;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** ts-proto types bytes fields as Buffer; this views a Uint8Array as one without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

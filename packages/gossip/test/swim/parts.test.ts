@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { GossipPacket, type GossipRumour } from '@flotilla/api';
+import {
+  BroadcastQueue, LAN_CONFIG, SeededRng, Suspicion, Swim, confirmationsWanted, makeSwimConfig, pushPullInterval,
+  retransmitLimit, suspicionBounds,
+} from '../../src/index.js';
+
+const user = (seq: number, size = 10): GossipRumour => ({ kind: { $case: 'user', value: { origin: 'a', seq, payload: Buffer.alloc(size) } } });
+
+describe('broadcast queue', () => {
+  it('sends each rumour up to the retransmit limit, least-sent first', () => {
+    const q = new BroadcastQueue();
+    q.enqueue('x', user(1));
+    expect(q.take(1000, 3)).toHaveLength(1);
+    q.enqueue('y', user(2));
+    const next = q.take(30, 3); // room for one: the fresher rumour wins
+    expect(next.map((r) => r.kind?.$case === 'user' && r.kind.value.seq)).toEqual([2]);
+    expect(q.take(1000, 3)).toHaveLength(2);
+    expect(q.size).toBe(2);
+    expect(q.take(1000, 3)).toHaveLength(2); // both reach 3 sends here
+    expect(q.size).toBe(0);
+    expect(q.take(1000, 3)).toEqual([]);
+  });
+
+  it('a newer rumour about the same subject replaces the older one', () => {
+    const q = new BroadcastQueue();
+    q.enqueue('m:n1', user(1));
+    q.enqueue('m:n1', user(2));
+    expect(q.size).toBe(1);
+    expect(q.take(1000, 1).map((r) => r.kind?.$case === 'user' && r.kind.value.seq)).toEqual([2]);
+  });
+
+  it('never exceeds the byte budget', () => {
+    const q = new BroadcastQueue();
+    for (let i = 0; i < 50; i++) q.enqueue(`k${i}`, user(i, 100));
+    const taken = q.take(1000, 4);
+    const bytes = taken.reduce((sum, r) => sum + GossipPacket.encode({ from: '', fromAddr: '', body: undefined, rumours: [r] }).finish().length, 0);
+    expect(bytes).toBeLessThanOrEqual(1000);
+    expect(taken.length).toBeGreaterThan(5);
+  });
+});
+
+describe('timing formulas', () => {
+  it('suspicion bounds grow with log10 N and confirmations shrink the timeout', () => {
+    const small = suspicionBounds(LAN_CONFIG, 10);
+    const big = suspicionBounds(LAN_CONFIG, 1000);
+    expect(small).toEqual({ minMs: 4000, maxMs: 24000 });
+    expect(big).toEqual({ minMs: 12000, maxMs: 72000 });
+    const s = new Suspicion('b', 0, 4000, 24000, confirmationsWanted(LAN_CONFIG, 10));
+    expect(s.deadline()).toBe(24000);
+    expect(s.confirm('b')).toBe(false); // the accuser does not confirm itself
+    expect(s.confirm('c')).toBe(true);
+    const one = s.deadline();
+    expect(one).toBeLessThan(24000);
+    expect(s.confirm('c')).toBe(false);
+    expect(s.confirm('d')).toBe(true);
+    expect(s.deadline()).toBe(4000);
+    expect(s.confirm('e')).toBe(false); // enough already
+  });
+
+  it('retransmits and push/pull scale with cluster size', () => {
+    expect(retransmitLimit(LAN_CONFIG, 1)).toBe(4);
+    expect(retransmitLimit(LAN_CONFIG, 1000)).toBe(16);
+    expect(pushPullInterval(LAN_CONFIG, 10)).toBe(30000);
+    expect(pushPullInterval(LAN_CONFIG, 1000)).toBe(180000);
+  });
+
+  it('refuses a configuration that cannot work, naming the problem', () => {
+    expect(() => makeSwimConfig({ probeTimeoutMs: 2000 })).toThrow(/probeTimeoutMs \(2000\) must be shorter/);
+    expect(() => makeSwimConfig({ gossipIntervalMs: 0 })).toThrow(/gossipIntervalMs must be a positive number/);
+  });
+});
+
+describe('one member, packets by hand', () => {
+  const make = (id: string) => new Swim({ id, addr: `${id}:7946`, rng: new SeededRng(1), now: 0 });
+
+  it('refutes a suspicion about itself with a higher incarnation', () => {
+    const a = make('a');
+    a.seedMembers([{ id: 'b', addr: 'b:7946' }], 0);
+    a.takeOutput();
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: undefined, rumours: [{ kind: { $case: 'suspect', value: { node: 'a', incarnation: 0, from: 'b' } } }] }, 10);
+    expect(a.incarnation).toBe(1);
+    a.tick(1000);
+    const rumours = a.takeOutput().packets.flatMap((p) => p.packet.rumours);
+    expect(rumours).toContainEqual({ kind: { $case: 'alive', value: expect.objectContaining({ node: 'a', incarnation: 1 }) } });
+  });
+
+  it('ignores a suspicion older than what it knows, and accepts a newer alive', () => {
+    const a = make('a');
+    a.seedMembers([{ id: 'b', addr: 'b:7946', incarnation: 5 }], 0);
+    const suspect = (inc: number) => ({ from: 'c', fromAddr: 'c:7946', body: undefined, rumours: [{ kind: { $case: 'suspect' as const, value: { node: 'b', incarnation: inc, from: 'c' } } }] });
+    a.receive('c:7946', suspect(4), 1);
+    expect(a.member('b')?.state).toBe('alive');
+    a.receive('c:7946', suspect(5), 2);
+    expect(a.member('b')?.state).toBe('suspect');
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: undefined, rumours: [{ kind: { $case: 'alive', value: { node: 'b', addr: 'b:7946', incarnation: 6, meta: Buffer.alloc(0) } } }] }, 3);
+    expect(a.member('b')).toMatchObject({ state: 'alive', incarnation: 6 });
+    expect(a.takeOutput().events.map((e) => e.type)).toEqual(['join', 'suspect', 'alive']);
+  });
+
+  it('answers a ping with an ack, and relays a ping-req with a nack on timeout', () => {
+    const a = make('a');
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: { $case: 'ping', value: { seq: 9, target: 'a' } }, rumours: [] }, 0);
+    expect(a.takeOutput().packets).toEqual([expect.objectContaining({ to: 'b:7946', packet: expect.objectContaining({ body: { $case: 'ack', value: { seq: 9 } } }) })]);
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: { $case: 'pingReq', value: { seq: 4, target: 'c', targetAddr: 'c:7946' } }, rumours: [] }, 0);
+    const ping = a.takeOutput().packets[0]!;
+    expect(ping.to).toBe('c:7946');
+    a.tick(LAN_CONFIG.probeTimeoutMs + 1);
+    expect(a.takeOutput().packets.filter((p) => p.to === 'b:7946').map((p) => p.packet.body)).toEqual([{ $case: 'nack', value: { seq: 4 } }]);
+  });
+
+  it('refuses a roster entry without an address and changes nothing', () => {
+    const a = make('a');
+    expect(() => a.seedMembers([{ id: 'b', addr: 'b:1' }, { id: 'c', addr: '' }], 0)).toThrow(/needs an id and an address/);
+    expect(a.liveMembers).toBe(1);
+  });
+});
