@@ -3,3 +3,4 @@ export * from './core/index.js';
 export * from './store/index.js';
 export * from './transport/index.js';
 export * from './member/index.js';
+export * from './store-service/index.js';

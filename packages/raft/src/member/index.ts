@@ -1,3 +1,3 @@
-export { RaftMember, type MemberStatus, type RaftMemberOptions } from './member.js';
+export { RaftMember, type LeaderChange, type MemberStatus, type RaftMemberOptions } from './member.js';
 export { RaftMemberError, isRaftMemberError, type RaftMemberErrorCode } from './errors.js';
 export type { Applied } from './pending.js';

@@ -8,6 +8,7 @@ import {
   RaftEntryType,
   RaftSnapshot,
   type RaftEntry,
+  type RaftHardState,
   type RaftMessage,
 } from '@flotilla/api';
 import type { BusConnection } from '@flotilla/bus';
@@ -50,6 +51,8 @@ export interface RaftMemberOptions {
   store?: Omit<StoreOptions, 'logger' | 'nodeId'>;
   /** Largest append message; keep well under the NATS max payload. Default 512 KiB. */
   maxSizePerMsg?: number;
+  /** Transport messages larger than this are sent in chunks. Default 256 KiB. */
+  chunkBytes?: number;
   logger?: Logger;
   /** The member's node id, for logs. */
   nodeId?: string;
@@ -66,6 +69,12 @@ export interface MemberStatus {
   voters: number[];
 }
 
+export interface LeaderChange {
+  leader: number;
+  isLeader: boolean;
+  term: number;
+}
+
 export class RaftMember {
   private readonly proposals = new PendingProposals();
   private readonly reads = new PendingReads();
@@ -77,6 +86,13 @@ export class RaftMember {
   private applied: number;
   private lastSnapshotIndex: number;
   private soft: SoftState = { lead: NONE, role: 'follower' };
+  /** Hard state last written to the WAL, and the newest one the core handed out. */
+  private durableHard: RaftHardState;
+  private latestHard: RaftHardState;
+  private readonly appliedWaiters = new Set<{ index: number; done: (reached: boolean) => void }>();
+  private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
+  /** Counters for tests and metrics. */
+  readonly stats = { snapshotsTaken: 0, snapshotsInstalled: 0, readiesHandled: 0 };
 
   private constructor(
     private readonly opts: Required<Pick<RaftMemberOptions, 'id' | 'requestTimeoutMs' | 'snapshotEvery' | 'keepEntriesAfterSnapshot'>>,
@@ -91,6 +107,8 @@ export class RaftMember {
   ) {
     this.applied = snapIndex;
     this.lastSnapshotIndex = snapIndex;
+    this.durableHard = storage.initialState().hardState;
+    this.latestHard = { ...this.durableHard };
   }
 
   /** Opens (or creates) the member's data directory, replays it and starts ticking and listening. */
@@ -114,6 +132,7 @@ export class RaftMember {
       clusterId: o.clusterId,
       memberId: o.id,
       logger,
+      ...(o.chunkBytes !== undefined ? { chunkBytes: o.chunkBytes } : {}),
       onMessage: (m) => member?.receive(m),
       onSnapshotSent: (to, sent) => member?.snapshotSent(to, sent),
     });
@@ -232,6 +251,30 @@ export class RaftMember {
     });
   }
 
+  /** Resolves true once this member has applied `index`, false at the deadline or on stop. */
+  waitForApplied(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.applied >= index) return Promise.resolve(true);
+    if (this.stopped || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const w = {
+        index,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          this.appliedWaiters.delete(w);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => w.done(false), timeoutMs);
+      this.appliedWaiters.add(w);
+    });
+  }
+
+  /** Calls `listener` whenever the known leader or this member's leadership changes; returns an unsubscribe. */
+  onLeaderChange(listener: (change: LeaderChange) => void): () => void {
+    this.leaderListeners.add(listener);
+    return () => this.leaderListeners.delete(listener);
+  }
+
   /** Stops cleanly: no more ticks or messages, waits for the current Ready, closes the WAL. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -261,6 +304,7 @@ export class RaftMember {
     this.transport.close();
     this.proposals.failAll(() => err);
     this.reads.failAll(err);
+    for (const w of [...this.appliedWaiters]) w.done(false);
   }
 
   private ensureRunning(): void {
@@ -344,6 +388,7 @@ export class RaftMember {
         await this.handleReady(this.node.ready());
         if (this.stopped) return;
         this.node.advance();
+        this.stats.readiesHandled++;
         await this.maybeSnapshot();
       }
     } catch (err) {
@@ -365,12 +410,22 @@ export class RaftMember {
       if (this.stopped) return;
       this.storage.applySnapshot(snap);
     }
-    if (rd.entries.length > 0 || rd.hardState !== undefined) {
-      await this.wal.save(rd.hardState ? encodeHardState(rd.hardState) : undefined, walEntries(rd.entries));
+    // Term and vote must be durable before any message; the commit index need not be (Raft
+    // recovers it), so moving commit costs no extra fsync of the hard state file. It is written
+    // with the next term/vote change, and always before a snapshot (restart needs commit >= snapshot).
+    const hs = rd.hardState;
+    const voteChanged = hs !== undefined && (hs.term !== this.durableHard.term || hs.vote !== this.durableHard.vote || snap !== undefined);
+    if (rd.entries.length > 0 || voteChanged) {
+      const writeHard = voteChanged ? hs : undefined;
+      await this.wal.save(writeHard ? encodeHardState(writeHard) : undefined, walEntries(rd.entries));
       if (this.stopped) return;
+      if (writeHard) this.durableHard = { ...writeHard };
     }
     this.storage.append(rd.entries);
-    if (rd.hardState) this.storage.setHardState(rd.hardState);
+    if (hs) {
+      this.latestHard = { ...hs };
+      this.storage.setHardState(hs);
+    }
     // 2. Only now may anything leave: votes and acknowledgements are durable.
     this.transport.send(rd.messages);
     // 3. Apply.
@@ -378,6 +433,7 @@ export class RaftMember {
     for (const e of rd.committedEntries) this.applyEntry(e);
     for (const rs of rd.readStates) this.reads.confirmed(rs.requestCtx.toString('hex'), rs.index, this.applied);
     this.reads.appliedTo(this.applied);
+    for (const w of [...this.appliedWaiters]) if (w.index <= this.applied) w.done(true);
   }
 
   private onSoftState(s: SoftState): void {
@@ -386,6 +442,13 @@ export class RaftMember {
     const term = this.node.raft.term;
     if (s.lead !== prev.lead) this.logger.info({ term, leader: s.lead, role: s.role, previousLeader: prev.lead }, 'raft leader changed');
     else this.logger.debug({ term, role: s.role }, 'raft role changed');
+    for (const l of this.leaderListeners) {
+      try {
+        l({ leader: s.lead, isLeader: s.role === 'leader', term });
+      } catch (err) {
+        this.logger.error({ err }, 'leader-change listener failed');
+      }
+    }
     if (prev.role === 'leader' && s.role !== 'leader') {
       this.proposals.failAll(
         (i) => new RaftMemberError('LEADER_CHANGED', `member ${this.id} lost leadership (term ${term}) before entry ${i} was applied; it may still commit`, s.lead),
@@ -398,6 +461,7 @@ export class RaftMember {
     this.store.restore(snap.data);
     this.applied = idx;
     this.lastSnapshotIndex = idx;
+    this.stats.snapshotsInstalled++;
     this.proposals.failAll((i) => new RaftMemberError('LEADER_CHANGED', `entry ${i} was covered by a snapshot from the leader; outcome unknown`), idx);
     this.logger.info({ snapshotIndex: idx, term: snap.metadata?.term }, 'installed snapshot from the leader');
   }
@@ -425,8 +489,13 @@ export class RaftMember {
     const index = this.applied;
     const data = Buffer.from(this.store.snapshot());
     const snap = this.storage.createSnapshot(index, this.node.confState(), data);
+    if (this.durableHard.commit < index) {
+      await this.wal.save(encodeHardState(this.latestHard), []);
+      this.durableHard = { ...this.latestHard };
+    }
     await this.wal.saveSnapshot({ index, term: snap.metadata!.term, data: RaftSnapshot.encode(snap).finish() });
     this.lastSnapshotIndex = index;
+    this.stats.snapshotsTaken++;
     const compactTo = index - this.opts.keepEntriesAfterSnapshot;
     if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
     await this.wal.compact(index);

@@ -29,11 +29,13 @@ export class TestCluster {
     private readonly tuning: MemberTuning,
   ) {}
 
-  static async start(size: number, tuning: MemberTuning = {}): Promise<TestCluster> {
+  /** `spares` more member certificates are made for members added later (ids size+1...). */
+  static async start(size: number, tuning: MemberTuning = {}, spares = 0): Promise<TestCluster> {
     const tmp = await tempDir('flotilla-raft-it-');
     try {
       const ids = Array.from({ length: size }, (_, i) => i + 1);
-      const clients = [...ids.map((id) => ({ name: `m${id}`, cn: `member-${id}` })), { name: 'follower', cn: 'store-follower' }];
+      const certIds = Array.from({ length: size + spares }, (_, i) => i + 1);
+      const clients = [...certIds.map((id) => ({ name: `m${id}`, cn: `member-${id}` })), { name: 'follower', cn: 'store-follower' }];
       const pki = await makeTestPki(join(tmp.path, 'pki'), { clients });
       const nats = await startTestNats({ pki });
       const c = new TestCluster(tmp, nats, 'c1', ids, tuning);

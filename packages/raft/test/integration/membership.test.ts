@@ -1,0 +1,38 @@
+// Membership changes through the log: a new member joins empty and catches up, a member is removed.
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@flotilla/testkit';
+import { isRaftMemberError } from '../../src/member/errors.js';
+import { TestCluster, proposeUntilAcked } from './cluster.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+describe('membership changes', () => {
+  it('adds a fourth member that catches up, then removes one; the cluster keeps committing', async () => {
+    cluster = await TestCluster.start(3, {}, 1);
+    const c = cluster;
+    let last = 0;
+    for (let i = 0; i < 5; i++) last = await proposeUntilAcked(c, `x-${i}`);
+    const leader = await c.leader();
+
+    await expect(leader.addMember(2)).rejects.toSatisfy((e: unknown) => isRaftMemberError(e, 'REFUSED'));
+    const joined = await c.startMember(4, { join: true });
+    await leader.addMember(4);
+    expect(leader.status().voters).toEqual([1, 2, 3, 4]);
+    last = await proposeUntilAcked(c, 'after-add');
+    await c.appliedEverywhere(last);
+    expect(joined.store.view().get('network', 'net-x-0')).toBeDefined();
+    expect(joined.status().voters).toEqual([1, 2, 3, 4]);
+
+    const victim = [1, 2, 3].find((id) => id !== leader.id)!;
+    await leader.removeMember(victim);
+    await waitFor(() => [leader.id, 4].every((id) => !c.member(id).status().voters.includes(victim)), { what: `member ${victim} removed everywhere` });
+    await c.crash(victim);
+    last = await proposeUntilAcked(c, 'after-remove');
+    await c.appliedEverywhere(last);
+    expect(c.member(4).store.view().get('network', 'net-after-remove')).toBeDefined();
+  });
+});

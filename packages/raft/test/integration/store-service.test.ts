@@ -1,0 +1,111 @@
+// The store followed and written from another process's NATS connection (its own client
+// certificate): list, events, gaps, proposals through the leader and NOT_LEADER answers.
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreSnapshot, type StoreEvent } from '@flotilla/api';
+import { BusErrorCode, isBusRequestError, type BusConnection } from '@flotilla/bus';
+import { waitFor } from '@flotilla/testkit';
+import { StoreClient, StoreFollower } from '../../src/store-service/client.js';
+import { StoreService } from '../../src/store-service/server.js';
+import { TestCluster, createNetworkTx } from './cluster.js';
+
+let cluster: TestCluster | undefined;
+let services: StoreService[] = [];
+let follower: StoreFollower | undefined;
+afterEach(async () => {
+  await follower?.stop();
+  follower = undefined;
+  await Promise.all(services.map((s) => s.stop()));
+  services = [];
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+function serveAll(c: TestCluster): void {
+  for (const s of c.slots.values()) {
+    if (!s.member || !s.bus) continue;
+    const svc = new StoreService({ member: s.member, nc: s.bus.nc, clusterId: c.clusterId });
+    svc.start();
+    services.push(svc);
+  }
+}
+
+async function remoteClient(c: TestCluster): Promise<{ bus: BusConnection; client: StoreClient }> {
+  const bus = await c.nats.connect('follower');
+  return { bus, client: new StoreClient({ nc: bus.nc, clusterId: c.clusterId, timeoutMs: 5_000 }) };
+}
+
+const networkIds = (snap: StoreSnapshot): string[] =>
+  snap.objects.flatMap((o) => (o.kind?.$case === 'network' ? [o.kind.value.id] : [])).sort();
+
+describe('store service over NATS', () => {
+  it('takes proposals through the leader, lists at an index, and followers answer NOT_LEADER with a hint', async () => {
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    const leader = await c.leader();
+    serveAll(c);
+    const { client } = await remoteClient(c);
+
+    const index = await client.propose(createNetworkTx('one'));
+    const snap = await client.list();
+    expect(snap.index).toBeGreaterThanOrEqual(index);
+    expect(networkIds(snap)).toEqual(['net-one']);
+
+    const followerId = [1, 2, 3].find((id) => id !== leader.id)!;
+    const err = await client.proposeTo(followerId, createNetworkTx('two')).catch((e: unknown) => e);
+    expect(isBusRequestError(err, BusErrorCode.NOT_LEADER)).toBe(true);
+    expect((err as { leaderHint?: string }).leaderHint).toBe(String(leader.id));
+    expect(await client.proposeTo(leader.id, createNetworkTx('two'))).toBeGreaterThan(index);
+
+    // Refused writes come back with their code and change nothing.
+    const dup = await client.propose(createNetworkTx('one')).catch((e: unknown) => e);
+    expect(isBusRequestError(dup, BusErrorCode.ALREADY_EXISTS)).toBe(true);
+    const bad = await client.propose(Buffer.from([0xff, 0xff, 0xff])).catch((e: unknown) => e);
+    expect(isBusRequestError(bad, BusErrorCode.INVALID_ARGUMENT)).toBe(true);
+    expect(networkIds(await client.list())).toEqual(['net-one', 'net-two']);
+  });
+
+  it('a remote follower lists, then receives events; a gap forces a re-list; proposals survive a leader crash', async () => {
+    cluster = await TestCluster.start(3, { store: { eventRingSize: 8 } });
+    const c = cluster;
+    await c.leader();
+    serveAll(c);
+    const { client } = await remoteClient(c);
+    for (let i = 0; i < 3; i++) await client.propose(createNetworkTx(`a-${i}`));
+
+    const seen = new Set<string>();
+    const onEvents = (evs: StoreEvent[]): void => {
+      for (const e of evs) if (e.object?.kind?.$case === 'network') seen.add(e.object.kind.value.id);
+    };
+    follower = new StoreFollower(client, {
+      onList: (snap) => {
+        seen.clear();
+        for (const id of networkIds(snap)) seen.add(id);
+      },
+      onEvents,
+    }, { waitMs: 500 });
+    follower.start();
+    await waitFor(() => seen.size === 3, { what: 'the initial list' });
+    for (let i = 0; i < 3; i++) await client.propose(createNetworkTx(`b-${i}`));
+    await waitFor(() => seen.has('net-b-2') && seen.size === 6, { what: 'events of later writes' });
+    expect(follower.relists).toBe(1);
+
+    // Stop following, let more events pass than the ring keeps: events-since answers with a gap.
+    await follower.stop();
+    const stale = follower.index;
+    for (let i = 0; i < 12; i++) await client.propose(createNetworkTx(`c-${i}`));
+    const gap = await client.eventsSince(stale);
+    expect(gap.result?.$case).toBe('gap');
+    follower.start();
+    await waitFor(() => seen.size === 18, { what: 'catching up after the gap' });
+    expect(follower.relists).toBe(2);
+
+    // The leader crashes: the client's proposals find the new leader by themselves.
+    const old = c.live().find((m) => m.isLeader)!;
+    const idx = services.findIndex((s) => s.memberId === old.id);
+    await services[idx]!.stop();
+    services.splice(idx, 1);
+    await c.crash(old.id);
+    await client.propose(createNetworkTx('after-crash'), 20_000);
+    await waitFor(() => seen.has('net-after-crash'), { what: 'the follower to see the write made after the crash' });
+  });
+});
