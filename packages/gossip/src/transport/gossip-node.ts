@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { pino, type Logger } from 'pino';
+import type { Keyring } from '../crypto/keyring.js';
+import type { SwimConfig } from '../swim/config.js';
+import { SeededRng, type Rng } from '../swim/rng.js';
+import { Swim } from '../swim/swim.js';
+import type { MemberView, MembershipEvent } from '../swim/types.js';
+import { openPacket, sealPacket } from './sealed-codec.js';
+import { GossipSockets } from './sockets.js';
+
+export interface GossipNodeOptions {
+  /** The node id (unique in the cluster). */
+  id: string;
+  /** Address to bind, e.g. "127.0.0.1" or "0.0.0.0"; others reach us at host:port. */
+  host: string;
+  /** 7946 in production; 0 picks a free port (tests). */
+  port: number;
+  keyring: Keyring;
+  meta?: Uint8Array;
+  config?: Partial<SwimConfig>;
+  logger?: Logger;
+  rng?: Rng;
+}
+
+export interface GossipNodeStats {
+  /** Packets no key in the ring could open (stale key, another cluster, noise). */
+  droppedNoKey: number;
+  /** Packets that opened but did not decode as a GossipPacket. */
+  droppedMalformed: number;
+  packetsSent: number;
+  packetsReceived: number;
+  bytesSent: number;
+  pushPullFailures: number;
+}
+
+/**
+ * A gossip member on real sockets: the thin edge around the pure `Swim` state machine.
+ * It seals every outgoing packet with the keyring, opens every incoming one (dropping
+ * and counting what no key opens), sends push/pull over TCP and the rest over UDP, and
+ * keeps one timer armed for the state machine's next deadline.
+ */
+export class GossipNode {
+  readonly swim: Swim;
+  readonly stats: GossipNodeStats = { droppedNoKey: 0, droppedMalformed: 0, packetsSent: 0, packetsReceived: 0, bytesSent: 0, pushPullFailures: 0 };
+  private readonly listeners: ((event: MembershipEvent) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly sockets: GossipSockets,
+    private readonly keyring: Keyring,
+    private readonly log: Logger,
+    options: GossipNodeOptions,
+  ) {
+    this.swim = new Swim({
+      id: options.id,
+      addr: sockets.addr,
+      meta: options.meta,
+      config: options.config,
+      rng: options.rng ?? new SeededRng(randomBytes(4).readUInt32LE(0)),
+      now: GossipNode.now(),
+    });
+  }
+
+  static async start(options: GossipNodeOptions): Promise<GossipNode> {
+    const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'gossip', nodeId: options.id });
+    let node: GossipNode | undefined;
+    const sockets = await GossipSockets.bind(
+      options.host,
+      options.port,
+      (from, bytes, reliable) => node?.onInbound(from, bytes, reliable),
+      (what, err) => log.warn({ err: err.message }, `gossip: error on ${what}`),
+    );
+    node = new GossipNode(sockets, options.keyring, log, options);
+    log.info({ addr: sockets.addr }, 'gossip: listening');
+    node.flush();
+    return node;
+  }
+
+  private static now(): number {
+    return performance.now();
+  }
+
+  get id(): string {
+    return this.swim.id;
+  }
+
+  get addr(): string {
+    return this.sockets.addr;
+  }
+
+  onEvent(listener: (event: MembershipEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  join(seeds: readonly string[]): void {
+    this.swim.join(seeds, GossipNode.now());
+    this.flush();
+  }
+
+  broadcast(payload: Uint8Array): number {
+    const seq = this.swim.broadcast(payload, GossipNode.now());
+    this.flush();
+    return seq;
+  }
+
+  members(): MemberView[] {
+    return this.swim.memberList();
+  }
+
+  member(id: string): MemberView | undefined {
+    return this.swim.member(id);
+  }
+
+  /** Announces the leave and waits (up to timeoutMs) for the news to be sent, then stops. */
+  async leave(timeoutMs = 2000): Promise<void> {
+    this.swim.leave(GossipNode.now());
+    this.flush();
+    const deadline = Date.now() + timeoutMs;
+    while (this.swim.pendingRumours > 0 && Date.now() < deadline && !this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, this.swim.config.gossipIntervalMs));
+    }
+    await this.stop();
+  }
+
+  /** Stops at once, without a goodbye: to the others it looks like a crash. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.sockets.close();
+    this.log.info('gossip: stopped');
+  }
+
+  private onInbound(from: string, bytes: Buffer, reliable: boolean): void {
+    if (this.stopped) return;
+    const opened = openPacket(this.keyring, bytes);
+    if (!opened.ok) {
+      if (opened.reason === 'no-key') this.stats.droppedNoKey++;
+      else this.stats.droppedMalformed++;
+      this.log.debug({ from, reliable, reason: opened.reason }, 'gossip: dropped a packet');
+      return;
+    }
+    this.stats.packetsReceived++;
+    this.swim.receive(from, opened.packet, GossipNode.now());
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.stopped) return;
+    const { packets, events } = this.swim.takeOutput();
+    for (const out of packets) {
+      const sealed = sealPacket(this.keyring, out.packet);
+      this.stats.packetsSent++;
+      this.stats.bytesSent += sealed.length;
+      if (!out.reliable) {
+        this.sockets.sendDatagram(out.to, sealed);
+        continue;
+      }
+      this.sockets.sendStream(out.to, sealed).catch((err: Error) => {
+        this.stats.pushPullFailures++;
+        this.log.debug({ to: out.to, err: err.message }, 'gossip: push/pull could not be delivered');
+      });
+    }
+    for (const event of events) {
+      if (event.type !== 'user') {
+        const m = event.member;
+        this.log.info({ memberId: m.id, addr: m.addr, incarnation: m.incarnation }, `gossip: member ${event.type}`);
+      }
+      for (const listener of this.listeners) listener(event);
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const wait = Math.max(0, this.swim.nextWakeAt() - GossipNode.now());
+    this.timer = setTimeout(() => {
+      if (this.stopped) return;
+      this.swim.tick(GossipNode.now());
+      this.flush();
+    }, Math.min(wait, 2 ** 31 - 1));
+    this.timer.unref();
+  }
+}
