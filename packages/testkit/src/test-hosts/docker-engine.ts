@@ -4,11 +4,12 @@
 // remount /sys, hiding the cgroup mounts, and dockerd refuses to start. The
 // engine keeps its iptables rules on; they land in the host's namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { inNetns, run } from './commands.js';
 import type { HostNames } from './names.js';
+import { isRunning } from './processes.js';
 import { waitFor } from '../wait.js';
 
 export interface EnginePaths {
@@ -65,6 +66,23 @@ function logTail(file: string): string {
     return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
   } catch {
     return '(no log)';
+  }
+}
+
+/**
+ * After a kill, pid files name processes that no longer run (or are zombies
+ * not yet reaped, which kill(pid, 0) still finds): dockerd would then wait for
+ * "still running" containerd and time out.
+ */
+export function removeStalePidFiles(host: HostNames): void {
+  for (const file of [enginePaths(host).pidFile, join(host.execRoot, 'containerd', 'containerd.pid')]) {
+    let pid: number;
+    try {
+      pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || !isRunning(pid)) rmSync(file, { force: true });
   }
 }
 

@@ -49,9 +49,14 @@ export interface HostNames {
   execRoot: string;
 }
 
+/**
+ * Exactly three letters: with one length for every prefix, no name of one
+ * prefix can parse as a name of another (`flt`+`xabcde`+`h1` vs `fltx`+...),
+ * so sweeping one prefix never touches another's things.
+ */
 export function validatePrefix(prefix: string): void {
-  if (!/^[a-z]{1,4}$/.test(prefix)) {
-    throw new Error(`test-host prefix must be 1 to 4 lowercase letters (interface names are limited to ${MAX_IFNAME} chars), got ${JSON.stringify(prefix)}`);
+  if (!/^[a-z]{3}$/.test(prefix)) {
+    throw new Error(`test-host prefix must be exactly 3 lowercase letters, got ${JSON.stringify(prefix)}`);
   }
 }
 

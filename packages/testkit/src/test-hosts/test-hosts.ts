@@ -2,11 +2,11 @@
 // shared bridge, optionally with its own Docker Engine. For networking and
 // failover tests: cut a host off, heal it, kill it, and always clean up.
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNetns, run, runSync, type CommandResult } from './commands.js';
 import { cutoffRules, iptablesArgs } from './cutoff.js';
-import { dockerEnv, enginePaths, loadImages, removeAllContainers, saveImages, startEngine } from './docker-engine.js';
+import { dockerEnv, enginePaths, loadImages, removeAllContainers, removeStalePidFiles, saveImages, startEngine } from './docker-engine.js';
 import { registerForExit, unregisterForExit } from './exit-hooks.js';
 import { bridgeAddr, DEFAULT_PREFIX, hostNames, newRunId, runNames, subnetClaimFile, SUBNET_OCTETS, validateHostCount, validatePrefix, type HostNames, type RunNames } from './names.js';
 import { bridgeSetup, hostSetup } from './network.js';
@@ -24,7 +24,7 @@ export interface CreateTestHostsOptions {
   withDocker?: boolean;
   /** Images copied from the machine's engine into each host's engine; default flotilla/busybox:latest. */
   images?: readonly string[];
-  /** Name prefix (1–4 lowercase letters); default `flt`. */
+  /** Name prefix, exactly 3 lowercase letters; default `flt`. */
   prefix?: string;
   /** Remove leftovers of dead earlier runs first (default true). */
   sweep?: boolean;
@@ -189,14 +189,21 @@ export async function createTestHosts(opts: CreateTestHostsOptions): Promise<Tes
       kill: async (host) => {
         const s = stateOf(host);
         const roots = new Set([...s.tracked, ...netnsPids(s.names.netns)]);
-        const alive = killAndWaitSync(withDescendants(roots, processTable()));
+        const victims = withDescendants(roots, processTable());
+        const alive = killAndWaitSync(victims);
         s.enginePid = undefined;
         if (alive.length > 0) throw new Error(`killing test host ${host.name}: still running after SIGKILL: ${alive.join(', ')}`);
+        // Wait until they are reaped too: a restarted engine takes a zombie in its old pid file for a live containerd.
+        await waitFor(() => [...victims].every((pid) => !existsSync(`/proc/${pid}`)), {
+          what: `the killed processes of test host ${host.name} to be reaped`,
+          timeoutMs: 10_000,
+        }).catch(() => undefined);
       },
       restartEngine: async (host) => {
         const s = stateOf(host);
         if (!withDocker) throw new Error(`test host ${host.name} has no engine (created without withDocker)`);
         if (s.enginePid !== undefined && isRunning(s.enginePid)) throw new Error(`the engine of test host ${host.name} is still running (pid ${s.enginePid}); kill(host) first`);
+        removeStalePidFiles(s.names);
         await startHostEngine(s, opts.engineStartTimeoutMs);
       },
       destroy,
