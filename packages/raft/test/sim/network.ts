@@ -33,6 +33,8 @@ export class SimNetwork {
   private readonly cut = new Set<string>();
   sent = 0;
   dropped = 0;
+  /** Tests steer a scenario by losing exactly the messages this picks. */
+  dropIf: ((m: RaftMessage) => boolean) | undefined;
 
   constructor(private readonly rng: SeededRng) {}
 
@@ -61,7 +63,7 @@ export class SimNetwork {
     const bytes = RaftMessage.encode(m).finish();
     const isSnapshot = m.snapshot !== undefined;
     for (let i = 0; i < copies; i++) {
-      if (this.isCut(m.from, m.to) || this.rng.chance(this.faults.drop)) {
+      if (this.isCut(m.from, m.to) || this.dropIf?.(m) === true || this.rng.chance(this.faults.drop)) {
         this.dropped++;
         if (i === 0) onLost(m);
         continue;
