@@ -4,3 +4,5 @@ export { GossipNode, type GossipNodeOptions, type GossipNodeStats } from './tran
 export { GossipSockets } from './transport/sockets.js';
 export { sealPacket, openPacket } from './transport/sealed-codec.js';
 export { parseAddr, formatAddr } from './transport/address.js';
+export { NetworkDb, ENDPOINT_TABLE, VTEP_TABLE, type NetworkDbOptions, type NetworkDbChange } from './networkdb/network-db.js';
+export { LamportClock } from './networkdb/lamport.js';
