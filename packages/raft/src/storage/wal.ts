@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { WalCorruptionError, WalUsageError } from './errors.js';
 import { fsyncDir } from './fsync.js';
-import { HardStateFile } from './hard-state-file.js';
+import { HardStateFile, MAX_HARD_STATE_BYTES } from './hard-state-file.js';
 import {
   encodeEntryRecord,
   encodeSegmentHeader,
@@ -162,6 +162,10 @@ export class Wal {
    */
   save(hardState: Uint8Array | undefined, entries: readonly WalEntry[]): Promise<void> {
     return this.serial('save', async () => {
+      if (hardState !== undefined && (hardState.length === 0 || hardState.length > MAX_HARD_STATE_BYTES)) {
+        // Checked before any entry is written so bad input changes nothing.
+        throw new WalUsageError(`hard state must be 1..${MAX_HARD_STATE_BYTES} bytes, got ${hardState.length}`);
+      }
       if (entries.length > 0) await this.appendEntries(entries);
       if (hardState !== undefined) await this.hardStateFile.save(hardState);
     });

@@ -6,9 +6,10 @@ import { KINDS, type Kind, type StoredObject } from './kinds.js';
 import { emptyState, type StoreState } from './state.js';
 import { putRow, uniqueClash, type Table } from './table.js';
 
-export function encodeStoreSnapshot(state: StoreState): Uint8Array {
+export function encodeStoreSnapshot(state: StoreState, kinds: readonly Kind[] = KINDS): Uint8Array {
   const objects: StoreObject[] = [];
   for (const kind of KINDS) {
+    if (!kinds.includes(kind)) continue;
     (state.tables[kind] as Table<StoredObject>).primary.forEach((obj) => void objects.push(wrap(kind, obj)));
   }
   return StoreSnapshot.encode({ index: state.index, objects }).finish();

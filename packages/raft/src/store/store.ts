@@ -11,6 +11,7 @@ import { replayEvents } from './replay.js';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './snapshot.js';
 import { emptyState, type StoreState } from './state.js';
 import { Subscription, type WatchFilter } from './watch.js';
+import type { Kind } from './kinds.js';
 
 export interface StoreOptions {
   logger?: Logger;
@@ -141,9 +142,12 @@ export class Store {
     return { result: { $case: 'events', value: { events: r.events, currentIndex: r.currentIndex } } };
   }
 
-  /** The whole store at its current index, as StoreSnapshot bytes. */
-  snapshot(): Uint8Array {
-    return encodeStoreSnapshot(this.state);
+  /**
+   * The whole store at its current index, as StoreSnapshot bytes. With `kinds`, only those tables:
+   * the "list at an index" a follower interested in some kinds starts from.
+   */
+  snapshot(kinds?: readonly Kind[]): Uint8Array {
+    return encodeStoreSnapshot(this.state, kinds);
   }
 
   /**

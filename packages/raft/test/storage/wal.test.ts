@@ -196,3 +196,25 @@ describe('Wal on-disk layout', () => {
     expect(buf.length).toBe(HEADER_RECORD_BYTES + 4 * ENTRY_RECORD_BYTES);
   });
 });
+
+describe('Wal bad input', () => {
+  it('refuses an empty or oversized hard state and keeps the previous one', async () => {
+    const { wal } = await openWal();
+    await wal.save(hs('good'), []);
+    await expect(wal.save(Buffer.alloc(0), [])).rejects.toBeInstanceOf(WalUsageError);
+    await expect(wal.save(Buffer.alloc(1000, 1), entries(1, 2))).rejects.toBeInstanceOf(WalUsageError);
+    expect(wal.lastIndex).toBe(0); // the entries of the refused call were not written either
+    await wal.close();
+    const again = await openWal();
+    expect(again.hardState?.toString()).toBe('good');
+    expect(again.entries).toEqual([]);
+  });
+
+  it('refuses to snapshot behind the saved snapshot', async () => {
+    const { wal } = await openWal();
+    await wal.save(undefined, entries(1, 5));
+    await wal.saveSnapshot({ index: 4, term: 1, data: hs('s4') });
+    await expect(wal.saveSnapshot({ index: 3, term: 1, data: hs('s3') })).rejects.toBeInstanceOf(WalUsageError);
+    expect(wal.lastIndex).toBe(5);
+  });
+});

@@ -67,6 +67,15 @@ describe('store snapshot', () => {
     expect(allQueries(restored.view())).toEqual(allQueries(store.view()));
   });
 
+  it('a snapshot limited to some kinds lists only those, at the same index', () => {
+    const { store } = populated();
+    const partial = Store.fromSnapshot(store.snapshot(['task']));
+    expect(partial.index).toBe(store.index);
+    expect(ids(partial.view().tasks.all())).toEqual(ids(store.view().tasks.all()));
+    expect(partial.view().services.count).toBe(0);
+    expect(partial.view().nodes.count).toBe(0);
+  });
+
   it('bad snapshot bytes throw and leave the store as it was', () => {
     const { store } = populated();
     const before = allQueries(store.view());
