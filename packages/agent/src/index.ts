@@ -1,3 +1,12 @@
 export * from './executor/labels.js';
 export { containerName, containerCreateOptions, stopGraceMs, DEFAULT_STOP_GRACE_MS } from './executor/container-config.js';
 export { DockerExecutor, TaskError, dockerFromHost, type ExitResult } from './executor/docker-executor.js';
+export { describeNode, nodeDescriptionFromInfo } from './executor/node-description.js';
+export { newRecord, statusOf, type TaskRecord, type PendingOp } from './tasks/task-record.js';
+export { step, type TaskEvent, type TaskAction, type FoundContainer, type Step } from './tasks/task-machine.js';
+export { TaskRunner, type TaskRunnerHooks } from './tasks/task-runner.js';
+export { AssignmentSequencer, type AssignmentUpdate } from './assignments/assignment-sequencer.js';
+export { TaskStateFile, TaskStateFileError, TASK_STATE_FILE, type PersistedTask } from './state/task-state-file.js';
+export { StatusReporter, type StatusReporterOptions } from './status/status-reporter.js';
+export { SessionClient, type SessionClientOptions } from './session/session-client.js';
+export { Agent, type AgentOptions } from './agent.js';

@@ -1,0 +1,204 @@
+import { mkdir } from 'node:fs/promises';
+import { Assignments, AssignmentsResyncRequest, type NodeDescription } from '@flotilla/api';
+import {
+  BusErrorCode,
+  decodeMessage,
+  isBusRequestError,
+  request,
+  silentLogger,
+  type BusConnection,
+  type ClusterSubjects,
+  type Logger,
+} from '@flotilla/bus';
+import type { AssignmentUpdate } from './assignments/assignment-sequencer.js';
+import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
+import type { DockerExecutor } from './executor/docker-executor.js';
+import { describeNode } from './executor/node-description.js';
+import { SessionClient } from './session/session-client.js';
+import { TaskStateFile } from './state/task-state-file.js';
+import { StatusReporter } from './status/status-reporter.js';
+import type { FoundContainer } from './tasks/task-machine.js';
+import type { TaskRecord } from './tasks/task-record.js';
+import { TaskRunner } from './tasks/task-runner.js';
+
+export interface AgentOptions {
+  nodeId: string;
+  nc: BusConnection['nc'];
+  subjects: ClusterSubjects;
+  executor: DockerExecutor;
+  /** Where the agent keeps its assignments (assignments.json). */
+  dataDir: string;
+  logger?: Logger;
+  /** What the node tells the dispatcher; `docker info` by default. */
+  describe?: () => Promise<NodeDescription>;
+  statusDelayMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The worker: a session with the dispatcher, assignments in order (resynced after a
+ * gap), the tasks driven through the Docker executor, statuses reported in batches, and
+ * the assignments kept on disk so a restarted agent re-adopts its containers.
+ */
+export class Agent {
+  private readonly log: Logger;
+  private readonly file: TaskStateFile;
+  private readonly sequencer = new AssignmentSequencer();
+  private readonly runner: TaskRunner;
+  private readonly reporter: StatusReporter;
+  private readonly session: SessionClient;
+  private unsubscribe: (() => void) | undefined;
+  private resyncing = false;
+  private started = false;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.log = (opts.logger ?? silentLogger()).child({ component: 'agent', nodeId: opts.nodeId });
+    this.file = new TaskStateFile(opts.dataDir, opts.nodeId);
+    this.runner = new TaskRunner(
+      opts.executor,
+      {
+        report: (taskId, status) => this.reporter.push(taskId, status),
+        changed: () => this.persist(),
+      },
+      this.log,
+    );
+    this.reporter = new StatusReporter({
+      nc: opts.nc,
+      subjects: opts.subjects,
+      nodeId: opts.nodeId,
+      log: this.log,
+      sessionId: () => this.session.sessionId,
+      sessionRejected: (id) => this.session.sessionRejected(id),
+      ...(opts.statusDelayMs === undefined ? {} : { delayMs: opts.statusDelayMs }),
+      ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+    });
+    this.session = new SessionClient({
+      nc: opts.nc,
+      subjects: opts.subjects,
+      nodeId: opts.nodeId,
+      log: this.log,
+      describe: opts.describe ?? (() => describeNode(opts.executor.docker)),
+      onSession: (id) => this.onSession(id),
+      onHeartbeat: () => this.resyncIfNeeded(),
+      ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+    });
+  }
+
+  /** Restores the tasks kept on disk against the engine's containers, then opens the session. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error(`agent of node ${this.opts.nodeId} is already started`);
+    this.started = true;
+    await mkdir(this.opts.dataDir, { recursive: true });
+    const persisted = await this.file.load();
+    const containers = await this.findContainers();
+    this.runner.restore(persisted, containers);
+    const sub = this.opts.nc.subscribe(this.opts.subjects.node.assignments(this.opts.nodeId), {
+      callback: (err, msg) => {
+        if (err) {
+          this.log.error({ err }, 'assignment subscription failed');
+          return;
+        }
+        try {
+          this.onAssignments(decodeMessage(Assignments, msg.data, msg.subject));
+        } catch (e) {
+          this.log.error({ err: e }, 'dropping an assignment message');
+        }
+      },
+    });
+    this.unsubscribe = () => sub.unsubscribe();
+    this.session.start();
+    this.log.info({ restored: persisted.length, containers: containers.size }, 'agent started');
+  }
+
+  /**
+   * Stops heartbeating and taking assignments. Containers keep running: the next agent on
+   * this data dir re-adopts them.
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.unsubscribe?.();
+    await this.reporter.close();
+    await this.session.stop();
+    this.runner.close();
+    await this.runner.idle();
+    await this.file.idle();
+    this.log.info('agent stopped');
+  }
+
+  get sessionId(): string | undefined {
+    return this.session.sessionId;
+  }
+
+  task(taskId: string): Readonly<TaskRecord> | undefined {
+    return this.runner.record(taskId);
+  }
+
+  get taskCount(): number {
+    return this.runner.size;
+  }
+
+  private async findContainers(): Promise<Map<string, FoundContainer>> {
+    const found = new Map<string, FoundContainer>();
+    for (const [taskId, info] of await this.opts.executor.listTaskContainers(this.opts.nodeId)) {
+      const running = info.State === 'running';
+      let exitCode = 0;
+      if (!running) exitCode = (await this.opts.executor.docker.getContainer(info.Id).inspect()).State.ExitCode;
+      found.set(taskId, { id: info.Id, running, exitCode });
+    }
+    return found;
+  }
+
+  private onSession(sessionId: string): void {
+    this.apply(this.sequencer.setSession(sessionId));
+    this.reporter.sessionChanged();
+  }
+
+  private onAssignments(msg: Assignments): void {
+    this.apply(this.sequencer.receive(msg));
+    // A gap right after a message means one was lost: ask now rather than at the next heartbeat.
+    if (this.sequencer.needsFullSet && this.sequencer.sequence !== undefined) void this.resync();
+  }
+
+  private apply(updates: AssignmentUpdate[]): void {
+    for (const u of updates) {
+      if (u.kind === 'full') {
+        this.log.info({ sessionId: this.sequencer.session, sequence: this.sequencer.sequence, tasks: u.tasks.length }, 'full set of assignments');
+        this.runner.applyFullSet(u.tasks);
+      } else {
+        this.runner.applyDelta(u.updated, u.removed);
+      }
+    }
+  }
+
+  private resyncIfNeeded(): void {
+    if (this.sequencer.needsFullSet) void this.resync();
+  }
+
+  private async resync(): Promise<void> {
+    const sessionId = this.sequencer.session;
+    if (this.resyncing || !sessionId) return;
+    this.resyncing = true;
+    try {
+      this.log.info({ sessionId, sequence: this.sequencer.sequence }, 'asking the dispatcher for the full set of assignments');
+      const full = await request(
+        this.opts.nc,
+        this.opts.subjects.dispatcher.assignments(this.opts.nodeId),
+        AssignmentsResyncRequest,
+        { sessionId },
+        Assignments,
+        { timeoutMs: this.opts.requestTimeoutMs ?? 5_000 },
+      );
+      if (this.started) this.apply(this.sequencer.receive(full));
+    } catch (err) {
+      if (isBusRequestError(err, BusErrorCode.NOT_FOUND)) this.session.sessionRejected(sessionId);
+      else this.log.warn({ err, sessionId }, 'asking for the full set of assignments failed; will retry at the next heartbeat');
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  private persist(): void {
+    this.file.save(() => this.runner.snapshot()).catch((err: unknown) => this.log.error({ err, path: this.file.path }, 'saving the task state failed'));
+  }
+}

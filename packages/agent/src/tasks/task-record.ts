@@ -1,0 +1,57 @@
+import { TaskState, type Task, type TaskStatus } from '@flotilla/api';
+
+/** An operation on the engine that the agent has started and not yet seen finish. */
+export type PendingOp = 'create' | 'start' | 'stop' | 'remove';
+
+/**
+ * What the agent knows about one of its tasks. The first group of fields is kept on disk;
+ * the second describes operations of this process and starts empty after a restart.
+ */
+export interface TaskRecord {
+  /** The latest assignment from the dispatcher (spec, desired state). */
+  task: Task;
+  /** How far the agent has brought the task. */
+  state: TaskState;
+  /** '' until the container is created, and again once it is removed. */
+  containerId: string;
+  exitCode: number | undefined;
+  message: string;
+  err: string;
+
+  pending: PendingOp | undefined;
+  /** The container was started and has not been seen to exit. */
+  running: boolean;
+  /** Someone waits for the running container to exit. */
+  waiting: boolean;
+  /** The task left this node: remove its container, then forget it. */
+  unassigned: boolean;
+}
+
+/** A record for a task the agent has not seen before; it starts where the store has it. */
+export function newRecord(task: Task): TaskRecord {
+  const stored = task.status?.state;
+  return {
+    task,
+    state: stored === undefined || stored === TaskState.TASK_STATE_NEW ? TaskState.TASK_STATE_ASSIGNED : stored,
+    containerId: '',
+    exitCode: undefined,
+    message: '',
+    err: '',
+    pending: undefined,
+    running: false,
+    waiting: false,
+    unassigned: false,
+  };
+}
+
+/** The status the agent reports for a record. */
+export function statusOf(rec: TaskRecord, now: number): TaskStatus {
+  return {
+    timestamp: now,
+    state: rec.state,
+    message: rec.message,
+    err: rec.err,
+    pendingReason: '',
+    container: { containerId: rec.containerId, pid: 0, exitCode: rec.exitCode ?? 0 },
+  };
+}

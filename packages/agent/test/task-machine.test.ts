@@ -1,0 +1,82 @@
+import { Task, TaskState } from '@flotilla/api';
+import { describe, expect, it } from 'vitest';
+import { newRecord, step, type TaskAction, type TaskEvent, type TaskRecord } from '../src/index.js';
+
+const S = TaskState;
+const task = (desiredState = S.TASK_STATE_RUNNING): Task =>
+  Task.fromPartial({ id: 't1', nodeId: 'n1', desiredState, status: { state: S.TASK_STATE_ASSIGNED }, spec: { container: { image: 'img' } } });
+
+/** Runs events in order; returns the final record and every action, reports as their state. */
+function run(rec: TaskRecord, ...events: TaskEvent[]): { rec: TaskRecord; actions: string[] } {
+  const actions: string[] = [];
+  for (const e of events) {
+    const s = step(rec, e, 1000);
+    rec = s.record;
+    actions.push(...s.actions.map(show));
+  }
+  return { rec, actions };
+}
+
+const show = (a: TaskAction): string => (a.kind === 'report' ? `report ${a.status.state.replace('TASK_STATE_', '')}${a.status.err ? ` (${a.status.err})` : ''}` : a.kind);
+
+const runningRecord = () => run(newRecord(task()), { kind: 'assigned', task: task() }, { kind: 'created', containerId: 'c1' }, { kind: 'started' }).rec;
+
+describe('task state machine', () => {
+  it('takes a new assignment through ACCEPTED, PREPARING, STARTING to RUNNING', () => {
+    const { rec, actions } = run(newRecord(task()), { kind: 'assigned', task: task() }, { kind: 'created', containerId: 'c1' }, { kind: 'started' });
+    expect(actions).toEqual(['report ACCEPTED', 'report PREPARING', 'create', 'report STARTING', 'start', 'report RUNNING', 'wait']);
+    expect(rec).toMatchObject({ state: S.TASK_STATE_RUNNING, containerId: 'c1', running: true, waiting: true, pending: undefined });
+  });
+
+  it('ends COMPLETE on exit 0 and FAILED with docker\'s message otherwise, keeping the container', () => {
+    expect(run(runningRecord(), { kind: 'exited', containerId: 'c1', exitCode: 0 }).actions).toEqual(['report COMPLETE']);
+    const failed = run(runningRecord(), { kind: 'exited', containerId: 'c1', exitCode: 137 });
+    expect(failed.actions).toEqual(['report FAILED (task: non-zero exit (137))']);
+    expect(failed.rec).toMatchObject({ containerId: 'c1', exitCode: 137, running: false });
+    // an exit of a container the record no longer owns changes nothing
+    expect(run(runningRecord(), { kind: 'exited', containerId: 'other', exitCode: 1 }).actions).toEqual([]);
+  });
+
+  it('stops with grace, reports SHUTDOWN, then removes when the desired state moves to SHUTDOWN', () => {
+    const down = task(S.TASK_STATE_SHUTDOWN);
+    const { rec, actions } = run(runningRecord(), { kind: 'assigned', task: down }, { kind: 'exited', containerId: 'c1', exitCode: 143 }, { kind: 'stopped' }, { kind: 'removed' });
+    expect(actions).toEqual(['stop', 'report SHUTDOWN', 'remove']);
+    expect(rec).toMatchObject({ state: S.TASK_STATE_SHUTDOWN, containerId: '' });
+  });
+
+  it('waits for an in-flight create before removing, when shut down during PREPARING', () => {
+    const down = task(S.TASK_STATE_SHUTDOWN);
+    const { actions } = run(newRecord(task()), { kind: 'assigned', task: task() }, { kind: 'assigned', task: down }, { kind: 'created', containerId: 'c1' }, { kind: 'removed' });
+    expect(actions).toEqual(['report ACCEPTED', 'report PREPARING', 'create', 'remove', 'report SHUTDOWN']);
+  });
+
+  it('rejects a task whose container cannot be created, once, without retrying', () => {
+    const { rec, actions } = run(newRecord(task()), { kind: 'assigned', task: task() }, { kind: 'createFailed', error: 'image x not found' }, { kind: 'assigned', task: task() });
+    expect(actions).toEqual(['report ACCEPTED', 'report PREPARING', 'create', 'report REJECTED (image x not found)']);
+    expect(rec.state).toBe(S.TASK_STATE_REJECTED);
+  });
+
+  it('stops, removes and forgets a task that left the node', () => {
+    expect(run(runningRecord(), { kind: 'unassigned' }, { kind: 'stopped' }, { kind: 'removed' }).actions).toEqual(['stop', 'remove', 'forget']);
+    const ended = run(runningRecord(), { kind: 'exited', containerId: 'c1', exitCode: 0 }).rec;
+    expect(run(ended, { kind: 'unassigned' }, { kind: 'removed' }).actions).toEqual(['remove', 'forget']);
+  });
+
+  it('after a restart re-adopts a running container and waits on it, without creating another', () => {
+    const restored = { ...newRecord(task()), state: S.TASK_STATE_RUNNING, containerId: 'c1' };
+    const { rec, actions } = run(restored, { kind: 'found', container: { id: 'c1', running: true, exitCode: 0 } }, { kind: 'assigned', task: task() });
+    expect(actions).toEqual(['wait']);
+    expect(rec).toMatchObject({ state: S.TASK_STATE_RUNNING, containerId: 'c1', waiting: true });
+  });
+
+  it('after a restart reports what happened while the agent was away', () => {
+    const restored = { ...newRecord(task()), state: S.TASK_STATE_RUNNING, containerId: 'c1' };
+    expect(run(restored, { kind: 'found', container: { id: 'c1', running: false, exitCode: 2 } }).actions).toEqual(['report FAILED (task: non-zero exit (2))']);
+    expect(run(restored, { kind: 'found', container: undefined }).actions).toEqual(['report FAILED (task: its container disappeared while the agent was down)']);
+    // a record that never got a container is simply driven on
+    const preparing = { ...newRecord(task()), state: S.TASK_STATE_PREPARING };
+    expect(run(preparing, { kind: 'found', container: undefined }).actions).toEqual(['create']);
+    // a container that exists for a task the store still calls ASSIGNED is started, not created again
+    expect(run(newRecord(task()), { kind: 'found', container: { id: 'c9', running: false, exitCode: 0 } }).actions).toEqual(['report PREPARING', 'report STARTING', 'start']);
+  });
+});
