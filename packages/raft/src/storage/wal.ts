@@ -2,7 +2,7 @@
 // two-slot file, snapshots in their own directory. Every mutating call resolves only after
 // fsync, so the caller may acknowledge (send votes / append responses) once it resolves.
 import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { WalCorruptionError, WalUsageError } from './errors.js';
 import { fsyncDir } from './fsync.js';
@@ -74,9 +74,11 @@ export class Wal {
     const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'wal', dir });
     const walDir = join(dir, 'wal');
     const snapDir = join(dir, 'snap');
+    const createdDir = await mkdir(dir, { recursive: true });
     await mkdir(walDir, { recursive: true });
     await mkdir(snapDir, { recursive: true });
     await fsyncDir(dir);
+    if (createdDir !== undefined) await fsyncDir(dirname(dir));
 
     const snapshots = new SnapshotDir(snapDir, Math.max(1, options.keepSnapshots ?? 3), logger);
     const snapshot = await snapshots.loadNewest();

@@ -65,8 +65,3 @@ export const INDEXES: { [K in Kind]: IndexTable<ObjectByKind[K]> } = {
     label: { unique: false, keys: (t) => labelKeys(t.annotations?.labels) },
   },
 };
-
-export function displayName(kind: Kind, obj: StoredObject): string {
-  if (kind === 'task' || kind === 'node') return '';
-  return (obj as Service).spec?.annotations?.name ?? '';
-}

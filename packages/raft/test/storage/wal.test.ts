@@ -218,3 +218,13 @@ describe('Wal bad input', () => {
     expect(wal.lastIndex).toBe(5);
   });
 });
+
+describe('Wal directory creation', () => {
+  it('creates a missing data directory (and its parents)', async () => {
+    const nested = join(dir, 'a', 'b', 'data');
+    const { wal } = await Wal.open(nested);
+    await wal.save(hs('h'), entries(1, 1));
+    await wal.close();
+    expect((await readdir(nested)).sort()).toEqual(['hardstate', 'snap', 'wal']);
+  });
+});
