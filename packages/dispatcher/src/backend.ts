@@ -42,6 +42,11 @@ export interface DispatcherBackend {
   markNodeReady(nodeId: string, description: NodeDescription | undefined): Promise<void>;
   /** The node's heartbeats stopped for longer than the grace. */
   markNodeDown(nodeId: string, message: string): Promise<void>;
+  /**
+   * Nodes the store calls READY when the dispatcher starts (e.g. after a leader change):
+   * each gets one grace period to open a session here, or is marked down.
+   */
+  readyNodes(): Promise<string[]>;
   /** The cluster's heartbeat period, read at every heartbeat so a change applies at once. */
   heartbeatSettings(): HeartbeatSettings;
 }

@@ -78,8 +78,14 @@ export class Dispatcher {
     this.newSessionId = opts.newSessionId ?? (() => randomBytes(12).toString('hex'));
   }
 
-  start(): void {
+  /** Serves the agents; nodes the store calls READY get one grace period to open a session. */
+  async start(): Promise<void> {
     if (this.served.length > 0) return;
+    const now = Date.now();
+    for (const nodeId of await this.opts.backend.readyNodes()) {
+      if (!this.sessions.ofNode(nodeId)) this.tracker.heartbeat(nodeId, now);
+    }
+    this.timer.arm(this.tracker.nextDeadline());
     const { nc, subjects } = this.opts;
     const d = subjects.dispatcher;
     const logger = this.log;

@@ -26,8 +26,10 @@ let dispatcher: Dispatcher;
 beforeAll(async () => {
   cluster = await startTestCluster(['w1', 'w2', 'w3']);
   backend = new MemoryDispatcherBackend(200);
+  // a node the store believes READY from before this dispatcher started, that never comes back
+  backend.nodes.set('ghost', { state: NodeState.NODE_STATE_READY, message: '', description: undefined });
   dispatcher = new Dispatcher({ nc: cluster.manager.nc, subjects: cluster.subjects, backend });
-  dispatcher.start();
+  await dispatcher.start();
 });
 
 afterAll(async () => {
@@ -133,6 +135,21 @@ describe('Dispatcher over a real nats-server', () => {
     expect(backend.stateOf('b1')).not.toBe(TaskState.TASK_STATE_RUNNING);
     // both statuses of this request went to the store in one write
     expect(backend.statusBatches.slice(before).map((b) => b.map((w) => w.taskId))).toEqual([['c1', 'c2']]);
+  });
+
+  it('marks a node DOWN at once when gossip declares it dead, and its agent must re-open', async () => {
+    const w2 = await cluster.worker('w2');
+    const { sessionId } = await open(w2, 'w2');
+    await dispatcher.expireNode('w2');
+    expect(backend.nodes.get('w2')).toMatchObject({ state: NodeState.NODE_STATE_DOWN, message: 'node declared dead by gossip' });
+    expect(((await heartbeat(w2, 'w2', sessionId).catch((e: unknown) => e)) as BusRequestError).code).toBe(BusErrorCode.NOT_FOUND);
+    await open(w2, 'w2');
+    expect(backend.nodes.get('w2')?.state).toBe(NodeState.NODE_STATE_READY);
+  });
+
+  it('gives nodes that were READY before it started one grace period, then marks them DOWN', async () => {
+    await waitFor(() => backend.nodes.get('ghost')?.state === NodeState.NODE_STATE_DOWN, { what: 'ghost to be marked down' });
+    expect(backend.nodes.get('ghost')?.message).toBe('heartbeat failure: no heartbeat for 600 ms');
   });
 
   it('marks a node DOWN once its heartbeats stop for the grace, and ends its session', async () => {

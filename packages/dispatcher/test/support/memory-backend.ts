@@ -77,6 +77,10 @@ export class MemoryDispatcherBackend implements DispatcherBackend {
     this.nodes.set(nodeId, { state: NodeState.NODE_STATE_DOWN, message, description: n?.description });
   }
 
+  async readyNodes(): Promise<string[]> {
+    return [...this.nodes].filter(([, n]) => n.state === NodeState.NODE_STATE_READY).map(([id]) => id);
+  }
+
   heartbeatSettings(): { periodMs: number } {
     return { periodMs: this.periodMs };
   }
