@@ -251,6 +251,13 @@ export class RaftMember {
     });
   }
 
+  /** Asks this leader to hand leadership to voter `to` (it catches up first, then campaigns). */
+  transferLeadership(to: number): void {
+    this.ensureRunning();
+    this.node.transferLeadership(to);
+    this.kick();
+  }
+
   /** Resolves true once this member has applied `index`, false at the deadline or on stop. */
   waitForApplied(index: number, timeoutMs: number): Promise<boolean> {
     if (this.applied >= index) return Promise.resolve(true);

@@ -12,6 +12,7 @@ import {
 } from '@flotilla/api';
 import { BusErrorCode, clusterSubjects, isBusRequestError, request, type BusConnection } from '@flotilla/bus';
 import { pino, type Logger } from 'pino';
+import { Store } from '../store/store.js';
 
 export interface StoreClientOptions {
   nc: BusConnection['nc'];
@@ -129,9 +130,43 @@ export class StoreFollower {
           this.index = Math.max(this.index, res.value.currentIndex);
         }
       } catch (err) {
-        this.logger.warn({ err }, 'following the store failed; retrying');
+        // Whatever failed (the bus, or a handler that could not take the events), start over from a list.
+        needList = true;
+        this.logger.warn({ err }, 'following the store failed; re-listing');
         if (this.running) await new Promise((r) => setTimeout(r, 200));
       }
     }
+  }
+}
+
+/**
+ * A local Store kept equal to the cluster's: each list restores it, each batch of events is
+ * applied with Store.applyEvents; events that do not fit (ReplicaDiverged) cause a re-list.
+ * Its view() answers the same indexed queries as a member's, at `store.index`.
+ */
+export class StoreReplica {
+  readonly follower: StoreFollower;
+
+  constructor(
+    client: StoreClient,
+    readonly store: Store = new Store(),
+    opts: { waitMs?: number; logger?: Logger } = {},
+  ) {
+    this.follower = new StoreFollower(
+      client,
+      {
+        onList: (snap) => store.restore(StoreSnapshot.encode(snap).finish()),
+        onEvents: (events, currentIndex) => store.applyEvents(events, currentIndex),
+      },
+      opts,
+    );
+  }
+
+  start(): void {
+    this.follower.start();
+  }
+
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 }

@@ -1,2 +1,2 @@
 export { StoreService, type StoreServiceOptions } from './server.js';
-export { StoreClient, StoreFollower, type StoreClientOptions, type StoreFollowerHandlers } from './client.js';
+export { StoreClient, StoreFollower, StoreReplica, type StoreClientOptions, type StoreFollowerHandlers } from './client.js';

@@ -30,7 +30,8 @@ export class TestCluster {
   ) {}
 
   /** `spares` more member certificates are made for members added later (ids size+1...). */
-  static async start(size: number, tuning: MemberTuning = {}, spares = 0): Promise<TestCluster> {
+  /** Members listed in `external` get a slot and a certificate but are not started here (child processes). */
+  static async start(size: number, tuning: MemberTuning = {}, spares = 0, external: number[] = []): Promise<TestCluster> {
     const tmp = await tempDir('flotilla-raft-it-');
     try {
       const ids = Array.from({ length: size }, (_, i) => i + 1);
@@ -40,7 +41,7 @@ export class TestCluster {
       const nats = await startTestNats({ pki });
       const c = new TestCluster(tmp, nats, 'c1', ids, tuning);
       for (const id of ids) c.slots.set(id, { id, dataDir: join(tmp.path, `member-${id}`), bus: undefined, member: undefined });
-      await Promise.all(ids.map((id) => c.startMember(id)));
+      await Promise.all(ids.filter((id) => !external.includes(id)).map((id) => c.startMember(id)));
       return c;
     } catch (err) {
       await tmp.cleanup();

@@ -4,15 +4,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StoreSnapshot, type StoreEvent } from '@flotilla/api';
 import { BusErrorCode, isBusRequestError, type BusConnection } from '@flotilla/bus';
 import { waitFor } from '@flotilla/testkit';
-import { StoreClient, StoreFollower } from '../../src/store-service/client.js';
+import { StoreClient, StoreFollower, StoreReplica } from '../../src/store-service/client.js';
 import { StoreService } from '../../src/store-service/server.js';
 import { TestCluster, createNetworkTx } from './cluster.js';
 
 let cluster: TestCluster | undefined;
 let services: StoreService[] = [];
 let follower: StoreFollower | undefined;
+let replica: StoreReplica | undefined;
 afterEach(async () => {
   await follower?.stop();
+  await replica?.stop();
+  replica = undefined;
   follower = undefined;
   await Promise.all(services.map((s) => s.stop()));
   services = [];
@@ -62,6 +65,27 @@ describe('store service over NATS', () => {
     const bad = await client.propose(Buffer.from([0xff, 0xff, 0xff])).catch((e: unknown) => e);
     expect(isBusRequestError(bad, BusErrorCode.INVALID_ARGUMENT)).toBe(true);
     expect(networkIds(await client.list())).toEqual(['net-one', 'net-two']);
+  });
+
+  it('a replica store following over its own NATS connection answers the same queries as the members', async () => {
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    await c.leader();
+    serveAll(c);
+    const { client } = await remoteClient(c);
+    await client.propose(createNetworkTx('r0'));
+    replica = new StoreReplica(client, undefined, { waitMs: 300 });
+    replica.start();
+    let last = 0;
+    for (let i = 1; i <= 5; i++) last = await client.propose(createNetworkTx(`r${i}`));
+    const r = replica;
+    await waitFor(() => r.store.index >= last, { what: `the replica to reach index ${last}` });
+    const view = r.store.view();
+    expect(view.networks.count).toBe(6);
+    expect(view.networks.byName('name-r3')?.id).toBe('net-r3');
+    const member = c.live()[0]!;
+    await c.appliedEverywhere(last);
+    expect([...view.networks.all()].map((n) => n.meta?.version)).toEqual([...member.store.view().networks.all()].map((n) => n.meta?.version));
   });
 
   it('a remote follower lists, then receives events; a gap forces a re-list; proposals survive a leader crash', async () => {
