@@ -39,6 +39,11 @@ export interface HeartbeatRequest {
 export interface HeartbeatResponse {
   /** The period to wait before the next heartbeat (it may change at run time). */
   periodMs: number;
+  /**
+   * The last assignment sequence published in this session. An agent that has applied
+   * less lost a message that no later one revealed, and asks for the full set.
+   */
+  assignmentsSequence: number;
 }
 
 /**
@@ -347,13 +352,16 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
-  return { periodMs: 0 };
+  return { periodMs: 0, assignmentsSequence: 0 };
 }
 
 export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
   encode(message: HeartbeatResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.periodMs !== 0) {
       writer.uint32(8).int64(message.periodMs);
+    }
+    if (message.assignmentsSequence !== 0) {
+      writer.uint32(16).uint64(message.assignmentsSequence);
     }
     return writer;
   },
@@ -379,6 +387,14 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
             message.periodMs = longToNumber(reader.int64());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.assignmentsSequence = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -398,6 +414,11 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
         : isSet(object.period_ms)
         ? globalThis.Number(object.period_ms)
         : 0,
+      assignmentsSequence: isSet(object.assignmentsSequence)
+        ? globalThis.Number(object.assignmentsSequence)
+        : isSet(object.assignments_sequence)
+        ? globalThis.Number(object.assignments_sequence)
+        : 0,
     };
   },
 
@@ -405,6 +426,9 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     const obj: any = {};
     if (message.periodMs !== 0) {
       obj.periodMs = Math.round(message.periodMs);
+    }
+    if (message.assignmentsSequence !== 0) {
+      obj.assignmentsSequence = Math.round(message.assignmentsSequence);
     }
     return obj;
   },
@@ -415,6 +439,7 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
   fromPartial(object: DeepPartial<HeartbeatResponse>): HeartbeatResponse {
     const message = createBaseHeartbeatResponse();
     message.periodMs = object.periodMs ?? 0;
+    message.assignmentsSequence = object.assignmentsSequence ?? 0;
     return message;
   },
 };
