@@ -1,0 +1,79 @@
+// One member on its own (a one-voter cluster commits alone) over a real nats-server: snapshots,
+// compaction and a restart from the data dir that restores the store from the snapshot and
+// replays the WAL tail after it.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
+import { RaftMember } from '../../src/member/member.js';
+import { isRaftMemberError } from '../../src/member/errors.js';
+import { createNetworkTx } from '../integration/cluster.js';
+
+let tmp: TempDir;
+let nats: TestNats;
+beforeAll(async () => {
+  tmp = await tempDir('flotilla-raft-member-');
+  nats = await startTestNats({ pki: await makeTestPki(join(tmp.path, 'pki'), { clients: [{ name: 'm1', cn: 'm1' }] }) });
+});
+afterAll(async () => {
+  await nats?.stop();
+  await tmp?.cleanup();
+});
+
+async function startSolo(dataDir: string): Promise<RaftMember> {
+  const bus = await nats.connect('m1');
+  const m = await RaftMember.start({
+    id: 1,
+    clusterId: 'solo',
+    dataDir,
+    nc: bus.nc,
+    bootstrap: [1],
+    tickMs: 20,
+    snapshotEvery: 10,
+    keepEntriesAfterSnapshot: 3,
+    wal: { segmentBytes: 2048, compactionTail: 3 },
+  });
+  await waitFor(() => m.isLeader, { what: 'the single member to lead' });
+  return m;
+}
+
+describe('RaftMember on its own', () => {
+  it('snapshots, compacts, and restarts from snapshot plus WAL tail with the same store', async () => {
+    const dir = join(tmp.path, 'd1');
+    const m = await startSolo(dir);
+    let last = 0;
+    for (let i = 0; i < 35; i++) {
+      const a = await m.propose(createNetworkTx(`s${i}`));
+      expect(a.result?.ok).toBe(true);
+      last = a.index;
+    }
+    expect(m.stats.snapshotsTaken).toBeGreaterThanOrEqual(3);
+    const snapIndex = m.status().snapshotIndex;
+    expect(snapIndex).toBeGreaterThan(0);
+    expect(snapIndex).toBeLessThan(last); // so the restart must replay entries after the snapshot
+    expect((await readdir(join(dir, 'snap'))).length).toBeGreaterThan(0);
+    await m.stop();
+    await expect(m.propose(createNetworkTx('late'))).rejects.toSatisfy((e: unknown) => isRaftMemberError(e, 'STOPPED'));
+
+    const again = await startSolo(dir);
+    await waitFor(() => again.appliedIndex >= last, { what: 'replay up to the last index' });
+    const view = again.store.view();
+    expect(view.networks.count).toBe(35);
+    expect(view.networks.byName('name-s34')?.id).toBe('net-s34');
+    // Writes continue with indexes after the old ones.
+    const next = await again.propose(createNetworkTx('after'));
+    expect(next.index).toBeGreaterThan(last);
+    await again.stop();
+  });
+
+  it('refuses impossible membership changes and a refused transaction still resolves with its verdict', async () => {
+    const m = await startSolo(join(tmp.path, 'd2'));
+    await expect(m.removeMember(1)).rejects.toSatisfy((e: unknown) => isRaftMemberError(e, 'REFUSED'));
+    await m.propose(createNetworkTx('dup'));
+    const again = await m.propose(createNetworkTx('dup'));
+    expect(again.result?.ok).toBe(false);
+    expect(again.result && !again.result.ok && again.result.error.code).toBe('NameConflict');
+    expect(await m.readBarrier()).toBeGreaterThanOrEqual(again.index);
+    await m.stop();
+  });
+});
