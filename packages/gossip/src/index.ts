@@ -6,3 +6,4 @@ export { sealPacket, openPacket } from './transport/sealed-codec.js';
 export { parseAddr, formatAddr } from './transport/address.js';
 export { NetworkDb, ENDPOINT_TABLE, VTEP_TABLE, type NetworkDbOptions, type NetworkDbChange } from './networkdb/network-db.js';
 export { LamportClock } from './networkdb/lamport.js';
+export { NetworkDbGossip, NETWORKDB_TOPIC } from './networkdb/networkdb-gossip.js';

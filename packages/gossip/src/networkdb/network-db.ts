@@ -14,6 +14,8 @@ interface Row {
   entry: NetworkDbEntry;
   /** Local time the row became a tombstone (for reaping). */
   deletedAt?: number;
+  /** Local time its owner was declared gone: hidden, back if the owner returns, reaped after the TTL. */
+  goneAt?: number;
 }
 
 interface GroupMember {
@@ -130,17 +132,17 @@ export class NetworkDb {
   }
 
   /**
-   * Gossip declared a node dead or gone: its rows are tombstoned here (every node does the
-   * same on its own), and it leaves every group.
+   * Gossip declared a node dead or gone: its rows are hidden here (every node does the
+   * same on its own, so nobody needs to gossip the deletes) and it leaves every group.
+   * If it comes back (`nodeBack`) before the TTL, its rows return as they were.
    */
   nodeGone(nodeId: string, now: number): NetworkDbChange[] {
     const changes: NetworkDbChange[] = [];
     for (const [networkId, tables] of this.tables) {
       for (const [table, rows] of tables) {
         for (const [key, row] of rows) {
-          if (row.entry.owner !== nodeId || row.entry.deleted) continue;
-          row.entry = { ...row.entry, deleted: true };
-          row.deletedAt = now;
+          if (row.entry.owner !== nodeId || row.entry.deleted || row.goneAt !== undefined) continue;
+          row.goneAt = now;
           changes.push({ type: 'delete', networkId, table, key, entry: row.entry });
         }
       }
@@ -156,13 +158,42 @@ export class NetworkDb {
     return changes;
   }
 
-  /** Forgets tombstones and departed group members older than the TTL. */
+  /** Gossip says a node we had given up on is alive again: its hidden rows return. */
+  nodeBack(nodeId: string): NetworkDbChange[] {
+    const changes: NetworkDbChange[] = [];
+    for (const [networkId, tables] of this.tables) {
+      for (const [table, rows] of tables) {
+        for (const [key, row] of rows) {
+          if (row.entry.owner !== nodeId || row.goneAt === undefined) continue;
+          row.goneAt = undefined;
+          changes.push({ type: 'put', networkId, table, key, entry: row.entry });
+        }
+      }
+    }
+    return changes;
+  }
+
+  /** This node's own membership and live rows for a network, to announce to a newcomer. */
+  ownState(networkId: string): NetworkDbMessage[] {
+    const me = this.groups.get(networkId)?.get(this.nodeId);
+    if (!me || me.leaving) return [];
+    const out: NetworkDbMessage[] = [{ kind: { $case: 'membership', value: { networkId, nodeId: this.nodeId, lamport: me.lamport, leaving: false } } }];
+    for (const rows of this.tables.get(networkId)?.values() ?? []) {
+      for (const row of rows.values()) {
+        if (row.entry.owner === this.nodeId && !row.entry.deleted) out.push({ kind: { $case: 'entry', value: row.entry } });
+      }
+    }
+    return out;
+  }
+
+  /** Forgets tombstones, rows of gone nodes and departed group members older than the TTL. */
   reap(now: number): number {
     let reaped = 0;
     for (const tables of this.tables.values()) {
       for (const rows of tables.values()) {
         for (const [key, row] of rows) {
-          if (row.deletedAt !== undefined && now - row.deletedAt >= this.ttlMs) {
+          const since = row.deletedAt ?? row.goneAt;
+          if (since !== undefined && now - since >= this.ttlMs) {
             rows.delete(key);
             reaped++;
           }
@@ -256,7 +287,7 @@ export class NetworkDb {
   private live(networkId: string, table: string): NetworkDbEntry[] {
     const rows = this.tables.get(networkId)?.get(table);
     if (!rows) return [];
-    return [...rows.values()].filter((row) => !row.entry.deleted).map((row) => row.entry).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...rows.values()].filter((row) => !row.entry.deleted && row.goneAt === undefined).map((row) => row.entry).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 }
 

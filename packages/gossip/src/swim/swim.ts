@@ -155,9 +155,9 @@ export class Swim {
   }
 
   /** Spreads an application message to every member (at most once each). */
-  broadcast(payload: Uint8Array, now: number): number {
+  broadcast(payload: Uint8Array, now: number, topic = ''): number {
     const seq = ++this.userSeq;
-    const user: GossipUserMessage = { origin: this.id, seq, payload: asBuffer(payload) };
+    const user: GossipUserMessage = { origin: this.id, seq, payload: asBuffer(payload), topic };
     this.userSeen.set(userKey(user), now);
     this.queue.enqueue(`u:${userKey(user)}`, { kind: { $case: 'user', value: user } });
     return seq;
@@ -198,7 +198,7 @@ export class Swim {
   }
 
   receive(fromAddr: string, packet: GossipPacket, now: number): void {
-    if (packet.from === this.id) return;
+    if (!packet.from || packet.from === this.id) return;
     const senderAddr = packet.fromAddr || fromAddr;
     for (const rumour of packet.rumours) this.applyRumour(rumour, now);
     const body = packet.body;
@@ -210,6 +210,7 @@ export class Swim {
         this.send(senderAddr, { $case: 'ack', value: { seq: body.value.seq } }, now);
         return;
       case 'pingReq': {
+        if (!body.value.target || !body.value.targetAddr) return;
         const seq = this.nextSeq();
         this.relays.set(seq, { requesterAddr: senderAddr, requesterSeq: body.value.seq, deadline: now + this.config.probeTimeoutMs });
         this.send(body.value.targetAddr, { $case: 'ping', value: { seq, target: body.value.target } }, now);
@@ -424,7 +425,7 @@ export class Swim {
     const key = userKey(user);
     if (this.userSeen.has(key)) return;
     this.userSeen.set(key, now);
-    this.outEvents.push({ type: 'user', origin: user.origin, seq: user.seq, payload: user.payload });
+    this.outEvents.push({ type: 'user', origin: user.origin, seq: user.seq, topic: user.topic, payload: user.payload });
     this.queue.enqueue(`u:${key}`, { kind: { $case: 'user', value: user } });
   }
 

@@ -18,7 +18,7 @@ export interface MemberView {
  */
 export type MembershipEvent =
   | { readonly type: 'join' | 'alive' | 'suspect' | 'dead' | 'left' | 'update'; readonly member: MemberView }
-  | { readonly type: 'user'; readonly origin: string; readonly seq: number; readonly payload: Uint8Array };
+  | { readonly type: 'user'; readonly origin: string; readonly seq: number; readonly topic: string; readonly payload: Uint8Array };
 
 /** A packet for the transport; reliable ones (push/pull) go over TCP. */
 export interface OutgoingPacket {

@@ -99,8 +99,9 @@ export class GossipNode {
     this.flush();
   }
 
-  broadcast(payload: Uint8Array): number {
-    const seq = this.swim.broadcast(payload, GossipNode.now());
+  /** Spreads `payload` to every member; `topic` tells applications sharing gossip apart. */
+  broadcast(payload: Uint8Array, topic = ''): number {
+    const seq = this.swim.broadcast(payload, GossipNode.now(), topic);
     this.flush();
     return seq;
   }
@@ -143,7 +144,12 @@ export class GossipNode {
       return;
     }
     this.stats.packetsReceived++;
-    this.swim.receive(from, opened.packet, GossipNode.now());
+    try {
+      this.swim.receive(from, opened.packet, GossipNode.now());
+    } catch (err) {
+      // A packet that trips a bug must not stop gossip for everyone else.
+      this.log.error({ from, err: (err as Error).message }, 'gossip: failed to process a packet');
+    }
     this.flush();
   }
 

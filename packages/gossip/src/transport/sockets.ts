@@ -65,7 +65,15 @@ export class GossipSockets {
 
   sendDatagram(to: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    const { host, port } = parseAddr(to);
+    let host: string;
+    let port: number;
+    try {
+      ({ host, port } = parseAddr(to));
+    } catch (err) {
+      // A bad address came from a peer's rumour: never let it take the node down.
+      this.onError(`udp send to ${JSON.stringify(to)}`, err as Error);
+      return;
+    }
     this.udp.send(bytes, port, host, (err) => {
       if (err && !this.closed) this.onError(`udp send to ${to}`, err);
     });
@@ -74,7 +82,7 @@ export class GossipSockets {
   /** Sends one framed message over a fresh TCP connection; rejects if it cannot be delivered. */
   async sendStream(to: string, bytes: Uint8Array): Promise<void> {
     if (this.closed) return;
-    const { host, port } = parseAddr(to);
+    const { host, port } = parseAddr(to); // throws inside the async function: the caller's catch sees it
     const socket = net.connect({ host, port });
     this.open.add(socket);
     socket.setTimeout(TCP_TIMEOUT_MS, () => socket.destroy(new Error(`push/pull to ${to} timed out`)));

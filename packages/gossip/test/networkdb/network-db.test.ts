@@ -95,6 +95,15 @@ describe('network DB', () => {
     expect(changes.map((ch) => ch.type).sort()).toEqual(['delete', 'delete', 'peer-leave']);
     expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t-b']);
     expect(b.vteps('n').map((v) => v.nodeId)).toEqual(['b']);
+    // A node wrongly declared dead gets its rows back when it is seen alive again…
+    expect(b.nodeBack('c').map((ch) => ch.type)).toEqual(['put', 'put']);
+    expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t-b', 't-c']);
+    // …and a node that stays gone has them reaped after the TTL.
+    b.nodeGone('c', 10);
+    // c's two rows and group entry, and a's two tombstones and group entry from its leave.
+    expect(b.reap(10 + 30 * 60_000)).toBe(6);
+    expect(b.tombstones('n')).toBe(0);
+    expect(b.nodeBack('c')).toEqual([]);
   });
 
   it('refuses bad input and changes nothing', () => {

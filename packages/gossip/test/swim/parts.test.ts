@@ -5,7 +5,7 @@ import {
   retransmitLimit, suspicionBounds,
 } from '../../src/index.js';
 
-const user = (seq: number, size = 10): GossipRumour => ({ kind: { $case: 'user', value: { origin: 'a', seq, payload: Buffer.alloc(size) } } });
+const user = (seq: number, size = 10): GossipRumour => ({ kind: { $case: 'user', value: { origin: 'a', seq, payload: Buffer.alloc(size), topic: '' } } });
 
 describe('broadcast queue', () => {
   it('sends each rumour up to the retransmit limit, least-sent first', () => {

@@ -105,6 +105,8 @@ export interface GossipUserMessage {
   origin: string;
   seq: number;
   payload: Buffer;
+  /** Which application the payload is for (e.g. "networkdb"), so several can share gossip. */
+  topic: string;
 }
 
 export interface GossipRumour {
@@ -657,7 +659,7 @@ export const GossipDead: MessageFns<GossipDead> = {
 };
 
 function createBaseGossipUserMessage(): GossipUserMessage {
-  return { origin: "", seq: 0, payload: Buffer.alloc(0) };
+  return { origin: "", seq: 0, payload: Buffer.alloc(0), topic: "" };
 }
 
 export const GossipUserMessage: MessageFns<GossipUserMessage> = {
@@ -670,6 +672,9 @@ export const GossipUserMessage: MessageFns<GossipUserMessage> = {
     }
     if (message.payload.length !== 0) {
       writer.uint32(26).bytes(message.payload);
+    }
+    if (message.topic !== "") {
+      writer.uint32(34).string(message.topic);
     }
     return writer;
   },
@@ -711,6 +716,14 @@ export const GossipUserMessage: MessageFns<GossipUserMessage> = {
             message.payload = Buffer.from(reader.bytes());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.topic = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -728,6 +741,7 @@ export const GossipUserMessage: MessageFns<GossipUserMessage> = {
       origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
       payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
     };
   },
 
@@ -742,6 +756,9 @@ export const GossipUserMessage: MessageFns<GossipUserMessage> = {
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
     }
+    if (message.topic !== "") {
+      obj.topic = message.topic;
+    }
     return obj;
   },
 
@@ -753,6 +770,7 @@ export const GossipUserMessage: MessageFns<GossipUserMessage> = {
     message.origin = object.origin ?? "";
     message.seq = object.seq ?? 0;
     message.payload = object.payload ?? Buffer.alloc(0);
+    message.topic = object.topic ?? "";
     return message;
   },
 };

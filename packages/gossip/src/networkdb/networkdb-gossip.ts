@@ -1,0 +1,88 @@
+import { performance } from 'node:perf_hooks';
+import { NetworkDbMessage, type NetworkDbEndpoint } from '@flotilla/api';
+import type { GossipNode } from '../transport/gossip-node.js';
+import type { MembershipEvent } from '../swim/types.js';
+import { NetworkDb, type NetworkDbChange } from './network-db.js';
+
+export const NETWORKDB_TOPIC = 'networkdb';
+
+/**
+ * Carries a NetworkDb over a GossipNode: local writes are broadcast as gossip user
+ * messages (topic "networkdb"), incoming ones are merged, a member that gossip declares
+ * dead or left has its rows hidden (and shown again if it returns), and when a node joins
+ * a network we are in, we re-announce our own rows so it catches up.
+ */
+export class NetworkDbGossip {
+  readonly db: NetworkDb;
+  private readonly listeners: ((change: NetworkDbChange) => void)[] = [];
+  private readonly reaper: NodeJS.Timeout;
+  /** Incoming messages that did not decode (a newer peer, or a bug): counted, then ignored. */
+  undecodable = 0;
+
+  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number } = {}) {
+    this.db = new NetworkDb({ nodeId: node.id, tombstoneTtlMs: options.tombstoneTtlMs });
+    node.onEvent((event) => this.onGossip(event));
+    this.reaper = setInterval(() => this.db.reap(now()), options.reapIntervalMs ?? 60_000);
+    this.reaper.unref();
+  }
+
+  onChange(listener: (change: NetworkDbChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  joinNetwork(networkId: string): void {
+    this.send([this.db.joinNetwork(networkId, now())]);
+  }
+
+  leaveNetwork(networkId: string): void {
+    this.send(this.db.leaveNetwork(networkId, now()));
+  }
+
+  putEndpoint(networkId: string, endpoint: NetworkDbEndpoint): void {
+    this.send([this.db.putEndpoint(networkId, endpoint, now())]);
+  }
+
+  deleteEndpoint(networkId: string, taskId: string): void {
+    this.send([this.db.deleteEndpoint(networkId, taskId, now())]);
+  }
+
+  putVtep(networkId: string, addr: string): void {
+    this.send([this.db.putVtep(networkId, addr, now())]);
+  }
+
+  stop(): void {
+    clearInterval(this.reaper);
+  }
+
+  private send(messages: NetworkDbMessage[]): void {
+    for (const m of messages) this.node.broadcast(NetworkDbMessage.encode(m).finish(), NETWORKDB_TOPIC);
+  }
+
+  private onGossip(event: MembershipEvent): void {
+    if (event.type === 'dead' || event.type === 'left') return this.emit(this.db.nodeGone(event.member.id, now()));
+    if (event.type === 'join' || event.type === 'alive') return this.emit(this.db.nodeBack(event.member.id));
+    if (event.type !== 'user' || event.topic !== NETWORKDB_TOPIC) return;
+    let message: NetworkDbMessage;
+    try {
+      message = NetworkDbMessage.decode(event.payload);
+    } catch {
+      this.undecodable++;
+      return;
+    }
+    const changes = this.db.apply(message, now());
+    for (const change of changes) {
+      if (change.type === 'peer-join' && change.nodeId !== this.node.id && this.db.joined(change.networkId)) {
+        this.send(this.db.ownState(change.networkId));
+      }
+    }
+    this.emit(changes);
+  }
+
+  private emit(changes: NetworkDbChange[]): void {
+    for (const change of changes) for (const listener of this.listeners) listener(change);
+  }
+}
+
+function now(): number {
+  return performance.now();
+}

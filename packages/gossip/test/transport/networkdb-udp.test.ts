@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@flotilla/testkit';
+import { GossipNode, Keyring, NetworkDbGossip, newGossipKey, type SwimConfig } from '../../src/index.js';
+
+// The network DB over real gossip on 127.0.0.1 (UDP + TCP, sealed), three members.
+const FAST: Partial<SwimConfig> = { probeIntervalMs: 200, probeTimeoutMs: 80, gossipIntervalMs: 40, suspicionMult: 3, suspicionMaxTimeoutMult: 3, pushPullIntervalMs: 2000 };
+
+const nodes: GossipNode[] = [];
+const dbs: NetworkDbGossip[] = [];
+afterEach(async () => {
+  for (const db of dbs.splice(0)) db.stop();
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+});
+
+describe('network DB over gossip', () => {
+  it('endpoints and VTEPs reach the network\'s members, a late joiner catches up, a dead node\'s rows go', async () => {
+    const key = newGossipKey();
+    for (let i = 0; i < 3; i++) {
+      const node = await GossipNode.start({ id: `node-${i}`, host: '127.0.0.1', port: 0, keyring: new Keyring(key), config: FAST });
+      if (i > 0) node.join([nodes[0]!.addr]);
+      nodes.push(node);
+      dbs.push(new NetworkDbGossip(node));
+    }
+    await waitFor(() => nodes.every((n) => n.members().filter((m) => m.state === 'alive').length === 3), { what: 'the cluster to form' });
+    const [a, b, c] = dbs as [NetworkDbGossip, NetworkDbGossip, NetworkDbGossip];
+
+    a.joinNetwork('net-1');
+    a.putVtep('net-1', '127.0.0.1');
+    a.putEndpoint('net-1', { taskId: 'task-a1', serviceId: 'svc-1', serviceName: 'web', ip: '10.0.1.2', nodeId: '' });
+    b.joinNetwork('net-1');
+    b.putEndpoint('net-1', { taskId: 'task-b1', serviceId: 'svc-1', serviceName: 'web', ip: '10.0.1.3', nodeId: '' });
+    const both = ['task-a1', 'task-b1'];
+    await waitFor(() => [a, b].every((d) => JSON.stringify(d.db.endpoints('net-1').map((e) => e.taskId)) === JSON.stringify(both)), { what: 'a and b to see both endpoints' });
+    expect(c.db.endpoints('net-1')).toEqual([]); // not in the network: keeps none of its rows
+    expect(c.db.peers('net-1')).toEqual(['node-0', 'node-1']);
+
+    c.joinNetwork('net-1'); // joins late: the others re-announce their rows
+    await waitFor(() => c.db.endpoints('net-1').length === 2 && c.db.vteps('net-1').length === 1, { what: 'the late joiner to catch up' });
+    expect(c.db.endpoints('net-1').map((e) => `${e.taskId}@${e.nodeId}`)).toEqual(['task-a1@node-0', 'task-b1@node-1']);
+
+    await nodes[0]!.stop();
+    await waitFor(() => [b, c].every((d) => d.db.endpoints('net-1').map((e) => e.taskId).join() === 'task-b1' && d.db.vteps('net-1').length === 0),
+      { what: 'node-0\'s rows to go once it is declared dead' });
+    expect(b.db.peers('net-1')).toEqual(['node-1', 'node-2']);
+  });
+});
