@@ -50,7 +50,16 @@ export async function recover(
       snapshotIndex = snapshot.index;
     }
     storage.append(entries.map((e) => RaftEntry.decode(e.data)));
-    if (hardState !== undefined) storage.setHardState(RaftHardState.decode(hardState));
+    if (hardState !== undefined) {
+      const hs = RaftHardState.decode(hardState);
+      // A snapshot installed from the leader is written before the hard state that follows it; a
+      // crash in between leaves commit behind the snapshot. A snapshot holds only committed state.
+      if (hs.commit < snapshotIndex) {
+        logger.warn({ commit: hs.commit, snapshotIndex }, 'hard state commit is behind the snapshot; raising it to the snapshot index');
+        hs.commit = snapshotIndex;
+      }
+      storage.setHardState(hs);
+    }
     const fresh = snapshot === undefined && entries.length === 0 && hardState === undefined;
     if (fresh && bootstrap !== undefined && bootstrap.length > 0) {
       const boot = bootstrapLog([...bootstrap]);

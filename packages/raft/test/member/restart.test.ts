@@ -5,7 +5,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
+import { RaftHardState, RaftSnapshot } from '@flotilla/api';
+import { bootstrapLog } from '../../src/core/bootstrap.js';
+import { walEntries } from '../../src/member/durable-state.js';
 import { RaftMember } from '../../src/member/member.js';
+import { Wal } from '../../src/storage/wal.js';
+import { Store } from '../../src/store/store.js';
 import { isRaftMemberError } from '../../src/member/errors.js';
 import { createNetworkTx } from '../integration/cluster.js';
 
@@ -74,6 +79,28 @@ describe('RaftMember on its own', () => {
     expect(again.result?.ok).toBe(false);
     expect(again.result && !again.result.ok && again.result.error.code).toBe('NameConflict');
     expect(await m.readBarrier()).toBeGreaterThanOrEqual(again.index);
+    await m.stop();
+  });
+});
+
+describe('recovery of a data dir left by a crash', () => {
+  it('starts when the snapshot installed from a leader is newer than the saved commit index', async () => {
+    const dir = join(tmp.path, 'd3');
+    // What a follower leaves behind when it crashes between writing an installed snapshot and
+    // the hard state that comes after it: snapshot at 12, commit still 1.
+    const { wal } = await Wal.open(dir);
+    const boot = bootstrapLog([1]);
+    await wal.save(RaftHardState.encode(boot.hardState).finish(), walEntries(boot.entries));
+    const store = new Store();
+    store.apply(12, createNetworkTx('from-snapshot'));
+    const snap = RaftSnapshot.encode({ metadata: { index: 12, term: 2, confState: { voters: [1], learners: [] } }, data: Buffer.from(store.snapshot()) }).finish();
+    await wal.saveSnapshot({ index: 12, term: 2, data: snap });
+    await wal.close();
+
+    const m = await startSolo(dir);
+    expect(m.store.view().get('network', 'net-from-snapshot')).toBeDefined();
+    const a = await m.propose(createNetworkTx('next'));
+    expect(a.index).toBeGreaterThan(12);
     await m.stop();
   });
 });
