@@ -713,8 +713,10 @@ export class Raft {
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
+    // The snapshot's configuration may predate this member's addition (a leader sends its
+    // latest snapshot, not a fresh one); the member then learns of itself from the entries
+    // that follow, so it must not refuse the snapshot, or it could never catch up.
     const cs = s.metadata?.confState ?? { voters: [], learners: [] };
-    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id)) return false;
     if (this.raftLog.matchTerm(idx, snapshotTerm(s))) {
       // We already hold the snapshot's last entry: just fast-forward commit.
       this.raftLog.commitTo(idx);

@@ -56,6 +56,25 @@ describe('membership changes', () => {
     expect(l.appliedLog.some((e) => e.data.toString() === 'three-of-four')).toBe(true);
   });
 
+  it('a member added after the leader’s latest snapshot takes that snapshot and learns of itself from the log after it', () => {
+    const c = new SimCluster({ seed: 45, voters: [1, 2, 3], snapshotEvery: 5, keepAfterSnapshot: 0 });
+    expect(c.runUntil(() => c.leader() !== undefined, 200)).toBe(true);
+    const l = c.leader()!;
+    for (let i = 0; i < 10; i++) c.propose(l.id, Buffer.from(`s${i}`));
+    c.runTicks(5);
+    const snap = l.storage.snapshot().metadata!;
+    expect(snap.index).toBeGreaterThan(5);
+    expect(snap.confState!.voters).not.toContain(4);
+    c.addMember(4);
+    change(c, CC.RAFT_CONF_CHANGE_ADD_VOTER, 4);
+    expect(l.storage.snapshot().metadata!.confState!.voters).not.toContain(4); // no newer snapshot yet
+    c.runTicks(10);
+    const m4 = c.member(4);
+    expect(m4.storage.snapshot().metadata!.index).toBe(snap.index);
+    expect(m4.node!.confState().voters).toEqual([1, 2, 3, 4]);
+    expect(m4.sm.appliedIndex).toBe(l.sm.appliedIndex);
+  });
+
   it('adds a learner that replicates but never votes or campaigns, then promotes it', () => {
     const c = elected(42);
     c.addMember(4);

@@ -3,6 +3,7 @@ import type { SeededRng } from '../../src/core/rng.js';
 import { SafetyViolation } from './checker.js';
 import { KvClients } from './clients.js';
 import { SimCluster } from './cluster.js';
+import { encodeOp } from './kv.js';
 
 export interface ChaosOptions {
   /** Ticks of chaos before healing. */
@@ -74,9 +75,16 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
     if (clients === undefined && rng.chance(0.08)) {
       const ids = members.ids();
       const target = rng.chance(0.8) ? (c.leader()?.id ?? ids[0]!) : ids[rng.intn(ids.length)]!;
-      c.propose(target, Buffer.from(`p${seed}-${payload++}`));
+      const n = payload++;
+      c.propose(target, encodeOp({ id: `p${seed}-${n}`, op: 'put', key: `k${rng.intn(5)}`, value: `v${n}` }));
     }
     if (o.membership === true && rng.chance(0.006)) members.proposeRandomChange();
+    if (rng.chance(0.002)) {
+      const l = c.leader();
+      const voters = l?.node!.confState().voters ?? [];
+      const to = voters[rng.intn(Math.max(1, voters.length))];
+      if (l !== undefined && to !== undefined) c.withNode(l.id, (n) => n.transferLeadership(to));
+    }
     clients?.step();
     c.step();
     members.retireRemoved();
@@ -111,6 +119,7 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
       .join(' ');
     throw new SafetyViolation(`liveness: after healing, no proposal reached every member within ${o.livenessTicks} ticks (${state})`);
   }
+  checkReplicasAgree(c);
   let clientOps = 0;
   if (clients !== undefined) {
     clients.abandonAll();
@@ -187,6 +196,19 @@ class Membership {
           this.c.crash(cc.nodeId);
         }
       }
+    }
+  }
+}
+
+/** Members that applied up to the same index hold the same state, however they got there (log or snapshot). */
+function checkReplicasAgree(c: SimCluster): void {
+  const byIndex = new Map<number, { id: number; state: string }>();
+  for (const m of c.live()) {
+    const state = JSON.stringify([...m.sm.kv].sort());
+    const seen = byIndex.get(m.sm.appliedIndex);
+    if (seen === undefined) byIndex.set(m.sm.appliedIndex, { id: m.id, state });
+    else if (seen.state !== state) {
+      throw new SafetyViolation(`state machines diverge at applied index ${m.sm.appliedIndex}: members ${seen.id} and ${m.id}`);
     }
   }
 }
