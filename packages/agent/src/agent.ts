@@ -79,7 +79,7 @@ export class Agent {
       log: this.log,
       describe: opts.describe ?? (() => describeNode(opts.executor.docker)),
       onSession: (id) => this.onSession(id),
-      onHeartbeat: () => this.resyncIfNeeded(),
+      onHeartbeat: (sessionId, res) => this.resyncIfNeeded(sessionId, res.assignmentsSequence),
       ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     });
   }
@@ -171,8 +171,9 @@ export class Agent {
     }
   }
 
-  private resyncIfNeeded(): void {
-    if (this.sequencer.needsFullSet) void this.resync();
+  /** Heartbeat answered: ask for the full set if it never came, or if a message was lost. */
+  private resyncIfNeeded(sessionId: string, sentSequence: number): void {
+    if (this.sequencer.needsFullSet || this.sequencer.isBehind(sessionId, sentSequence)) void this.resync();
   }
 
   private async resync(): Promise<void> {

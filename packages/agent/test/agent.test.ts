@@ -44,7 +44,7 @@ beforeAll(async () => {
   data = await tempDir('flotilla-agent-');
   backend = new MemoryDispatcherBackend(250);
   dispatcher = new Dispatcher({ nc: cluster.manager.nc, subjects: cluster.subjects, backend, logger: log });
-  dispatcher.start();
+  await dispatcher.start();
 });
 
 afterAll(async () => {
@@ -113,6 +113,34 @@ describe('agent and dispatcher end to end (real nats-server, real Docker)', () =
     expect(mine.get(kept)?.Id).toBe(keptContainer); // no second container for t4
     expect(mine.has(`${nodeId}-t3`)).toBe(false);
     expect(backend.stateOf(kept)).toBe(TaskState.TASK_STATE_RUNNING);
+  });
+
+  it('re-opens its session when a restarted dispatcher no longer knows it, without restarting its tasks', async () => {
+    const agent = agents[agents.length - 1]!;
+    const kept = `${nodeId}-t4`;
+    const keptContainer = containerOf(kept);
+    const before = agent.sessionId;
+    await dispatcher.stop();
+    dispatcher = new Dispatcher({ nc: cluster.manager.nc, subjects: cluster.subjects, backend, logger: log });
+    await dispatcher.start();
+    await waitFor(() => agent.sessionId !== before && dispatcher.sessionOf(nodeId) === agent.sessionId, { what: 'a new session', ...wait });
+    expect(containerOf(kept)).toBe(keptContainer);
+    expect((await inspect(keptContainer)).State.Running).toBe(true);
+    expect(backend.stateOf(kept)).toBe(TaskState.TASK_STATE_RUNNING);
+    // and it takes new work on the new session
+    backend.put(assignedTask(`${nodeId}-t6`, nodeId, ['sleep', '300']));
+    await waitFor(stateIs(`${nodeId}-t6`, TaskState.TASK_STATE_RUNNING), { what: 't6 RUNNING', ...wait });
+  });
+
+  it('carries on after the nats-server is killed and restarted', async () => {
+    const pid = cluster.nats.supervisor.pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => cluster.nats.supervisor.pid !== undefined && cluster.nats.supervisor.pid !== pid, { what: 'nats-server restarted', ...wait });
+    const id = `${nodeId}-t6`;
+    const container = containerOf(id);
+    backend.setDesiredState(id, TaskState.TASK_STATE_SHUTDOWN);
+    await waitFor(stateIs(id, TaskState.TASK_STATE_SHUTDOWN), { what: 't6 SHUTDOWN after the restart', ...wait });
+    await waitFor(async () => !(await exists(container)), { what: 't6 container removed', ...wait });
   });
 
   it('once the agent stops heartbeating, the dispatcher marks the node DOWN', async () => {

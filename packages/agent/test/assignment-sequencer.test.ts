@@ -39,6 +39,17 @@ describe('AssignmentSequencer', () => {
     expect(show(s.receive(full('s1', 2, ['a'])))).toEqual([]);
   });
 
+  it('knows it is behind when the dispatcher sent more than it applied (a lost last message)', () => {
+    const s = new AssignmentSequencer();
+    s.setSession('s1');
+    s.receive(full('s1', 1, ['a']));
+    s.receive(delta('s1', 2, ['b']));
+    expect(s.isBehind('s1', 2)).toBe(false);
+    expect(s.isBehind('s1', 3)).toBe(true);
+    expect(s.needsFullSet).toBe(false); // nothing held reveals the loss: only the heartbeat does
+    expect(s.isBehind('s0', 9)).toBe(false); // another session's numbers say nothing
+  });
+
   it('drops messages of a previous session', () => {
     const s = new AssignmentSequencer();
     s.setSession('s1');

@@ -159,7 +159,7 @@ export class Dispatcher {
   private heartbeat(nodeId: string, req: HeartbeatRequest): HeartbeatResponse {
     if (!this.sessions.find(nodeId, req.sessionId)) throw sessionNotFound(nodeId, req.sessionId);
     this.beat(nodeId);
-    return { periodMs: this.tracker.period };
+    return { periodMs: this.tracker.period, assignmentsSequence: this.links.get(nodeId)?.stream.lastSequence ?? 0 };
   }
 
   private resync(nodeId: string, req: AssignmentsResyncRequest): Assignments {

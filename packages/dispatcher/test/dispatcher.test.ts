@@ -83,7 +83,8 @@ describe('Dispatcher over a real nats-server', () => {
       ['a1', TaskState.TASK_STATE_SHUTDOWN],
       ['b1', TaskState.TASK_STATE_RUNNING],
     ]);
-    expect((await heartbeat(w1, 'w1', session.sessionId)).periodMs).toBe(200);
+    // the heartbeat tells the last sequence, so an agent that lost the last message notices
+    expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4 });
   });
 
   it('answers an unknown or replaced session with NOT_FOUND, and refuses a body naming another node', async () => {

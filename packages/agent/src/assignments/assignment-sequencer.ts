@@ -45,6 +45,11 @@ export class AssignmentSequencer {
     return this.held.some((m) => m.sessionId === this.sessionId);
   }
 
+  /** The dispatcher says it sent up to `sequence` in `sessionId`; true when some never arrived. */
+  isBehind(sessionId: string, sequence: number): boolean {
+    return sessionId === this.sessionId && (this.lastSeq ?? 0) < sequence;
+  }
+
   get session(): string | undefined {
     return this.sessionId;
   }

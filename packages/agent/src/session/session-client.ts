@@ -17,7 +17,7 @@ export interface SessionClientOptions {
   /** A session was opened (the previous one, if any, is over). */
   onSession(sessionId: string): void;
   /** A heartbeat was answered. */
-  onHeartbeat?(sessionId: string): void;
+  onHeartbeat?(sessionId: string, res: HeartbeatResponse): void;
   requestTimeoutMs?: number;
 }
 
@@ -112,7 +112,7 @@ export class SessionClient {
         });
         periodMs = res.periodMs > 0 ? res.periodMs : periodMs;
         failures = 0;
-        this.opts.onHeartbeat?.(sessionId);
+        this.opts.onHeartbeat?.(sessionId, res);
       } catch (err) {
         if (isBusRequestError(err, BusErrorCode.NOT_FOUND)) {
           log.warn({ sessionId, reason: err.message }, 'the dispatcher no longer knows this session; opening a new one');

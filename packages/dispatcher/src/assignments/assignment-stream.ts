@@ -36,6 +36,11 @@ export class AssignmentStream {
     return { sessionId: this.sessionId, sequence: this.sequence, full: true, updated: [...this.tasks.values()], removed: [] };
   }
 
+  /** The number of the last message sent (0 before the full set). */
+  get lastSequence(): number {
+    return this.sequence;
+  }
+
   isAssigned(taskId: string): boolean {
     return this.tasks.has(taskId);
   }
