@@ -2,7 +2,7 @@
 // a crashed leader, a restart from disk, a partitioned minority, and no acknowledged write lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@flotilla/testkit';
-import { isolateFrom } from '../../src/transport/drop-filter.js';
+import { dropIncomingFrom, isolateFrom } from '../../src/transport/drop-filter.js';
 import { isRaftMemberError } from '../../src/member/errors.js';
 import { TestCluster, createNetworkTx, proposeUntilAcked } from './cluster.js';
 
@@ -102,5 +102,30 @@ describe('a 3-member cluster over NATS', () => {
     expectAllWrites(c, acked, [1, 2, 3]);
     // The minority's unacknowledged entry was overwritten, never applied.
     expect(c.member(minority).store.view().get('network', 'net-lost')).toBeUndefined();
+  });
+
+  it('a leader that can send but no longer hears anyone steps down (check-quorum) and the others take over', async () => {
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    const acked: string[] = [];
+    const leader = await c.leader();
+    for (let i = 0; i < 5; i++) {
+      await proposeUntilAcked(c, `p-${i}`);
+      acked.push(`p-${i}`);
+    }
+    const others = [1, 2, 3].filter((id) => id !== leader.id);
+    // One-way: the leader's messages still arrive everywhere; nothing reaches it any more.
+    leader.setDropFilter(dropIncomingFrom(others));
+    await waitFor(() => !leader.isLeader, { what: `member ${leader.id} to step down without answers` });
+    const next = await c.leader(others);
+    expect(next.id).not.toBe(leader.id);
+    let last = 0;
+    for (let i = 0; i < 5; i++) {
+      last = await proposeUntilAcked(c, `q-${i}`, others);
+      acked.push(`q-${i}`);
+    }
+    leader.setDropFilter(undefined);
+    await c.appliedEverywhere(last);
+    expectAllWrites(c, acked, [1, 2, 3]);
   });
 });
