@@ -28,6 +28,11 @@ export interface SwimConfig {
   gossipToTheDeadMs: number;
   /** Dead and left members are forgotten after this long. */
   deadReapMs: number;
+  /**
+   * Lifeguard: a member that sees signs of its own slowness (its probes fail without nacks,
+   * it gets accused) probes up to this many times slower, instead of accusing others.
+   */
+  awarenessMaxMultiplier: number;
   /** Budget of one UDP packet before sealing; rumours beyond it wait for the next packet. */
   maxPacketBytes: number;
 }
@@ -45,6 +50,7 @@ export const LAN_CONFIG: Readonly<SwimConfig> = Object.freeze({
   reconnectIntervalMs: 10_000,
   gossipToTheDeadMs: 30_000,
   deadReapMs: 10 * 60_000,
+  awarenessMaxMultiplier: 8,
   maxPacketBytes: 1400,
 });
 
@@ -54,7 +60,7 @@ export function makeSwimConfig(overrides: Partial<SwimConfig> = {}): SwimConfig 
   const problems: string[] = [];
   const positive: (keyof SwimConfig)[] = [
     'probeIntervalMs', 'probeTimeoutMs', 'gossipIntervalMs', 'retransmitMult', 'suspicionMult',
-    'suspicionMaxTimeoutMult', 'pushPullIntervalMs', 'deadReapMs', 'maxPacketBytes',
+    'suspicionMaxTimeoutMult', 'pushPullIntervalMs', 'deadReapMs', 'maxPacketBytes', 'awarenessMaxMultiplier',
   ];
   for (const key of positive) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) problems.push(`${key} must be a positive number, got ${config[key]}`);

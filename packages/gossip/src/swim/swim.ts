@@ -31,6 +31,8 @@ interface PendingProbe {
   endsAt: number;
   indirectSent: boolean;
   acked: boolean;
+  nacks: number;
+  expectedNacks: number;
 }
 
 /** A ping we send because someone asked us to (ping-req): its ack goes back to them. */
@@ -86,6 +88,8 @@ export class Swim {
   private readonly userSeen = new Map<string, number>();
   private userSeq = 0;
   private leaving = false;
+  /** Lifeguard's local health score: 0 is healthy; probing slows down ×(health+1). */
+  private health = 0;
 
   private probeOrder: string[] = [];
   private probeCursor = 0;
@@ -227,7 +231,10 @@ export class Swim {
         return;
       }
       case 'nack':
-        if (this.probe && this.probe.seq === body.value.seq) this.stats.nacksReceived++;
+        if (this.probe && this.probe.seq === body.value.seq) {
+          this.stats.nacksReceived++;
+          this.probe.nacks++;
+        }
         return;
       case 'pushPull':
         this.mergeState(packet.from, body.value, now);
@@ -265,6 +272,11 @@ export class Swim {
     return this.queue.size;
   }
 
+  /** Lifeguard's local health multiplier minus one (0 = healthy, our probing at full speed). */
+  get localHealth(): number {
+    return this.health;
+  }
+
   /** Members that are alive or suspect, us included. */
   get liveMembers(): number {
     return this.liveCount;
@@ -288,6 +300,7 @@ export class Swim {
       const target = this.members.get(probe.target);
       if (target) {
         const helpers = this.randomMembers(this.config.indirectChecks, (m) => m.state === 'alive' && m.id !== probe.target);
+        probe.expectedNacks = helpers.length;
         for (const helper of helpers) {
           this.stats.indirectProbes++;
           this.send(helper.addr, { $case: 'pingReq', value: { seq: probe.seq, target: target.id, targetAddr: target.addr } }, now);
@@ -296,8 +309,13 @@ export class Swim {
     }
     if (probe && (probe.acked || now >= probe.endsAt)) {
       this.probe = undefined;
-      if (!probe.acked) {
+      if (probe.acked) {
+        this.adjustHealth(-1);
+      } else {
         this.stats.failedProbes++;
+        // Lifeguard: helpers that did not even nack suggest our own packets are not getting
+        // through, so we are the likely culprit; slow down before accusing anyone else.
+        this.adjustHealth(probe.expectedNacks > 0 ? probe.expectedNacks - probe.nacks : 1);
         const target = this.members.get(probe.target);
         if (target && (target.state === 'alive' || target.state === 'suspect')) {
           this.applySuspect({ node: target.id, incarnation: target.incarnation, from: this.id }, now);
@@ -305,7 +323,8 @@ export class Swim {
       }
     }
     if (now >= this.nextProbeAt) {
-      while (this.nextProbeAt <= now) this.nextProbeAt += this.config.probeIntervalMs;
+      const scale = this.health + 1;
+      while (this.nextProbeAt <= now) this.nextProbeAt += this.config.probeIntervalMs * scale;
       const target = this.nextProbeTarget();
       if (target) {
         const seq = this.nextSeq();
@@ -313,10 +332,12 @@ export class Swim {
         this.probe = {
           seq,
           target: target.id,
-          indirectAt: now + this.config.probeTimeoutMs,
-          endsAt: now + this.config.probeIntervalMs,
+          indirectAt: now + this.config.probeTimeoutMs * scale,
+          endsAt: now + this.config.probeIntervalMs * scale,
           indirectSent: false,
           acked: false,
+          nacks: 0,
+          expectedNacks: 0,
         };
         this.send(target.addr, { $case: 'ping', value: { seq, target: target.id } }, now);
       }
@@ -512,11 +533,17 @@ export class Swim {
   }
 
   private refute(accusedIncarnation: number, now: number): void {
+    // Being accused hints that we are the slow one (Lifeguard).
+    this.adjustHealth(1);
     const self = this.self();
     self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
     self.since = now;
     this.stats.refutations++;
     this.enqueueAlive(self);
+  }
+
+  private adjustHealth(delta: number): void {
+    this.health = Math.min(this.config.awarenessMaxMultiplier - 1, Math.max(0, this.health + delta));
   }
 
   private setState(m: Member, state: MemberState, now: number): void {

@@ -14,6 +14,8 @@ interface SimNode {
   swim: Swim;
   crashed: boolean;
   group: number;
+  /** Extra loss of UDP packets arriving at this node (a degraded, overloaded member). */
+  inboundLoss: number;
   /** Time of the tick event that is still valid for this node (others are stale). */
   wakeAt: number;
 }
@@ -67,7 +69,7 @@ export class SimCluster {
   add(seedIndex?: number): number {
     const index = this.nodes.length;
     const swim = new Swim({ id: SimCluster.id(index), addr: SimCluster.addr(index), rng: new SeededRng(this.seed * 7919 + index + 1), now: this.now, config: this.config });
-    const node: SimNode = { index, swim, crashed: false, group: 0, wakeAt: Infinity };
+    const node: SimNode = { index, swim, crashed: false, group: 0, inboundLoss: 0, wakeAt: Infinity };
     this.nodes.push(node);
     if (seedIndex !== undefined) swim.join([SimCluster.addr(seedIndex)], this.now);
     this.flush(node);
@@ -104,6 +106,11 @@ export class SimCluster {
       if (node.swim.liveMembers !== n) return false;
     }
     return true;
+  }
+
+  /** Makes a member lose this share of the UDP packets sent to it (it stays up). */
+  degrade(index: number, inboundLoss: number): void {
+    this.nodes[index]!.inboundLoss = inboundLoss;
   }
 
   crash(index: number): void {
@@ -172,7 +179,8 @@ export class SimCluster {
       if (to === undefined) continue;
       const target = this.nodes[to]!;
       if (target.crashed || target.group !== node.group) continue;
-      if (!out.reliable && this.net.loss > 0 && this.rng.next() < this.net.loss) {
+      const loss = 1 - (1 - this.net.loss) * (1 - target.inboundLoss);
+      if (!out.reliable && loss > 0 && this.rng.next() < loss) {
         this.packetsLost++;
         continue;
       }

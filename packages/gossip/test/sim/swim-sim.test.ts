@@ -92,6 +92,21 @@ describe('SWIM in a simulated cluster', () => {
     expect(cluster.nodes.every((node) => node.swim.liveMembers === 100)).toBe(true);
   });
 
+  it('Lifeguard: a degraded member that loses most packets sent to it gets no healthy member killed', () => {
+    const cluster = new SimCluster(19, { loss: 0.01 });
+    cluster.startWithRoster(50);
+    cluster.run(5 * PERIOD);
+    const deaths = collect(cluster, 'dead');
+    const suspects = collect(cluster, 'suspect');
+    cluster.degrade(9, 0.6);
+    cluster.run(cluster.now + 120 * PERIOD);
+    const byDegraded = suspects.filter((e) => e.observer === 'node-9' && e.event.type === 'suspect' && e.event.member.id !== 'node-9');
+    expect(byDegraded.length).toBeGreaterThan(0); // it does accuse others…
+    expect(cluster.nodes[9]!.swim.localHealth).toBeGreaterThan(0); // …notices it is the slow one…
+    // …and nobody healthy dies for it.
+    expect(deaths.filter((e) => e.event.type === 'dead' && e.event.member.id !== 'node-9')).toEqual([]);
+  });
+
   it('a partition is detected on both sides, and after it heals membership re-converges', () => {
     const n = 60;
     const cluster = new SimCluster(17, { loss: 0.01 });
