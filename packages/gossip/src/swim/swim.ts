@@ -121,6 +121,9 @@ export class Swim {
     this.nextPushPullAt = now + (0.5 + this.rng.next()) * this.config.pushPullIntervalMs;
     this.nextReconnectAt = now + (0.5 + this.rng.next()) * (this.config.reconnectIntervalMs || Infinity);
     this.nextReapAt = now + this.config.probeIntervalMs * 10;
+    // Receivers remember (origin, seq) for a while; a restarted member must not reuse the
+    // numbers of its previous life, or its first messages would be taken for duplicates.
+    this.userSeq = Math.floor(this.rng.next() * 2 ** 40);
   }
 
   // ---------------------------------------------------------------- inputs

@@ -109,6 +109,20 @@ describe('one member, packets by hand', () => {
     expect(a.takeOutput().packets.filter((p) => p.to === 'b:7946').map((p) => p.packet.body)).toEqual([{ $case: 'nack', value: { seq: 4 } }]);
   });
 
+  it('a restarted member\'s broadcasts are not taken for duplicates of its previous life', () => {
+    const receiver = make('r');
+    const delivered: string[] = [];
+    for (const seed of [1, 2]) {
+      const sender = new Swim({ id: 's', addr: 's:7946', rng: new SeededRng(seed * 1000), now: 0 });
+      sender.seedMembers([{ id: 'r', addr: 'r:7946' }], 0);
+      sender.broadcast(Buffer.from(`life ${seed}`), 0);
+      sender.tick(1000);
+      for (const out of sender.takeOutput().packets) receiver.receive('s:7946', out.packet, 1);
+      for (const e of receiver.takeOutput().events) if (e.type === 'user') delivered.push(Buffer.from(e.payload).toString());
+    }
+    expect(delivered).toEqual(['life 1', 'life 2']);
+  });
+
   it('refuses a roster entry without an address and changes nothing', () => {
     const a = make('a');
     expect(() => a.seedMembers([{ id: 'b', addr: 'b:1' }, { id: 'c', addr: '' }], 0)).toThrow(/needs an id and an address/);
