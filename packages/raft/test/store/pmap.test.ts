@@ -40,7 +40,7 @@ describe('PMap', () => {
         p = p.delete(key);
         m.delete(key);
       }
-      if (step % 1000 === 0) {
+      if (step % 97 === 0) {
         expect(p.size).toBe(m.size);
         for (const [k, v] of m) expect(p.get(k)).toBe(v);
       }
@@ -77,5 +77,20 @@ describe('PMap', () => {
     p = p.delete(b).delete('other');
     expect(p.size).toBe(0);
     expect([...p.values()]).toEqual([]);
+  });
+
+  it('keeps colliding keys intact while many other keys come and go around them', () => {
+    const [a, b] = collidingPair();
+    let p = PMap.empty<string>().set(a, 'A').set(b, 'B');
+    const others = Array.from({ length: 5000 }, (_, i) => `other-${i}`);
+    for (const k of others) p = p.set(k, k);
+    expect(p.size).toBe(5002);
+    expect(p.get(a)).toBe('A');
+    expect(p.get(b)).toBe('B');
+    for (const k of others) expect(p.get(k)).toBe(k);
+    for (const k of others) p = p.delete(k);
+    expect(sorted(p)).toEqual([a, b].sort().map((k) => [k, k === a ? 'A' : 'B']));
+    p = p.delete(a);
+    expect(sorted(p)).toEqual([[b, 'B']]);
   });
 });
