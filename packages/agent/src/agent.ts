@@ -88,9 +88,16 @@ export class Agent {
   async start(): Promise<void> {
     if (this.started) throw new Error(`agent of node ${this.opts.nodeId} is already started`);
     this.started = true;
-    await mkdir(this.opts.dataDir, { recursive: true });
-    const persisted = await this.file.load();
-    const containers = await this.findContainers();
+    let persisted: Awaited<ReturnType<TaskStateFile['load']>>;
+    let containers: Map<string, FoundContainer>;
+    try {
+      await mkdir(this.opts.dataDir, { recursive: true });
+      persisted = await this.file.load();
+      containers = await this.findContainers();
+    } catch (err) {
+      this.started = false;
+      throw new Error(`starting the agent of node ${this.opts.nodeId}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     this.runner.restore(persisted, containers);
     const sub = this.opts.nc.subscribe(this.opts.subjects.node.assignments(this.opts.nodeId), {
       callback: (err, msg) => {
@@ -118,9 +125,11 @@ export class Agent {
     if (!this.started) return;
     this.started = false;
     this.unsubscribe?.();
+    // Freeze the tasks first so every status they produced is in the reporter's queue
+    // before it sends what it can; whatever does not get through is said again at restore.
+    this.runner.close();
     await this.reporter.close();
     await this.session.stop();
-    this.runner.close();
     await this.runner.idle();
     await this.file.idle();
     this.log.info('agent stopped');

@@ -3,7 +3,7 @@ import type { Logger } from '@flotilla/bus';
 import { TaskError, type DockerExecutor } from '../executor/docker-executor.js';
 import type { PersistedTask } from '../state/task-state-file.js';
 import { step, type FoundContainer, type TaskAction, type TaskEvent } from './task-machine.js';
-import { newRecord, type TaskRecord } from './task-record.js';
+import { newRecord, statusOf, type TaskRecord } from './task-record.js';
 
 export interface TaskRunnerHooks {
   /** A status to send to the dispatcher. */
@@ -46,6 +46,9 @@ export class TaskRunner {
       left.delete(p.task.id);
       this.log.info({ taskId: p.task.id, containerId: c?.id, running: c?.running }, c ? 're-adopting the task container' : 'no container found for the task');
       this.dispatch(p.task.id, { kind: 'found', container: c });
+      // The last status before the restart may never have reached the dispatcher: say it again.
+      const now = this.records.get(p.task.id);
+      if (now) this.hooks.report(p.task.id, statusOf(now, this.now()));
     }
     this.leftovers = left;
   }
