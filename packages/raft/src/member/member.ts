@@ -89,6 +89,7 @@ export class RaftMember {
   /** Hard state last written to the WAL, and the newest one the core handed out. */
   private durableHard: RaftHardState;
   private latestHard: RaftHardState;
+  private batch: Array<{ data: Uint8Array; timeoutMs: number; resolve: (a: Applied) => void; reject: (e: unknown) => void }> = [];
   private readonly appliedWaiters = new Set<{ index: number; done: (reached: boolean) => void }>();
   private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
   /** Counters for tests and metrics. */
@@ -215,7 +216,7 @@ export class RaftMember {
    * way everywhere). Rejects NOT_LEADER with a leader hint on followers.
    */
   propose(txBytes: Uint8Array, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
-    return this.proposeEntry('tx', timeoutMs, () => this.node.propose(txBytes));
+    return this.queueProposal(txBytes, timeoutMs);
   }
 
   /** Adds `id` as a voter (single-server change); resolves once the change is applied here. */
@@ -311,6 +312,7 @@ export class RaftMember {
     this.transport.close();
     this.proposals.failAll(() => err);
     this.reads.failAll(err);
+    for (const b of this.batch.splice(0)) b.reject(err);
     for (const w of [...this.appliedWaiters]) w.done(false);
   }
 
@@ -319,45 +321,95 @@ export class RaftMember {
     if (this.stopped) throw new RaftMemberError('STOPPED', `member ${this.id} is stopped`);
   }
 
-  private proposeEntry(kind: 'tx' | 'conf', timeoutMs: number, submit: () => void): Promise<Applied> {
-    try {
-      this.ensureRunning();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  /** Rejects unless this member is running and leads. */
+  private leaderCheck(): RaftMemberError | undefined {
+    if (this.failure) return new RaftMemberError('FAILED', `member ${this.id} failed: ${this.failure.message}`);
+    if (this.stopped) return new RaftMemberError('STOPPED', `member ${this.id} is stopped`);
     const r = this.node.raft;
     if (r.role !== 'leader') {
-      return Promise.reject(
-        new RaftMemberError('NOT_LEADER', `member ${this.id} is not the leader (leader: ${r.lead === NONE ? 'unknown' : r.lead})`, r.lead),
-      );
+      return new RaftMemberError('NOT_LEADER', `member ${this.id} is not the leader (leader: ${r.lead === NONE ? 'unknown' : r.lead})`, r.lead);
     }
+    return undefined;
+  }
+
+  private mapProposeError(e: unknown): unknown {
+    const lead = this.node.raft.lead;
+    if (isRaftError(e, 'proposal-dropped')) return new RaftMemberError('NOT_LEADER', e.message, lead);
+    if (isRaftError(e, 'conf-change-rejected')) return new RaftMemberError('REFUSED', e.message, lead);
+    return e;
+  }
+
+  /**
+   * Transactions proposed in the same turn of the event loop go to the core as one batch: one
+   * append per follower instead of one per proposal.
+   */
+  private queueProposal(data: Uint8Array, timeoutMs: number): Promise<Applied> {
+    const refused = this.leaderCheck();
+    if (refused) return Promise.reject(refused);
+    return new Promise<Applied>((resolve, reject) => {
+      this.batch.push({ data, timeoutMs, resolve, reject });
+      if (this.batch.length === 1) queueMicrotask(() => this.flushProposals());
+    });
+  }
+
+  private flushProposals(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length === 0) return;
+    const failAll = (e: unknown): void => batch.forEach((b) => b.reject(e));
+    const refused = this.leaderCheck();
+    if (refused) return failAll(refused);
+    const r = this.node.raft;
+    const before = r.raftLog.lastIndex();
+    try {
+      this.node.propose(...batch.map((b) => b.data));
+    } catch (e) {
+      return failAll(this.mapProposeError(e));
+    }
+    if (r.raftLog.lastIndex() !== before + batch.length) {
+      return failAll(new Error(`member ${this.id}: a batch of ${batch.length} proposals appended ${r.raftLog.lastIndex() - before} entries`));
+    }
+    batch.forEach((b, i) => this.awaitApply(before + 1 + i, r.term, 'tx', b.timeoutMs, b.resolve, b.reject));
+    this.kick();
+  }
+
+  private proposeEntry(kind: 'conf', timeoutMs: number, submit: () => void): Promise<Applied> {
+    const refused = this.leaderCheck();
+    if (refused) return Promise.reject(refused);
+    const r = this.node.raft;
     const before = r.raftLog.lastIndex();
     try {
       submit();
     } catch (e) {
-      if (isRaftError(e, 'proposal-dropped')) return Promise.reject(new RaftMemberError('NOT_LEADER', e.message, r.lead));
-      if (isRaftError(e, 'conf-change-rejected')) return Promise.reject(new RaftMemberError('REFUSED', e.message, r.lead));
-      return Promise.reject(e);
+      return Promise.reject(this.mapProposeError(e));
     }
     const index = r.raftLog.lastIndex();
     if (index !== before + 1) {
       return Promise.reject(new Error(`member ${this.id}: proposal did not append exactly one entry (${before} -> ${index})`));
     }
-    const term = r.term;
-    const p = new Promise<Applied>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.proposals.forget(index);
-        reject(new RaftMemberError('TIMEOUT', `member ${this.id}: entry ${index} (term ${term}) not applied within ${timeoutMs} ms`, this.node.raft.lead));
-      }, timeoutMs);
-      this.proposals.add(index, {
-        term,
-        kind,
-        resolve: (a) => (clearTimeout(timer), resolve(a)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      });
-    });
+    const p = new Promise<Applied>((resolve, reject) => this.awaitApply(index, r.term, kind, timeoutMs, resolve, reject));
     this.kick();
     return p;
+  }
+
+  private awaitApply(
+    index: number,
+    term: number,
+    kind: 'tx' | 'conf',
+    timeoutMs: number,
+    resolve: (a: Applied) => void,
+    reject: (e: unknown) => void,
+  ): void {
+    const timer = setTimeout(() => {
+      this.proposals.forget(index);
+      reject(new RaftMemberError('TIMEOUT', `member ${this.id}: entry ${index} (term ${term}) not applied within ${timeoutMs} ms`, this.node.raft.lead));
+    }, timeoutMs);
+    this.proposals.add(index, {
+      term,
+      kind,
+      resolve: (a) => (clearTimeout(timer), resolve(a)),
+      reject: (e) => (clearTimeout(timer), reject(e)),
+    });
   }
 
   private confChange(type: RaftConfChangeType, nodeId: number, timeoutMs: number): Promise<Applied> {
