@@ -104,6 +104,7 @@ describe('agent and dispatcher end to end (real nats-server, real Docker)', () =
     await first.stop();
 
     backend.delete(`${nodeId}-t3`); // unassigned while the agent was away
+    const batchesBefore = backend.statusBatches.length;
     const second = await startAgent();
     await waitFor(async () => !(await exists(goneContainer)), { what: 't3 container removed', ...wait });
     await waitFor(() => second.task(kept)?.waiting, { what: 't4 re-adopted', ...wait });
@@ -113,6 +114,8 @@ describe('agent and dispatcher end to end (real nats-server, real Docker)', () =
     expect(mine.get(kept)?.Id).toBe(keptContainer); // no second container for t4
     expect(mine.has(`${nodeId}-t3`)).toBe(false);
     expect(backend.stateOf(kept)).toBe(TaskState.TASK_STATE_RUNNING);
+    // the restored task's status is said again, in case the last one never got through
+    await waitFor(() => backend.statusBatches.slice(batchesBefore).some((b) => b.some((w) => w.taskId === kept)), { what: 't4 re-reported', ...wait });
   });
 
   it('re-opens its session when a restarted dispatcher no longer knows it, without restarting its tasks', async () => {

@@ -85,6 +85,11 @@ describe('Dispatcher over a real nats-server', () => {
     ]);
     // the heartbeat tells the last sequence, so an agent that lost the last message notices
     expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4 });
+    // a period changed in the cluster settings is told at the next heartbeat
+    backend.periodMs = 300;
+    expect((await heartbeat(w1, 'w1', session.sessionId)).periodMs).toBe(300);
+    backend.periodMs = 200;
+    expect((await heartbeat(w1, 'w1', session.sessionId)).periodMs).toBe(200);
   });
 
   it('answers an unknown or replaced session with NOT_FOUND, and refuses a body naming another node', async () => {
