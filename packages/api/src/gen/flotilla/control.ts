@@ -18,6 +18,15 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import {
+  Node,
+  NodeAvailability,
+  nodeAvailabilityFromJSON,
+  nodeAvailabilityToJSON,
+  nodeAvailabilityToNumber,
+} from "./node.js";
+import { Service, ServiceSpec } from "./service.js";
+import { Task, TaskState, taskStateFromJSON, taskStateToJSON, taskStateToNumber } from "./task.js";
 
 /** The local node's place in a swarm, the same vocabulary as Docker's LocalNodeState. */
 export enum SwarmState {
@@ -83,6 +92,148 @@ export function swarmStateToNumber(object: SwarmState): number {
     default:
       return -1;
   }
+}
+
+export interface SwarmInitRequest {
+  /** ip[:port]; empty = the daemon's --advertise-addr */
+  advertiseAddr: string;
+  /** ip:port of the join/CA listener; empty = 0.0.0.0:2377 */
+  listenAddr: string;
+  /** node certificate validity; 0 = 90 days */
+  certExpiryMs: number;
+  forceNewCluster: boolean;
+}
+
+export interface SwarmInitResponse {
+  nodeId: string;
+  clusterId: string;
+  /** "flotilla swarm join --token ... addr:port" */
+  workerJoinCommand: string;
+}
+
+export interface SwarmJoinRequest {
+  /** a manager's host:port (2377) */
+  remoteAddr: string;
+  token: string;
+  advertiseAddr: string;
+  listenAddr: string;
+}
+
+export interface SwarmJoinResponse {
+  nodeId: string;
+  isManager: boolean;
+}
+
+export interface SwarmLeaveRequest {
+  force: boolean;
+}
+
+export interface SwarmLeaveResponse {
+}
+
+export interface JoinTokensRequest {
+  rotateWorker: boolean;
+  rotateManager: boolean;
+}
+
+export interface JoinTokensResponse {
+  worker: string;
+  manager: string;
+  /** host:port a joining node dials */
+  managerAddr: string;
+}
+
+/** A node as the CLI shows it: the stored object plus what only the manager knows now. */
+export interface NodeView {
+  node?:
+    | Node
+    | undefined;
+  /** the node this daemon runs on */
+  self: boolean;
+  /** this manager leads the Raft group now */
+  leader: boolean;
+  /** managers: a voter the leader hears from */
+  reachable: boolean;
+}
+
+export interface ListNodesRequest {
+}
+
+export interface ListNodesResponse {
+  nodes: NodeView[];
+}
+
+export interface GetNodeRequest {
+  /** id, id prefix or hostname */
+  node: string;
+}
+
+export interface UpdateNodeRequest {
+  node: string;
+  setAvailability: boolean;
+  availability: NodeAvailability;
+  labelAdd: { [key: string]: string };
+  labelRm: string[];
+}
+
+export interface UpdateNodeRequest_LabelAddEntry {
+  key: string;
+  value: string;
+}
+
+/** A service with its task counts, for `service ls` and the progress display. */
+export interface ServiceView {
+  service?: Service | undefined;
+  runningTasks: number;
+  desiredTasks: number;
+}
+
+export interface CreateServiceRequest {
+  spec?: ServiceSpec | undefined;
+}
+
+export interface ListServicesRequest {
+}
+
+export interface ListServicesResponse {
+  services: ServiceView[];
+}
+
+export interface GetServiceRequest {
+  /** id, id prefix or name */
+  service: string;
+}
+
+export interface ScaleServiceRequest {
+  service: string;
+  replicas: number;
+}
+
+export interface RemoveServiceRequest {
+  service: string;
+}
+
+export interface RemoveServiceResponse {
+  id: string;
+}
+
+export interface ListTasksRequest {
+  /** id, id prefix or name; required */
+  service: string;
+  /** empty = every task */
+  desiredStates: TaskState[];
+}
+
+export interface ListTasksResponse {
+  tasks: Task[];
+  /** node id -> hostname, for the NODE column */
+  nodeHostnames: { [key: string]: string };
+  service?: Service | undefined;
+}
+
+export interface ListTasksResponse_NodeHostnamesEntry {
+  key: string;
+  value: string;
 }
 
 export interface VersionRequest {
@@ -171,6 +322,2294 @@ export interface InfoResponse_LabelsEntry {
   key: string;
   value: string;
 }
+
+function createBaseSwarmInitRequest(): SwarmInitRequest {
+  return { advertiseAddr: "", listenAddr: "", certExpiryMs: 0, forceNewCluster: false };
+}
+
+export const SwarmInitRequest: MessageFns<SwarmInitRequest> = {
+  encode(message: SwarmInitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.advertiseAddr !== "") {
+      writer.uint32(10).string(message.advertiseAddr);
+    }
+    if (message.listenAddr !== "") {
+      writer.uint32(18).string(message.listenAddr);
+    }
+    if (message.certExpiryMs !== 0) {
+      writer.uint32(24).int64(message.certExpiryMs);
+    }
+    if (message.forceNewCluster !== false) {
+      writer.uint32(32).bool(message.forceNewCluster);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmInitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmInitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.advertiseAddr = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.listenAddr = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.certExpiryMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.forceNewCluster = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmInitRequest {
+    return {
+      advertiseAddr: isSet(object.advertiseAddr)
+        ? globalThis.String(object.advertiseAddr)
+        : isSet(object.advertise_addr)
+        ? globalThis.String(object.advertise_addr)
+        : "",
+      listenAddr: isSet(object.listenAddr)
+        ? globalThis.String(object.listenAddr)
+        : isSet(object.listen_addr)
+        ? globalThis.String(object.listen_addr)
+        : "",
+      certExpiryMs: isSet(object.certExpiryMs)
+        ? globalThis.Number(object.certExpiryMs)
+        : isSet(object.cert_expiry_ms)
+        ? globalThis.Number(object.cert_expiry_ms)
+        : 0,
+      forceNewCluster: isSet(object.forceNewCluster)
+        ? globalThis.Boolean(object.forceNewCluster)
+        : isSet(object.force_new_cluster)
+        ? globalThis.Boolean(object.force_new_cluster)
+        : false,
+    };
+  },
+
+  toJSON(message: SwarmInitRequest): unknown {
+    const obj: any = {};
+    if (message.advertiseAddr !== "") {
+      obj.advertiseAddr = message.advertiseAddr;
+    }
+    if (message.listenAddr !== "") {
+      obj.listenAddr = message.listenAddr;
+    }
+    if (message.certExpiryMs !== 0) {
+      obj.certExpiryMs = Math.round(message.certExpiryMs);
+    }
+    if (message.forceNewCluster !== false) {
+      obj.forceNewCluster = message.forceNewCluster;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmInitRequest>): SwarmInitRequest {
+    return SwarmInitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmInitRequest>): SwarmInitRequest {
+    const message = createBaseSwarmInitRequest();
+    message.advertiseAddr = object.advertiseAddr ?? "";
+    message.listenAddr = object.listenAddr ?? "";
+    message.certExpiryMs = object.certExpiryMs ?? 0;
+    message.forceNewCluster = object.forceNewCluster ?? false;
+    return message;
+  },
+};
+
+function createBaseSwarmInitResponse(): SwarmInitResponse {
+  return { nodeId: "", clusterId: "", workerJoinCommand: "" };
+}
+
+export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
+  encode(message: SwarmInitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.clusterId !== "") {
+      writer.uint32(18).string(message.clusterId);
+    }
+    if (message.workerJoinCommand !== "") {
+      writer.uint32(26).string(message.workerJoinCommand);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmInitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmInitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clusterId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.workerJoinCommand = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmInitResponse {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      clusterId: isSet(object.clusterId)
+        ? globalThis.String(object.clusterId)
+        : isSet(object.cluster_id)
+        ? globalThis.String(object.cluster_id)
+        : "",
+      workerJoinCommand: isSet(object.workerJoinCommand)
+        ? globalThis.String(object.workerJoinCommand)
+        : isSet(object.worker_join_command)
+        ? globalThis.String(object.worker_join_command)
+        : "",
+    };
+  },
+
+  toJSON(message: SwarmInitResponse): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.clusterId !== "") {
+      obj.clusterId = message.clusterId;
+    }
+    if (message.workerJoinCommand !== "") {
+      obj.workerJoinCommand = message.workerJoinCommand;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmInitResponse>): SwarmInitResponse {
+    return SwarmInitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmInitResponse>): SwarmInitResponse {
+    const message = createBaseSwarmInitResponse();
+    message.nodeId = object.nodeId ?? "";
+    message.clusterId = object.clusterId ?? "";
+    message.workerJoinCommand = object.workerJoinCommand ?? "";
+    return message;
+  },
+};
+
+function createBaseSwarmJoinRequest(): SwarmJoinRequest {
+  return { remoteAddr: "", token: "", advertiseAddr: "", listenAddr: "" };
+}
+
+export const SwarmJoinRequest: MessageFns<SwarmJoinRequest> = {
+  encode(message: SwarmJoinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.remoteAddr !== "") {
+      writer.uint32(10).string(message.remoteAddr);
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.advertiseAddr !== "") {
+      writer.uint32(26).string(message.advertiseAddr);
+    }
+    if (message.listenAddr !== "") {
+      writer.uint32(34).string(message.listenAddr);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmJoinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmJoinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.remoteAddr = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.advertiseAddr = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.listenAddr = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmJoinRequest {
+    return {
+      remoteAddr: isSet(object.remoteAddr)
+        ? globalThis.String(object.remoteAddr)
+        : isSet(object.remote_addr)
+        ? globalThis.String(object.remote_addr)
+        : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      advertiseAddr: isSet(object.advertiseAddr)
+        ? globalThis.String(object.advertiseAddr)
+        : isSet(object.advertise_addr)
+        ? globalThis.String(object.advertise_addr)
+        : "",
+      listenAddr: isSet(object.listenAddr)
+        ? globalThis.String(object.listenAddr)
+        : isSet(object.listen_addr)
+        ? globalThis.String(object.listen_addr)
+        : "",
+    };
+  },
+
+  toJSON(message: SwarmJoinRequest): unknown {
+    const obj: any = {};
+    if (message.remoteAddr !== "") {
+      obj.remoteAddr = message.remoteAddr;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.advertiseAddr !== "") {
+      obj.advertiseAddr = message.advertiseAddr;
+    }
+    if (message.listenAddr !== "") {
+      obj.listenAddr = message.listenAddr;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmJoinRequest>): SwarmJoinRequest {
+    return SwarmJoinRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmJoinRequest>): SwarmJoinRequest {
+    const message = createBaseSwarmJoinRequest();
+    message.remoteAddr = object.remoteAddr ?? "";
+    message.token = object.token ?? "";
+    message.advertiseAddr = object.advertiseAddr ?? "";
+    message.listenAddr = object.listenAddr ?? "";
+    return message;
+  },
+};
+
+function createBaseSwarmJoinResponse(): SwarmJoinResponse {
+  return { nodeId: "", isManager: false };
+}
+
+export const SwarmJoinResponse: MessageFns<SwarmJoinResponse> = {
+  encode(message: SwarmJoinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.isManager !== false) {
+      writer.uint32(16).bool(message.isManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmJoinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmJoinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.isManager = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmJoinResponse {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      isManager: isSet(object.isManager)
+        ? globalThis.Boolean(object.isManager)
+        : isSet(object.is_manager)
+        ? globalThis.Boolean(object.is_manager)
+        : false,
+    };
+  },
+
+  toJSON(message: SwarmJoinResponse): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.isManager !== false) {
+      obj.isManager = message.isManager;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmJoinResponse>): SwarmJoinResponse {
+    return SwarmJoinResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmJoinResponse>): SwarmJoinResponse {
+    const message = createBaseSwarmJoinResponse();
+    message.nodeId = object.nodeId ?? "";
+    message.isManager = object.isManager ?? false;
+    return message;
+  },
+};
+
+function createBaseSwarmLeaveRequest(): SwarmLeaveRequest {
+  return { force: false };
+}
+
+export const SwarmLeaveRequest: MessageFns<SwarmLeaveRequest> = {
+  encode(message: SwarmLeaveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.force !== false) {
+      writer.uint32(8).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmLeaveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmLeaveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmLeaveRequest {
+    return { force: isSet(object.force) ? globalThis.Boolean(object.force) : false };
+  },
+
+  toJSON(message: SwarmLeaveRequest): unknown {
+    const obj: any = {};
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmLeaveRequest>): SwarmLeaveRequest {
+    return SwarmLeaveRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmLeaveRequest>): SwarmLeaveRequest {
+    const message = createBaseSwarmLeaveRequest();
+    message.force = object.force ?? false;
+    return message;
+  },
+};
+
+function createBaseSwarmLeaveResponse(): SwarmLeaveResponse {
+  return {};
+}
+
+export const SwarmLeaveResponse: MessageFns<SwarmLeaveResponse> = {
+  encode(_: SwarmLeaveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmLeaveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmLeaveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SwarmLeaveResponse {
+    return {};
+  },
+
+  toJSON(_: SwarmLeaveResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmLeaveResponse>): SwarmLeaveResponse {
+    return SwarmLeaveResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SwarmLeaveResponse>): SwarmLeaveResponse {
+    const message = createBaseSwarmLeaveResponse();
+    return message;
+  },
+};
+
+function createBaseJoinTokensRequest(): JoinTokensRequest {
+  return { rotateWorker: false, rotateManager: false };
+}
+
+export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
+  encode(message: JoinTokensRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotateWorker !== false) {
+      writer.uint32(8).bool(message.rotateWorker);
+    }
+    if (message.rotateManager !== false) {
+      writer.uint32(16).bool(message.rotateManager);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinTokensRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinTokensRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rotateWorker = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rotateManager = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinTokensRequest {
+    return {
+      rotateWorker: isSet(object.rotateWorker)
+        ? globalThis.Boolean(object.rotateWorker)
+        : isSet(object.rotate_worker)
+        ? globalThis.Boolean(object.rotate_worker)
+        : false,
+      rotateManager: isSet(object.rotateManager)
+        ? globalThis.Boolean(object.rotateManager)
+        : isSet(object.rotate_manager)
+        ? globalThis.Boolean(object.rotate_manager)
+        : false,
+    };
+  },
+
+  toJSON(message: JoinTokensRequest): unknown {
+    const obj: any = {};
+    if (message.rotateWorker !== false) {
+      obj.rotateWorker = message.rotateWorker;
+    }
+    if (message.rotateManager !== false) {
+      obj.rotateManager = message.rotateManager;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JoinTokensRequest>): JoinTokensRequest {
+    return JoinTokensRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JoinTokensRequest>): JoinTokensRequest {
+    const message = createBaseJoinTokensRequest();
+    message.rotateWorker = object.rotateWorker ?? false;
+    message.rotateManager = object.rotateManager ?? false;
+    return message;
+  },
+};
+
+function createBaseJoinTokensResponse(): JoinTokensResponse {
+  return { worker: "", manager: "", managerAddr: "" };
+}
+
+export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
+  encode(message: JoinTokensResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.worker !== "") {
+      writer.uint32(10).string(message.worker);
+    }
+    if (message.manager !== "") {
+      writer.uint32(18).string(message.manager);
+    }
+    if (message.managerAddr !== "") {
+      writer.uint32(26).string(message.managerAddr);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinTokensResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinTokensResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.worker = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.manager = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.managerAddr = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinTokensResponse {
+    return {
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
+      managerAddr: isSet(object.managerAddr)
+        ? globalThis.String(object.managerAddr)
+        : isSet(object.manager_addr)
+        ? globalThis.String(object.manager_addr)
+        : "",
+    };
+  },
+
+  toJSON(message: JoinTokensResponse): unknown {
+    const obj: any = {};
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.manager !== "") {
+      obj.manager = message.manager;
+    }
+    if (message.managerAddr !== "") {
+      obj.managerAddr = message.managerAddr;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JoinTokensResponse>): JoinTokensResponse {
+    return JoinTokensResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JoinTokensResponse>): JoinTokensResponse {
+    const message = createBaseJoinTokensResponse();
+    message.worker = object.worker ?? "";
+    message.manager = object.manager ?? "";
+    message.managerAddr = object.managerAddr ?? "";
+    return message;
+  },
+};
+
+function createBaseNodeView(): NodeView {
+  return { node: undefined, self: false, leader: false, reachable: false };
+}
+
+export const NodeView: MessageFns<NodeView> = {
+  encode(message: NodeView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== undefined) {
+      Node.encode(message.node, writer.uint32(10).fork()).join();
+    }
+    if (message.self !== false) {
+      writer.uint32(16).bool(message.self);
+    }
+    if (message.leader !== false) {
+      writer.uint32(24).bool(message.leader);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(32).bool(message.reachable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeView();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = Node.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.self = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leader = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeView {
+    return {
+      node: isSet(object.node) ? Node.fromJSON(object.node) : undefined,
+      self: isSet(object.self) ? globalThis.Boolean(object.self) : false,
+      leader: isSet(object.leader) ? globalThis.Boolean(object.leader) : false,
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+    };
+  },
+
+  toJSON(message: NodeView): unknown {
+    const obj: any = {};
+    if (message.node !== undefined) {
+      obj.node = Node.toJSON(message.node);
+    }
+    if (message.self !== false) {
+      obj.self = message.self;
+    }
+    if (message.leader !== false) {
+      obj.leader = message.leader;
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeView>): NodeView {
+    return NodeView.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeView>): NodeView {
+    const message = createBaseNodeView();
+    message.node = (object.node !== undefined && object.node !== null) ? Node.fromPartial(object.node) : undefined;
+    message.self = object.self ?? false;
+    message.leader = object.leader ?? false;
+    message.reachable = object.reachable ?? false;
+    return message;
+  },
+};
+
+function createBaseListNodesRequest(): ListNodesRequest {
+  return {};
+}
+
+export const ListNodesRequest: MessageFns<ListNodesRequest> = {
+  encode(_: ListNodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListNodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListNodesRequest {
+    return {};
+  },
+
+  toJSON(_: ListNodesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListNodesRequest>): ListNodesRequest {
+    return ListNodesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListNodesRequest>): ListNodesRequest {
+    const message = createBaseListNodesRequest();
+    return message;
+  },
+};
+
+function createBaseListNodesResponse(): ListNodesResponse {
+  return { nodes: [] };
+}
+
+export const ListNodesResponse: MessageFns<ListNodesResponse> = {
+  encode(message: ListNodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.nodes) {
+      NodeView.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListNodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodes.push(NodeView.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListNodesResponse {
+    return { nodes: globalThis.Array.isArray(object?.nodes) ? object.nodes.map((e: any) => NodeView.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListNodesResponse): unknown {
+    const obj: any = {};
+    if (message.nodes?.length) {
+      obj.nodes = message.nodes.map((e) => NodeView.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListNodesResponse>): ListNodesResponse {
+    return ListNodesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListNodesResponse>): ListNodesResponse {
+    const message = createBaseListNodesResponse();
+    message.nodes = object.nodes?.map((e) => NodeView.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetNodeRequest(): GetNodeRequest {
+  return { node: "" };
+}
+
+export const GetNodeRequest: MessageFns<GetNodeRequest> = {
+  encode(message: GetNodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== "") {
+      writer.uint32(10).string(message.node);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodeRequest {
+    return { node: isSet(object.node) ? globalThis.String(object.node) : "" };
+  },
+
+  toJSON(message: GetNodeRequest): unknown {
+    const obj: any = {};
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetNodeRequest>): GetNodeRequest {
+    return GetNodeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetNodeRequest>): GetNodeRequest {
+    const message = createBaseGetNodeRequest();
+    message.node = object.node ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateNodeRequest(): UpdateNodeRequest {
+  return {
+    node: "",
+    setAvailability: false,
+    availability: NodeAvailability.NODE_AVAILABILITY_ACTIVE,
+    labelAdd: {},
+    labelRm: [],
+  };
+}
+
+export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
+  encode(message: UpdateNodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== "") {
+      writer.uint32(10).string(message.node);
+    }
+    if (message.setAvailability !== false) {
+      writer.uint32(16).bool(message.setAvailability);
+    }
+    if (message.availability !== NodeAvailability.NODE_AVAILABILITY_ACTIVE) {
+      writer.uint32(24).int32(nodeAvailabilityToNumber(message.availability));
+    }
+    globalThis.Object.entries(message.labelAdd).forEach(([key, value]: [string, string]) => {
+      UpdateNodeRequest_LabelAddEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    for (const v of message.labelRm) {
+      writer.uint32(42).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateNodeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateNodeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.setAvailability = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.availability = nodeAvailabilityFromJSON(reader.int32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = UpdateNodeRequest_LabelAddEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.labelAdd[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.labelRm.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateNodeRequest {
+    return {
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      setAvailability: isSet(object.setAvailability)
+        ? globalThis.Boolean(object.setAvailability)
+        : isSet(object.set_availability)
+        ? globalThis.Boolean(object.set_availability)
+        : false,
+      availability: isSet(object.availability)
+        ? nodeAvailabilityFromJSON(object.availability)
+        : NodeAvailability.NODE_AVAILABILITY_ACTIVE,
+      labelAdd: isObject(object.labelAdd)
+        ? (globalThis.Object.entries(object.labelAdd) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.label_add)
+        ? (globalThis.Object.entries(object.label_add) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      labelRm: globalThis.Array.isArray(object?.labelRm)
+        ? object.labelRm.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.label_rm)
+        ? object.label_rm.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateNodeRequest): unknown {
+    const obj: any = {};
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.setAvailability !== false) {
+      obj.setAvailability = message.setAvailability;
+    }
+    if (message.availability !== NodeAvailability.NODE_AVAILABILITY_ACTIVE) {
+      obj.availability = nodeAvailabilityToJSON(message.availability);
+    }
+    if (message.labelAdd) {
+      const entries = globalThis.Object.entries(message.labelAdd) as [string, string][];
+      if (entries.length > 0) {
+        obj.labelAdd = {};
+        entries.forEach(([k, v]) => {
+          obj.labelAdd[k] = v;
+        });
+      }
+    }
+    if (message.labelRm?.length) {
+      obj.labelRm = message.labelRm;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateNodeRequest>): UpdateNodeRequest {
+    return UpdateNodeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateNodeRequest>): UpdateNodeRequest {
+    const message = createBaseUpdateNodeRequest();
+    message.node = object.node ?? "";
+    message.setAvailability = object.setAvailability ?? false;
+    message.availability = object.availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE;
+    message.labelAdd = (globalThis.Object.entries(object.labelAdd ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.labelRm = object.labelRm?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateNodeRequest_LabelAddEntry(): UpdateNodeRequest_LabelAddEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateNodeRequest_LabelAddEntry: MessageFns<UpdateNodeRequest_LabelAddEntry> = {
+  encode(message: UpdateNodeRequest_LabelAddEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateNodeRequest_LabelAddEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateNodeRequest_LabelAddEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateNodeRequest_LabelAddEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateNodeRequest_LabelAddEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateNodeRequest_LabelAddEntry>): UpdateNodeRequest_LabelAddEntry {
+    return UpdateNodeRequest_LabelAddEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateNodeRequest_LabelAddEntry>): UpdateNodeRequest_LabelAddEntry {
+    const message = createBaseUpdateNodeRequest_LabelAddEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseServiceView(): ServiceView {
+  return { service: undefined, runningTasks: 0, desiredTasks: 0 };
+}
+
+export const ServiceView: MessageFns<ServiceView> = {
+  encode(message: ServiceView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.runningTasks !== 0) {
+      writer.uint32(16).uint32(message.runningTasks);
+    }
+    if (message.desiredTasks !== 0) {
+      writer.uint32(24).uint32(message.desiredTasks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceView();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.runningTasks = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.desiredTasks = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceView {
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      runningTasks: isSet(object.runningTasks)
+        ? globalThis.Number(object.runningTasks)
+        : isSet(object.running_tasks)
+        ? globalThis.Number(object.running_tasks)
+        : 0,
+      desiredTasks: isSet(object.desiredTasks)
+        ? globalThis.Number(object.desiredTasks)
+        : isSet(object.desired_tasks)
+        ? globalThis.Number(object.desired_tasks)
+        : 0,
+    };
+  },
+
+  toJSON(message: ServiceView): unknown {
+    const obj: any = {};
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    if (message.runningTasks !== 0) {
+      obj.runningTasks = Math.round(message.runningTasks);
+    }
+    if (message.desiredTasks !== 0) {
+      obj.desiredTasks = Math.round(message.desiredTasks);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceView>): ServiceView {
+    return ServiceView.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceView>): ServiceView {
+    const message = createBaseServiceView();
+    message.service = (object.service !== undefined && object.service !== null)
+      ? Service.fromPartial(object.service)
+      : undefined;
+    message.runningTasks = object.runningTasks ?? 0;
+    message.desiredTasks = object.desiredTasks ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateServiceRequest(): CreateServiceRequest {
+  return { spec: undefined };
+}
+
+export const CreateServiceRequest: MessageFns<CreateServiceRequest> = {
+  encode(message: CreateServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spec !== undefined) {
+      ServiceSpec.encode(message.spec, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spec = ServiceSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateServiceRequest {
+    return { spec: isSet(object.spec) ? ServiceSpec.fromJSON(object.spec) : undefined };
+  },
+
+  toJSON(message: CreateServiceRequest): unknown {
+    const obj: any = {};
+    if (message.spec !== undefined) {
+      obj.spec = ServiceSpec.toJSON(message.spec);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateServiceRequest>): CreateServiceRequest {
+    return CreateServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateServiceRequest>): CreateServiceRequest {
+    const message = createBaseCreateServiceRequest();
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? ServiceSpec.fromPartial(object.spec)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListServicesRequest(): ListServicesRequest {
+  return {};
+}
+
+export const ListServicesRequest: MessageFns<ListServicesRequest> = {
+  encode(_: ListServicesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServicesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServicesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListServicesRequest {
+    return {};
+  },
+
+  toJSON(_: ListServicesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListServicesRequest>): ListServicesRequest {
+    return ListServicesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListServicesRequest>): ListServicesRequest {
+    const message = createBaseListServicesRequest();
+    return message;
+  },
+};
+
+function createBaseListServicesResponse(): ListServicesResponse {
+  return { services: [] };
+}
+
+export const ListServicesResponse: MessageFns<ListServicesResponse> = {
+  encode(message: ListServicesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.services) {
+      ServiceView.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServicesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServicesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.services.push(ServiceView.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListServicesResponse {
+    return {
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => ServiceView.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListServicesResponse): unknown {
+    const obj: any = {};
+    if (message.services?.length) {
+      obj.services = message.services.map((e) => ServiceView.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListServicesResponse>): ListServicesResponse {
+    return ListServicesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListServicesResponse>): ListServicesResponse {
+    const message = createBaseListServicesResponse();
+    message.services = object.services?.map((e) => ServiceView.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetServiceRequest(): GetServiceRequest {
+  return { service: "" };
+}
+
+export const GetServiceRequest: MessageFns<GetServiceRequest> = {
+  encode(message: GetServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetServiceRequest {
+    return { service: isSet(object.service) ? globalThis.String(object.service) : "" };
+  },
+
+  toJSON(message: GetServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetServiceRequest>): GetServiceRequest {
+    return GetServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetServiceRequest>): GetServiceRequest {
+    const message = createBaseGetServiceRequest();
+    message.service = object.service ?? "";
+    return message;
+  },
+};
+
+function createBaseScaleServiceRequest(): ScaleServiceRequest {
+  return { service: "", replicas: 0 };
+}
+
+export const ScaleServiceRequest: MessageFns<ScaleServiceRequest> = {
+  encode(message: ScaleServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.replicas !== 0) {
+      writer.uint32(16).uint64(message.replicas);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScaleServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScaleServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replicas = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScaleServiceRequest {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      replicas: isSet(object.replicas) ? globalThis.Number(object.replicas) : 0,
+    };
+  },
+
+  toJSON(message: ScaleServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.replicas !== 0) {
+      obj.replicas = Math.round(message.replicas);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScaleServiceRequest>): ScaleServiceRequest {
+    return ScaleServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScaleServiceRequest>): ScaleServiceRequest {
+    const message = createBaseScaleServiceRequest();
+    message.service = object.service ?? "";
+    message.replicas = object.replicas ?? 0;
+    return message;
+  },
+};
+
+function createBaseRemoveServiceRequest(): RemoveServiceRequest {
+  return { service: "" };
+}
+
+export const RemoveServiceRequest: MessageFns<RemoveServiceRequest> = {
+  encode(message: RemoveServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveServiceRequest {
+    return { service: isSet(object.service) ? globalThis.String(object.service) : "" };
+  },
+
+  toJSON(message: RemoveServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveServiceRequest>): RemoveServiceRequest {
+    return RemoveServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveServiceRequest>): RemoveServiceRequest {
+    const message = createBaseRemoveServiceRequest();
+    message.service = object.service ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveServiceResponse(): RemoveServiceResponse {
+  return { id: "" };
+}
+
+export const RemoveServiceResponse: MessageFns<RemoveServiceResponse> = {
+  encode(message: RemoveServiceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveServiceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveServiceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveServiceResponse {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: RemoveServiceResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveServiceResponse>): RemoveServiceResponse {
+    return RemoveServiceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveServiceResponse>): RemoveServiceResponse {
+    const message = createBaseRemoveServiceResponse();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListTasksRequest(): ListTasksRequest {
+  return { service: "", desiredStates: [] };
+}
+
+export const ListTasksRequest: MessageFns<ListTasksRequest> = {
+  encode(message: ListTasksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.desiredStates.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.desiredStates) {
+        writer.int32(taskStateToNumber(v));
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTasksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTasksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.desiredStates.push(taskStateFromJSON(reader.int32()));
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.desiredStates.push(taskStateFromJSON(reader.int32()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTasksRequest {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      desiredStates: globalThis.Array.isArray(object?.desiredStates)
+        ? object.desiredStates.map((e: any) => taskStateFromJSON(e))
+        : globalThis.Array.isArray(object?.desired_states)
+        ? object.desired_states.map((e: any) => taskStateFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTasksRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.desiredStates?.length) {
+      obj.desiredStates = message.desiredStates.map((e) => taskStateToJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTasksRequest>): ListTasksRequest {
+    return ListTasksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTasksRequest>): ListTasksRequest {
+    const message = createBaseListTasksRequest();
+    message.service = object.service ?? "";
+    message.desiredStates = object.desiredStates?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListTasksResponse(): ListTasksResponse {
+  return { tasks: [], nodeHostnames: {}, service: undefined };
+}
+
+export const ListTasksResponse: MessageFns<ListTasksResponse> = {
+  encode(message: ListTasksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tasks) {
+      Task.encode(v!, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.nodeHostnames).forEach(([key, value]: [string, string]) => {
+      ListTasksResponse_NodeHostnamesEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTasksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTasksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tasks.push(Task.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ListTasksResponse_NodeHostnamesEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.nodeHostnames[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTasksResponse {
+    return {
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => Task.fromJSON(e)) : [],
+      nodeHostnames: isObject(object.nodeHostnames)
+        ? (globalThis.Object.entries(object.nodeHostnames) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.node_hostnames)
+        ? (globalThis.Object.entries(object.node_hostnames) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+    };
+  },
+
+  toJSON(message: ListTasksResponse): unknown {
+    const obj: any = {};
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => Task.toJSON(e));
+    }
+    if (message.nodeHostnames) {
+      const entries = globalThis.Object.entries(message.nodeHostnames) as [string, string][];
+      if (entries.length > 0) {
+        obj.nodeHostnames = {};
+        entries.forEach(([k, v]) => {
+          obj.nodeHostnames[k] = v;
+        });
+      }
+    }
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTasksResponse>): ListTasksResponse {
+    return ListTasksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTasksResponse>): ListTasksResponse {
+    const message = createBaseListTasksResponse();
+    message.tasks = object.tasks?.map((e) => Task.fromPartial(e)) || [];
+    message.nodeHostnames = (globalThis.Object.entries(object.nodeHostnames ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.service = (object.service !== undefined && object.service !== null)
+      ? Service.fromPartial(object.service)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListTasksResponse_NodeHostnamesEntry(): ListTasksResponse_NodeHostnamesEntry {
+  return { key: "", value: "" };
+}
+
+export const ListTasksResponse_NodeHostnamesEntry: MessageFns<ListTasksResponse_NodeHostnamesEntry> = {
+  encode(message: ListTasksResponse_NodeHostnamesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTasksResponse_NodeHostnamesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTasksResponse_NodeHostnamesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTasksResponse_NodeHostnamesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ListTasksResponse_NodeHostnamesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTasksResponse_NodeHostnamesEntry>): ListTasksResponse_NodeHostnamesEntry {
+    return ListTasksResponse_NodeHostnamesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTasksResponse_NodeHostnamesEntry>): ListTasksResponse_NodeHostnamesEntry {
+    const message = createBaseListTasksResponse_NodeHostnamesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
 
 function createBaseVersionRequest(): VersionRequest {
   return {};
@@ -1332,6 +3771,128 @@ export const ControlService = {
     responseSerialize: (value: InfoResponse): Buffer => Buffer.from(InfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): InfoResponse => InfoResponse.decode(value),
   },
+  /** Swarm membership of this node. */
+  swarmInit: {
+    path: "/flotilla.Control/SwarmInit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwarmInitRequest): Buffer => Buffer.from(SwarmInitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwarmInitRequest => SwarmInitRequest.decode(value),
+    responseSerialize: (value: SwarmInitResponse): Buffer => Buffer.from(SwarmInitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwarmInitResponse => SwarmInitResponse.decode(value),
+  },
+  swarmJoin: {
+    path: "/flotilla.Control/SwarmJoin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwarmJoinRequest): Buffer => Buffer.from(SwarmJoinRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwarmJoinRequest => SwarmJoinRequest.decode(value),
+    responseSerialize: (value: SwarmJoinResponse): Buffer => Buffer.from(SwarmJoinResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwarmJoinResponse => SwarmJoinResponse.decode(value),
+  },
+  swarmLeave: {
+    path: "/flotilla.Control/SwarmLeave" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwarmLeaveRequest): Buffer => Buffer.from(SwarmLeaveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwarmLeaveRequest => SwarmLeaveRequest.decode(value),
+    responseSerialize: (value: SwarmLeaveResponse): Buffer => Buffer.from(SwarmLeaveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwarmLeaveResponse => SwarmLeaveResponse.decode(value),
+  },
+  joinTokens: {
+    path: "/flotilla.Control/JoinTokens" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: JoinTokensRequest): Buffer => Buffer.from(JoinTokensRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): JoinTokensRequest => JoinTokensRequest.decode(value),
+    responseSerialize: (value: JoinTokensResponse): Buffer => Buffer.from(JoinTokensResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JoinTokensResponse => JoinTokensResponse.decode(value),
+  },
+  /** Nodes (managers only). */
+  listNodes: {
+    path: "/flotilla.Control/ListNodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListNodesRequest): Buffer => Buffer.from(ListNodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListNodesRequest => ListNodesRequest.decode(value),
+    responseSerialize: (value: ListNodesResponse): Buffer => Buffer.from(ListNodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListNodesResponse => ListNodesResponse.decode(value),
+  },
+  getNode: {
+    path: "/flotilla.Control/GetNode" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetNodeRequest): Buffer => Buffer.from(GetNodeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetNodeRequest => GetNodeRequest.decode(value),
+    responseSerialize: (value: NodeView): Buffer => Buffer.from(NodeView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NodeView => NodeView.decode(value),
+  },
+  updateNode: {
+    path: "/flotilla.Control/UpdateNode" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateNodeRequest): Buffer => Buffer.from(UpdateNodeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateNodeRequest => UpdateNodeRequest.decode(value),
+    responseSerialize: (value: NodeView): Buffer => Buffer.from(NodeView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NodeView => NodeView.decode(value),
+  },
+  /** Services and their tasks (managers only). */
+  createService: {
+    path: "/flotilla.Control/CreateService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateServiceRequest): Buffer => Buffer.from(CreateServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateServiceRequest => CreateServiceRequest.decode(value),
+    responseSerialize: (value: ServiceView): Buffer => Buffer.from(ServiceView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceView => ServiceView.decode(value),
+  },
+  listServices: {
+    path: "/flotilla.Control/ListServices" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListServicesRequest): Buffer => Buffer.from(ListServicesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListServicesRequest => ListServicesRequest.decode(value),
+    responseSerialize: (value: ListServicesResponse): Buffer =>
+      Buffer.from(ListServicesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListServicesResponse => ListServicesResponse.decode(value),
+  },
+  getService: {
+    path: "/flotilla.Control/GetService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetServiceRequest): Buffer => Buffer.from(GetServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetServiceRequest => GetServiceRequest.decode(value),
+    responseSerialize: (value: ServiceView): Buffer => Buffer.from(ServiceView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceView => ServiceView.decode(value),
+  },
+  scaleService: {
+    path: "/flotilla.Control/ScaleService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ScaleServiceRequest): Buffer => Buffer.from(ScaleServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ScaleServiceRequest => ScaleServiceRequest.decode(value),
+    responseSerialize: (value: ServiceView): Buffer => Buffer.from(ServiceView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceView => ServiceView.decode(value),
+  },
+  removeService: {
+    path: "/flotilla.Control/RemoveService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveServiceRequest): Buffer => Buffer.from(RemoveServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveServiceRequest => RemoveServiceRequest.decode(value),
+    responseSerialize: (value: RemoveServiceResponse): Buffer =>
+      Buffer.from(RemoveServiceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveServiceResponse => RemoveServiceResponse.decode(value),
+  },
+  listTasks: {
+    path: "/flotilla.Control/ListTasks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTasksRequest): Buffer => Buffer.from(ListTasksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTasksRequest => ListTasksRequest.decode(value),
+    responseSerialize: (value: ListTasksResponse): Buffer => Buffer.from(ListTasksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTasksResponse => ListTasksResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -1342,6 +3903,22 @@ export interface ControlServer extends UntypedServiceImplementation {
    * membership, and the Docker Engine it drives.
    */
   info: handleUnaryCall<InfoRequest, InfoResponse>;
+  /** Swarm membership of this node. */
+  swarmInit: handleUnaryCall<SwarmInitRequest, SwarmInitResponse>;
+  swarmJoin: handleUnaryCall<SwarmJoinRequest, SwarmJoinResponse>;
+  swarmLeave: handleUnaryCall<SwarmLeaveRequest, SwarmLeaveResponse>;
+  joinTokens: handleUnaryCall<JoinTokensRequest, JoinTokensResponse>;
+  /** Nodes (managers only). */
+  listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
+  getNode: handleUnaryCall<GetNodeRequest, NodeView>;
+  updateNode: handleUnaryCall<UpdateNodeRequest, NodeView>;
+  /** Services and their tasks (managers only). */
+  createService: handleUnaryCall<CreateServiceRequest, ServiceView>;
+  listServices: handleUnaryCall<ListServicesRequest, ListServicesResponse>;
+  getService: handleUnaryCall<GetServiceRequest, ServiceView>;
+  scaleService: handleUnaryCall<ScaleServiceRequest, ServiceView>;
+  removeService: handleUnaryCall<RemoveServiceRequest, RemoveServiceResponse>;
+  listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
 }
 
 export interface ControlClient extends Client {
@@ -1377,6 +3954,201 @@ export interface ControlClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: InfoResponse) => void,
   ): ClientUnaryCall;
+  /** Swarm membership of this node. */
+  swarmInit(
+    request: SwarmInitRequest,
+    callback: (error: ServiceError | null, response: SwarmInitResponse) => void,
+  ): ClientUnaryCall;
+  swarmInit(
+    request: SwarmInitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwarmInitResponse) => void,
+  ): ClientUnaryCall;
+  swarmInit(
+    request: SwarmInitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwarmInitResponse) => void,
+  ): ClientUnaryCall;
+  swarmJoin(
+    request: SwarmJoinRequest,
+    callback: (error: ServiceError | null, response: SwarmJoinResponse) => void,
+  ): ClientUnaryCall;
+  swarmJoin(
+    request: SwarmJoinRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwarmJoinResponse) => void,
+  ): ClientUnaryCall;
+  swarmJoin(
+    request: SwarmJoinRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwarmJoinResponse) => void,
+  ): ClientUnaryCall;
+  swarmLeave(
+    request: SwarmLeaveRequest,
+    callback: (error: ServiceError | null, response: SwarmLeaveResponse) => void,
+  ): ClientUnaryCall;
+  swarmLeave(
+    request: SwarmLeaveRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwarmLeaveResponse) => void,
+  ): ClientUnaryCall;
+  swarmLeave(
+    request: SwarmLeaveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwarmLeaveResponse) => void,
+  ): ClientUnaryCall;
+  joinTokens(
+    request: JoinTokensRequest,
+    callback: (error: ServiceError | null, response: JoinTokensResponse) => void,
+  ): ClientUnaryCall;
+  joinTokens(
+    request: JoinTokensRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JoinTokensResponse) => void,
+  ): ClientUnaryCall;
+  joinTokens(
+    request: JoinTokensRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JoinTokensResponse) => void,
+  ): ClientUnaryCall;
+  /** Nodes (managers only). */
+  listNodes(
+    request: ListNodesRequest,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  getNode(request: GetNodeRequest, callback: (error: ServiceError | null, response: NodeView) => void): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NodeView) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NodeView) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    callback: (error: ServiceError | null, response: NodeView) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NodeView) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NodeView) => void,
+  ): ClientUnaryCall;
+  /** Services and their tasks (managers only). */
+  createService(
+    request: CreateServiceRequest,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  createService(
+    request: CreateServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  createService(
+    request: CreateServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  listServices(
+    request: ListServicesRequest,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  listServices(
+    request: ListServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  listServices(
+    request: ListServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  getService(
+    request: GetServiceRequest,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  getService(
+    request: GetServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  getService(
+    request: GetServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  scaleService(
+    request: ScaleServiceRequest,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  scaleService(
+    request: ScaleServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  scaleService(
+    request: ScaleServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  removeService(
+    request: RemoveServiceRequest,
+    callback: (error: ServiceError | null, response: RemoveServiceResponse) => void,
+  ): ClientUnaryCall;
+  removeService(
+    request: RemoveServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveServiceResponse) => void,
+  ): ClientUnaryCall;
+  removeService(
+    request: RemoveServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveServiceResponse) => void,
+  ): ClientUnaryCall;
+  listTasks(
+    request: ListTasksRequest,
+    callback: (error: ServiceError | null, response: ListTasksResponse) => void,
+  ): ClientUnaryCall;
+  listTasks(
+    request: ListTasksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTasksResponse) => void,
+  ): ClientUnaryCall;
+  listTasks(
+    request: ListTasksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTasksResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ControlClient = makeGenericClientConstructor(ControlService, "flotilla.Control") as unknown as {
@@ -1393,6 +4165,17 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
