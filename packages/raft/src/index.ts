@@ -4,3 +4,4 @@ export * from './store/index.js';
 export * from './transport/index.js';
 export * from './member/index.js';
 export * from './store-service/index.js';
+export * from './store-access.js';
