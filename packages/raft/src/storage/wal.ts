@@ -1,20 +1,14 @@
 // The durable log of a Raft member: entries in size-bounded segment files, hard state in a
 // two-slot file, snapshots in their own directory. Every mutating call resolves only after
 // fsync, so the caller may acknowledge (send votes / append responses) once it resolves.
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { WalCorruptionError, WalUsageError } from './errors.js';
 import { fsyncDir } from './fsync.js';
 import { HardStateFile, MAX_HARD_STATE_BYTES } from './hard-state-file.js';
-import {
-  encodeEntryRecord,
-  encodeSegmentHeader,
-  parseSegment,
-  parseSegmentFileName,
-  segmentFileName,
-  type WalEntry,
-} from './segment-format.js';
+import { encodeEntryRecord, encodeSegmentHeader, parseSegment, segmentFileName, type WalEntry } from './segment-format.js';
+import { lastIndexOf, loadSegments, type SegmentState } from './segment-loader.js';
 import { SnapshotDir, type WalSnapshot } from './snapshot-files.js';
 
 export interface WalOptions {
@@ -36,17 +30,6 @@ export interface WalOpenResult {
   /** Every durable entry after the snapshot's index, in order. */
   entries: WalEntry[];
 }
-
-interface SegmentState {
-  firstIndex: number;
-  path: string;
-  size: number;
-  /** terms[k] / ends[k]: term of, and byte offset just past, entry firstIndex + k. */
-  terms: number[];
-  ends: number[];
-}
-
-const lastIndexOf = (s: SegmentState): number => s.firstIndex + s.terms.length - 1;
 
 export class Wal {
   private handle: FileHandle | undefined;
@@ -385,66 +368,4 @@ export class Wal {
       await fsyncDir(this.walDir);
     }
   }
-}
-
-async function loadSegments(walDir: string, logger: Logger): Promise<{ segments: SegmentState[]; entries: WalEntry[] }> {
-  const names = (await readdir(walDir))
-    .map((name) => ({ name, first: parseSegmentFileName(name) }))
-    .filter((x): x is { name: string; first: number } => {
-      if (x.first === undefined) logger.warn({ file: join(walDir, x.name) }, 'ignoring unknown file in the WAL directory');
-      return x.first !== undefined;
-    })
-    .sort((a, b) => a.first - b.first);
-
-  const segments: SegmentState[] = [];
-  const entries: WalEntry[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const { name, first } = names[i]!;
-    const path = join(walDir, name);
-    const isLast = i === names.length - 1;
-    const buf = await readFile(path);
-    const parsed = parseSegment(buf, first);
-    if (parsed.problem) throw new WalCorruptionError(path, parsed.problem.offset, parsed.problem.reason);
-    if (parsed.tail.kind === 'torn') {
-      if (!isLast) {
-        throw new WalCorruptionError(path, parsed.tail.offset, `incomplete record in a segment that is not the last (${parsed.tail.reason})`);
-      }
-      logger.warn(
-        { file: path, offset: parsed.tail.offset, reason: parsed.tail.reason, droppedBytes: buf.length - parsed.validBytes },
-        'truncating torn final record of the write-ahead log',
-      );
-      if (parsed.validBytes === 0) {
-        // The crash hit while the segment header itself was being written: the file never held an entry.
-        await unlink(path);
-        await fsyncDir(walDir);
-        continue;
-      }
-      const handle = await open(path, 'r+');
-      try {
-        await handle.truncate(parsed.validBytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } else if (parsed.validBytes === 0) {
-      if (!isLast) throw new WalCorruptionError(path, 0, 'empty segment that is not the last');
-      logger.warn({ file: path }, 'removing empty final segment left by a crash');
-      await unlink(path);
-      await fsyncDir(walDir);
-      continue;
-    }
-    const prev = segments[segments.length - 1];
-    if (prev !== undefined && first !== lastIndexOf(prev) + 1) {
-      throw new WalCorruptionError(path, 0, `gap in the log: previous segment ends at index ${lastIndexOf(prev)}, this one starts at ${first}`);
-    }
-    segments.push({
-      firstIndex: first,
-      path,
-      size: parsed.validBytes,
-      terms: parsed.entries.map((e) => e.term),
-      ends: parsed.entryEnds,
-    });
-    for (const e of parsed.entries) entries.push(e);
-  }
-  return { segments, entries };
 }
