@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cutoffRules, iptablesArgs } from '../src/test-hosts/cutoff.js';
 import { mountsUnder } from '../src/test-hosts/mounts.js';
 import { hostNames, MAX_HOSTS, newRunId, runIdOf, runNames, validateHostCount, validatePrefix } from '../src/test-hosts/names.js';
-import { bridgeSetup, forwardRule, hostSetup } from '../src/test-hosts/network.js';
+import { bridgeSetup, forwardRules, hostSetup } from '../src/test-hosts/network.js';
 import { parseStat, withDescendants } from '../src/test-hosts/processes.js';
 
 describe('test-host names', () => {
@@ -57,11 +57,16 @@ describe('test-host names', () => {
 
 describe('test-host network plan', () => {
   const run = runNames('flt', 'ab12cd', '/tmp');
-  it('builds the bridge with the gateway address and a FORWARD accept marked with the run tag', () => {
+  it('builds the bridge with the gateway address and FORWARD rules, marked with the run tag, that keep traffic on the bridge', () => {
     const cmds = bridgeSetup(run, 0).map((c) => c.join(' '));
     expect(cmds).toContain('ip addr add 198.18.0.1/24 dev fltab12cdbr');
-    expect(cmds).toContain('iptables -w -I FORWARD 1 -i fltab12cdbr -o fltab12cdbr -m comment --comment flt-ab12cd -j ACCEPT');
-    expect(forwardRule(run)).toContain('flt-ab12cd');
+    // Inserted at the top last-first, so the chain ends up: accept within the bridge, drop out of it, drop into it.
+    expect(cmds.slice(3)).toEqual([
+      'iptables -w -I FORWARD 1 ! -i fltab12cdbr -o fltab12cdbr -m comment --comment flt-ab12cd -j DROP',
+      'iptables -w -I FORWARD 1 -i fltab12cdbr ! -o fltab12cdbr -m comment --comment flt-ab12cd -j DROP',
+      'iptables -w -I FORWARD 1 -i fltab12cdbr -o fltab12cdbr -m comment --comment flt-ab12cd -j ACCEPT',
+    ]);
+    for (const rule of forwardRules(run)) expect(rule).toContain('flt-ab12cd');
   });
 
   it('puts each host in its namespace with loopback up and a default route via the bridge', () => {

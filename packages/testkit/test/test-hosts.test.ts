@@ -126,12 +126,38 @@ describe('test hosts on real namespaces', () => {
     const before = leftovers('flt', hosts.runId);
     expect(before.filter((l) => l.startsWith('netns'))).toHaveLength(3);
     expect(before.filter((l) => l.startsWith('link'))).toHaveLength(4);
-    expect(before.filter((l) => l.startsWith('rule'))).toHaveLength(1);
+    expect(before.filter((l) => l.startsWith('rule'))).toHaveLength(3);
 
     await hosts.destroy();
     await hosts.destroy();
     expect(leftovers('flt', hosts.runId)).toEqual([]);
     expect(isRunning(server.child.pid as number)).toBe(false);
+  });
+
+  it('runs made at the same time get their own bridges and subnets and do not see each other', async () => {
+    const [a, b] = await Promise.all([createTestHosts({ count: 2 }), createTestHosts({ count: 2 })]);
+    try {
+      expect(a.runId).not.toBe(b.runId);
+      expect(a.bridge).not.toBe(b.bridge);
+      expect(a.gateway).not.toBe(b.gateway);
+      for (const run of [a, b]) {
+        const [x, y] = run.hosts as [TestHost, TestHost];
+        expect((await x.exec([...PING, y.addr])).code).toBe(0);
+        expect((await x.exec([...PING, run.gateway])).code).toBe(0);
+      }
+      // A host of one run cannot reach the other run's hosts: separate bridges, and the runs' FORWARD rules drop what would cross.
+      expect((await (a.hosts[0] as TestHost).exec([...PING, (b.hosts[0] as TestHost).addr], { allowFailure: true })).code).not.toBe(0);
+      // ...and it is the runs' own DROP rules that stopped it (whichever run's rules come first), not this machine's policy.
+      const counters = runSync(['iptables', '-w', '-v', '-S', 'FORWARD'], { what: 'reading FORWARD counters' }).stdout;
+      const dropped = counters
+        .split('\n')
+        .filter((l) => (l.includes(`--comment flt-${a.runId} `) || l.includes(`--comment flt-${b.runId} `)) && l.endsWith('-j DROP'))
+        .reduce((sum, l) => sum + Number(/-c (\d+) /.exec(l)?.[1] ?? 0), 0);
+      expect(dropped).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()]);
+    }
+    expect([...leftovers('flt', a.runId), ...leftovers('flt', b.runId)]).toEqual([]);
   });
 
   it('refuses bad options before making anything', async () => {

@@ -1,3 +1,3 @@
 export { createTestHosts, DEFAULT_TEST_IMAGES, type CreateTestHostsOptions, type HostExecOptions, type TestHost, type TestHosts } from './test-hosts.js';
-export { sweepLeftovers, type SweepResult } from './sweep.js';
+export { listRuns, sweepLeftovers, type RunInfo, type SweepResult } from './sweep.js';
 export { CommandError, type CommandResult } from './commands.js';

@@ -4,12 +4,20 @@
 import { bridgeAddr, HOST_IFNAME, SUBNET_PREFIX_LEN, type HostNames, type RunNames } from './names.js';
 
 /**
- * The root namespace's FORWARD policy is DROP once Docker runs, and with
+ * The run's rules in the root namespace's FORWARD chain, marked with the run
+ * tag. The root namespace's FORWARD policy is DROP once Docker runs, and with
  * br_netfilter loaded frames crossing a bridge traverse it, so hosts could not
- * reach each other without this rule. The comment marks it as this run's.
+ * reach each other without the first rule. The other two keep a run's traffic
+ * on its bridge whatever the machine's policy: no route out to the real
+ * network, none into another run.
  */
-export function forwardRule(run: RunNames): string[] {
-  return ['FORWARD', '-i', run.bridge, '-o', run.bridge, '-m', 'comment', '--comment', run.tag, '-j', 'ACCEPT'];
+export function forwardRules(run: RunNames): string[][] {
+  const mark = ['-m', 'comment', '--comment', run.tag];
+  return [
+    ['FORWARD', '-i', run.bridge, '-o', run.bridge, ...mark, '-j', 'ACCEPT'],
+    ['FORWARD', '-i', run.bridge, '!', '-o', run.bridge, ...mark, '-j', 'DROP'],
+    ['FORWARD', '!', '-i', run.bridge, '-o', run.bridge, ...mark, '-j', 'DROP'],
+  ];
 }
 
 export function bridgeSetup(run: RunNames, subnet: number): string[][] {
@@ -17,7 +25,10 @@ export function bridgeSetup(run: RunNames, subnet: number): string[][] {
     ['ip', 'link', 'add', run.bridge, 'type', 'bridge'],
     ['ip', 'addr', 'add', `${bridgeAddr(subnet)}/${SUBNET_PREFIX_LEN}`, 'dev', run.bridge],
     ['ip', 'link', 'set', run.bridge, 'up'],
-    ['iptables', '-w', '-I', ...insertAtTop(forwardRule(run))],
+    // Inserted at the top one by one, so insert the last first to keep their order.
+    ...forwardRules(run)
+      .reverse()
+      .map((rule) => ['iptables', '-w', '-I', ...insertAtTop(rule)]),
   ];
 }
 

@@ -49,6 +49,22 @@ export function findRunIds(prefix: string, tmpRoot = tmpdir()): Set<string> {
   return ids;
 }
 
+export interface RunInfo {
+  runId: string;
+  /** The process that made it still runs. */
+  live: boolean;
+  ownerPid: number | undefined;
+}
+
+/** The runs of `prefix` that have anything on this machine, live or left over. */
+export function listRuns(prefix = DEFAULT_PREFIX, tmpRoot = tmpdir()): RunInfo[] {
+  validatePrefix(prefix);
+  return [...findRunIds(prefix, tmpRoot)].sort().map((runId) => {
+    const owner = readOwner(runNames(prefix, runId, tmpRoot).ownerFile);
+    return { runId, live: ownerAlive(owner), ownerPid: owner?.pid };
+  });
+}
+
 export function sweepLeftovers(prefix = DEFAULT_PREFIX, tmpRoot = tmpdir()): SweepResult {
   validatePrefix(prefix);
   const result: SweepResult = { swept: [], problems: {} };

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { runSync } from './commands.js';
 import { unmountAllSync } from './mounts.js';
-import { forwardRule } from './network.js';
+import { forwardRules } from './network.js';
 import { runIdOf, type RunNames } from './names.js';
 import { killAndWaitSync, processTable, withDescendants } from './processes.js';
 import { removeFile } from './owner.js';
@@ -129,15 +129,16 @@ export function teardownRunSync(run: RunNames, trackedPids: Iterable<number> = [
       return [];
     });
   }
-  step('removing the FORWARD rule', () => {
-    const rule = forwardRule(run);
-    for (let i = 0; i < 10; i++) {
-      const check = runSync(['iptables', '-w', '-C', ...rule], { what: 'checking the FORWARD rule', allowFailure: true });
-      if (check.code !== 0) return [];
-      runSync(['iptables', '-w', '-D', ...rule], { what: `removing the FORWARD rule of ${run.tag}` });
-    }
-    return [`FORWARD rule of ${run.tag} still present`];
-  });
+  for (const rule of forwardRules(run)) {
+    step('removing a FORWARD rule', () => {
+      for (let i = 0; i < 10; i++) {
+        const check = runSync(['iptables', '-w', '-C', ...rule], { what: 'checking a FORWARD rule', allowFailure: true });
+        if (check.code !== 0) return [];
+        runSync(['iptables', '-w', '-D', ...rule], { what: `removing a FORWARD rule of ${run.tag}` });
+      }
+      return [`FORWARD rule \`${rule.join(' ')}\` of ${run.tag} still present`];
+    });
+  }
   // Never recurse into a directory that still has something mounted below it.
   if (!mountsLeft) {
     step(`removing ${run.tmpDir}`, () => rmSync(run.tmpDir, { recursive: true, force: true }));
