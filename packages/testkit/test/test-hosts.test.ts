@@ -167,22 +167,17 @@ describe('test hosts on real namespaces', () => {
   });
 });
 
-/**
- * A separate Node process that makes test hosts (prefix `flz`, which the
- * default sweeps of parallel test runs never touch), spawns a sleeper in h1,
- * prints `{runId, sleeper}` and then does what `mode` says.
- */
-function startOwnerProcess(mode: 'exit' | 'wait'): { child: ChildProcess; info: Promise<{ runId: string; sleeper: number }> } {
+function startOwnerProcess(mode: 'exit' | 'wait', watchdog: boolean): { child: ChildProcess; info: Promise<{ runId: string; sleeper: number; watchdogPid?: number }> } {
   const code = `
     const { createTestHosts } = await import(${JSON.stringify(HARNESS)});
-    const th = await createTestHosts({ count: 2, prefix: 'flz', sweep: false });
+    const th = await createTestHosts({ count: 2, prefix: 'flz', sweep: false, watchdog: ${String(watchdog)} });
     const sleeper = th.hosts[0].spawn(['busybox', 'sleep', '1000'], { stdio: 'ignore' });
-    console.log(JSON.stringify({ runId: th.runId, sleeper: sleeper.pid }));
+    console.log(JSON.stringify({ runId: th.runId, sleeper: sleeper.pid, watchdogPid: th.watchdogPid }));
     ${mode === 'exit' ? 'process.exit(3);' : 'setInterval(() => {}, 1000);'}`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const info = new Promise<{ runId: string; sleeper: number }>((resolve, reject) => {
-    lines.once('line', (l) => resolve(JSON.parse(l) as { runId: string; sleeper: number }));
+  const info = new Promise<{ runId: string; sleeper: number; watchdogPid?: number }>((resolve, reject) => {
+    lines.once('line', (l) => resolve(JSON.parse(l) as { runId: string; sleeper: number; watchdogPid?: number }));
     child.once('exit', (c, s) => reject(new Error(`owner process exited (${String(c ?? s)}) before making its hosts`)));
   });
   return { child, info };
@@ -193,6 +188,14 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/**
+ * A separate Node process that makes test hosts (prefix `flz`, which the
+ * default sweeps of parallel test runs never touch) with or without the
+ * watchdog, spawns a sleeper in h1, prints `{runId, sleeper, watchdogPid}`,
+ * then exits (`exit`: without destroy) or waits to be signalled (`wait`).
+ * The exit-handler and sweep tests turn the watchdog off so that they test
+ * the handlers and the sweep alone.
+ */
 describe('cleanup when the owning process ends without destroy()', () => {
   const started: ChildProcess[] = [];
   afterEach(() => {
@@ -200,8 +203,26 @@ describe('cleanup when the owning process ends without destroy()', () => {
     sweepLeftovers('flz');
   });
 
+  it('the watchdog tears down a run whose process was SIGKILLed, and leaves after destroy() otherwise', async () => {
+    const owner = startOwnerProcess('wait', true);
+    started.push(owner.child);
+    const { runId, sleeper, watchdogPid } = await owner.info;
+    expect(watchdogPid).toBeGreaterThan(0);
+    expect(isRunning(watchdogPid as number)).toBe(true);
+    process.kill(owner.child.pid as number, 'SIGKILL');
+    await exitOf(owner.child);
+    await waitFor(() => leftovers('flz', runId).length === 0, { what: `the watchdog to remove run ${runId}`, timeoutMs: 20_000 });
+    await waitFor(() => !isRunning(sleeper) && !isRunning(watchdogPid as number), { what: 'the sleeper and the watchdog to be gone' });
+
+    const th = await createTestHosts({ count: 1, prefix: 'flz', sweep: false });
+    const ownWatchdog = th.watchdogPid as number;
+    expect(isRunning(ownWatchdog)).toBe(true);
+    await th.destroy();
+    await waitFor(() => !isRunning(ownWatchdog), { what: 'the watchdog of a destroyed run to leave' });
+  });
+
   it('tears the run down from the exit handler when the process exits', async () => {
-    const owner = startOwnerProcess('exit');
+    const owner = startOwnerProcess('exit', false);
     started.push(owner.child);
     const { runId, sleeper } = await owner.info;
     expect(await exitOf(owner.child)).toEqual({ code: 3, signal: null });
@@ -210,7 +231,7 @@ describe('cleanup when the owning process ends without destroy()', () => {
   });
 
   it('tears the run down on SIGTERM and still dies of the signal', async () => {
-    const owner = startOwnerProcess('wait');
+    const owner = startOwnerProcess('wait', false);
     started.push(owner.child);
     const { runId, sleeper } = await owner.info;
     expect(leftovers('flz', runId).length).toBeGreaterThan(0);
@@ -221,9 +242,9 @@ describe('cleanup when the owning process ends without destroy()', () => {
   });
 
   it('sweepLeftovers removes what a SIGKILLed run left and leaves a live run alone', async () => {
-    const live = await createTestHosts({ count: 2, prefix: 'flz', sweep: false });
+    const live = await createTestHosts({ count: 2, prefix: 'flz', sweep: false, watchdog: false });
     try {
-      const owner = startOwnerProcess('wait');
+      const owner = startOwnerProcess('wait', false);
       started.push(owner.child);
       const { runId, sleeper } = await owner.info;
       process.kill(owner.child.pid as number, 'SIGKILL');

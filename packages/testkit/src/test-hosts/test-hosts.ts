@@ -3,7 +3,8 @@
 // failover tests: cut a host off, heal it, kill it, and always clean up.
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inNetns, run, runSync, type CommandResult } from './commands.js';
 import { cutoffRules, iptablesArgs } from './cutoff.js';
 import { dockerEnv, enginePaths, loadImages, removeAllContainers, removeStalePidFiles, saveImages, startEngine } from './docker-engine.js';
@@ -28,6 +29,8 @@ export interface CreateTestHostsOptions {
   prefix?: string;
   /** Remove leftovers of dead earlier runs first (default true). */
   sweep?: boolean;
+  /** Start a detached watchdog that tears the run down if this process dies without destroy(), even by SIGKILL (default true). */
+  watchdog?: boolean;
   engineStartTimeoutMs?: number;
 }
 
@@ -58,6 +61,8 @@ export interface TestHost {
 
 export interface TestHosts {
   runId: string;
+  /** The detached process that tears the run down if this process dies without destroy() (even by SIGKILL); it leaves after destroy(). */
+  watchdogPid: number | undefined;
   bridge: string;
   /** The bridge's address in the root namespace, the hosts' default gateway. */
   gateway: string;
@@ -121,10 +126,12 @@ export async function createTestHosts(opts: CreateTestHostsOptions): Promise<Tes
 
   if (opts.sweep ?? true) sweepLeftovers(prefix);
   const run = newRun(prefix);
+  const watchdogPid = (opts.watchdog ?? true) ? startWatchdog(run) : undefined;
   const states: HostState[] = [];
   const allTracked = (): number[] => states.flatMap((s) => [...s.tracked]);
   registerForExit(run.tag, () => {
-    teardownRunSync(run, allTracked());
+    const problems = teardownRunSync(run, allTracked());
+    if (problems.length > 0) throw new Error(problems.join('; '));
   });
 
   let destroyed = false;
@@ -168,21 +175,22 @@ export async function createTestHosts(opts: CreateTestHostsOptions): Promise<Tes
     };
     return {
       runId: run.runId,
+      watchdogPid,
       bridge: run.bridge,
       gateway: bridgeAddr(subnet),
       hosts,
       cutOff: async (host) => {
         const s = stateOf(host);
         for (const rule of cutoffRules()) {
-          const present = await run_(s, iptablesArgs('-C', rule), 'checking the cut-off rule', true);
-          if (present.code !== 0) await run_(s, iptablesArgs('-I', rule), `cutting off test host ${host.name}`);
+          const present = await runInNetns(s, iptablesArgs('-C', rule), 'checking the cut-off rule', true);
+          if (present.code !== 0) await runInNetns(s, iptablesArgs('-I', rule), `cutting off test host ${host.name}`);
         }
       },
       heal: async (host) => {
         const s = stateOf(host);
         for (const rule of cutoffRules()) {
-          while ((await run_(s, iptablesArgs('-C', rule), 'checking the cut-off rule', true)).code === 0) {
-            await run_(s, iptablesArgs('-D', rule), `healing test host ${host.name}`);
+          while ((await runInNetns(s, iptablesArgs('-C', rule), 'checking the cut-off rule', true)).code === 0) {
+            await runInNetns(s, iptablesArgs('-D', rule), `healing test host ${host.name}`);
           }
         }
       },
@@ -216,7 +224,24 @@ export async function createTestHosts(opts: CreateTestHostsOptions): Promise<Tes
   }
 }
 
-function run_(s: HostState, argv: string[], what: string, allowFailure = false): Promise<CommandResult> {
+/**
+ * Starts the run's watchdog (watchdog-main) detached, so it survives this
+ * process. From sources (the harness's own tests) it needs the tsx loader,
+ * which is found from the package directory.
+ */
+function startWatchdog(run: RunNames): number | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const main = join(dirname(here), `watchdog-main.${fromSource ? 'ts' : 'js'}`);
+  const owner = currentOwner();
+  const args = [...(fromSource ? ['--import', 'tsx'] : []), main, run.prefix, run.runId, dirname(run.tmpDir), String(owner.pid), String(owner.startTicks)];
+  const child = spawnChild(process.execPath, args, { detached: true, stdio: 'ignore', cwd: dirname(here) });
+  child.on('error', () => undefined); // Without a watchdog the exit handlers and sweepLeftovers still clean up.
+  child.unref();
+  return child.pid;
+}
+
+function runInNetns(s: HostState, argv: string[], what: string, allowFailure = false): Promise<CommandResult> {
   return run(inNetns(s.names.netns, argv), { what, allowFailure });
 }
 
