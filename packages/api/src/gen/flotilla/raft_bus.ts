@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BusError } from "./bus.js";
 import { RaftMessage } from "./raft.js";
 
 /**
@@ -28,8 +29,21 @@ export interface RaftMessageChunk {
   data: Buffer;
 }
 
-/** Store service: "list at index". */
+/**
+ * Store service: "list at index". The answer is a stream of StoreListChunks on the reply
+ * subject (a store can exceed one NATS payload), ended by an empty message.
+ */
 export interface StoreListRequest {
+}
+
+/** One piece of the encoded StoreSnapshot of a list; the pieces in seq order are the snapshot. */
+export interface StoreListChunk {
+  /** 0-based */
+  seq: number;
+  total: number;
+  data: Buffer;
+  /** Set (alone) when the list could not be served. */
+  error?: BusError | undefined;
 }
 
 /** Store service: "events after index"; answered with StoreEventsSince (store.proto). */
@@ -351,6 +365,125 @@ export const StoreListRequest: MessageFns<StoreListRequest> = {
   },
   fromPartial(_: DeepPartial<StoreListRequest>): StoreListRequest {
     const message = createBaseStoreListRequest();
+    return message;
+  },
+};
+
+function createBaseStoreListChunk(): StoreListChunk {
+  return { seq: 0, total: 0, data: Buffer.alloc(0), error: undefined };
+}
+
+export const StoreListChunk: MessageFns<StoreListChunk> = {
+  encode(message: StoreListChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).uint32(message.seq);
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).uint32(message.total);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    if (message.error !== undefined) {
+      BusError.encode(message.error, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreListChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreListChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = BusError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreListChunk {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      error: isSet(object.error) ? BusError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: StoreListChunk): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.error !== undefined) {
+      obj.error = BusError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoreListChunk>): StoreListChunk {
+    return StoreListChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoreListChunk>): StoreListChunk {
+    const message = createBaseStoreListChunk();
+    message.seq = object.seq ?? 0;
+    message.total = object.total ?? 0;
+    message.data = object.data ?? Buffer.alloc(0);
+    message.error = (object.error !== undefined && object.error !== null)
+      ? BusError.fromPartial(object.error)
+      : undefined;
     return message;
   },
 };
