@@ -20,3 +20,5 @@ export {
 } from './node-down.js';
 export type { NodeDownResult } from './node-down.js';
 export { isLive, isRunning, groupBySlot } from './slots.js';
+export { OrchestratorService } from './service/orchestrator-service.js';
+export type { OrchestratorServiceOptions } from './service/orchestrator-service.js';

@@ -11,3 +11,5 @@ export { compareForSpread, pickSpread } from './strategy/spread.js';
 export { buildNodeInfos, occupiesNode, reservationsOf } from './node-info.js';
 export type { NodeInfo, Capacity } from './node-info.js';
 export { matchesConstraint, matchesConstraints, unmetConstraints, nodeValue } from '@flotilla/api';
+export { SchedulerService } from './service/scheduler-service.js';
+export type { SchedulerServiceOptions } from './service/scheduler-service.js';

@@ -1,0 +1,307 @@
+// The leader-side edge of the orchestrator: follows store events and runs the pure reconcilers
+// (replicated, global, restart supervisor, node loss, history pruning, deleted services) over one
+// read view per pass, writing each pass's decisions in one transaction. Never polls: work comes
+// from store events and from the timers of delayed restarts.
+import { randomUUID } from 'node:crypto';
+import {
+  NodeAvailability,
+  NodeState,
+  ServiceMode,
+  StoreOp,
+  TaskState,
+  isTerminal,
+  matchesConstraints,
+  parseConstraints,
+  type Node,
+  type Service,
+  type StoreEvent,
+  type Task,
+} from '@flotilla/api';
+import { LeaderGatedService } from '@flotilla/bus';
+import { VersionConflict, type StoreAccess } from '@flotilla/raft';
+import type { Logger } from 'pino';
+import type { Action } from '../actions.js';
+import { reconcileGlobal } from '../global/reconcile.js';
+import { DEFAULT_TASK_HISTORY, pruneHistory } from '../history/prune.js';
+import { releaseTasksOfDownNode, releaseTasksOfRemovedNode } from '../node-down.js';
+import { reconcileReplicated } from '../replicated/reconcile.js';
+import { restartActions } from '../restart/actions.js';
+import { delayedStartAt } from '../restart/start-at.js';
+import { decideRestart } from '../restart/supervisor.js';
+import { isLive } from '../slots.js';
+import { followStore, type Following } from './store-follow.js';
+import { WorkLoop } from './work-loop.js';
+import { WorkingSet, neverAssigned } from './working-set.js';
+
+export interface OrchestratorServiceOptions {
+  store: StoreAccess;
+  logger?: Logger;
+  /** This manager's node id, for logs. */
+  nodeId?: string;
+  /** Ended tasks kept per slot (global: per node). Default 5; services with maxAttempts keep at least maxAttempts + 1. */
+  taskHistory?: number;
+  /** How long events are collected before a pass. Default 0: the rest of the current event-loop turn (setImmediate). */
+  batchWindowMs?: number;
+  now?: () => number;
+}
+
+interface Work {
+  all: boolean;
+  services: Set<string>;
+  nodes: Set<string>;
+  tasks: Set<string>;
+}
+
+const emptyWork = (): Work => ({ all: false, services: new Set(), nodes: new Set(), tasks: new Set() });
+
+export class OrchestratorService extends LeaderGatedService {
+  private readonly store: StoreAccess;
+  private readonly now: () => number;
+  private readonly taskHistory: number;
+  private readonly batchWindowMs: number;
+  private loop: WorkLoop<Work> | undefined;
+  private following: Following | undefined;
+  /** One timer per delayed restart, keyed by the waiting replacement's id. */
+  private readonly startTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(o: OrchestratorServiceOptions) {
+    super('orchestrator', (o.logger ?? undefined)?.child({ component: 'orchestrator', nodeId: o.nodeId ?? '' }));
+    this.store = o.store;
+    this.now = o.now ?? Date.now;
+    this.taskHistory = o.taskHistory ?? DEFAULT_TASK_HISTORY;
+    this.batchWindowMs = o.batchWindowMs ?? 0;
+  }
+
+  /** Passes run so far (tests, metrics). */
+  get passes(): number {
+    return this.loop?.stats.passes ?? 0;
+  }
+
+  /** Delayed restarts waiting for their time. */
+  get waitingRestarts(): number {
+    return this.startTimers.size;
+  }
+
+  protected async onActivate(): Promise<void> {
+    const loop = new WorkLoop<Work>({
+      windowMs: this.batchWindowMs,
+      empty: emptyWork,
+      merge: (into, from) => {
+        into.all ||= from.all;
+        for (const k of ['services', 'nodes', 'tasks'] as const) for (const id of from[k]) into[k].add(id);
+      },
+      run: (work) => this.pass(work),
+      log: this.log,
+      isExpected: (err) => err instanceof VersionConflict,
+    });
+    this.loop = loop;
+    this.following = followStore(
+      this.store,
+      { kinds: ['service', 'node', 'task'] },
+      {
+        onEvent: (ev) => this.onEvent(ev),
+        // Leader start (or a lagged watch): everything is looked at once, and the timers of
+        // delayed restarts the previous leader held are rebuilt from the READY tasks.
+        onResync: () => loop.add((w) => void (w.all = true)),
+      },
+      this.log,
+    );
+  }
+
+  protected async onDeactivate(): Promise<void> {
+    await this.following?.stop();
+    await this.loop?.stop();
+    this.following = undefined;
+    this.loop = undefined;
+    for (const t of this.startTimers.values()) clearTimeout(t);
+    this.startTimers.clear();
+  }
+
+  private onEvent(ev: StoreEvent): void {
+    const kind = ev.object?.kind;
+    const loop = this.loop;
+    if (!kind || !loop) return;
+    switch (kind.$case) {
+      case 'service':
+        loop.add((w) => w.services.add(kind.value.id));
+        return;
+      case 'node':
+        loop.add((w) => w.nodes.add(kind.value.id));
+        return;
+      case 'task': {
+        const t = kind.value;
+        if (ev.op === StoreOp.STORE_OP_DELETE) return;
+        // Ended tasks (restart, prune, deleted services) and delayed replacements (timers).
+        const ended = t.status !== undefined && isTerminal(t.status.state);
+        if (ended || t.desiredState === TaskState.TASK_STATE_READY) loop.add((w) => w.tasks.add(t.id));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async pass(work: Work): Promise<void> {
+    const view = this.store.view();
+    const now = this.now();
+    const ws = new WorkingSet(view, now);
+    const services = new Set(work.services);
+    const nodes = new Set(work.nodes);
+    const tasks = new Set(work.tasks);
+    if (work.all) {
+      for (const s of view.services.all()) services.add(s.id);
+      for (const n of view.nodes.all()) nodes.add(n.id);
+      for (const t of view.tasks.all()) {
+        if (!view.services.get(t.serviceId)) services.add(t.serviceId);
+        if ((t.status && isTerminal(t.status.state)) || t.desiredState === TaskState.TASK_STATE_READY) tasks.add(t.id);
+      }
+    }
+    const prune = new Set<string>();
+    const log: Array<{ action: Action; serviceId: string }> = [];
+    const perform = (serviceId: string, actions: readonly Action[]): void => {
+      for (const a of actions) if (ws.apply(a)) log.push({ action: a, serviceId });
+    };
+
+    // Node changes: lost or drained nodes give up their tasks; every global service follows nodes.
+    if (nodes.size > 0) {
+      for (const id of nodes) {
+        for (const sid of this.releaseNode(ws, id, perform)) services.add(sid);
+      }
+      for (const s of view.services.all()) if (s.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) services.add(s.id);
+    }
+
+    // Ended tasks: restart policy; delayed replacements: start when due.
+    for (const id of tasks) {
+      const t = ws.get(id);
+      if (!t) continue;
+      const service = view.services.get(t.serviceId);
+      if (!service) {
+        services.add(t.serviceId);
+        continue;
+      }
+      const history = slotHistory(ws, t);
+      if (t.desiredState === TaskState.TASK_STATE_READY) {
+        const at = delayedStartAt(t, history) ?? now;
+        if (at <= now) ws.start(t);
+        else this.armStart(t.id, at, now);
+        continue;
+      }
+      if (isLive(t) && t.status && isTerminal(t.status.state)) {
+        const node = t.nodeId ? view.nodes.get(t.nodeId) : undefined;
+        const decision = decideRestart({ task: t, history, now, ...(node ? { node } : {}) });
+        const actions = restartActions({ decision, service, task: t, now, ...(node ? { node } : {}) });
+        perform(service.id, actions);
+      }
+      prune.add(t.serviceId);
+    }
+
+    // Services: reconcile created/updated ones; let go of the tasks of deleted ones.
+    for (const sid of services) {
+      const service = view.services.get(sid);
+      if (!service) this.retireDeletedService(ws, sid, perform);
+      else perform(sid, this.reconcileService(service, ws, view.nodes.all(), now));
+      prune.add(sid);
+    }
+
+    for (const sid of prune) {
+      const service = view.services.get(sid);
+      if (!service) continue;
+      const maxAttempts = service.spec?.task?.restart?.maxAttempts ?? 0;
+      const keep = Math.max(this.taskHistory, maxAttempts > 0 ? maxAttempts + 1 : 0);
+      for (const id of pruneHistory(ws.byService(sid), { keep })) ws.delete(id);
+    }
+
+    if (ws.changes === 0) return;
+    const txId = `orchestrator-${randomUUID()}`;
+    const index = await this.store.propose(ws.transaction(txId).build());
+    for (const { action, serviceId } of log) this.logAction(action, serviceId, index);
+    this.log.debug({ index, txId, changes: ws.changes }, 'orchestrator pass written');
+  }
+
+  private reconcileService(service: Service, ws: WorkingSet, nodes: Iterable<Node>, now: number): Action[] {
+    const tasks = ws.byService(service.id);
+    if (service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) {
+      const isEligible = this.eligibility(service);
+      return reconcileGlobal({ service, tasks, nodes: [...nodes], isEligible, now });
+    }
+    return reconcileReplicated({ service, tasks, now });
+  }
+
+  private eligibility(service: Service): (node: Node) => boolean {
+    const exprs = service.spec?.task?.placement?.constraints ?? [];
+    try {
+      const constraints = parseConstraints(exprs);
+      return (node) => matchesConstraints(constraints, node);
+    } catch (err) {
+      // Specs are validated before they are stored; a bad one placed nowhere is the safe reading.
+      this.log.error({ err, serviceId: service.id, constraints: exprs }, 'service has unparsable placement constraints; placing it nowhere');
+      return () => false;
+    }
+  }
+
+  /** Releases the tasks of a node that is gone, down or drained; returns the services to reconcile. */
+  private releaseNode(ws: WorkingSet, nodeId: string, perform: (sid: string, a: readonly Action[]) => void): string[] {
+    const node = ws.view.nodes.get(nodeId);
+    const onNode = ws.byNode(nodeId);
+    let released: { actions: Action[]; serviceIds: string[] };
+    if (!node) released = releaseTasksOfRemovedNode(nodeId, onNode);
+    else if (node.status?.state === NodeState.NODE_STATE_DOWN) released = releaseTasksOfDownNode(node, onNode);
+    else if (node.spec?.availability === NodeAvailability.NODE_AVAILABILITY_DRAIN) {
+      // Replicated tasks leave a drained node at once (global ones go through reconcileGlobal).
+      const leaving = onNode.filter((t) => isLive(t) && t.slot > 0);
+      released = {
+        actions: leaving.map((t) => ({ type: 'shutdown', taskId: t.id, reason: `node ${nodeId} is drained` })),
+        serviceIds: [...new Set(leaving.map((t) => t.serviceId))],
+      };
+    } else return [];
+    for (const a of released.actions) {
+      const t = ws.get(a.type === 'create' ? a.task.id : a.taskId);
+      if (t) perform(t.serviceId, [a]);
+    }
+    return released.serviceIds;
+  }
+
+  /** A deleted service's tasks are shut down, then deleted once they have ended. */
+  private retireDeletedService(ws: WorkingSet, serviceId: string, perform: (sid: string, a: readonly Action[]) => void): void {
+    const tasks = ws.byService(serviceId);
+    perform(
+      serviceId,
+      tasks.filter(isLive).map((t) => ({ type: 'shutdown', taskId: t.id, reason: `service ${serviceId} was removed` })),
+    );
+    for (const t of ws.byService(serviceId)) {
+      if (!isLive(t) && (neverAssigned(t) || (t.status !== undefined && isTerminal(t.status.state)))) ws.delete(t.id);
+    }
+  }
+
+  private armStart(taskId: string, at: number, now: number): void {
+    if (this.startTimers.has(taskId)) return;
+    const timer = setTimeout(() => {
+      this.startTimers.delete(taskId);
+      this.loop?.add((w) => w.tasks.add(taskId));
+    }, Math.max(0, at - now));
+    this.startTimers.set(taskId, timer);
+    this.log.info({ taskId, startAt: new Date(at).toISOString() }, 'delayed restart waiting');
+  }
+
+  private logAction(action: Action, serviceId: string, index: number): void {
+    switch (action.type) {
+      case 'create':
+        this.log.info(
+          { index, serviceId, taskId: action.task.id, slot: action.task.slot, nodeId: action.task.nodeId || undefined, desiredState: action.task.desiredState },
+          'task created',
+        );
+        return;
+      case 'shutdown':
+        this.log.info({ index, serviceId, taskId: action.taskId, reason: action.reason }, 'task shut down');
+        return;
+      case 'mark-orphaned':
+        this.log.info({ index, serviceId, taskId: action.taskId, reason: action.reason }, 'task orphaned');
+        return;
+    }
+  }
+}
+
+/** The tasks of the same slot (replicated) or of the same service on the same node (global). */
+function slotHistory(ws: WorkingSet, t: Task): Task[] {
+  return ws.byService(t.serviceId).filter((o) => (t.slot > 0 ? o.slot === t.slot : o.slot === 0 && o.nodeId === t.nodeId));
+}

@@ -1,0 +1,43 @@
+// Follows store events for a leader-side service: watch first, then ask for a full pass (which
+// reads a view taken after the watch began, so nothing falls between them). A watcher closed for
+// lagging is replaced, and the service is asked for a full pass again, since events were dropped.
+// (Identical copies live in the allocator, scheduler and orchestrator.)
+import type { StoreEvent } from '@flotilla/api';
+import type { StoreAccess, Subscription, WatchFilter } from '@flotilla/raft';
+import type { Logger } from 'pino';
+
+export interface FollowHandlers {
+  onEvent(event: StoreEvent): void;
+  /** Everything may have changed: re-read the whole store. */
+  onResync(): void;
+}
+
+export interface Following {
+  stop(): Promise<void>;
+}
+
+export function followStore(access: StoreAccess, filter: WatchFilter, handlers: FollowHandlers, log: Logger): Following {
+  let stopped = false;
+  let sub: Subscription = access.watch(filter);
+  handlers.onResync();
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        for await (const ev of sub) handlers.onEvent(ev);
+        return; // closed by stop()
+      } catch (err) {
+        if (stopped) return;
+        log.warn({ err }, 'store watch closed; watching again and re-reading everything');
+        sub = access.watch(filter);
+        handlers.onResync();
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      sub.close();
+      await loop;
+    },
+  };
+}
