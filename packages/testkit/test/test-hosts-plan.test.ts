@@ -79,11 +79,13 @@ describe('test-host network plan', () => {
     expect(cmds).toContain('ip -n flt-ab12cd-h2 route add default via 198.18.0.1');
   });
 
-  it('cuts off on the host link both ways and never on loopback', () => {
+  it('cuts off on the host link both ways, IPv4 and IPv6, and never on loopback', () => {
     const rules = cutoffRules().map((r) => iptablesArgs('-I', r).join(' '));
     expect(rules).toEqual([
       'iptables -w -t raw -I PREROUTING -i eth0 -m comment --comment flt-cutoff -j DROP',
       'iptables -w -t mangle -I POSTROUTING -o eth0 -m comment --comment flt-cutoff -j DROP',
+      'ip6tables -w -t raw -I PREROUTING -i eth0 -m comment --comment flt-cutoff -j DROP',
+      'ip6tables -w -t mangle -I POSTROUTING -o eth0 -m comment --comment flt-cutoff -j DROP',
     ]);
   });
 });

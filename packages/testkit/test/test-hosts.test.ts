@@ -93,14 +93,20 @@ describe('test hosts on real namespaces', () => {
     expect((await h2.exec([...PING, h3.addr], { allowFailure: true })).code).not.toBe(0);
     expect((await h2.exec([...PING, th.gateway], { allowFailure: true })).code).not.toBe(0);
     await expect(echoFrom(h1, h2.addr, server.port)).rejects.toThrow(/timeout|ETIMEDOUT|EHOSTUNREACH/);
+    // Nor over IPv6: the link-local address of h2's link does not answer either.
+    const h2v6 = /inet6 (fe80::[0-9a-f:]+)\/64/.exec((await h2.exec(['ip', '-6', 'addr', 'show', 'dev', 'eth0'])).stdout)?.[1];
+    expect(h2v6).toBeDefined();
+    expect((await h1.exec(['busybox', 'ping6', '-c', '1', '-W', '1', `${h2v6 as string}%eth0`], { allowFailure: true })).code).not.toBe(0);
     // Others still talk, and the cut-off host still talks to itself over loopback.
     expect((await h1.exec([...PING, h3.addr])).code).toBe(0);
     expect((await h2.exec([...PING, '127.0.0.1'])).code).toBe(0);
 
     await th.heal(h2);
     expect((await h1.exec([...PING, h2.addr])).code).toBe(0);
+    expect((await h1.exec(['busybox', 'ping6', '-c', '1', '-W', '1', `${h2v6 as string}%eth0`])).code).toBe(0);
     expect(await echoFrom(h3, h2.addr, server.port)).toBe('hello from h3');
-    const rules = (await h2.exec(['iptables', '-w', '-t', 'raw', '-S'])).stdout + (await h2.exec(['iptables', '-w', '-t', 'mangle', '-S'])).stdout;
+    let rules = '';
+    for (const bin of ['iptables', 'ip6tables']) for (const table of ['raw', 'mangle']) rules += (await h2.exec([bin, '-w', '-t', table, '-S'])).stdout;
     expect(rules).not.toContain('flt-cutoff');
   });
 

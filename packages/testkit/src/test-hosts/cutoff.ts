@@ -6,19 +6,29 @@
 // Loopback and the host's own container bridge keep working, as on a real
 // machine whose cable is pulled. Docker never writes to raw/mangle here, so
 // an engine starting later cannot put its accept rules in front of ours.
+// IPv6 gets the same rules: the veth has a link-local address, and a leak
+// through it would make a partition test pass or fail for the wrong reason.
 import { HOST_IFNAME } from './names.js';
 
 export const CUTOFF_COMMENT = 'flt-cutoff';
 
-/** [table, chain, ...match] for each rule of a cut-off. */
-export function cutoffRules(): string[][] {
-  return [
-    ['raw', 'PREROUTING', '-i', HOST_IFNAME, '-m', 'comment', '--comment', CUTOFF_COMMENT, '-j', 'DROP'],
-    ['mangle', 'POSTROUTING', '-o', HOST_IFNAME, '-m', 'comment', '--comment', CUTOFF_COMMENT, '-j', 'DROP'],
-  ];
+export interface CutoffRule {
+  bin: 'iptables' | 'ip6tables';
+  table: string;
+  chain: string;
+  spec: string[];
 }
 
-export function iptablesArgs(op: '-I' | '-D' | '-C', rule: readonly string[]): string[] {
-  const [table, chain, ...spec] = rule;
-  return ['iptables', '-w', '-t', table as string, op, chain as string, ...spec];
+export function cutoffRules(): CutoffRule[] {
+  const mark = ['-m', 'comment', '--comment', CUTOFF_COMMENT, '-j', 'DROP'];
+  const rules: CutoffRule[] = [];
+  for (const bin of ['iptables', 'ip6tables'] as const) {
+    rules.push({ bin, table: 'raw', chain: 'PREROUTING', spec: ['-i', HOST_IFNAME, ...mark] });
+    rules.push({ bin, table: 'mangle', chain: 'POSTROUTING', spec: ['-o', HOST_IFNAME, ...mark] });
+  }
+  return rules;
+}
+
+export function iptablesArgs(op: '-I' | '-D' | '-C', rule: CutoffRule): string[] {
+  return [rule.bin, '-w', '-t', rule.table, op, rule.chain, ...rule.spec];
 }
