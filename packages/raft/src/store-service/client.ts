@@ -4,7 +4,6 @@
 import {
   StoreEventsRequest,
   StoreEventsSince,
-  StoreListRequest,
   StoreProposeRequest,
   StoreProposeResponse,
   StoreSnapshot,
@@ -13,6 +12,7 @@ import {
 import { BusErrorCode, clusterSubjects, isBusRequestError, request, type BusConnection } from '@flotilla/bus';
 import { pino, type Logger } from 'pino';
 import { Store } from '../store/store.js';
+import { requestList } from './list-stream.js';
 
 export interface StoreClientOptions {
   nc: BusConnection['nc'];
@@ -32,7 +32,7 @@ export class StoreClient {
 
   /** The whole store at its index, as of a linearizable read on the answering member. */
   list(): Promise<StoreSnapshot> {
-    return request(this.o.nc, this.subjects.list, StoreListRequest, {}, StoreSnapshot, { timeoutMs: this.timeoutMs });
+    return requestList(this.o.nc, this.subjects.list, this.timeoutMs);
   }
 
   /** Events after `sinceIndex`, waiting up to `waitMs` for some when there are none yet; or a gap. */

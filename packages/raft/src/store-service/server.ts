@@ -2,12 +2,12 @@
 // list at an index (linearizable, through a read barrier), events after an index (long poll,
 // or a gap that forces a re-list), and proposals (the leader takes them; a follower asked
 // directly answers NOT_LEADER with the leader's id).
-import { StoreEventsRequest, StoreEventsSince, StoreListRequest, StoreProposeRequest, StoreProposeResponse, StoreTransaction } from '@flotilla/api';
+import { StoreEventsRequest, StoreEventsSince, StoreProposeRequest, StoreProposeResponse, StoreTransaction } from '@flotilla/api';
 import { BusErrorCode, BusRequestError, clusterSubjects, serve, type BusConnection, type RequestContext, type Served } from '@flotilla/bus';
 import { pino, type Logger } from 'pino';
 import type { RaftMember } from '../member/member.js';
 import { memberErrorToBus, storeErrorToBus } from './errors.js';
-import { rawBytes } from './raw-codec.js';
+import { serveList } from './list-stream.js';
 
 export interface StoreServiceOptions {
   member: RaftMember;
@@ -22,6 +22,7 @@ export interface StoreServiceOptions {
 
 export class StoreService {
   private readonly served: Served[] = [];
+  private listSub: ReturnType<BusConnection['nc']['subscribe']> | undefined;
   private leaderServed: Served | undefined;
   private unsubscribeLeader: (() => void) | undefined;
   private readonly logger: Logger;
@@ -39,8 +40,8 @@ export class StoreService {
   start(): void {
     const { nc } = this.o;
     const opts = { logger: this.logger };
+    this.listSub = serveList(nc, this.subjects.list, 'store-list', (timeoutMs) => this.list(timeoutMs), this.logger, this.o.defaultTimeoutMs ?? 10_000);
     this.served.push(
-      serve(nc, this.subjects.list, StoreListRequest, rawBytes, (_req, ctx) => this.list(ctx), { ...opts, queue: 'store-list' }),
       serve(nc, this.subjects.eventsSince, StoreEventsRequest, StoreEventsSince, (req, ctx) => this.events(req, ctx), { ...opts, queue: 'store-events' }),
       serve(nc, this.subjects.proposeTo(String(this.o.member.id)), StoreProposeRequest, StoreProposeResponse, (req, ctx) => this.propose(req, ctx), opts),
     );
@@ -52,6 +53,7 @@ export class StoreService {
 
   async stop(): Promise<void> {
     this.unsubscribeLeader?.();
+    if (this.listSub && !this.listSub.isClosed()) this.listSub.unsubscribe();
     const all = [...this.served.splice(0), ...(this.leaderServed ? [this.leaderServed] : [])];
     this.leaderServed = undefined;
     await Promise.all(all.map((s) => s.stop()));
@@ -74,11 +76,11 @@ export class StoreService {
     return Math.max(1, (ctx.deadline ?? Date.now() + (this.o.defaultTimeoutMs ?? 10_000)) - Date.now());
   }
 
-  private async list(ctx: RequestContext): Promise<Uint8Array> {
+  private async list(timeoutMs: number): Promise<Uint8Array> {
     try {
-      await this.o.member.readBarrier(this.remaining(ctx));
+      await this.o.member.readBarrier(timeoutMs);
     } catch (err) {
-      throw memberErrorToBus(err, ctx.subject);
+      throw memberErrorToBus(err, this.subjects.list);
     }
     return this.o.member.store.snapshot();
   }

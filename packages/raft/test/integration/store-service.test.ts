@@ -1,11 +1,12 @@
 // The store followed and written from another process's NATS connection (its own client
 // certificate): list, events, gaps, proposals through the leader and NOT_LEADER answers.
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoreSnapshot, type StoreEvent } from '@flotilla/api';
+import { Network, StoreSnapshot, type StoreEvent } from '@flotilla/api';
 import { BusErrorCode, isBusRequestError, type BusConnection } from '@flotilla/bus';
 import { waitFor } from '@flotilla/testkit';
 import { StoreClient, StoreFollower, StoreReplica } from '../../src/store-service/client.js';
 import { StoreService } from '../../src/store-service/server.js';
+import { TransactionBuilder } from '../../src/store/transaction.js';
 import { TestCluster, createNetworkTx } from './cluster.js';
 
 let cluster: TestCluster | undefined;
@@ -65,6 +66,48 @@ describe('store service over NATS', () => {
     const bad = await client.propose(Buffer.from([0xff, 0xff, 0xff])).catch((e: unknown) => e);
     expect(isBusRequestError(bad, BusErrorCode.INVALID_ARGUMENT)).toBe(true);
     expect(networkIds(await client.list())).toEqual(['net-one', 'net-two']);
+  });
+
+  it('a list with nobody serving fails with UNAVAILABLE; a list while no leader is known fails with NOT_LEADER', async () => {
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    await c.leader();
+    const { client } = await remoteClient(c);
+    const none = await client.list().catch((e: unknown) => e);
+    expect(isBusRequestError(none, BusErrorCode.UNAVAILABLE)).toBe(true);
+    // Only one member left serving, cut off from the others: it knows no leader after the election timeout.
+    const lonely = c.live()[0]!;
+    const svc = new StoreService({ member: lonely, nc: c.slot(lonely.id).bus!.nc, clusterId: c.clusterId });
+    svc.start();
+    services.push(svc);
+    for (const id of [1, 2, 3].filter((x) => x !== lonely.id)) await c.crash(id);
+    await waitFor(() => lonely.leaderId === 0, { what: 'the lonely member to lose its leader' });
+    const noLeader = await client.list().catch((e: unknown) => e);
+    expect(isBusRequestError(noLeader, BusErrorCode.NOT_LEADER)).toBe(true);
+  });
+
+  it('lists a store larger than one NATS payload (streamed in pieces); big proposals replicate in chunks', async () => {
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    await c.leader();
+    serveAll(c);
+    const { client } = await remoteClient(c);
+    // 4 transactions of ~400 KiB: each entry is split by the transport, and the list is ~1.6 MiB.
+    let last = 0;
+    for (let t = 0; t < 4; t++) {
+      const b = new TransactionBuilder(`big-${t}`, 1_700_000_000_000);
+      for (let i = 0; i < 100; i++) {
+        const id = `big-${t}-${i}`;
+        b.create('network', Network.fromPartial({ id, spec: { annotations: { name: id, labels: { pad: 'p'.repeat(4000) } } } }));
+      }
+      last = await client.propose(b.encode());
+    }
+    const snap = await client.list();
+    expect(StoreSnapshot.encode(snap).finish().length).toBeGreaterThan(1024 * 1024);
+    expect(snap.index).toBeGreaterThanOrEqual(last);
+    expect(networkIds(snap)).toHaveLength(400);
+    await c.appliedEverywhere(last);
+    for (const m of c.live()) expect(m.store.view().networks.count).toBe(400);
   });
 
   it('a replica store following over its own NATS connection answers the same queries as the members', async () => {
