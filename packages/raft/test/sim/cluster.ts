@@ -3,7 +3,7 @@ import { MemoryStorage } from '../../src/core/memory-storage.js';
 import { RaftNode } from '../../src/core/node.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { isRaftError } from '../../src/core/errors.js';
-import type { ReadState } from '../../src/core/types.js';
+import type { Ready, ReadState } from '../../src/core/types.js';
 import { SafetyChecker } from './checker.js';
 import { KvStateMachine, decodeOp } from './kv.js';
 import { SimNetwork } from './network.js';
@@ -30,6 +30,11 @@ export interface SimOptions {
    * loses the vote, so after a crash it can vote twice in one term.
    */
   forgetVoteOnCrash?: boolean;
+  /**
+   * Persist like an asynchronous driver: a Ready is often held for a few units while the
+   * member keeps receiving messages, and is lost if the member crashes meanwhile.
+   */
+  asyncPersistence?: boolean;
 }
 
 /** One simulated machine: durable storage survives a crash, everything else does not. */
@@ -41,6 +46,10 @@ export interface SimMember {
   /** Sequence of entries applied since the last (re)start, for tests. */
   appliedLog: RaftEntry[];
   readStates: ReadState[];
+  /** A Ready taken but not yet persisted (asyncPersistence), and when its write completes. */
+  parked: { rd: Ready; at: number } | undefined;
+  /** A Ready is being handled; re-entrant calls (a lost snapshot reported mid-send) wait for it. */
+  busy: boolean;
 }
 
 export type ApplyListener = (member: number, e: RaftEntry, result: string | undefined) => void;
@@ -61,6 +70,7 @@ export class SimCluster {
   /** Sees every message a member hands to the network (after it persisted the Ready). */
   onSend: ((m: RaftMessage) => void) | undefined;
   private maxTermSeen = 0;
+  private readonly asyncRng: SeededRng;
 
   constructor(opts: SimOptions) {
     this.opts = {
@@ -76,17 +86,28 @@ export class SimCluster {
       keepAfterSnapshot: 5,
       unitsPerTick: 4,
       forgetVoteOnCrash: false,
+      asyncPersistence: false,
       ...opts,
     };
     this.rng = new SeededRng(opts.seed);
     this.net = new SimNetwork(this.rng.fork());
+    this.asyncRng = this.rng.fork();
     for (const id of opts.voters) this.addMember(id, MemoryStorage.bootstrap(opts.voters));
   }
 
   /** Adds a machine. A joining member starts with empty storage and learns the configuration from the leader. */
   addMember(id: number, storage: MemoryStorage = new MemoryStorage()): SimMember {
     if (this.members.has(id)) throw new Error(`member ${id} already exists`);
-    const m: SimMember = { id, storage, node: undefined, sm: new KvStateMachine(storage.initialState().confState), appliedLog: [], readStates: [] };
+    const m: SimMember = {
+      id,
+      storage,
+      node: undefined,
+      sm: new KvStateMachine(storage.initialState().confState),
+      appliedLog: [],
+      readStates: [],
+      parked: undefined,
+      busy: false,
+    };
     this.members.set(id, m);
     this.start(m);
     return m;
@@ -98,6 +119,7 @@ export class SimCluster {
     m.sm = KvStateMachine.restore(snap.data, m.storage.initialState().confState);
     m.sm.appliedIndex = snapIdx;
     m.appliedLog = [];
+    m.parked = undefined;
     m.node = new RaftNode({
       id: m.id,
       storage: m.storage,
@@ -126,7 +148,9 @@ export class SimCluster {
 
   /** Loses everything not yet persisted: the RaftNode, unstable entries, the state machine. */
   crash(id: number): void {
-    this.member(id).node = undefined;
+    const m = this.member(id);
+    m.node = undefined;
+    m.parked = undefined; // a write in progress never reached the disk
   }
 
   restart(id: number): void {
@@ -185,6 +209,14 @@ export class SimCluster {
   /** Advances the clock one unit: ticks (on tick boundaries), delivers due messages, checks safety. */
   step(): void {
     this.now++;
+    for (const m of this.live()) {
+      if (m.parked !== undefined && m.parked.at <= this.now) {
+        const rd = m.parked.rd;
+        m.parked = undefined;
+        this.handleReady(m, m.node!, rd);
+        this.process(m);
+      }
+    }
     if (this.now % this.opts.unitsPerTick === 0) {
       for (const m of this.live()) {
         m.node!.tick();
@@ -232,39 +264,57 @@ export class SimCluster {
   process(m: SimMember): void {
     const node = m.node;
     if (node === undefined) return;
-    while (node.hasReady()) {
+    if (m.busy) return;
+    while (m.parked === undefined && node.hasReady()) {
       const rd = node.ready();
-      if (rd.snapshot !== undefined) {
-        m.storage.applySnapshot(rd.snapshot);
-        m.sm = KvStateMachine.restore(rd.snapshot.data, rd.snapshot.metadata?.confState ?? { voters: [], learners: [] });
-        m.sm.appliedIndex = rd.snapshot.metadata?.index ?? 0;
+      if (this.opts.asyncPersistence && this.asyncRng.chance(0.5)) {
+        m.parked = { rd, at: this.now + 1 + this.asyncRng.intn(4) };
+        return;
       }
-      if (rd.entries.length > 0) {
-        m.storage.append(rd.entries);
-        for (const e of rd.entries) {
-          let prevTerm = -1;
-          try {
-            prevTerm = m.storage.term(e.index - 1);
-          } catch {
-            // compacted: nothing to compare
-          }
-          this.checker.persisted(m.id, e, prevTerm);
-        }
-      }
-      if (rd.hardState !== undefined) {
-        m.storage.setHardState(this.opts.forgetVoteOnCrash ? { ...rd.hardState, vote: 0 } : rd.hardState);
-      }
-      if (rd.softState?.role === 'leader') this.checkNewLeader(m);
-      for (const msg of rd.messages) this.onSend?.(msg);
-      for (const msg of rd.messages) this.net.send(msg, this.now, (lost) => this.lost(lost));
-      for (const e of rd.committedEntries) this.apply(m, node, e);
-      for (const rs of rd.readStates) {
-        m.readStates.push(rs);
-        this.onReadState?.(m.id, rs);
-      }
-      node.advance();
-      this.maybeCompact(m, node);
+      this.handleReady(m, node, rd);
     }
+  }
+
+  private handleReady(m: SimMember, node: RaftNode, rd: Ready): void {
+    m.busy = true;
+    try {
+      this.performReady(m, node, rd);
+    } finally {
+      m.busy = false;
+    }
+  }
+
+  private performReady(m: SimMember, node: RaftNode, rd: Ready): void {
+    if (rd.snapshot !== undefined) {
+      m.storage.applySnapshot(rd.snapshot);
+      m.sm = KvStateMachine.restore(rd.snapshot.data, rd.snapshot.metadata?.confState ?? { voters: [], learners: [] });
+      m.sm.appliedIndex = rd.snapshot.metadata?.index ?? 0;
+    }
+    if (rd.entries.length > 0) {
+      m.storage.append(rd.entries);
+      for (const e of rd.entries) {
+        let prevTerm = -1;
+        try {
+          prevTerm = m.storage.term(e.index - 1);
+        } catch {
+          // compacted: nothing to compare
+        }
+        this.checker.persisted(m.id, e, prevTerm);
+      }
+    }
+    if (rd.hardState !== undefined) {
+      m.storage.setHardState(this.opts.forgetVoteOnCrash ? { ...rd.hardState, vote: 0 } : rd.hardState);
+    }
+    if (rd.softState?.role === 'leader' && node.raft.role === 'leader') this.checkNewLeader(m);
+    for (const msg of rd.messages) this.onSend?.(msg);
+    for (const msg of rd.messages) this.net.send(msg, this.now, (lost) => this.lost(lost));
+    for (const e of rd.committedEntries) this.apply(m, node, e);
+    for (const rs of rd.readStates) {
+      m.readStates.push(rs);
+      this.onReadState?.(m.id, rs);
+    }
+    node.advance();
+    this.maybeCompact(m, node);
   }
 
   private apply(m: SimMember, node: RaftNode, e: RaftEntry): void {

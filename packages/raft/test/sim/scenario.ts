@@ -46,6 +46,7 @@ export function runChaos(seed: number, o: ChaosOptions): ChaosReport {
     maxSizePerMsg: shape.chance(0.5) ? 64 : 4096,
     snapshotEvery: shape.chance(0.5) ? 4 + shape.intn(10) : 0,
     keepAfterSnapshot: shape.intn(4),
+    asyncPersistence: shape.chance(0.5),
   });
   const rng = c.rng.fork();
   c.net.faults = { drop: rng.next() * 0.2, duplicate: rng.next() * 0.1, minDelay: 1, maxDelay: 1 + rng.intn(12) };
