@@ -48,7 +48,7 @@ export class AllocatorService extends LeaderGatedService {
   private tablesIndex = Number.MAX_SAFE_INTEGER;
   private tablesStale = true;
   /** Services whose ports conflicted: a service that goes away may free what they want. */
-  private readonly blockedServices = new Set<string>();
+  private readonly blockedServices = new Map<string, string>();
 
   /** The tables will be rebuilt from a view that already counts every event until then. */
   private markTablesStale(): void {
@@ -75,6 +75,7 @@ export class AllocatorService extends LeaderGatedService {
 
   protected async onActivate(): Promise<void> {
     this.markTablesStale();
+    this.blockedServices.clear();
     const loop = new WorkLoop<Work>({
       windowMs: this.batchWindowMs,
       empty: emptyWork,
@@ -123,7 +124,7 @@ export class AllocatorService extends LeaderGatedService {
         if (deleted) {
           if (ev.index > this.tablesIndex) this.ports.releaseOwner(kind.value.id);
           this.log.info({ serviceId: kind.value.id }, 'service removed; its published ports are free');
-          const blocked = [...this.blockedServices];
+          const blocked = [...this.blockedServices.keys()];
           if (blocked.length > 0) loop.add((w) => blocked.forEach((id) => w.services.add(id)));
           return;
         }
@@ -186,7 +187,7 @@ export class AllocatorService extends LeaderGatedService {
       }
       const r = allocateEndpoint(s, this.ports);
       if (!r.ok) {
-        this.blockedServices.add(sid);
+        this.blockedServices.set(sid, r.error);
         failed.set(sid, r.error);
         this.log.error({ serviceId: sid, err: r.error }, 'cannot allocate the service endpoint');
         continue;
@@ -214,7 +215,8 @@ export class AllocatorService extends LeaderGatedService {
       if (!t || !wantsAllocation(t)) continue;
       const service = current.get(t.serviceId) ?? view.services.get(t.serviceId);
       if (!service) continue; // the orchestrator retires tasks of deleted services
-      const endpointError = failed.get(t.serviceId) ?? (endpointPending(service) ? `service ${service.id} has unallocated published ports` : undefined);
+      const endpointError =
+        failed.get(t.serviceId) ?? this.blockedServices.get(t.serviceId) ?? (endpointPending(service) ? `service ${service.id} has unallocated published ports` : undefined);
       if (endpointError) {
         noted(t, endpointError);
         continue;

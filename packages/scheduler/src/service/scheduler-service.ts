@@ -50,6 +50,13 @@ export class SchedulerService extends LeaderGatedService {
     return this.loop?.stats.passes ?? 0;
   }
 
+  /** Store index of the view the last finished pass placed from, its writes done (tests, diagnostics). */
+  get lastPassIndex(): number {
+    return this.lastIndex;
+  }
+
+  private lastIndex = 0;
+
   protected async onActivate(): Promise<void> {
     const loop = new WorkLoop<Work>({
       windowMs: this.batchWindowMs,
@@ -90,6 +97,11 @@ export class SchedulerService extends LeaderGatedService {
 
   private async pass(): Promise<void> {
     const view = this.store.view();
+    await this.place(view);
+    this.lastIndex = view.index;
+  }
+
+  private async place(view: ReadTx): Promise<void> {
     const pending = pendingTasks(view);
     if (pending.length === 0) {
       this.unplaced = 0;
