@@ -167,6 +167,7 @@ describe('test hosts on real namespaces', () => {
   });
 
   it('refuses bad options before making anything', async () => {
+    expect(() => sweepLeftovers('flotilla')).toThrow(/exactly 3 lowercase letters/);
     await expect(createTestHosts({ count: 0 })).rejects.toThrow(/count must be an integer from 1 to 200/);
     await expect(createTestHosts({ count: 1, prefix: 'FLT' })).rejects.toThrow(/exactly 3 lowercase letters/);
     await expect(createTestHosts({ count: 1, withDocker: true, images: [] })).rejects.toThrow(/at least one image/);
@@ -259,7 +260,7 @@ describe('cleanup when the owning process ends without destroy()', () => {
       expect(leftovers('flz', runId).filter((l) => l.startsWith('netns'))).toHaveLength(2);
       expect(isRunning(sleeper)).toBe(true);
 
-      const result = sweepLeftovers('flz');
+      const result = sweepLeftovers('flz-');
       expect(result.swept).toContain(runId);
       expect(result.swept).not.toContain(live.runId);
       expect(result.problems).toEqual({});

@@ -49,6 +49,13 @@ export function findRunIds(prefix: string, tmpRoot = tmpdir()): Set<string> {
   return ids;
 }
 
+/** Accepts the namespace form `flt-` as well as `flt`. */
+function normalizePrefix(prefix: string): string {
+  const bare = prefix.endsWith('-') ? prefix.slice(0, -1) : prefix;
+  validatePrefix(bare);
+  return bare;
+}
+
 export interface RunInfo {
   runId: string;
   /** The process that made it still runs. */
@@ -57,16 +64,16 @@ export interface RunInfo {
 }
 
 /** The runs of `prefix` that have anything on this machine, live or left over. */
-export function listRuns(prefix = DEFAULT_PREFIX, tmpRoot = tmpdir()): RunInfo[] {
-  validatePrefix(prefix);
+export function listRuns(prefixArg = DEFAULT_PREFIX, tmpRoot = tmpdir()): RunInfo[] {
+  const prefix = normalizePrefix(prefixArg);
   return [...findRunIds(prefix, tmpRoot)].sort().map((runId) => {
     const owner = readOwner(runNames(prefix, runId, tmpRoot).ownerFile);
     return { runId, live: ownerAlive(owner), ownerPid: owner?.pid };
   });
 }
 
-export function sweepLeftovers(prefix = DEFAULT_PREFIX, tmpRoot = tmpdir()): SweepResult {
-  validatePrefix(prefix);
+export function sweepLeftovers(prefixArg = DEFAULT_PREFIX, tmpRoot = tmpdir()): SweepResult {
+  const prefix = normalizePrefix(prefixArg);
   const result: SweepResult = { swept: [], problems: {} };
   for (const runId of findRunIds(prefix, tmpRoot)) {
     const run = runNames(prefix, runId, tmpRoot);
