@@ -98,6 +98,47 @@ describe('replicated service', () => {
     expect(c.view().tasks.bySlot('api', 2).filter(live)).toHaveLength(1);
   });
 
+  it('keeps 5 ended tasks per slot by default, deleting the oldest', async () => {
+    await c.addNode('node-a');
+    await c.createService({ id: 'flaky', replicas: 1 });
+    const failed: string[] = [];
+    for (let round = 0; round < 7; round++) {
+      const current = await waitFor(
+        () => c.view().tasks.bySlot('flaky', 1).find((t) => live(t) && t.status?.state === TaskState.TASK_STATE_ASSIGNED),
+        { what: `a live task of flaky ASSIGNED (round ${round})` },
+      );
+      failed.push(current.id);
+      await c.reportTask(current.id, TaskState.TASK_STATE_FAILED, { exitCode: 1 });
+    }
+    await waitFor(
+      () => {
+        const slot = c.view().tasks.bySlot('flaky', 1);
+        return slot.length === 6 && slot.some((t) => live(t) && t.status?.state === TaskState.TASK_STATE_ASSIGNED);
+      },
+      { what: 'slot 1 of flaky holding 5 ended tasks and a live one' },
+    );
+    const kept = c.view().tasks.bySlot('flaky', 1).filter((t) => !live(t)).map((t) => t.id);
+    expect(kept.sort()).toEqual(failed.slice(2).sort());
+  });
+
+  it('rebuilds the timer of a delayed restart when it becomes leader again', async () => {
+    await c.addNode('node-a');
+    await c.createService({ id: 'slow', replicas: 1, restart: { delayMs: 3_000 } });
+    const first = await waitFor(() => c.tasksOf('slow').find((t) => t.status?.state === TaskState.TASK_STATE_ASSIGNED), { what: 'slow ASSIGNED' });
+    await c.reportTask(first.id, TaskState.TASK_STATE_FAILED, { exitCode: 1 });
+    await waitFor(() => c.orchestrator.waitingRestarts === 1, { what: 'a delayed restart waiting' });
+
+    await c.orchestrator.setLeader(false);
+    expect(c.orchestrator.waitingRestarts).toBe(0);
+    await c.orchestrator.setLeader(true);
+    await waitFor(() => c.orchestrator.waitingRestarts === 1, { what: 'the delayed restart waiting again after activation' });
+    await waitFor(() => c.liveTasksOf('slow').find((t) => t.status?.state === TaskState.TASK_STATE_ASSIGNED && t.id !== first.id), {
+      what: 'the replacement started and ASSIGNED',
+      timeoutMs: 15_000,
+    });
+    expect(c.tasksOf('slow')).toHaveLength(2);
+  });
+
   it('replaces the tasks of a node that goes DOWN on the other node', async () => {
     await c.addNode('node-a');
     await c.addNode('node-b');
