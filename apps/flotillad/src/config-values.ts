@@ -137,3 +137,10 @@ export function parseDataDir(raw: string, cwd: string): string {
   if (raw === '') throw new ConfigError('invalid data dir "": empty path');
   return resolve(cwd, raw);
 }
+
+/** A TCP port; 0 means "any free port". */
+export function parsePort(raw: string, flag: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new ConfigError(`invalid ${flag} "${raw}": expected a port number 0-65535`);
+  return port;
+}

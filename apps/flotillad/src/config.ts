@@ -9,6 +9,7 @@ import {
   parseLabels,
   parseLogLevel,
   parseNodeName,
+  parsePort,
   type DockerHost,
   type LogLevel,
 } from './config-values.js';
@@ -22,6 +23,9 @@ export interface DaemonConfig {
   readonly logLevel: LogLevel;
   /** Kept for `swarm init`/`join`, which come later; empty when not given. */
   readonly advertiseAddr: string;
+  /** NATS client and route ports a manager binds on its advertise address (0 = any free port). */
+  readonly natsPort: number;
+  readonly natsClusterPort: number;
 }
 
 /** What the process around the parser provides; passed in so parsing stays pure. */
@@ -49,6 +53,8 @@ interface RawOptions {
   label: string[];
   logLevel: string;
   advertiseAddr?: string;
+  natsPort: string;
+  natsClusterPort: string;
 }
 
 export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): ParseOutcome {
@@ -64,6 +70,8 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--label <key=value>', 'node label (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
     .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on (used by swarm init/join)')
+    .option('--nats-port <port>', 'NATS client port a manager listens on (0 = any free port)', '4222')
+    .option('--nats-cluster-port <port>', 'NATS route port between managers (0 = any free port)', '6222')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {
@@ -105,6 +113,8 @@ function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: bool
     labels: parseLabels(raw.label),
     logLevel: parseLogLevel(raw.logLevel),
     advertiseAddr: raw.advertiseAddr === undefined ? '' : parseAdvertiseAddr(raw.advertiseAddr),
+    natsPort: parsePort(raw.natsPort, '--nats-port'),
+    natsClusterPort: parsePort(raw.natsClusterPort, '--nats-cluster-port'),
   };
 }
 

@@ -1,8 +1,12 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { ControlServer, DockerEngineStatus, SwarmInfo } from '@flotilla/api';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.js';
+import { nodeHandlers } from './control/node-handlers.js';
+import { serviceHandlers } from './control/service-handlers.js';
+import { swarmHandlers } from './control/swarm-handlers.js';
+import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
+import type { SwarmController } from './swarm/swarm-controller.js';
 
 /** Where the Control API reads the live state it reports; the daemon composition provides it. */
 export interface ControlSources {
@@ -13,30 +17,14 @@ export interface ControlSources {
   loadBalancerBackend(): string;
 }
 
-export function controlService(sources: ControlSources, log: Logger): ControlServer {
+export function controlService(sources: ControlSources, swarm: SwarmController, log: Logger): ControlServer {
   return {
-    version: (_call, callback) => {
-      sources
-        .dockerEngine()
-        .then((docker) => callback(null, buildVersion(sources.facts, docker)))
-        .catch((err: unknown) => callback(internalError('Version', err, log)));
-    },
-    info: (_call, callback) => {
-      sources
-        .dockerEngine()
-        .then((docker) =>
-          callback(
-            null,
-            buildInfo(sources.facts, sources.config, sources.swarm(), docker, sources.loadBalancerBackend()),
-          ),
-        )
-        .catch((err: unknown) => callback(internalError('Info', err, log)));
-    },
+    version: unary(log, 'Version', async () => buildVersion(sources.facts, await sources.dockerEngine())),
+    info: unary(log, 'Info', async () =>
+      buildInfo(sources.facts, sources.config, sources.swarm(), await sources.dockerEngine(), sources.loadBalancerBackend()),
+    ),
+    ...swarmHandlers(swarm, log),
+    ...nodeHandlers(swarm, log),
+    ...serviceHandlers(swarm, log),
   };
-}
-
-function internalError(rpc: string, err: unknown, log: Logger): Partial<ServiceError> {
-  const message = err instanceof Error ? err.message : String(err);
-  log.error({ rpc, err }, `control ${rpc} failed`);
-  return { code: GrpcStatus.INTERNAL, details: message };
 }

@@ -6,7 +6,8 @@ import { serveOnControlSocket } from './control-socket.js';
 import { controlService } from './control-service.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { dockerClient, probeDockerEngine } from './docker-engine.js';
-import { currentProcessFacts, inactiveSwarm } from './info.js';
+import { currentProcessFacts } from './info.js';
+import { SwarmController } from './swarm/swarm-controller.js';
 
 export interface RunningDaemon {
   readonly config: DaemonConfig;
@@ -21,6 +22,8 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   try {
     const docker = dockerClient(config.dockerHost);
     const dockerEngine = () => probeDockerEngine(docker, config.dockerHost);
+    const swarm = new SwarmController(config, { client: config.natsPort, cluster: config.natsClusterPort }, log.child({ component: 'swarm' }));
+    await swarm.restore();
     const server = new Server();
     server.addService(
       ControlService,
@@ -28,10 +31,11 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
         {
           facts: currentProcessFacts(version),
           config,
-          swarm: () => inactiveSwarm(config.advertiseAddr),
+          swarm: () => swarm.info(),
           dockerEngine,
           loadBalancerBackend: () => '',
         },
+        swarm,
         log.child({ component: 'control' }),
       ),
     );
@@ -48,6 +52,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
       stop() {
         stopping ??= (async () => {
           await shutdownServer(server);
+          await swarm.stop();
           await socket.remove();
           await lock.release();
           log.info({ controlSocket: socket.path, dataDir: config.dataDir }, 'flotillad stopped');

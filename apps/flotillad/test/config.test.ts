@@ -28,6 +28,8 @@ describe('flotillad flags', () => {
       labels: {},
       logLevel: 'info',
       advertiseAddr: '',
+      natsPort: 4222,
+      natsClusterPort: 6222,
     });
   });
 
@@ -52,6 +54,8 @@ describe('flotillad flags', () => {
       labels: { zone: 'eu-1', storage: 'ssd', empty: '' },
       logLevel: 'debug',
       advertiseAddr: '10.0.0.3:2377',
+      natsPort: 4222,
+      natsClusterPort: 6222,
     });
     expect(config(['--control-socket', 'run/ctl.sock']).controlSocket).toBe('/home/op/run/ctl.sock');
   });
@@ -86,6 +90,8 @@ describe('flotillad flags', () => {
     [['--advertise-addr', 'not an address'], 'flotillad: invalid advertise address "not an address": expected <ip|interface>[:port]\n'],
     [['--control-socket', 'tcp://0.0.0.0:1'], 'flotillad: invalid control socket "tcp://0.0.0.0:1": expected a path or unix:///path\n'],
     [['--control-socket', `/${'d'.repeat(110)}.sock`], /^flotillad: invalid control socket "\/d+\.sock": path too long for a unix socket \(\d+ bytes with the staging name, max 107\)\n$/],
+    [['--nats-port', '70000'], 'flotillad: invalid --nats-port "70000": expected a port number 0-65535\n'],
+    [['--nats-cluster-port', 'x'], 'flotillad: invalid --nats-cluster-port "x": expected a port number 0-65535\n'],
     [['--lable', 'a=b'], "flotillad: unknown option '--lable' (Did you mean --label?) (see 'flotillad --help')\n"],
     [['--data-dir'], "flotillad: option '--data-dir <path>' argument missing (see 'flotillad --help')\n"],
     [['start'], /^flotillad: too many arguments\. Expected 0 arguments but got 1\. \(see 'flotillad --help'\)\n$/],

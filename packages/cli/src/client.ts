@@ -1,14 +1,48 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { ControlClient, type InfoResponse, type VersionResponse } from '@flotilla/api';
+import {
+  ControlClient,
+  type CreateServiceRequest,
+  type InfoResponse,
+  type JoinTokensRequest,
+  type JoinTokensResponse,
+  type ListNodesResponse,
+  type ListServicesResponse,
+  type ListTasksRequest,
+  type ListTasksResponse,
+  type NodeView,
+  type RemoveServiceResponse,
+  type ServiceView,
+  type SwarmInitRequest,
+  type SwarmInitResponse,
+  type SwarmJoinRequest,
+  type SwarmJoinResponse,
+  type UpdateNodeRequest,
+  type VersionResponse,
+} from '@flotilla/api';
 import { controlCallError } from './errors.js';
 import type { ControlHost } from './host.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+/** swarm init generates keys and starts nats-server and Raft: give it longer. */
+const SWARM_CALL_TIMEOUT_MS = 60_000;
 
 /** The Control API as promises whose failures are already user-facing CliErrors. */
 export interface ControlApi {
   version(): Promise<VersionResponse>;
   info(): Promise<InfoResponse>;
+  swarmInit(req: SwarmInitRequest): Promise<SwarmInitResponse>;
+  swarmJoin(req: SwarmJoinRequest): Promise<SwarmJoinResponse>;
+  swarmLeave(force: boolean): Promise<void>;
+  joinTokens(req: JoinTokensRequest): Promise<JoinTokensResponse>;
+  listNodes(): Promise<ListNodesResponse>;
+  getNode(node: string): Promise<NodeView>;
+  updateNode(req: UpdateNodeRequest): Promise<NodeView>;
+  createService(req: CreateServiceRequest): Promise<ServiceView>;
+  listServices(): Promise<ListServicesResponse>;
+  getService(service: string): Promise<ServiceView>;
+  scaleService(service: string, replicas: number): Promise<ServiceView>;
+  removeService(service: string): Promise<RemoveServiceResponse>;
+  listTasks(req: ListTasksRequest): Promise<ListTasksResponse>;
   close(): void;
 }
 
@@ -23,15 +57,28 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
   // Plaintext only because the target is the local unix socket, which its 0600 mode guards
   // the way docker.sock is guarded; network hosts are refused by parseHost.
   const client = new ControlClient(host.target, credentials.createInsecure());
-  const call = <Req, Res>(rpc: string, method: Unary<Req, Res>, request: Req): Promise<Res> =>
+  const call = <Req, Res>(rpc: string, method: (...args: never[]) => unknown, request: Req, ms = timeoutMs): Promise<Res> =>
     new Promise((resolve, reject) => {
-      method.call(client, request, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (err, response) =>
-        err ? reject(controlCallError(err, host.url, rpc, timeoutMs)) : resolve(response),
+      (method as unknown as Unary<Req, Res>).call(client, request, new Metadata(), { deadline: new Date(Date.now() + ms) }, (err, response) =>
+        err ? reject(controlCallError(err, host.url, rpc, ms)) : resolve(response),
       );
     });
   return {
-    version: () => call('Version', client.version as Unary<object, VersionResponse>, {}),
-    info: () => call('Info', client.info as Unary<object, InfoResponse>, {}),
+    version: () => call('Version', client.version, {}),
+    info: () => call('Info', client.info, {}),
+    swarmInit: (req) => call('SwarmInit', client.swarmInit, req, SWARM_CALL_TIMEOUT_MS),
+    swarmJoin: (req) => call('SwarmJoin', client.swarmJoin, req, SWARM_CALL_TIMEOUT_MS),
+    swarmLeave: (force) => call<object, object>('SwarmLeave', client.swarmLeave, { force }, SWARM_CALL_TIMEOUT_MS).then(() => undefined),
+    joinTokens: (req) => call('JoinTokens', client.joinTokens, req),
+    listNodes: () => call('ListNodes', client.listNodes, {}),
+    getNode: (node) => call('GetNode', client.getNode, { node }),
+    updateNode: (req) => call('UpdateNode', client.updateNode, req),
+    createService: (req) => call('CreateService', client.createService, req),
+    listServices: () => call('ListServices', client.listServices, {}),
+    getService: (service) => call('GetService', client.getService, { service }),
+    scaleService: (service, replicas) => call('ScaleService', client.scaleService, { service, replicas }),
+    removeService: (service) => call('RemoveService', client.removeService, { service }),
+    listTasks: (req) => call('ListTasks', client.listTasks, req),
     close: () => client.close(),
   };
 }

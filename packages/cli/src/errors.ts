@@ -28,6 +28,12 @@ export function controlCallError(err: unknown, host: string, rpc: string, timeou
       return new CliError(`flotillad at ${host} did not answer ${rpc} within ${timeoutMs / 1000}s`);
     case GrpcStatus.UNIMPLEMENTED:
       return new CliError(`flotillad at ${host} does not support ${rpc}: is it older than this flotilla CLI?`);
+    case GrpcStatus.INVALID_ARGUMENT:
+    case GrpcStatus.NOT_FOUND:
+    case GrpcStatus.ALREADY_EXISTS:
+    case GrpcStatus.FAILED_PRECONDITION:
+      // The daemon's refusal of what the user asked: its message is the whole story.
+      return new CliError(err.details || err.message);
     default:
       return new CliError(`flotillad could not answer ${rpc}: ${err.details || err.message}`);
   }

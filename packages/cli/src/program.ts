@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { connectControl } from './client.js';
 import { infoCommand } from './commands/info.js';
 import { versionCommand } from './commands/version.js';
+import { registerSwarmCommands } from './commands/register-swarm.js';
+import { registerNodeCommands } from './commands/register-node.js';
+import { registerServiceCommands } from './commands/register-service.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
@@ -63,5 +66,8 @@ function buildProgram(io: CliIo): Command {
     .command('info')
     .description('show node, swarm and Docker Engine information from flotillad')
     .action((_opts: unknown, command: Command) => infoCommand(context(command)));
+  registerSwarmCommands(program, context);
+  registerNodeCommands(program, context);
+  registerServiceCommands(program, context);
   return program;
 }

@@ -1,0 +1,94 @@
+import {
+  NodeState,
+  ServiceMode,
+  newId,
+  validateServiceSpec,
+  type CreateServiceRequest,
+  type GetServiceRequest,
+  type ListServicesResponse,
+  type ListTasksRequest,
+  type ListTasksResponse,
+  type RemoveServiceRequest,
+  type RemoveServiceResponse,
+  type ScaleServiceRequest,
+  type Service,
+  type ServiceView,
+} from '@flotilla/api';
+import type { ReadTx } from '@flotilla/raft';
+import type { Logger } from 'pino';
+import type { SwarmController } from '../swarm/swarm-controller.js';
+import { writeStore } from '../manager/store-writer.js';
+import { alreadyExists, invalidArgument } from './control-error.js';
+import { findService } from './lookup.js';
+import { unary } from './unary.js';
+import { serviceView } from './views.js';
+
+function viewOf(view: ReadTx, service: Service): ServiceView {
+  const ready = [...view.nodes.all()].filter((n) => n.status?.state === NodeState.NODE_STATE_READY).length;
+  return serviceView(service, view.tasks.byService(service.id), ready);
+}
+
+export function serviceHandlers(swarm: SwarmController, log: Logger) {
+  return {
+    createService: unary(log, 'CreateService', async (req: CreateServiceRequest): Promise<ServiceView> => {
+      const rt = swarm.requireManager();
+      if (!req.spec) throw invalidArgument('a service spec is required');
+      const spec = validateServiceSpec(req.spec);
+      const id = newId();
+      await writeStore(rt.member, (view, tx) => {
+        if (view.services.byName(spec.annotations?.name ?? '')) {
+          throw alreadyExists(`name conflicts with an existing object: service ${spec.annotations?.name} already exists`);
+        }
+        tx.create('service', { id, spec, specVersion: 1 });
+      });
+      log.info({ serviceId: id, name: spec.annotations?.name }, 'service created');
+      const view = rt.member.store.view();
+      return viewOf(view, findService(view, id));
+    }),
+    listServices: unary(log, 'ListServices', (): ListServicesResponse => {
+      const view = swarm.requireManager().member.store.view();
+      return { services: [...view.services.all()].map((s) => viewOf(view, s)) };
+    }),
+    getService: unary(log, 'GetService', (req: GetServiceRequest): ServiceView => {
+      const view = swarm.requireManager().member.store.view();
+      return viewOf(view, findService(view, req.service));
+    }),
+    scaleService: unary(log, 'ScaleService', async (req: ScaleServiceRequest): Promise<ServiceView> => {
+      const rt = swarm.requireManager();
+      const id = findService(rt.member.store.view(), req.service).id;
+      await writeStore(rt.member, (view, tx) => {
+        const service = findService(view, id);
+        if (service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) {
+          throw invalidArgument(`scale can only be used with replicated mode (service ${service.spec.annotations?.name} is global)`);
+        }
+        if (service.spec?.replicas === req.replicas) return false;
+        const spec = validateServiceSpec({ ...service.spec, replicas: req.replicas });
+        tx.update('service', { ...service, spec, previousSpec: service.spec });
+      });
+      log.info({ serviceId: id, replicas: req.replicas }, 'service scaled');
+      const view = rt.member.store.view();
+      return viewOf(view, findService(view, id));
+    }),
+    removeService: unary(log, 'RemoveService', async (req: RemoveServiceRequest): Promise<RemoveServiceResponse> => {
+      const rt = swarm.requireManager();
+      const id = findService(rt.member.store.view(), req.service).id;
+      // The orchestrator shuts the service's tasks down once the service is gone.
+      await writeStore(rt.member, (view, tx) => {
+        tx.delete('service', findService(view, id));
+      });
+      log.info({ serviceId: id }, 'service removed');
+      return { id };
+    }),
+    listTasks: unary(log, 'ListTasks', (req: ListTasksRequest): ListTasksResponse => {
+      const view = swarm.requireManager().member.store.view();
+      const service = findService(view, req.service);
+      const wanted = new Set(req.desiredStates);
+      const tasks = view.tasks.byService(service.id).filter((t) => wanted.size === 0 || wanted.has(t.desiredState));
+      const nodeHostnames: Record<string, string> = {};
+      for (const t of tasks) {
+        if (t.nodeId && !(t.nodeId in nodeHostnames)) nodeHostnames[t.nodeId] = view.nodes.get(t.nodeId)?.description?.hostname ?? '';
+      }
+      return { tasks, nodeHostnames, service };
+    }),
+  };
+}

@@ -1,0 +1,46 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { JoinTokensRequest, JoinTokensResponse, SwarmInitRequest, SwarmInitResponse, SwarmJoinResponse } from '@flotilla/api';
+import { rotateJoinTokens } from '@flotilla/ca';
+import type { Logger } from 'pino';
+import type { SwarmController } from '../swarm/swarm-controller.js';
+import { writeStore } from '../manager/store-writer.js';
+import { ControlError } from './control-error.js';
+import { unary } from './unary.js';
+
+export function swarmHandlers(swarm: SwarmController, log: Logger) {
+  return {
+    swarmInit: unary(log, 'SwarmInit', async (req: SwarmInitRequest): Promise<SwarmInitResponse> => {
+      const rt = await swarm.init({ advertiseAddr: req.advertiseAddr, listenAddr: req.listenAddr, certExpiryMs: req.certExpiryMs });
+      const tokens = rt.cluster()?.rootCa?.joinTokens;
+      return {
+        nodeId: rt.state.nodeId,
+        clusterId: rt.state.clusterId,
+        workerJoinCommand: `flotilla swarm join --token ${tokens?.worker ?? ''} ${rt.managerAddr}`,
+      };
+    }),
+    swarmJoin: unary(log, 'SwarmJoin', async (): Promise<SwarmJoinResponse> => {
+      throw new ControlError(GrpcStatus.UNIMPLEMENTED, 'swarm join is not available in this build of flotillad yet');
+    }),
+    swarmLeave: unary(log, 'SwarmLeave', async (req: { force: boolean }) => {
+      await swarm.leave(req.force);
+      return {};
+    }),
+    joinTokens: unary(log, 'JoinTokens', async (req: JoinTokensRequest): Promise<JoinTokensResponse> => {
+      const rt = swarm.requireManager();
+      if (req.rotateWorker || req.rotateManager) {
+        const which = req.rotateWorker && req.rotateManager ? 'both' : req.rotateWorker ? 'worker' : 'manager';
+        await writeStore(rt.member, (view, tx) => {
+          const cluster = view.clusters.get(rt.state.clusterId);
+          if (!cluster?.rootCa?.joinTokens) throw new Error(`cluster ${rt.state.clusterId} has no join tokens in the store`);
+          tx.update('cluster', {
+            ...cluster,
+            rootCa: { ...cluster.rootCa, joinTokens: rotateJoinTokens(cluster.rootCa.joinTokens, which, cluster.rootCa.caCertHash) },
+          });
+        });
+        log.info({ which }, 'join tokens rotated');
+      }
+      const tokens = rt.cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '' };
+      return { worker: tokens.worker, manager: tokens.manager, managerAddr: rt.managerAddr };
+    }),
+  };
+}

@@ -1,0 +1,18 @@
+import { NodeRole, ServiceMode, TaskState, type Node, type NodeView, type Service, type ServiceView, type Task } from '@flotilla/api';
+import { isTerminal } from '@flotilla/api';
+
+/** `service ls` counts: tasks running now against tasks wanted (replicas, or one per node with a live task for global). */
+export function serviceView(service: Service, tasks: readonly Task[], readyNodes: number): ServiceView {
+  const running = tasks.filter((t) => t.status?.state === TaskState.TASK_STATE_RUNNING && t.desiredState === TaskState.TASK_STATE_RUNNING).length;
+  const global = service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  const desired = global
+    ? Math.max(readyNodes, new Set(tasks.filter((t) => !isTerminal(t.desiredState)).map((t) => t.nodeId)).size)
+    : (service.spec?.replicas ?? 0);
+  return { service, runningTasks: running, desiredTasks: desired };
+}
+
+export function nodeView(node: Node, selfId: string, leaderRaftId: number): NodeView {
+  const isManager = node.role === NodeRole.NODE_ROLE_MANAGER;
+  const leader = isManager && node.managerStatus !== undefined && node.managerStatus.raftId === leaderRaftId;
+  return { node, self: node.id === selfId, leader, reachable: isManager };
+}

@@ -1,0 +1,244 @@
+import { readFile } from 'node:fs/promises';
+import { NodeRole, type Cluster, type JoinTokens, type Node } from '@flotilla/api';
+import { asCertRole } from './nats-users.js';
+import type { Agent } from '@flotilla/agent';
+import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
+import { loadRootCa, startNodeCaServer, type CertRole, type NodeCredentials, type RunningNodeCaServer } from '@flotilla/ca';
+import { Dispatcher } from '@flotilla/dispatcher';
+import { RaftMember, StoreService } from '@flotilla/raft';
+import type { Logger } from 'pino';
+import type { DaemonConfig } from '../config.js';
+import { startLocalAgent } from '../swarm/local-agent.js';
+import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
+import { StoreDispatcherBackend } from './dispatcher-backend.js';
+import { startLeaderServices, type LeaderServices } from './leader-services.js';
+import { natsUsersFor } from './nats-users.js';
+import { killStaleNatsServer } from './stale-nats.js';
+import { createJoinedNode } from './node-objects.js';
+import { writeStore } from './store-writer.js';
+
+/** Everything a manager node runs, started from the swarm state in its data dir. */
+export interface ManagerRuntime {
+  readonly state: SwarmState;
+  readonly member: RaftMember;
+  readonly subjects: ClusterSubjects;
+  readonly caServer: RunningNodeCaServer;
+  readonly natsUrl: string;
+  cluster(): Cluster | undefined;
+  /** host:port joining nodes dial. */
+  readonly managerAddr: string;
+  stop(): Promise<void>;
+}
+
+/** Run once by `swarm init` on the fresh single-voter group, before anything else reads the store. */
+export type InitializeStore = (member: RaftMember) => Promise<void>;
+
+const LEADER_WAIT_MS = 15_000;
+
+export async function startManagerRuntime(
+  config: DaemonConfig,
+  files: SwarmFiles,
+  state: SwarmState,
+  log: Logger,
+  initialize?: InitializeStore,
+): Promise<ManagerRuntime> {
+  const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
+  const subjects = clusterSubjects(state.clusterId);
+  const pem = {
+    certPem: await readFile(files.nodeCert, 'utf8'),
+    keyPem: await readFile(files.nodeKey, 'utf8'),
+    caCertPem: await readFile(files.caCert, 'utf8'),
+    caKeyPem: await readFile(files.caKey, 'utf8'),
+  };
+  const rootCa = loadRootCa(pem.caCertPem, pem.caKeyPem);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((err: unknown) => log0.warn({ err }, 'stopping a manager component failed'));
+    }
+  };
+  try {
+    const nats = new NatsServerSupervisor({
+      configDir: files.natsDir,
+      serverName: state.nodeId,
+      host: state.advertiseHost,
+      port: state.natsPort,
+      cluster: { name: `flt-${state.clusterId}`, host: state.advertiseHost, port: state.natsClusterPort, routes: [] },
+      tls: { caFile: files.caCert, certFile: files.nodeCert, keyFile: files.nodeKey },
+      users: natsUsersFor(state.clusterId, subjects, [], [], state.nodeId),
+      logger: log0.child({ component: 'nats-server' }),
+    });
+    await killStaleNatsServer(files.natsDir, log0);
+    await nats.start();
+    stops.push(() => nats.stop());
+
+    const bus = await connectBus({
+      servers: [nats.url],
+      tls: { ca: pem.caCertPem, cert: pem.certPem, key: pem.keyPem },
+      name: `flotillad ${config.nodeName}`,
+      inboxPrefix: subjects.node.inboxPrefix(state.nodeId),
+      logger: log0.child({ component: 'bus' }),
+    });
+    stops.push(() => bus.close());
+
+    const member = await RaftMember.start({
+      id: state.raftId,
+      clusterId: state.clusterId,
+      dataDir: files.raftDir,
+      nc: bus.nc,
+      bootstrap: [state.raftId],
+      logger: log0,
+      nodeId: state.nodeId,
+    });
+    stops.push(() => member.stop());
+    if (initialize) {
+      await waitForLeader(member, LEADER_WAIT_MS);
+      await initialize(member);
+    } else if (state.raftId !== 0) {
+      // A restarted member's store is empty until the log is replayed and committed again:
+      // nothing may read it (the CA, the dispatcher, the control API) before then.
+      await waitForLeader(member, LEADER_WAIT_MS).catch((err: unknown) => log0.warn({ err }, 'no Raft leader yet; serving what this member has'));
+      await member.readBarrier().catch((err: unknown) => log0.warn({ err }, 'read barrier after restart failed'));
+    }
+    const storeService = new StoreService({ member, nc: bus.nc, clusterId: state.clusterId, logger: log0.child({ component: 'store-service' }) });
+    await storeService.start();
+    stops.push(() => storeService.stop());
+
+    const cluster = (): Cluster | undefined => member.store.view().clusters.get(state.clusterId);
+    const caServer = await startNodeCaServer({
+      state: {
+        clusterId: state.clusterId,
+        rootCa: () => rootCa,
+        joinTokens: (): JoinTokens => cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '' },
+        nodeCertExpiryMs: () => cluster()?.spec?.caConfig?.nodeCertExpiryMs || undefined,
+        deniedNodeIds: () => cluster()?.deniedNodeIds ?? [],
+        currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),
+        onNodeJoined: async (joined) => {
+          await writeStore(member, (_view, tx) => {
+            tx.create('node', createJoinedNode(joined.nodeId, joined.role, joined.addresses));
+          });
+        },
+      },
+      identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
+      host: hostOf(state.listenAddr),
+      port: portOf(state.listenAddr),
+      logger: log0,
+    });
+    stops.push(() => caServer.stop());
+
+    // nats-server admits only nodes the store knows; keep its users in step with the node table.
+    const natsSync = followNodesForNats(member, nats, state, subjects, log0);
+    stops.push(async () => natsSync.stop());
+
+    const leaderWork = runWhileLeader(member, log0, async () => {
+      const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), logger: log0.child({ component: 'dispatcher' }) });
+      await dispatcher.start();
+      const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
+      return async () => {
+        await services.stop();
+        await dispatcher.stop();
+      };
+    });
+    stops.push(() => leaderWork.stop());
+
+    const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, bus, subjects, dataDir: files.agentDir, log: log0 });
+    stops.push(() => agent.stop());
+
+    const managerAddr = `${state.advertiseHost}:${caServer.port}`;
+    log0.info({ managerAddr, nats: nats.url, raftId: state.raftId }, 'manager running');
+    let stopping: Promise<void> | undefined;
+    return {
+      state,
+      member,
+      subjects,
+      caServer,
+      natsUrl: nats.url,
+      cluster,
+      managerAddr,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function hostOf(addr: string): string {
+  return addr.slice(0, addr.lastIndexOf(':'));
+}
+
+function portOf(addr: string): number {
+  return Number(addr.slice(addr.lastIndexOf(':') + 1));
+}
+
+/** Starts `work` whenever this member leads and undoes it when leadership goes; one at a time. */
+function runWhileLeader(member: RaftMember, log: Logger, work: () => Promise<() => Promise<void>>): { stop(): Promise<void> } {
+  let undo: (() => Promise<void>) | undefined;
+  let chain = Promise.resolve();
+  let stopped = false;
+  const apply = (leader: boolean) => {
+    chain = chain.then(async () => {
+      try {
+        if (leader && !undo && !stopped) {
+          undo = await work();
+          log.info('leader: dispatcher and manager services started');
+        } else if ((!leader || stopped) && undo) {
+          const u = undo;
+          undo = undefined;
+          await u();
+          log.info('no longer leader: dispatcher and manager services stopped');
+        }
+      } catch (err) {
+        log.error({ err, leader }, 'changing the leader-only services failed');
+      }
+    });
+  };
+  const off = member.onLeaderChange((change) => apply(change.isLeader));
+  if (member.isLeader) apply(true);
+  return {
+    stop: async () => {
+      stopped = true;
+      off();
+      apply(false);
+      await chain;
+    },
+  };
+}
+
+function followNodesForNats(member: RaftMember, nats: NatsServerSupervisor, state: SwarmState, subjects: ClusterSubjects, log: Logger): { stop(): void } {
+  const sub = member.store.watch({ kinds: ['node', 'cluster'] });
+  let lastUsers = '';
+  const sync = async () => {
+    const view = member.store.view();
+    const users = natsUsersFor(state.clusterId, subjects, view.nodes.all() as Iterable<Node>, view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], state.nodeId);
+    const key = JSON.stringify(users);
+    if (key === lastUsers) return;
+    lastUsers = key;
+    await nats.reload(users).catch((err: unknown) => log.error({ err }, 'updating nats-server users failed'));
+  };
+  void (async () => {
+    await sync();
+    try {
+      for await (const _event of sub) await sync();
+    } catch {
+      // closed on stop or by a snapshot restore; the next start syncs again
+    }
+  })();
+  return { stop: () => sub.close() };
+}
+
+function waitForLeader(member: RaftMember, timeoutMs: number): Promise<void> {
+  if (member.isLeader) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`the new Raft member ${member.id} did not become leader within ${timeoutMs / 1000}s`));
+    }, timeoutMs);
+    const off = member.onLeaderChange((change) => {
+      if (!change.isLeader) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}

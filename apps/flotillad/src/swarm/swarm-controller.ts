@@ -1,0 +1,212 @@
+import { randomInt } from 'node:crypto';
+import { SwarmState as SwarmStateEnum, validateClusterSpec, newId, type Cluster, type SwarmInfo } from '@flotilla/api';
+import { pickFreePort } from '@flotilla/bus';
+import { createJoinTokens, createRootCa, issueLocalNodeCredentials, newNodeId } from '@flotilla/ca';
+import { NodeRole } from '@flotilla/api';
+import type { Logger } from 'pino';
+import type { DaemonConfig } from '../config.js';
+import { alreadyInSwarm, invalidArgument, notManager } from '../control/control-error.js';
+import { createInitNode } from '../manager/node-objects.js';
+import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
+import { writeStore } from '../manager/store-writer.js';
+import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
+import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
+
+export interface SwarmInitOptions {
+  advertiseAddr: string;
+  listenAddr: string;
+  certExpiryMs: number;
+}
+
+/** Daemon flags that decide the NATS ports a manager binds (0 = any free port). */
+export interface NatsPorts {
+  readonly client: number;
+  readonly cluster: number;
+}
+
+/** This node's swarm membership: none, or a running manager; one change at a time. */
+export class SwarmController {
+  private runtime: ManagerRuntime | undefined;
+  private busy: Promise<unknown> = Promise.resolve();
+  private readonly files: SwarmFiles;
+
+  constructor(
+    private readonly config: DaemonConfig,
+    private readonly natsPorts: NatsPorts,
+    private readonly log: Logger,
+  ) {
+    this.files = swarmFiles(config.dataDir);
+  }
+
+  get manager(): ManagerRuntime | undefined {
+    return this.runtime;
+  }
+
+  /** The running manager, or the docker-style refusal. */
+  requireManager(): ManagerRuntime {
+    if (!this.runtime) throw notManager();
+    return this.runtime;
+  }
+
+  /** At daemon start: come back as the node the data dir says we are. */
+  async restore(): Promise<void> {
+    const state = await readSwarmState(this.files);
+    if (!state) return;
+    this.log.info({ nodeId: state.nodeId, clusterId: state.clusterId }, 'restoring swarm membership from the data dir');
+    this.runtime = await startManagerRuntime(this.config, this.files, state, this.log);
+  }
+
+  init(options: SwarmInitOptions): Promise<ManagerRuntime> {
+    return this.exclusive(() => this.doInit(options));
+  }
+
+  leave(force: boolean): Promise<void> {
+    return this.exclusive(async () => {
+      const runtime = this.runtime;
+      if (!runtime) throw invalidArgument('this node is not part of a swarm');
+      const managers = [...runtime.member.store.view().nodes.all()].filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER).length;
+      if (!force) {
+        throw invalidArgument(
+          managers <= 1
+            ? 'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.'
+            : 'You are attempting to leave the swarm on a node that is participating as a manager. Removing this node leaves the remaining managers with fewer to keep quorum. Use `--force` to ignore this message.',
+        );
+      }
+      this.runtime = undefined;
+      await runtime.stop();
+      await removeSwarmFiles(this.files);
+      this.log.info({ nodeId: runtime.state.nodeId }, 'left the swarm');
+    });
+  }
+
+  info(): SwarmInfo {
+    const rt = this.runtime;
+    if (!rt) {
+      return {
+        nodeId: '',
+        nodeAddr: this.config.advertiseAddr,
+        localNodeState: SwarmStateEnum.SWARM_STATE_INACTIVE,
+        isManager: false,
+        error: '',
+        clusterId: '',
+        managers: 0,
+        nodes: 0,
+        remoteManagers: [],
+      };
+    }
+    const nodes = [...rt.member.store.view().nodes.all()];
+    const managers = nodes.filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER);
+    return {
+      nodeId: rt.state.nodeId,
+      nodeAddr: rt.state.advertiseHost,
+      localNodeState: SwarmStateEnum.SWARM_STATE_ACTIVE,
+      isManager: true,
+      error: '',
+      clusterId: rt.state.clusterId,
+      managers: managers.length,
+      nodes: nodes.length,
+      remoteManagers: managers.map((n) => ({ nodeId: n.id, addr: n.managerStatus?.addr ?? '' })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.busy.catch(() => {});
+    const rt = this.runtime;
+    this.runtime = undefined;
+    await rt?.stop();
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.busy.catch(() => {}).then(work);
+    this.busy = next;
+    return next;
+  }
+
+  private async doInit(options: SwarmInitOptions): Promise<ManagerRuntime> {
+    if (this.runtime || (await readSwarmState(this.files))) throw alreadyInSwarm();
+    let advertise: { host: string; port: number | undefined };
+    let listen: { host: string; port: number };
+    try {
+      advertise = resolveAdvertiseAddr(options.advertiseAddr || this.config.advertiseAddr);
+      listen = resolveListenAddr(options.listenAddr);
+    } catch (err) {
+      if (err instanceof SwarmInputError) throw invalidArgument(err.message);
+      throw err;
+    }
+    const clusterSpec = (() => {
+      try {
+        return validateClusterSpec({ annotations: { name: 'default', labels: {} }, caConfig: options.certExpiryMs > 0 ? { nodeCertExpiryMs: options.certExpiryMs, externalCas: [] } : undefined });
+      } catch (err) {
+        throw invalidArgument((err as Error).message);
+      }
+    })();
+
+    const clusterId = newId();
+    const nodeId = newNodeId();
+    const rootCa = createRootCa({ clusterId });
+    const creds = issueLocalNodeCredentials({
+      rootCa,
+      clusterId,
+      nodeId,
+      role: NodeRole.NODE_ROLE_MANAGER,
+      // nats.js checks a TLS server dialled by IP against the name "localhost" (it cannot send an IP
+      // as SNI and the bus offers no checkServerIdentity hook), so manager certificates carry it too.
+      addresses: [advertise.host, 'localhost'],
+      ...(clusterSpec.caConfig?.nodeCertExpiryMs ? { expiryMs: clusterSpec.caConfig.nodeCertExpiryMs } : {}),
+    });
+    const listenPort = listen.port === 0 ? await pickFreePort(listen.host) : listen.port;
+    const state: SwarmState = {
+      clusterId,
+      nodeId,
+      role: NodeRole.NODE_ROLE_MANAGER,
+      raftId: randomInt(1, 2 ** 31),
+      advertiseHost: advertise.host,
+      listenAddr: `${listen.host}:${listenPort}`,
+      natsPort: this.natsPorts.client === 0 ? await pickFreePort(advertise.host) : this.natsPorts.client,
+      natsClusterPort: this.natsPorts.cluster === 0 ? await pickFreePort(advertise.host) : this.natsPorts.cluster,
+      natsServers: [],
+    };
+    const log = this.log.child({ nodeId, clusterId });
+    // Leftovers of an init that crashed before writing its state file are not a swarm.
+    await removeSwarmFiles(this.files);
+    await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: rootCa.certPem, caKeyPem: rootCa.keyPem });
+    let runtime: ManagerRuntime | undefined;
+    try {
+      const managerAddr = `${advertise.host}:${advertise.port ?? listenPort}`;
+      const cluster: Cluster = {
+        id: clusterId,
+        spec: clusterSpec,
+        rootCa: {
+          caCert: Buffer.from(rootCa.certPem),
+          caKey: Buffer.from(rootCa.keyPem),
+          caCertHash: rootCa.digest,
+          joinTokens: createJoinTokens(rootCa.digest),
+        },
+        gossipKeys: [],
+        deniedNodeIds: [],
+      };
+      const node = createInitNode({
+        nodeId,
+        hostname: this.config.nodeName,
+        labels: { ...this.config.labels },
+        raftId: state.raftId,
+        managerAddr,
+        nodeAddr: advertise.host,
+      });
+      runtime = await startManagerRuntime(this.config, this.files, state, log, async (member) => {
+        await writeStore(member, (_view, tx) => {
+          tx.create('cluster', cluster);
+          tx.create('node', node);
+        });
+      });
+      await writeSwarmState(this.files, state);
+      this.runtime = runtime;
+      log.info({ managerAddr: runtime.managerAddr }, 'swarm initialised');
+      return runtime;
+    } catch (err) {
+      await runtime?.stop();
+      await removeSwarmFiles(this.files);
+      throw err;
+    }
+  }
+}

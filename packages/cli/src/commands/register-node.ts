@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { nodeInspectCommand, nodeLsCommand, nodeUpdateCommand } from './node.js';
+import type { ContextOf } from './register-swarm.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerNodeCommands(program: Command, context: ContextOf): void {
+  const node = program.command('node').description('manage swarm nodes');
+  node
+    .command('ls')
+    .alias('list')
+    .description('list nodes in the swarm')
+    .option('-q, --quiet', 'only display IDs')
+    .action((opts, command: Command) => nodeLsCommand(context(command), opts));
+  node
+    .command('inspect')
+    .description('display detailed information on one or more nodes ("self" for this one)')
+    .argument('[nodes...]', 'node IDs or hostnames', [])
+    .option('--pretty', 'print the information in a human friendly format')
+    .action((refs: string[], opts, command: Command) => nodeInspectCommand(context(command), refs, opts));
+  node
+    .command('update')
+    .description('update a node')
+    .argument('<node>', 'node ID or hostname')
+    .option('--availability <availability>', 'availability of the node ("active"|"pause"|"drain")')
+    .option('--label-add <key=value>', 'add or update a node label (repeatable)', collect, [])
+    .option('--label-rm <key>', 'remove a node label if exists (repeatable)', collect, [])
+    .action((ref: string, opts, command: Command) => nodeUpdateCommand(context(command), ref, opts));
+}

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import type { ContextOf } from './register-swarm.js';
+import {
+  serviceCreateCommand,
+  serviceInspectCommand,
+  serviceLsCommand,
+  servicePsCommand,
+  serviceRmCommand,
+  serviceScaleCommand,
+} from './service.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerServiceCommands(program: Command, context: ContextOf): void {
+  const service = program.command('service').description('manage swarm services').enablePositionalOptions();
+  service
+    .command('create')
+    .description('create a new service')
+    .argument('<image>', 'image to run (never pulled: it must be on every node)')
+    .argument('[command...]', 'command and arguments')
+    .passThroughOptions()
+    .option('--name <name>', 'service name')
+    .option('--replicas <n>', 'number of tasks')
+    .option('--mode <mode>', 'service mode ("replicated"|"global")')
+    .option('--constraint <expr>', 'placement constraint, e.g. node.labels.ssd==true (repeatable)', collect, [])
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [])
+    .option('-l, --label <key=value>', 'service label (repeatable)', collect, [])
+    .option('--container-label <key=value>', 'container label (repeatable)', collect, [])
+    .option('--restart-condition <condition>', 'restart when condition is met ("none"|"on-failure"|"any")')
+    .option('--restart-delay <duration>', 'delay between restart attempts (ns|us|ms|s|m|h)')
+    .option('--restart-max-attempts <n>', 'maximum number of restarts before giving up')
+    .option('--restart-window <duration>', 'window used to evaluate the restart policy')
+    .option('--limit-cpu <cpus>', 'limit CPUs')
+    .option('--limit-memory <bytes>', 'limit memory')
+    .option('--reserve-cpu <cpus>', 'reserve CPUs')
+    .option('--reserve-memory <bytes>', 'reserve memory')
+    .option('--mount <mount>', 'attach a filesystem mount (type=bind,source=..,target=..) (repeatable)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--hostname <name>', 'container hostname')
+    .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
+    .option('--stop-grace-period <duration>', 'time to wait before force killing a container')
+    .option('-d, --detach', 'exit immediately instead of waiting for the service to converge')
+    .action((image: string, args: string[], opts, command: Command) => serviceCreateCommand(context(command), image, args, opts));
+  service
+    .command('ls')
+    .alias('list')
+    .description('list services')
+    .option('-q, --quiet', 'only display IDs')
+    .action((opts, command: Command) => serviceLsCommand(context(command), opts));
+  service
+    .command('ps')
+    .description('list the tasks of one or more services')
+    .argument('<services...>', 'service names or IDs')
+    .option('-f, --filter <filter>', 'filter output (desired-state=running|shutdown|accepted|ready) (repeatable)', collect, [])
+    .option('--no-trunc', 'do not truncate output')
+    .option('-q, --quiet', 'only display task IDs')
+    .action((refs: string[], opts: { filter: string[]; trunc: boolean; quiet?: boolean }, command: Command) =>
+      servicePsCommand(context(command), refs, { filter: opts.filter, noTrunc: !opts.trunc, ...(opts.quiet ? { quiet: true } : {}) }),
+    );
+  service
+    .command('inspect')
+    .description('display detailed information on one or more services')
+    .argument('<services...>', 'service names or IDs')
+    .option('--pretty', 'print the information in a human friendly format')
+    .action((refs: string[], opts, command: Command) => serviceInspectCommand(context(command), refs, opts));
+  service
+    .command('scale')
+    .description('scale one or multiple replicated services')
+    .argument('<service=replicas...>', 'e.g. web=5')
+    .option('-d, --detach', 'exit immediately instead of waiting for the service to converge')
+    .action((args: string[], opts, command: Command) => serviceScaleCommand(context(command), args, opts));
+  service
+    .command('rm')
+    .alias('remove')
+    .description('remove one or more services')
+    .argument('<services...>', 'service names or IDs')
+    .action((refs: string[], _opts, command: Command) => serviceRmCommand(context(command), refs));
+}

@@ -1,0 +1,184 @@
+import { Service, ServiceMode, TaskState, validateServiceSpec, SpecError, formatDuration, type ServiceView } from '@flotilla/api';
+import type { CommandContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { renderFields } from '../output/fields.js';
+import { renderTable } from '../output/table.js';
+import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
+import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags.js';
+import { waitForConvergence } from './service-progress.js';
+
+const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
+
+export function formatServiceList(views: readonly ServiceView[], quiet: boolean): string {
+  const sorted = [...views].sort((a, b) => (a.service?.spec?.annotations?.name ?? '').localeCompare(b.service?.spec?.annotations?.name ?? ''));
+  if (quiet) return sorted.map((v) => `${v.service?.id}\n`).join('');
+  return renderTable(
+    ['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE'],
+    sorted.map((v) => [
+      (v.service?.id ?? '').slice(0, 12),
+      v.service?.spec?.annotations?.name ?? '',
+      modeWord(v.service),
+      `${v.runningTasks}/${v.desiredTasks}`,
+      v.service?.spec?.task?.container?.image ?? '',
+    ]),
+  );
+}
+
+export function formatServicePretty(v: ServiceView): string {
+  const s = v.service!;
+  const c = s.spec?.task?.container;
+  const restart = s.spec?.task?.restart;
+  const constraints = s.spec?.task?.placement?.constraints ?? [];
+  return (
+    renderFields(
+      [
+        ['ID', s.id],
+        ['Name', s.spec?.annotations?.name ?? ''],
+        ['Service Mode', modeWord(s) === 'global' ? 'Global' : 'Replicated'],
+        ...(modeWord(s) === 'replicated' ? [[' Replicas', String(s.spec?.replicas ?? 0)] as const] : []),
+        ['Placement', ''],
+        ...(constraints.length ? [[' Constraints', `[${constraints.join(' ')}]`] as const] : []),
+        ['RestartPolicy', ''],
+        [' Condition', (restart?.condition ?? '').replace('RESTART_CONDITION_', '').toLowerCase().replace('_', '-')],
+        [' Delay', formatDuration(restart?.delayMs ?? 0)],
+        [' Max attempts', String(restart?.maxAttempts ?? 0)],
+        ['ContainerSpec', ''],
+        [' Image', c?.image ?? ''],
+        ...(c?.args.length ? [[' Args', c.args.join(' ')] as const] : []),
+        ...(c?.command.length ? [[' Command', c.command.join(' ')] as const] : []),
+        ...(c?.env.length ? [[' Env', c.env.join(' ')] as const] : []),
+      ],
+      '',
+    ) + `Running: ${v.runningTasks}/${v.desiredTasks}\n`
+  );
+}
+
+export async function serviceCreateCommand(ctx: CommandContext, image: string, args: string[], opts: ServiceCreateOptions): Promise<void> {
+  let spec;
+  try {
+    // Checked here too, so a mistake is reported before anything is sent.
+    spec = validateServiceSpec(serviceSpecFromFlags(opts, image, args));
+  } catch (err) {
+    if (err instanceof SpecError) throw new CliError(err.message, 1);
+    throw err;
+  }
+  const api = ctx.connect();
+  try {
+    const created = await api.createService({ spec });
+    const id = created.service?.id ?? '';
+    ctx.out(`${id}\n`);
+    if (!opts.detach) await waitForConvergence(ctx, api, id);
+  } finally {
+    api.close();
+  }
+}
+
+export async function serviceLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    ctx.out(formatServiceList((await api.listServices()).services, Boolean(opts.quiet)));
+  } finally {
+    api.close();
+  }
+}
+
+const DESIRED: Record<string, TaskState> = {
+  running: TaskState.TASK_STATE_RUNNING,
+  shutdown: TaskState.TASK_STATE_SHUTDOWN,
+  accepted: TaskState.TASK_STATE_ACCEPTED,
+  ready: TaskState.TASK_STATE_READY,
+};
+
+export function parseTaskFilters(filters: readonly string[]): TaskState[] {
+  const states: TaskState[] = [];
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    const key = f.slice(0, Math.max(0, eq));
+    const value = f.slice(eq + 1);
+    if (key !== 'desired-state') throw new CliError(`invalid filter '${f}': only desired-state=running|shutdown|accepted|ready is supported`, 2);
+    const state = DESIRED[value];
+    if (state === undefined) throw new CliError(`invalid filter 'desired-state=${value}': expected running, shutdown, accepted or ready`, 2);
+    states.push(state);
+  }
+  return states;
+}
+
+export async function servicePsCommand(ctx: CommandContext, refs: string[], opts: { filter: string[]; noTrunc?: boolean; quiet?: boolean }, now = Date.now()): Promise<void> {
+  const desiredStates = parseTaskFilters(opts.filter);
+  const api = ctx.connect();
+  try {
+    const rows: string[][] = [];
+    for (const ref of refs) {
+      const res = await api.listTasks({ service: ref, desiredStates });
+      for (const { task, history } of orderTasks(res.tasks)) {
+        rows.push(taskRow(task, history, res.service, res.nodeHostnames, now, Boolean(opts.noTrunc)));
+      }
+    }
+    if (opts.quiet) ctx.out(rows.map((r) => `${r[0]}\n`).join(''));
+    else ctx.out(renderTable(TASK_HEADERS, rows));
+  } finally {
+    api.close();
+  }
+}
+
+export async function serviceInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const views: ServiceView[] = [];
+    for (const ref of refs) views.push(await api.getService(ref));
+    if (opts.pretty) ctx.out(views.map(formatServicePretty).join('\n'));
+    else ctx.out(`${JSON.stringify(views.map((v) => Service.toJSON(v.service!)), null, 4)}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export function parseScaleArgs(args: readonly string[]): Array<{ service: string; replicas: number }> {
+  return args.map((arg) => {
+    const eq = arg.lastIndexOf('=');
+    const service = arg.slice(0, Math.max(0, eq));
+    const count = arg.slice(eq + 1);
+    if (eq <= 0 || !/^\d+$/.test(count)) throw new CliError(`invalid scale specifier '${arg}': expected SERVICE=REPLICAS`, 2);
+    return { service, replicas: Number(count) };
+  });
+}
+
+export async function serviceScaleCommand(ctx: CommandContext, args: string[], opts: { detach?: boolean }): Promise<void> {
+  const wanted = parseScaleArgs(args);
+  const api = ctx.connect();
+  try {
+    const failures: string[] = [];
+    for (const { service, replicas } of wanted) {
+      try {
+        const res = await api.scaleService(service, replicas);
+        ctx.out(`${service} scaled to ${replicas}\n`);
+        if (!opts.detach) await waitForConvergence(ctx, api, res.service?.id ?? service);
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+        failures.push(err.message);
+      }
+    }
+    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+  } finally {
+    api.close();
+  }
+}
+
+export async function serviceRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const failures: string[] = [];
+    for (const ref of refs) {
+      try {
+        await api.removeService(ref);
+        ctx.out(`${ref}\n`);
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+        failures.push(err.message);
+      }
+    }
+    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+  } finally {
+    api.close();
+  }
+}

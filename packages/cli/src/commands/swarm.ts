@@ -1,0 +1,75 @@
+import { parseDuration, SpecError } from '@flotilla/api';
+import type { CommandContext } from '../context.js';
+import { CliError } from '../errors.js';
+
+export interface SwarmInitOptions {
+  advertiseAddr?: string;
+  listenAddr?: string;
+  certExpiry?: string;
+}
+
+export async function swarmInitCommand(ctx: CommandContext, opts: SwarmInitOptions): Promise<void> {
+  let certExpiryMs = 0;
+  if (opts.certExpiry !== undefined) {
+    try {
+      certExpiryMs = parseDuration(opts.certExpiry);
+    } catch (err) {
+      if (err instanceof SpecError) throw new CliError(`invalid argument "${opts.certExpiry}" for "--cert-expiry" flag: ${err.message}`, 2);
+      throw err;
+    }
+  }
+  const api = ctx.connect();
+  try {
+    const res = await api.swarmInit({ advertiseAddr: opts.advertiseAddr ?? '', listenAddr: opts.listenAddr ?? '', certExpiryMs, forceNewCluster: false });
+    ctx.out(formatSwarmInit(res.nodeId, res.workerJoinCommand));
+  } finally {
+    api.close();
+  }
+}
+
+export function formatSwarmInit(nodeId: string, workerJoinCommand: string): string {
+  return (
+    `Swarm initialized: current node (${nodeId}) is now a manager.\n\n` +
+    'To add a worker to this swarm, run the following command:\n\n' +
+    `    ${workerJoinCommand}\n\n` +
+    "To add a manager to this swarm, run 'flotilla swarm join-token manager' and follow the instructions.\n\n"
+  );
+}
+
+export async function swarmJoinTokenCommand(ctx: CommandContext, role: string, opts: { quiet?: boolean; rotate?: boolean }): Promise<void> {
+  if (role !== 'worker' && role !== 'manager') throw new CliError(`unknown role ${role}: expected worker or manager`, 2);
+  const api = ctx.connect();
+  try {
+    const res = await api.joinTokens({ rotateWorker: Boolean(opts.rotate) && role === 'worker', rotateManager: Boolean(opts.rotate) && role === 'manager' });
+    const token = role === 'worker' ? res.worker : res.manager;
+    if (opts.quiet) {
+      ctx.out(`${token}\n`);
+      return;
+    }
+    if (opts.rotate) ctx.out(`Successfully rotated ${role} join token.\n\n`);
+    ctx.out(`To add a ${role} to this swarm, run the following command:\n\n    flotilla swarm join --token ${token} ${res.managerAddr}\n\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export async function swarmLeaveCommand(ctx: CommandContext, opts: { force?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    await api.swarmLeave(Boolean(opts.force));
+    ctx.out('Node left the swarm.\n');
+  } finally {
+    api.close();
+  }
+}
+
+export async function swarmJoinCommand(ctx: CommandContext, remote: string, opts: { token?: string; advertiseAddr?: string; listenAddr?: string }): Promise<void> {
+  if (!opts.token) throw new CliError('--token is required to join a swarm', 2);
+  const api = ctx.connect();
+  try {
+    const res = await api.swarmJoin({ remoteAddr: remote, token: opts.token, advertiseAddr: opts.advertiseAddr ?? '', listenAddr: opts.listenAddr ?? '' });
+    ctx.out(res.isManager ? 'This node joined a swarm as a manager.\n' : 'This node joined a swarm as a worker.\n');
+  } finally {
+    api.close();
+  }
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MountType,
+  NodeRole,
+  NodeState,
+  RestartCondition,
+  Service,
+  ServiceMode,
+  Task,
+  TaskState,
+  validateServiceSpec,
+  type NodeView,
+} from '@flotilla/api';
+import { formatNodeList } from '../src/commands/node.js';
+import { parseMount, serviceSpecFromFlags, type ServiceCreateOptions } from '../src/commands/service-flags.js';
+import { progressOf } from '../src/commands/service-progress.js';
+import { formatServiceList, parseScaleArgs, parseTaskFilters } from '../src/commands/service.js';
+import { humanDuration } from '../src/output/human-duration.js';
+import { orderTasks, taskRow } from '../src/output/task-format.js';
+import { CliError } from '../src/errors.js';
+
+const noFlags: ServiceCreateOptions = { constraint: [], env: [], label: [], containerLabel: [], mount: [] };
+
+describe('service create flags', () => {
+  it('maps flags, IMAGE and COMMAND onto a spec the api accepts', () => {
+    const spec = validateServiceSpec(
+      serviceSpecFromFlags(
+        {
+          ...noFlags,
+          name: 'web',
+          replicas: '3',
+          env: ['A=1'],
+          label: ['tier=front'],
+          constraint: ['node.role==manager'],
+          restartCondition: 'on-failure',
+          restartDelay: '2s',
+          restartMaxAttempts: '4',
+          limitMemory: '64M',
+          reserveCpu: '0.5',
+          stopGracePeriod: '3s',
+          mount: ['type=bind,source=/tmp,target=/data,readonly'],
+          workdir: '/data',
+        },
+        'flotilla/busybox:latest',
+        ['sleep', '1000'],
+      ),
+    );
+    expect(spec.annotations).toEqual({ name: 'web', labels: { tier: 'front' } });
+    expect(spec.replicas).toBe(3);
+    expect(spec.task?.container).toMatchObject({ image: 'flotilla/busybox:latest', args: ['sleep', '1000'], env: ['A=1'], dir: '/data', stopGracePeriodMs: 3000 });
+    expect(spec.task?.container?.mounts).toEqual([{ type: MountType.MOUNT_TYPE_BIND, source: '/tmp', target: '/data', readOnly: true }]);
+    expect(spec.task?.restart).toMatchObject({ condition: RestartCondition.RESTART_CONDITION_ON_FAILURE, delayMs: 2000, maxAttempts: 4 });
+    expect(spec.task?.resources?.limits?.memoryBytes).toBe(64 * 1024 * 1024);
+    expect(spec.task?.resources?.reservations?.nanoCpus).toBe(500_000_000);
+    expect(spec.task?.placement?.constraints).toEqual(['node.role==manager']);
+  });
+
+  it('names an unnamed service and refuses bad flag values with exit 2', () => {
+    expect(serviceSpecFromFlags(noFlags, 'img', []).annotations?.name).toMatch(/^service_[0-9a-f]{8}$/);
+    const usage = (o: Partial<ServiceCreateOptions>) => {
+      try {
+        serviceSpecFromFlags({ ...noFlags, ...o }, 'img', []);
+      } catch (err) {
+        return err instanceof CliError ? `${err.exitCode} ${err.message}` : String(err);
+      }
+      return 'accepted';
+    };
+    expect(usage({ replicas: 'three' })).toBe('2 invalid argument "three" for "--replicas" flag: expected a whole number');
+    expect(usage({ mode: 'everywhere' })).toMatch(/^2 invalid argument "everywhere" for "--mode"/);
+    expect(usage({ mode: 'global', replicas: '2' })).toBe('2 replicas can only be used with replicated mode');
+    expect(usage({ restartDelay: '5' })).toMatch(/^2 invalid argument "5" for "--restart-delay" flag/);
+    expect(() => parseMount('source=/a')).toThrow(/target is required/);
+  });
+
+  it('leaves constraint checking to validateServiceSpec, which names the mistake', () => {
+    expect(() => validateServiceSpec(serviceSpecFromFlags({ ...noFlags, name: 'x', constraint: ['node.foo=bar'] }, 'img', []))).toThrow(
+      'constraint "node.foo=bar" must use == or !=',
+    );
+  });
+});
+
+describe('service scale, ps filters', () => {
+  it('parses SERVICE=N and refuses anything else', () => {
+    expect(parseScaleArgs(['web=5', 'db=0'])).toEqual([
+      { service: 'web', replicas: 5 },
+      { service: 'db', replicas: 0 },
+    ]);
+    expect(() => parseScaleArgs(['web'])).toThrow("invalid scale specifier 'web'");
+    expect(() => parseScaleArgs(['web=-1'])).toThrow(CliError);
+    expect(parseTaskFilters(['desired-state=running'])).toEqual([TaskState.TASK_STATE_RUNNING]);
+    expect(() => parseTaskFilters(['node=x'])).toThrow(/only desired-state/);
+  });
+});
+
+const service = Service.fromPartial({ id: 'svc1234567890abcdefghijkl', spec: { annotations: { name: 'web' }, mode: ServiceMode.SERVICE_MODE_REPLICATED, replicas: 3, task: { container: { image: 'flotilla/busybox:latest' } } } });
+const task = (id: string, slot: number, state: TaskState, desired = TaskState.TASK_STATE_RUNNING, createdAt = 1) =>
+  Task.fromPartial({ id, slot, serviceId: service.id, serviceName: 'web', nodeId: 'n1', desiredState: desired, status: { state, timestamp: 10_000 }, meta: { createdAt }, spec: { container: { image: 'flotilla/busybox:latest' } } });
+
+describe('progress and task tables', () => {
+  it('counts running tasks per slot and converges only at exactly the replicas', () => {
+    const p = progressOf(service, [task('a', 1, TaskState.TASK_STATE_RUNNING), task('b', 2, TaskState.TASK_STATE_STARTING)]);
+    expect(p).toMatchObject({ running: 1, desired: 3, converged: false });
+    expect(p.slots).toEqual([
+      { key: '1/3', state: 'running' },
+      { key: '2/3', state: 'starting' },
+      { key: '3/3', state: 'new' },
+    ]);
+    const three = [1, 2, 3].map((s) => task(`t${s}`, s, TaskState.TASK_STATE_RUNNING));
+    expect(progressOf(service, three).converged).toBe(true);
+    // scaling down: a surplus task still running means not yet
+    expect(progressOf(service, [...three, task('t4', 4, TaskState.TASK_STATE_RUNNING, TaskState.TASK_STATE_SHUTDOWN)]).converged).toBe(false);
+  });
+
+  it('gives up on a rejected task with its error', () => {
+    const rejected = Task.fromPartial({ ...task('r', 1, TaskState.TASK_STATE_REJECTED), status: { state: TaskState.TASK_STATE_REJECTED, err: 'image x not found' } });
+    expect(progressOf(service, [rejected]).failure).toBe('task web.1 was rejected: image x not found');
+  });
+
+  it('prints ps rows newest first per slot, history under \\_, docker times', () => {
+    const rows = orderTasks([task('old', 1, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_SHUTDOWN, 1), task('new', 1, TaskState.TASK_STATE_RUNNING, TaskState.TASK_STATE_RUNNING, 2)]);
+    expect(rows.map((r) => [r.task.id, r.history])).toEqual([
+      ['new', false],
+      ['old', true],
+    ]);
+    expect(taskRow(rows[1]!.task, true, service, { n1: 'host-1' }, 70_000, false)).toEqual(['old', ' \\_ web.1', 'flotilla/busybox:latest', 'host-1', 'Shutdown', 'Failed About a minute ago', '']);
+    expect(humanDuration(500)).toBe('Less than a second');
+    expect(humanDuration(5_000)).toBe('5 seconds');
+    expect(humanDuration(3 * 3_600_000)).toBe('3 hours');
+  });
+
+  it('lists services and nodes the docker way', () => {
+    expect(formatServiceList([{ service, runningTasks: 3, desiredTasks: 3 }], false)).toBe(
+      'ID             NAME      MODE         REPLICAS   IMAGE\nsvc123456789   web       replicated   3/3        flotilla/busybox:latest\n',
+    );
+    const view: NodeView = {
+      node: { id: 'abc', role: NodeRole.NODE_ROLE_MANAGER, description: { hostname: 'h1', engine: { engineVersion: '20.10', labels: {}, plugins: [] } }, status: { state: NodeState.NODE_STATE_READY, message: '', addr: '' } },
+      self: true,
+      leader: true,
+      reachable: true,
+    };
+    expect(formatNodeList([view], false)).toContain('abc *     h1         Ready     Active         Leader           20.10');
+    expect(formatNodeList([view], true)).toBe('abc\n');
+  });
+});
