@@ -1,0 +1,197 @@
+// The control plane end to end: real flotillad processes, the real CLI, a real nats-server,
+// real Raft WAL on disk and real containers in the local Docker Engine (image
+// flotilla/busybox:latest, never pulled). Nothing is mocked.
+import Docker from 'dockerode';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
+import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ADDR = '127.0.0.21';
+const IMAGE = 'flotilla/busybox:latest';
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const LONG = 60_000;
+
+let dir: string;
+let dataDir: string;
+let socket: string;
+let daemon: DaemonProcess | undefined;
+let nodeId = '';
+
+async function startDaemon(): Promise<DaemonProcess> {
+  const d = spawnDaemon([
+    '--data-dir', dataDir,
+    '--control-socket', socket,
+    '--node-name', 'e2e-cp-1',
+    '--nats-port', '0',
+    '--nats-cluster-port', '0',
+    '--log-level', 'debug',
+  ]);
+  await waitUntilServing(d, socket);
+  return d;
+}
+
+async function cli(...args: string[]): Promise<Finished> {
+  return runCli(['-H', `unix://${socket}`, ...args]);
+}
+
+/** Runs the CLI and insists it succeeded, showing its stderr if not. */
+async function ok(...args: string[]): Promise<string> {
+  const run = await cli(...args);
+  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
+}
+
+async function serviceContainers(service: string, running = true) {
+  return docker.listContainers({
+    all: !running,
+    filters: { label: [`io.flotilla.node.id=${nodeId}`, `io.flotilla.service.name=${service}`], ...(running ? { status: ['running'] } : {}) },
+  });
+}
+
+async function waitForRunning(service: string, count: number): Promise<string[]> {
+  return waitFor(
+    `${count} running containers of ${service}`,
+    async () => {
+      const list = await serviceContainers(service);
+      return list.length === count ? list.map((c) => c.Id).sort() : undefined;
+    },
+    LONG,
+  );
+}
+
+async function stopDaemon(signal: NodeJS.Signals): Promise<void> {
+  if (!daemon) return;
+  const d = daemon;
+  daemon = undefined;
+  d.child.kill(signal);
+  await d.exited;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flotillad-e2e-'));
+  dataDir = join(dir, 'data');
+  socket = join(dir, 'ctl.sock');
+  daemon = await startDaemon();
+});
+
+afterAll(async () => {
+  await stopDaemon('SIGTERM');
+  // A SIGKILLed flotillad cannot stop its nats-server; end the one using this data dir's config.
+  await killStaleNatsServer(join(dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
+  if (nodeId) {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${nodeId}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true });
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a one-node swarm from the CLI', () => {
+  it('refuses service and node commands before swarm init', async () => {
+    for (const args of [['service', 'ls'], ['node', 'ls']]) {
+      const run = await cli(...args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'flotilla: this node is not a swarm manager. Use "flotilla swarm init" or "flotilla swarm join" to connect this node to swarm and try again.\n',
+      );
+    }
+  });
+
+  it('initialises: this node is a Ready leader and a join command is printed', async () => {
+    const out = await ok('swarm', 'init', '--advertise-addr', ADDR, '--listen-addr', `${ADDR}:0`);
+    const match = /^Swarm initialized: current node \((\w+)\) is now a manager\.\n\nTo add a worker to this swarm, run the following command:\n\n {4}flotilla swarm join --token (SWMTKN-1-\w+-\w+) 127\.0\.0\.21:\d+\n/.exec(out);
+    expect(match, out).not.toBeNull();
+    nodeId = match![1]!;
+    expect((await ok('swarm', 'join-token', '-q', 'worker')).trim()).toBe(match![2]);
+    await waitFor('the node to be Ready', async () => ((await ok('node', 'ls')).includes(`${nodeId} *`) && (await ok('node', 'ls')).includes('Ready') ? true : undefined), LONG);
+    const table = await ok('node', 'ls');
+    expect(table.split('\n')[0]).toBe('ID                            HOSTNAME   STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION');
+    expect(table).toMatch(new RegExp(`^${nodeId} \\*\\s+e2e-cp-1\\s+Ready\\s+Active\\s+Leader\\s+\\d`, 'm'));
+    expect(await ok('info')).toContain('Swarm: active');
+    const again = await cli('swarm', 'init', '--advertise-addr', ADDR);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already part of a swarm/);
+  });
+
+  it('creates 3 replicas: 3 real containers run and service ls shows 3/3', async () => {
+    const out = await ok('service', 'create', '--replicas', '3', '--name', 'web', IMAGE, 'sleep', '1000');
+    expect(out).toMatch(/^\w{25}\n/);
+    expect(out).toContain('overall progress: 3 out of 3 tasks');
+    expect(out).toContain('verify: Service converged');
+    const ids = await waitForRunning('web', 3);
+    for (const id of ids) {
+      const info = await docker.getContainer(id).inspect();
+      expect(info.Config.Image).toBe(IMAGE);
+      expect(info.Config.Cmd).toEqual(['sleep', '1000']);
+    }
+    expect(await ok('service', 'ls')).toMatch(/^\w{12}\s+web\s+replicated\s+3\/3\s+flotilla\/busybox:latest$/m);
+    const ps = await ok('service', 'ps', 'web');
+    expect(ps.split('\n')[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR$/);
+    for (const slot of [1, 2, 3]) expect(ps).toMatch(new RegExp(`^\\w{12}\\s+web\\.${slot}\\s+flotilla/busybox:latest\\s+e2e-cp-1\\s+Running\\s+Running .* ago`, 'm'));
+  });
+
+  it('refuses a taken name and a bad constraint, creating nothing', async () => {
+    const taken = await cli('service', 'create', '--detach', '--name', 'web', IMAGE);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toBe('flotilla: name conflicts with an existing object: service web already exists\n');
+    const bad = await cli('service', 'create', '--detach', '--name', 'other', '--constraint', 'node.foo=bar', IMAGE);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('flotilla: constraint "node.foo=bar" must use == or !=\n');
+    expect((await ok('service', 'ls', '-q')).trim().split('\n')).toHaveLength(1);
+    const unknown = await cli('service', 'ps', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('flotilla: service nope not found\n');
+  });
+
+  it('scales up to 5 and down to 2', async () => {
+    expect(await ok('service', 'scale', 'web=5')).toContain('web scaled to 5\n');
+    await waitForRunning('web', 5);
+    expect(await ok('service', 'ls')).toMatch(/\s5\/5\s/);
+    expect(await ok('service', 'scale', 'web=2')).toContain('verify: Service converged');
+    await waitForRunning('web', 2);
+    expect(await ok('service', 'ps', '--filter', 'desired-state=running', 'web')).toMatch(/^(?:(?!web\.[345]).)*$/s);
+  });
+
+  it('replaces a container killed behind its back', async () => {
+    const before = await waitForRunning('web', 2);
+    await docker.getContainer(before[0]!).kill();
+    await waitFor(
+      'a replacement container',
+      async () => {
+        const now = (await serviceContainers('web')).map((c) => c.Id);
+        return now.length === 2 && !now.includes(before[0]!) ? true : undefined;
+      },
+      LONG,
+    );
+    expect(await ok('service', 'ps', 'web')).toContain('"task: non-zero exit (137)"');
+  });
+
+  it('comes back after SIGKILL from its data dir: service still listed, containers re-adopted, not duplicated', async () => {
+    const before = await waitForRunning('web', 2);
+    await stopDaemon('SIGKILL');
+    daemon = await startDaemon();
+    await waitFor('web listed as 2/2 again', async () => ((await cli('service', 'ls')).stdout.match(/\sweb\s+replicated\s+2\/2\s/) ? true : undefined), LONG);
+    expect((await ok('node', 'ls'))).toMatch(new RegExp(`^${nodeId} \\*`, 'm'));
+    // Same containers, and no second set started next to them.
+    expect((await serviceContainers('web')).map((c) => c.Id).sort()).toEqual(before);
+  });
+
+  it('removes the service and its containers', async () => {
+    expect(await ok('service', 'rm', 'web')).toBe('web\n');
+    await waitFor('web containers gone', async () => ((await serviceContainers('web', false)).length === 0 ? true : undefined), LONG);
+    expect(await ok('service', 'ls')).toBe('ID        NAME      MODE      REPLICAS   IMAGE\n');
+  });
+
+  it('leaves only with --force as the sole manager', async () => {
+    const refused = await cli('swarm', 'leave');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Removing the last manager erases all current state of the swarm\. Use `--force`/);
+    expect(await ok('swarm', 'leave', '--force')).toBe('Node left the swarm.\n');
+    expect((await cli('node', 'ls')).stderr).toMatch(/not a swarm manager/);
+  });
+});
