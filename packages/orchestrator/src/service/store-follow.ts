@@ -16,9 +16,17 @@ export interface Following {
   stop(): Promise<void>;
 }
 
+/**
+ * Events a service may have queued before its watcher is closed for lagging. One transaction of
+ * the orchestrator can create thousands of tasks, and their events arrive at once; queued events
+ * are shared frozen objects, so a deep queue costs little.
+ */
+export const FOLLOW_MAX_QUEUE = 200_000;
+
 export function followStore(access: StoreAccess, filter: WatchFilter, handlers: FollowHandlers, log: Logger): Following {
   let stopped = false;
-  let sub: Subscription = access.watch(filter);
+  const watch = (): Subscription => access.watch(filter, { maxQueue: FOLLOW_MAX_QUEUE });
+  let sub: Subscription = watch();
   handlers.onResync();
   const loop = (async () => {
     while (!stopped) {
@@ -28,7 +36,7 @@ export function followStore(access: StoreAccess, filter: WatchFilter, handlers: 
       } catch (err) {
         if (stopped) return;
         log.warn({ err }, 'store watch closed; watching again and re-reading everything');
-        sub = access.watch(filter);
+        sub = watch();
         handlers.onResync();
       }
     }
