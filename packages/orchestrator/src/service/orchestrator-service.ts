@@ -253,12 +253,34 @@ export class OrchestratorService extends LeaderGatedService {
         actions: leaving.map((t) => ({ type: 'shutdown', taskId: t.id, reason: `node ${nodeId} is drained` })),
         serviceIds: [...new Set(leaving.map((t) => t.serviceId))],
       };
-    } else return [];
+    } else released = this.releaseUnfitTasks(node, onNode);
     for (const a of released.actions) {
       const t = ws.get(a.type === 'create' ? a.task.id : a.taskId);
       if (t) perform(t.serviceId, [a]);
     }
     return released.serviceIds;
+  }
+
+  /**
+   * Replicated tasks on a node whose labels (or role, ...) no longer satisfy the constraints they
+   * were placed with leave it, like swarm's constraint enforcer; the freed slots are filled where
+   * the constraints hold. Global services get the same through reconcileGlobal.
+   */
+  private releaseUnfitTasks(node: Node, onNode: readonly Task[]): { actions: Action[]; serviceIds: string[] } {
+    const leaving: Task[] = [];
+    for (const t of onNode) {
+      const exprs = t.spec?.placement?.constraints ?? [];
+      if (!isLive(t) || t.slot === 0 || exprs.length === 0) continue;
+      try {
+        if (!matchesConstraints(parseConstraints(exprs), node)) leaving.push(t);
+      } catch {
+        // A task whose constraints do not parse was never placed by them; leave it be.
+      }
+    }
+    return {
+      actions: leaving.map((t) => ({ type: 'shutdown', taskId: t.id, reason: `node ${node.id} no longer satisfies the placement constraints` })),
+      serviceIds: [...new Set(leaving.map((t) => t.serviceId))],
+    };
   }
 
   /** A deleted service's tasks are shut down, then deleted once they have ended. */

@@ -175,6 +175,20 @@ describe('replicated service', () => {
     expect(c.tasksOf('store').every((t) => t.status?.pendingReason === '')).toBe(true);
   });
 
+  it('moves replicated tasks off a node whose labels stop satisfying their constraints', async () => {
+    await c.addNode('node-a', { storage: 'ssd' });
+    await c.addNode('node-b', { storage: 'hdd' });
+    await c.createService({ id: 'fast', replicas: 2, constraints: ['node.labels.storage==ssd'] });
+    await waitFor(() => assignedPerNode(c.tasksOf('fast'))['node-a'] === 2, { what: 'both tasks of fast on node-a' });
+    const before = c.tasksOf('fast').map((t) => t.id);
+
+    await c.updateNode('node-b', (n) => ({ ...n, spec: { ...n.spec!, annotations: { ...n.spec!.annotations!, labels: { storage: 'ssd' } } } }));
+    await c.updateNode('node-a', (n) => ({ ...n, spec: { ...n.spec!, annotations: { ...n.spec!.annotations!, labels: { storage: 'hdd' } } } }));
+    await waitFor(() => assignedPerNode(c.tasksOf('fast'))['node-b'] === 2, { what: 'both tasks of fast moved to node-b' });
+    for (const id of before) expect(c.view().tasks.get(id)?.desiredState).toBe(TaskState.TASK_STATE_SHUTDOWN);
+    expect(c.liveTasksOf('fast').map((t) => t.slot).sort()).toEqual([1, 2]);
+  });
+
   it('shuts down the tasks of a deleted service and deletes them once they have ended', async () => {
     await c.addNode('node-a');
     await c.createService({ id: 'gone', replicas: 2 });
