@@ -1,10 +1,8 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { JoinTokensRequest, JoinTokensResponse, SwarmInitRequest, SwarmInitResponse, SwarmJoinResponse } from '@flotilla/api';
+import type { JoinTokensRequest, JoinTokensResponse, SwarmInitRequest, SwarmInitResponse, SwarmJoinRequest, SwarmJoinResponse } from '@flotilla/api';
 import { rotateJoinTokens } from '@flotilla/ca';
 import type { Logger } from 'pino';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
-import { ControlError } from './control-error.js';
 import { unary } from './unary.js';
 
 export function swarmHandlers(swarm: SwarmController, log: Logger) {
@@ -18,9 +16,9 @@ export function swarmHandlers(swarm: SwarmController, log: Logger) {
         workerJoinCommand: `flotilla swarm join --token ${tokens?.worker ?? ''} ${rt.managerAddr}`,
       };
     }),
-    swarmJoin: unary(log, 'SwarmJoin', async (): Promise<SwarmJoinResponse> => {
-      throw new ControlError(GrpcStatus.UNIMPLEMENTED, 'swarm join is not available in this build of flotillad yet');
-    }),
+    swarmJoin: unary(log, 'SwarmJoin', (req: SwarmJoinRequest): Promise<SwarmJoinResponse> =>
+      swarm.join({ remoteAddr: req.remoteAddr, token: req.token, advertiseAddr: req.advertiseAddr }),
+    ),
     swarmLeave: unary(log, 'SwarmLeave', async (req: { force: boolean }) => {
       await swarm.leave(req.force);
       return {};

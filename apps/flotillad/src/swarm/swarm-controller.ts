@@ -10,7 +10,18 @@ import { createInitNode } from '../manager/node-objects.js';
 import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
+import { X509Certificate } from 'node:crypto';
+import { joinCluster, readNodeIdentity } from '@flotilla/ca';
+import { ControlError } from '../control/control-error.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
+
+export interface SwarmJoinOptions {
+  remoteAddr: string;
+  token: string;
+  advertiseAddr: string;
+}
 
 export interface SwarmInitOptions {
   advertiseAddr: string;
@@ -27,6 +38,7 @@ export interface NatsPorts {
 /** This node's swarm membership: none, or a running manager; one change at a time. */
 export class SwarmController {
   private runtime: ManagerRuntime | undefined;
+  private worker: WorkerRuntime | undefined;
   private busy: Promise<unknown> = Promise.resolve();
   private readonly files: SwarmFiles;
 
@@ -53,7 +65,58 @@ export class SwarmController {
     const state = await readSwarmState(this.files);
     if (!state) return;
     this.log.info({ nodeId: state.nodeId, clusterId: state.clusterId }, 'restoring swarm membership from the data dir');
-    this.runtime = await startManagerRuntime(this.config, this.files, state, this.log);
+    if (state.role === NodeRole.NODE_ROLE_WORKER) this.worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+    else this.runtime = await startManagerRuntime(this.config, this.files, state, this.log);
+  }
+
+  /** Joins as a worker: certificate from the manager's CA (pinned by the token), then the agent over NATS. */
+  join(options: SwarmJoinOptions): Promise<{ nodeId: string; isManager: boolean }> {
+    return this.exclusive(async () => {
+      if (this.runtime || this.worker || (await readSwarmState(this.files))) throw alreadyInSwarm();
+      let advertiseHost: string;
+      try {
+        advertiseHost = resolveAdvertiseAddr(options.advertiseAddr || this.config.advertiseAddr).host;
+      } catch (err) {
+        if (err instanceof SwarmInputError) throw invalidArgument(err.message);
+        throw err;
+      }
+      const remoteHost = options.remoteAddr.slice(0, options.remoteAddr.lastIndexOf(':'));
+      if (remoteHost === '' || !/:\d+$/.test(options.remoteAddr)) throw invalidArgument(`invalid manager address "${options.remoteAddr}": expected host:port`);
+      let creds;
+      try {
+        creds = await joinCluster({ addr: options.remoteAddr, token: options.token, addresses: [advertiseHost] });
+      } catch (err) {
+        throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not join the swarm through ${options.remoteAddr}: ${(err as Error).message}`);
+      }
+      if (creds.role === NodeRole.NODE_ROLE_MANAGER) {
+        throw new ControlError(GrpcStatus.UNIMPLEMENTED, 'joining as a manager is not supported by this flotillad yet; use the worker token');
+      }
+      const clusterId = readNodeIdentity(new X509Certificate(creds.certPem)).clusterId;
+      const state: SwarmState = {
+        clusterId,
+        nodeId: creds.nodeId,
+        role: NodeRole.NODE_ROLE_WORKER,
+        raftId: 0,
+        advertiseHost,
+        listenAddr: '',
+        natsPort: 0,
+        natsClusterPort: 0,
+        // Managers serve NATS on the same client port on their own address (like 2377 and 4222 in Docker's layout).
+        natsServers: [`tls://${remoteHost}:${this.natsPorts.client}`],
+        joinedVia: options.remoteAddr,
+      };
+      await removeSwarmFiles(this.files);
+      await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
+      try {
+        this.worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+      } catch (err) {
+        await removeSwarmFiles(this.files);
+        throw err;
+      }
+      await writeSwarmState(this.files, state);
+      this.log.info({ nodeId: creds.nodeId, clusterId, via: options.remoteAddr }, 'joined the swarm as a worker');
+      return { nodeId: creds.nodeId, isManager: false };
+    });
   }
 
   init(options: SwarmInitOptions): Promise<ManagerRuntime> {
@@ -62,6 +125,14 @@ export class SwarmController {
 
   leave(force: boolean): Promise<void> {
     return this.exclusive(async () => {
+      if (this.worker) {
+        const worker = this.worker;
+        this.worker = undefined;
+        await worker.stop();
+        await removeSwarmFiles(this.files);
+        this.log.info({ nodeId: worker.state.nodeId }, 'left the swarm');
+        return;
+      }
       const runtime = this.runtime;
       if (!runtime) throw invalidArgument('this node is not part of a swarm');
       const managers = [...runtime.member.store.view().nodes.all()].filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER).length;
@@ -81,6 +152,20 @@ export class SwarmController {
 
   info(): SwarmInfo {
     const rt = this.runtime;
+    if (!rt && this.worker) {
+      const st = this.worker.state;
+      return {
+        nodeId: st.nodeId,
+        nodeAddr: st.advertiseHost,
+        localNodeState: SwarmStateEnum.SWARM_STATE_ACTIVE,
+        isManager: false,
+        error: '',
+        clusterId: st.clusterId,
+        managers: 0,
+        nodes: 0,
+        remoteManagers: st.joinedVia ? [{ nodeId: '', addr: st.joinedVia }] : [],
+      };
+    }
     if (!rt) {
       return {
         nodeId: '',
@@ -112,8 +197,11 @@ export class SwarmController {
   async stop(): Promise<void> {
     await this.busy.catch(() => {});
     const rt = this.runtime;
+    const worker = this.worker;
     this.runtime = undefined;
+    this.worker = undefined;
     await rt?.stop();
+    await worker?.stop();
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -123,7 +211,7 @@ export class SwarmController {
   }
 
   private async doInit(options: SwarmInitOptions): Promise<ManagerRuntime> {
-    if (this.runtime || (await readSwarmState(this.files))) throw alreadyInSwarm();
+    if (this.runtime || this.worker || (await readSwarmState(this.files))) throw alreadyInSwarm();
     let advertise: { host: string; port: number | undefined };
     let listen: { host: string; port: number };
     try {

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { Agent } from '@flotilla/agent';
+import { BusConnectError, clusterSubjects, connectBus, type BusConnection } from '@flotilla/bus';
+import type { Logger } from 'pino';
+import type { DaemonConfig } from '../config.js';
+import { startLocalAgent } from './local-agent.js';
+import type { SwarmFiles, SwarmState } from './swarm-state.js';
+
+/** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
+export interface WorkerRuntime {
+  readonly state: SwarmState;
+  stop(): Promise<void>;
+}
+
+const CONNECT_DEADLINE_MS = 30_000;
+
+export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles, state: SwarmState, log: Logger): Promise<WorkerRuntime> {
+  const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
+  const subjects = clusterSubjects(state.clusterId);
+  const tls = {
+    ca: await readFile(files.caCert, 'utf8'),
+    cert: await readFile(files.nodeCert, 'utf8'),
+    key: await readFile(files.nodeKey, 'utf8'),
+  };
+  const bus = await connectWithRetry(
+    () =>
+      connectBus({
+        servers: [...state.natsServers],
+        tls,
+        name: `flotillad ${config.nodeName}`,
+        inboxPrefix: subjects.node.inboxPrefix(state.nodeId),
+        logger: log0.child({ component: 'bus' }),
+      }),
+    log0,
+  );
+  let agent: Agent;
+  try {
+    agent = await startLocalAgent({ config, nodeId: state.nodeId, bus, subjects, dataDir: files.agentDir, log: log0 });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  log0.info({ nats: state.natsServers }, 'worker running');
+  let stopping: Promise<void> | undefined;
+  return {
+    state,
+    stop: () =>
+      (stopping ??= (async () => {
+        await agent.stop();
+        await bus.close();
+      })()),
+  };
+}
+
+/**
+ * Right after a join the managers' nats-server may not list the new node's user yet (the
+ * node is written to the store, then the server reloads): a refused first connect is retried.
+ */
+async function connectWithRetry(connect: () => Promise<BusConnection>, log: Logger): Promise<BusConnection> {
+  const deadline = Date.now() + CONNECT_DEADLINE_MS;
+  let delay = 100;
+  for (;;) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (!(err instanceof BusConnectError) || Date.now() + delay > deadline) throw err;
+      log.info({ err: err.message, retryInMs: delay }, 'NATS refused or unreachable; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2_000);
+    }
+  }
+}
