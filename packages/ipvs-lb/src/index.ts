@@ -7,3 +7,7 @@ export { localRunner, type CommandRunner } from './exec/runner.js';
 export { IptablesBackend, type IptablesBackendOptions } from './iptables/backend.js';
 export { renderRestore, serviceRules, serviceChain, chainNames, DEFAULT_CHAIN_PREFIX, type DesiredService } from './iptables/rules.js';
 export { parseNatSave, type ObservedNat } from './iptables/observed.js';
+export { buildIndex, lookup, type DnsTable, type DnsService, type DnsTask, type DnsIndex, type Lookup } from './dns/table.js';
+export { decide, reply, type Decision } from './dns/answer.js';
+export { EmbeddedDnsServer, type EmbeddedDnsOptions } from './dns/server.js';
+export type { UpstreamResolver } from './dns/forward.js';

@@ -1,0 +1,115 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Logger } from 'pino';
+import { decide, reply, RCODE_SERVFAIL } from './answer.js';
+import { forwardUdp, type UpstreamResolver } from './forward.js';
+import { buildIndex, type DnsIndex, type DnsTable } from './table.js';
+
+export interface EmbeddedDnsOptions {
+  host: string;
+  /** 0 picks a free port (the same one for UDP and TCP). */
+  port: number;
+  /** Where names that are not ours go; without one they get SERVFAIL. */
+  upstream?: UpstreamResolver;
+  ttl?: number;
+  forwardTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * The embedded DNS: answers service and task names from the table the agent feeds with
+ * `setTable`, forwards the rest. UDP and TCP on one port; the logic lives in table.ts and
+ * answer.ts, this class only owns the sockets.
+ */
+export class EmbeddedDnsServer {
+  private index: DnsIndex = buildIndex({ services: [] });
+  private udp?: dgram.Socket;
+  private tcp?: net.Server;
+  private readonly conns = new Set<net.Socket>();
+
+  constructor(private readonly opts: EmbeddedDnsOptions) {}
+
+  /** Replaces the whole table; a bad table is refused and the old one stays. */
+  setTable(table: DnsTable): void {
+    this.index = buildIndex(table);
+  }
+
+  async start(): Promise<number> {
+    const udp = dgram.createSocket(this.opts.host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.udp = udp;
+    const port = udp.address().port;
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg).then((out) => {
+        if (out) udp.send(out, rinfo.port, rinfo.address);
+      });
+    });
+    const tcp = net.createServer((sock) => this.serveTcp(sock));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, this.opts.host, () => resolve());
+    }).catch(async (err: Error) => {
+      udp.close();
+      throw new Error(`embedded DNS: listening on TCP ${this.opts.host}:${port}: ${err.message}`);
+    });
+    this.tcp = tcp;
+    return port;
+  }
+
+  /** One raw query in, one raw reply out (undefined: drop, the query was not DNS). */
+  private async handle(msg: Buffer): Promise<Buffer | undefined> {
+    let query;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      return undefined;
+    }
+    if (query.type === 'response') return undefined;
+    const d = decide(this.index, query, this.opts.ttl ?? 30);
+    if (d.kind === 'reply') return dnsPacket.encode(d.packet);
+    if (this.opts.upstream) {
+      const answer = await forwardUdp(this.opts.upstream, msg, this.opts.forwardTimeoutMs ?? 2000);
+      if (answer) return answer;
+      this.opts.logger?.warn(
+        { component: 'ipvs-lb', upstream: this.opts.upstream, name: query.questions?.[0]?.name },
+        'embedded DNS: upstream resolver did not answer',
+      );
+    }
+    return dnsPacket.encode(reply(query, RCODE_SERVFAIL));
+  }
+
+  // DNS over TCP: each message is preceded by its 2-byte length.
+  private serveTcp(sock: net.Socket): void {
+    this.conns.add(sock);
+    sock.on('close', () => this.conns.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        void this.handle(msg).then((out) => {
+          if (!out || sock.destroyed) return;
+          const head = Buffer.alloc(2);
+          head.writeUInt16BE(out.length);
+          sock.write(Buffer.concat([head, out]));
+        });
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.conns) s.destroy();
+    const udp = this.udp;
+    const tcp = this.tcp;
+    if (udp) await new Promise<void>((r) => udp.close(() => r()));
+    if (tcp) await new Promise<void>((r) => tcp.close(() => r()));
+  }
+}
