@@ -42,6 +42,8 @@ export interface OrchestratorServiceOptions {
   taskHistory?: number;
   /** How long events are collected before a pass. Default 0: the rest of the current event-loop turn (setImmediate). */
   batchWindowMs?: number;
+  /** Task writes per transaction (a restart's two writes are never split). Default 1 000. */
+  maxWritesPerTransaction?: number;
   now?: () => number;
 }
 
@@ -59,6 +61,7 @@ export class OrchestratorService extends LeaderGatedService {
   private readonly now: () => number;
   private readonly taskHistory: number;
   private readonly batchWindowMs: number;
+  private readonly maxWrites: number;
   private loop: WorkLoop<Work> | undefined;
   private following: Following | undefined;
   /** One timer per delayed restart, keyed by the waiting replacement's id. */
@@ -70,6 +73,7 @@ export class OrchestratorService extends LeaderGatedService {
     this.now = o.now ?? Date.now;
     this.taskHistory = o.taskHistory ?? DEFAULT_TASK_HISTORY;
     this.batchWindowMs = o.batchWindowMs ?? 0;
+    this.maxWrites = o.maxWritesPerTransaction ?? 1_000;
   }
 
   /** Passes run so far (tests, metrics). */
@@ -158,8 +162,9 @@ export class OrchestratorService extends LeaderGatedService {
     }
     const prune = new Set<string>();
     const log: Array<{ action: Action; serviceId: string }> = [];
-    const perform = (serviceId: string, actions: readonly Action[]): void => {
+    const perform = (serviceId: string, actions: readonly Action[], together = false): void => {
       for (const a of actions) if (ws.apply(a)) log.push({ action: a, serviceId });
+      if (together) ws.link(actions.map((a) => (a.type === 'create' ? a.task.id : a.taskId)));
     };
 
     // Node changes: lost or drained nodes give up their tasks; every global service follows nodes.
@@ -190,7 +195,7 @@ export class OrchestratorService extends LeaderGatedService {
         const node = t.nodeId ? view.nodes.get(t.nodeId) : undefined;
         const decision = decideRestart({ task: t, history, now, ...(node ? { node } : {}) });
         const actions = restartActions({ decision, service, task: t, now, ...(node ? { node } : {}) });
-        perform(service.id, actions);
+        perform(service.id, actions, true);
       }
       prune.add(t.serviceId);
     }
@@ -212,10 +217,12 @@ export class OrchestratorService extends LeaderGatedService {
     }
 
     if (ws.changes === 0) return;
-    const txId = `orchestrator-${randomUUID()}`;
-    const index = await this.store.propose(ws.transaction(txId).build());
+    let index = 0;
+    for (const tx of ws.transactions(`orchestrator-${randomUUID()}`, this.maxWrites)) {
+      index = await this.store.propose(tx.build());
+      this.log.debug({ index, txId: tx.id, writes: tx.size }, 'orchestrator writes committed');
+    }
     for (const { action, serviceId } of log) this.logAction(action, serviceId, index);
-    this.log.debug({ index, txId, changes: ws.changes }, 'orchestrator pass written');
   }
 
   private reconcileService(service: Service, ws: WorkingSet, nodes: Iterable<Node>, now: number): Action[] {
@@ -323,7 +330,8 @@ export class OrchestratorService extends LeaderGatedService {
   }
 }
 
-/** The tasks of the same slot (replicated) or of the same service on the same node (global). */
+/** The tasks of the same slot (replicated) or of the same service on the same node (global), from the indexes. */
 function slotHistory(ws: WorkingSet, t: Task): Task[] {
-  return ws.byService(t.serviceId).filter((o) => (t.slot > 0 ? o.slot === t.slot : o.slot === 0 && o.nodeId === t.nodeId));
+  if (t.slot > 0) return ws.bySlot(t.serviceId, t.slot);
+  return ws.byNode(t.nodeId).filter((o) => o.serviceId === t.serviceId && o.slot === 0);
 }

@@ -42,6 +42,10 @@ export class WorkingSet {
     return this.overlay(this.view.tasks.byService(serviceId), (t) => t.serviceId === serviceId);
   }
 
+  bySlot(serviceId: string, slot: number): Task[] {
+    return this.overlay(this.view.tasks.bySlot(serviceId, slot), (t) => t.serviceId === serviceId && t.slot === slot);
+  }
+
   byNode(nodeId: string): Task[] {
     return this.overlay(this.view.tasks.byNode(nodeId), (t) => t.nodeId === nodeId);
   }
@@ -83,12 +87,49 @@ export class WorkingSet {
     this.deleted.set(id, this.view.tasks.get(id) ?? t);
   }
 
-  transaction(txId: string): TransactionBuilder {
-    const b = new TransactionBuilder(txId, this.now);
-    for (const t of this.created.values()) b.create('task', t);
-    for (const t of this.updated.values()) b.update('task', t);
-    for (const t of this.deleted.values()) b.delete('task', t);
-    return b;
+  /** These tasks' writes must commit together (a restart: the ended task's shutdown and its replacement). */
+  link(ids: readonly string[]): void {
+    for (let i = 1; i < ids.length; i++) {
+      const a = this.root(ids[0]!);
+      const b = this.root(ids[i]!);
+      if (a !== b) this.parent.set(b, a);
+    }
+  }
+
+  /**
+   * The pass's writes as transactions of at most `maxWrites` writes each (linked writes stay in
+   * one, even if that one is larger). Each transaction is valid alone, so a later one failing
+   * leaves the earlier ones' effects consistent; the retried pass starts from what committed.
+   */
+  transactions(txIdPrefix: string, maxWrites: number): TransactionBuilder[] {
+    type Write = (b: TransactionBuilder) => void;
+    const units = new Map<string, Write[]>();
+    const add = (id: string, w: Write): void => {
+      const r = this.root(id);
+      units.set(r, [...(units.get(r) ?? []), w]);
+    };
+    for (const t of this.created.values()) add(t.id, (b) => b.create('task', t));
+    for (const t of this.updated.values()) add(t.id, (b) => b.update('task', t));
+    for (const t of this.deleted.values()) add(t.id, (b) => b.delete('task', t));
+    const out: TransactionBuilder[] = [];
+    let current: TransactionBuilder | undefined;
+    for (const writes of units.values()) {
+      if (!current || (current.size > 0 && current.size + writes.length > maxWrites)) {
+        current = new TransactionBuilder(`${txIdPrefix}-${out.length}`, this.now);
+        out.push(current);
+      }
+      for (const w of writes) w(current);
+    }
+    return out;
+  }
+
+  private readonly parent = new Map<string, string>();
+
+  private root(id: string): string {
+    let r = id;
+    for (let p = this.parent.get(r); p !== undefined; p = this.parent.get(r)) r = p;
+    if (r !== id) this.parent.set(id, r);
+    return r;
   }
 
   private put(task: Task): void {
