@@ -11,3 +11,8 @@ export { buildIndex, lookup, type DnsTable, type DnsService, type DnsTask, type 
 export { decide, reply, type Decision } from './dns/answer.js';
 export { EmbeddedDnsServer, type EmbeddedDnsOptions } from './dns/server.js';
 export type { UpstreamResolver } from './dns/forward.js';
+export { IpvsBackend, type IpvsBackendOptions } from './ipvs/backend.js';
+export { ipvsRestoreLines, parseIpvsSave, type IpvsService } from './ipvs/commands.js';
+export { UserspaceBackend } from './userspace/backend.js';
+export { UserspaceUdpProxy } from './userspace/udp-proxy.js';
+export { createLoadBalancer } from './lb/create.js';
