@@ -121,6 +121,26 @@ describe('replicated service', () => {
     expect(kept.sort()).toEqual(failed.slice(2).sort());
   });
 
+  it('gives up after maxAttempts restarts and keeps maxAttempts + 1 ended tasks in the slot', async () => {
+    await c.addNode('node-a');
+    await c.createService({ id: 'limited', replicas: 1, restart: { maxAttempts: 6 } });
+    const failed: string[] = [];
+    for (let round = 0; round < 7; round++) {
+      const current = await waitFor(
+        () => c.view().tasks.bySlot('limited', 1).find((t) => live(t) && t.status?.state === TaskState.TASK_STATE_ASSIGNED),
+        { what: `a live task of limited ASSIGNED (round ${round})` },
+      );
+      failed.push(current.id);
+      await c.reportTask(current.id, TaskState.TASK_STATE_FAILED, { exitCode: 1 });
+    }
+    // The 7th failure is the 6th restart's end: no more restarts, and nothing pruned (keep 7 > 5).
+    await waitFor(() => c.view().tasks.bySlot('limited', 1).every((t) => t.desiredState === TaskState.TASK_STATE_SHUTDOWN), {
+      what: 'every task of the slot let go',
+    });
+    expect(c.view().tasks.bySlot('limited', 1).map((t) => t.id).sort()).toEqual([...failed].sort());
+    expect(c.liveTasksOf('limited')).toHaveLength(0);
+  });
+
   it('rebuilds the timer of a delayed restart when it becomes leader again', async () => {
     await c.addNode('node-a');
     await c.createService({ id: 'slow', replicas: 1, restart: { delayMs: 3_000 } });
