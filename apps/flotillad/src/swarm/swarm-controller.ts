@@ -14,6 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import { joinCluster, readNodeIdentity } from '@flotilla/ca';
 import { ControlError } from '../control/control-error.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { removeTaskContainers } from './leave-cleanup.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
 
@@ -129,6 +130,7 @@ export class SwarmController {
         const worker = this.worker;
         this.worker = undefined;
         await worker.stop();
+        await removeTaskContainers(this.config, worker.state.nodeId, this.log);
         await removeSwarmFiles(this.files);
         this.log.info({ nodeId: worker.state.nodeId }, 'left the swarm');
         return;
@@ -145,6 +147,7 @@ export class SwarmController {
       }
       this.runtime = undefined;
       await runtime.stop();
+      await removeTaskContainers(this.config, runtime.state.nodeId, this.log);
       await removeSwarmFiles(this.files);
       this.log.info({ nodeId: runtime.state.nodeId }, 'left the swarm');
     });
