@@ -13,6 +13,8 @@ import {
 import type { AssignmentUpdate } from './assignments/assignment-sequencer.js';
 import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
+import { healthOf } from './executor/docker-executor.js';
+import { HealthEvents } from './executor/health-events.js';
 import { describeNode } from './executor/node-description.js';
 import { SessionClient } from './session/session-client.js';
 import { TaskStateFile } from './state/task-state-file.js';
@@ -47,6 +49,7 @@ export class Agent {
   private readonly runner: TaskRunner;
   private readonly reporter: StatusReporter;
   private readonly session: SessionClient;
+  private readonly health: HealthEvents;
   private unsubscribe: (() => void) | undefined;
   private resyncing = false;
   private started = false;
@@ -62,6 +65,13 @@ export class Agent {
       },
       this.log,
     );
+    this.health = new HealthEvents({
+      docker: opts.executor.docker,
+      nodeId: opts.nodeId,
+      log: this.log,
+      onHealth: (containerId, health) => this.runner.healthReported(containerId, health),
+      onResubscribed: () => this.runner.recheckHealth(),
+    });
     this.reporter = new StatusReporter({
       nc: opts.nc,
       subjects: opts.subjects,
@@ -93,9 +103,12 @@ export class Agent {
     try {
       await mkdir(this.opts.dataDir, { recursive: true });
       persisted = await this.file.load();
+      // Listen first: a container found `starting` may turn healthy right after we look.
+      await this.health.start();
       containers = await this.findContainers();
     } catch (err) {
       this.started = false;
+      await this.health.stop();
       throw new Error(`starting the agent of node ${this.opts.nodeId}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     this.runner.restore(persisted, containers);
@@ -128,6 +141,7 @@ export class Agent {
     // Freeze the tasks first so every status they produced is in the reporter's queue
     // before it sends what it can; whatever does not get through is said again at restore.
     this.runner.close();
+    await this.health.stop();
     await this.reporter.close();
     await this.session.stop();
     await this.runner.idle();
@@ -150,10 +164,8 @@ export class Agent {
   private async findContainers(): Promise<Map<string, FoundContainer>> {
     const found = new Map<string, FoundContainer>();
     for (const [taskId, info] of await this.opts.executor.listTaskContainers(this.opts.nodeId)) {
-      const running = info.State === 'running';
-      let exitCode = 0;
-      if (!running) exitCode = (await this.opts.executor.docker.getContainer(info.Id).inspect()).State.ExitCode;
-      found.set(taskId, { id: info.Id, running, exitCode });
+      const inspected = await this.opts.executor.docker.getContainer(info.Id).inspect();
+      found.set(taskId, { id: info.Id, running: inspected.State.Running, exitCode: inspected.State.ExitCode, health: healthOf(inspected) });
     }
     return found;
   }

@@ -1,9 +1,10 @@
 export * from './executor/labels.js';
-export { containerName, containerCreateOptions, stopGraceMs, DEFAULT_STOP_GRACE_MS } from './executor/container-config.js';
-export { DockerExecutor, TaskError, dockerFromHost, type ExitResult } from './executor/docker-executor.js';
+export { containerName, containerCreateOptions, healthcheckOf, stopGraceMs, DEFAULT_STOP_GRACE_MS } from './executor/container-config.js';
+export { DockerExecutor, TaskError, dockerFromHost, healthOf, type ExitResult } from './executor/docker-executor.js';
+export { HealthEvents, parseHealthEvent, type HealthEventsOptions } from './executor/health-events.js';
 export { describeNode, nodeDescriptionFromInfo } from './executor/node-description.js';
-export { newRecord, statusOf, type TaskRecord, type PendingOp } from './tasks/task-record.js';
-export { step, type TaskEvent, type TaskAction, type FoundContainer, type Step } from './tasks/task-machine.js';
+export { newRecord, statusOf, type TaskRecord, type PendingOp, type ContainerHealth, type TaskHealth } from './tasks/task-record.js';
+export { step, UNHEALTHY_ERR, type TaskEvent, type TaskAction, type FoundContainer, type Step } from './tasks/task-machine.js';
 export { TaskRunner, type TaskRunnerHooks } from './tasks/task-runner.js';
 export { AssignmentSequencer, type AssignmentUpdate } from './assignments/assignment-sequencer.js';
 export { TaskStateFile, TaskStateFileError, TASK_STATE_FILE, type PersistedTask } from './state/task-state-file.js';

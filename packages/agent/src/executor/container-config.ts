@@ -1,4 +1,4 @@
-import { MountType, type Task } from '@flotilla/api';
+import { MountType, type HealthConfig, type Task } from '@flotilla/api';
 import type Docker from 'dockerode';
 import { LABEL_NODE_ID, LABEL_SERVICE_ID, LABEL_SERVICE_NAME, LABEL_TASK_ID } from './labels.js';
 
@@ -54,14 +54,21 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
   if (c.dir) opts.WorkingDir = c.dir;
   if (c.user) opts.User = c.user;
   if (c.hostname) opts.Hostname = c.hostname;
-  if (hc && hc.test.length > 0) {
-    opts.Healthcheck = {
-      Test: hc.test,
-      Interval: msToNs(hc.intervalMs),
-      Timeout: msToNs(hc.timeoutMs),
-      Retries: hc.retries,
-      StartPeriod: msToNs(hc.startPeriodMs),
-    };
-  }
+  const health = healthcheckOf(hc);
+  if (health) opts.Healthcheck = health;
   return opts;
+}
+
+/**
+ * The spec's health check as Docker's, merged by the engine over the image's HEALTHCHECK:
+ * no config or an all-empty one inherits the image's check entirely; an empty test with
+ * timings keeps the image's test and overrides its timings (a zero timing inherits too);
+ * ["NONE"] disables the image's check.
+ */
+export function healthcheckOf(hc: HealthConfig | undefined): Docker.HealthConfig | undefined {
+  if (!hc) return undefined;
+  if (hc.test[0] === 'NONE') return { Test: ['NONE'] };
+  const timings = { Interval: msToNs(hc.intervalMs), Timeout: msToNs(hc.timeoutMs), Retries: hc.retries, StartPeriod: msToNs(hc.startPeriodMs) };
+  if (hc.test.length === 0 && !timings.Interval && !timings.Timeout && !timings.Retries && !timings.StartPeriod) return undefined;
+  return hc.test.length > 0 ? { Test: hc.test, ...timings } : timings;
 }

@@ -1,6 +1,7 @@
 import type { Task } from '@flotilla/api';
 import Docker from 'dockerode';
 import { containerCreateOptions, stopGraceMs } from './container-config.js';
+import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
 
 /** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
@@ -50,6 +51,15 @@ export class DockerExecutor {
     return { exitCode: res.StatusCode };
   }
 
+  /**
+   * The container's health as the engine has it now: `none` when its effective config (the
+   * spec's check merged over the image's HEALTHCHECK) has no check or says ["NONE"].
+   */
+  async inspectHealth(containerId: string): Promise<TaskHealth> {
+    const info = await this.docker.getContainer(containerId).inspect();
+    return healthOf(info);
+  }
+
   /** Stops with the task's grace period; an already-stopped container is fine. */
   async stop(task: Task, containerId: string): Promise<void> {
     try {
@@ -85,4 +95,13 @@ export function dockerFromHost(host: string): Docker {
   const m = /^tcp:\/\/([^:]+):(\d+)$/.exec(host);
   if (m) return new Docker({ host: m[1], port: Number(m[2]) });
   throw new Error(`invalid docker host "${host}": expected unix:///path or tcp://host:port`);
+}
+
+/** `none` unless the container's effective config has a check; then Docker's state of it. */
+export function healthOf(info: Docker.ContainerInspectInfo): TaskHealth {
+  const test = info.Config.Healthcheck?.Test ?? [];
+  if (test.length === 0 || test[0] === 'NONE') return 'none';
+  const status = info.State.Health?.Status;
+  // Not started yet, or started and not probed yet: either way, not healthy so far.
+  return status === 'healthy' || status === 'unhealthy' ? status : 'starting';
 }

@@ -1,11 +1,12 @@
 import { isTerminal, TaskState, taskStateToNumber, type Task, type TaskStatus } from '@flotilla/api';
-import { statusOf, type TaskRecord } from './task-record.js';
+import { statusOf, type TaskHealth, type TaskRecord } from './task-record.js';
 
 /** What happened to a task: assignment changes, or the outcome of an engine operation. */
 export type TaskEvent =
   | { kind: 'assigned'; task: Task }
   | { kind: 'unassigned' }
-  | { kind: 'created'; containerId: string }
+  /** `healthCheck`: the created container has a health check (its own or its image's). */
+  | { kind: 'created'; containerId: string; healthCheck: boolean }
   | { kind: 'createFailed'; error: string }
   | { kind: 'started' }
   | { kind: 'startFailed'; error: string }
@@ -13,6 +14,9 @@ export type TaskEvent =
   | { kind: 'stopped' }
   | { kind: 'removed' }
   | { kind: 'opFailed'; error: string }
+  /** The engine reported the container healthy, or unhealthy (events stream or inspect). */
+  | { kind: 'health-healthy'; containerId: string }
+  | { kind: 'health-unhealthy'; containerId: string }
   /** After a restart: what the engine has for a task the agent had on disk. */
   | { kind: 'found'; container: FoundContainer | undefined };
 
@@ -20,6 +24,7 @@ export interface FoundContainer {
   id: string;
   running: boolean;
   exitCode: number;
+  health: TaskHealth;
 }
 
 /** What the edge must do; engine operations answer with an event. */
@@ -28,6 +33,8 @@ export type TaskAction =
   | { kind: 'create' }
   | { kind: 'start'; containerId: string }
   | { kind: 'wait'; containerId: string }
+  /** Ask the engine for the container's health now, in case its event came before anyone listened. */
+  | { kind: 'checkHealth'; containerId: string }
   | { kind: 'stop'; containerId: string }
   | { kind: 'remove'; containerId: string }
   | { kind: 'forget' };
@@ -39,9 +46,13 @@ export interface Step {
 
 const S = TaskState;
 
+/** What Docker swarm shows in `service ps` ERROR for a task whose container turned unhealthy. */
+export const UNHEALTHY_ERR = 'unhealthy container';
+
 /**
  * The agent's task state machine: ASSIGNED → ACCEPTED → PREPARING (create) → STARTING
- * (start) → RUNNING, then COMPLETE or FAILED from the exit code, SHUTDOWN when the desired
+ * (start) → RUNNING (once healthy, if the container has a health check), then COMPLETE or
+ * FAILED from the exit code or an unhealthy report (stopped first), SHUTDOWN when the desired
  * state moves past RUNNING (stop with grace, then remove), REJECTED when the container
  * cannot be created (never retried: the orchestrator decides). Pure: a record and an event
  * in, the next record and the actions for the edge out.
@@ -86,6 +97,7 @@ class Transition {
       case 'created':
         r.pending = undefined;
         r.containerId = e.containerId;
+        r.health = e.healthCheck ? 'starting' : 'none';
         return;
       case 'createFailed':
         r.pending = undefined;
@@ -94,7 +106,8 @@ class Transition {
       case 'started':
         r.pending = undefined;
         r.running = true;
-        if (r.state === S.TASK_STATE_STARTING) this.moveTo(S.TASK_STATE_RUNNING, 'started');
+        // The event stream may have said `healthy` before anyone listened for this container.
+        if (r.health === 'starting') this.actions.push({ kind: 'checkHealth', containerId: r.containerId });
         return;
       case 'startFailed':
         r.pending = undefined;
@@ -107,12 +120,16 @@ class Transition {
         r.exitCode = e.exitCode;
         // An exit the agent caused (stop, removal) is not the task failing.
         if (r.pending === 'stop' || r.pending === 'remove' || r.unassigned || isTerminal(r.task.desiredState)) return;
-        if (r.state === S.TASK_STATE_RUNNING) this.ended(e.exitCode);
+        // STARTING with a running container: it exited while waiting to be healthy.
+        if (r.state === S.TASK_STATE_RUNNING || r.state === S.TASK_STATE_STARTING) this.ended(e.exitCode);
         return;
       case 'stopped':
         r.pending = undefined;
         r.running = false;
-        if (!r.unassigned && !isTerminal(r.state)) this.moveTo(S.TASK_STATE_SHUTDOWN, 'shutdown');
+        if (r.unassigned || isTerminal(r.state)) return;
+        // Stopped because it turned unhealthy: a failure the orchestrator's restart policy answers.
+        if (r.health === 'unhealthy' && !isTerminal(r.task.desiredState)) this.moveTo(S.TASK_STATE_FAILED, 'started', UNHEALTHY_ERR);
+        else this.moveTo(S.TASK_STATE_SHUTDOWN, 'shutdown');
         return;
       case 'removed':
         r.pending = undefined;
@@ -121,6 +138,12 @@ class Transition {
         return;
       case 'opFailed':
         r.pending = undefined;
+        return;
+      case 'health-healthy':
+      case 'health-unhealthy':
+        // Only news about the container this record owns and has a check for, while it matters.
+        if (e.containerId !== r.containerId || r.health === 'none' || r.health === 'unhealthy' || isTerminal(r.state)) return;
+        r.health = e.kind === 'health-healthy' ? 'healthy' : 'unhealthy';
         return;
       case 'found':
         this.found(e.container);
@@ -143,9 +166,11 @@ class Transition {
     }
     r.containerId = c.id;
     r.running = c.running;
+    r.health = c.health;
     if (isTerminal(r.state)) return;
     if (c.running) {
-      if (r.state !== S.TASK_STATE_RUNNING) this.moveTo(S.TASK_STATE_RUNNING, 'started');
+      // Driving on from STARTING moves it to RUNNING once healthy (at once without a check).
+      if (r.state !== S.TASK_STATE_RUNNING && r.state !== S.TASK_STATE_STARTING) this.moveTo(S.TASK_STATE_STARTING, 'starting');
     } else if (r.state === S.TASK_STATE_RUNNING) {
       this.ended(c.exitCode);
     } else if (taskStateToNumber(r.state) < taskStateToNumber(S.TASK_STATE_PREPARING)) {
@@ -175,6 +200,13 @@ class Transition {
       else this.moveTo(S.TASK_STATE_SHUTDOWN, 'shutdown');
       return;
     }
+    const live = r.state === S.TASK_STATE_STARTING || r.state === S.TASK_STATE_RUNNING;
+    if (live && r.health === 'unhealthy') {
+      // Like Docker: stop it, then report FAILED so the restart policy replaces the task.
+      if (r.containerId && r.running) this.op('stop');
+      else this.moveTo(S.TASK_STATE_FAILED, 'started', UNHEALTHY_ERR);
+      return;
+    }
     switch (r.state) {
       case S.TASK_STATE_NEW:
       case S.TASK_STATE_PENDING:
@@ -197,18 +229,27 @@ class Transition {
         this.op('start');
         return;
       case S.TASK_STATE_STARTING:
+        if (r.running) {
+          // Watch for the exit while waiting for `healthy` too: a container can die first.
+          if (r.health === 'none' || r.health === 'healthy') this.moveTo(S.TASK_STATE_RUNNING, 'started');
+          this.waitForExit();
+          return;
+        }
         if (r.containerId) this.op('start');
         else this.moveTo(S.TASK_STATE_FAILED, 'starting', 'task: its container is gone');
         return;
       case S.TASK_STATE_RUNNING:
-        if (r.running && !r.waiting) {
-          r.waiting = true;
-          this.actions.push({ kind: 'wait', containerId: r.containerId });
-        }
+        if (r.running) this.waitForExit();
         return;
       default:
         return;
     }
+  }
+
+  private waitForExit(): void {
+    if (this.rec.waiting) return;
+    this.rec.waiting = true;
+    this.actions.push({ kind: 'wait', containerId: this.rec.containerId });
   }
 
   private op(kind: 'create' | 'start' | 'stop' | 'remove'): void {

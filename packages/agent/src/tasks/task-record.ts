@@ -3,6 +3,12 @@ import { TaskState, type Task, type TaskStatus } from '@flotilla/api';
 /** An operation on the engine that the agent has started and not yet seen finish. */
 export type PendingOp = 'create' | 'start' | 'stop' | 'remove';
 
+/** Docker's health status of a container with a health check, as its events and inspect name it. */
+export type ContainerHealth = 'starting' | 'healthy' | 'unhealthy';
+
+/** `none`: the container has no health check (none in the spec or the image, or ["NONE"]). */
+export type TaskHealth = 'none' | ContainerHealth;
+
 /**
  * What the agent knows about one of its tasks. The first group of fields is kept on disk;
  * the second describes operations of this process and starts empty after a restart.
@@ -25,6 +31,8 @@ export interface TaskRecord {
   waiting: boolean;
   /** The task left this node: remove its container, then forget it. */
   unassigned: boolean;
+  /** The latest health the engine reported for the container. */
+  health: TaskHealth;
 }
 
 /** A record for a task the agent has not seen before; it starts where the store has it. */
@@ -41,6 +49,7 @@ export function newRecord(task: Task): TaskRecord {
     running: false,
     waiting: false,
     unassigned: false,
+    health: 'none',
   };
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from '@flotilla/bus';
 import { TaskError, type DockerExecutor } from '../executor/docker-executor.js';
 import type { PersistedTask } from '../state/task-state-file.js';
 import { step, type FoundContainer, type TaskAction, type TaskEvent } from './task-machine.js';
-import { newRecord, statusOf, type TaskRecord } from './task-record.js';
+import { newRecord, statusOf, type ContainerHealth, type TaskRecord } from './task-record.js';
 
 export interface TaskRunnerHooks {
   /** A status to send to the dispatcher. */
@@ -77,6 +77,23 @@ export class TaskRunner {
       .map((r) => ({ task: r.task, state: r.state, containerId: r.containerId, exitCode: r.exitCode, message: r.message, err: r.err }));
   }
 
+  /** The engine reported a container's health (its events stream); news of others is ignored. */
+  healthReported(containerId: string, health: ContainerHealth): void {
+    if (health === 'starting') return;
+    const taskId = this.taskOfContainer(containerId);
+    if (taskId) this.dispatch(taskId, { kind: health === 'healthy' ? 'health-healthy' : 'health-unhealthy', containerId });
+  }
+
+  /**
+   * The events stream was broken for a while: ask the engine for the health of every
+   * container whose task still waits for (or watches) it.
+   */
+  recheckHealth(): void {
+    for (const [taskId, r] of this.records) {
+      if (r.running && (r.health === 'starting' || r.health === 'healthy')) this.checkHealth(taskId, r.containerId);
+    }
+  }
+
   record(taskId: string): Readonly<TaskRecord> | undefined {
     return this.records.get(taskId);
   }
@@ -118,6 +135,22 @@ export class TaskRunner {
     }
   }
 
+  private taskOfContainer(containerId: string): string | undefined {
+    for (const [taskId, r] of this.records) if (r.containerId === containerId) return taskId;
+    return undefined;
+  }
+
+  private checkHealth(taskId: string, containerId: string): void {
+    this.track(
+      this.executor.inspectHealth(containerId).then(
+        (h) => {
+          if (h === 'healthy' || h === 'unhealthy') this.dispatch(taskId, { kind: h === 'healthy' ? 'health-healthy' : 'health-unhealthy', containerId });
+        },
+        (err: unknown) => this.log.warn({ err, taskId, containerId }, 'asking the engine for the container health failed; waiting for its events'),
+      ),
+    );
+  }
+
   private dispatch(taskId: string, event: TaskEvent): void {
     const rec = this.records.get(taskId);
     if (!rec || this.closed) return;
@@ -140,7 +173,17 @@ export class TaskRunner {
       case 'create':
         this.track(
           this.executor.create(rec.task).then(
-            (containerId) => this.dispatch(taskId, { kind: 'created', containerId }),
+            // The effective check merges the spec's over the image's HEALTHCHECK: ask the engine.
+            async (containerId) => {
+              let health;
+              try {
+                health = await this.executor.inspectHealth(containerId);
+              } catch (err) {
+                // The container exists: record it (so it is started or removed), and say why the check is unknown.
+                log.error({ err, containerId }, 'inspecting the new task container failed; treating it as having no health check');
+              }
+              this.dispatch(taskId, { kind: 'created', containerId, healthCheck: health !== undefined && health !== 'none' });
+            },
             (err: unknown) => {
               if (!(err instanceof TaskError)) log.error({ err }, 'creating the task container failed');
               this.dispatch(taskId, { kind: 'createFailed', error: errMessage(err) });
@@ -155,6 +198,9 @@ export class TaskRunner {
             (err: unknown) => this.dispatch(taskId, { kind: 'startFailed', error: `starting container ${a.containerId}: ${errMessage(err)}` }),
           ),
         );
+        return;
+      case 'checkHealth':
+        this.checkHealth(taskId, a.containerId);
         return;
       case 'wait':
         // Not tracked: it lasts as long as the container runs.
