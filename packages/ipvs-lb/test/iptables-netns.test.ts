@@ -65,4 +65,21 @@ describe('iptables back end in a network namespace', () => {
     await fresh.close();
     expect((await h1.exec(['iptables-save'])).stdout).not.toContain('FLT-');
   });
+
+  it('translates connections that arrive from another host (PREROUTING hook)', async () => {
+    const h1 = th.hosts[0]!;
+    const h2 = th.hosts[1]!;
+    await startNamedServer(h1, h1.addr, 8091, 'on-h1');
+    const vip: Vip = { addr: '198.19.7.30', port: 80, protocol: 'tcp' };
+    // h2 sends VIP traffic to h1, as a node whose route points at a load-balancing peer would.
+    await h2.exec(['ip', 'route', 'add', `${vip.addr}/32`, 'via', h1.addr]);
+    const lb = new IptablesBackend({ run: runnerIn(h1) });
+    try {
+      await lb.ensureService(vip, [{ addr: h1.addr, port: 8091 }]);
+      expect(new Set(await connectMany(h2, vip.addr, vip.port, 3))).toEqual(new Set(['on-h1']));
+    } finally {
+      await lb.close();
+    }
+    expect((await h1.exec(['iptables-save'])).stdout).not.toContain('FLT-');
+  });
 });
