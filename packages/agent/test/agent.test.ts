@@ -95,6 +95,30 @@ describe('agent and dispatcher end to end (real nats-server, real Docker)', () =
     expect(first.task(id)?.pending).toBeUndefined();
   });
 
+  it('reports a health-checked task RUNNING once healthy, and an unhealthy one FAILED "unhealthy container"', async () => {
+    const healthy = assignedTask(`${nodeId}-h1`, nodeId, ['sleep', '300']);
+    healthy.spec!.container!.healthcheck = { test: ['CMD-SHELL', 'true'], intervalMs: 1000, timeoutMs: 0, retries: 3, startPeriodMs: 0 };
+    const sick = assignedTask(`${nodeId}-h2`, nodeId, ['sleep', '300']);
+    sick.spec!.container!.healthcheck = { test: ['CMD', 'false'], intervalMs: 1000, timeoutMs: 0, retries: 2, startPeriodMs: 0 };
+    backend.put(healthy);
+    backend.put(sick);
+    await waitFor(stateIs(healthy.id, TaskState.TASK_STATE_RUNNING), { what: 'h1 RUNNING', ...wait });
+    expect((await inspect(containerOf(healthy.id))).State.Health?.Status).toBe('healthy');
+    const reported = (taskId: string) => backend.statusBatches.flat().filter((w) => w.taskId === taskId).map((w) => w.status?.state);
+    expect(reported(healthy.id)).toContain(TaskState.TASK_STATE_STARTING);
+    expect(reported(healthy.id).indexOf(TaskState.TASK_STATE_STARTING)).toBeLessThan(reported(healthy.id).indexOf(TaskState.TASK_STATE_RUNNING));
+
+    await waitFor(stateIs(sick.id, TaskState.TASK_STATE_FAILED), { what: 'h2 FAILED', ...wait });
+    expect(backend.tasks.get(sick.id)?.status?.err).toBe('unhealthy container');
+    expect(reported(sick.id)).not.toContain(TaskState.TASK_STATE_RUNNING);
+    expect((await inspect(containerOf(sick.id))).State.Running).toBe(false);
+    // what the orchestrator does next: the failed task leaves the node and its container goes
+    const sickContainer = containerOf(sick.id);
+    backend.delete(sick.id);
+    backend.delete(healthy.id);
+    await waitFor(async () => !(await exists(sickContainer)), { what: 'h2 container removed', ...wait });
+  });
+
   it('after a restart re-adopts running containers and removes the one whose task left the node', async () => {
     const kept = `${nodeId}-t4`;
     backend.put(assignedTask(kept, nodeId, ['sleep', '300']));
