@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHosts, type TestHosts } from '@flotilla/testkit';
 import { IptablesBackend, type Vip } from '../src/index.js';
-import { connectMany, runnerIn, startNamedServer } from './helpers/netns-tcp.js';
+import { connectMany, runnerIn, startNamedServer } from './helpers/netns-servers.js';
 
 // Real packets: the iptables back end programs the nat table of test host h1's network
 // namespace; the two backends are real TCP servers, one on h1 and one on h2, reached through the VIP.
@@ -81,5 +81,25 @@ describe('iptables back end in a network namespace', () => {
       await lb.close();
     }
     expect((await h1.exec(['iptables-save'])).stdout).not.toContain('FLT-');
+  });
+
+  it('balances UDP datagrams of new flows over the backends', async () => {
+    const h1 = th.hosts[0]!;
+    const h2 = th.hosts[1]!;
+    await startNamedServer(h1, h1.addr, 5301, 'u1', 'udp');
+    await startNamedServer(h2, h2.addr, 5302, 'u2', 'udp');
+    const vip: Vip = { addr: '198.19.7.40', port: 53, protocol: 'udp' };
+    const lb = new IptablesBackend({ run: runnerIn(h1) });
+    try {
+      await lb.ensureService(vip, [
+        { addr: h1.addr, port: 5301 },
+        { addr: h2.addr, port: 5302 },
+      ]);
+      expect(new Set(await connectMany(h1, vip.addr, vip.port, 20, 'udp'))).toEqual(new Set(['u1', 'u2']));
+      await lb.ensureService(vip, [{ addr: h2.addr, port: 5302 }]);
+      expect(new Set(await connectMany(h1, vip.addr, vip.port, 5, 'udp'))).toEqual(new Set(['u2']));
+    } finally {
+      await lb.close();
+    }
   });
 });

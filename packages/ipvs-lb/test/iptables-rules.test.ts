@@ -93,4 +93,19 @@ describe('iptables rule computation (pure)', () => {
       hooks: { PREROUTING: 1, OUTPUT: 2 },
     });
   });
+
+  it('gives a service without backends an empty chain that is still jumped to', () => {
+    const chain = serviceChain(vip, names);
+    const out = renderRestore([{ vip, backends: [] }], empty, names);
+    expect(out).toContain(`:${chain} - [0:0]`);
+    expect(out).toContain(`-j ${chain}`);
+    expect(out).not.toContain('DNAT');
+  });
+
+  it('uses the udp match for UDP services', () => {
+    const udp: Vip = { addr: '198.19.0.2', port: 53, protocol: 'udp' };
+    const out = renderRestore([{ vip: udp, backends: [{ addr: '10.0.0.1', port: 5353 }] }], empty, names);
+    expect(out).toContain(`-A FLT-SERVICES -d 198.19.0.2/32 -p udp -m udp --dport 53 -j ${serviceChain(udp, names)}`);
+    expect(out).toContain('-p udp -j DNAT --to-destination 10.0.0.1:5353');
+  });
 });

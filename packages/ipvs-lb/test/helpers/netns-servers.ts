@@ -25,8 +25,30 @@ const one = () => new Promise((resolve) => {
 (async () => { const got = []; for (let i = 0; i < Number(count); i++) got.push(await one()); console.log(JSON.stringify(got)); })();
 `;
 
-export async function startNamedServer(host: TestHost, addr: string, port: number, name: string): Promise<ChildProcess> {
-  const child = host.spawn([process.execPath, '-e', SERVER, addr, String(port), name], { stdio: ['ignore', 'pipe', 'pipe'] });
+// The UDP twin: answers each datagram with its name.
+const UDP_SERVER = `
+const dgram = require('node:dgram');
+const [addr, port, name] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+s.on('message', (m, r) => s.send(name, r.port, r.address));
+s.bind(Number(port), addr, () => console.log('ready'));
+`;
+
+// Sends one datagram from a fresh socket (a new conntrack entry) per try and prints the answers.
+const UDP_CLIENT = `
+const dgram = require('node:dgram');
+const [addr, port, count] = process.argv.slice(1);
+const one = () => new Promise((resolve) => {
+  const c = dgram.createSocket('udp4');
+  const t = setTimeout(() => { c.close(); resolve('timeout'); }, 3000);
+  c.on('message', (m) => { clearTimeout(t); c.close(); resolve(m.toString()); });
+  c.send('hi', Number(port), addr);
+});
+(async () => { const got = []; for (let i = 0; i < Number(count); i++) got.push(await one()); console.log(JSON.stringify(got)); })();
+`;
+
+export async function startNamedServer(host: TestHost, addr: string, port: number, name: string, protocol: 'tcp' | 'udp' = 'tcp'): Promise<ChildProcess> {
+  const child = host.spawn([process.execPath, '-e', protocol === 'tcp' ? SERVER : UDP_SERVER, addr, String(port), name], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -34,12 +56,12 @@ export async function startNamedServer(host: TestHost, addr: string, port: numbe
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`server ${name} exited: ${err}`);
     return out.includes('ready');
-  }, { what: `TCP server ${name} on ${addr}:${port} in ${host.netns}` });
+  }, { what: `${protocol} server ${name} on ${addr}:${port} in ${host.netns}` });
   return child;
 }
 
-export async function connectMany(host: TestHost, addr: string, port: number, count: number): Promise<string[]> {
-  const r = await host.exec([process.execPath, '-e', CLIENT, addr, String(port), String(count)], { timeoutMs: 60_000 });
+export async function connectMany(host: TestHost, addr: string, port: number, count: number, protocol: 'tcp' | 'udp' = 'tcp'): Promise<string[]> {
+  const r = await host.exec([process.execPath, '-e', protocol === 'tcp' ? CLIENT : UDP_CLIENT, addr, String(port), String(count)], { timeoutMs: 60_000 });
   return JSON.parse(r.stdout) as string[];
 }
 
