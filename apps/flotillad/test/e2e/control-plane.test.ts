@@ -118,6 +118,20 @@ describe('a one-node swarm from the CLI', () => {
     expect(again.stderr).toMatch(/already part of a swarm/);
   });
 
+  it('updates node labels and availability, refusing a label it does not have', async () => {
+    expect(await ok('node', 'update', '--label-add', 'disk=ssd', '--availability', 'pause', 'e2e-cp-1')).toBe(`${nodeId}\n`);
+    const pretty = await ok('node', 'inspect', '--pretty', 'self');
+    expect(pretty).toContain(' - disk=ssd\n');
+    expect(pretty).toContain(' Availability: Pause\n');
+    const json = JSON.parse(await ok('node', 'inspect', nodeId)) as Array<{ spec: { annotations: { labels: Record<string, string> } } }>;
+    expect(json[0]!.spec.annotations.labels).toEqual({ disk: 'ssd' });
+    const missing = await cli('node', 'update', '--label-rm', 'nope', nodeId);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("flotilla: key nope doesn't exist in node's labels\n");
+    await ok('node', 'update', '--label-rm', 'disk', '--availability', 'active', nodeId);
+    expect(await ok('node', 'ls')).toMatch(new RegExp(`^${nodeId} \\*\\s+e2e-cp-1\\s+Ready\\s+Active\\s`, 'm'));
+  });
+
   it('creates 3 replicas: 3 real containers run and service ls shows 3/3', async () => {
     const out = await ok('service', 'create', '--replicas', '3', '--name', 'web', IMAGE, 'sleep', '1000');
     expect(out).toMatch(/^\w{25}\n/);
