@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Task, TaskState, type HealthConfig } from '@flotilla/api';
 import { silentLogger } from '@flotilla/bus';
-import { waitFor } from '@flotilla/testkit';
+import { tempDir, waitFor, type TempDir } from '@flotilla/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DockerExecutor, HealthEvents, TaskRunner, UNHEALTHY_ERR, type TaskHealth } from '../src/index.js';
+import { DockerExecutor, dockerFromHost, HealthEvents, TaskRunner, UNHEALTHY_ERR, type TaskHealth } from '../src/index.js';
 
 // The TaskRunner against the real engine, wired to the real health events stream exactly as
 // the Agent wires them (no dispatcher needed: what is asserted is what the runner reports).
@@ -35,24 +37,63 @@ class ObservedExecutor extends DockerExecutor {
   }
 }
 
+const DOCKER_SOCKET = (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
+
+/** A unix socket in front of the engine's, whose connections the test can cut and refuse. */
+class EngineLink {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(readonly path: string) {}
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const engine = createConnection(DOCKER_SOCKET);
+      for (const s of [client, engine]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.on('close', () => engine.destroy());
+      engine.on('close', () => client.destroy());
+      client.pipe(engine).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.path, resolve));
+    this.server = server;
+  }
+
+  /** Breaks every open connection and accepts no new one until `open()`. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 const seen: Seen[] = [];
 const executor = new ObservedExecutor(seen);
 let runner: TaskRunner;
 let events: HealthEvents | undefined;
+let resubscribed = 0;
 
-function startRunner(opts: { followEvents: boolean }): Promise<void> {
+function startRunner(opts: { followEvents: boolean; dockerHost?: string }): Promise<void> {
   runner = new TaskRunner(executor, { report: (taskId, s) => seen.push({ kind: 'report', taskId, state: s.state, err: s.err }), changed: () => {} }, log);
   if (!opts.followEvents) return Promise.resolve();
   const r = runner;
   events = new HealthEvents({
-    docker: executor.docker,
+    docker: opts.dockerHost ? dockerFromHost(opts.dockerHost) : executor.docker,
     nodeId,
     log,
+    retryMs: 50,
     onHealth: (containerId, health) => {
       seen.push({ kind: 'engine', containerId, health, via: 'event' });
       r.healthReported(containerId, health);
     },
-    onResubscribed: () => r.recheckHealth(),
+    onResubscribed: () => {
+      resubscribed++;
+      r.recheckHealth();
+    },
   });
   return events.start();
 }
@@ -98,6 +139,7 @@ afterEach(async () => {
   runner?.close();
   await runner?.idle();
   seen.length = 0;
+  resubscribed = 0;
 });
 
 afterAll(async () => {
@@ -199,5 +241,40 @@ describe('health checks, with the real engine and its events', () => {
     runner.recheckHealth();
     await waitFor(stateIs(t.id, TaskState.TASK_STATE_RUNNING), { what: 'the task RUNNING', ...wait });
     expect(seen.some((s) => s.kind === 'engine' && s.via === 'inspect' && s.health === 'healthy')).toBe(true);
+  });
+
+  describe('when the events stream breaks', () => {
+    let dir: TempDir;
+    let link: EngineLink;
+
+    beforeAll(async () => {
+      dir = await tempDir('flotilla-health-');
+      link = new EngineLink(join(dir.path, 'engine.sock'));
+      await link.open();
+    });
+
+    afterAll(async () => {
+      await link?.cut();
+      await dir?.cleanup();
+    });
+
+    it('re-opens it and asks the engine for the health it missed meanwhile', async () => {
+      await startRunner({ followEvents: true, dockerHost: `unix://${link.path}` });
+      const t = task('gap', ['sleep', '300'], { test: ['CMD-SHELL', 'true'], intervalMs: 1000, retries: 3 });
+      runner.applyFullSet([t]);
+      await waitFor(() => runner.record(t.id)?.running, { what: 'the container started', ...wait });
+      const containerId = runner.record(t.id)!.containerId;
+
+      // The stream is down while the engine turns the container healthy: that event is lost.
+      await link.cut();
+      await waitFor(async () => (await inspect(containerId)).State.Health?.Status === 'healthy', { what: 'the engine to call it healthy', ...wait });
+      expect(runner.record(t.id)!.state).toBe(TaskState.TASK_STATE_STARTING);
+
+      await link.open();
+      await waitFor(stateIs(t.id, TaskState.TASK_STATE_RUNNING), { what: 'the task RUNNING after the stream is back', ...wait });
+      expect(resubscribed).toBeGreaterThan(0);
+      expect(seen.some((s) => s.kind === 'engine' && s.containerId === containerId && s.via === 'event' && s.health === 'healthy')).toBe(false);
+      expect(seen.some((s) => s.kind === 'engine' && s.containerId === containerId && s.via === 'inspect' && s.health === 'healthy')).toBe(true);
+    });
   });
 });
