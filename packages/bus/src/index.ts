@@ -8,3 +8,4 @@ export * from './request.js';
 export * from './pubsub.js';
 export * from './service.js';
 export * from './nats-server/index.js';
+export * from './work-loop.js';

@@ -5,3 +5,4 @@ export * from './transport/index.js';
 export * from './member/index.js';
 export * from './store-service/index.js';
 export * from './store-access.js';
+export * from './store-follow.js';

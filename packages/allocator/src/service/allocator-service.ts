@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import { PublishedPorts } from '../ports/published-ports.js';
 import { allocateEndpoint, claimStored, sameEndpoint } from './endpoint.js';
 import { NetworkAddresses } from './network-addresses.js';
-import { followStore, type Following } from './store-follow.js';
-import { WorkLoop } from './work-loop.js';
+import { followStore, type Following } from '@flotilla/raft';
+import { WorkLoop } from '@flotilla/bus';
 
 export interface AllocatorServiceOptions {
   store: StoreAccess;

@@ -29,8 +29,8 @@ import { restartActions } from '../restart/actions.js';
 import { delayedStartAt } from '../restart/start-at.js';
 import { decideRestart } from '../restart/supervisor.js';
 import { isLive } from '../slots.js';
-import { followStore, type Following } from './store-follow.js';
-import { WorkLoop } from './work-loop.js';
+import { followStore, type Following } from '@flotilla/raft';
+import { WorkLoop } from '@flotilla/bus';
 import { WorkingSet, neverAssigned } from './working-set.js';
 
 export interface OrchestratorServiceOptions {

@@ -9,8 +9,8 @@ import { TransactionBuilder, VersionConflict, type ReadTx, type StoreAccess } fr
 import type { Logger } from 'pino';
 import { occupiesNode } from '../node-info.js';
 import { scheduleBatch } from '../schedule-batch.js';
-import { followStore, type Following } from './store-follow.js';
-import { WorkLoop } from './work-loop.js';
+import { followStore, type Following } from '@flotilla/raft';
+import { WorkLoop } from '@flotilla/bus';
 
 export interface SchedulerServiceOptions {
   store: StoreAccess;

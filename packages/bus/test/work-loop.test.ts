@@ -1,8 +1,8 @@
 // WorkLoop with real timers: batching within a window, one pass at a time, failed work retried.
-import { waitFor } from '@flotilla/testkit';
+import { waitFor } from './support/fixtures.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { WorkLoop } from '../../src/service/work-loop.js';
+import { WorkLoop } from '../src/work-loop.js';
 
 const log = pino({ level: 'silent' });
 

@@ -1,9 +1,9 @@
 // Follows store events for a leader-side service: watch first, then ask for a full pass (which
 // reads a view taken after the watch began, so nothing falls between them). A watcher closed for
 // lagging is replaced, and the service is asked for a full pass again, since events were dropped.
-// (Identical copies live in the allocator, scheduler and orchestrator.)
 import type { StoreEvent } from '@flotilla/api';
-import type { StoreAccess, Subscription, WatchFilter } from '@flotilla/raft';
+import type { StoreAccess } from './store-access.js';
+import type { Subscription, WatchFilter } from './store/index.js';
 import type { Logger } from 'pino';
 
 export interface FollowHandlers {

@@ -4,8 +4,6 @@
 // requests, so a steady stream of events cannot starve the pass. A pass that fails (a version
 // conflict, no leader for a moment) gives its work back and runs again from a fresh read:
 // immediately for the first few failures, then with a growing back-off.
-// (Identical copies live in the allocator, scheduler and orchestrator: service packages do not
-// import each other.)
 import type { Logger } from 'pino';
 
 export interface WorkLoopOptions<W> {
