@@ -5,7 +5,7 @@ export { vipKey, type Vip, type BackendAddr, type LoadBalancer } from './lb/type
 export { validateVip, validateBackends } from './lb/validate.js';
 export { localRunner, type CommandRunner } from './exec/runner.js';
 export { IptablesBackend, type IptablesBackendOptions } from './iptables/backend.js';
-export { renderRestore, serviceRules, serviceChain, chainNames, DEFAULT_CHAIN_PREFIX, type DesiredService } from './iptables/rules.js';
+export { renderRestore, serviceRules, serviceChain, chainNames, kernelProbability, DEFAULT_CHAIN_PREFIX, type DesiredService } from './iptables/rules.js';
 export { parseNatSave, type ObservedNat } from './iptables/observed.js';
 export { buildIndex, lookup, type DnsTable, type DnsService, type DnsTask, type DnsIndex, type Lookup } from './dns/table.js';
 export { decide, reply, type Decision } from './dns/answer.js';

@@ -102,4 +102,30 @@ describe('iptables back end in a network namespace', () => {
       await lb.close();
     }
   });
+
+  it('reads back its own rules as iptables-save prints them, so an unchanged service is not rewritten', async () => {
+    const h1 = th.hosts[0]!;
+    const inputs: string[] = [];
+    const inner = runnerIn(h1);
+    const lb = new IptablesBackend({
+      run: async (argv, input) => {
+        if (input !== undefined) inputs.push(input);
+        return inner(argv, input);
+      },
+    });
+    const a: Vip = { addr: '198.19.7.50', port: 80, protocol: 'tcp' };
+    const b: Vip = { addr: '198.19.7.51', port: 53, protocol: 'udp' };
+    const three = [1, 2, 3].map((k) => ({ addr: h1.addr, port: 9000 + k }));
+    try {
+      await lb.ensureService(a, three);
+      await lb.ensureService(b, three);
+      await lb.ensureService(a, three);
+      expect(inputs.at(-1)).toBe('*nat\nCOMMIT\n');
+      await lb.ensureService(b, three.slice(1));
+      expect(inputs.at(-1)).not.toContain('198.19.7.50');
+      expect(inputs.at(-1)).toContain(`--to-destination ${h1.addr}:9002`);
+    } finally {
+      await lb.close();
+    }
+  });
 });

@@ -4,12 +4,15 @@ export interface ObservedNat {
   chains: string[];
   /** How many times each built-in chain jumps to our top chain. */
   hooks: Record<string, number>;
+  /** The rules of each of our chains, as iptables-save prints them. */
+  rules: Record<string, string[]>;
 }
 
 /** Pure: reads the parts of `iptables-save -t nat` output that concern chains named `<prefix>…`. */
 export function parseNatSave(text: string, prefix: string, topChain: string): ObservedNat {
   const chains: string[] = [];
   const hooks: Record<string, number> = {};
+  const rules: Record<string, string[]> = {};
   let inNat = false;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -20,10 +23,12 @@ export function parseNatSave(text: string, prefix: string, topChain: string): Ob
       if (name.startsWith(prefix)) chains.push(name);
       continue;
     }
+    const owner = /^-A (\S+) /.exec(line)?.[1];
+    if (owner?.startsWith(prefix)) (rules[owner] ??= []).push(line);
     const hook = /^-A (\S+) -j (\S+)$/.exec(line);
     if (hook && hook[2] === topChain && !hook[1]!.startsWith(prefix)) {
       hooks[hook[1]!] = (hooks[hook[1]!] ?? 0) + 1;
     }
   }
-  return { chains, hooks };
+  return { chains, hooks, rules };
 }

@@ -37,45 +37,62 @@ export function serviceRules(chain: string, svc: DesiredService): string[] {
   const n = svc.backends.length;
   return svc.backends.map((b, i) => {
     const left = n - i;
-    const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : '';
+    const pick = left > 1 ? ` -m statistic --mode random --probability ${kernelProbability(1 / left)}` : '';
     return `-A ${chain} -p ${p}${pick} -j DNAT --to-destination ${b.addr}:${b.port}`;
   });
 }
 
 /**
+ * The kernel keeps the probability as a 31-bit fraction (xt_statistic: lround(p * 2^31)) and
+ * iptables-save prints that back with 11 decimals; writing the same rounded value lets us
+ * recognise our own installed rules and skip rewriting chains that did not change.
+ */
+export function kernelProbability(p: number): string {
+  return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
+}
+
+/**
  * Pure: the `iptables-restore --noflush` input that turns what is installed (`observed`)
- * into `desired`, in one transaction. Declaring a chain creates it or flushes it, so every
- * chain we keep is rewritten whole; chains no longer wanted are flushed and then deleted;
- * the hooks from the built-in chains exist exactly once while any service exists, and not at
- * all when none does, so removing the last service leaves nothing of ours behind.
+ * into `desired`, in one transaction. Declaring a chain creates it or flushes it, so a chain
+ * whose rules differ from what iptables-save shows is declared and rewritten whole, and one
+ * that already matches is left out (so one service's change does not rewrite the others);
+ * chains no longer wanted are flushed and then deleted; the hooks from the built-in chains
+ * exist exactly once while any service exists, and not at all when none does, so removing the
+ * last service leaves nothing of ours behind.
  */
 export function renderRestore(desired: readonly DesiredService[], observed: ObservedNat, names: ChainNames): string {
-  const wanted = new Map<string, DesiredService>();
-  for (const svc of [...desired].sort((a, b) => compareVip(a.vip, b.vip))) wanted.set(serviceChain(svc.vip, names), svc);
+  const wanted = new Map<string, string[]>();
+  const jumps: string[] = [];
+  for (const svc of [...desired].sort((a, b) => compareVip(a.vip, b.vip))) {
+    const chain = serviceChain(svc.vip, names);
+    const v = svc.vip;
+    jumps.push(`-A ${names.top} -d ${v.addr}/32 -p ${v.protocol} -m ${v.protocol} --dport ${v.port} -j ${chain}`);
+    wanted.set(chain, serviceRules(chain, svc));
+  }
   const keepTop = wanted.size > 0;
+  if (keepTop) wanted.set(names.top, jumps);
 
-  const declare = new Set<string>();
-  if (keepTop || observed.chains.includes(names.top)) declare.add(names.top);
-  for (const c of wanted.keys()) declare.add(c);
-  for (const c of observed.chains) declare.add(c);
+  const present = new Set(observed.chains);
+  const rewrite = [...wanted].filter(([chain, rules]) => !present.has(chain) || !sameLines(observed.rules[chain] ?? [], rules));
+  const remove = observed.chains.filter((c) => !wanted.has(c));
 
-  const lines = ['*nat', ...[...declare].map((c) => `:${c} - [0:0]`)];
+  const lines = ['*nat'];
+  for (const [chain] of rewrite) lines.push(`:${chain} - [0:0]`);
+  for (const chain of remove) lines.push(`:${chain} - [0:0]`);
   for (const hook of HOOKED_CHAINS) {
     const have = observed.hooks[hook] ?? 0;
     const want = keepTop ? 1 : 0;
     for (let i = have; i < want; i++) lines.push(`-A ${hook} -j ${names.top}`);
     for (let i = want; i < have; i++) lines.push(`-D ${hook} -j ${names.top}`);
   }
-  for (const [chain, svc] of wanted) {
-    const v = svc.vip;
-    lines.push(`-A ${names.top} -d ${v.addr}/32 -p ${v.protocol} -m ${v.protocol} --dport ${v.port} -j ${chain}`);
-  }
-  for (const [chain, svc] of wanted) lines.push(...serviceRules(chain, svc));
-  for (const c of declare) {
-    if (!wanted.has(c) && !(c === names.top && keepTop)) lines.push(`-X ${c}`);
-  }
+  for (const [, rules] of rewrite) lines.push(...rules);
+  for (const chain of remove) lines.push(`-X ${chain}`);
   lines.push('COMMIT', '');
   return lines.join('\n');
+}
+
+function sameLines(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((l, i) => l === b[i]);
 }
 
 function compareVip(a: Vip, b: Vip): number {
