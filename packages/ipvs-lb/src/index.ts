@@ -8,7 +8,7 @@ export { IptablesBackend, type IptablesBackendOptions } from './iptables/backend
 export { renderRestore, serviceRules, serviceChain, chainNames, kernelProbability, DEFAULT_CHAIN_PREFIX, type DesiredService } from './iptables/rules.js';
 export { parseNatSave, type ObservedNat } from './iptables/observed.js';
 export { buildIndex, lookup, type DnsTable, type DnsService, type DnsTask, type DnsIndex, type Lookup } from './dns/table.js';
-export { decide, reply, type Decision } from './dns/answer.js';
+export { decide, reply, fitUdp, udpLimit, type Decision } from './dns/answer.js';
 export { EmbeddedDnsServer, type EmbeddedDnsOptions } from './dns/server.js';
 export type { UpstreamResolver } from './dns/forward.js';
 export { IpvsBackend, type IpvsBackendOptions } from './ipvs/backend.js';

@@ -55,7 +55,7 @@ async function startDns(upstreamPort?: number): Promise<{ server: EmbeddedDnsSer
 }
 
 let nextId = 1;
-function queryUdp(port: number, name: string, type: 'A' | 'AAAA' = 'A'): Promise<Packet> {
+function queryUdp(port: number, name: string, type: 'A' | 'AAAA' = 'A', onRaw?: (raw: Buffer) => void): Promise<Packet> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket('udp4');
@@ -66,6 +66,7 @@ function queryUdp(port: number, name: string, type: 'A' | 'AAAA' = 'A'): Promise
     sock.on('message', (msg) => {
       clearTimeout(timer);
       sock.close();
+      onRaw?.(msg);
       resolve(dnsPacket.decode(msg));
     });
     sock.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] }), port, '127.0.0.1');
@@ -138,5 +139,20 @@ describe('embedded DNS server (real UDP/TCP on loopback)', () => {
     const { port } = await startDns(upstream.port);
     expect(addrs(await queryTcp(port, 'tasks.db'))).toEqual(['10.0.1.10', '10.0.1.9']);
     expect(addrs(await queryTcp(port, 'example.test'))).toEqual(['192.0.2.7']);
+  });
+
+  it('truncates a UDP answer that does not fit in 512 bytes (TC set) and gives all records over TCP', async () => {
+    const { server, port } = await startDns();
+    const tasks = Array.from({ length: 100 }, (_, i) => ({ slot: i + 1, taskId: `t${i}`, addr: `10.2.0.${i + 1}` }));
+    server.setTable({ services: [{ name: 'big', endpointMode: 'dnsrr', tasks }] });
+    let size = 0;
+    const udp = await queryUdp(port, 'big', 'A', (raw) => (size = raw.length));
+    expect(size).toBeLessThanOrEqual(512);
+    expect((udp.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE).toBeTruthy();
+    expect(udp.answers!.length).toBeGreaterThan(0);
+    expect(udp.answers!.length).toBeLessThan(100);
+    const tcp = await queryTcp(port, 'big');
+    expect((tcp.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE).toBeFalsy();
+    expect(tcp.answers).toHaveLength(100);
   });
 });

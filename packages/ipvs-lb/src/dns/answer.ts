@@ -41,3 +41,22 @@ export function decide(index: DnsIndex, query: Packet, ttl: number): Decision {
   const answers: Answer[] = ordered.map((addr) => ({ type: 'A', class: 'IN', name: q.name, ttl, data: addr }));
   return { kind: 'reply', packet: reply(query, RCODE_NOERROR, answers, true) };
 }
+
+/** The largest UDP reply the client accepts: its EDNS payload size, else the classic 512 bytes. */
+export function udpLimit(query: Packet): number {
+  const opt = query.additionals?.find((a) => a.type === 'OPT');
+  const size = opt && 'udpPayloadSize' in opt ? opt.udpPayloadSize : 512;
+  return Math.max(512, Math.min(size, 65_000));
+}
+
+/**
+ * Pure: a reply that fits in `limit` bytes over UDP. Too many records (a large dnsrr service)
+ * are cut to what fits and the TC bit tells the client to ask again over TCP.
+ */
+export function fitUdp(packet: Packet, limit: number): Packet {
+  if (dnsPacket.encodingLength(packet) <= limit) return packet;
+  const answers = [...(packet.answers ?? [])];
+  const truncated: Packet = { ...packet, flags: (packet.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, answers };
+  while (answers.length > 0 && dnsPacket.encodingLength(truncated) > limit) answers.pop();
+  return truncated;
+}

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
-import { decide, reply, RCODE_SERVFAIL } from './answer.js';
+import { decide, fitUdp, reply, udpLimit, RCODE_SERVFAIL } from './answer.js';
 import { forwardUdp, type UpstreamResolver } from './forward.js';
 import { buildIndex, type DnsIndex, type DnsTable } from './table.js';
 
@@ -44,7 +44,7 @@ export class EmbeddedDnsServer {
     this.udp = udp;
     const port = udp.address().port;
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg).then((out) => {
+      void this.handle(msg, 'udp').then((out) => {
         if (out) udp.send(out, rinfo.port, rinfo.address);
       });
     });
@@ -61,7 +61,7 @@ export class EmbeddedDnsServer {
   }
 
   /** One raw query in, one raw reply out (undefined: drop, the query was not DNS). */
-  private async handle(msg: Buffer): Promise<Buffer | undefined> {
+  private async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     let query;
     try {
       query = dnsPacket.decode(msg);
@@ -70,7 +70,7 @@ export class EmbeddedDnsServer {
     }
     if (query.type === 'response') return undefined;
     const d = decide(this.index, query, this.opts.ttl ?? 30);
-    if (d.kind === 'reply') return dnsPacket.encode(d.packet);
+    if (d.kind === 'reply') return dnsPacket.encode(transport === 'udp' ? fitUdp(d.packet, udpLimit(query)) : d.packet);
     if (this.opts.upstream) {
       const answer = await forwardUdp(this.opts.upstream, msg, this.opts.forwardTimeoutMs ?? 2000);
       if (answer) return answer;
@@ -95,7 +95,7 @@ export class EmbeddedDnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.handle(msg).then((out) => {
+        void this.handle(msg, 'tcp').then((out) => {
           if (!out || sock.destroyed) return;
           const head = Buffer.alloc(2);
           head.writeUInt16BE(out.length);
