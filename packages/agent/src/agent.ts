@@ -13,7 +13,6 @@ import {
 import type { AssignmentUpdate } from './assignments/assignment-sequencer.js';
 import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
-import { healthOf } from './executor/docker-executor.js';
 import { HealthEvents } from './executor/health-events.js';
 import { describeNode } from './executor/node-description.js';
 import { SessionClient } from './session/session-client.js';
@@ -105,7 +104,7 @@ export class Agent {
       persisted = await this.file.load();
       // Listen first: a container found `starting` may turn healthy right after we look.
       await this.health.start();
-      containers = await this.findContainers();
+      containers = await this.opts.executor.findTaskContainers(this.opts.nodeId);
     } catch (err) {
       this.started = false;
       await this.health.stop();
@@ -159,15 +158,6 @@ export class Agent {
 
   get taskCount(): number {
     return this.runner.size;
-  }
-
-  private async findContainers(): Promise<Map<string, FoundContainer>> {
-    const found = new Map<string, FoundContainer>();
-    for (const [taskId, info] of await this.opts.executor.listTaskContainers(this.opts.nodeId)) {
-      const inspected = await this.opts.executor.docker.getContainer(info.Id).inspect();
-      found.set(taskId, { id: info.Id, running: inspected.State.Running, exitCode: inspected.State.ExitCode, health: healthOf(inspected) });
-    }
-    return found;
   }
 
   private onSession(sessionId: string): void {

@@ -243,6 +243,28 @@ describe('health checks, with the real engine and its events', () => {
     expect(seen.some((s) => s.kind === 'engine' && s.via === 'inspect' && s.health === 'healthy')).toBe(true);
   });
 
+  it('after an agent restart, finds a container still starting and waits again for it to be healthy', async () => {
+    await startRunner({ followEvents: true });
+    // Healthy only once the test says so: the restart surely happens while it is starting.
+    const t = task('restart', ['sleep', '300'], { test: ['CMD', 'test', '-e', '/tmp/ready'], intervalMs: 1000, retries: 100 });
+    runner.applyFullSet([t]);
+    await waitFor(() => runner.record(t.id)?.running, { what: 'the container started', ...wait });
+    const containerId = runner.record(t.id)!.containerId;
+    const persisted = runner.snapshot();
+    await events?.stop();
+    runner.close();
+    await runner.idle();
+
+    await startRunner({ followEvents: true });
+    runner.restore(persisted, await executor.findTaskContainers(nodeId));
+    expect(runner.record(t.id)).toMatchObject({ state: TaskState.TASK_STATE_STARTING, containerId, health: 'starting', waiting: true });
+
+    await run('docker', ['exec', containerId, 'touch', '/tmp/ready']);
+    await waitFor(stateIs(t.id, TaskState.TASK_STATE_RUNNING), { what: 'the re-adopted task RUNNING', ...wait });
+    expect(seen.some((s) => s.kind === 'engine' && s.containerId === containerId && s.health === 'healthy')).toBe(true);
+    expect((await executor.listTaskContainers(nodeId)).get(t.id)?.Id).toBe(containerId); // no second container
+  });
+
   describe('when the events stream breaks', () => {
     let dir: TempDir;
     let link: EngineLink;

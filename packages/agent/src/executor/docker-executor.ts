@@ -1,6 +1,7 @@
 import type { Task } from '@flotilla/api';
 import Docker from 'dockerode';
 import { containerCreateOptions, stopGraceMs } from './container-config.js';
+import type { FoundContainer } from '../tasks/task-machine.js';
 import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
 
@@ -81,6 +82,22 @@ export class DockerExecutor {
   async listTaskContainers(nodeId: string): Promise<Map<string, Docker.ContainerInfo>> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_NODE_ID}=${nodeId}`] } });
     return new Map(list.map((c) => [c.Labels[LABEL_TASK_ID]!, c]));
+  }
+
+  /** What a restarting agent finds of each task container: running or exit code, and health. */
+  async findTaskContainers(nodeId: string): Promise<Map<string, FoundContainer>> {
+    const found = new Map<string, FoundContainer>();
+    for (const [taskId, info] of await this.listTaskContainers(nodeId)) {
+      let inspected: Docker.ContainerInspectInfo;
+      try {
+        inspected = await this.docker.getContainer(info.Id).inspect();
+      } catch (err) {
+        if (statusOf(err) === 404) continue; // removed between the list and the inspect
+        throw err;
+      }
+      found.set(taskId, { id: info.Id, running: inspected.State.Running, exitCode: inspected.State.ExitCode, health: healthOf(inspected) });
+    }
+    return found;
   }
 }
 
