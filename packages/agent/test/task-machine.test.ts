@@ -112,6 +112,13 @@ describe('task state machine with a health check', () => {
     }
   });
 
+  it('fails the task, with why, when the unhealthy container cannot be stopped, instead of retrying the stop', () => {
+    const s = run(starting().rec, { kind: 'health-unhealthy', containerId: 'c1' }, { kind: 'opFailed', error: 'engine gone' });
+    expect(s.actions).toEqual(['stop', `report FAILED (${UNHEALTHY_ERR} (stopping it failed: engine gone))`]);
+    // once the task leaves the node, its container is stopped and removed as usual
+    expect(run(s.rec, { kind: 'unassigned' }).actions).toEqual(['stop']);
+  });
+
   it('ignores health reports for a container without a check', () => {
     const rec = runningRecord();
     expect(run(rec, { kind: 'health-unhealthy', containerId: 'c1' }).actions).toEqual([]);

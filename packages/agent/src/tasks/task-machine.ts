@@ -136,9 +136,16 @@ class Transition {
         r.running = false;
         r.containerId = '';
         return;
-      case 'opFailed':
+      case 'opFailed': {
+        const op = r.pending;
         r.pending = undefined;
+        // Like swarm: an unhealthy container that cannot be stopped still fails the task, with
+        // why, rather than retrying the stop forever; its container goes when the task leaves.
+        if (op === 'stop' && r.health === 'unhealthy' && !r.unassigned && !isTerminal(r.state) && !isTerminal(r.task.desiredState)) {
+          this.moveTo(S.TASK_STATE_FAILED, 'started', `${UNHEALTHY_ERR} (stopping it failed: ${e.error})`);
+        }
         return;
+      }
       case 'health-healthy':
       case 'health-unhealthy':
         // Only news about the container this record owns and has a check for, while it matters.
