@@ -1,0 +1,100 @@
+// Edge: one node's overlay networks, kernel devices and Docker networks
+// together. Calls are serialised: the agent's loop and a re-adoption pass
+// may ask at the same time, and each call's plan assumes nobody else edits.
+import type Docker from 'dockerode';
+import type { Logger } from 'pino';
+import type { CommandRunner } from './command-runner.js';
+import { dockerNetworkCreateOptions, dockerNetworkMismatch } from './docker-overlay-network.js';
+import { OverlayLinks } from './overlay-links.js';
+import { dockerNetworkName } from './overlay-names.js';
+import type { NetCommand, OverlayDesired, OverlayNetworkRef } from './overlay-types.js';
+import { validateOverlay } from './overlay-validate.js';
+
+export interface OverlayNetworksOptions {
+  run: CommandRunner;
+  docker: Docker;
+  localAddr: string;
+  logger?: Logger;
+}
+
+export interface EnsureResult {
+  commands: NetCommand[];
+  dockerNetworkCreated: boolean;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number((err as { statusCode: unknown }).statusCode) : undefined;
+}
+
+export class OverlayNetworks {
+  readonly links: OverlayLinks;
+  private readonly docker: Docker;
+  private readonly localAddr: string;
+  private readonly logger: Logger | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: OverlayNetworksOptions) {
+    this.links = new OverlayLinks(opts);
+    this.docker = opts.docker;
+    this.localAddr = opts.localAddr;
+    this.logger = opts.logger;
+  }
+
+  /** Bridge, VXLAN device, entries, then the Docker network bound to the bridge. */
+  ensure(desired: OverlayDesired): Promise<EnsureResult> {
+    return this.serial(async () => {
+      validateOverlay(desired, this.localAddr);
+      const commands = await this.links.ensure(desired);
+      const dockerNetworkCreated = await this.ensureDockerNetwork(desired.network);
+      return { commands, dockerNetworkCreated };
+    });
+  }
+
+  /** Removes the Docker network (the engine refuses while containers use it) and the devices. */
+  remove(network: Pick<OverlayNetworkRef, 'id' | 'vni'>): Promise<NetCommand[]> {
+    return this.serial(async () => {
+      const name = dockerNetworkName(network.id);
+      try {
+        await this.docker.getNetwork(name).remove();
+        this.logger?.info({ networkId: network.id, vni: network.vni, dockerNetwork: name }, 'docker network removed');
+      } catch (err) {
+        if (statusOf(err) !== 404) throw new Error(`removing docker network ${name} of overlay ${network.id}: ${(err as Error).message}`, { cause: err });
+      }
+      return this.links.remove(network.vni, network.id);
+    });
+  }
+
+  /** Attaches a created or running container to the network with the allocator's address. */
+  connect(containerId: string, network: OverlayNetworkRef, ip: string): Promise<void> {
+    return this.serial(async () => {
+      const name = dockerNetworkName(network.id);
+      try {
+        await this.docker.getNetwork(name).connect({ Container: containerId, EndpointConfig: { IPAMConfig: { IPv4Address: ip } } });
+      } catch (err) {
+        throw new Error(`attaching container ${containerId} to overlay ${network.id} with ${ip}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+
+  private async ensureDockerNetwork(network: OverlayNetworkRef): Promise<boolean> {
+    const name = dockerNetworkName(network.id);
+    try {
+      const info = (await this.docker.getNetwork(name).inspect()) as Docker.NetworkInspectInfo;
+      const mismatch = dockerNetworkMismatch(info, network);
+      // Replacing it would cut the containers on it off; an operator (or the agent, once they are gone) must.
+      if (mismatch) throw new Error(`docker network ${name} exists for overlay ${network.id} but differs: ${mismatch}`);
+      return false;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+    await this.docker.createNetwork(dockerNetworkCreateOptions(network));
+    this.logger?.info({ networkId: network.id, vni: network.vni, dockerNetwork: name }, 'docker network created');
+    return true;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
