@@ -8,6 +8,8 @@ export interface CommandContext {
   out(text: string): void;
   warn(text: string): void;
   connect(): ControlApi;
+  /** stdout is a terminal: progress is redrawn in place instead of printed line by line. */
+  readonly tty?: boolean;
 }
 
 export interface ClientFacts {

@@ -6,6 +6,7 @@ const code = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
+  stdoutIsTty: process.stdout.isTTY === true,
   client: { version: cliVersion(), runtimeVersion: process.version, os: process.platform, arch: process.arch },
 });
 // exitCode rather than exit(): let stdout drain when it is a pipe.

@@ -15,6 +15,7 @@ export interface CliIo {
   err(text: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly client: ClientFacts;
+  readonly stdoutIsTty?: boolean;
 }
 
 /** Runs one `flotilla` invocation and returns its exit code; never throws. */
@@ -55,7 +56,7 @@ function buildProgram(io: CliIo): Command {
 
   const context = (command: Command): CommandContext => {
     const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
-    return { host, client: io.client, out: io.out, warn: io.err, connect: () => connectControl(host) };
+    return { host, client: io.client, out: io.out, warn: io.err, connect: () => connectControl(host), tty: Boolean(io.stdoutIsTty) };
   };
 
   program

@@ -13,7 +13,7 @@ import {
 } from '@flotilla/api';
 import { formatNodeList } from '../src/commands/node.js';
 import { parseMount, serviceSpecFromFlags, type ServiceCreateOptions } from '../src/commands/service-flags.js';
-import { progressOf } from '../src/commands/service-progress.js';
+import { progressBar, progressBlock, progressOf } from '../src/commands/service-progress.js';
 import { formatServiceList, parseScaleArgs, parseTaskFilters } from '../src/commands/service.js';
 import { humanDuration } from '../src/output/human-duration.js';
 import { orderTasks, taskRow } from '../src/output/task-format.js';
@@ -111,9 +111,23 @@ describe('progress and task tables', () => {
     expect(progressOf(service, [...three, task('t4', 4, TaskState.TASK_STATE_RUNNING, TaskState.TASK_STATE_SHUTDOWN)]).converged).toBe(false);
   });
 
+  it('draws docker-like bars for a terminal', () => {
+    expect(progressBar('running')).toBe(`[${'='.repeat(49)}>]`);
+    expect(progressBar('new')).toMatch(/^\[=*> +\]$/);
+    expect(progressBar('new')).toHaveLength(52);
+    expect(progressBar('rejected')).toBe('');
+    const block = progressBlock(progressOf(service, [task('a', 1, TaskState.TASK_STATE_RUNNING)]));
+    expect(block[0]).toBe('overall progress: 1 out of 3 tasks');
+    expect(block[1]).toBe(`1/3: running   [${'='.repeat(49)}>]`);
+  });
+
   it('gives up on a rejected task with its error', () => {
     const rejected = Task.fromPartial({ ...task('r', 1, TaskState.TASK_STATE_REJECTED), status: { state: TaskState.TASK_STATE_REJECTED, err: 'image x not found' } });
     expect(progressOf(service, [rejected]).failure).toBe('task web.1 was rejected: image x not found');
+    // also when the restart supervisor has already marked it for shutdown
+    expect(progressOf(service, [{ ...rejected, desiredState: TaskState.TASK_STATE_SHUTDOWN }]).failure).toBe('task web.1 was rejected: image x not found');
+    // an older rejected task replaced by a newer one does not count
+    expect(progressOf(service, [rejected, task('n', 1, TaskState.TASK_STATE_STARTING, TaskState.TASK_STATE_RUNNING, 5)]).failure).toBeUndefined();
   });
 
   it('prints ps rows newest first per slot, history under \\_, docker times', () => {

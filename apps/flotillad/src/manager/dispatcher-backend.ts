@@ -1,4 +1,4 @@
-import { NodeState, StoreOp, TaskState, taskStateToNumber, type ClusterSpec, type NodeDescription, type StoreEvent, type Task } from '@flotilla/api';
+import { NodeState, StoreOp, TaskState, taskStateToNumber, type ClusterSpec, type NodeDescription, type StoreEvent, type Task, type TaskStatus } from '@flotilla/api';
 import type { AssignmentChange, AssignmentWatch, DispatcherBackend, HeartbeatSettings, TaskStatusWrite } from '@flotilla/dispatcher';
 import { DEFAULT_HEARTBEAT_PERIOD_MS } from '@flotilla/dispatcher';
 import type { RaftMember } from '@flotilla/raft';
@@ -30,6 +30,25 @@ export function assignmentChangeOf(event: StoreEvent, nodeId: string): Assignmen
 
 function sameExceptStatus(a: Task, b: Task): boolean {
   return a.nodeId === b.nodeId && a.specVersion === b.specVersion && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+}
+
+/**
+ * An agent repeats its last statuses after a restart; the task has been in that state since
+ * the first report, which is what `service ps` shows ("Running 2 hours ago").
+ */
+function keepStateSince(before: TaskStatus | undefined, report: TaskStatus): TaskStatus {
+  return before && before.state === report.state && before.timestamp > 0 ? { ...report, timestamp: before.timestamp } : report;
+}
+
+function sameReport(before: TaskStatus | undefined, report: TaskStatus): boolean {
+  return (
+    before !== undefined &&
+    before.state === report.state &&
+    before.message === report.message &&
+    before.err === report.err &&
+    (before.container?.containerId ?? '') === (report.container?.containerId ?? '') &&
+    (before.container?.exitCode ?? 0) === (report.container?.exitCode ?? 0)
+  );
 }
 
 /** The dispatcher's view of the replicated store on this manager. */
@@ -80,7 +99,8 @@ export class StoreDispatcherBackend implements DispatcherBackend {
         // A late report of an earlier state never moves a task back.
         const from = taskStateToNumber(task.status?.state ?? TaskState.TASK_STATE_NEW);
         if (taskStateToNumber(w.status.state) < from) continue;
-        tx.update('task', { ...task, status: w.status });
+        const status = sameReport(task.status, w.status) ? undefined : keepStateSince(task.status, w.status);
+        if (status) tx.update('task', { ...task, status });
       }
     });
   }

@@ -162,6 +162,18 @@ describe('a one-node swarm from the CLI', () => {
     expect(unknown.stderr).toBe('flotilla: service nope not found\n');
   });
 
+  it('stops waiting with the reason when a task is rejected (image not on the node, never pulled)', async () => {
+    const run = await cli('service', 'create', '--name', 'ghost', '--restart-condition', 'none', 'flotilla/does-not-exist:1');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'flotilla: task ghost.1 was rejected: image flotilla/does-not-exist:1 not found on this node (Flotilla never pulls; load it with docker load)\n',
+    );
+    const ps = await ok('service', 'ps', 'ghost');
+    expect(ps).toMatch(/ghost\.1 .*Rejected .* ago\s+"image flotilla\/does-not-exist:1 not.*…"$/m);
+    expect(await ok('service', 'ps', '--no-trunc', 'ghost')).toContain('"image flotilla/does-not-exist:1 not found on this node (Flotilla never pulls; load it with docker load)"');
+    expect(await ok('service', 'rm', 'ghost')).toBe('ghost\n');
+  });
+
   it('scales up to 5 and down to 2', async () => {
     expect(await ok('service', 'scale', 'web=5')).toContain('web scaled to 5\n');
     await waitForRunning('web', 5);

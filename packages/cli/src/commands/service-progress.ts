@@ -23,20 +23,22 @@ export function progressOf(service: Service, tasks: readonly Task[]): ProgressSn
   const global = service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
   const live = tasks.filter(wantsRunning);
   const desired = global ? live.length : (service.spec?.replicas ?? 0);
+  // The newest task of each slot, whatever its desired state: a rejected task may already be
+  // marked for shutdown by the restart supervisor and must still end the wait.
   const newest = new Map<string, Task>();
-  for (const t of live) {
+  for (const t of tasks) {
     const key = global ? t.nodeId : String(t.slot);
     const seen = newest.get(key);
     if (!seen || (seen.meta?.createdAt ?? 0) < (t.meta?.createdAt ?? 0)) newest.set(key, t);
   }
-  const keys = global ? [...newest.keys()].sort() : Array.from({ length: desired }, (_, i) => String(i + 1));
+  const keys = global ? [...new Set(live.map((t) => t.nodeId))].sort() : Array.from({ length: desired }, (_, i) => String(i + 1));
   const slots = keys.map((key) => ({
     key: global ? key : `${key}/${desired}`,
     state: newest.has(key) ? stateWord(newest.get(key)!.status?.state ?? TaskState.TASK_STATE_NEW).toLowerCase() : 'new',
   }));
   const running = live.filter(isRunning).length;
   const runningAny = tasks.filter(isRunning).length;
-  const rejected = [...newest.values()].find((t) => t.status?.state === TaskState.TASK_STATE_REJECTED);
+  const rejected = keys.map((k) => newest.get(k)).find((t) => t?.status?.state === TaskState.TASK_STATE_REJECTED);
   return {
     slots,
     running,
@@ -49,10 +51,31 @@ export function progressOf(service: Service, tasks: readonly Task[]): ProgressSn
 const POLL_MS = 500;
 const GIVE_UP_MS = 120_000;
 
-/** Prints progress lines as they change until the service converges or clearly fails. */
+const STAGES = ['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting', 'running'];
+const BAR_WIDTH = 50;
+
+/** docker's per-slot bar: `[=========>        ]`, full at running. */
+export function progressBar(state: string): string {
+  const stage = STAGES.indexOf(state);
+  if (stage < 0) return '';
+  const filled = Math.round((BAR_WIDTH * (stage + 1)) / STAGES.length);
+  return `[${'='.repeat(Math.max(0, filled - 1))}>${' '.repeat(BAR_WIDTH - filled)}]`;
+}
+
+/** The block a terminal shows, redrawn in place on every change. */
+export function progressBlock(p: ProgressSnapshot): string[] {
+  const width = Math.max(0, ...p.slots.map((s) => s.key.length + s.state.length + 2));
+  return [
+    `overall progress: ${p.running} out of ${p.desired} tasks`,
+    ...p.slots.map((s) => `${`${s.key}: ${s.state}`.padEnd(width)}   ${progressBar(s.state)}`.trimEnd()),
+  ];
+}
+
+/** Prints progress as it changes (redrawn on a terminal, line by line otherwise) until the service converges or clearly fails. */
 export async function waitForConvergence(ctx: CommandContext, api: ControlApi, serviceId: string, timeoutMs = GIVE_UP_MS): Promise<void> {
   const shown = new Map<string, string>();
   let overall = '';
+  let drawn: string[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let listing: ListTasksResponse;
@@ -63,12 +86,21 @@ export async function waitForConvergence(ctx: CommandContext, api: ControlApi, s
       throw err;
     }
     const p = progressOf(listing.service!, listing.tasks);
-    const line = `overall progress: ${p.running} out of ${p.desired} tasks`;
-    if (line !== overall) ctx.out(`${(overall = line)}\n`);
-    for (const slot of p.slots) {
-      if (shown.get(slot.key) === slot.state) continue;
-      shown.set(slot.key, slot.state);
-      ctx.out(`${slot.key}: ${slot.state}\n`);
+    if (ctx.tty) {
+      const block = progressBlock(p);
+      if (block.join('\n') !== drawn.join('\n')) {
+        // Up to the first line drawn last time, then each line cleared and written again.
+        ctx.out(`${drawn.length ? `\x1b[${drawn.length}F` : ''}${block.map((l) => `\x1b[2K${l}\n`).join('')}`);
+        drawn = block;
+      }
+    } else {
+      const line = `overall progress: ${p.running} out of ${p.desired} tasks`;
+      if (line !== overall) ctx.out(`${(overall = line)}\n`);
+      for (const slot of p.slots) {
+        if (shown.get(slot.key) === slot.state) continue;
+        shown.set(slot.key, slot.state);
+        ctx.out(`${slot.key}: ${slot.state}\n`);
+      }
     }
     if (p.failure) throw new CliError(p.failure);
     if (p.converged) {
