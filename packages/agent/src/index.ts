@@ -11,3 +11,4 @@ export { TaskStateFile, TaskStateFileError, TASK_STATE_FILE, type PersistedTask 
 export { StatusReporter, type StatusReporterOptions } from './status/status-reporter.js';
 export { SessionClient, type SessionClientOptions } from './session/session-client.js';
 export { Agent, type AgentOptions } from './agent.js';
+export * from './network/index.js';

@@ -1,0 +1,156 @@
+// Two test hosts, each with its own engine: one overlay network across both,
+// a container on each attached by the Engine API with the allocator's address,
+// traffic across VXLAN, no way in from a second network, restart re-adoption,
+// and removal that leaves no device.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { createTestHosts, waitFor, type TestHost, type TestHosts } from '@flotilla/testkit';
+import { dockerFromHost } from '../../src/executor/docker-executor.js';
+import {
+  dockerNetworkName,
+  endpointsConfigFor,
+  macForIp,
+  OverlayNetworks,
+  overlayDeviceNames,
+  parseLinks,
+  type OverlayDesired,
+  type OverlayNetworkRef,
+} from '../../src/network/index.js';
+
+const IMAGE = 'flotilla/busybox:latest';
+const netA: OverlayNetworkRef = { id: 'net-a', vni: 4101, subnet: '198.19.10.0/24', gateway: '198.19.10.1' };
+const netB: OverlayNetworkRef = { id: 'net-b', vni: 4102, subnet: '198.19.20.0/24', gateway: '198.19.20.1' };
+const C1_IP = '198.19.10.2';
+const C2_IP = '198.19.10.3';
+const C3_IP = '198.19.20.2';
+
+let th: TestHosts;
+let h1: TestHost;
+let h2: TestHost;
+let docker1: Docker;
+let docker2: Docker;
+let ovl1: OverlayNetworks;
+let ovl2: OverlayNetworks;
+
+function overlayOn(h: TestHost, docker: Docker): OverlayNetworks {
+  return new OverlayNetworks({ run: async (argv) => ({ stdout: (await h.exec(argv)).stdout }), docker, localAddr: h.addr });
+}
+
+function desiredA(): OverlayDesired {
+  return {
+    network: netA,
+    peers: [h1.addr, h2.addr],
+    endpoints: [
+      { ip: C1_IP, mac: macForIp(C1_IP), node: h1.addr },
+      { ip: C2_IP, mac: macForIp(C2_IP), node: h2.addr },
+    ],
+  };
+}
+
+async function runOn(docker: Docker, name: string, network: OverlayNetworkRef, ip: string, cmd: string[]): Promise<string> {
+  const c = await docker.createContainer({
+    name,
+    Image: IMAGE,
+    Cmd: cmd,
+    HostConfig: { NetworkMode: dockerNetworkName(network.id) },
+    NetworkingConfig: endpointsConfigFor(network, ip),
+  });
+  await c.start();
+  return c.id;
+}
+
+function sh(h: TestHost, container: string, cmd: string[]) {
+  return h.exec(['docker', 'exec', container, ...cmd], { allowFailure: true, timeoutMs: 15_000 });
+}
+
+/** One TCP exchange with the listener on port 8080 of `ip`, from inside `container`. */
+function tcp(h: TestHost, container: string, ip: string) {
+  return sh(h, container, ['sh', '-c', `nc -w 3 ${ip} 8080 </dev/null`]);
+}
+
+async function overlayDevices(h: TestHost): Promise<string[]> {
+  return overlayDeviceNames(parseLinks((await h.exec(['ip', '-d', '-j', 'link', 'show'])).stdout));
+}
+
+beforeAll(async () => {
+  th = await createTestHosts({ count: 2, withDocker: true });
+  [h1, h2] = th.hosts as [TestHost, TestHost];
+  docker1 = dockerFromHost(h1.dockerHost!);
+  docker2 = dockerFromHost(h2.dockerHost!);
+  ovl1 = overlayOn(h1, docker1);
+  ovl2 = overlayOn(h2, docker2);
+}, 120_000);
+
+afterAll(async () => {
+  await th?.destroy();
+}, 120_000);
+
+describe('overlay network across two hosts with real engines', () => {
+  it('carries ping and TCP across VXLAN, keeps a second network out, survives an engine restart, and removes cleanly', async () => {
+    const first1 = await ovl1.ensure(desiredA());
+    const first2 = await ovl2.ensure(desiredA());
+    expect(first1.dockerNetworkCreated && first2.dockerNetworkCreated).toBe(true);
+    expect(await ovl1.ensure(desiredA())).toEqual({ commands: [], dockerNetworkCreated: false });
+    expect(await ovl2.ensure(desiredA())).toEqual({ commands: [], dockerNetworkCreated: false });
+    await ovl1.ensure({ network: netB, peers: [h1.addr], endpoints: [{ ip: C3_IP, mac: macForIp(C3_IP), node: h1.addr }] });
+
+    const c1 = await runOn(docker1, 'ovl-c1', netA, C1_IP, ['sleep', '3600']);
+    const c2 = await runOn(docker2, 'ovl-c2', netA, C2_IP, ['nc', '-ll', '-p', '8080', '-e', 'echo', 'pong-from-h2']);
+    const c3 = await runOn(docker1, 'ovl-c3', netB, C3_IP, ['sleep', '3600']);
+
+    // The engine attached c2 with the allocator's address, the MAC the entries name, and the VXLAN MTU.
+    const ep2 = (await docker2.getContainer(c2).inspect()).NetworkSettings.Networks[dockerNetworkName(netA.id)]!;
+    expect(ep2.IPAddress).toBe(C2_IP);
+    expect(ep2.MacAddress).toBe(macForIp(C2_IP));
+    expect((await sh(h1, c1, ['cat', '/sys/class/net/eth0/mtu'])).stdout.trim()).toBe('1450');
+    // Docker adopted our bridge: it carries the gateway and still the VXLAN device.
+    expect((await h1.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', 'fltbr-4101'])).stdout).toContain('198.19.10.1/24');
+    expect(await ovl1.ensure(desiredA())).toEqual({ commands: [], dockerNetworkCreated: false });
+
+    await waitFor(async () => (await sh(h1, c1, ['ping', '-c', '1', '-W', '2', C2_IP])).code === 0, { what: 'c1 on h1 pinging c2 on h2 over VXLAN', timeoutMs: 20_000, intervalMs: 200 });
+    await waitFor(async () => (await tcp(h1, c1, C2_IP)).stdout.trim() === 'pong-from-h2', { what: 'c1 on h1 talking TCP to c2 on h2', timeoutMs: 20_000, intervalMs: 200 });
+
+    // c3 works on its own network (its gateway answers) but cannot reach network A.
+    expect((await sh(h1, c3, ['ping', '-c', '1', '-W', '2', netB.gateway])).code).toBe(0);
+    expect((await sh(h1, c3, ['ping', '-c', '1', '-W', '2', C2_IP])).code).not.toBe(0);
+    expect((await sh(h1, c3, ['ping', '-c', '1', '-W', '2', C1_IP])).code).not.toBe(0);
+    expect((await tcp(h1, c3, C2_IP)).code).not.toBe(0);
+
+    // The engine refuses to drop a network in use: nothing is removed then.
+    await expect(ovl2.remove(netA)).rejects.toThrow(/removing docker network flotilla-ovl-net-a/);
+    expect(await overlayDevices(h2)).toEqual(['fltbr-4101', 'fltvx-4101']);
+
+    // h2 crashes and reboots: its kernel devices are gone (deleted here, the namespace stays), the
+    // engine makes the bridge again for its network on start, the agent re-ensures the rest, and
+    // the engine re-attaches c2 with its address when it is started again.
+    await th.kill(h2);
+    await h2.exec(['ip', 'link', 'del', 'dev', 'fltvx-4101']);
+    await h2.exec(['ip', 'link', 'del', 'dev', 'fltbr-4101']);
+    await th.restartEngine(h2);
+    const readopt = (await ovl2.ensure(desiredA())).commands.map((c) => c.argv.join(' '));
+    expect(readopt).toContain(`ip link add fltvx-4101 type vxlan id 4101 local ${h2.addr} dstport 4789 nolearning`);
+    expect(readopt).toContain(`bridge fdb append 00:00:00:00:00:00 dev fltvx-4101 dst ${h1.addr}`);
+    // The engine made the bridge (with a MAC of its own, which is put right).
+    expect(readopt).not.toContain('ip link add name fltbr-4101 type bridge');
+    expect(readopt).toContain('ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up');
+    expect(await ovl2.ensure(desiredA())).toEqual({ commands: [], dockerNetworkCreated: false });
+    await docker2.getContainer(c2).start();
+    expect((await docker2.getContainer(c2).inspect()).NetworkSettings.Networks[dockerNetworkName(netA.id)]!.IPAddress).toBe(C2_IP);
+    await waitFor(async () => (await tcp(h1, c1, C2_IP)).stdout.trim() === 'pong-from-h2', {
+      what: 'c1 reaching the restarted c2 over VXLAN',
+      timeoutMs: 20_000,
+      intervalMs: 200,
+    });
+
+    for (const [docker, id] of [[docker1, c1], [docker2, c2], [docker1, c3]] as const) await docker.getContainer(id).remove({ force: true });
+    await ovl1.remove(netA);
+    await ovl1.remove(netB);
+    await ovl2.remove(netA);
+    for (const h of [h1, h2]) {
+      expect(await overlayDevices(h)).toEqual([]);
+      expect((await h.exec(['ip', '-d', 'link'])).stdout).not.toMatch(/vxlan|fltbr|fltvx/);
+      expect((await h.exec(['docker', 'network', 'ls', '--format', '{{.Name}}'])).stdout).not.toContain('flotilla-ovl');
+    }
+    expect(await ovl1.remove(netA)).toEqual([]);
+  }, 120_000);
+});
