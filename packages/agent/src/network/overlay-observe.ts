@@ -9,6 +9,7 @@ interface IpLink {
   mtu?: number;
   master?: string;
   address?: string;
+  inet6_addr_gen_mode?: string;
   linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number; learning?: boolean } };
 }
 
@@ -27,6 +28,7 @@ export function parseLinks(ipLinkJson: string): IpLink[] {
 function toBridge(link: IpLink): ObservedBridge {
   return {
     kind: link.linkinfo?.info_kind ?? 'unknown',
+    addrGenMode: link.inet6_addr_gen_mode ?? 'unknown',
     mac: link.address ?? '',
     mtu: link.mtu ?? 0,
     up: link.flags?.includes('UP') ?? false,

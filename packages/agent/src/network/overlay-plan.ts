@@ -19,6 +19,13 @@ function linkPlan(desired: OverlayDesired, localAddr: string, observed: Observed
   const bridgeFresh = !bridge || bridge.kind !== 'bridge';
   if (bridge && bridgeFresh) out.push(cmd(`${br} exists but is a ${bridge.kind}`, 'ip', 'link', 'del', 'dev', br));
   if (bridgeFresh) out.push(cmd(`create bridge for vni ${vni}`, 'ip', 'link', 'add', 'name', br, 'type', 'bridge'));
+  // The same MAC on every node would give every bridge the same IPv6 link-local
+  // address, which then fails duplicate address detection across the VXLAN:
+  // the bridge makes none (overlays are IPv4 here). Set before it goes up.
+  if (bridgeFresh || bridge.addrGenMode !== 'none') {
+    out.push(cmd(`bridge ${br}: no IPv6 link-local address`, 'ip', 'link', 'set', 'dev', br, 'addrgenmode', 'none'));
+    if (!bridgeFresh) out.push(cmd(`bridge ${br}: drop the link-local address it made`, 'ip', '-6', 'addr', 'flush', 'dev', br, 'scope', 'link'));
+  }
   // Every node's bridge carries the gateway with the same MAC: an ARP reply
   // from another node's bridge then names a MAC the local bridge keeps for itself.
   if (bridgeFresh || bridge.mac !== gwMac || bridge.mtu !== OVERLAY_MTU || !bridge.up) {

@@ -32,6 +32,8 @@ export interface OverlayDesired {
 
 export interface ObservedBridge {
   kind: string;
+  /** `none` once the bridge makes no IPv6 link-local address (see overlay-plan). */
+  addrGenMode: string;
   mac: string;
   mtu: number;
   up: boolean;

@@ -133,6 +133,8 @@ describe('overlay network across two hosts with real engines', () => {
     // The engine made the bridge (with a MAC of its own, which is put right).
     expect(readopt).not.toContain('ip link add name fltbr-4101 type bridge');
     expect(readopt).toContain('ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up');
+    expect(readopt).toContain('ip -6 addr flush dev fltbr-4101 scope link');
+    expect((await h2.exec(['ip', '-6', '-o', 'addr', 'show', 'dev', 'fltbr-4101'])).stdout.trim()).toBe('');
     expect(await ovl2.ensure(desiredA())).toEqual({ commands: [], dockerNetworkCreated: false });
     await docker2.getContainer(c2).start();
     expect((await docker2.getContainer(c2).inspect()).NetworkSettings.Networks[dockerNetworkName(netA.id)]!.IPAddress).toBe(C2_IP);

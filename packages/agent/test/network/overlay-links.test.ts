@@ -58,7 +58,8 @@ describe('OverlayLinks on a real namespace', () => {
 
     const seen = await links.observe(4201);
     expect(seen.vxlan).toMatchObject({ kind: 'vxlan', vni: 4201, local: host.addr, port: 4789, learning: false, master: 'fltbr-4201', mtu: 1450, up: true });
-    expect(seen.bridge).toMatchObject({ kind: 'bridge', mac: macForIp('198.19.42.1'), mtu: 1450, up: true });
+    expect(seen.bridge).toMatchObject({ kind: 'bridge', addrGenMode: 'none', mac: macForIp('198.19.42.1'), mtu: 1450, up: true });
+    expect((await host.exec(['ip', '-6', '-o', 'addr', 'show', 'dev', 'fltbr-4201'])).stdout.trim()).toBe('');
     const byKey = (e: { mac: string; dst: string }) => `${e.mac} ${e.dst}`;
     expect(seen.fdb.map(byKey).sort()).toEqual([`00:00:00:00:00:00 ${peerA}`, `00:00:00:00:00:00 ${peerB}`, `02:42:c6:13:2a:03 ${peerA}`].sort());
     expect(seen.neigh).toEqual([{ ip: '198.19.42.3', mac: '02:42:c6:13:2a:03' }]);

@@ -23,7 +23,7 @@ const empty: ObservedOverlay = { bridge: undefined, vxlan: undefined, fdb: [], n
 /** What the kernel would show after the plan for `desired` ran on an empty node. */
 function converged(): ObservedOverlay {
   return {
-    bridge: { kind: 'bridge', mac: '02:42:c6:13:0a:01', mtu: 1450, up: true },
+    bridge: { kind: 'bridge', addrGenMode: 'none', mac: '02:42:c6:13:0a:01', mtu: 1450, up: true },
     vxlan: { kind: 'vxlan', vni: 4101, local: LOCAL, port: 4789, learning: false, master: 'fltbr-4101', mtu: 1450, up: true },
     fdb: [
       { mac: '00:00:00:00:00:00', dst: '198.18.5.12' },
@@ -40,6 +40,7 @@ describe('planOverlay', () => {
   it('builds bridge, VXLAN device, flood entries per peer (not itself), and entries for remote endpoints only', () => {
     expect(lines(empty)).toEqual([
       'ip link add name fltbr-4101 type bridge',
+      'ip link set dev fltbr-4101 addrgenmode none',
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
       'ip link add fltvx-4101 type vxlan id 4101 local 198.18.5.11 dstport 4789 nolearning',
       'ip link set dev fltvx-4101 master fltbr-4101 mtu 1450 up',
@@ -82,17 +83,20 @@ describe('planOverlay', () => {
     const noBridge = { ...converged(), bridge: undefined, neigh: [] };
     expect(lines(noBridge)).toEqual([
       'ip link add name fltbr-4101 type bridge',
+      'ip link set dev fltbr-4101 addrgenmode none',
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
       'ip link set dev fltvx-4101 master fltbr-4101 mtu 1450 up',
       'ip neigh replace 198.19.10.3 lladdr 02:42:c6:13:0a:03 dev fltbr-4101 nud permanent',
     ]);
   });
 
-  it('fixes a bridge Docker made (random MAC) and drops stale neighbours', () => {
+  it('fixes a bridge Docker made (random MAC, IPv6 link-local) and drops stale neighbours', () => {
     const o = converged();
-    o.bridge = { ...o.bridge!, mac: '6a:11:22:33:44:55' };
+    o.bridge = { ...o.bridge!, mac: '6a:11:22:33:44:55', addrGenMode: 'eui64' };
     o.neigh.push({ ip: '198.19.10.9', mac: '02:42:c6:13:0a:09' });
     expect(lines(o)).toEqual([
+      'ip link set dev fltbr-4101 addrgenmode none',
+      'ip -6 addr flush dev fltbr-4101 scope link',
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
       'ip neigh del 198.19.10.9 dev fltbr-4101',
     ]);
