@@ -40,6 +40,11 @@ export interface NatsPorts {
 export class SwarmController {
   private runtime: ManagerRuntime | undefined;
   private worker: WorkerRuntime | undefined;
+  /** A restored worker still connecting to its managers. */
+  private pendingWorker: SwarmState | undefined;
+  private stopped = false;
+  private workerStarting: Promise<void> = Promise.resolve();
+  private wakeRetry: () => void = () => {};
   private busy: Promise<unknown> = Promise.resolve();
   private readonly files: SwarmFiles;
 
@@ -66,14 +71,47 @@ export class SwarmController {
     const state = await readSwarmState(this.files);
     if (!state) return;
     this.log.info({ nodeId: state.nodeId, clusterId: state.clusterId }, 'restoring swarm membership from the data dir');
-    if (state.role === NodeRole.NODE_ROLE_WORKER) this.worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+    if (state.role === NodeRole.NODE_ROLE_WORKER) {
+      // A worker whose managers are away must still start and answer its operator: it keeps
+      // trying in the background (`info` says pending) and `swarm leave` stays possible.
+      this.pendingWorker = state;
+      this.workerStarting = this.startWorkerUntilConnected(state);
+      return;
+    }
     else this.runtime = await startManagerRuntime(this.config, this.files, state, this.log);
+  }
+
+  private async startWorkerUntilConnected(state: SwarmState): Promise<void> {
+    let delay = 1_000;
+    while (!this.stopped && this.pendingWorker === state) {
+      try {
+        const worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+        if (this.stopped || this.pendingWorker !== state) {
+          // Left (or stopping) while connecting: this runtime belongs to nobody now.
+          await worker.stop();
+          return;
+        }
+        this.worker = worker;
+        this.pendingWorker = undefined;
+        return;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'worker could not reach its managers; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wakeRetry = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
   }
 
   /** Joins as a worker: certificate from the manager's CA (pinned by the token), then the agent over NATS. */
   join(options: SwarmJoinOptions): Promise<{ nodeId: string; isManager: boolean }> {
     return this.exclusive(async () => {
-      if (this.runtime || this.worker || (await readSwarmState(this.files))) throw alreadyInSwarm();
+      if (this.runtime || this.worker || this.pendingWorker || (await readSwarmState(this.files))) throw alreadyInSwarm();
       let advertiseHost: string;
       try {
         advertiseHost = resolveAdvertiseAddr(options.advertiseAddr || this.config.advertiseAddr).host;
@@ -126,6 +164,15 @@ export class SwarmController {
 
   leave(force: boolean): Promise<void> {
     return this.exclusive(async () => {
+      if (this.pendingWorker) {
+        const st = this.pendingWorker;
+        this.pendingWorker = undefined;
+        this.wakeRetry();
+        await removeTaskContainers(this.config, st.nodeId, this.log);
+        await removeSwarmFiles(this.files);
+        this.log.info({ nodeId: st.nodeId }, 'left the swarm (its managers were not reachable)');
+        return;
+      }
       if (this.worker) {
         const worker = this.worker;
         this.worker = undefined;
@@ -155,12 +202,13 @@ export class SwarmController {
 
   info(): SwarmInfo {
     const rt = this.runtime;
-    if (!rt && this.worker) {
-      const st = this.worker.state;
+    const workerState = this.worker?.state ?? this.pendingWorker;
+    if (!rt && workerState) {
+      const st = workerState;
       return {
         nodeId: st.nodeId,
         nodeAddr: st.advertiseHost,
-        localNodeState: SwarmStateEnum.SWARM_STATE_ACTIVE,
+        localNodeState: this.worker ? SwarmStateEnum.SWARM_STATE_ACTIVE : SwarmStateEnum.SWARM_STATE_PENDING,
         isManager: false,
         error: '',
         clusterId: st.clusterId,
@@ -198,7 +246,11 @@ export class SwarmController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.pendingWorker = undefined;
+    this.wakeRetry();
     await this.busy.catch(() => {});
+    await this.workerStarting;
     const rt = this.runtime;
     const worker = this.worker;
     this.runtime = undefined;
@@ -214,7 +266,7 @@ export class SwarmController {
   }
 
   private async doInit(options: SwarmInitOptions): Promise<ManagerRuntime> {
-    if (this.runtime || this.worker || (await readSwarmState(this.files))) throw alreadyInSwarm();
+    if (this.runtime || this.worker || this.pendingWorker || (await readSwarmState(this.files))) throw alreadyInSwarm();
     let advertise: { host: string; port: number | undefined };
     let listen: { host: string; port: number };
     try {

@@ -108,6 +108,13 @@ describe('a one-node swarm from the CLI', () => {
     expect(match, out).not.toBeNull();
     nodeId = match![1]!;
     expect((await ok('swarm', 'join-token', '-q', 'worker')).trim()).toBe(match![2]);
+    const rotated = await ok('swarm', 'join-token', '--rotate', 'worker');
+    expect(rotated).toMatch(/^Successfully rotated worker join token\.\n\nTo add a worker to this swarm, run the following command:\n\n {4}flotilla swarm join --token SWMTKN-1-\w+-\w+ 127\.0\.0\.21:\d+\n\n$/);
+    const newToken = (await ok('swarm', 'join-token', '-q', 'worker')).trim();
+    expect(newToken).not.toBe(match![2]);
+    expect(rotated).toContain(newToken);
+    // the CA digest part stays, only the secret changes; the manager token is untouched
+    expect(newToken.slice(0, -25)).toBe(match![2]!.slice(0, -25));
     await waitFor('the node to be Ready', async () => ((await ok('node', 'ls')).includes(`${nodeId} *`) && (await ok('node', 'ls')).includes('Ready') ? true : undefined), LONG);
     const table = await ok('node', 'ls');
     expect(table.split('\n')[0]).toBe('ID                            HOSTNAME   STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION');

@@ -114,6 +114,23 @@ describe('swarm join of a worker', () => {
     expect(ps.match(/\se2e-wrk\s/g)).toHaveLength(2);
   });
 
+  it('a worker restarted while its manager is down starts anyway, says pending, and reconnects', async () => {
+    const workerContainers = (await running(`io.flotilla.node.id=${worker().nodeId}`)).map((c) => c.Id).sort();
+    for (const host of [manager(), worker()]) {
+      host.daemon!.child.kill(host === manager() ? 'SIGTERM' : 'SIGKILL');
+      await host.daemon!.exited;
+      host.daemon = undefined;
+    }
+    await start(worker());
+    expect(await ok(worker(), 'info')).toContain('Swarm: pending');
+    await start(manager());
+    await waitFor('the worker active again', async () => ((await ok(worker(), 'info')).includes('Swarm: active') ? true : undefined), LONG);
+    await waitFor('the worker Ready on the manager', async () => (new RegExp(`^${worker().nodeId}\\s+e2e-wrk\\s+Ready`, 'm').test(await ok(manager(), 'node', 'ls')) ? true : undefined), LONG);
+    await waitFor('spread 4/4', async () => (/\sspread\s+replicated\s+4\/4\s/.test(await ok(manager(), 'service', 'ls')) ? true : undefined), LONG);
+    // the worker took its own containers back
+    expect((await running(`io.flotilla.node.id=${worker().nodeId}`)).map((c) => c.Id).sort()).toEqual(workerContainers);
+  });
+
   it('when the worker leaves, its containers go and its tasks move to the manager', async () => {
     expect(await ok(worker(), 'swarm', 'leave')).toBe('Node left the swarm.\n');
     expect(await running(`io.flotilla.node.id=${worker().nodeId}`)).toHaveLength(0);
