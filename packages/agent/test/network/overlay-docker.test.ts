@@ -116,6 +116,17 @@ describe('overlay network across two hosts with real engines', () => {
     expect((await sh(h1, c3, ['ping', '-c', '1', '-W', '2', C1_IP])).code).not.toBe(0);
     expect((await tcp(h1, c3, C2_IP)).code).not.toBe(0);
 
+    // Attached to A as well (a running container, by connect), c3 reaches c2: the probes above failed on isolation alone.
+    const C3_ON_A = '198.19.10.4';
+    const withC3 = { ...desiredA(), endpoints: [...desiredA().endpoints, { ip: C3_ON_A, mac: macForIp(C3_ON_A), node: h1.addr }] };
+    await ovl1.ensure(withC3);
+    expect((await ovl2.ensure(withC3)).commands.map((c) => c.argv.join(' '))).toEqual([
+      `bridge fdb append 02:42:c6:13:0a:04 dev fltvx-4101 dst ${h1.addr}`,
+      `ip neigh replace ${C3_ON_A} lladdr 02:42:c6:13:0a:04 dev fltbr-4101 nud permanent`,
+    ]);
+    await ovl1.connect(c3, netA, C3_ON_A);
+    await waitFor(async () => (await tcp(h1, c3, C2_IP)).stdout.trim() === 'pong-from-h2', { what: 'c3, now also on A, talking TCP to c2', timeoutMs: 20_000, intervalMs: 200 });
+
     // The engine refuses to drop a network in use: nothing is removed then.
     await expect(ovl2.remove(netA)).rejects.toThrow(/removing docker network flotilla-ovl-net-a/);
     expect(await overlayDevices(h2)).toEqual(['fltbr-4101', 'fltvx-4101']);
