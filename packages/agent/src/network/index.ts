@@ -7,3 +7,4 @@ export { localRunner, NetCommandError, type CommandRunner, type CommandOutput } 
 export { OverlayLinks, type OverlayLinksOptions } from './overlay-links.js';
 export { dockerNetworkCreateOptions, endpointsConfigFor, dockerNetworkMismatch } from './docker-overlay-network.js';
 export { OverlayNetworks, type OverlayNetworksOptions, type EnsureResult } from './overlay-networks.js';
+export { undesiredOverlays, type UndesiredOverlays, type ExistingDockerNetwork } from './overlay-prune.js';

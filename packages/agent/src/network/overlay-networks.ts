@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { CommandRunner } from './command-runner.js';
 import { dockerNetworkCreateOptions, dockerNetworkMismatch } from './docker-overlay-network.js';
 import { OverlayLinks } from './overlay-links.js';
-import { dockerNetworkName } from './overlay-names.js';
+import { dockerNetworkName, NETWORK_ID_LABEL } from './overlay-names.js';
+import { overlayDeviceNames, parseLinks } from './overlay-observe.js';
+import { undesiredOverlays, type UndesiredOverlays } from './overlay-prune.js';
 import type { NetCommand, OverlayDesired, OverlayNetworkRef } from './overlay-types.js';
 import { validateOverlay } from './overlay-validate.js';
 
@@ -14,6 +16,7 @@ export interface OverlayNetworksOptions {
   run: CommandRunner;
   docker: Docker;
   localAddr: string;
+  /** The agent's logger (with its nodeId); the overlay code logs as component `overlay`. */
   logger?: Logger;
 }
 
@@ -29,15 +32,17 @@ function statusOf(err: unknown): number | undefined {
 export class OverlayNetworks {
   readonly links: OverlayLinks;
   private readonly docker: Docker;
+  private readonly run: CommandRunner;
   private readonly localAddr: string;
   private readonly logger: Logger | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: OverlayNetworksOptions) {
-    this.links = new OverlayLinks(opts);
+    this.logger = opts.logger?.child({ component: 'overlay' });
+    this.links = new OverlayLinks({ ...opts, logger: this.logger });
     this.docker = opts.docker;
+    this.run = opts.run;
     this.localAddr = opts.localAddr;
-    this.logger = opts.logger;
   }
 
   /** Bridge, VXLAN device, entries, then the Docker network bound to the bridge. */
@@ -61,6 +66,31 @@ export class OverlayNetworks {
         if (statusOf(err) !== 404) throw new Error(`removing docker network ${name} of overlay ${network.id}: ${(err as Error).message}`, { cause: err });
       }
       return this.links.remove(network.vni, network.id);
+    });
+  }
+
+  /**
+   * Removes every overlay on the node that is not in `keep`: Flotilla's Docker networks (by
+   * label) and bridge/VXLAN devices (by name). Returns what it removed. A network still in use
+   * makes it reject, after removing what it could.
+   */
+  prune(keep: readonly Pick<OverlayNetworkRef, 'id' | 'vni'>[]): Promise<UndesiredOverlays> {
+    return this.serial(async () => {
+      const networks = await this.docker.listNetworks({ filters: { label: [NETWORK_ID_LABEL] } });
+      const devices = overlayDeviceNames(parseLinks((await this.run(['ip', '-d', '-j', 'link', 'show'])).stdout));
+      const gone = undesiredOverlays(devices, networks.map((n) => ({ name: n.Name, labels: n.Labels })), keep);
+      const failures: string[] = [];
+      for (const name of gone.dockerNetworks) {
+        try {
+          await this.docker.getNetwork(name).remove();
+          this.logger?.info({ dockerNetwork: name }, 'undesired docker network removed');
+        } catch (err) {
+          if (statusOf(err) !== 404) failures.push(`${name}: ${(err as Error).message}`);
+        }
+      }
+      for (const vni of gone.vnis) await this.links.remove(vni);
+      if (failures.length > 0) throw new Error(`pruning overlays not in use here: could not remove docker networks ${failures.join('; ')}`);
+      return gone;
     });
   }
 

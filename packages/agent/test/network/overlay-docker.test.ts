@@ -156,8 +156,17 @@ describe('overlay network across two hosts with real engines', () => {
     });
 
     for (const [docker, id] of [[docker1, c1], [docker2, c2], [docker1, c3]] as const) await docker.getContainer(id).remove({ force: true });
+    // An agent that no longer wants B prunes it (Docker network and devices); A and the
+    // operator's own network stay.
+    await h1.exec(['docker', 'network', 'create', '--subnet', '198.19.99.0/24', 'operator-net']);
+    expect(await ovl1.prune([netA])).toEqual({ dockerNetworks: ['flotilla-ovl-net-b'], vnis: [4102] });
+    expect(await overlayDevices(h1)).toEqual(['fltbr-4101', 'fltvx-4101']);
+    expect((await h1.exec(['docker', 'network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n')).toEqual(
+      expect.arrayContaining(['flotilla-ovl-net-a', 'operator-net']),
+    );
+    await h1.exec(['docker', 'network', 'rm', 'operator-net']);
+
     await ovl1.remove(netA);
-    await ovl1.remove(netB);
     await ovl2.remove(netA);
     for (const h of [h1, h2]) {
       expect(await overlayDevices(h)).toEqual([]);
