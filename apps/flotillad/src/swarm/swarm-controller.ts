@@ -1,22 +1,21 @@
-import { randomInt } from 'node:crypto';
-import { SwarmState as SwarmStateEnum, validateClusterSpec, newId, type Cluster, type SwarmInfo } from '@flotilla/api';
+import { randomInt, X509Certificate } from 'node:crypto';
+import { NodeRole, newId, validateClusterSpec, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
-import { createJoinTokens, createRootCa, issueLocalNodeCredentials, newNodeId } from '@flotilla/ca';
-import { NodeRole } from '@flotilla/api';
+import { createRootCa, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
-import { alreadyInSwarm, invalidArgument, notManager } from '../control/control-error.js';
-import { createInitNode } from '../manager/node-objects.js';
+import { alreadyInSwarm, ControlError, invalidArgument, notManager } from '../control/control-error.js';
+import { inactiveSwarm } from '../info.js';
+import { createInitCluster } from '../manager/cluster-object.js';
 import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
+import { createInitNode } from '../manager/node-objects.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
-import { X509Certificate } from 'node:crypto';
-import { joinCluster, readNodeIdentity } from '@flotilla/ca';
-import { ControlError } from '../control/control-error.js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { removeTaskContainers } from './leave-cleanup.js';
-import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
+import { managerSwarmInfo, workerSwarmInfo } from './swarm-info.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
+import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 
 export interface SwarmJoinOptions {
   remoteAddr: string;
@@ -201,48 +200,10 @@ export class SwarmController {
   }
 
   info(): SwarmInfo {
-    const rt = this.runtime;
-    const workerState = this.worker?.state ?? this.pendingWorker;
-    if (!rt && workerState) {
-      const st = workerState;
-      return {
-        nodeId: st.nodeId,
-        nodeAddr: st.advertiseHost,
-        localNodeState: this.worker ? SwarmStateEnum.SWARM_STATE_ACTIVE : SwarmStateEnum.SWARM_STATE_PENDING,
-        isManager: false,
-        error: '',
-        clusterId: st.clusterId,
-        managers: 0,
-        nodes: 0,
-        remoteManagers: st.joinedVia ? [{ nodeId: '', addr: st.joinedVia }] : [],
-      };
-    }
-    if (!rt) {
-      return {
-        nodeId: '',
-        nodeAddr: this.config.advertiseAddr,
-        localNodeState: SwarmStateEnum.SWARM_STATE_INACTIVE,
-        isManager: false,
-        error: '',
-        clusterId: '',
-        managers: 0,
-        nodes: 0,
-        remoteManagers: [],
-      };
-    }
-    const nodes = [...rt.member.store.view().nodes.all()];
-    const managers = nodes.filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER);
-    return {
-      nodeId: rt.state.nodeId,
-      nodeAddr: rt.state.advertiseHost,
-      localNodeState: SwarmStateEnum.SWARM_STATE_ACTIVE,
-      isManager: true,
-      error: '',
-      clusterId: rt.state.clusterId,
-      managers: managers.length,
-      nodes: nodes.length,
-      remoteManagers: managers.map((n) => ({ nodeId: n.id, addr: n.managerStatus?.addr ?? '' })),
-    };
+    if (this.runtime) return managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all());
+    const worker = this.worker?.state ?? this.pendingWorker;
+    if (worker) return workerSwarmInfo(worker, this.worker !== undefined);
+    return inactiveSwarm(this.config.advertiseAddr);
   }
 
   async stop(): Promise<void> {
@@ -316,18 +277,7 @@ export class SwarmController {
     let runtime: ManagerRuntime | undefined;
     try {
       const managerAddr = `${advertise.host}:${advertise.port ?? listenPort}`;
-      const cluster: Cluster = {
-        id: clusterId,
-        spec: clusterSpec,
-        rootCa: {
-          caCert: Buffer.from(rootCa.certPem),
-          caKey: Buffer.from(rootCa.keyPem),
-          caCertHash: rootCa.digest,
-          joinTokens: createJoinTokens(rootCa.digest),
-        },
-        gossipKeys: [],
-        deniedNodeIds: [],
-      };
+      const cluster = createInitCluster(clusterId, clusterSpec, rootCa);
       const node = createInitNode({
         nodeId,
         hostname: this.config.nodeName,

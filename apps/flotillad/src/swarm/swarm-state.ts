@@ -122,4 +122,6 @@ export async function readNodePems(files: SwarmFiles): Promise<NodePems> {
 export async function removeSwarmFiles(files: SwarmFiles): Promise<void> {
   await rm(files.state, { force: true });
   await rm(files.dir, { recursive: true, force: true });
+  // The agent's assignments belong to the node id that is going away; a later init/join is a new node.
+  await rm(files.agentDir, { recursive: true, force: true });
 }

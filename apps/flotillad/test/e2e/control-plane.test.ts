@@ -226,5 +226,15 @@ describe('a one-node swarm from the CLI', () => {
     expect(refused.stderr).toMatch(/Removing the last manager erases all current state of the swarm\. Use `--force`/);
     expect(await ok('swarm', 'leave', '--force')).toBe('Node left the swarm.\n');
     expect((await cli('node', 'ls')).stderr).toMatch(/not a swarm manager/);
+    expect(await ok('info')).toContain('Swarm: inactive');
+  });
+
+  it('can start a new swarm after leaving: a new node id, and its agent runs tasks again', async () => {
+    const out = await ok('swarm', 'init', '--advertise-addr', ADDR, '--listen-addr', `${ADDR}:0`);
+    const newId = /current node \((\w+)\)/.exec(out)![1]!;
+    expect(newId).not.toBe(nodeId);
+    nodeId = newId;
+    expect(await ok('service', 'create', '--replicas', '1', '--name', 'again', IMAGE, 'sleep', '1000')).toContain('verify: Service converged');
+    await waitForRunning('again', 1);
   });
 });
