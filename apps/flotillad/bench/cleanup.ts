@@ -6,6 +6,11 @@ export class Cleanup {
   private readonly steps: { what: string; undo: () => Promise<unknown> }[] = [];
   private ran: Promise<void> | undefined;
 
+  /** True once cleanup has begun: the run must not start anything new. */
+  get started(): boolean {
+    return this.ran !== undefined;
+  }
+
   add(what: string, undo: () => Promise<unknown>): void {
     this.steps.push({ what, undo });
   }

@@ -106,6 +106,8 @@ async function main(): Promise<void> {
             result.missing[name] = reason;
             continue;
           }
+          // Interrupted: a measurement started now would create what cleanup has already swept.
+          if (cleanup.started) return;
           const service = `bench-${run}-${scenario.id}-${name.toLowerCase()}-r${rep}`;
           try {
             const ms = await scenario.measure(ctx, systems.get(name)!, service);
