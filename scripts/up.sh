@@ -47,7 +47,11 @@ cat <<MSG
 
 Flotilla is up. Next:
   export PATH="$root/bin:\$PATH" FLOTILLA_HOST=$host
-  flotilla info
-  flotilla version
+  flotilla node ls
+  flotilla service create --name web --replicas 3 flotilla/busybox:latest sleep 3600
+  flotilla service ls
+  flotilla service ps web
+  flotilla service scale web=5
+  flotilla service rm web
 Logs: $log    Stop: kill \$(cat $data_dir/flotillad.pid)
 MSG
