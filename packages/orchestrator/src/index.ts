@@ -22,3 +22,6 @@ export type { NodeDownResult } from './node-down.js';
 export { isLive, isRunning, groupBySlot } from './slots.js';
 export { OrchestratorService } from './service/orchestrator-service.js';
 export type { OrchestratorServiceOptions } from './service/orchestrator-service.js';
+export { planUpdate } from './update/plan.js';
+export type { UpdateInput, UpdatePlan } from './update/plan.js';
+export { isDirty } from './update/dirty.js';

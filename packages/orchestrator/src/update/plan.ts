@@ -1,0 +1,226 @@
+import {
+  Service,
+  ServiceMode,
+  TaskState,
+  UpdateConfig,
+  UpdateFailureAction,
+  UpdateOrder,
+  UpdateState,
+  taskStateToNumber,
+  type Task,
+} from '@flotilla/api';
+import { shutdown, type Action } from '../actions.js';
+import { newTask } from '../new-task.js';
+import { isLive, isRunning } from '../slots.js';
+import { isDirty } from './dirty.js';
+
+export interface UpdateInput {
+  service: Service;
+  /** Every task of this service (any state); tasks of other services are ignored. */
+  tasks: readonly Task[];
+  now: number;
+  newId?: () => string;
+}
+
+export interface UpdatePlan {
+  actions: Action[];
+  /** The service to write when its update status (for a rollback also its spec) changes. */
+  service?: Service;
+  /** Run the planner again at this time if no store event comes first (delay, monitor window). */
+  wakeAt?: number;
+}
+
+/** A replicated slot, or a global service's node: the unit an update replaces. */
+interface Unit {
+  key: string;
+  slot: number;
+  nodeId: string;
+  live: Task[];
+  liveDirty: Task[];
+  liveFresh: Task[];
+  /** Up-to-date tasks created since the update began (replacements and their restarts). */
+  replacements: Task[];
+}
+
+/**
+ * One step of a rolling update (or rollback). Pure and stateless: everything
+ * it needs is in the service's update status and the tasks, so a new leader
+ * picks the update up where the old one left it.
+ *
+ * - A unit is out of date when a live task's spec differs from the service's.
+ * - Batches of `parallelism` units (0 = all): stop-first shuts the old task
+ *   down and creates the replacement in the same write; start-first creates
+ *   the replacement and shuts the old one down once the new one is RUNNING.
+ * - The next batch starts when every replacement has left the starting states
+ *   and `delay` has passed since the last one reached RUNNING (or ended).
+ * - A replacement that ends while still wanted (FAILED, REJECTED, or exited)
+ *   during the update is a failure. When failed units / updated units >
+ *   `maxFailureRatio`, the failure action applies: pause, rollback (spec :=
+ *   previousSpec, ROLLBACK_STARTED, rolled back with the rollback config) or
+ *   continue. A rollback that fails pauses.
+ * - A rollback uses the rollback config of the spec being left (previousSpec).
+ * - Done once nothing is out of date and `monitor` has passed since the
+ *   last replacement reached RUNNING: COMPLETED / ROLLBACK_COMPLETED.
+ */
+export function planUpdate(input: UpdateInput): UpdatePlan {
+  const { service, now } = input;
+  const status = service.updateStatus;
+  const rollingBack = status?.state === UpdateState.UPDATE_STATE_ROLLBACK_STARTED;
+  if (!status || (status.state !== UpdateState.UPDATE_STATE_UPDATING && !rollingBack)) return { actions: [] };
+  // A rollback follows the rollback config of the spec it leaves (now previousSpec): that is the
+  // spec the user gave `--rollback-*` with, and the restored spec may predate it.
+  const config =
+    (rollingBack ? (service.previousSpec?.rollback ?? service.spec?.rollback) : service.spec?.update) ??
+    UpdateConfig.fromPartial({});
+  const units = unitsOf(input.service, input.tasks, status.startedAt);
+
+  const failure = failureToAct(units, config);
+  if (failure) return { actions: [], service: onFailure(service, failure, rollingBack, config, now) };
+
+  const actions: Action[] = [];
+  const settled = new Set<string>();
+  for (const u of units) {
+    const runningFresh = u.liveFresh.find(isRunning);
+    if (u.liveDirty.length > 0 && runningFresh) {
+      for (const old of u.liveDirty) actions.push(shutdown(old.id, `replaced by task ${runningFresh.id} (start-first update)`));
+      settled.add(u.key);
+    }
+  }
+
+  const inFlight = units.some((u) => u.replacements.some((t) => isLive(t) && !reachedRunning(t)));
+  if (inFlight) return { actions };
+
+  const lastSettledAt = Math.max(
+    -Infinity,
+    ...units.flatMap((u) => u.replacements.filter(reachedRunning)).map((t) => t.status?.timestamp ?? 0),
+  );
+  const todo = units.filter((u) => u.liveDirty.length > 0 && u.liveFresh.length === 0 && !settled.has(u.key));
+  if (todo.length > 0) {
+    const nextBatchAt = lastSettledAt === -Infinity ? now : lastSettledAt + config.delayMs;
+    if (now < nextBatchAt) return { actions, wakeAt: nextBatchAt };
+    const size = config.parallelism > 0 ? config.parallelism : todo.length;
+    for (const u of todo.slice(0, size)) actions.push(...replace(input, u, config, rollingBack));
+    return { actions };
+  }
+  if (units.some((u) => u.liveDirty.length > 0 && !settled.has(u.key))) return { actions };
+
+  const doneAt = lastSettledAt === -Infinity ? now : lastSettledAt + config.monitorMs;
+  if (now < doneAt) return { actions, wakeAt: doneAt };
+  return {
+    actions,
+    service: Service.fromPartial({
+      ...service,
+      updateStatus: {
+        state: rollingBack ? UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED : UpdateState.UPDATE_STATE_COMPLETED,
+        startedAt: status.startedAt,
+        completedAt: now,
+        message: rollingBack ? 'rollback completed' : 'update completed',
+      },
+    }),
+  };
+}
+
+function unitsOf(service: Service, tasks: readonly Task[], startedAt: number): Unit[] {
+  const global = service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  const byKey = new Map<string, Task[]>();
+  for (const t of tasks) {
+    if (t.serviceId !== service.id) continue;
+    const key = global ? `node:${t.nodeId}` : `slot:${t.slot}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), t]);
+  }
+  const units: Unit[] = [];
+  for (const [key, all] of byKey) {
+    const live = all.filter(isLive);
+    if (live.length === 0) continue; // a free slot is the reconciler's
+    units.push({
+      key,
+      slot: all[0]!.slot,
+      nodeId: global ? all[0]!.nodeId : '',
+      live,
+      liveDirty: live.filter((t) => isDirty(t, service)),
+      liveFresh: live.filter((t) => !isDirty(t, service)),
+      replacements: all.filter((t) => !isDirty(t, service) && (t.meta?.createdAt ?? 0) >= startedAt),
+    });
+  }
+  return units.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+}
+
+function stateOf(t: Task): TaskState {
+  return t.status?.state ?? TaskState.TASK_STATE_NEW;
+}
+
+/** RUNNING or past it (ended). Enum values are strings: the proto numbers carry the order. */
+function reachedRunning(t: Task): boolean {
+  return taskStateToNumber(stateOf(t)) >= taskStateToNumber(TaskState.TASK_STATE_RUNNING);
+}
+
+/** Ended while still wanted: failed, rejected, or exited on its own. */
+function hasFailed(t: Task): boolean {
+  const s = stateOf(t);
+  if (s === TaskState.TASK_STATE_FAILED || s === TaskState.TASK_STATE_REJECTED) return true;
+  return (s === TaskState.TASK_STATE_COMPLETE || s === TaskState.TASK_STATE_SHUTDOWN) && isLive(t);
+}
+
+interface Failure {
+  task: Task;
+  failedUnits: number;
+  updatedUnits: number;
+}
+
+function failureToAct(units: Unit[], config: UpdateConfig): Failure | undefined {
+  if (config.failureAction === UpdateFailureAction.UPDATE_FAILURE_ACTION_CONTINUE) return undefined;
+  const updated = units.filter((u) => u.replacements.length > 0);
+  const failed = updated.flatMap((u) => u.replacements.filter(hasFailed));
+  const failedUnits = updated.filter((u) => u.replacements.some(hasFailed)).length;
+  if (failedUnits === 0 || failedUnits / updated.length <= config.maxFailureRatio) return undefined;
+  const first = [...failed].sort((a, b) => (a.status?.timestamp ?? 0) - (b.status?.timestamp ?? 0))[0]!;
+  return { task: first, failedUnits, updatedUnits: updated.length };
+}
+
+function describe(f: Failure): string {
+  const s = f.task.status;
+  const why = s?.err || s?.message || String(s?.state ?? 'unknown state');
+  const name = f.task.annotations?.name || f.task.id;
+  return `task ${name} (${f.task.id}): ${why} (${f.failedUnits} of ${f.updatedUnits} updated failed)`;
+}
+
+function onFailure(service: Service, f: Failure, rollingBack: boolean, config: UpdateConfig, now: number): Service {
+  const wantsRollback = config.failureAction === UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK;
+  if (wantsRollback && !rollingBack && service.previousSpec) {
+    return Service.fromPartial({
+      ...service,
+      spec: service.previousSpec,
+      previousSpec: service.spec,
+      specVersion: service.specVersion + 1,
+      updateStatus: {
+        state: UpdateState.UPDATE_STATE_ROLLBACK_STARTED,
+        startedAt: now,
+        completedAt: 0,
+        message: `update rolled back due to failure of ${describe(f)}`,
+      },
+    });
+  }
+  const noPrevious = wantsRollback && !rollingBack ? ' (no previous spec to roll back to)' : '';
+  return Service.fromPartial({
+    ...service,
+    updateStatus: {
+      state: rollingBack ? UpdateState.UPDATE_STATE_ROLLBACK_PAUSED : UpdateState.UPDATE_STATE_PAUSED,
+      startedAt: service.updateStatus?.startedAt ?? now,
+      completedAt: 0,
+      message: `${rollingBack ? 'rollback' : 'update'} paused due to failure of ${describe(f)}${noPrevious}`,
+    },
+  });
+}
+
+function replace(input: UpdateInput, u: Unit, config: UpdateConfig, rollingBack: boolean): Action[] {
+  const replacement = newTask(input.service, {
+    slot: u.slot,
+    nodeId: u.nodeId,
+    now: input.now,
+    ...(input.newId ? { newId: input.newId } : {}),
+  });
+  const create: Action = { type: 'create', task: replacement };
+  if (config.order === UpdateOrder.UPDATE_ORDER_START_FIRST) return [create];
+  const reason = `${rollingBack ? 'rolled back' : 'updated'} to spec version ${input.service.specVersion} (replaced by ${replacement.id})`;
+  return [...u.liveDirty.map((t) => shutdown(t.id, reason)), create];
+}

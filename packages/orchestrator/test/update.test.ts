@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Service,
+  TaskState,
+  UpdateFailureAction,
+  UpdateOrder,
+  UpdateState,
+  type Task,
+  type UpdateConfig,
+} from '@flotilla/api';
+import { planUpdate } from '../src/update/plan.js';
+import { isDirty } from '../src/update/dirty.js';
+import { isLive } from '../src/slots.js';
+import { apply } from './apply.js';
+import { counterIds, service as baseService, task } from './fixtures.js';
+
+const OLD_ARGS = ['sleep', '1000'];
+const NEW_ARGS = ['sleep', '2000'];
+const STARTED = 1_000;
+
+/** A service of `replicas` updated from OLD_ARGS to NEW_ARGS (spec version 2) at STARTED. */
+function updating(replicas: number, update: Partial<UpdateConfig> = {}, rollback: Partial<UpdateConfig> = {}): Service {
+  const old = baseService('web', { replicas });
+  const spec = structuredClone(old.spec!);
+  spec.task!.container!.args = NEW_ARGS;
+  spec.update = { parallelism: 0, delayMs: 0, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_PAUSE, monitorMs: 0, maxFailureRatio: 0, order: UpdateOrder.UPDATE_ORDER_STOP_FIRST, ...update };
+  spec.rollback = { parallelism: 0, delayMs: 0, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_PAUSE, monitorMs: 0, maxFailureRatio: 0, order: UpdateOrder.UPDATE_ORDER_STOP_FIRST, ...rollback };
+  return Service.fromPartial({
+    ...old,
+    spec,
+    previousSpec: old.spec,
+    specVersion: 2,
+    updateStatus: { state: UpdateState.UPDATE_STATE_UPDATING, startedAt: STARTED, message: 'update in progress' },
+  });
+}
+
+/** `replicas` RUNNING tasks on the old spec, slots 1..n. */
+function oldTasks(svc: Service, replicas: number): Task[] {
+  return Array.from({ length: replicas }, (_, i) => {
+    const t = task(`old-${i + 1}`, { slot: i + 1, specVersion: 1, createdAt: 10 });
+    t.spec = structuredClone(svc.previousSpec!.task!);
+    return t;
+  });
+}
+
+/** Agents at work: every live NEW task becomes RUNNING at `at`; every task desired SHUTDOWN stops. */
+function settle(tasks: Task[], at: number, outcome: (t: Task) => TaskState = () => TaskState.TASK_STATE_RUNNING): Task[] {
+  return tasks.map((t) => {
+    if (!isLive(t)) return t.status?.state === TaskState.TASK_STATE_SHUTDOWN ? t : { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_SHUTDOWN, timestamp: at } };
+    if (t.status!.state !== TaskState.TASK_STATE_NEW) return t;
+    const state = outcome(t);
+    return { ...t, status: { ...t.status!, state, timestamp: at, err: state === TaskState.TASK_STATE_REJECTED ? 'No such image: nope:latest' : '' } };
+  });
+}
+
+const liveOn = (tasks: Task[], args: string[]): number =>
+  tasks.filter((t) => isLive(t) && JSON.stringify(t.spec?.container?.args) === JSON.stringify(args)).length;
+
+describe('planUpdate', () => {
+  it.each([
+    { state: UpdateState.UPDATE_STATE_UNKNOWN },
+    { state: UpdateState.UPDATE_STATE_PAUSED },
+    { state: UpdateState.UPDATE_STATE_COMPLETED },
+    { state: UpdateState.UPDATE_STATE_ROLLBACK_PAUSED },
+    { state: UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED },
+  ])('does nothing in state $state', ({ state }) => {
+    const svc = updating(2);
+    svc.updateStatus!.state = state;
+    expect(planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED })).toEqual({ actions: [] });
+  });
+
+  it.each([
+    { parallelism: 2, replicas: 4, batches: [2, 2] },
+    { parallelism: 1, replicas: 3, batches: [1, 1, 1] },
+    { parallelism: 3, replicas: 4, batches: [3, 1] },
+    { parallelism: 0, replicas: 4, batches: [4] },
+  ])('stop-first, parallelism $parallelism over $replicas replicas: batches $batches', ({ parallelism, replicas, batches }) => {
+    const svc = updating(replicas, { parallelism });
+    let tasks = oldTasks(svc, replicas);
+    const seen: number[] = [];
+    let now = STARTED;
+    for (let round = 0; round < 20; round++) {
+      const plan = planUpdate({ service: svc, tasks, now, newId: counterIds(`r${round}`) });
+      const creates = plan.actions.filter((a) => a.type === 'create');
+      if (plan.service) {
+        expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_COMPLETED, completedAt: now, message: 'update completed' });
+        break;
+      }
+      expect(creates.length).toBeGreaterThan(0);
+      // stop-first: every create comes with the shutdown of the slot's old task, and the slot never has two live tasks
+      expect(plan.actions.filter((a) => a.type === 'shutdown')).toHaveLength(creates.length);
+      seen.push(creates.length);
+      for (const c of creates) expect(c.type === 'create' && c.task.specVersion).toBe(2);
+      tasks = apply(tasks, plan.actions);
+      expect(planUpdate({ service: svc, tasks, now }).actions).toEqual([]); // waits for the batch to run
+      now += 10;
+      tasks = settle(tasks, now);
+    }
+    expect(seen).toEqual(batches);
+    expect(liveOn(tasks, NEW_ARGS)).toBe(replicas);
+    expect(liveOn(tasks, OLD_ARGS)).toBe(0);
+  });
+
+  it('waits `delay` after a batch is running, then `monitor` before completing', () => {
+    const svc = updating(2, { parallelism: 1, delayMs: 500, monitorMs: 2_000 });
+    let tasks = apply(oldTasks(svc, 2), planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = settle(tasks, 1_100);
+    expect(planUpdate({ service: svc, tasks, now: 1_200 })).toEqual({ actions: [], wakeAt: 1_600 });
+    const second = planUpdate({ service: svc, tasks, now: 1_600, newId: counterIds('b') });
+    expect(second.actions.map((a) => a.type)).toEqual(['shutdown', 'create']);
+    tasks = settle(apply(tasks, second.actions), 1_700);
+    expect(planUpdate({ service: svc, tasks, now: 1_800 })).toEqual({ actions: [], wakeAt: 3_700 });
+    expect(planUpdate({ service: svc, tasks, now: 3_700 }).service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_COMPLETED);
+  });
+
+  it('start-first: creates the replacement first, shuts the old one down once the new one runs', () => {
+    const svc = updating(2, { parallelism: 1, order: UpdateOrder.UPDATE_ORDER_START_FIRST });
+    let tasks = oldTasks(svc, 2);
+    const first = planUpdate({ service: svc, tasks, now: STARTED, newId: counterIds('a') });
+    expect(first.actions).toEqual([{ type: 'create', task: expect.objectContaining({ id: 'a-1', slot: 1 }) }]);
+    tasks = apply(tasks, first.actions);
+    expect(planUpdate({ service: svc, tasks, now: STARTED }).actions).toEqual([]);
+    tasks = settle(tasks, 1_100);
+    const second = planUpdate({ service: svc, tasks, now: 1_100, newId: counterIds('b') });
+    expect(second.actions).toEqual([
+      { type: 'shutdown', taskId: 'old-1', reason: 'replaced by task a-1 (start-first update)' },
+      { type: 'create', task: expect.objectContaining({ id: 'b-1', slot: 2 }) },
+    ]);
+  });
+
+  it.each([
+    { maxFailureRatio: 0, failing: 1, paused: true },
+    { maxFailureRatio: 0.5, failing: 1, paused: false },
+    { maxFailureRatio: 0.5, failing: 2, paused: true },
+  ])('pause when failed/updated > $maxFailureRatio ($failing of 2 failing): $paused', ({ maxFailureRatio, failing, paused }) => {
+    const svc = updating(4, { parallelism: 2, maxFailureRatio });
+    let tasks = apply(oldTasks(svc, 4), planUpdate({ service: svc, tasks: oldTasks(svc, 4), now: STARTED, newId: counterIds('a') }).actions);
+    const failed = new Set(['a-1', 'a-2'].slice(0, failing));
+    tasks = settle(tasks, 1_100, (t) => (failed.has(t.id) ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_RUNNING));
+    const plan = planUpdate({ service: svc, tasks, now: 1_200, newId: counterIds('b') });
+    if (paused) {
+      expect(plan.actions).toEqual([]);
+      expect(plan.service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_PAUSED);
+      expect(plan.service?.updateStatus?.message).toContain('update paused due to failure of task');
+      expect(plan.service?.updateStatus?.message).toContain('(a-1): No such image: nope:latest');
+      expect(plan.service?.spec).toEqual(svc.spec);
+    } else {
+      expect(plan.service).toBeUndefined();
+      expect(plan.actions.filter((a) => a.type === 'create')).toHaveLength(2);
+    }
+  });
+
+  it('continue: failures do not stop the update', () => {
+    const svc = updating(2, { parallelism: 1, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_CONTINUE });
+    let tasks = apply(oldTasks(svc, 2), planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    const plan = planUpdate({ service: svc, tasks, now: 1_200, newId: counterIds('b') });
+    expect(plan.service).toBeUndefined();
+    expect(plan.actions.map((a) => a.type)).toEqual(['shutdown', 'create']);
+  });
+
+  it('rollback: restores previousSpec, then rolls the updated slots back with the rollback config', () => {
+    const svc = updating(4, { parallelism: 2, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK }, { parallelism: 1 });
+    let tasks = apply(oldTasks(svc, 4), planUpdate({ service: svc, tasks: oldTasks(svc, 4), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_REJECTED);
+    const failing = planUpdate({ service: svc, tasks, now: 1_200 });
+    const rolled = failing.service!;
+    expect(rolled.spec).toEqual(svc.previousSpec);
+    expect(rolled.previousSpec).toEqual(svc.spec);
+    expect(rolled.specVersion).toBe(3);
+    expect(rolled.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_ROLLBACK_STARTED, startedAt: 1_200 });
+    expect(rolled.updateStatus?.message).toContain('update rolled back due to failure of task');
+
+    // Slots 3 and 4 still run the old spec: untouched. Slots 1 and 2 go back one at a time.
+    let now = 1_300;
+    const batches: number[][] = [];
+    for (let round = 0; round < 10; round++) {
+      const plan = planUpdate({ service: rolled, tasks, now, newId: counterIds(`r${round}`) });
+      if (plan.service) {
+        expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED, message: 'rollback completed' });
+        break;
+      }
+      batches.push(plan.actions.flatMap((a) => (a.type === 'create' ? [a.task.slot] : [])));
+      tasks = settle(apply(tasks, plan.actions), (now += 10));
+    }
+    expect(batches).toEqual([[1], [2]]);
+    expect(tasks.filter((t) => t.id.startsWith('old-') && isLive(t)).map((t) => t.slot)).toEqual([3, 4]);
+    expect(liveOn(tasks, OLD_ARGS)).toBe(4);
+  });
+
+  it('a failing rollback pauses as ROLLBACK_PAUSED', () => {
+    const svc = updating(1, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK }, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK });
+    const rollingBack = Service.fromPartial({ ...svc, updateStatus: { state: UpdateState.UPDATE_STATE_ROLLBACK_STARTED, startedAt: STARTED } });
+    let tasks = apply(oldTasks(svc, 1), planUpdate({ service: rollingBack, tasks: oldTasks(svc, 1), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    const plan = planUpdate({ service: rollingBack, tasks, now: 1_200 });
+    expect(plan.service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_ROLLBACK_PAUSED);
+    expect(plan.service?.updateStatus?.message).toMatch(/^rollback paused due to failure of task/);
+  });
+
+  it('rollback without a previous spec pauses and says why', () => {
+    const svc = updating(1, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK });
+    const noPrevious = Service.fromPartial({ ...svc, previousSpec: undefined });
+    let tasks = apply(oldTasks(svc, 1), planUpdate({ service: noPrevious, tasks: oldTasks(svc, 1), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    expect(planUpdate({ service: noPrevious, tasks, now: 1_200 }).service?.updateStatus?.message).toContain('no previous spec');
+  });
+
+  it('slots without live tasks are left to the replicated reconciler', () => {
+    const svc = updating(2);
+    const tasks = oldTasks(svc, 2).map((t) => (t.slot === 2 ? { ...t, desiredState: TaskState.TASK_STATE_SHUTDOWN } : t));
+    const plan = planUpdate({ service: svc, tasks, now: STARTED, newId: counterIds('a') });
+    expect(plan.actions).toEqual([shutdownOf('old-1'), { type: 'create', task: expect.objectContaining({ slot: 1 }) }]);
+  });
+});
+
+describe('isDirty', () => {
+  it.each([
+    { change: 'nothing', edit: () => {}, dirty: false },
+    { change: 'args', edit: (s: Service) => (s.spec!.task!.container!.args = ['x']), dirty: true },
+    { change: 'env', edit: (s: Service) => (s.spec!.task!.container!.env = ['A=1']), dirty: true },
+    { change: 'forceUpdate', edit: (s: Service) => (s.spec!.task!.forceUpdate = 1), dirty: true },
+    { change: 'replicas only', edit: (s: Service) => (s.spec!.replicas = 9), dirty: false },
+  ])('$change changed: dirty=$dirty', ({ edit, dirty }) => {
+    const svc = baseService('web', { replicas: 1 });
+    const t = task('t1', { slot: 1 });
+    t.spec = structuredClone(svc.spec!.task!);
+    edit(svc);
+    expect(isDirty(t, svc)).toBe(dirty);
+  });
+});
+
+function shutdownOf(taskId: string): unknown {
+  return { type: 'shutdown', taskId, reason: expect.any(String) };
+}
