@@ -9,6 +9,7 @@ import {
   ServiceMode,
   StoreOp,
   TaskState,
+  UpdateState,
   isTerminal,
   matchesConstraints,
   parseConstraints,
@@ -18,7 +19,7 @@ import {
   type Task,
 } from '@flotilla/api';
 import { LeaderGatedService } from '@flotilla/bus';
-import { VersionConflict, type StoreAccess } from '@flotilla/raft';
+import { TransactionBuilder, VersionConflict, type StoreAccess } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import type { Action } from '../actions.js';
 import { reconcileGlobal } from '../global/reconcile.js';
@@ -29,6 +30,7 @@ import { restartActions } from '../restart/actions.js';
 import { delayedStartAt } from '../restart/start-at.js';
 import { decideRestart } from '../restart/supervisor.js';
 import { isLive } from '../slots.js';
+import { planUpdate } from '../update/plan.js';
 import { followStore, type Following } from '@flotilla/raft';
 import { WorkLoop } from '@flotilla/bus';
 import { WorkingSet, neverAssigned } from './working-set.js';
@@ -52,9 +54,16 @@ interface Work {
   services: Set<string>;
   nodes: Set<string>;
   tasks: Set<string>;
+  /** Services under a rolling update whose tasks changed, or whose delay/monitor timer fired. */
+  updates: Set<string>;
 }
 
-const emptyWork = (): Work => ({ all: false, services: new Set(), nodes: new Set(), tasks: new Set() });
+const emptyWork = (): Work => ({ all: false, services: new Set(), nodes: new Set(), tasks: new Set(), updates: new Set() });
+
+function isUpdating(service: Service): boolean {
+  const state = service.updateStatus?.state;
+  return state === UpdateState.UPDATE_STATE_UPDATING || state === UpdateState.UPDATE_STATE_ROLLBACK_STARTED;
+}
 
 export class OrchestratorService extends LeaderGatedService {
   private readonly store: StoreAccess;
@@ -66,6 +75,10 @@ export class OrchestratorService extends LeaderGatedService {
   private following: Following | undefined;
   /** One timer per delayed restart, keyed by the waiting replacement's id. */
   private readonly startTimers = new Map<string, NodeJS.Timeout>();
+  /** Services under a rolling update (from service events), so their task events wake the updater. */
+  private readonly updating = new Set<string>();
+  /** One delay/monitor timer per service under update. */
+  private readonly updateTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
 
   constructor(o: OrchestratorServiceOptions) {
     super('orchestrator', (o.logger ?? undefined)?.child({ component: 'orchestrator', nodeId: o.nodeId ?? '' }));
@@ -92,7 +105,7 @@ export class OrchestratorService extends LeaderGatedService {
       empty: emptyWork,
       merge: (into, from) => {
         into.all ||= from.all;
-        for (const k of ['services', 'nodes', 'tasks'] as const) for (const id of from[k]) into[k].add(id);
+        for (const k of ['services', 'nodes', 'tasks', 'updates'] as const) for (const id of from[k]) into[k].add(id);
       },
       run: (work) => this.pass(work),
       log: this.log,
@@ -119,6 +132,9 @@ export class OrchestratorService extends LeaderGatedService {
     this.loop = undefined;
     for (const t of this.startTimers.values()) clearTimeout(t);
     this.startTimers.clear();
+    for (const t of this.updateTimers.values()) clearTimeout(t.timer);
+    this.updateTimers.clear();
+    this.updating.clear();
   }
 
   private onEvent(ev: StoreEvent): void {
@@ -127,6 +143,8 @@ export class OrchestratorService extends LeaderGatedService {
     if (!kind || !loop) return;
     switch (kind.$case) {
       case 'service':
+        if (ev.op !== StoreOp.STORE_OP_DELETE && isUpdating(kind.value)) this.updating.add(kind.value.id);
+        else this.updating.delete(kind.value.id);
         loop.add((w) => w.services.add(kind.value.id));
         return;
       case 'node':
@@ -135,6 +153,8 @@ export class OrchestratorService extends LeaderGatedService {
       case 'task': {
         const t = kind.value;
         if (ev.op === StoreOp.STORE_OP_DELETE) return;
+        // Any progress of a task (RUNNING, failed) may let a rolling update move on.
+        if (this.updating.has(t.serviceId)) loop.add((w) => w.updates.add(t.serviceId));
         // Ended tasks (restart, prune, deleted services) and delayed replacements (timers).
         const ended = t.status !== undefined && isTerminal(t.status.state);
         if (ended || t.desiredState === TaskState.TASK_STATE_READY) loop.add((w) => w.tasks.add(t.id));
@@ -153,7 +173,11 @@ export class OrchestratorService extends LeaderGatedService {
     const nodes = new Set(work.nodes);
     const tasks = new Set(work.tasks);
     if (work.all) {
-      for (const s of view.services.all()) services.add(s.id);
+      this.updating.clear();
+      for (const s of view.services.all()) {
+        services.add(s.id);
+        if (isUpdating(s)) this.updating.add(s.id);
+      }
       for (const n of view.nodes.all()) nodes.add(n.id);
       for (const t of view.tasks.all()) {
         if (!view.services.get(t.serviceId)) services.add(t.serviceId);
@@ -208,6 +232,19 @@ export class OrchestratorService extends LeaderGatedService {
       prune.add(sid);
     }
 
+    // Rolling updates, after the reconcilers so the planner sees the slots they just filled.
+    const serviceWrites: Service[] = [];
+    for (const sid of new Set([...services, ...work.updates])) {
+      const service = view.services.get(sid);
+      if (!service || !isUpdating(service)) continue;
+      const plan = planUpdate({ service, tasks: ws.byService(sid), now });
+      // A stop-first batch's shutdowns and replacements commit together: no slot is left empty.
+      perform(sid, plan.actions, true);
+      if (plan.service) serviceWrites.push(plan.service);
+      if (plan.wakeAt !== undefined) this.armUpdate(sid, plan.wakeAt, now);
+      prune.add(sid);
+    }
+
     for (const sid of prune) {
       const service = view.services.get(sid);
       if (!service) continue;
@@ -216,13 +253,39 @@ export class OrchestratorService extends LeaderGatedService {
       for (const id of pruneHistory(ws.byService(sid), { keep })) ws.delete(id);
     }
 
-    if (ws.changes === 0) return;
+    if (ws.changes === 0 && serviceWrites.length === 0) return;
     let index = 0;
-    for (const tx of ws.transactions(`orchestrator-${randomUUID()}`, this.maxWrites)) {
+    const txPrefix = `orchestrator-${randomUUID()}`;
+    for (const tx of ws.changes === 0 ? [] : ws.transactions(txPrefix, this.maxWrites)) {
       index = await this.store.propose(tx.build());
       this.log.debug({ index, txId: tx.id, writes: tx.size }, 'orchestrator writes committed');
     }
     for (const { action, serviceId } of log) this.logAction(action, serviceId, index);
+    if (serviceWrites.length > 0) {
+      // After the task writes: a version conflict here (the service changed meanwhile) retries the
+      // pass, which re-plans from what committed.
+      const tx = new TransactionBuilder(`${txPrefix}-services`, now);
+      for (const s of serviceWrites) tx.update('service', s);
+      index = await this.store.propose(tx.build());
+      for (const s of serviceWrites) {
+        this.log.info(
+          { index, serviceId: s.id, updateState: s.updateStatus?.state, specVersion: s.specVersion, reason: s.updateStatus?.message },
+          'service update status changed',
+        );
+      }
+    }
+  }
+
+  /** Wakes the updater of a service at `at` (batch delay, monitor window); the earliest wish wins. */
+  private armUpdate(serviceId: string, at: number, now: number): void {
+    const existing = this.updateTimers.get(serviceId);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      this.updateTimers.delete(serviceId);
+      this.loop?.add((w) => w.updates.add(serviceId));
+    }, Math.max(0, at - now));
+    this.updateTimers.set(serviceId, { at, timer });
   }
 
   private reconcileService(service: Service, ws: WorkingSet, nodes: Iterable<Node>, now: number): Action[] {
