@@ -17,6 +17,7 @@ import {
   type SwarmJoinRequest,
   type SwarmJoinResponse,
   type UpdateNodeRequest,
+  type UpdateServiceRequest,
   type VersionResponse,
 } from '@flotilla/api';
 import { controlCallError } from './errors.js';
@@ -42,6 +43,8 @@ export interface ControlApi {
   getService(service: string): Promise<ServiceView>;
   scaleService(service: string, replicas: number): Promise<ServiceView>;
   removeService(service: string): Promise<RemoveServiceResponse>;
+  updateService(req: UpdateServiceRequest): Promise<ServiceView>;
+  rollbackService(service: string): Promise<ServiceView>;
   listTasks(req: ListTasksRequest): Promise<ListTasksResponse>;
   close(): void;
 }
@@ -78,6 +81,8 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     getService: (service) => call('GetService', client.getService, { service }),
     scaleService: (service, replicas) => call('ScaleService', client.scaleService, { service, replicas }),
     removeService: (service) => call('RemoveService', client.removeService, { service }),
+    updateService: (req) => call('UpdateService', client.updateService, req),
+    rollbackService: (service) => call('RollbackService', client.rollbackService, { service }),
     listTasks: (req) => call('ListTasks', client.listTasks, req),
     close: () => client.close(),
   };

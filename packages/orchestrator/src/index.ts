@@ -25,3 +25,4 @@ export type { OrchestratorServiceOptions } from './service/orchestrator-service.
 export { planUpdate } from './update/plan.js';
 export type { UpdateInput, UpdatePlan } from './update/plan.js';
 export { isDirty } from './update/dirty.js';
+export { beginUpdate, beginRollback } from './update/begin.js';

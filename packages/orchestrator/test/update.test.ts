@@ -9,6 +9,7 @@ import {
   type UpdateConfig,
 } from '@flotilla/api';
 import { planUpdate } from '../src/update/plan.js';
+import { beginRollback, beginUpdate } from '../src/update/begin.js';
 import { isDirty } from '../src/update/dirty.js';
 import { isLive } from '../src/slots.js';
 import { apply } from './apply.js';
@@ -233,3 +234,40 @@ describe('isDirty', () => {
 function shutdownOf(taskId: string): unknown {
   return { type: 'shutdown', taskId, reason: expect.any(String) };
 }
+
+describe('beginUpdate / beginRollback', () => {
+  const current = (): Service => Service.fromPartial({ ...baseService('web', { replicas: 2 }), specVersion: 4 });
+
+  it('keeps the old spec as previousSpec, bumps the version and starts UPDATING', () => {
+    const svc = current();
+    const spec = structuredClone(svc.spec!);
+    spec.task!.container!.args = NEW_ARGS;
+    const next = beginUpdate(svc, spec, 7_000);
+    expect(next.spec).toEqual(spec);
+    expect(next.previousSpec).toEqual(svc.spec);
+    expect(next.specVersion).toBe(5);
+    expect(next.updateStatus).toEqual({ state: UpdateState.UPDATE_STATE_UPDATING, startedAt: 7_000, completedAt: 0, message: 'update in progress' });
+  });
+
+  it.each([
+    { change: 'name', edit: (s: NonNullable<Service['spec']>) => (s.annotations!.name = 'other'), error: 'renaming services is not supported' },
+    { change: 'mode', edit: (s: NonNullable<Service['spec']>) => (s.mode = 'SERVICE_MODE_GLOBAL' as never), error: 'service mode change is not allowed' },
+  ])('refuses a $change change', ({ edit, error }) => {
+    const spec = structuredClone(current().spec!);
+    edit(spec);
+    expect(() => beginUpdate(current(), spec, 1)).toThrow(error);
+  });
+
+  it('rollback swaps spec and previousSpec; without a previous spec it refuses', () => {
+    const svc = current();
+    const spec = structuredClone(svc.spec!);
+    spec.task!.container!.args = NEW_ARGS;
+    const updated = beginUpdate(svc, spec, 1);
+    const back = beginRollback(updated, 2);
+    expect(back.spec).toEqual(svc.spec);
+    expect(back.previousSpec).toEqual(spec);
+    expect(back.specVersion).toBe(6);
+    expect(back.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_ROLLBACK_STARTED);
+    expect(() => beginRollback(svc, 2)).toThrow('service does not have a previous spec');
+  });
+});

@@ -22,6 +22,7 @@ import { alreadyExists, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
 import { unary } from './unary.js';
 import { serviceView } from './views.js';
+import { serviceUpdateHandlers } from './service-update-handlers.js';
 
 function viewOf(view: ReadTx, service: Service): ServiceView {
   const ready = [...view.nodes.all()].filter((n) => n.status?.state === NodeState.NODE_STATE_READY).length;
@@ -30,6 +31,7 @@ function viewOf(view: ReadTx, service: Service): ServiceView {
 
 export function serviceHandlers(swarm: SwarmController, log: Logger) {
   return {
+    ...serviceUpdateHandlers(swarm, log),
     createService: unary(log, 'CreateService', async (req: CreateServiceRequest): Promise<ServiceView> => {
       const rt = swarm.requireManager();
       if (!req.spec) throw invalidArgument('a service spec is required');

@@ -8,6 +8,7 @@ import {
   serviceRmCommand,
   serviceScaleCommand,
 } from './service.js';
+import { serviceRollbackCommand, serviceUpdateCommand } from './service-update.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -70,6 +71,40 @@ export function registerServiceCommands(program: Command, context: ContextOf): v
     .argument('<service=replicas...>', 'e.g. web=5')
     .option('-d, --detach', 'exit immediately instead of waiting for the service to converge')
     .action((args: string[], opts, command: Command) => serviceScaleCommand(context(command), args, opts));
+  service
+    .command('update')
+    .description('update a service (rolling update of its tasks)')
+    .argument('<service>', 'service name or ID')
+    .option('--image <image>', 'service image tag')
+    .option('--env-add <K=V>', 'add or update an environment variable (repeatable)', collect, [])
+    .option('--env-rm <K>', 'remove an environment variable (repeatable)', collect, [])
+    .option('--args <command>', 'service command args')
+    .option('--replicas <n>', 'number of tasks')
+    .option('--constraint-add <expr>', 'add or update a placement constraint (repeatable)', collect, [])
+    .option('--constraint-rm <expr>', 'remove a constraint (repeatable)', collect, [])
+    .option('--label-add <key=value>', 'add or update a service label (repeatable)', collect, [])
+    .option('--label-rm <key>', 'remove a label by its key (repeatable)', collect, [])
+    .option('--force', 'force update even if no changes require it')
+    .option('--update-parallelism <n>', 'maximum number of tasks updated simultaneously (0 to update all at once)')
+    .option('--update-delay <duration>', 'delay between updates (ns|us|ms|s|m|h)')
+    .option('--update-order <order>', 'update order ("start-first"|"stop-first")')
+    .option('--update-failure-action <action>', 'action on update failure ("pause"|"continue"|"rollback")')
+    .option('--update-monitor <duration>', 'duration after each task update to monitor for failure')
+    .option('--update-max-failure-ratio <ratio>', 'failure rate to tolerate during an update')
+    .option('--rollback-parallelism <n>', 'maximum number of tasks rolled back simultaneously (0 to roll back all at once)')
+    .option('--rollback-delay <duration>', 'delay between task rollbacks')
+    .option('--rollback-order <order>', 'rollback order ("start-first"|"stop-first")')
+    .option('--rollback-failure-action <action>', 'action on rollback failure ("pause"|"continue")')
+    .option('--rollback-monitor <duration>', 'duration after each task rollback to monitor for failure')
+    .option('--rollback-max-failure-ratio <ratio>', 'failure rate to tolerate during a rollback')
+    .option('-d, --detach', 'exit immediately instead of waiting for the update to finish')
+    .action((ref: string, opts, command: Command) => serviceUpdateCommand(context(command), ref, opts));
+  service
+    .command('rollback')
+    .description('revert changes to a service\'s configuration')
+    .argument('<service>', 'service name or ID')
+    .option('-d, --detach', 'exit immediately instead of waiting for the rollback to finish')
+    .action((ref: string, opts, command: Command) => serviceRollbackCommand(context(command), ref, opts));
   service
     .command('rm')
     .alias('remove')

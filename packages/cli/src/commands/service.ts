@@ -29,6 +29,7 @@ export function formatServicePretty(v: ServiceView): string {
   const c = s.spec?.task?.container;
   const restart = s.spec?.task?.restart;
   const constraints = s.spec?.task?.placement?.constraints ?? [];
+  const update = s.updateStatus;
   return (
     renderFields(
       [
@@ -36,6 +37,15 @@ export function formatServicePretty(v: ServiceView): string {
         ['Name', s.spec?.annotations?.name ?? ''],
         ['Service Mode', modeWord(s) === 'global' ? 'Global' : 'Replicated'],
         ...(modeWord(s) === 'replicated' ? [[' Replicas', String(s.spec?.replicas ?? 0)] as const] : []),
+        ...(update
+          ? ([
+              ['UpdateStatus', ''],
+              [' State', update.state.replace('UPDATE_STATE_', '').toLowerCase().replace('_', ' ')],
+              [' Started', update.startedAt ? new Date(update.startedAt).toISOString() : ''],
+              ...(update.completedAt ? [[' Completed', new Date(update.completedAt).toISOString()] as const] : []),
+              [' Message', update.message],
+            ] as const)
+          : []),
         ['Placement', ''],
         ...(constraints.length ? [[' Constraints', `[${constraints.join(' ')}]`] as const] : []),
         ['RestartPolicy', ''],

@@ -209,6 +209,21 @@ export interface ScaleServiceRequest {
   replicas: number;
 }
 
+/** The whole new spec, as `service update` builds it from GetService plus its flags. */
+export interface UpdateServiceRequest {
+  /** id, id prefix or name */
+  service: string;
+  spec?:
+    | ServiceSpec
+    | undefined;
+  /** meta.version the spec was read at; 0 = do not check */
+  version: number;
+}
+
+export interface RollbackServiceRequest {
+  service: string;
+}
+
 export interface RemoveServiceRequest {
   service: string;
 }
@@ -2143,6 +2158,176 @@ export const ScaleServiceRequest: MessageFns<ScaleServiceRequest> = {
   },
 };
 
+function createBaseUpdateServiceRequest(): UpdateServiceRequest {
+  return { service: "", spec: undefined, version: 0 };
+}
+
+export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
+  encode(message: UpdateServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.spec !== undefined) {
+      ServiceSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.version !== 0) {
+      writer.uint32(24).uint64(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = ServiceSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateServiceRequest {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      spec: isSet(object.spec) ? ServiceSpec.fromJSON(object.spec) : undefined,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+    };
+  },
+
+  toJSON(message: UpdateServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.spec !== undefined) {
+      obj.spec = ServiceSpec.toJSON(message.spec);
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateServiceRequest>): UpdateServiceRequest {
+    return UpdateServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateServiceRequest>): UpdateServiceRequest {
+    const message = createBaseUpdateServiceRequest();
+    message.service = object.service ?? "";
+    message.spec = (object.spec !== undefined && object.spec !== null)
+      ? ServiceSpec.fromPartial(object.spec)
+      : undefined;
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseRollbackServiceRequest(): RollbackServiceRequest {
+  return { service: "" };
+}
+
+export const RollbackServiceRequest: MessageFns<RollbackServiceRequest> = {
+  encode(message: RollbackServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollbackServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRollbackServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RollbackServiceRequest {
+    return { service: isSet(object.service) ? globalThis.String(object.service) : "" };
+  },
+
+  toJSON(message: RollbackServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RollbackServiceRequest>): RollbackServiceRequest {
+    return RollbackServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RollbackServiceRequest>): RollbackServiceRequest {
+    const message = createBaseRollbackServiceRequest();
+    message.service = object.service ?? "";
+    return message;
+  },
+};
+
 function createBaseRemoveServiceRequest(): RemoveServiceRequest {
   return { service: "" };
 }
@@ -3884,6 +4069,26 @@ export const ControlService = {
       Buffer.from(RemoveServiceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveServiceResponse => RemoveServiceResponse.decode(value),
   },
+  /** Rolling update to a new spec (the old one becomes previous_spec), and rollback to previous_spec. */
+  updateService: {
+    path: "/flotilla.Control/UpdateService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateServiceRequest): Buffer => Buffer.from(UpdateServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateServiceRequest => UpdateServiceRequest.decode(value),
+    responseSerialize: (value: ServiceView): Buffer => Buffer.from(ServiceView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceView => ServiceView.decode(value),
+  },
+  rollbackService: {
+    path: "/flotilla.Control/RollbackService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RollbackServiceRequest): Buffer =>
+      Buffer.from(RollbackServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RollbackServiceRequest => RollbackServiceRequest.decode(value),
+    responseSerialize: (value: ServiceView): Buffer => Buffer.from(ServiceView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceView => ServiceView.decode(value),
+  },
   listTasks: {
     path: "/flotilla.Control/ListTasks" as const,
     requestStream: false as const,
@@ -3918,6 +4123,9 @@ export interface ControlServer extends UntypedServiceImplementation {
   getService: handleUnaryCall<GetServiceRequest, ServiceView>;
   scaleService: handleUnaryCall<ScaleServiceRequest, ServiceView>;
   removeService: handleUnaryCall<RemoveServiceRequest, RemoveServiceResponse>;
+  /** Rolling update to a new spec (the old one becomes previous_spec), and rollback to previous_spec. */
+  updateService: handleUnaryCall<UpdateServiceRequest, ServiceView>;
+  rollbackService: handleUnaryCall<RollbackServiceRequest, ServiceView>;
   listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
 }
 
@@ -4133,6 +4341,37 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveServiceResponse) => void,
+  ): ClientUnaryCall;
+  /** Rolling update to a new spec (the old one becomes previous_spec), and rollback to previous_spec. */
+  updateService(
+    request: UpdateServiceRequest,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  updateService(
+    request: UpdateServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  updateService(
+    request: UpdateServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  rollbackService(
+    request: RollbackServiceRequest,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  rollbackService(
+    request: RollbackServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
+  ): ClientUnaryCall;
+  rollbackService(
+    request: RollbackServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ServiceView) => void,
   ): ClientUnaryCall;
   listTasks(
     request: ListTasksRequest,
