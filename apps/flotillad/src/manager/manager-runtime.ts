@@ -5,17 +5,18 @@ import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
 import { loadRootCa, startNodeCaServer, type CertRole, type NodeCredentials, type RunningNodeCaServer } from '@flotilla/ca';
 import { Dispatcher } from '@flotilla/dispatcher';
-import { RaftMember, StoreService } from '@flotilla/raft';
+import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { startLocalAgent } from '../swarm/local-agent.js';
-import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
+import { writeFileAtomic, type SwarmFiles, type SwarmState } from '../swarm/swarm-state.js';
+import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
 import { natsUsersFor } from './nats-users.js';
 import { killStaleNatsServer } from './stale-nats.js';
 import { createJoinedNode } from './node-objects.js';
-import { writeStore } from './store-writer.js';
+import { forwardWritesOnFollower, writeStore } from './store-writer.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -33,14 +34,23 @@ export interface ManagerRuntime {
 /** Run once by `swarm init` on the fresh single-voter group, before anything else reads the store. */
 export type InitializeStore = (member: RaftMember) => Promise<void>;
 
+/**
+ * How the Raft member starts: `init` founds a single-voter group and writes the first objects;
+ * `join` starts empty and waits to be added as a voter by the leader and to catch up;
+ * `restart` comes back from the data dir.
+ */
+export type ManagerStart = { kind: 'init'; initialize: InitializeStore } | { kind: 'join' } | { kind: 'restart' };
+
 const LEADER_WAIT_MS = 15_000;
+/** A joining manager waits this long to be added as a voter and catch up on the store. */
+const JOIN_CATCH_UP_MS = 30_000;
 
 export async function startManagerRuntime(
   config: DaemonConfig,
   files: SwarmFiles,
   state: SwarmState,
   log: Logger,
-  initialize?: InitializeStore,
+  start: ManagerStart = { kind: 'restart' },
 ): Promise<ManagerRuntime> {
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
@@ -48,9 +58,7 @@ export async function startManagerRuntime(
     certPem: await readFile(files.nodeCert, 'utf8'),
     keyPem: await readFile(files.nodeKey, 'utf8'),
     caCertPem: await readFile(files.caCert, 'utf8'),
-    caKeyPem: await readFile(files.caKey, 'utf8'),
   };
-  const rootCa = loadRootCa(pem.caCertPem, pem.caKeyPem);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -63,7 +71,7 @@ export async function startManagerRuntime(
       serverName: state.nodeId,
       host: state.advertiseHost,
       port: state.natsPort,
-      cluster: { name: `flt-${state.clusterId}`, host: state.advertiseHost, port: state.natsClusterPort, routes: [] },
+      cluster: { name: `flt-${state.clusterId}`, host: state.advertiseHost, port: state.natsClusterPort, routes: [...(state.natsRoutes ?? [])] },
       tls: { caFile: files.caCert, certFile: files.nodeCert, keyFile: files.nodeKey },
       users: natsUsersFor(state.clusterId, subjects, [], [], state.nodeId),
       logger: log0.child({ component: 'nats-server' }),
@@ -86,20 +94,26 @@ export async function startManagerRuntime(
       clusterId: state.clusterId,
       dataDir: files.raftDir,
       nc: bus.nc,
-      bootstrap: [state.raftId],
+      // A joining member starts empty: the leader adds it as a voter and sends it the log or a snapshot.
+      ...(start.kind === 'join' ? {} : { bootstrap: [state.raftId] }),
       logger: log0,
       nodeId: state.nodeId,
     });
     stops.push(() => member.stop());
-    if (initialize) {
-      await waitForLeader(member, LEADER_WAIT_MS);
-      await initialize(member);
-    } else if (state.raftId !== 0) {
+    if (start.kind === 'init') {
+      await waitForLeader(member, LEADER_WAIT_MS, true);
+      await start.initialize(member);
+    } else if (start.kind === 'join') {
+      await waitForCatchUp(member, state.clusterId, JOIN_CATCH_UP_MS);
+    } else {
       // A restarted member's store is empty until the log is replayed and committed again:
       // nothing may read it (the CA, the dispatcher, the control API) before then.
-      await waitForLeader(member, LEADER_WAIT_MS).catch((err: unknown) => log0.warn({ err }, 'no Raft leader yet; serving what this member has'));
+      await waitForLeader(member, LEADER_WAIT_MS, false).catch((err: unknown) => log0.warn({ err }, 'no Raft leader yet; serving what this member has'));
       await member.readBarrier().catch((err: unknown) => log0.warn({ err }, 'read barrier after restart failed'));
     }
+    // The root CA key lives in the managers' store; a manager that joined writes its own copy.
+    const rootCa = loadRootCa(pem.caCertPem, await caKeyPem(files, member, state.clusterId));
+    forwardWritesOnFollower(member, new StoreClient({ nc: bus.nc, clusterId: state.clusterId }));
     const storeService = new StoreService({ member, nc: bus.nc, clusterId: state.clusterId, logger: log0.child({ component: 'store-service' }) });
     await storeService.start();
     stops.push(() => storeService.stop());
@@ -115,7 +129,7 @@ export async function startManagerRuntime(
         currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),
         onNodeJoined: async (joined) => {
           await writeStore(member, (_view, tx) => {
-            tx.create('node', createJoinedNode(joined.nodeId, joined.role, joined.addresses));
+            tx.create('node', createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)));
           });
         },
       },
@@ -134,7 +148,9 @@ export async function startManagerRuntime(
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), logger: log0.child({ component: 'dispatcher' }) });
       await dispatcher.start();
       const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
+      const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
       return async () => {
+        voters.stop();
         await services.stop();
         await dispatcher.stop();
       };
@@ -227,18 +243,53 @@ function followNodesForNats(member: RaftMember, nats: NatsServerSupervisor, stat
   return { stop: () => sub.close() };
 }
 
-function waitForLeader(member: RaftMember, timeoutMs: number): Promise<void> {
-  if (member.isLeader) return Promise.resolve();
+/** Waits until this member leads (`self`) or until any leader is known. */
+function waitForLeader(member: RaftMember, timeoutMs: number, self: boolean): Promise<void> {
+  if (self ? member.isLeader : member.leaderId !== 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`the new Raft member ${member.id} did not become leader within ${timeoutMs / 1000}s`));
+      reject(new Error(`Raft member ${member.id} ${self ? 'did not become leader' : 'saw no leader'} within ${timeoutMs / 1000}s`));
     }, timeoutMs);
     const off = member.onLeaderChange((change) => {
-      if (!change.isLeader) return;
+      if (self ? !change.isLeader : change.leader === 0) return;
       clearTimeout(timer);
       off();
       resolve();
     });
   });
+}
+
+/** A joining member is caught up once it is a voter, knows a leader and has the Cluster object after a read barrier. */
+async function waitForCatchUp(member: RaftMember, clusterId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no Raft leader known';
+  while (Date.now() < deadline) {
+    if (member.leaderId !== 0 && member.status().voters.includes(member.id)) {
+      try {
+        await member.readBarrier(Math.max(1, Math.min(3_000, deadline - Date.now())));
+        if (member.store.view().clusters.get(clusterId)) return;
+        last = 'the Cluster object has not arrived';
+      } catch (err) {
+        last = (err as Error).message;
+      }
+    } else if (member.leaderId !== 0) {
+      last = 'not a voter yet';
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`this manager did not catch up with the swarm within ${timeoutMs / 1000}s: ${last}`);
+}
+
+async function caKeyPem(files: SwarmFiles, member: RaftMember, clusterId: string): Promise<string> {
+  try {
+    return await readFile(files.caKey, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = member.store.view().clusters.get(clusterId)?.rootCa?.caKey;
+  if (!key || key.length === 0) throw new Error(`the store has no root CA key for cluster ${clusterId}`);
+  const pemText = Buffer.from(key).toString('utf8');
+  await writeFileAtomic(files.caKey, pemText, 0o600);
+  return pemText;
 }

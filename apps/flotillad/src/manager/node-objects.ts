@@ -6,6 +6,7 @@ import {
   type Node,
 } from '@flotilla/api';
 import type { CertRole } from '@flotilla/ca';
+import { raftIdForNode } from './raft-ids.js';
 
 /** The first manager's Node object, written by `swarm init`. */
 export function createInitNode(options: { nodeId: string; hostname: string; labels: Record<string, string>; raftId: number; managerAddr: string; nodeAddr: string }): Node {
@@ -19,12 +20,20 @@ export function createInitNode(options: { nodeId: string; hostname: string; labe
   };
 }
 
-/** A node that joined through the CA: known by id and role until its agent describes it. */
-export function createJoinedNode(nodeId: string, role: CertRole, addresses: readonly string[]): Node {
+/**
+ * A node that joined through the CA: known by id and role until its agent describes it. A manager
+ * also gets its Raft id (derived from the node id, see raft-ids.ts) and its join/CA address
+ * (its own advertise address on the same port as ours), so the leader can add it as a voter.
+ */
+export function createJoinedNode(nodeId: string, role: CertRole, addresses: readonly string[], managerPort?: number): Node {
+  const addr = addresses[0] ?? '';
   return {
     id: nodeId,
     spec: { annotations: { name: '', labels: {} }, desiredRole: role, availability: NodeAvailability.NODE_AVAILABILITY_ACTIVE },
-    status: { state: NodeState.NODE_STATE_UNKNOWN, message: '', addr: addresses[0] ?? '' },
+    status: { state: NodeState.NODE_STATE_UNKNOWN, message: '', addr },
+    ...(role === NodeRole.NODE_ROLE_MANAGER
+      ? { managerStatus: { raftId: raftIdForNode(nodeId), addr: managerPort ? `${addr}:${managerPort}` : addr, leader: false, reachability: ReachabilityState.REACHABILITY_REACHABLE } }
+      : {}),
     role,
   };
 }

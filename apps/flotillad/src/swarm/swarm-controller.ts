@@ -10,6 +10,8 @@ import { inactiveSwarm } from '../info.js';
 import { createInitCluster } from '../manager/cluster-object.js';
 import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
 import { createInitNode } from '../manager/node-objects.js';
+import { raftIdForNode } from '../manager/raft-ids.js';
+import { managerRoutes } from '../manager/nats-routes.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeTaskContainers } from './leave-cleanup.js';
@@ -122,14 +124,15 @@ export class SwarmController {
       if (remoteHost === '' || !/:\d+$/.test(options.remoteAddr)) throw invalidArgument(`invalid manager address "${options.remoteAddr}": expected host:port`);
       let creds;
       try {
-        creds = await joinCluster({ addr: options.remoteAddr, token: options.token, addresses: [advertiseHost] });
+        // 'localhost' as for `swarm init`: a manager's own bus dials its nats-server by IP (see doInit).
+        creds = await joinCluster({ addr: options.remoteAddr, token: options.token, addresses: [advertiseHost, 'localhost'] });
       } catch (err) {
         throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not join the swarm through ${options.remoteAddr}: ${(err as Error).message}`);
       }
-      if (creds.role === NodeRole.NODE_ROLE_MANAGER) {
-        throw new ControlError(GrpcStatus.UNIMPLEMENTED, 'joining as a manager is not supported by this flotillad yet; use the worker token');
-      }
       const clusterId = readNodeIdentity(new X509Certificate(creds.certPem)).clusterId;
+      if (creds.role === NodeRole.NODE_ROLE_MANAGER) {
+        return this.joinAsManager(options, creds, clusterId, advertiseHost, remoteHost);
+      }
       const state: SwarmState = {
         clusterId,
         nodeId: creds.nodeId,
@@ -155,6 +158,63 @@ export class SwarmController {
       this.log.info({ nodeId: creds.nodeId, clusterId, via: options.remoteAddr }, 'joined the swarm as a worker');
       return { nodeId: creds.nodeId, isManager: false };
     });
+  }
+
+  /**
+   * A manager token: this node runs its own nats-server routed to the manager it joined through,
+   * starts an empty Raft member that the leader adds as a voter (its id derived from the node
+   * id), catches up, then runs everything a manager runs (leader-only services wait for leadership).
+   * Convention like Docker's 2377/4222: managers use the same join, NATS and route ports on their own addresses.
+   */
+  private async joinAsManager(
+    options: SwarmJoinOptions,
+    creds: { nodeId: string; certPem: string; keyPem: string; caCertPem: string },
+    clusterId: string,
+    advertiseHost: string,
+    remoteHost: string,
+  ): Promise<{ nodeId: string; isManager: boolean }> {
+    const remotePort = Number(options.remoteAddr.slice(options.remoteAddr.lastIndexOf(':') + 1));
+    if (this.natsPorts.cluster === 0) {
+      throw invalidArgument('joining as a manager needs a fixed --nats-cluster-port (the route port every manager uses), not 0');
+    }
+    let state: SwarmState = {
+      clusterId,
+      nodeId: creds.nodeId,
+      role: NodeRole.NODE_ROLE_MANAGER,
+      raftId: raftIdForNode(creds.nodeId),
+      advertiseHost,
+      listenAddr: `${advertiseHost}:${remotePort}`,
+      natsPort: this.natsPorts.client === 0 ? await pickFreePort(advertiseHost) : this.natsPorts.client,
+      natsClusterPort: this.natsPorts.cluster,
+      natsServers: [],
+      natsRoutes: [`nats-route://${remoteHost}:${this.natsPorts.cluster}`],
+      joinedVia: options.remoteAddr,
+    };
+    const log = this.log.child({ nodeId: creds.nodeId, clusterId });
+    await removeSwarmFiles(this.files);
+    await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
+    let runtime: ManagerRuntime | undefined;
+    try {
+      runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'join' });
+      const routes = managerRoutes(runtime.member.store.view().nodes.all(), state.nodeId, state.natsClusterPort);
+      if (routes.join() !== [...(state.natsRoutes ?? [])].sort().join()) {
+        // nats-server takes its routes at start: come back (from the WAL just written) with a route to every manager.
+        state = { ...state, natsRoutes: routes };
+        log.info({ routes }, 'restarting the manager with routes to every manager');
+        const first = runtime;
+        runtime = undefined;
+        await first.stop();
+        runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' });
+      }
+      await writeSwarmState(this.files, state);
+    } catch (err) {
+      await runtime?.stop();
+      await removeSwarmFiles(this.files);
+      throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not join the swarm as a manager through ${options.remoteAddr}: ${(err as Error).message}`);
+    }
+    this.runtime = runtime;
+    log.info({ via: options.remoteAddr, raftId: state.raftId, managerAddr: runtime.managerAddr }, 'joined the swarm as a manager');
+    return { nodeId: creds.nodeId, isManager: true };
   }
 
   init(options: SwarmInitOptions): Promise<ManagerRuntime> {
@@ -286,11 +346,14 @@ export class SwarmController {
         managerAddr,
         nodeAddr: advertise.host,
       });
-      runtime = await startManagerRuntime(this.config, this.files, state, log, async (member) => {
-        await writeStore(member, (_view, tx) => {
-          tx.create('cluster', cluster);
-          tx.create('node', node);
-        });
+      runtime = await startManagerRuntime(this.config, this.files, state, log, {
+        kind: 'init',
+        initialize: async (member) => {
+          await writeStore(member, (_view, tx) => {
+            tx.create('cluster', cluster);
+            tx.create('node', node);
+          });
+        },
       });
       await writeSwarmState(this.files, state);
       this.runtime = runtime;

@@ -21,6 +21,8 @@ export interface SwarmState {
   readonly natsClusterPort: number;
   /** NATS client URLs of the managers this node talks to. */
   readonly natsServers: readonly string[];
+  /** Managers: NATS routes (nats-route://host:port) to the managers that were there when this one joined. */
+  readonly natsRoutes?: readonly string[];
   /** Workers: the manager (host:port) they joined through. */
   readonly joinedVia?: string;
 }

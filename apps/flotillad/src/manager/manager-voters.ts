@@ -1,0 +1,59 @@
+import { NodeRole, type Node } from '@flotilla/api';
+import type { RaftMember } from '@flotilla/raft';
+import type { Logger } from 'pino';
+
+/** Raft ids of the manager nodes in the store that are not voters yet. Pure. */
+export function missingVoters(nodes: Iterable<Node>, voters: readonly number[]): number[] {
+  const have = new Set(voters);
+  const missing: number[] = [];
+  for (const n of nodes) {
+    const id = n.managerStatus?.raftId ?? 0;
+    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0 && !have.has(id)) missing.push(id);
+  }
+  return missing;
+}
+
+/**
+ * Leader only: every manager node in the store becomes a Raft voter (a manager that joined
+ * through the CA is added here, one single-server change at a time). Retries after a failure
+ * on the next node change or after a second.
+ */
+export function followManagerVoters(member: RaftMember, log: Logger): { stop(): void } {
+  const sub = member.store.watch({ kinds: ['node'] });
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let running = false;
+  const reconcile = async (): Promise<void> => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      for (const raftId of missingVoters(member.store.view().nodes.all(), member.status().voters)) {
+        if (stopped || !member.isLeader) return;
+        log.info({ raftId }, 'adding a joined manager as a Raft voter');
+        await member.addMember(raftId);
+        log.info({ raftId, voters: member.status().voters }, 'Raft voter added');
+      }
+    } catch (err) {
+      log.warn({ err }, 'adding a manager as a Raft voter failed; retrying');
+      clearTimeout(retry);
+      retry = setTimeout(() => void reconcile(), 1_000);
+    } finally {
+      running = false;
+    }
+  };
+  void (async () => {
+    await reconcile();
+    try {
+      for await (const _event of sub) await reconcile();
+    } catch {
+      // closed on stop or by a snapshot restore
+    }
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(retry);
+      sub.close();
+    },
+  };
+}

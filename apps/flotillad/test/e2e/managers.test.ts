@@ -1,0 +1,196 @@
+// Three managers, each a real flotillad on its own loopback address (like three hosts) with its
+// own data dir, socket, nats-server and Raft WAL, all driving the same real Docker Engine (each
+// agent knows its containers by the io.flotilla.node.id label). The leader is SIGKILLed (and its
+// nats-server with it, as when a machine dies); the other two elect a leader and keep taking
+// writes; the old leader restarts from its data dir and catches up. Nothing is mocked.
+import Docker from 'dockerode';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { pickFreePort } from '@flotilla/bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
+import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ADDRS = ['127.0.0.31', '127.0.0.32', '127.0.0.33'] as const;
+const IMAGE = 'flotilla/busybox:latest';
+const LONG = 60_000;
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+interface Host {
+  name: string;
+  addr: string;
+  dataDir: string;
+  socket: string;
+  daemon?: DaemonProcess;
+  nodeId: string;
+}
+
+let dir: string;
+// Like separate machines, every manager uses the same ports on its own address.
+let natsPort: number;
+let clusterPort: number;
+let joinPort: number;
+const hosts: Host[] = [];
+
+async function start(host: Host): Promise<void> {
+  host.daemon = spawnDaemon([
+    '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
+    '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), '--log-level', 'debug',
+  ]);
+  await waitUntilServing(host.daemon, host.socket);
+}
+
+const cli = (host: Host, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
+async function ok(host: Host, ...args: string[]): Promise<string> {
+  const run = await cli(host, ...args);
+  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} on ${host.name} exited ${run.code}: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** `node ls` lines by node id: status and manager status columns. */
+async function nodeTable(host: Host): Promise<Map<string, string>> {
+  const out = await ok(host, 'node', 'ls');
+  return new Map(out.split('\n').slice(1).filter(Boolean).map((line) => [line.split(/\s+/)[0]!.replace('*', ''), line]));
+}
+
+async function leaderOf(host: Host): Promise<string | undefined> {
+  const run = await cli(host, 'node', 'ls');
+  if (run.code !== 0) return undefined;
+  const line = run.stdout.split('\n').find((l) => /\sLeader(\s|$)/.test(l));
+  return line?.split(/\s+/)[0]!.replace('*', '');
+}
+
+function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePortOnAll(): Promise<number> {
+  for (;;) {
+    const port = await pickFreePort(ADDRS[0]);
+    const others = await Promise.all(ADDRS.slice(1).map((a) => portIsFree(a, port)));
+    if (others.every(Boolean)) return port;
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flotillad-managers-'));
+  natsPort = await freePortOnAll();
+  clusterPort = await freePortOnAll();
+  joinPort = await freePortOnAll();
+  for (const [i, addr] of ADDRS.entries()) {
+    const name = `e2e-m${i + 1}`;
+    const host: Host = { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
+    hosts.push(host);
+    await start(host);
+  }
+}, LONG);
+
+afterAll(async () => {
+  for (const host of hosts) {
+    // For a failed run: FLOTILLA_E2E_LOGS=<dir> keeps each daemon's log lines.
+    if (process.env.FLOTILLA_E2E_LOGS && host.daemon) await writeFile(join(process.env.FLOTILLA_E2E_LOGS, `${host.name}.log`), host.daemon.stderr());
+    if (host.daemon) {
+      host.daemon.child.kill('SIGTERM');
+      await host.daemon.exited;
+    }
+    await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
+  }
+  for (const host of hosts) {
+    if (!host.nodeId) continue;
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true });
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+}, LONG);
+
+describe('three managers', () => {
+  let killed: Host | undefined;
+
+  it('the first initialises; two more join with the manager token and become voters', async () => {
+    const [m1, m2, m3] = hosts as [Host, Host, Host];
+    const out = await ok(m1, 'swarm', 'init', '--advertise-addr', m1.addr, '--listen-addr', `${m1.addr}:${joinPort}`);
+    m1.nodeId = /current node \((\w+)\)/.exec(out)![1]!;
+    const token = (await ok(m1, 'swarm', 'join-token', '-q', 'manager')).trim();
+    for (const host of [m2, m3]) {
+      expect(await ok(host, 'swarm', 'join', '--advertise-addr', host.addr, '--token', token, `${m1.addr}:${joinPort}`)).toBe('This node joined a swarm as a manager.\n');
+      const info = await ok(host, 'info');
+      expect(info).toContain('Is Manager: true');
+      host.nodeId = /NodeID: (\w+)/.exec(info)![1]!;
+    }
+    for (const host of hosts) {
+      await waitFor(`three Ready managers seen from ${host.name}`, async () => {
+        const table = await nodeTable(host);
+        const ready = hosts.every((h) => /\sReady\s+Active\s+(Leader|Reachable)\s/.test(table.get(h.nodeId) ?? ''));
+        return ready ? true : undefined;
+      }, LONG);
+      expect(await leaderOf(host)).toBe(m1.nodeId);
+    }
+  }, 2 * LONG);
+
+  it('a replicated service runs; a follower takes writes too (forwarded to the leader)', async () => {
+    const [m1, m2] = hosts as [Host, Host, Host];
+    expect(await ok(m1, 'service', 'create', '--replicas', '3', '--name', 'web', IMAGE, 'sleep', '1000')).toContain('verify: Service converged');
+    await ok(m2, 'service', 'scale', 'web=4');
+    for (const host of hosts) {
+      await waitFor(`web 4/4 seen from ${host.name}`, async () => (/\sweb\s+replicated\s+4\/4\s/.test(await ok(host, 'service', 'ls')) ? true : undefined), LONG);
+    }
+    const taken = await cli(m2, 'service', 'create', '--name', 'web', IMAGE, 'sleep', '1');
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/already/);
+  }, 2 * LONG);
+
+  it('SIGKILL of the leader: another manager leads within a deadline and takes writes', async () => {
+    const leaderId = await leaderOf(hosts[0]!);
+    killed = hosts.find((h) => h.nodeId === leaderId)!;
+    killed.daemon!.child.kill('SIGKILL');
+    await killed.daemon!.exited;
+    killed.daemon = undefined;
+    // The machine is gone: its nats-server (a child that outlives a SIGKILLed flotillad) goes too.
+    await killStaleNatsServer(join(killed.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
+    const survivors = hosts.filter((h) => h !== killed);
+    const newLeader = await waitFor('a new leader among the survivors', async () => {
+      const seen = await leaderOf(survivors[0]!);
+      return seen && seen !== killed!.nodeId ? seen : undefined;
+    }, 30_000);
+    expect(survivors.map((h) => h.nodeId)).toContain(newLeader);
+    const follower = survivors.find((h) => h.nodeId !== newLeader)!;
+    const leader = survivors.find((h) => h.nodeId === newLeader)!;
+    await ok(follower, 'service', 'scale', '--detach', 'web=5');
+    await ok(leader, 'service', 'create', '--detach', '--replicas', '2', '--name', 'after', IMAGE, 'sleep', '1000');
+    for (const host of survivors) {
+      await waitFor(`web 5/5 and after 2/2 on ${host.name}`, async () => {
+        const ls = await ok(host, 'service', 'ls');
+        return /\sweb\s+replicated\s+5\/5\s/.test(ls) && /\safter\s+replicated\s+2\/2\s/.test(ls) ? true : undefined;
+      }, LONG);
+    }
+    const table = await nodeTable(follower);
+    await waitFor('the killed manager Down', async () => (/\sDown\s/.test((await nodeTable(follower)).get(killed!.nodeId) ?? '') ? true : undefined), LONG);
+    expect(table.get(newLeader)).toMatch(/\sLeader\s/);
+  }, 3 * LONG);
+
+  it('the killed manager restarts from its data dir as a follower and has the new writes', async () => {
+    await start(killed!);
+    await waitFor(`the new writes on ${killed!.name}`, async () => {
+      const run = await cli(killed!, 'service', 'ls');
+      return run.code === 0 && /\sweb\s+replicated\s+\d\/5\s/.test(run.stdout) && /\safter\s+replicated\s+\d\/2\s/.test(run.stdout) ? true : undefined;
+    }, LONG);
+    const leader = await leaderOf(killed!);
+    expect(leader).toBeDefined();
+    expect(leader).not.toBe(killed!.nodeId);
+    await waitFor(`${killed!.name} Ready again`, async () => (/\sReady\s+Active\s+Reachable\s/.test((await nodeTable(killed!)).get(killed!.nodeId) ?? '') ? true : undefined), LONG);
+    // and it writes through the leader
+    await ok(killed!, 'service', 'scale', '--detach', 'after=1');
+    for (const host of hosts) {
+      await waitFor(`after 1/1 on ${host.name}`, async () => (/\safter\s+replicated\s+1\/1\s/.test(await ok(host, 'service', 'ls')) ? true : undefined), LONG);
+    }
+  }, 3 * LONG);
+});
