@@ -54,6 +54,19 @@ function settle(tasks: Task[], at: number, outcome: (t: Task) => TaskState = () 
   });
 }
 
+/** The agents stop what was shut down (and nothing else changes). */
+function stopped(tasks: Task[], at: number): Task[] {
+  return tasks.map((t) => (!isLive(t) && t.status?.state === TaskState.TASK_STATE_RUNNING ? { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_SHUTDOWN, timestamp: at } } : t));
+}
+
+/** One stop-first batch up to its replacements being created: shutdowns, the old tasks stop, creates (ids `<prefix>-n`). */
+function stopFirstBatch(svc: Service, tasks: Task[], now: number, prefix: string): Task[] {
+  const stops = planUpdate({ service: svc, tasks, now, newId: counterIds(`${prefix}-unused`) });
+  expect(stops.actions.every((a) => a.type === 'shutdown')).toBe(true);
+  const vacated = stopped(apply(tasks, stops.actions), now);
+  return apply(vacated, planUpdate({ service: svc, tasks: vacated, now, newId: counterIds(prefix) }).actions);
+}
+
 const liveOn = (tasks: Task[], args: string[]): number =>
   tasks.filter((t) => isLive(t) && JSON.stringify(t.spec?.container?.args) === JSON.stringify(args)).length;
 
@@ -82,18 +95,21 @@ describe('planUpdate', () => {
     let now = STARTED;
     for (let round = 0; round < 20; round++) {
       const plan = planUpdate({ service: svc, tasks, now, newId: counterIds(`r${round}`) });
-      const creates = plan.actions.filter((a) => a.type === 'create');
       if (plan.service) {
         expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_COMPLETED, completedAt: now, message: 'update completed' });
         break;
       }
-      expect(creates.length).toBeGreaterThan(0);
-      // stop-first: every create comes with the shutdown of the slot's old task, and the slot never has two live tasks
-      expect(plan.actions.filter((a) => a.type === 'shutdown')).toHaveLength(creates.length);
-      seen.push(creates.length);
-      for (const c of creates) expect(c.type === 'create' && c.task.specVersion).toBe(2);
+      const stops = plan.actions.filter((a) => a.type === 'shutdown');
+      const creates = plan.actions.flatMap((a) => (a.type === 'create' ? [a.task] : []));
+      // stop-first: a round either stops a batch or replaces what has stopped, never both.
+      expect(stops.length === 0 || creates.length === 0).toBe(true);
+      if (stops.length > 0) seen.push(stops.length);
+      for (const c of creates) {
+        expect(c.specVersion).toBe(2);
+        expect(tasks.filter((t) => t.slot === c.slot).every((t) => !isLive(t) && t.status?.state === TaskState.TASK_STATE_SHUTDOWN)).toBe(true);
+      }
       tasks = apply(tasks, plan.actions);
-      expect(planUpdate({ service: svc, tasks, now }).actions).toEqual([]); // waits for the batch to run
+      expect(planUpdate({ service: svc, tasks, now }).actions).toEqual([]); // waits for the old to stop / the new to run
       now += 10;
       tasks = settle(tasks, now);
     }
@@ -104,12 +120,10 @@ describe('planUpdate', () => {
 
   it('waits `delay` after a batch is running, then `monitor` before completing', () => {
     const svc = updating(2, { parallelism: 1, delayMs: 500, monitorMs: 2_000 });
-    let tasks = apply(oldTasks(svc, 2), planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED, newId: counterIds('a') }).actions);
-    tasks = settle(tasks, 1_100);
+    let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 2), STARTED, 'a'), 1_100);
     expect(planUpdate({ service: svc, tasks, now: 1_200 })).toEqual({ actions: [], wakeAt: 1_600 });
-    const second = planUpdate({ service: svc, tasks, now: 1_600, newId: counterIds('b') });
-    expect(second.actions.map((a) => a.type)).toEqual(['shutdown', 'create']);
-    tasks = settle(apply(tasks, second.actions), 1_700);
+    expect(planUpdate({ service: svc, tasks, now: 1_600 }).actions.map((a) => a.type)).toEqual(['shutdown']);
+    tasks = settle(stopFirstBatch(svc, tasks, 1_600, 'b'), 1_700);
     expect(planUpdate({ service: svc, tasks, now: 1_800 })).toEqual({ actions: [], wakeAt: 3_700 });
     expect(planUpdate({ service: svc, tasks, now: 3_700 }).service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_COMPLETED);
   });
@@ -135,7 +149,7 @@ describe('planUpdate', () => {
     { maxFailureRatio: 0.5, failing: 2, paused: true },
   ])('pause when failed/updated > $maxFailureRatio ($failing of 2 failing): $paused', ({ maxFailureRatio, failing, paused }) => {
     const svc = updating(4, { parallelism: 2, maxFailureRatio });
-    let tasks = apply(oldTasks(svc, 4), planUpdate({ service: svc, tasks: oldTasks(svc, 4), now: STARTED, newId: counterIds('a') }).actions);
+    let tasks = stopFirstBatch(svc, oldTasks(svc, 4), STARTED, 'a');
     const failed = new Set(['a-1', 'a-2'].slice(0, failing));
     tasks = settle(tasks, 1_100, (t) => (failed.has(t.id) ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_RUNNING));
     const plan = planUpdate({ service: svc, tasks, now: 1_200, newId: counterIds('b') });
@@ -147,23 +161,21 @@ describe('planUpdate', () => {
       expect(plan.service?.spec).toEqual(svc.spec);
     } else {
       expect(plan.service).toBeUndefined();
-      expect(plan.actions.filter((a) => a.type === 'create')).toHaveLength(2);
+      expect(plan.actions.filter((a) => a.type === 'shutdown')).toHaveLength(2);
     }
   });
 
   it('continue: failures do not stop the update', () => {
     const svc = updating(2, { parallelism: 1, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_CONTINUE });
-    let tasks = apply(oldTasks(svc, 2), planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED, newId: counterIds('a') }).actions);
-    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 2), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_FAILED);
     const plan = planUpdate({ service: svc, tasks, now: 1_200, newId: counterIds('b') });
     expect(plan.service).toBeUndefined();
-    expect(plan.actions.map((a) => a.type)).toEqual(['shutdown', 'create']);
+    expect(plan.actions.map((a) => a.type)).toEqual(['shutdown']);
   });
 
   it('rollback: restores previousSpec, then rolls the updated slots back with the rollback config', () => {
     const svc = updating(4, { parallelism: 2, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK }, { parallelism: 1 });
-    let tasks = apply(oldTasks(svc, 4), planUpdate({ service: svc, tasks: oldTasks(svc, 4), now: STARTED, newId: counterIds('a') }).actions);
-    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_REJECTED);
+    let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 4), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_REJECTED);
     const failing = planUpdate({ service: svc, tasks, now: 1_200 });
     const rolled = failing.service!;
     expect(rolled.spec).toEqual(svc.previousSpec);
@@ -181,7 +193,8 @@ describe('planUpdate', () => {
         expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED, message: 'rollback completed' });
         break;
       }
-      batches.push(plan.actions.flatMap((a) => (a.type === 'create' ? [a.task.slot] : [])));
+      const stops = plan.actions.flatMap((a) => (a.type === 'shutdown' ? [tasks.find((t) => t.id === a.taskId)!.slot] : []));
+      if (stops.length > 0) batches.push(stops);
       tasks = settle(apply(tasks, plan.actions), (now += 10));
     }
     expect(batches).toEqual([[1], [2]]);
@@ -192,8 +205,7 @@ describe('planUpdate', () => {
   it('a failing rollback pauses as ROLLBACK_PAUSED', () => {
     const svc = updating(1, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK }, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK });
     const rollingBack = Service.fromPartial({ ...svc, updateStatus: { state: UpdateState.UPDATE_STATE_ROLLBACK_STARTED, startedAt: STARTED } });
-    let tasks = apply(oldTasks(svc, 1), planUpdate({ service: rollingBack, tasks: oldTasks(svc, 1), now: STARTED, newId: counterIds('a') }).actions);
-    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    const tasks = settle(stopFirstBatch(rollingBack, oldTasks(svc, 1), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_FAILED);
     const plan = planUpdate({ service: rollingBack, tasks, now: 1_200 });
     expect(plan.service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_ROLLBACK_PAUSED);
     expect(plan.service?.updateStatus?.message).toMatch(/^rollback paused due to failure of task/);
@@ -202,16 +214,18 @@ describe('planUpdate', () => {
   it('rollback without a previous spec pauses and says why', () => {
     const svc = updating(1, { failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK });
     const noPrevious = Service.fromPartial({ ...svc, previousSpec: undefined });
-    let tasks = apply(oldTasks(svc, 1), planUpdate({ service: noPrevious, tasks: oldTasks(svc, 1), now: STARTED, newId: counterIds('a') }).actions);
-    tasks = settle(tasks, 1_100, () => TaskState.TASK_STATE_FAILED);
+    const tasks = settle(stopFirstBatch(noPrevious, oldTasks(svc, 1), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_FAILED);
     expect(planUpdate({ service: noPrevious, tasks, now: 1_200 }).service?.updateStatus?.message).toContain('no previous spec');
   });
 
-  it('slots without live tasks are left to the replicated reconciler', () => {
-    const svc = updating(2);
-    const tasks = oldTasks(svc, 2).map((t) => (t.slot === 2 ? { ...t, desiredState: TaskState.TASK_STATE_SHUTDOWN } : t));
-    const plan = planUpdate({ service: svc, tasks, now: STARTED, newId: counterIds('a') });
-    expect(plan.actions).toEqual([shutdownOf('old-1'), { type: 'create', task: expect.objectContaining({ slot: 1 }) }]);
+  it.each([
+    { case: 'a slot scaled away (beyond replicas) is left alone', replicas: 1, slot2: TaskState.TASK_STATE_SHUTDOWN, expected: [shutdownOf('old-1')] },
+    { case: 'a vacated slot still stopping is waited for', replicas: 2, slot2: TaskState.TASK_STATE_RUNNING, expected: [] },
+    { case: 'a vacated slot whose task stopped gets the new spec', replicas: 2, slot2: TaskState.TASK_STATE_SHUTDOWN, expected: [{ type: 'create', task: expect.objectContaining({ slot: 2, specVersion: 2 }) }] },
+  ])('$case', ({ replicas, slot2, expected }) => {
+    const svc = updating(replicas);
+    const tasks = oldTasks(svc, 2).map((t) => (t.slot === 2 ? { ...t, desiredState: TaskState.TASK_STATE_SHUTDOWN, status: { ...t.status!, state: slot2 } } : t));
+    expect(planUpdate({ service: svc, tasks, now: STARTED, newId: counterIds('a') }).actions).toEqual(expected);
   });
 });
 

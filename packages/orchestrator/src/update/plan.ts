@@ -6,6 +6,7 @@ import {
   UpdateFailureAction,
   UpdateOrder,
   UpdateState,
+  isTerminal,
   taskStateToNumber,
   type Task,
 } from '@flotilla/api';
@@ -40,6 +41,10 @@ interface Unit {
   liveFresh: Task[];
   /** Up-to-date tasks created since the update began (replacements and their restarts). */
   replacements: Task[];
+  /** A replicated slot (within replicas) with no live task: stop-first let its old task go. */
+  vacated: boolean;
+  /** Some task of the unit has not reported an end yet (a container still stopping). */
+  stopping: boolean;
 }
 
 /**
@@ -49,8 +54,11 @@ interface Unit {
  *
  * - A unit is out of date when a live task's spec differs from the service's.
  * - Batches of `parallelism` units (0 = all): stop-first shuts the old task
- *   down and creates the replacement in the same write; start-first creates
- *   the replacement and shuts the old one down once the new one is RUNNING.
+ *   down and creates the replacement once the old one has reported its end
+ *   (global: in the same write); start-first creates the replacement and
+ *   shuts the old one down once the new one is RUNNING. A replicated slot
+ *   within `replicas` with no live task is filled with the new spec once
+ *   its tasks have ended (the replicated reconciler would fill it the same).
  * - The next batch starts when every replacement has left the starting states
  *   and `delay` has passed since the last one reached RUNNING (or ended).
  * - A replacement that ends while still wanted (FAILED, REJECTED, or exited)
@@ -87,7 +95,11 @@ export function planUpdate(input: UpdateInput): UpdatePlan {
     }
   }
 
-  const inFlight = units.some((u) => u.replacements.some((t) => isLive(t) && !reachedRunning(t)));
+  // Stop-first: a slot whose old task has stopped gets its replacement; one still stopping is waited for.
+  for (const u of units) if (u.vacated && !u.stopping) actions.push(create(input, u));
+  const inFlight =
+    actions.some((a) => a.type === 'create') ||
+    units.some((u) => (u.vacated && u.stopping) || u.replacements.some((t) => isLive(t) && !reachedRunning(t)));
   if (inFlight) return { actions };
 
   const lastSettledAt = Math.max(
@@ -129,9 +141,11 @@ function unitsOf(service: Service, tasks: readonly Task[], startedAt: number): U
     byKey.set(key, [...(byKey.get(key) ?? []), t]);
   }
   const units: Unit[] = [];
+  const replicas = service.spec?.replicas ?? 0;
   for (const [key, all] of byKey) {
     const live = all.filter(isLive);
-    if (live.length === 0) continue; // a free slot is the reconciler's
+    // A free global node, or a slot scaled away, is the reconciler's.
+    if (live.length === 0 && (global || all[0]!.slot > replicas)) continue;
     units.push({
       key,
       slot: all[0]!.slot,
@@ -140,6 +154,8 @@ function unitsOf(service: Service, tasks: readonly Task[], startedAt: number): U
       liveDirty: live.filter((t) => isDirty(t, service)),
       liveFresh: live.filter((t) => !isDirty(t, service)),
       replacements: all.filter((t) => !isDirty(t, service) && (t.meta?.createdAt ?? 0) >= startedAt),
+      vacated: live.length === 0,
+      stopping: all.some((t) => !isTerminal(stateOf(t))),
     });
   }
   return units.sort((a, b) => a.slot - b.slot || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
@@ -212,15 +228,19 @@ function onFailure(service: Service, f: Failure, rollingBack: boolean, config: U
   });
 }
 
+function create(input: UpdateInput, u: Unit): Action {
+  const task = newTask(input.service, { slot: u.slot, nodeId: u.nodeId, now: input.now, ...(input.newId ? { newId: input.newId } : {}) });
+  return { type: 'create', task };
+}
+
+/**
+ * Start-first: the replacement now, the old task once it runs. Stop-first: the old task now and
+ * (replicated) the replacement once the old one has stopped, so the two never run together.
+ * A global unit has no slot to hold while empty, so its replacement is created with the shutdown.
+ */
 function replace(input: UpdateInput, u: Unit, config: UpdateConfig, rollingBack: boolean): Action[] {
-  const replacement = newTask(input.service, {
-    slot: u.slot,
-    nodeId: u.nodeId,
-    now: input.now,
-    ...(input.newId ? { newId: input.newId } : {}),
-  });
-  const create: Action = { type: 'create', task: replacement };
-  if (config.order === UpdateOrder.UPDATE_ORDER_START_FIRST) return [create];
-  const reason = `${rollingBack ? 'rolled back' : 'updated'} to spec version ${input.service.specVersion} (replaced by ${replacement.id})`;
-  return [...u.liveDirty.map((t) => shutdown(t.id, reason)), create];
+  if (config.order === UpdateOrder.UPDATE_ORDER_START_FIRST) return [create(input, u)];
+  const reason = `${rollingBack ? 'rolled back' : 'updated'} to spec version ${input.service.specVersion} (stop-first)`;
+  const stops = u.liveDirty.map((t) => shutdown(t.id, reason));
+  return u.nodeId !== '' ? [...stops, create(input, u)] : stops;
 }
