@@ -190,7 +190,8 @@ describe('planUpdate', () => {
     for (let round = 0; round < 10; round++) {
       const plan = planUpdate({ service: rolled, tasks, now, newId: counterIds(`r${round}`) });
       if (plan.service) {
-        expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED, message: 'rollback completed' });
+        expect(plan.service.updateStatus).toMatchObject({ state: UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED });
+        expect(plan.service.updateStatus?.message).toBe('rollback completed: update rolled back due to failure of task web-name.1.a-1 (a-1): No such image: nope:latest (2 of 2 updated failed)');
         break;
       }
       const stops = plan.actions.flatMap((a) => (a.type === 'shutdown' ? [tasks.find((t) => t.id === a.taskId)!.slot] : []));

@@ -126,7 +126,8 @@ export function planUpdate(input: UpdateInput): UpdatePlan {
         state: rollingBack ? UpdateState.UPDATE_STATE_ROLLBACK_COMPLETED : UpdateState.UPDATE_STATE_COMPLETED,
         startedAt: status.startedAt,
         completedAt: now,
-        message: rollingBack ? 'rollback completed' : 'update completed',
+        // A rollback keeps why it started (the failed task, or a manual request) in its final message.
+        message: rollingBack ? `rollback completed${status.message ? `: ${status.message}` : ''}` : 'update completed',
       },
     }),
   };
