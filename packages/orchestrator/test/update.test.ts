@@ -173,6 +173,17 @@ describe('planUpdate', () => {
     expect(plan.actions.map((a) => a.type)).toEqual(['shutdown']);
   });
 
+  it('continue: a failing replacement being restarted (delayed, READY) does not hold the next batch', () => {
+    const svc = updating(2, { parallelism: 1, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_CONTINUE });
+    let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 2), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_FAILED);
+    // The restart supervisor let the failed one go and made a delayed replacement in slot 1.
+    tasks = tasks.map((t) => (t.id === 'a-1' ? { ...t, desiredState: TaskState.TASK_STATE_SHUTDOWN } : t));
+    const restart = task('a-1-restart', { slot: 1, specVersion: 2, createdAt: 1_150, state: TaskState.TASK_STATE_NEW, desiredState: TaskState.TASK_STATE_READY });
+    restart.spec = structuredClone(svc.spec!.task!);
+    tasks = [...tasks, restart];
+    expect(planUpdate({ service: svc, tasks, now: 1_200 }).actions).toEqual([shutdownOf('old-2')]);
+  });
+
   it('rollback: restores previousSpec, then rolls the updated slots back with the rollback config', () => {
     const svc = updating(4, { parallelism: 2, failureAction: UpdateFailureAction.UPDATE_FAILURE_ACTION_ROLLBACK }, { parallelism: 1 });
     let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 4), STARTED, 'a'), 1_100, () => TaskState.TASK_STATE_REJECTED);

@@ -99,7 +99,11 @@ export function planUpdate(input: UpdateInput): UpdatePlan {
   for (const u of units) if (u.vacated && !u.stopping) actions.push(create(input, u));
   const inFlight =
     actions.some((a) => a.type === 'create') ||
-    units.some((u) => (u.vacated && u.stopping) || u.replacements.some((t) => isLive(t) && !reachedRunning(t)));
+    units.some(
+      // A unit whose replacement failed is done for this batch (its failure is counted); waiting for
+      // the restart supervisor's next attempt would stall an update whose failure action is continue.
+      (u) => !u.replacements.some(hasFailed) && ((u.vacated && u.stopping) || u.replacements.some((t) => isLive(t) && !reachedRunning(t))),
+    );
   if (inFlight) return { actions };
 
   const lastSettledAt = Math.max(
