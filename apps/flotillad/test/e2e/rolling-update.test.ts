@@ -45,6 +45,11 @@ async function inspect(service: string): Promise<Inspected> {
   return (JSON.parse(await ok('service', 'inspect', service)) as Inspected[])[0]!;
 }
 
+async function runningIds(service: string): Promise<string[]> {
+  const list = await docker.listContainers({ filters: { label: [`io.flotilla.node.id=${nodeId}`, `io.flotilla.service.name=${service}`], status: ['running'] } });
+  return list.map((c) => c.Id).sort();
+}
+
 /** The running containers of a service: image, command and environment as Docker runs them. */
 async function running(service: string): Promise<Array<{ image: string; cmd: string[]; env: string[] }>> {
   const list = await docker.listContainers({
@@ -135,6 +140,19 @@ describe('service update', () => {
     expect(svc.spec).toEqual(before.spec);
     expect(svc.previousSpec?.task.container.image).toBe(MISSING);
     await waitFor('4 tasks of the old spec running', async () => ((await running('web')).length === 4 ? true : undefined), LONG);
+    expect((await running('web')).map((c) => `${c.image} ${c.cmd.join(' ')}`)).toEqual(Array(4).fill(`${IMAGE} sleep 3601`));
+  }, LONG * 2);
+
+  it('--force with start-first replaces every container although nothing else changed', async () => {
+    const before = await runningIds('web');
+    expect(before).toHaveLength(4);
+    const out = await ok('service', 'update', '--force', '--update-order', 'start-first', '--update-parallelism', '0', '--update-monitor', '1s', 'web');
+    expect(out).toContain('verify: Service converged');
+    const after = await waitFor('4 new containers and none of the old', async () => {
+      const ids = await runningIds('web');
+      return ids.length === 4 && ids.every((id) => !before.includes(id)) ? ids : undefined;
+    }, LONG);
+    expect(after).toHaveLength(4);
     expect((await running('web')).map((c) => `${c.image} ${c.cmd.join(' ')}`)).toEqual(Array(4).fill(`${IMAGE} sleep 3601`));
   }, LONG * 2);
 });
