@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeRole } from '@flotilla/api';
 import { newNodeId } from '@flotilla/ca';
 import { createInitNode, createJoinedNode } from '../src/manager/node-objects.js';
-import { missingVoters } from '../src/manager/manager-voters.js';
+import { departedVoters, missingVoters } from '../src/manager/manager-voters.js';
 import { managerRoutes } from '../src/manager/nats-routes.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
 
@@ -38,5 +38,15 @@ describe('joined managers', () => {
     const w = createJoinedNode('w1', NodeRole.NODE_ROLE_WORKER, ['127.0.0.40'], 2377);
     expect(managerRoutes([m2, first, w], 'n3', 6222)).toEqual(['nats-route://127.0.0.31:6222', 'nats-route://127.0.0.32:6222']);
     expect(managerRoutes([m2, first, w], 'n1', 6222)).toEqual(['nats-route://127.0.0.32:6222']);
+  });
+});
+
+describe('managers that left', () => {
+  it('a voter no manager node stands for is removed, never the leader itself', () => {
+    const m2 = createJoinedNode('n2', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.32'], 2377);
+    const demoted = { ...createJoinedNode('n3', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.33'], 2377), role: NodeRole.NODE_ROLE_WORKER };
+    const voters = [7, raftIdForNode('n2'), raftIdForNode('n3')];
+    expect(departedVoters([first, m2, demoted], voters, 7)).toEqual([raftIdForNode('n3')]);
+    expect(departedVoters([m2], voters, 7)).toEqual([raftIdForNode('n3')]);
   });
 });

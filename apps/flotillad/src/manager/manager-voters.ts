@@ -13,9 +13,20 @@ export function missingVoters(nodes: Iterable<Node>, voters: readonly number[]):
   return missing;
 }
 
+/** Voters (other than `self`) that no manager node in the store stands for any more: left or demoted. Pure. */
+export function departedVoters(nodes: Iterable<Node>, voters: readonly number[], self: number): number[] {
+  const wanted = new Set<number>();
+  for (const n of nodes) {
+    const id = n.managerStatus?.raftId ?? 0;
+    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0) wanted.add(id);
+  }
+  return voters.filter((v) => v !== self && !wanted.has(v));
+}
+
 /**
  * Leader only: every manager node in the store becomes a Raft voter (a manager that joined
- * through the CA is added here, one single-server change at a time). Retries after a failure
+ * through the CA is added here, one single-server change at a time) and a voter whose node left
+ * or is no manager any more is removed. Retries after a failure
  * on the next node change or after a second.
  */
 export function followManagerVoters(member: RaftMember, log: Logger): { stop(): void } {
@@ -32,6 +43,12 @@ export function followManagerVoters(member: RaftMember, log: Logger): { stop(): 
         log.info({ raftId }, 'adding a joined manager as a Raft voter');
         await member.addMember(raftId);
         log.info({ raftId, voters: member.status().voters }, 'Raft voter added');
+      }
+      for (const raftId of departedVoters(member.store.view().nodes.all(), member.status().voters, member.id)) {
+        if (stopped || !member.isLeader) return;
+        log.info({ raftId }, 'removing a manager that left from the Raft voters');
+        await member.removeMember(raftId);
+        log.info({ raftId, voters: member.status().voters }, 'Raft voter removed');
       }
     } catch (err) {
       log.warn({ err }, 'adding a manager as a Raft voter failed; retrying');

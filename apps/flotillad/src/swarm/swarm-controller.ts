@@ -12,6 +12,7 @@ import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-run
 import { createInitNode } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
+import { leaveManagerGroup } from '../manager/manager-leave.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeTaskContainers } from './leave-cleanup.js';
@@ -250,6 +251,12 @@ export class SwarmController {
             ? 'You are attempting to leave the swarm on a node that is participating as a manager. Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.'
             : 'You are attempting to leave the swarm on a node that is participating as a manager. Removing this node leaves the remaining managers with fewer to keep quorum. Use `--force` to ignore this message.',
         );
+      }
+      if (managers > 1) {
+        // Take our vote out of the group first, or the others keep counting a voter that never answers.
+        await leaveManagerGroup(runtime.member, runtime.state.nodeId, this.log).catch((err: unknown) => {
+          throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not leave the managers' Raft group: ${(err as Error).message}`);
+        });
       }
       this.runtime = undefined;
       await runtime.stop();

@@ -193,4 +193,26 @@ describe('three managers', () => {
       await waitFor(`after 1/1 on ${host.name}`, async () => (/\safter\s+replicated\s+1\/1\s/.test(await ok(host, 'service', 'ls')) ? true : undefined), LONG);
     }
   }, 3 * LONG);
+
+  it('a manager leaving (--force) is taken out of the managers; the two left keep taking writes', async () => {
+    const leaving = killed!;
+    const refused = await cli(leaving, 'swarm', 'leave');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/fewer to keep quorum/);
+    expect(await ok(leaving, 'swarm', 'leave', '--force')).toBe('Node left the swarm.\n');
+    leaving.daemon!.child.kill('SIGTERM');
+    await leaving.daemon!.exited;
+    leaving.daemon = undefined;
+    const remaining = hosts.filter((h) => h !== leaving);
+    for (const host of remaining) {
+      await waitFor(`${leaving.name} no manager on ${host.name}`, async () => {
+        const line = (await nodeTable(host)).get(leaving.nodeId) ?? '';
+        return line !== '' && !/\s(Leader|Reachable)(\s|$)/.test(line) ? true : undefined;
+      }, LONG);
+    }
+    await ok(remaining[0]!, 'service', 'scale', '--detach', 'after=2');
+    for (const host of remaining) {
+      await waitFor(`after 2/2 on ${host.name}`, async () => (/\safter\s+replicated\s+2\/2\s/.test(await ok(host, 'service', 'ls')) ? true : undefined), LONG);
+    }
+  }, 2 * LONG);
 });

@@ -1,0 +1,40 @@
+import { NodeRole } from '@flotilla/api';
+import type { RaftMember } from '@flotilla/raft';
+import type { Logger } from 'pino';
+import { writeStore } from './store-writer.js';
+
+const STEP_MS = 10_000;
+
+/**
+ * A manager leaving a swarm that has other managers: hands leadership over if it has it, marks
+ * its Node object as no longer a manager (written through the leader), after which the leader's
+ * voter reconciler takes it out of the Raft configuration, so its vote stops counting.
+ */
+export async function leaveManagerGroup(member: RaftMember, nodeId: string, log: Logger): Promise<void> {
+  if (member.isLeader) {
+    const other = member.status().voters.find((v) => v !== member.id);
+    if (other !== undefined) {
+      log.info({ to: other }, 'leaving: handing Raft leadership over');
+      member.transferLeadership(other);
+      await until(() => !member.isLeader && member.leaderId !== 0, `leadership to move away from ${member.id}`);
+    }
+  }
+  await writeStore(member, (view, tx) => {
+    const node = view.nodes.get(nodeId);
+    if (!node || node.role !== NodeRole.NODE_ROLE_MANAGER) return false;
+    const { managerStatus: _gone, ...rest } = node;
+    tx.update('node', { ...rest, role: NodeRole.NODE_ROLE_WORKER, spec: node.spec ? { ...node.spec, desiredRole: NodeRole.NODE_ROLE_WORKER } : node.spec });
+    return undefined;
+  });
+  // The leader's voter reconciler now removes us; that change commits with the other voters'
+  // acknowledgements alone, and a removed member is never told, so there is nothing to wait for here.
+  log.info({ raftId: member.id }, 'marked as no longer a manager; the leader removes it from the Raft voters');
+}
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + STEP_MS;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${STEP_MS / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
