@@ -41,6 +41,12 @@ export function registerServiceCommands(program: Command, context: ContextOf): v
     .option('--hostname <name>', 'container hostname')
     .option('--entrypoint <cmd>', 'overwrite the default ENTRYPOINT of the image')
     .option('--stop-grace-period <duration>', 'time to wait before force killing a container')
+    .option('--health-cmd <command>', 'command to run to check health (run by the shell in the container)')
+    .option('--health-interval <duration>', 'time between running the check (ms|s|m|h)')
+    .option('--health-timeout <duration>', 'maximum time to allow one check to run (ms|s|m|h)')
+    .option('--health-retries <n>', 'consecutive failures needed to report unhealthy')
+    .option('--health-start-period <duration>', 'start period for the container to initialize before counting retries')
+    .option('--no-healthcheck', "disable any container-specified HEALTHCHECK (the image's too)")
     .option('-d, --detach', 'exit immediately instead of waiting for the service to converge')
     .action((image: string, args: string[], opts, command: Command) => serviceCreateCommand(context(command), image, args, opts));
   service

@@ -12,9 +12,10 @@ import {
 } from '@flotilla/api';
 import type { SpecInput } from '@flotilla/api';
 import { CliError } from '../errors.js';
+import { healthFromFlags, type HealthFlags } from './service-health-flags.js';
 
 /** `service create` options as commander hands them over. */
-export interface ServiceCreateOptions {
+export interface ServiceCreateOptions extends HealthFlags {
   name?: string;
   replicas?: string;
   mode?: string;
@@ -124,6 +125,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
   const limits = opts.limitCpu !== undefined || opts.limitMemory !== undefined;
   const reservations = opts.reserveCpu !== undefined || opts.reserveMemory !== undefined;
   const [command, ...args] = commandArgs;
+  const healthcheck = healthFromFlags(opts);
   return {
     annotations: { name: opts.name ?? generatedName(), labels: parseKeyValues('--label', opts.label) },
     mode,
@@ -140,6 +142,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
         user: opts.user ?? '',
         hostname: opts.hostname ?? '',
         mounts: opts.mount.map(parseMount),
+        ...(healthcheck ? { healthcheck } : {}),
         ...(opts.stopGracePeriod !== undefined
           ? { stopGracePeriodMs: wrap('--stop-grace-period', opts.stopGracePeriod, parseDuration), hasStopGracePeriod: true }
           : {}),
