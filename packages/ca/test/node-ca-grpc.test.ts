@@ -160,6 +160,25 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
       expect(err.code).toBe('certificate-invalid');
     });
 
+    it('with an expired certificate is refused', async () => {
+      const { createCsr } = await import('../src/csr.js');
+      const { signNodeCertificate } = await import('../src/node-cert.js');
+      const { csrPem, keyPem } = createCsr(worker.nodeId);
+      // Issued two days ago for the minimum hour: expired 47 hours ago, same node, same CA.
+      const certPem = signNodeCertificate({
+        rootCa,
+        csrPem,
+        nodeId: worker.nodeId,
+        role: NodeRole.NODE_ROLE_WORKER,
+        clusterId,
+        expiryMs: 3_600_000,
+        now: new Date(Date.now() - 2 * 24 * 3_600_000),
+      });
+      expect(new Date(new X509Certificate(certPem).validTo).getTime()).toBeLessThan(Date.now());
+      const err = await rejection(renewNodeCertificate({ addr, current: { ...worker, certPem, keyPem } }));
+      expect(err.code).toBe('certificate-invalid');
+    });
+
     it('for a denied (removed) node is refused', async () => {
       const victim = await joinCluster({ addr, token: tokens.worker });
       denied.add(victim.nodeId);
