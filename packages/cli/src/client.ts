@@ -5,11 +5,14 @@ import {
   type InfoResponse,
   type JoinTokensRequest,
   type JoinTokensResponse,
+  type ListNodeTasksRequest,
   type ListNodesResponse,
   type ListServicesResponse,
   type ListTasksRequest,
   type ListTasksResponse,
   type NodeView,
+  type RemoveNodeRequest,
+  type RemoveNodeResponse,
   type RemoveServiceResponse,
   type ServiceView,
   type SwarmInitRequest,
@@ -46,6 +49,8 @@ export interface ControlApi {
   updateService(req: UpdateServiceRequest): Promise<ServiceView>;
   rollbackService(service: string): Promise<ServiceView>;
   listTasks(req: ListTasksRequest): Promise<ListTasksResponse>;
+  listNodeTasks(req: ListNodeTasksRequest): Promise<ListTasksResponse>;
+  removeNode(req: RemoveNodeRequest): Promise<RemoveNodeResponse>;
   close(): void;
 }
 
@@ -84,6 +89,8 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     updateService: (req) => call('UpdateService', client.updateService, req),
     rollbackService: (service) => call('RollbackService', client.rollbackService, { service }),
     listTasks: (req) => call('ListTasks', client.listTasks, req),
+    listNodeTasks: (req) => call('ListNodeTasks', client.listNodeTasks, req),
+    removeNode: (req) => call('RemoveNode', client.removeNode, req),
     close: () => client.close(),
   };
 }

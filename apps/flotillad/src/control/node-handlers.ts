@@ -1,4 +1,15 @@
-import type { GetNodeRequest, ListNodesResponse, NodeView, UpdateNodeRequest } from '@flotilla/api';
+import type {
+  GetNodeRequest,
+  ListNodeTasksRequest,
+  ListNodesResponse,
+  ListTasksResponse,
+  Node,
+  NodeView,
+  RemoveNodeRequest,
+  RemoveNodeResponse,
+  UpdateNodeRequest,
+} from '@flotilla/api';
+import type { ReadTx } from '@flotilla/raft';
 import { validateNodeSpec } from '@flotilla/api';
 import type { Logger } from 'pino';
 import type { SwarmController } from '../swarm/swarm-controller.js';
@@ -7,7 +18,19 @@ import { writeStore } from '../manager/store-writer.js';
 import { findNode } from './lookup.js';
 import { unary } from './unary.js';
 import { nodeView } from './views.js';
-import { invalidArgument } from './control-error.js';
+import { ControlError, invalidArgument, notFound } from './control-error.js';
+import { denyNode, nodeRemovalRefusal } from './node-removal.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/** findNode, but an unknown node reads "no such node: X" as docker's node commands say it. */
+function findNodeOrNoSuch(view: ReadTx, ref: string): Node {
+  try {
+    return findNode(view, ref);
+  } catch (err) {
+    if (err instanceof ControlError && err.code === GrpcStatus.NOT_FOUND) throw notFound(`no such node: ${ref}`);
+    throw err;
+  }
+}
 
 export function nodeHandlers(swarm: SwarmController, log: Logger) {
   const viewOf = (rt: ManagerRuntime, id: string): NodeView => {
@@ -42,6 +65,28 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
         tx.update('node', { ...node, spec });
       });
       return viewOf(rt, id);
+    }),
+    listNodeTasks: unary(log, 'ListNodeTasks', (req: ListNodeTasksRequest): ListTasksResponse => {
+      const view = swarm.requireManager().member.store.view();
+      const node = findNodeOrNoSuch(view, req.node);
+      const wanted = new Set(req.desiredStates);
+      const tasks = view.tasks.byNode(node.id).filter((t) => wanted.size === 0 || wanted.has(t.desiredState));
+      return { tasks, nodeHostnames: { [node.id]: node.description?.hostname ?? '' } };
+    }),
+    removeNode: unary(log, 'RemoveNode', async (req: RemoveNodeRequest): Promise<RemoveNodeResponse> => {
+      const rt = swarm.requireManager();
+      const id = findNodeOrNoSuch(rt.member.store.view(), req.node).id;
+      await writeStore(rt.member, (view, tx) => {
+        const node = findNodeOrNoSuch(view, id);
+        const refusal = nodeRemovalRefusal(node, req.force);
+        if (refusal) throw refusal;
+        const cluster = view.clusters.get(rt.state.clusterId);
+        if (!cluster) throw new Error(`cluster ${rt.state.clusterId} is missing from the store while removing node ${id}`);
+        tx.delete('node', node);
+        tx.update('cluster', { ...cluster, deniedNodeIds: denyNode(cluster.deniedNodeIds, id) });
+      });
+      log.info({ component: 'control', nodeId: rt.state.nodeId, removedNodeId: id, force: req.force }, 'node removed');
+      return { nodeId: id };
     }),
   };
 }

@@ -84,7 +84,7 @@ export async function nodeInspectCommand(ctx: CommandContext, refs: string[], op
   }
 }
 
-async function selfNode(api: ReturnType<CommandContext['connect']>): Promise<NodeView> {
+export async function selfNode(api: ReturnType<CommandContext['connect']>): Promise<NodeView> {
   const self = (await api.listNodes()).nodes.find((v) => v.self);
   if (!self) throw new CliError('this node is not in the node list');
   return self;

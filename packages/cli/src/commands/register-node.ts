@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { nodeInspectCommand, nodeLsCommand, nodeUpdateCommand } from './node.js';
+import { nodePsCommand, nodeRmCommand } from './node-tasks.js';
 import type { ContextOf } from './register-swarm.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -26,4 +27,21 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .option('--label-add <key=value>', 'add or update a node label (repeatable)', collect, [])
     .option('--label-rm <key>', 'remove a node label if exists (repeatable)', collect, [])
     .action((ref: string, opts, command: Command) => nodeUpdateCommand(context(command), ref, opts));
+  node
+    .command('ps')
+    .description('list tasks running on one or more nodes, defaults to the current node ("self")')
+    .argument('[nodes...]', 'node IDs or hostnames', [])
+    .option('-f, --filter <filter>', 'filter output (desired-state=running|shutdown|accepted|ready) (repeatable)', collect, [])
+    .option('--no-trunc', 'do not truncate output')
+    .option('-q, --quiet', 'only display task IDs')
+    .action((refs: string[], opts: { filter: string[]; trunc: boolean; quiet?: boolean }, command: Command) =>
+      nodePsCommand(context(command), refs, { filter: opts.filter, noTrunc: !opts.trunc, ...(opts.quiet ? { quiet: true } : {}) }),
+    );
+  node
+    .command('rm')
+    .alias('remove')
+    .description('remove one or more nodes from the swarm; their certificates are refused from then on')
+    .argument('<nodes...>', 'node IDs or hostnames')
+    .option('-f, --force', 'force remove a node that is not down')
+    .action((refs: string[], opts: { force?: boolean }, command: Command) => nodeRmCommand(context(command), refs, opts));
 }
