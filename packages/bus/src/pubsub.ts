@@ -4,6 +4,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { decodeMessage, encodeMessage, MalformedMessageError, type MessageType } from './codec.js';
+import { DrainingSubscription } from './draining-subscription.js';
 import { silentLogger } from './log.js';
 
 export function publishMessage<T>(nc: NatsConnection, subject: string, type: MessageType<T>, message: T): void {
@@ -45,7 +46,6 @@ export function subscribeMessages<T>(
   opts: SubscribeOptions = {},
 ): Subscribed {
   const log = (opts.logger ?? silentLogger()).child({ subject });
-  const inFlight = new Set<Promise<void>>();
   let last: Promise<void> = Promise.resolve();
   const handle = async (data: Uint8Array, received: string): Promise<void> => {
     let message: T;
@@ -63,7 +63,8 @@ export function subscribeMessages<T>(
       opts.onHandlerError?.(err, received);
     }
   };
-  const subscription = nc.subscribe(subject, {
+  // The callback never runs before subscribe() returns, so `draining` is set by then.
+  const draining: DrainingSubscription = new DrainingSubscription(nc.subscribe(subject, {
     ...(opts.queue ? { queue: opts.queue } : {}),
     callback: (err, msg) => {
       if (err) {
@@ -71,19 +72,8 @@ export function subscribeMessages<T>(
         return;
       }
       const run = (): Promise<void> => handle(msg.data, msg.subject);
-      const p = (opts.concurrent ? run() : (last = last.then(run))).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      draining.track(opts.concurrent ? run() : (last = last.then(run)));
     },
-  });
-  let stopping: Promise<void> | undefined;
-  return {
-    subscription,
-    stop() {
-      stopping ??= (async () => {
-        if (!subscription.isClosed()) subscription.unsubscribe();
-        await Promise.allSettled([...inFlight]);
-      })();
-      return stopping;
-    },
-  };
+  }));
+  return draining;
 }

@@ -7,6 +7,7 @@ import { BusError } from '@flotilla/api';
 import type { Logger } from 'pino';
 import { decodeMessage, encodeMessage, MalformedMessageError, messageTypeName, type MessageType } from './codec.js';
 import { BusErrorCode, BusRequestError } from './errors.js';
+import { DrainingSubscription } from './draining-subscription.js';
 import { silentLogger } from './log.js';
 
 /** Header marking a reply whose payload is a BusError instead of the response type. */
@@ -124,29 +125,18 @@ export function serve<Req, Res>(
   opts: ServeOptions = {},
 ): Served {
   const log = (opts.logger ?? silentLogger()).child({ subject });
-  const inFlight = new Set<Promise<void>>();
-  const subscription = nc.subscribe(subject, {
+  // The callback never runs before subscribe() returns, so `draining` is set by then.
+  const draining: DrainingSubscription = new DrainingSubscription(nc.subscribe(subject, {
     ...(opts.queue ? { queue: opts.queue } : {}),
     callback: (err, msg) => {
       if (err) {
         log.error({ err }, 'subscription failed');
         return;
       }
-      const p = answer(msg, reqType, resType, handler, log).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      draining.track(answer(msg, reqType, resType, handler, log));
     },
-  });
-  let stopping: Promise<void> | undefined;
-  return {
-    subscription,
-    stop() {
-      stopping ??= (async () => {
-        if (!subscription.isClosed()) subscription.unsubscribe();
-        await Promise.allSettled([...inFlight]);
-      })();
-      return stopping;
-    },
-  };
+  }));
+  return draining;
 }
 
 async function answer<Req, Res>(
