@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import pino from 'pino';
 import { killStaleNatsServer } from '../src/manager/stale-nats.js';
+import { socketAnswers } from '../test/helpers/wait.js';
 import type { Cleanup } from './cleanup.js';
 import { removeContainersByLabel } from './engine-watch.js';
 import { IMAGE, REPLICA_COMMAND, type CreateOptions, type Orchestrator } from './orchestrator.js';
@@ -17,17 +17,6 @@ const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', imp
 /** Its own loopback address, so it collides with neither a running flotillad nor Docker's swarm. */
 const ADVERTISE = '127.0.0.11';
 const START_DEADLINE_MS = 30_000;
-
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;

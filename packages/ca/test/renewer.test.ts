@@ -1,5 +1,6 @@
 import { JoinTokens, NodeRole } from '@flotilla/api';
 import { X509Certificate } from 'node:crypto';
+import { waitFor } from '@flotilla/testkit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../src/duration.js';
@@ -28,14 +29,6 @@ class ManualTimers implements TimerApi {
     if (!pending) throw new Error('no timer armed');
     this.pending = undefined;
     pending.fn();
-  }
-}
-
-async function until(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -94,12 +87,12 @@ describe('startCertificateRenewal against a real NodeCa server', () => {
       expect(renewed).toHaveLength(0);
       clock = new Date(clock.getTime() + left);
       timers.fire();
-      await until(() => renewed.length === 1, 'the renewal');
+      await waitFor(() => renewed.length === 1, { what: 'the renewal', timeoutMs: 20_000 });
       expect(renewed[0]?.nodeId).toBe(worker.nodeId);
       expect(renewer.current().certPem).toBe(renewed[0]?.certPem);
       expect(new X509Certificate(renewed[0]?.certPem ?? '').serialNumber).not.toBe(new X509Certificate(worker.certPem).serialNumber);
       // Next plan is from the new certificate.
-      await until(() => timers.pending !== undefined, 'the next plan');
+      await waitFor(() => timers.pending !== undefined, { what: 'the next plan', timeoutMs: 20_000 });
     } finally {
       renewer.stop();
     }
