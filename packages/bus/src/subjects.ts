@@ -76,11 +76,14 @@ export interface ClusterSubjects {
     status(nodeId: string): string;
     /** Request from an agent that saw a sequence gap: its full set of assignments again. */
     assignments(nodeId: string): string;
+    /** Request from an agent: its current NodeNetworkState again. */
+    networks(nodeId: string): string;
     /** What the dispatcher subscribes to, one wildcard per kind. */
     readonly sessionAny: string;
     readonly heartbeatAny: string;
     readonly statusAny: string;
     readonly assignmentsAny: string;
+    readonly networksAny: string;
     /** Everything a given node may publish to the dispatcher. */
     fromNode(nodeId: string): string;
     readonly any: string;
@@ -90,6 +93,8 @@ export interface ClusterSubjects {
     all(nodeId: string): string;
     /** Assignments pushed to one node. */
     assignments(nodeId: string): string;
+    /** NodeNetworkState pushed to one node. */
+    networks(nodeId: string): string;
     /** Log stream requests addressed to one node's agent. */
     logs(nodeId: string): string;
     /** Reply inbox prefix of one node's connection (under its own subtree). */
@@ -137,12 +142,15 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       statusAny: `${base}.dispatcher.status.*`,
       assignments: (nodeId) => `${base}.dispatcher.assignments.${node(nodeId)}`,
       assignmentsAny: `${base}.dispatcher.assignments.*`,
+      networks: (nodeId) => `${base}.dispatcher.networks.${node(nodeId)}`,
+      networksAny: `${base}.dispatcher.networks.*`,
       fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
       any: `${base}.dispatcher.>`,
     },
     node: {
       all: (nodeId) => `${base}.node.${node(nodeId)}.>`,
       assignments: (nodeId) => `${base}.node.${node(nodeId)}.assignments`,
+      networks: (nodeId) => `${base}.node.${node(nodeId)}.networks`,
       logs: (nodeId) => `${base}.node.${node(nodeId)}.logs`,
       inboxPrefix: (nodeId) => `${base}.node.${node(nodeId)}.inbox`,
     },

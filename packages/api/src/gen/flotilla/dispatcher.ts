@@ -6,8 +6,10 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Network } from "./network.js";
 import { NodeDescription } from "./node.js";
-import { Task, TaskStatus } from "./task.js";
+import { Endpoint } from "./service.js";
+import { NetworkAttachment, Task, TaskStatus } from "./task.js";
 
 /**
  * Request on dispatcher.session.<nodeId>: opens a new session, replacing any
@@ -92,6 +94,67 @@ export interface TaskStatusRejection {
 
 export interface TaskStatusAck {
   rejected: TaskStatusRejection[];
+}
+
+/**
+ * What one node must know of the overlay networks to plumb them and to load
+ * balance and resolve service names on them. Published on
+ * node.<nodeId>.networks whenever it changes, and the reply to
+ * NetworkStateRequest. Always whole (never an increment): an agent applies a
+ * state whose sequence is higher than the one it has and drops the others.
+ * Until the gossip network DB carries endpoints, the dispatcher is their source.
+ */
+export interface NodeNetworkState {
+  sessionId: string;
+  sequence: number;
+  /**
+   * Every overlay network that has a task assigned to this node, and always the
+   * ingress network (every node answers on every published port).
+   */
+  networks: OverlayNetworkState[];
+  /**
+   * Every service attached to one of those networks, and every service with a
+   * port published in ingress mode.
+   */
+  services: ServiceEndpoints[];
+}
+
+export interface OverlayNetworkState {
+  /** spec + status (subnet, gateway, vxlan id) */
+  network?:
+    | Network
+    | undefined;
+  /** VTEP (advertise) addresses of the OTHER nodes that have this network. */
+  peerAddrs: string[];
+}
+
+export interface ServiceEndpoints {
+  serviceId: string;
+  serviceName: string;
+  /** Endpoint mode, allocated published ports, one virtual IP per network. */
+  endpoint?: Endpoint | undefined;
+  tasks: TaskEndpoint[];
+}
+
+export interface TaskEndpoint {
+  taskId: string;
+  slot: number;
+  nodeId: string;
+  /** VTEP (advertise) address of the task's node */
+  nodeAddr: string;
+  /** The task's address on each network (CIDR), as allocated. */
+  networks: NetworkAttachment[];
+  /**
+   * Running (and healthy when it has a health check): a load-balancer backend
+   * and a DNS answer. Tasks that are not are listed with false so that their
+   * forwarding entries can stay while they start.
+   */
+  serving: boolean;
+}
+
+/** Request on dispatcher.networks.<nodeId>: the current NodeNetworkState again. */
+export interface NetworkStateRequest {
+  sessionId: string;
 }
 
 function createBaseOpenSessionRequest(): OpenSessionRequest {
@@ -992,6 +1055,585 @@ export const TaskStatusAck: MessageFns<TaskStatusAck> = {
   fromPartial(object: DeepPartial<TaskStatusAck>): TaskStatusAck {
     const message = createBaseTaskStatusAck();
     message.rejected = object.rejected?.map((e) => TaskStatusRejection.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNodeNetworkState(): NodeNetworkState {
+  return { sessionId: "", sequence: 0, networks: [], services: [] };
+}
+
+export const NodeNetworkState: MessageFns<NodeNetworkState> = {
+  encode(message: NodeNetworkState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.sequence !== 0) {
+      writer.uint32(16).uint64(message.sequence);
+    }
+    for (const v of message.networks) {
+      OverlayNetworkState.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.services) {
+      ServiceEndpoints.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeNetworkState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeNetworkState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.networks.push(OverlayNetworkState.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.services.push(ServiceEndpoints.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeNetworkState {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
+      networks: globalThis.Array.isArray(object?.networks)
+        ? object.networks.map((e: any) => OverlayNetworkState.fromJSON(e))
+        : [],
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => ServiceEndpoints.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: NodeNetworkState): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.sequence !== 0) {
+      obj.sequence = Math.round(message.sequence);
+    }
+    if (message.networks?.length) {
+      obj.networks = message.networks.map((e) => OverlayNetworkState.toJSON(e));
+    }
+    if (message.services?.length) {
+      obj.services = message.services.map((e) => ServiceEndpoints.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeNetworkState>): NodeNetworkState {
+    return NodeNetworkState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeNetworkState>): NodeNetworkState {
+    const message = createBaseNodeNetworkState();
+    message.sessionId = object.sessionId ?? "";
+    message.sequence = object.sequence ?? 0;
+    message.networks = object.networks?.map((e) => OverlayNetworkState.fromPartial(e)) || [];
+    message.services = object.services?.map((e) => ServiceEndpoints.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseOverlayNetworkState(): OverlayNetworkState {
+  return { network: undefined, peerAddrs: [] };
+}
+
+export const OverlayNetworkState: MessageFns<OverlayNetworkState> = {
+  encode(message: OverlayNetworkState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.network !== undefined) {
+      Network.encode(message.network, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.peerAddrs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OverlayNetworkState {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOverlayNetworkState();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.network = Network.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.peerAddrs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OverlayNetworkState {
+    return {
+      network: isSet(object.network) ? Network.fromJSON(object.network) : undefined,
+      peerAddrs: globalThis.Array.isArray(object?.peerAddrs)
+        ? object.peerAddrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.peer_addrs)
+        ? object.peer_addrs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: OverlayNetworkState): unknown {
+    const obj: any = {};
+    if (message.network !== undefined) {
+      obj.network = Network.toJSON(message.network);
+    }
+    if (message.peerAddrs?.length) {
+      obj.peerAddrs = message.peerAddrs;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OverlayNetworkState>): OverlayNetworkState {
+    return OverlayNetworkState.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OverlayNetworkState>): OverlayNetworkState {
+    const message = createBaseOverlayNetworkState();
+    message.network = (object.network !== undefined && object.network !== null)
+      ? Network.fromPartial(object.network)
+      : undefined;
+    message.peerAddrs = object.peerAddrs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseServiceEndpoints(): ServiceEndpoints {
+  return { serviceId: "", serviceName: "", endpoint: undefined, tasks: [] };
+}
+
+export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
+  encode(message: ServiceEndpoints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceId !== "") {
+      writer.uint32(10).string(message.serviceId);
+    }
+    if (message.serviceName !== "") {
+      writer.uint32(18).string(message.serviceName);
+    }
+    if (message.endpoint !== undefined) {
+      Endpoint.encode(message.endpoint, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.tasks) {
+      TaskEndpoint.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceEndpoints {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceEndpoints();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.serviceName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endpoint = Endpoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tasks.push(TaskEndpoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceEndpoints {
+    return {
+      serviceId: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      serviceName: isSet(object.serviceName)
+        ? globalThis.String(object.serviceName)
+        : isSet(object.service_name)
+        ? globalThis.String(object.service_name)
+        : "",
+      endpoint: isSet(object.endpoint) ? Endpoint.fromJSON(object.endpoint) : undefined,
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => TaskEndpoint.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ServiceEndpoints): unknown {
+    const obj: any = {};
+    if (message.serviceId !== "") {
+      obj.serviceId = message.serviceId;
+    }
+    if (message.serviceName !== "") {
+      obj.serviceName = message.serviceName;
+    }
+    if (message.endpoint !== undefined) {
+      obj.endpoint = Endpoint.toJSON(message.endpoint);
+    }
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => TaskEndpoint.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceEndpoints>): ServiceEndpoints {
+    return ServiceEndpoints.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceEndpoints>): ServiceEndpoints {
+    const message = createBaseServiceEndpoints();
+    message.serviceId = object.serviceId ?? "";
+    message.serviceName = object.serviceName ?? "";
+    message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
+      ? Endpoint.fromPartial(object.endpoint)
+      : undefined;
+    message.tasks = object.tasks?.map((e) => TaskEndpoint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTaskEndpoint(): TaskEndpoint {
+  return { taskId: "", slot: 0, nodeId: "", nodeAddr: "", networks: [], serving: false };
+}
+
+export const TaskEndpoint: MessageFns<TaskEndpoint> = {
+  encode(message: TaskEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.slot !== 0) {
+      writer.uint32(16).uint64(message.slot);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(26).string(message.nodeId);
+    }
+    if (message.nodeAddr !== "") {
+      writer.uint32(34).string(message.nodeAddr);
+    }
+    for (const v of message.networks) {
+      NetworkAttachment.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.serving !== false) {
+      writer.uint32(48).bool(message.serving);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskEndpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskEndpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.slot = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nodeAddr = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.networks.push(NetworkAttachment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.serving = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskEndpoint {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      slot: isSet(object.slot) ? globalThis.Number(object.slot) : 0,
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      nodeAddr: isSet(object.nodeAddr)
+        ? globalThis.String(object.nodeAddr)
+        : isSet(object.node_addr)
+        ? globalThis.String(object.node_addr)
+        : "",
+      networks: globalThis.Array.isArray(object?.networks)
+        ? object.networks.map((e: any) => NetworkAttachment.fromJSON(e))
+        : [],
+      serving: isSet(object.serving) ? globalThis.Boolean(object.serving) : false,
+    };
+  },
+
+  toJSON(message: TaskEndpoint): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.slot !== 0) {
+      obj.slot = Math.round(message.slot);
+    }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.nodeAddr !== "") {
+      obj.nodeAddr = message.nodeAddr;
+    }
+    if (message.networks?.length) {
+      obj.networks = message.networks.map((e) => NetworkAttachment.toJSON(e));
+    }
+    if (message.serving !== false) {
+      obj.serving = message.serving;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TaskEndpoint>): TaskEndpoint {
+    return TaskEndpoint.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TaskEndpoint>): TaskEndpoint {
+    const message = createBaseTaskEndpoint();
+    message.taskId = object.taskId ?? "";
+    message.slot = object.slot ?? 0;
+    message.nodeId = object.nodeId ?? "";
+    message.nodeAddr = object.nodeAddr ?? "";
+    message.networks = object.networks?.map((e) => NetworkAttachment.fromPartial(e)) || [];
+    message.serving = object.serving ?? false;
+    return message;
+  },
+};
+
+function createBaseNetworkStateRequest(): NetworkStateRequest {
+  return { sessionId: "" };
+}
+
+export const NetworkStateRequest: MessageFns<NetworkStateRequest> = {
+  encode(message: NetworkStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NetworkStateRequest {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+    };
+  },
+
+  toJSON(message: NetworkStateRequest): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NetworkStateRequest>): NetworkStateRequest {
+    return NetworkStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NetworkStateRequest>): NetworkStateRequest {
+    const message = createBaseNetworkStateRequest();
+    message.sessionId = object.sessionId ?? "";
     return message;
   },
 };
