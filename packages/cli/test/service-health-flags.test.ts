@@ -2,7 +2,8 @@ import { validateServiceSpec } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
 import { serviceSpecFromFlags, type ServiceCreateOptions } from '../src/commands/service-flags.js';
-import { healthFromFlags } from '../src/commands/service-health-flags.js';
+import { healthFromFlags, updatedHealth } from '../src/commands/service-health-flags.js';
+import { applyUpdateFlags, type ServiceUpdateOptions } from '../src/commands/service-update-flags.js';
 
 const noFlags: ServiceCreateOptions = { constraint: [], env: [], label: [], containerLabel: [], mount: [] };
 
@@ -51,5 +52,31 @@ describe('service create --health-* flags', () => {
     expect(usageError(() => healthFromFlags({ healthRetries: 'two' }))).toBe('2 invalid argument "two" for "--health-retries" flag: expected a whole number');
     expect(usageError(() => healthFromFlags({ healthCmd: '  ' }))).toBe('2 invalid argument "" for "--health-cmd" flag: the command is empty');
     expect(usageError(() => healthFromFlags({ healthcheck: false, healthCmd: 'true' }))).toBe('2 --no-healthcheck conflicts with --health-* options');
+  });
+});
+
+describe('service update --health-* flags', () => {
+  const noUpdate: ServiceUpdateOptions = { envAdd: [], envRm: [], constraintAdd: [], constraintRm: [], labelAdd: [], labelRm: [] };
+  const checked = validateServiceSpec(
+    serviceSpecFromFlags({ ...noFlags, name: 'web', healthCmd: 'true', healthInterval: '2s', healthRetries: '3' }, 'img', []),
+  );
+
+  it('changes only the named fields of the current check', () => {
+    const spec = validateServiceSpec(applyUpdateFlags(checked, { ...noUpdate, healthRetries: '5' }));
+    expect(spec.task?.container?.healthcheck).toEqual({ test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 0, retries: 5, startPeriodMs: 0 });
+    const cmd = applyUpdateFlags(checked, { ...noUpdate, healthCmd: 'false' }).task?.container?.healthcheck;
+    expect(cmd).toEqual({ test: ['CMD-SHELL', 'false'], intervalMs: 2000, timeoutMs: 0, retries: 3, startPeriodMs: 0 });
+  });
+
+  it('--no-healthcheck disables it, and a later timing starts from the image\'s check', () => {
+    const off = validateServiceSpec(applyUpdateFlags(checked, { ...noUpdate, healthcheck: false }));
+    expect(off.task?.container?.healthcheck?.test).toEqual(['NONE']);
+    expect(updatedHealth(off.task?.container?.healthcheck, { healthInterval: '1s' })).toEqual({ test: [], intervalMs: 1000, timeoutMs: 0, retries: 0, startPeriodMs: 0 });
+  });
+
+  it('leaves the check alone without health flags and refuses bad values without changing anything', () => {
+    expect(applyUpdateFlags(checked, { ...noUpdate, healthcheck: true }).task?.container?.healthcheck).toEqual(checked.task?.container?.healthcheck);
+    expect(usageError(() => applyUpdateFlags(checked, { ...noUpdate, healthTimeout: 'soon' }))).toMatch(/^2 invalid argument "soon" for "--health-timeout" flag/);
+    expect(checked.task?.container?.healthcheck?.retries).toBe(3);
   });
 });

@@ -51,3 +51,26 @@ export function healthFromFlags(f: HealthFlags): HealthConfig | undefined {
     startPeriodMs: durationMs('--health-start-period', f.healthStartPeriod),
   };
 }
+
+/**
+ * `service update`'s health flags over the current check, as docker merges them: only what a
+ * flag names changes; `--no-healthcheck` disables the check; a timing or command given over a
+ * disabled check starts from an empty (image's) check. Undefined when no health flag was given,
+ * so the caller keeps the current config untouched.
+ */
+export function updatedHealth(current: HealthConfig | undefined, f: HealthFlags): HealthConfig | undefined {
+  const given = healthFromFlags(f);
+  if (given === undefined) return undefined;
+  if (f.healthcheck === false) return given;
+  const base: HealthConfig =
+    current === undefined || current.test[0] === 'NONE'
+      ? { test: [], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 }
+      : { ...current, test: [...current.test] };
+  return {
+    test: f.healthCmd === undefined ? base.test : given.test,
+    intervalMs: f.healthInterval === undefined ? base.intervalMs : given.intervalMs,
+    timeoutMs: f.healthTimeout === undefined ? base.timeoutMs : given.timeoutMs,
+    retries: f.healthRetries === undefined ? base.retries : given.retries,
+    startPeriodMs: f.healthStartPeriod === undefined ? base.startPeriodMs : given.startPeriodMs,
+  };
+}

@@ -9,9 +9,10 @@ import {
 } from '@flotilla/api';
 import { CliError } from '../errors.js';
 import { parseKeyValues } from './service-flags.js';
+import { updatedHealth, type HealthFlags } from './service-health-flags.js';
 
 /** `service update` options as commander hands them over. */
-export interface ServiceUpdateOptions {
+export interface ServiceUpdateOptions extends HealthFlags {
   image?: string;
   envAdd: string[];
   envRm: string[];
@@ -122,6 +123,8 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     Object.assign(labels, parseKeyValues('--label-add', o.labelAdd));
     annotations.labels = labels;
   }
+  const healthcheck = updatedHealth(container.healthcheck, o);
+  if (healthcheck) container.healthcheck = healthcheck;
   if (o.force) task.forceUpdate = (task.forceUpdate ?? 0) + 1;
   spec.update = updateConfig('--update', spec.update, {
     parallelism: o.updateParallelism, delay: o.updateDelay, order: o.updateOrder,
