@@ -58,7 +58,8 @@ export function natsPermissionsFor(clusterId: string, node: NatsNodeEntry): Nats
   return {
     user: node.nodeId,
     permissions: {
-      publish: { allow: [`flt.${clusterId}.dispatcher.>`] },
+      // Logs go out under the worker's own id, so a manager can trust whose logs it hears.
+      publish: { allow: [`flt.${clusterId}.dispatcher.>`, `flt.${clusterId}.logs.${node.nodeId}.*`] },
       subscribe: { allow: [`flt.${clusterId}.node.${node.nodeId}.>`, `${workerInboxPrefix(node.nodeId)}.>`] },
       allow_responses: true,
     },

@@ -21,7 +21,7 @@ describe('natsPermissionPolicy (pure)', () => {
     expect(worker).toEqual({
       user: workerId,
       permissions: {
-        publish: { allow: ['flt.cperm.dispatcher.>'] },
+        publish: { allow: ['flt.cperm.dispatcher.>', `flt.cperm.logs.${workerId}.*`] },
         subscribe: { allow: [`flt.cperm.node.${workerId}.>`, `_INBOX.${workerId}.>`] },
         allow_responses: true,
       },
@@ -165,6 +165,18 @@ describe('natsPermissionPolicy enforced by a real nats-server', () => {
       const closedWith = await sub.closed;
       expect(String(closedWith)).toContain(`Permissions Violation for Subscription to "${subject}"`);
     }
+  });
+
+  it("a worker publishes log chunks under its own node id but never as another node", async () => {
+    const m = await connectAs('m5', manager);
+    const w = await connectAs('w5', worker);
+    const own = m.subscribe(`flt.${cid}.logs.${worker.nodeId}.*`, { max: 1 });
+    await m.flush();
+    w.publish(`flt.${cid}.logs.${worker.nodeId}.stream1`, 'line');
+    for await (const msg of own) expect(msg.string()).toBe('line');
+    const denied = permissionError(w, 'publish', `flt.${cid}.logs.${otherWorker.nodeId}.stream1`);
+    w.publish(`flt.${cid}.logs.${otherWorker.nodeId}.stream1`, 'forged');
+    await denied;
   });
 
   it('a manager may publish and subscribe anywhere', async () => {

@@ -78,6 +78,24 @@ describe('permissions follow the certificate', () => {
     }
   });
 
+  it('a worker publishes log chunks under its own node id, never as another node', async () => {
+    const seen: string[] = [];
+    const sub = manager.nc.subscribe(subjects.all, { callback: (_e, m: Msg) => void seen.push(m.subject) });
+    await manager.nc.flush();
+    try {
+      worker.nc.publish(subjects.logs.stream('n2', 's1'), 'forged');
+      worker.nc.publish(subjects.logs.stream('n1', 's1'), 'line');
+      await worker.nc.flush();
+      await waitFor(() => seen.includes(subjects.logs.stream('n1', 's1')), { what: 'the allowed log chunk' });
+      expect(seen).toEqual([subjects.logs.stream('n1', 's1')]);
+      await waitFor(() => workerErrors.includes(`Permissions Violation for Publish to "${subjects.logs.stream('n2', 's1')}"`), {
+        what: "the server to refuse the other node's log subject",
+      });
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('a worker can make requests to the dispatcher and get replies in its own inbox', async () => {
     const s = serve(manager.nc, subjects.dispatcher.heartbeatAny, Annotations, Meta, (req, ctx) =>
       Meta.fromPartial({ version: ctx.subject.endsWith('.n1') && req.name === 'hb' ? 1 : 0 }),
