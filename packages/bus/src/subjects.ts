@@ -97,6 +97,8 @@ export interface ClusterSubjects {
     networks(nodeId: string): string;
     /** Log stream requests addressed to one node's agent. */
     logs(nodeId: string): string;
+    /** The node's own Node object, pushed by the leader while its desired role differs from its role. */
+    role(nodeId: string): string;
     /** Reply inbox prefix of one node's connection (under its own subtree). */
     inboxPrefix(nodeId: string): string;
   };
@@ -152,6 +154,7 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       assignments: (nodeId) => `${base}.node.${node(nodeId)}.assignments`,
       networks: (nodeId) => `${base}.node.${node(nodeId)}.networks`,
       logs: (nodeId) => `${base}.node.${node(nodeId)}.logs`,
+      role: (nodeId) => `${base}.node.${node(nodeId)}.role`,
       inboxPrefix: (nodeId) => `${base}.node.${node(nodeId)}.inbox`,
     },
     control: {

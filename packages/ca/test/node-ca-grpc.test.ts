@@ -31,6 +31,7 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
   const denied = new Set<string>();
   const roleOverrides = new Map<string, CertRole>();
   const joined: string[] = [];
+  const renewed: Array<{ nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] }> = [];
   const state: NodeCaState = {
     clusterId,
     rootCa: () => rootCa,
@@ -40,6 +41,9 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
     currentRole: (nodeId) => roleOverrides.get(nodeId),
     onNodeJoined: (event) => {
       joined.push(event.nodeId);
+    },
+    onNodeRenewed: (event) => {
+      renewed.push(event);
     },
   };
   const managerIdentity = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER, addresses: ['127.0.0.1'] });
@@ -123,9 +127,11 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
     it('re-issues with the role the cluster holds now', async () => {
       roleOverrides.set(worker.nodeId, NodeRole.NODE_ROLE_MANAGER);
       try {
-        const promoted = await renewNodeCertificate({ addr, current: worker });
+        const promoted = await renewNodeCertificate({ addr, current: worker, addresses: ['127.0.0.13'] });
         expect(promoted.role).toBe(NodeRole.NODE_ROLE_MANAGER);
         expect(new X509Certificate(promoted.certPem).subject).toContain('OU=flotilla-manager');
+        // The owner hears of the change (it records the node as a manager from then on).
+        expect(renewed.at(-1)).toEqual({ nodeId: worker.nodeId, role: NodeRole.NODE_ROLE_MANAGER, previousRole: NodeRole.NODE_ROLE_WORKER, addresses: ['127.0.0.13'] });
       } finally {
         roleOverrides.delete(worker.nodeId);
       }

@@ -31,6 +31,11 @@ export interface NodeCaState {
   currentRole?(nodeId: string): CertRole | undefined;
   /** Told after a join so the owner can record the new node. */
   onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] }): void | Promise<void>;
+  /**
+   * Told before a renewed certificate is returned, with the role it carries and the one it had, so
+   * the owner can record a role change (a promoted node becomes a manager once it holds the certificate).
+   */
+  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] }): void | Promise<void>;
   /** An external CA (CFSSL) when the cluster has one; otherwise the root CA key signs. */
   externalSigner?(): NodeCertificateSigner | undefined;
 }
@@ -112,6 +117,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         addresses: call.request.addresses,
       });
       logger.info({ nodeId: caller.nodeId, role: roleToOu(role), previousRole: roleToOu(caller.role) }, 'node certificate renewed');
+      await state.onNodeRenewed?.({ nodeId: caller.nodeId, role, previousRole: caller.role, addresses: [...call.request.addresses] });
       return RenewNodeCertificateResponse.fromPartial({
         nodeId: caller.nodeId,
         role,
