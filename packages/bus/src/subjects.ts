@@ -78,12 +78,15 @@ export interface ClusterSubjects {
     assignments(nodeId: string): string;
     /** Request from an agent: its current NodeNetworkState again. */
     networks(nodeId: string): string;
+    /** Request from a node's gossip member: keyring and seeds, and the members it saw die. */
+    gossip(nodeId: string): string;
     /** What the dispatcher subscribes to, one wildcard per kind. */
     readonly sessionAny: string;
     readonly heartbeatAny: string;
     readonly statusAny: string;
     readonly assignmentsAny: string;
     readonly networksAny: string;
+    readonly gossipAny: string;
     /** Everything a given node may publish to the dispatcher. */
     fromNode(nodeId: string): string;
     readonly any: string;
@@ -146,6 +149,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       assignmentsAny: `${base}.dispatcher.assignments.*`,
       networks: (nodeId) => `${base}.dispatcher.networks.${node(nodeId)}`,
       networksAny: `${base}.dispatcher.networks.*`,
+      gossip: (nodeId) => `${base}.dispatcher.gossip.${node(nodeId)}`,
+      gossipAny: `${base}.dispatcher.gossip.*`,
       fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
       any: `${base}.dispatcher.>`,
     },

@@ -79,7 +79,10 @@ export interface RootCa {
 export interface GossipKey {
   /** 32 bytes, AES-256-GCM */
   key: Buffer;
+  /** grows with each new key: the newest key has the highest */
   lamportTime: number;
+  /** when the leader made it (the rotation interval counts from here) */
+  createdAtMs: number;
 }
 
 export interface Cluster {
@@ -1265,7 +1268,7 @@ export const RootCa: MessageFns<RootCa> = {
 };
 
 function createBaseGossipKey(): GossipKey {
-  return { key: Buffer.alloc(0), lamportTime: 0 };
+  return { key: Buffer.alloc(0), lamportTime: 0, createdAtMs: 0 };
 }
 
 export const GossipKey: MessageFns<GossipKey> = {
@@ -1275,6 +1278,9 @@ export const GossipKey: MessageFns<GossipKey> = {
     }
     if (message.lamportTime !== 0) {
       writer.uint32(16).uint64(message.lamportTime);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(24).int64(message.createdAtMs);
     }
     return writer;
   },
@@ -1308,6 +1314,14 @@ export const GossipKey: MessageFns<GossipKey> = {
             message.lamportTime = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.createdAtMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1328,6 +1342,11 @@ export const GossipKey: MessageFns<GossipKey> = {
         : isSet(object.lamport_time)
         ? globalThis.Number(object.lamport_time)
         : 0,
+      createdAtMs: isSet(object.createdAtMs)
+        ? globalThis.Number(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? globalThis.Number(object.created_at_ms)
+        : 0,
     };
   },
 
@@ -1339,6 +1358,9 @@ export const GossipKey: MessageFns<GossipKey> = {
     if (message.lamportTime !== 0) {
       obj.lamportTime = Math.round(message.lamportTime);
     }
+    if (message.createdAtMs !== 0) {
+      obj.createdAtMs = Math.round(message.createdAtMs);
+    }
     return obj;
   },
 
@@ -1349,6 +1371,7 @@ export const GossipKey: MessageFns<GossipKey> = {
     const message = createBaseGossipKey();
     message.key = object.key ?? Buffer.alloc(0);
     message.lamportTime = object.lamportTime ?? 0;
+    message.createdAtMs = object.createdAtMs ?? 0;
     return message;
   },
 };

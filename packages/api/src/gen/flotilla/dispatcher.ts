@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { GossipKey } from "./cluster.js";
 import { Network } from "./network.js";
 import { NodeDescription } from "./node.js";
 import { Endpoint } from "./service.js";
@@ -155,6 +156,33 @@ export interface TaskEndpoint {
 /** Request on dispatcher.networks.<nodeId>: the current NodeNetworkState again. */
 export interface NetworkStateRequest {
   sessionId: string;
+}
+
+/**
+ * --- gossip (issue 8): the keyring and seeds of a node's gossip member, and what it saw die ---
+ * Request on dispatcher.gossip.<nodeId>, about every second and at once when the node's gossip
+ * sees a member die. Refused with NOT_FOUND unless the session is the node's live one: only
+ * nodes the dispatcher hears from right now may report deaths.
+ */
+export interface GossipSyncRequest {
+  sessionId: string;
+  /**
+   * Id of the keyring the node's gossip member uses now ("" = none yet); the leader moves a
+   * key rotation to its next step once every ready node uses the current ring.
+   */
+  keyringId: string;
+  /** Members the node's gossip declares dead (failed, not left). */
+  deadNodeIds: string[];
+}
+
+export interface GossipSyncResponse {
+  /** Cluster.gossip_keys as they are now: the first seals, all open. */
+  keys: GossipKey[];
+  keyringId: string;
+  /** host:port of the managers' gossip members, to join through. */
+  seedAddrs: string[];
+  /** When to sync next (without a death to report). */
+  syncPeriodMs: number;
 }
 
 function createBaseOpenSessionRequest(): OpenSessionRequest {
@@ -1634,6 +1662,248 @@ export const NetworkStateRequest: MessageFns<NetworkStateRequest> = {
   fromPartial(object: DeepPartial<NetworkStateRequest>): NetworkStateRequest {
     const message = createBaseNetworkStateRequest();
     message.sessionId = object.sessionId ?? "";
+    return message;
+  },
+};
+
+function createBaseGossipSyncRequest(): GossipSyncRequest {
+  return { sessionId: "", keyringId: "", deadNodeIds: [] };
+}
+
+export const GossipSyncRequest: MessageFns<GossipSyncRequest> = {
+  encode(message: GossipSyncRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.keyringId !== "") {
+      writer.uint32(18).string(message.keyringId);
+    }
+    for (const v of message.deadNodeIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GossipSyncRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGossipSyncRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyringId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deadNodeIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GossipSyncRequest {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      keyringId: isSet(object.keyringId)
+        ? globalThis.String(object.keyringId)
+        : isSet(object.keyring_id)
+        ? globalThis.String(object.keyring_id)
+        : "",
+      deadNodeIds: globalThis.Array.isArray(object?.deadNodeIds)
+        ? object.deadNodeIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dead_node_ids)
+        ? object.dead_node_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GossipSyncRequest): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.keyringId !== "") {
+      obj.keyringId = message.keyringId;
+    }
+    if (message.deadNodeIds?.length) {
+      obj.deadNodeIds = message.deadNodeIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GossipSyncRequest>): GossipSyncRequest {
+    return GossipSyncRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GossipSyncRequest>): GossipSyncRequest {
+    const message = createBaseGossipSyncRequest();
+    message.sessionId = object.sessionId ?? "";
+    message.keyringId = object.keyringId ?? "";
+    message.deadNodeIds = object.deadNodeIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGossipSyncResponse(): GossipSyncResponse {
+  return { keys: [], keyringId: "", seedAddrs: [], syncPeriodMs: 0 };
+}
+
+export const GossipSyncResponse: MessageFns<GossipSyncResponse> = {
+  encode(message: GossipSyncResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      GossipKey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.keyringId !== "") {
+      writer.uint32(18).string(message.keyringId);
+    }
+    for (const v of message.seedAddrs) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.syncPeriodMs !== 0) {
+      writer.uint32(32).int64(message.syncPeriodMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GossipSyncResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGossipSyncResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keys.push(GossipKey.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.keyringId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.seedAddrs.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.syncPeriodMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GossipSyncResponse {
+    return {
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => GossipKey.fromJSON(e)) : [],
+      keyringId: isSet(object.keyringId)
+        ? globalThis.String(object.keyringId)
+        : isSet(object.keyring_id)
+        ? globalThis.String(object.keyring_id)
+        : "",
+      seedAddrs: globalThis.Array.isArray(object?.seedAddrs)
+        ? object.seedAddrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.seed_addrs)
+        ? object.seed_addrs.map((e: any) => globalThis.String(e))
+        : [],
+      syncPeriodMs: isSet(object.syncPeriodMs)
+        ? globalThis.Number(object.syncPeriodMs)
+        : isSet(object.sync_period_ms)
+        ? globalThis.Number(object.sync_period_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: GossipSyncResponse): unknown {
+    const obj: any = {};
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => GossipKey.toJSON(e));
+    }
+    if (message.keyringId !== "") {
+      obj.keyringId = message.keyringId;
+    }
+    if (message.seedAddrs?.length) {
+      obj.seedAddrs = message.seedAddrs;
+    }
+    if (message.syncPeriodMs !== 0) {
+      obj.syncPeriodMs = Math.round(message.syncPeriodMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GossipSyncResponse>): GossipSyncResponse {
+    return GossipSyncResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GossipSyncResponse>): GossipSyncResponse {
+    const message = createBaseGossipSyncResponse();
+    message.keys = object.keys?.map((e) => GossipKey.fromPartial(e)) || [];
+    message.keyringId = object.keyringId ?? "";
+    message.seedAddrs = object.seedAddrs?.map((e) => e) || [];
+    message.syncPeriodMs = object.syncPeriodMs ?? 0;
     return message;
   },
 };
