@@ -4,6 +4,8 @@ import {
   AssignmentsResyncRequest,
   HeartbeatRequest,
   HeartbeatResponse,
+  NetworkStateRequest,
+  NodeNetworkState,
   OpenSessionRequest,
   OpenSessionResponse,
   TaskStatusAck,
@@ -26,6 +28,7 @@ import { AssignmentStream } from './assignments/assignment-stream.js';
 import type { AssignmentChange, AssignmentWatch, DispatcherBackend, TaskStatusWrite } from './backend.js';
 import { DeadlineTimer } from './heartbeat/deadline-timer.js';
 import { DEFAULT_GRACE_MULTIPLIER, HeartbeatTracker } from './heartbeat/heartbeat-tracker.js';
+import { NetworkStatePublisher, type NetworkStateSource } from './networks/network-state-publisher.js';
 import { sessionNotFound } from './session/session-errors.js';
 import { SessionTable } from './session/session-table.js';
 import { StatusBatcher, type StatusBatcherOptions } from './status/status-batcher.js';
@@ -39,6 +42,10 @@ export interface DispatcherOptions {
   statusBatch?: Partial<StatusBatcherOptions>;
   /** Session ids; random by default. */
   newSessionId?: () => string;
+  /** The store's networks, services, tasks and nodes: each session is then kept told its NodeNetworkState. */
+  networks?: NetworkStateSource;
+  /** How long network changes are gathered before the states are assembled again. */
+  networkBatchMs?: number;
 }
 
 /** What the dispatcher keeps per node with a live session. */
@@ -69,6 +76,7 @@ export class Dispatcher {
   private readonly statuses: StatusBatcher;
   private served: Served[] = [];
   private readonly newSessionId: () => string;
+  private readonly networkStates: NetworkStatePublisher | undefined;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'dispatcher' });
@@ -76,6 +84,15 @@ export class Dispatcher {
     this.timer = new DeadlineTimer(() => this.expireSilentNodes());
     this.statuses = new StatusBatcher((batch) => opts.backend.updateTaskStatuses(batch), { ...DEFAULT_STATUS_BATCH, ...opts.statusBatch });
     this.newSessionId = opts.newSessionId ?? (() => randomBytes(12).toString('hex'));
+    this.networkStates = opts.networks
+      ? new NetworkStatePublisher({
+          nc: opts.nc,
+          subjects: opts.subjects,
+          source: opts.networks,
+          log: this.log.child({ part: 'network-state' }),
+          ...(opts.networkBatchMs === undefined ? {} : { batchMs: opts.networkBatchMs }),
+        })
+      : undefined;
   }
 
   /** Serves the agents; nodes the store calls READY get one grace period to open a session. */
@@ -95,6 +112,10 @@ export class Dispatcher {
       serve(nc, d.assignmentsAny, AssignmentsResyncRequest, Assignments, (req, ctx) => this.resync(lastSubjectToken(ctx.subject), req), { logger }),
       serve(nc, d.statusAny, TaskStatusBatch, TaskStatusAck, (req, ctx) => this.taskStatus(lastSubjectToken(ctx.subject), req), { logger }),
     ];
+    if (this.networkStates) {
+      this.networkStates.start();
+      this.served.push(serve(nc, d.networksAny, NetworkStateRequest, NodeNetworkState, (req, ctx) => this.networkState(lastSubjectToken(ctx.subject), req), { logger }));
+    }
     this.log.info('dispatcher started');
   }
 
@@ -105,6 +126,7 @@ export class Dispatcher {
     await Promise.all(served.map((s) => s.stop()));
     await this.statuses.flush();
     this.timer.cancel();
+    this.networkStates?.stop();
     for (const nodeId of [...this.links.keys()]) this.endSession(nodeId);
     this.log.info('dispatcher stopped');
   }
@@ -147,6 +169,7 @@ export class Dispatcher {
       this.publish(nodeId, link.stream.full(tasks));
       for (const change of link.early ?? []) this.sendChange(nodeId, link, change);
       link.early = undefined;
+      this.networkStates?.sessionOpened(nodeId, sessionId);
     } catch (err) {
       if (this.links.get(nodeId) === link) this.endSession(nodeId);
       if (err instanceof BusRequestError) throw err;
@@ -170,6 +193,12 @@ export class Dispatcher {
     }
     this.log.info({ nodeId, sessionId: req.sessionId }, 'agent asked for its full set of assignments again');
     return link.stream.resync();
+  }
+
+  private networkState(nodeId: string, req: NetworkStateRequest): NodeNetworkState {
+    const state = this.networkStates?.current(nodeId, req.sessionId);
+    if (!state) throw sessionNotFound(nodeId, req.sessionId);
+    return state;
   }
 
   private async taskStatus(nodeId: string, req: TaskStatusBatch): Promise<TaskStatusAck> {
@@ -237,6 +266,7 @@ export class Dispatcher {
   }
 
   private dropLink(nodeId: string): void {
+    this.networkStates?.sessionClosed(nodeId);
     this.links.get(nodeId)?.watch?.stop();
     this.links.delete(nodeId);
   }

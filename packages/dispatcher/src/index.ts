@@ -6,3 +6,6 @@ export { sessionNotFound } from './session/session-errors.js';
 export { AssignmentStream } from './assignments/assignment-stream.js';
 export { StatusBatcher, type StatusBatcherOptions } from './status/status-batcher.js';
 export { Dispatcher, DEFAULT_STATUS_BATCH, type DispatcherOptions } from './dispatcher.js';
+export { NetworkIndex, isLiveTask, isServing, publishesIngress, serviceNetworkIds, taskNetworkIds, type NetworkInputs, type NodeNetworkBody } from './networks/network-index.js';
+export { NetworkChanges } from './networks/network-change.js';
+export { NetworkStatePublisher, DEFAULT_NETWORK_BATCH_MS, type NetworkStateSource, type NetworkStatePublisherOptions } from './networks/network-state-publisher.js';
