@@ -6,3 +6,6 @@ export { VxlanIds, FIRST_VXLAN_ID, LAST_VXLAN_ID } from './vxlan/vxlan-ids.js';
 export { AllocatorService } from './service/allocator-service.js';
 export type { AllocatorServiceOptions } from './service/allocator-service.js';
 export { allocateEndpoint } from './service/endpoint.js';
+export { NetworkSubnets, findSubnetClash, isAllocated, DEFAULT_POOL } from './service/network-subnets.js';
+export type { NetworkAllocation } from './service/network-subnets.js';
+export { serviceNetworks, vipNetworks, publishesIngress, ingressNetwork } from './service/service-vips.js';

@@ -18,6 +18,10 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   solo = await startSolo(env);
+  // Services publishing through the routing mesh need the ingress network.
+  await solo.write((b) =>
+    b.create('network', Network.fromPartial({ id: 'ingress', spec: { annotations: { name: 'ingress' }, driver: 'overlay', ingress: true, ipam: [{ subnet: '198.19.255.0/24', gateway: '', range: '' }] } })),
+  );
   allocator = new AllocatorService({ store: solo.store, logger, nodeId: 'mgr-1' });
   await allocator.start();
   await allocator.setLeader(true);
@@ -117,23 +121,25 @@ describe('AllocatorService', () => {
     expect(allocator.portOwner('tcp', 9090)).toBe('svc-x');
   });
 
-  it('gives tasks an address on each network with a subnet and holds them while a network has none', async () => {
-    const net = (id: string, subnet?: string): Network =>
+  it('gives tasks an address on each network and holds them while a network has no subnet', async () => {
+    const net = (id: string, subnet: string, status: boolean): Network =>
       Network.fromPartial({
         id,
-        spec: { annotations: { name: `${id}-name` }, driver: 'overlay' },
-        status: subnet ? { ipam: [{ subnet, gateway: '', range: '' }], vxlanId: 4096 } : undefined,
+        spec: { annotations: { name: `${id}-name` }, driver: 'overlay', ipam: [{ subnet, gateway: '', range: '' }] },
+        status: status ? { ipam: [{ subnet, gateway: '198.19.9.1', range: '' }], vxlanId: 4200 } : undefined,
       });
-    await solo.write((b) => b.create('service', service('web')).create('network', net('net-1', '10.0.9.0/24')).create('network', net('net-2')));
+    // net-2 asks for a subnet inside net-1's: the allocator refuses it, so it has none.
+    await solo.write((b) => b.create('service', service('web')).create('network', net('net-1', '198.19.9.0/24', true)).create('network', net('net-2', '198.19.9.128/25', false)));
     await solo.write((b) => b.create('task', newTask('t-1', 'web', ['net-1-name'])).create('task', newTask('t-2', 'web', ['net-1', 'net-2'])));
     await waitFor(() => pending('t-1'), { what: 't-1 PENDING' });
-    expect(task('t-1')!.networks).toEqual([{ networkId: 'net-1', addresses: ['10.0.9.2/24'], aliases: [] }]);
+    expect(task('t-1')!.networks).toEqual([{ networkId: 'net-1', addresses: ['198.19.9.2/24'], aliases: [] }]);
     const why = await waitFor(() => task('t-2')?.status?.err || undefined, { what: 't-2 to say why it waits' });
     expect(why).toBe('network net-2 has no subnet allocated yet');
+    expect(allocator.networkError('net-2')).toBe('network net-2-name: subnet 198.19.9.128/25 overlaps subnet 198.19.9.0/24 of network net-1-name');
 
     const n2 = solo.store.view().networks.get('net-2')!;
-    await solo.write((b) => b.update('network', { ...n2, status: { ipam: [{ subnet: '10.0.10.0/24', gateway: '', range: '' }], vxlanId: 4097 } }));
+    await solo.write((b) => b.update('network', { ...n2, spec: { ...n2.spec!, ipam: [{ subnet: '198.19.10.0/24', gateway: '', range: '' }] } }));
     await waitFor(() => pending('t-2'), { what: 't-2 PENDING once net-2 has a subnet' });
-    expect(task('t-2')!.networks.map((a) => a.addresses[0])).toEqual(['10.0.9.3/24', '10.0.10.2/24']);
+    expect(task('t-2')!.networks.map((a) => a.addresses[0])).toEqual(['198.19.9.3/24', '198.19.10.2/24']);
   });
 });
