@@ -16,3 +16,12 @@ export { ipvsRestoreLines, parseIpvsSave, type IpvsService } from './ipvs/comman
 export { UserspaceBackend } from './userspace/backend.js';
 export { UserspaceUdpProxy } from './userspace/udp-proxy.js';
 export { createLoadBalancer } from './lb/create.js';
+export { planNode } from './node-plan/plan-node.js';
+export { hostOf, inSubnet } from './node-plan/cidr.js';
+export type { LocalNode, NodeLbPlan, PlannedVip, PlannedNetwork, PlannedMeshPort, MeshTarget } from './node-plan/types.js';
+export { IptablesMesh, validateMesh, type IptablesMeshOptions } from './mesh/iptables-mesh.js';
+export { meshRules, meshChains, renderMeshRestore, type MeshDesired, type MeshChains } from './mesh/rules.js';
+export { parseTableSave, type ObservedTable } from './mesh/observed.js';
+export { NodeLbController, type NodeLbControllerOptions } from './controller/node-lb-controller.js';
+export { parseResolvConf, hostResolver } from './controller/resolv-conf.js';
+export { overlayBridge, parseHostAddrs, syncVipAddresses } from './controller/vip-addresses.js';

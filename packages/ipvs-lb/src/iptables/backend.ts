@@ -32,7 +32,7 @@ export class IptablesBackend implements LoadBalancer {
   }
 
   async ensureService(vip: Vip, backends: readonly BackendAddr[]): Promise<void> {
-    validateVip(vip);
+    validateVip(vip, true);
     validateBackends(vip, backends);
     const svc: DesiredService = { vip: { ...vip }, backends: backends.map((b) => ({ ...b })) };
     return this.queue.run(async () => {
@@ -42,7 +42,7 @@ export class IptablesBackend implements LoadBalancer {
   }
 
   async removeService(vip: Vip): Promise<void> {
-    validateVip(vip);
+    validateVip(vip, true);
     return this.queue.run(async () => {
       const next = new Map(this.desired);
       next.delete(vipKey(vip));

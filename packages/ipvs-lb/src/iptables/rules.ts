@@ -20,10 +20,16 @@ export function chainNames(prefix = DEFAULT_CHAIN_PREFIX): ChainNames {
   return { prefix, top: `${prefix}SERVICES` };
 }
 
-/** Stable per-VIP chain name; a hash keeps it under iptables' 28-character limit. */
+/** iptables refuses chain names longer than this. */
+export const MAX_CHAIN_NAME = 28;
+
+/** Stable per-VIP chain name; a hash (16 hex digits, fewer for a long prefix) keeps it under iptables' limit. */
 export function serviceChain(vip: Vip, names: ChainNames): string {
-  const h = createHash('sha256').update(`${vip.protocol}:${vip.addr}:${vip.port}`).digest('hex').slice(0, 16).toUpperCase();
-  return `${names.prefix}SVC-${h}`;
+  const head = `${names.prefix}SVC-`;
+  const digits = Math.min(16, MAX_CHAIN_NAME - head.length);
+  if (digits < 8) throw new Error(`iptables chain prefix "${names.prefix}" is too long`);
+  const h = createHash('sha256').update(`${vip.protocol}:${vip.addr}:${vip.port}`).digest('hex').slice(0, digits).toUpperCase();
+  return `${head}${h}`;
 }
 
 /**
@@ -38,7 +44,9 @@ export function serviceRules(chain: string, svc: DesiredService): string[] {
   return svc.backends.map((b, i) => {
     const left = n - i;
     const pick = left > 1 ? ` -m statistic --mode random --probability ${kernelProbability(1 / left)}` : '';
-    return `-A ${chain} -p ${p}${pick} -j DNAT --to-destination ${b.addr}:${b.port}`;
+    // Port 0: every port of the VIP, kept as it is.
+    const to = b.port === 0 ? b.addr : `${b.addr}:${b.port}`;
+    return `-A ${chain} -p ${p}${pick} -j DNAT --to-destination ${to}`;
   });
 }
 
@@ -66,7 +74,8 @@ export function renderRestore(desired: readonly DesiredService[], observed: Obse
   for (const svc of [...desired].sort((a, b) => compareVip(a.vip, b.vip))) {
     const chain = serviceChain(svc.vip, names);
     const v = svc.vip;
-    jumps.push(`-A ${names.top} -d ${v.addr}/32 -p ${v.protocol} -m ${v.protocol} --dport ${v.port} -j ${chain}`);
+    const ports = v.port === 0 ? '' : ` -m ${v.protocol} --dport ${v.port}`;
+    jumps.push(`-A ${names.top} -d ${v.addr}/32 -p ${v.protocol}${ports} -j ${chain}`);
     wanted.set(chain, serviceRules(chain, svc));
   }
   const keepTop = wanted.size > 0;
