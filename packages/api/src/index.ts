@@ -34,3 +34,4 @@ export * from './spec/constraint-match.js';
 export * from './task-state.js';
 export * from './gen/flotilla/gossip.js';
 export * from './gen/flotilla/dispatcher.js';
+export * from './gen/flotilla/logs.js';
