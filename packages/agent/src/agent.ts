@@ -14,6 +14,7 @@ import type { AssignmentUpdate } from './assignments/assignment-sequencer.js';
 import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
 import { HealthEvents } from './executor/health-events.js';
+import { LogServer } from './logs/log-server.js';
 import { describeNode } from './executor/node-description.js';
 import { SessionClient } from './session/session-client.js';
 import { TaskStateFile } from './state/task-state-file.js';
@@ -49,6 +50,7 @@ export class Agent {
   private readonly reporter: StatusReporter;
   private readonly session: SessionClient;
   private readonly health: HealthEvents;
+  private readonly logs: LogServer;
   private unsubscribe: (() => void) | undefined;
   private resyncing = false;
   private started = false;
@@ -71,6 +73,7 @@ export class Agent {
       onHealth: (containerId, health) => this.runner.healthReported(containerId, health),
       onResubscribed: () => this.runner.recheckHealth(),
     });
+    this.logs = new LogServer({ nodeId: opts.nodeId, nc: opts.nc, subjects: opts.subjects, docker: opts.executor.docker, log: this.log });
     this.reporter = new StatusReporter({
       nc: opts.nc,
       subjects: opts.subjects,
@@ -125,6 +128,7 @@ export class Agent {
       },
     });
     this.unsubscribe = () => sub.unsubscribe();
+    this.logs.start();
     this.session.start();
     this.log.info({ restored: persisted.length, containers: containers.size }, 'agent started');
   }
@@ -137,6 +141,7 @@ export class Agent {
     if (!this.started) return;
     this.started = false;
     this.unsubscribe?.();
+    await this.logs.stop();
     // Freeze the tasks first so every status they produced is in the reporter's queue
     // before it sends what it can; whatever does not get through is said again at restore.
     this.runner.close();

@@ -12,3 +12,8 @@ export { StatusReporter, type StatusReporterOptions } from './status/status-repo
 export { SessionClient, type SessionClientOptions } from './session/session-client.js';
 export { Agent, type AgentOptions } from './agent.js';
 export * from './network/index.js';
+export { LogServer, DEFAULT_LOG_WINDOW, MAX_LOG_WINDOW, MAX_LOG_STREAMS, type LogServerOptions } from './logs/log-server.js';
+export { LogStream, DEFAULT_LOG_TIMINGS, type LogStreamTimings, type LogStreamOptions } from './logs/log-stream.js';
+export { LogDecoder } from './logs/log-decoder.js';
+export { ChunkWindow } from './logs/chunk-window.js';
+export { openContainerLog, NoTaskContainer, type ContainerLog } from './logs/docker-logs.js';

@@ -17,6 +17,8 @@ import { natsUsersFor } from './nats-users.js';
 import { killStaleNatsServer } from './stale-nats.js';
 import { createJoinedNode } from './node-objects.js';
 import { forwardWritesOnFollower, writeStore } from './store-writer.js';
+import { GossipService } from '../gossip/gossip-service.js';
+import { NodeGossip } from '../gossip/node-gossip.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -147,11 +149,14 @@ export async function startManagerRuntime(
     const leaderWork = runWhileLeader(member, log0, async () => {
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), logger: log0.child({ component: 'dispatcher' }) });
       await dispatcher.start();
+      const gossip = new GossipService({ nc: bus.nc, subjects, member, clusterId: state.clusterId, dispatcher, log: log0 });
+      gossip.start();
       const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
       const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
       return async () => {
         voters.stop();
         await services.stop();
+        await gossip.stop();
         await dispatcher.stop();
       };
     });
@@ -159,6 +164,9 @@ export async function startManagerRuntime(
 
     const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, bus, subjects, dataDir: files.agentDir, log: log0 });
     stops.push(() => agent.stop());
+    const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
+    nodeGossip.start();
+    stops.push(() => nodeGossip.stop());
 
     const managerAddr = `${state.advertiseHost}:${caServer.port}`;
     log0.info({ managerAddr, nats: nats.url, raftId: state.raftId }, 'manager running');

@@ -3,6 +3,7 @@ import { Agent } from '@flotilla/agent';
 import { BusConnectError, clusterSubjects, connectBus, type BusConnection } from '@flotilla/bus';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
+import { NodeGossip } from '../gossip/node-gossip.js';
 import { startLocalAgent } from './local-agent.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
@@ -40,12 +41,15 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     await bus.close();
     throw err;
   }
+  const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
+  gossip.start();
   log0.info({ nats: state.natsServers }, 'worker running');
   let stopping: Promise<void> | undefined;
   return {
     state,
     stop: () =>
       (stopping ??= (async () => {
+        await gossip.stop();
         await agent.stop();
         await bus.close();
       })()),
