@@ -11,13 +11,16 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { LogLine, LogOptions } from "./logs.js";
 import { Network, NetworkSpec } from "./network.js";
 import {
   Node,
@@ -358,6 +361,69 @@ export interface RemoveNodeRequest {
 
 export interface RemoveNodeResponse {
   nodeId: string;
+}
+
+export interface ServiceLogsRequest {
+  /** service (id, id prefix or name) or task (id or id prefix) */
+  target: string;
+  options?: LogOptions | undefined;
+}
+
+/** Which task a log line belongs to, enough for docker's "<service>.<slot>.<task>@<node>" prefix. */
+export interface LogTaskContext {
+  serviceName: string;
+  /** 0 for a global service's task */
+  slot: number;
+  taskId: string;
+  nodeId: string;
+  nodeHostname: string;
+}
+
+export interface ServiceLogsMessage {
+  task?: LogTaskContext | undefined;
+  lines: LogLine[];
+  /**
+   * Said by flotilla about the task instead of its output (node down, not answering,
+   * lines lost); the CLI prints it with the task's prefix on stderr.
+   */
+  notice: string;
+}
+
+export interface EventsRequest {
+  /** service | node | task | network; empty = all */
+  types: string[];
+  /** create | update | remove; empty = all */
+  actions: string[];
+  /** replay kept events from this time; 0 = only new events */
+  sinceUnixMs: number;
+  /** stop after this time; 0 = until cancelled */
+  untilUnixMs: number;
+}
+
+export interface ClusterEvent {
+  /** service | node | task | network | cluster | secret */
+  type: string;
+  /** create | update | remove */
+  action: string;
+  id: string;
+  /** name=..., updatestate.old/new, state.old/new, ... */
+  attributes: { [key: string]: string };
+  timeUnixMs: number;
+  /** Raft index of the change */
+  index: number;
+}
+
+export interface ClusterEvent_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface EventsMessage {
+  event?:
+    | ClusterEvent
+    | undefined;
+  /** e.g. "events before ... are no longer kept" */
+  notice: string;
 }
 
 export interface CreateNetworkRequest {
@@ -4292,6 +4358,825 @@ export const RemoveNodeResponse: MessageFns<RemoveNodeResponse> = {
   },
 };
 
+function createBaseServiceLogsRequest(): ServiceLogsRequest {
+  return { target: "", options: undefined };
+}
+
+export const ServiceLogsRequest: MessageFns<ServiceLogsRequest> = {
+  encode(message: ServiceLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== "") {
+      writer.uint32(10).string(message.target);
+    }
+    if (message.options !== undefined) {
+      LogOptions.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.options = LogOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceLogsRequest {
+    return {
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      options: isSet(object.options) ? LogOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: ServiceLogsRequest): unknown {
+    const obj: any = {};
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.options !== undefined) {
+      obj.options = LogOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceLogsRequest>): ServiceLogsRequest {
+    return ServiceLogsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceLogsRequest>): ServiceLogsRequest {
+    const message = createBaseServiceLogsRequest();
+    message.target = object.target ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? LogOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLogTaskContext(): LogTaskContext {
+  return { serviceName: "", slot: 0, taskId: "", nodeId: "", nodeHostname: "" };
+}
+
+export const LogTaskContext: MessageFns<LogTaskContext> = {
+  encode(message: LogTaskContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceName !== "") {
+      writer.uint32(10).string(message.serviceName);
+    }
+    if (message.slot !== 0) {
+      writer.uint32(16).uint64(message.slot);
+    }
+    if (message.taskId !== "") {
+      writer.uint32(26).string(message.taskId);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(34).string(message.nodeId);
+    }
+    if (message.nodeHostname !== "") {
+      writer.uint32(42).string(message.nodeHostname);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogTaskContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogTaskContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.slot = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nodeHostname = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogTaskContext {
+    return {
+      serviceName: isSet(object.serviceName)
+        ? globalThis.String(object.serviceName)
+        : isSet(object.service_name)
+        ? globalThis.String(object.service_name)
+        : "",
+      slot: isSet(object.slot) ? globalThis.Number(object.slot) : 0,
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      nodeHostname: isSet(object.nodeHostname)
+        ? globalThis.String(object.nodeHostname)
+        : isSet(object.node_hostname)
+        ? globalThis.String(object.node_hostname)
+        : "",
+    };
+  },
+
+  toJSON(message: LogTaskContext): unknown {
+    const obj: any = {};
+    if (message.serviceName !== "") {
+      obj.serviceName = message.serviceName;
+    }
+    if (message.slot !== 0) {
+      obj.slot = Math.round(message.slot);
+    }
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.nodeHostname !== "") {
+      obj.nodeHostname = message.nodeHostname;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogTaskContext>): LogTaskContext {
+    return LogTaskContext.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogTaskContext>): LogTaskContext {
+    const message = createBaseLogTaskContext();
+    message.serviceName = object.serviceName ?? "";
+    message.slot = object.slot ?? 0;
+    message.taskId = object.taskId ?? "";
+    message.nodeId = object.nodeId ?? "";
+    message.nodeHostname = object.nodeHostname ?? "";
+    return message;
+  },
+};
+
+function createBaseServiceLogsMessage(): ServiceLogsMessage {
+  return { task: undefined, lines: [], notice: "" };
+}
+
+export const ServiceLogsMessage: MessageFns<ServiceLogsMessage> = {
+  encode(message: ServiceLogsMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.task !== undefined) {
+      LogTaskContext.encode(message.task, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.lines) {
+      LogLine.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.notice !== "") {
+      writer.uint32(26).string(message.notice);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceLogsMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceLogsMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.task = LogTaskContext.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lines.push(LogLine.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.notice = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceLogsMessage {
+    return {
+      task: isSet(object.task) ? LogTaskContext.fromJSON(object.task) : undefined,
+      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => LogLine.fromJSON(e)) : [],
+      notice: isSet(object.notice) ? globalThis.String(object.notice) : "",
+    };
+  },
+
+  toJSON(message: ServiceLogsMessage): unknown {
+    const obj: any = {};
+    if (message.task !== undefined) {
+      obj.task = LogTaskContext.toJSON(message.task);
+    }
+    if (message.lines?.length) {
+      obj.lines = message.lines.map((e) => LogLine.toJSON(e));
+    }
+    if (message.notice !== "") {
+      obj.notice = message.notice;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceLogsMessage>): ServiceLogsMessage {
+    return ServiceLogsMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceLogsMessage>): ServiceLogsMessage {
+    const message = createBaseServiceLogsMessage();
+    message.task = (object.task !== undefined && object.task !== null)
+      ? LogTaskContext.fromPartial(object.task)
+      : undefined;
+    message.lines = object.lines?.map((e) => LogLine.fromPartial(e)) || [];
+    message.notice = object.notice ?? "";
+    return message;
+  },
+};
+
+function createBaseEventsRequest(): EventsRequest {
+  return { types: [], actions: [], sinceUnixMs: 0, untilUnixMs: 0 };
+}
+
+export const EventsRequest: MessageFns<EventsRequest> = {
+  encode(message: EventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.types) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.actions) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.sinceUnixMs !== 0) {
+      writer.uint32(24).int64(message.sinceUnixMs);
+    }
+    if (message.untilUnixMs !== 0) {
+      writer.uint32(32).int64(message.untilUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.types.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.actions.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sinceUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.untilUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventsRequest {
+    return {
+      types: globalThis.Array.isArray(object?.types) ? object.types.map((e: any) => globalThis.String(e)) : [],
+      actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => globalThis.String(e)) : [],
+      sinceUnixMs: isSet(object.sinceUnixMs)
+        ? globalThis.Number(object.sinceUnixMs)
+        : isSet(object.since_unix_ms)
+        ? globalThis.Number(object.since_unix_ms)
+        : 0,
+      untilUnixMs: isSet(object.untilUnixMs)
+        ? globalThis.Number(object.untilUnixMs)
+        : isSet(object.until_unix_ms)
+        ? globalThis.Number(object.until_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: EventsRequest): unknown {
+    const obj: any = {};
+    if (message.types?.length) {
+      obj.types = message.types;
+    }
+    if (message.actions?.length) {
+      obj.actions = message.actions;
+    }
+    if (message.sinceUnixMs !== 0) {
+      obj.sinceUnixMs = Math.round(message.sinceUnixMs);
+    }
+    if (message.untilUnixMs !== 0) {
+      obj.untilUnixMs = Math.round(message.untilUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EventsRequest>): EventsRequest {
+    return EventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EventsRequest>): EventsRequest {
+    const message = createBaseEventsRequest();
+    message.types = object.types?.map((e) => e) || [];
+    message.actions = object.actions?.map((e) => e) || [];
+    message.sinceUnixMs = object.sinceUnixMs ?? 0;
+    message.untilUnixMs = object.untilUnixMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseClusterEvent(): ClusterEvent {
+  return { type: "", action: "", id: "", attributes: {}, timeUnixMs: 0, index: 0 };
+}
+
+export const ClusterEvent: MessageFns<ClusterEvent> = {
+  encode(message: ClusterEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.action !== "") {
+      writer.uint32(18).string(message.action);
+    }
+    if (message.id !== "") {
+      writer.uint32(26).string(message.id);
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      ClusterEvent_AttributesEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.timeUnixMs !== 0) {
+      writer.uint32(40).int64(message.timeUnixMs);
+    }
+    if (message.index !== 0) {
+      writer.uint32(48).uint64(message.index);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClusterEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClusterEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = ClusterEvent_AttributesEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.attributes[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.index = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClusterEvent {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      timeUnixMs: isSet(object.timeUnixMs)
+        ? globalThis.Number(object.timeUnixMs)
+        : isSet(object.time_unix_ms)
+        ? globalThis.Number(object.time_unix_ms)
+        : 0,
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+    };
+  },
+
+  toJSON(message: ClusterEvent): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    if (message.timeUnixMs !== 0) {
+      obj.timeUnixMs = Math.round(message.timeUnixMs);
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClusterEvent>): ClusterEvent {
+    return ClusterEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClusterEvent>): ClusterEvent {
+    const message = createBaseClusterEvent();
+    message.type = object.type ?? "";
+    message.action = object.action ?? "";
+    message.id = object.id ?? "";
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.timeUnixMs = object.timeUnixMs ?? 0;
+    message.index = object.index ?? 0;
+    return message;
+  },
+};
+
+function createBaseClusterEvent_AttributesEntry(): ClusterEvent_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const ClusterEvent_AttributesEntry: MessageFns<ClusterEvent_AttributesEntry> = {
+  encode(message: ClusterEvent_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClusterEvent_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClusterEvent_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClusterEvent_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ClusterEvent_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClusterEvent_AttributesEntry>): ClusterEvent_AttributesEntry {
+    return ClusterEvent_AttributesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClusterEvent_AttributesEntry>): ClusterEvent_AttributesEntry {
+    const message = createBaseClusterEvent_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEventsMessage(): EventsMessage {
+  return { event: undefined, notice: "" };
+}
+
+export const EventsMessage: MessageFns<EventsMessage> = {
+  encode(message: EventsMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      ClusterEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    if (message.notice !== "") {
+      writer.uint32(18).string(message.notice);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventsMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventsMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = ClusterEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.notice = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventsMessage {
+    return {
+      event: isSet(object.event) ? ClusterEvent.fromJSON(object.event) : undefined,
+      notice: isSet(object.notice) ? globalThis.String(object.notice) : "",
+    };
+  },
+
+  toJSON(message: EventsMessage): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = ClusterEvent.toJSON(message.event);
+    }
+    if (message.notice !== "") {
+      obj.notice = message.notice;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EventsMessage>): EventsMessage {
+    return EventsMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EventsMessage>): EventsMessage {
+    const message = createBaseEventsMessage();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? ClusterEvent.fromPartial(object.event)
+      : undefined;
+    message.notice = object.notice ?? "";
+    return message;
+  },
+};
+
 function createBaseCreateNetworkRequest(): CreateNetworkRequest {
   return { spec: undefined };
 }
@@ -5053,6 +5938,25 @@ export const ControlService = {
     responseSerialize: (value: ListTasksResponse): Buffer => Buffer.from(ListTasksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListTasksResponse => ListTasksResponse.decode(value),
   },
+  /** service logs and events (issue 9): streams until done, or until the caller cancels */
+  serviceLogs: {
+    path: "/flotilla.Control/ServiceLogs" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ServiceLogsRequest): Buffer => Buffer.from(ServiceLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ServiceLogsRequest => ServiceLogsRequest.decode(value),
+    responseSerialize: (value: ServiceLogsMessage): Buffer => Buffer.from(ServiceLogsMessage.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ServiceLogsMessage => ServiceLogsMessage.decode(value),
+  },
+  events: {
+    path: "/flotilla.Control/Events" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: EventsRequest): Buffer => Buffer.from(EventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EventsRequest => EventsRequest.decode(value),
+    responseSerialize: (value: EventsMessage): Buffer => Buffer.from(EventsMessage.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EventsMessage => EventsMessage.decode(value),
+  },
   /** node ps / node rm */
   listNodeTasks: {
     path: "/flotilla.Control/ListNodeTasks" as const,
@@ -5140,6 +6044,9 @@ export interface ControlServer extends UntypedServiceImplementation {
   updateService: handleUnaryCall<UpdateServiceRequest, ServiceView>;
   rollbackService: handleUnaryCall<RollbackServiceRequest, ServiceView>;
   listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
+  /** service logs and events (issue 9): streams until done, or until the caller cancels */
+  serviceLogs: handleServerStreamingCall<ServiceLogsRequest, ServiceLogsMessage>;
+  events: handleServerStreamingCall<EventsRequest, EventsMessage>;
   /** node ps / node rm */
   listNodeTasks: handleUnaryCall<ListNodeTasksRequest, ListTasksResponse>;
   removeNode: handleUnaryCall<RemoveNodeRequest, RemoveNodeResponse>;
@@ -5409,6 +6316,19 @@ export interface ControlClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTasksResponse) => void,
   ): ClientUnaryCall;
+  /** service logs and events (issue 9): streams until done, or until the caller cancels */
+  serviceLogs(request: ServiceLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<ServiceLogsMessage>;
+  serviceLogs(
+    request: ServiceLogsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ServiceLogsMessage>;
+  events(request: EventsRequest, options?: Partial<CallOptions>): ClientReadableStream<EventsMessage>;
+  events(
+    request: EventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<EventsMessage>;
   /** node ps / node rm */
   listNodeTasks(
     request: ListNodeTasksRequest,
