@@ -2,6 +2,7 @@ import type { ControlServer, DockerEngineStatus, SwarmInfo } from '@flotilla/api
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.js';
 import { nodeHandlers } from './control/node-handlers.js';
+import { networkHandlers } from './control/network-handlers.js';
 import { serviceHandlers } from './control/service-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
 import { unary } from './control/unary.js';
@@ -26,5 +27,6 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...swarmHandlers(swarm, log),
     ...nodeHandlers(swarm, log),
     ...serviceHandlers(swarm, log),
+    ...networkHandlers(swarm, log),
   };
 }

@@ -8,7 +8,13 @@ import { unary } from './unary.js';
 export function swarmHandlers(swarm: SwarmController, log: Logger) {
   return {
     swarmInit: unary(log, 'SwarmInit', async (req: SwarmInitRequest): Promise<SwarmInitResponse> => {
-      const rt = await swarm.init({ advertiseAddr: req.advertiseAddr, listenAddr: req.listenAddr, certExpiryMs: req.certExpiryMs });
+      const rt = await swarm.init({
+        advertiseAddr: req.advertiseAddr,
+        listenAddr: req.listenAddr,
+        certExpiryMs: req.certExpiryMs,
+        defaultAddrPool: req.defaultAddrPool,
+        defaultAddrPoolMaskLength: req.defaultAddrPoolMaskLength,
+      });
       const tokens = rt.cluster()?.rootCa?.joinTokens;
       return {
         nodeId: rt.state.nodeId,

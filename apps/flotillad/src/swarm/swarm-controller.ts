@@ -8,6 +8,7 @@ import type { DaemonConfig } from '../config.js';
 import { alreadyInSwarm, ControlError, invalidArgument, notManager } from '../control/control-error.js';
 import { inactiveSwarm } from '../info.js';
 import { createInitCluster } from '../manager/cluster-object.js';
+import { ingressNetworkForInit, networkPoolForInit } from '../manager/ingress-network.js';
 import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
 import { createInitNode } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
@@ -30,6 +31,9 @@ export interface SwarmInitOptions {
   advertiseAddr: string;
   listenAddr: string;
   certExpiryMs: number;
+  /** --default-addr-pool (repeatable) and --default-addr-pool-mask-length; empty/0 = docker's 10.0.0.0/8 in /24s. */
+  defaultAddrPool?: readonly string[];
+  defaultAddrPoolMaskLength?: number;
 }
 
 /** Daemon flags that decide the NATS ports a manager binds (0 = any free port). */
@@ -306,7 +310,7 @@ export class SwarmController {
     }
     const clusterSpec = (() => {
       try {
-        return validateClusterSpec({ annotations: { name: 'default', labels: {} }, caConfig: options.certExpiryMs > 0 ? { nodeCertExpiryMs: options.certExpiryMs, externalCas: [] } : undefined });
+        return validateClusterSpec({ annotations: { name: 'default', labels: {} }, caConfig: options.certExpiryMs > 0 ? { nodeCertExpiryMs: options.certExpiryMs, externalCas: [] } : undefined, networkPool: networkPoolForInit(options) });
       } catch (err) {
         throw invalidArgument((err as Error).message);
       }
@@ -359,6 +363,7 @@ export class SwarmController {
           await writeStore(member, (_view, tx) => {
             tx.create('cluster', cluster);
             tx.create('node', node);
+            tx.create('network', ingressNetworkForInit());
           });
         },
       });
