@@ -4,6 +4,7 @@ import type { DaemonConfig } from './config.js';
 import { nodeHandlers } from './control/node-handlers.js';
 import { networkHandlers } from './control/network-handlers.js';
 import { serviceHandlers } from './control/service-handlers.js';
+import { secretHandlers } from './control/secret-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
 import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
@@ -27,6 +28,7 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...swarmHandlers(swarm, log),
     ...nodeHandlers(swarm, log),
     ...serviceHandlers(swarm, log),
+    ...secretHandlers(swarm, log),
     ...networkHandlers(swarm, log),
   };
 }

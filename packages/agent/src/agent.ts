@@ -14,6 +14,7 @@ import type { AssignmentUpdate } from './assignments/assignment-sequencer.js';
 import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
 import { HealthEvents } from './executor/health-events.js';
+import { TaskSecretFiles } from './secrets/task-secret-files.js';
 import { LogServer } from './logs/log-server.js';
 import { describeNode } from './executor/node-description.js';
 import { SessionClient } from './session/session-client.js';
@@ -35,6 +36,8 @@ export interface AgentOptions {
   describe?: () => Promise<NodeDescription>;
   statusDelayMs?: number;
   requestTimeoutMs?: number;
+  /** Root of the per-task secret tmpfs mounts; default /run/flotilla/secrets. */
+  secretsRoot?: string;
 }
 
 /**
@@ -50,6 +53,7 @@ export class Agent {
   private readonly reporter: StatusReporter;
   private readonly session: SessionClient;
   private readonly health: HealthEvents;
+  private readonly secretFiles: TaskSecretFiles;
   private readonly logs: LogServer;
   private unsubscribe: (() => void) | undefined;
   private resyncing = false;
@@ -74,6 +78,16 @@ export class Agent {
       onResubscribed: () => this.runner.recheckHealth(),
     });
     this.logs = new LogServer({ nodeId: opts.nodeId, nc: opts.nc, subjects: opts.subjects, docker: opts.executor.docker, log: this.log });
+    this.secretFiles = new TaskSecretFiles({
+      nc: opts.nc,
+      subjects: opts.subjects,
+      nodeId: opts.nodeId,
+      sessionId: () => this.session.sessionId,
+      log: this.log,
+      ...(opts.secretsRoot === undefined ? {} : { root: opts.secretsRoot }),
+      ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+    });
+    opts.executor.useSecretFiles(this.secretFiles);
     this.reporter = new StatusReporter({
       nc: opts.nc,
       subjects: opts.subjects,
@@ -108,6 +122,8 @@ export class Agent {
       // Listen first: a container found `starting` may turn healthy right after we look.
       await this.health.start();
       containers = await this.opts.executor.findTaskContainers(this.opts.nodeId);
+      // Secrets of containers removed while the agent was away go now.
+      await this.secretFiles.sweep(new Set(containers.keys()));
     } catch (err) {
       this.started = false;
       await this.health.stop();

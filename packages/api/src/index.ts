@@ -25,6 +25,8 @@ export * from './spec/service.js';
 export * from './spec/node.js';
 export * from './spec/network.js';
 export * from './spec/cluster.js';
+export * from './gen/flotilla/secret.js';
+export * from './spec/secret.js';
 export * from './ids.js';
 export * from './gen/flotilla/bus.js';
 export * from './gen/flotilla/raft.js';

@@ -36,7 +36,7 @@ function fullSpec(): ServiceSpec {
         ],
         stopGracePeriodMs: 12_000,
         healthcheck: { test: ['CMD-SHELL', 'wget -q localhost'], intervalMs: 5000, timeoutMs: 2000, retries: 3, startPeriodMs: 1000 },
-        secrets: [{ secretId: newId(), secretName: 'db-pass', target: 'db' }],
+        secrets: [{ secretId: newId(), secretName: 'db-pass', target: 'db', uid: '0', gid: '0', mode: 0o400 }],
         hasStopGracePeriod: true,
       },
       resources: {

@@ -102,7 +102,7 @@ describe('validateServiceSpec defaults', () => {
 
   it('defaults a secret target to its name', () => {
     const out = validateServiceSpec(spec((s) => (s.task.container.secrets = [{ secretName: 'db-pass' }])));
-    expect(out.task?.container?.secrets).toEqual([{ secretId: '', secretName: 'db-pass', target: 'db-pass' }]);
+    expect(out.task?.container?.secrets).toEqual([{ secretId: '', secretName: 'db-pass', target: 'db-pass', uid: '0', gid: '0', mode: 0o444 }]);
   });
 
   it('does not change its input', () => {
@@ -275,6 +275,8 @@ describe('validateServiceSpec rejects bad specs with precise errors', () => {
     ['secret without name or id', (s) => (s.task.container.secrets = [{ target: 'x' }]), 'task.container.secrets[0]', 'task.container.secrets[0] must name a secret (secretName or secretId)'],
     ['secret target escapes', (s) => (s.task.container.secrets = [{ secretName: 's', target: '../etc/passwd' }]), 'task.container.secrets[0].target', 'must not contain ".."'],
     ['secret target twice', (s) => (s.task.container.secrets = [{ secretName: 's' }, { secretName: 't', target: 's' }]), 'task.container.secrets[1].target', 'task.container.secrets[1].target "s" is already used by task.container.secrets[0]'],
+    ['secret uid not numeric', (s) => (s.task.container.secrets = [{ secretName: 's', uid: 'root' }]), 'task.container.secrets[0].uid', 'must be a numeric user id (got "root")'],
+    ['secret mode too wide', (s) => (s.task.container.secrets = [{ secretName: 's', mode: 0o4777 }]), 'task.container.secrets[0].mode', 'must be a file mode between 0 and 0777'],
     ['negative force update', (s) => (s.task.forceUpdate = -1), 'task.forceUpdate', 'task.forceUpdate must be >= 0 (got -1)'],
   ])('%s', (_name, patch, field, message) => {
     const err = firstError(spec(patch));

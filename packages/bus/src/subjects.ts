@@ -80,6 +80,8 @@ export interface ClusterSubjects {
     networks(nodeId: string): string;
     /** Request from a node's gossip member: keyring and seeds, and the members it saw die. */
     gossip(nodeId: string): string;
+    /** Request from an agent: the secret values of a task assigned to it (reply to its own inbox only). */
+    secrets(nodeId: string): string;
     /** What the dispatcher subscribes to, one wildcard per kind. */
     readonly sessionAny: string;
     readonly heartbeatAny: string;
@@ -87,6 +89,7 @@ export interface ClusterSubjects {
     readonly assignmentsAny: string;
     readonly networksAny: string;
     readonly gossipAny: string;
+    readonly secretsAny: string;
     /** Everything a given node may publish to the dispatcher. */
     fromNode(nodeId: string): string;
     readonly any: string;
@@ -151,6 +154,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       networksAny: `${base}.dispatcher.networks.*`,
       gossip: (nodeId) => `${base}.dispatcher.gossip.${node(nodeId)}`,
       gossipAny: `${base}.dispatcher.gossip.*`,
+      secrets: (nodeId) => `${base}.dispatcher.secrets.${node(nodeId)}`,
+      secretsAny: `${base}.dispatcher.secrets.*`,
       fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
       any: `${base}.dispatcher.>`,
     },

@@ -63,3 +63,4 @@ export {
   type CertificateRenewerOptions,
   type TimerApi,
 } from './renewer.js';
+export { deriveSecretsKey, sealSecretValue, openSecretValue, type SecretsKey } from './secrets/secret-seal.js';

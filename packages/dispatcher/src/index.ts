@@ -9,3 +9,4 @@ export { Dispatcher, DEFAULT_STATUS_BATCH, type DispatcherOptions } from './disp
 export { NetworkIndex, isLiveTask, isServing, publishesIngress, serviceNetworkIds, taskNetworkIds, type NetworkInputs, type NodeNetworkBody } from './networks/network-index.js';
 export { NetworkChanges } from './networks/network-change.js';
 export { NetworkStatePublisher, DEFAULT_NETWORK_BATCH_MS, type NetworkStateSource, type NetworkStatePublisherOptions } from './networks/network-state-publisher.js';
+export { TaskSecretServer, SecretsRefused, type TaskSecretSource, type TaskSecretServerOptions } from './secrets/task-secret-server.js';

@@ -20,6 +20,7 @@ import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
 import { alreadyExists, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
+import { resolveSecretReferences } from './secret-lookup.js';
 import { unary } from './unary.js';
 import { serviceView } from './views.js';
 import { serviceUpdateHandlers } from './service-update-handlers.js';
@@ -41,7 +42,7 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
         if (view.services.byName(spec.annotations?.name ?? '')) {
           throw alreadyExists(`name conflicts with an existing object: service ${spec.annotations?.name} already exists`);
         }
-        tx.create('service', { id, spec, specVersion: 1 });
+        tx.create('service', { id, spec: resolveSecretReferences(view, spec), specVersion: 1 });
       });
       log.info({ serviceId: id, name: spec.annotations?.name }, 'service created');
       const view = rt.member.store.view();

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
+import { resolveSecretReferences } from './secret-lookup.js';
 import { ControlError, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
 import { unary } from './unary.js';
@@ -47,8 +48,9 @@ export function serviceUpdateHandlers(swarm: SwarmController, log: Logger) {
             `update out of sequence: service ${service.spec?.annotations?.name} changed since it was read (version ${req.version}, now ${service.meta?.version})`,
           );
         }
+        const resolved = resolveSecretReferences(view, spec);
         try {
-          written = beginUpdate(service, spec, Date.now());
+          written = beginUpdate(service, resolved, Date.now());
         } catch (err) {
           refusal(err);
         }

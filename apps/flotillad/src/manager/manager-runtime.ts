@@ -3,8 +3,9 @@ import { NodeRole, type Cluster, type JoinTokens, type Node } from '@flotilla/ap
 import { asCertRole } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
-import { loadRootCa, startNodeCaServer, type CertRole, type NodeCredentials, type RunningNodeCaServer } from '@flotilla/ca';
-import { Dispatcher } from '@flotilla/dispatcher';
+import { deriveSecretsKey, loadRootCa, startNodeCaServer, type CertRole, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
+import { Dispatcher, TaskSecretServer } from '@flotilla/dispatcher';
+import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
@@ -28,6 +29,8 @@ export interface ManagerRuntime {
   readonly caServer: RunningNodeCaServer;
   readonly natsUrl: string;
   cluster(): Cluster | undefined;
+  /** Seals and opens secret values; derived from the root CA key, so only managers have it. */
+  readonly secretsKey: SecretsKey;
   /** host:port joining nodes dial. */
   readonly managerAddr: string;
   stop(): Promise<void>;
@@ -114,7 +117,9 @@ export async function startManagerRuntime(
       await member.readBarrier().catch((err: unknown) => log0.warn({ err }, 'read barrier after restart failed'));
     }
     // The root CA key lives in the managers' store; a manager that joined writes its own copy.
-    const rootCa = loadRootCa(pem.caCertPem, await caKeyPem(files, member, state.clusterId));
+    const caKey = await caKeyPem(files, member, state.clusterId);
+    const rootCa = loadRootCa(pem.caCertPem, caKey);
+    const secretsKey = deriveSecretsKey(caKey, state.clusterId);
     forwardWritesOnFollower(member, new StoreClient({ nc: bus.nc, clusterId: state.clusterId }));
     const storeService = new StoreService({ member, nc: bus.nc, clusterId: state.clusterId, logger: log0.child({ component: 'store-service' }) });
     await storeService.start();
@@ -149,6 +154,8 @@ export async function startManagerRuntime(
     const leaderWork = runWhileLeader(member, log0, async () => {
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), logger: log0.child({ component: 'dispatcher' }) });
       await dispatcher.start();
+      const secretServer = new TaskSecretServer({ nc: bus.nc, subjects, source: new StoreTaskSecretSource(member, () => secretsKey), sessionOf: (id) => dispatcher.sessionOf(id), logger: log0 });
+      secretServer.start();
       const gossip = new GossipService({ nc: bus.nc, subjects, member, clusterId: state.clusterId, dispatcher, log: log0 });
       gossip.start();
       const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
@@ -156,6 +163,7 @@ export async function startManagerRuntime(
       return async () => {
         voters.stop();
         await services.stop();
+        await secretServer.stop();
         await gossip.stop();
         await dispatcher.stop();
       };
@@ -178,6 +186,7 @@ export async function startManagerRuntime(
       caServer,
       natsUrl: nats.url,
       cluster,
+      secretsKey,
       managerAddr,
       stop: () => (stopping ??= stopAll()),
     };

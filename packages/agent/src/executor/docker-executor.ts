@@ -4,6 +4,7 @@ import { containerCreateOptions, stopGraceMs } from './container-config.js';
 import type { FoundContainer } from '../tasks/task-machine.js';
 import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
+import type { TaskSecretFiles } from '../secrets/task-secret-files.js';
 
 /** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
 export class TaskError extends Error {
@@ -24,8 +25,15 @@ export interface ExitResult {
 export class DockerExecutor {
   readonly docker: Docker;
 
+  private secrets: TaskSecretFiles | undefined;
+
   constructor(dockerHost: string) {
     this.docker = dockerFromHost(dockerHost);
+  }
+
+  /** From now on, tasks with secrets get them on a tmpfs bind-mounted into the container. */
+  useSecretFiles(secrets: TaskSecretFiles): void {
+    this.secrets = secrets;
   }
 
   async create(task: Task): Promise<string> {
@@ -38,8 +46,15 @@ export class DockerExecutor {
       }
       throw err;
     }
-    const container = await this.docker.createContainer(opts);
-    return container.id;
+    const secretMounts = await this.secretMounts(task);
+    if (secretMounts.length > 0) opts.HostConfig = { ...opts.HostConfig, Mounts: [...(opts.HostConfig?.Mounts ?? []), ...secretMounts] };
+    try {
+      const container = await this.docker.createContainer(opts);
+      return container.id;
+    } catch (err) {
+      if (secretMounts.length > 0) await this.secrets?.release(task.id);
+      throw err;
+    }
   }
 
   async start(containerId: string): Promise<void> {
@@ -71,10 +86,31 @@ export class DockerExecutor {
   }
 
   async remove(containerId: string): Promise<void> {
+    const taskId = this.secrets ? await this.taskIdOf(containerId) : undefined;
     try {
       await this.docker.getContainer(containerId).remove({ force: true, v: true });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
+    }
+    // The secrets go with the container, never later than it.
+    if (taskId) await this.secrets?.release(taskId);
+  }
+
+  private async secretMounts(task: Task): Promise<Docker.MountSettings[]> {
+    if (!this.secrets || (task.spec?.container?.secrets ?? []).length === 0) return [];
+    try {
+      return await this.secrets.prepare(task);
+    } catch (err) {
+      throw new TaskError(`preparing secrets: ${err instanceof Error ? err.message : String(err)}`, task.id);
+    }
+  }
+
+  private async taskIdOf(containerId: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getContainer(containerId).inspect()).Config.Labels?.[LABEL_TASK_ID];
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
     }
   }
 

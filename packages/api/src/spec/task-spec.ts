@@ -7,6 +7,9 @@ import { DEFAULT_RESTART_CONDITION, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE
 import { parseImageReference } from './image.js';
 import { checkDurationMs, checkEnum, checkInteger, checkLabels, numberOr, type Problems, type SpecInput } from './problems.js';
 
+/** Docker's mode for a secret file in the container: readable by everyone in it, written by no one. */
+export const DEFAULT_SECRET_FILE_MODE = 0o444;
+
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const ENV_NAME = /^[^=\s][^=]*$/;
 
@@ -116,7 +119,13 @@ function checkSecrets(p: Problems, inputs: ReadonlyArray<SpecInput<SecretReferen
       secretId: input.secretId ?? '',
       secretName: input.secretName ?? '',
       target: input.target || input.secretName || '',
+      uid: input.uid || '0',
+      gid: input.gid || '0',
+      mode: input.mode ?? DEFAULT_SECRET_FILE_MODE,
     };
+    if (!/^\d+$/.test(ref.uid)) p.add(`${at}.uid`, `${at}.uid must be a numeric user id (got ${JSON.stringify(ref.uid)})`);
+    if (!/^\d+$/.test(ref.gid)) p.add(`${at}.gid`, `${at}.gid must be a numeric group id (got ${JSON.stringify(ref.gid)})`);
+    if (!Number.isInteger(ref.mode) || ref.mode < 0 || ref.mode > 0o777) p.add(`${at}.mode`, `${at}.mode must be a file mode between 0 and 0777 (got ${ref.mode})`);
     if (ref.secretId === '' && ref.secretName === '') p.add(at, `${at} must name a secret (secretName or secretId)`);
     if (ref.target === '') p.add(`${at}.target`, `${at}.target must be provided`);
     else if (ref.target.split('/').includes('..')) p.add(`${at}.target`, `${at}.target must not contain ".." (got ${JSON.stringify(ref.target)})`);

@@ -1,5 +1,5 @@
 // The object kinds the store holds and, per kind, the secondary indexes it keeps.
-import type { Cluster, Network, Node, Service, Task } from '@flotilla/api';
+import type { Cluster, Network, Node, Secret, Service, Task } from '@flotilla/api';
 
 export interface ObjectByKind {
   cluster: Cluster;
@@ -7,10 +7,11 @@ export interface ObjectByKind {
   service: Service;
   task: Task;
   network: Network;
+  secret: Secret;
 }
 export type Kind = keyof ObjectByKind;
 export type StoredObject = ObjectByKind[Kind];
-export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network'];
+export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret'];
 
 export interface IndexDef<T> {
   /** A unique index refuses a second object with the same key (NameConflict). */
@@ -56,6 +57,11 @@ export const INDEXES: { [K in Kind]: IndexTable<ObjectByKind[K]> } = {
   network: {
     name: { unique: true, keys: (n) => nonEmpty(n.spec?.annotations?.name) },
     label: { unique: false, keys: (n) => labelKeys(n.spec?.annotations?.labels) },
+  },
+  // A secret's value is sealed; only its name is indexed.
+  secret: {
+    name: { unique: true, keys: (s) => nonEmpty(s.spec?.annotations?.name) },
+    label: { unique: false, keys: (s) => labelKeys(s.spec?.annotations?.labels) },
   },
   task: {
     service: { unique: false, keys: (t) => nonEmpty(t.serviceId) },

@@ -1,6 +1,6 @@
 // Read access to one version of the store. Creating a ReadTx pins a root (O(1)); it stays
 // consistent however many transactions are applied afterwards, across awaits included.
-import type { Cluster, Network, Node, Service, Task, TaskState } from '@flotilla/api';
+import type { Cluster, Network, Node, Secret, Service, Task, TaskState } from '@flotilla/api';
 import { SEP, slotKey, type Kind, type ObjectByKind } from './kinds.js';
 import type { StoreState } from './state.js';
 import { lookup, type Table } from './table.js';
@@ -64,6 +64,7 @@ export class ReadTx {
   readonly services: NamedTableReader<Service>;
   readonly tasks: TaskTableReader;
   readonly networks: NamedTableReader<Network>;
+  readonly secrets: NamedTableReader<Secret>;
 
   constructor(private readonly state: StoreState) {
     this.index = state.index;
@@ -72,6 +73,7 @@ export class ReadTx {
     this.services = new NamedTableReader(state.tables.service);
     this.tasks = new TaskTableReader(state.tables.task);
     this.networks = new NamedTableReader(state.tables.network);
+    this.secrets = new NamedTableReader(state.tables.secret);
   }
 
   get<K extends Kind>(kind: K, id: string): ObjectByKind[K] | undefined {

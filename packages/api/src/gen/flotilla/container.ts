@@ -84,6 +84,10 @@ export interface SecretReference {
   secretName: string;
   /** file name under /run/secrets */
   target: string;
+  /** Owner and mode of the file in the container (docker's defaults: 0, 0, 0444). */
+  uid: string;
+  gid: string;
+  mode: number;
 }
 
 export interface ContainerSpec {
@@ -377,7 +381,7 @@ export const HealthConfig: MessageFns<HealthConfig> = {
 };
 
 function createBaseSecretReference(): SecretReference {
-  return { secretId: "", secretName: "", target: "" };
+  return { secretId: "", secretName: "", target: "", uid: "", gid: "", mode: 0 };
 }
 
 export const SecretReference: MessageFns<SecretReference> = {
@@ -390,6 +394,15 @@ export const SecretReference: MessageFns<SecretReference> = {
     }
     if (message.target !== "") {
       writer.uint32(26).string(message.target);
+    }
+    if (message.uid !== "") {
+      writer.uint32(34).string(message.uid);
+    }
+    if (message.gid !== "") {
+      writer.uint32(42).string(message.gid);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(48).uint32(message.mode);
     }
     return writer;
   },
@@ -431,6 +444,30 @@ export const SecretReference: MessageFns<SecretReference> = {
             message.target = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.gid = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mode = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -456,6 +493,9 @@ export const SecretReference: MessageFns<SecretReference> = {
         ? globalThis.String(object.secret_name)
         : "",
       target: isSet(object.target) ? globalThis.String(object.target) : "",
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+      gid: isSet(object.gid) ? globalThis.String(object.gid) : "",
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : 0,
     };
   },
 
@@ -470,6 +510,15 @@ export const SecretReference: MessageFns<SecretReference> = {
     if (message.target !== "") {
       obj.target = message.target;
     }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    if (message.gid !== "") {
+      obj.gid = message.gid;
+    }
+    if (message.mode !== 0) {
+      obj.mode = Math.round(message.mode);
+    }
     return obj;
   },
 
@@ -481,6 +530,9 @@ export const SecretReference: MessageFns<SecretReference> = {
     message.secretId = object.secretId ?? "";
     message.secretName = object.secretName ?? "";
     message.target = object.target ?? "";
+    message.uid = object.uid ?? "";
+    message.gid = object.gid ?? "";
+    message.mode = object.mode ?? 0;
     return message;
   },
 };

@@ -29,6 +29,15 @@ import {
   nodeAvailabilityToJSON,
   nodeAvailabilityToNumber,
 } from "./node.js";
+import {
+  CreateSecretRequest,
+  GetSecretRequest,
+  ListSecretsRequest,
+  ListSecretsResponse,
+  RemoveSecretRequest,
+  RemoveSecretResponse,
+  Secret,
+} from "./secret.js";
 import { Service, ServiceSpec } from "./service.js";
 import { Task, TaskState, taskStateFromJSON, taskStateToJSON, taskStateToNumber } from "./task.js";
 
@@ -5976,6 +5985,44 @@ export const ControlService = {
     responseSerialize: (value: RemoveNodeResponse): Buffer => Buffer.from(RemoveNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveNodeResponse => RemoveNodeResponse.decode(value),
   },
+  /** secrets (issue 5): answers never carry a value */
+  createSecret: {
+    path: "/flotilla.Control/CreateSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateSecretRequest): Buffer => Buffer.from(CreateSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateSecretRequest => CreateSecretRequest.decode(value),
+    responseSerialize: (value: Secret): Buffer => Buffer.from(Secret.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Secret => Secret.decode(value),
+  },
+  listSecrets: {
+    path: "/flotilla.Control/ListSecrets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListSecretsRequest): Buffer => Buffer.from(ListSecretsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListSecretsRequest => ListSecretsRequest.decode(value),
+    responseSerialize: (value: ListSecretsResponse): Buffer => Buffer.from(ListSecretsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListSecretsResponse => ListSecretsResponse.decode(value),
+  },
+  getSecret: {
+    path: "/flotilla.Control/GetSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetSecretRequest): Buffer => Buffer.from(GetSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetSecretRequest => GetSecretRequest.decode(value),
+    responseSerialize: (value: Secret): Buffer => Buffer.from(Secret.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Secret => Secret.decode(value),
+  },
+  removeSecret: {
+    path: "/flotilla.Control/RemoveSecret" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveSecretRequest): Buffer => Buffer.from(RemoveSecretRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveSecretRequest => RemoveSecretRequest.decode(value),
+    responseSerialize: (value: RemoveSecretResponse): Buffer =>
+      Buffer.from(RemoveSecretResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveSecretResponse => RemoveSecretResponse.decode(value),
+  },
   /** overlay networks (issue 7): network create/ls/inspect/rm */
   createNetwork: {
     path: "/flotilla.Control/CreateNetwork" as const,
@@ -6050,6 +6097,11 @@ export interface ControlServer extends UntypedServiceImplementation {
   /** node ps / node rm */
   listNodeTasks: handleUnaryCall<ListNodeTasksRequest, ListTasksResponse>;
   removeNode: handleUnaryCall<RemoveNodeRequest, RemoveNodeResponse>;
+  /** secrets (issue 5): answers never carry a value */
+  createSecret: handleUnaryCall<CreateSecretRequest, Secret>;
+  listSecrets: handleUnaryCall<ListSecretsRequest, ListSecretsResponse>;
+  getSecret: handleUnaryCall<GetSecretRequest, Secret>;
+  removeSecret: handleUnaryCall<RemoveSecretRequest, RemoveSecretResponse>;
   /** overlay networks (issue 7): network create/ls/inspect/rm */
   createNetwork: handleUnaryCall<CreateNetworkRequest, NetworkView>;
   listNetworks: handleUnaryCall<ListNetworksRequest, ListNetworksResponse>;
@@ -6359,6 +6411,67 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** secrets (issue 5): answers never carry a value */
+  createSecret(
+    request: CreateSecretRequest,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  createSecret(
+    request: CreateSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  createSecret(
+    request: CreateSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  listSecrets(
+    request: ListSecretsRequest,
+    callback: (error: ServiceError | null, response: ListSecretsResponse) => void,
+  ): ClientUnaryCall;
+  listSecrets(
+    request: ListSecretsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSecretsResponse) => void,
+  ): ClientUnaryCall;
+  listSecrets(
+    request: ListSecretsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSecretsResponse) => void,
+  ): ClientUnaryCall;
+  getSecret(
+    request: GetSecretRequest,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  getSecret(
+    request: GetSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  getSecret(
+    request: GetSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Secret) => void,
+  ): ClientUnaryCall;
+  removeSecret(
+    request: RemoveSecretRequest,
+    callback: (error: ServiceError | null, response: RemoveSecretResponse) => void,
+  ): ClientUnaryCall;
+  removeSecret(
+    request: RemoveSecretRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveSecretResponse) => void,
+  ): ClientUnaryCall;
+  removeSecret(
+    request: RemoveSecretRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveSecretResponse) => void,
   ): ClientUnaryCall;
   /** overlay networks (issue 7): network create/ls/inspect/rm */
   createNetwork(

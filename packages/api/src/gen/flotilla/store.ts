@@ -9,6 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Cluster } from "./cluster.js";
 import { Network } from "./network.js";
 import { Node } from "./node.js";
+import { Secret } from "./secret.js";
 import { Service } from "./service.js";
 import { Task } from "./task.js";
 
@@ -73,6 +74,9 @@ export interface StoreObject {
     | { $case: "service"; value: Service }
     | { $case: "task"; value: Task }
     | { $case: "network"; value: Network }
+    | //
+    /** value sealed (issue 5) */
+    { $case: "secret"; value: Secret }
     | undefined;
 }
 
@@ -155,6 +159,9 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "network":
         Network.encode(message.kind.value, writer.uint32(42).fork()).join();
         break;
+      case "secret":
+        Secret.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -212,6 +219,14 @@ export const StoreObject: MessageFns<StoreObject> = {
             message.kind = { $case: "network", value: Network.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = { $case: "secret", value: Secret.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -236,6 +251,8 @@ export const StoreObject: MessageFns<StoreObject> = {
         ? { $case: "task", value: Task.fromJSON(object.task) }
         : isSet(object.network)
         ? { $case: "network", value: Network.fromJSON(object.network) }
+        : isSet(object.secret)
+        ? { $case: "secret", value: Secret.fromJSON(object.secret) }
         : undefined,
     };
   },
@@ -252,6 +269,8 @@ export const StoreObject: MessageFns<StoreObject> = {
       obj.task = Task.toJSON(message.kind.value);
     } else if (message.kind?.$case === "network") {
       obj.network = Network.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "secret") {
+      obj.secret = Secret.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -289,6 +308,12 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "network": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "network", value: Network.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "secret": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "secret", value: Secret.fromPartial(object.kind.value) };
         }
         break;
       }

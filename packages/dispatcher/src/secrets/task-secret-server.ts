@@ -1,0 +1,72 @@
+import { TaskSecretsRequest, TaskSecretsResponse, type TaskSecretValue } from '@flotilla/api';
+import { BusErrorCode, BusRequestError, lastSubjectToken, serve, silentLogger, type BusConnection, type ClusterSubjects, type Logger, type Served } from '@flotilla/bus';
+
+/** Why a node may not have a task's secrets. */
+export class SecretsRefused extends Error {
+  override readonly name = 'SecretsRefused';
+}
+
+/** Where the values come from: flotillad opens the sealed values in the store. */
+export interface TaskSecretSource {
+  /**
+   * The values of the secrets `taskId` uses; throws SecretsRefused when the task is not
+   * assigned to `nodeId` (or no longer meant to run), so a node only ever gets what its own tasks use.
+   */
+  secretsForTask(nodeId: string, taskId: string): Promise<TaskSecretValue[]>;
+}
+
+export interface TaskSecretServerOptions {
+  nc: BusConnection['nc'];
+  subjects: ClusterSubjects;
+  source: TaskSecretSource;
+  /** The node's live session id (the dispatcher's), or undefined without one. */
+  sessionOf(nodeId: string): string | undefined;
+  logger?: Logger;
+}
+
+/**
+ * Answers dispatcher.secrets.<nodeId>: NATS permissions tie that subject to the sender's
+ * certificate, and the reply goes to the sender's own inbox, which no other worker can read.
+ * Pulled by the agent when it prepares a task, so values never ride in the assignments
+ * (which agents keep on disk). Logs name secrets and tasks, never values.
+ */
+export class TaskSecretServer {
+  private readonly log: Logger;
+  private served: Served | undefined;
+
+  constructor(private readonly opts: TaskSecretServerOptions) {
+    this.log = (opts.logger ?? silentLogger()).child({ component: 'dispatcher', part: 'secrets' });
+  }
+
+  start(): void {
+    if (this.served) return;
+    const { nc, subjects } = this.opts;
+    this.served = serve(nc, subjects.dispatcher.secretsAny, TaskSecretsRequest, TaskSecretsResponse, (req, ctx) => this.answer(lastSubjectToken(ctx.subject), req), {
+      logger: this.log,
+    });
+  }
+
+  async stop(): Promise<void> {
+    const s = this.served;
+    this.served = undefined;
+    await s?.stop();
+  }
+
+  private async answer(nodeId: string, req: TaskSecretsRequest): Promise<TaskSecretsResponse> {
+    const session = this.opts.sessionOf(nodeId);
+    if (session === undefined || session !== req.sessionId) {
+      throw new BusRequestError(BusErrorCode.NOT_FOUND, `node ${nodeId} has no session ${JSON.stringify(req.sessionId)}: open a session first`);
+    }
+    try {
+      const secrets = await this.opts.source.secretsForTask(nodeId, req.taskId);
+      this.log.info({ nodeId, taskId: req.taskId, secretIds: secrets.map((s) => s.secretId) }, 'sent task secrets to its node');
+      return { secrets };
+    } catch (err) {
+      if (err instanceof SecretsRefused) {
+        this.log.warn({ nodeId, taskId: req.taskId, reason: err.message }, 'refused secrets to a node');
+        throw new BusRequestError(BusErrorCode.PERMISSION_DENIED, err.message);
+      }
+      throw new BusRequestError(BusErrorCode.UNAVAILABLE, `reading the secrets of task ${req.taskId} for node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { TaskSecretsRequest, TaskSecretsResponse, type TaskSecretValue } from '@flotilla/api';
+import { BusErrorCode, BusRequestError, request, type BusConnection } from '@flotilla/bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsRefused, TaskSecretServer } from '../../src/index.js';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
+
+// Real nats-server with mTLS and the production worker permissions. The source stands in for
+// the store (flotillad's store-backed source is exercised by the e2e test).
+const VALUE = 'p4ssw0rd-for-w1-only';
+const tasks = new Map<string, { nodeId: string; secrets: TaskSecretValue[] }>([
+  ['t1', { nodeId: 'w1', secrets: [{ secretId: 's1', name: 'db_pass', data: Buffer.from(VALUE) }] }],
+  ['t2', { nodeId: 'w2', secrets: [] }],
+]);
+const sessions = new Map([
+  ['w1', 'session-w1'],
+  ['w2', 'session-w2'],
+]);
+
+let cluster: TestCluster;
+let server: TaskSecretServer;
+let w1: BusConnection;
+let w2: BusConnection;
+
+beforeAll(async () => {
+  cluster = await startTestCluster(['w1', 'w2']);
+  server = new TaskSecretServer({
+    nc: cluster.manager.nc,
+    subjects: cluster.subjects,
+    sessionOf: (nodeId) => sessions.get(nodeId),
+    source: {
+      secretsForTask: async (nodeId, taskId) => {
+        const t = tasks.get(taskId);
+        if (!t || t.nodeId !== nodeId) throw new SecretsRefused(`task ${taskId} is not assigned to node ${nodeId}`);
+        return t.secrets;
+      },
+    },
+  });
+  server.start();
+  w1 = await cluster.worker('w1');
+  w2 = await cluster.worker('w2');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await cluster?.stop();
+});
+
+const ask = (w: BusConnection, asNode: string, sessionId: string, taskId: string) =>
+  request(w.nc, cluster.subjects.dispatcher.secrets(asNode), TaskSecretsRequest, { sessionId, taskId }, TaskSecretsResponse, { timeoutMs: 3_000 });
+
+async function refusal(p: Promise<unknown>): Promise<BusRequestError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BusRequestError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('TaskSecretServer over a real nats-server', () => {
+  it('gives a node the values of its own task', async () => {
+    const res = await ask(w1, 'w1', 'session-w1', 't1');
+    expect(res.secrets.map((s) => [s.name, Buffer.from(s.data).toString()])).toEqual([['db_pass', VALUE]]);
+  });
+
+  it('refuses a node the secrets of a task assigned elsewhere', async () => {
+    const err = await refusal(ask(w2, 'w2', 'session-w2', 't1'));
+    expect(err.code).toBe(BusErrorCode.PERMISSION_DENIED);
+    expect(err.message).toContain('task t1 is not assigned to node w2');
+    expect(err.message).not.toContain(VALUE);
+  });
+
+  it('refuses a request without the live session', async () => {
+    const err = await refusal(ask(w1, 'w1', 'stale', 't1'));
+    expect(err.code).toBe(BusErrorCode.NOT_FOUND);
+  });
+
+  it('a worker cannot ask in another node\'s name (NATS permissions refuse the subject)', async () => {
+    // w2 even knows w1's session id here; the subject is still not its to publish on.
+    const err = await ask(w2, 'w1', 'session-w1', 't1').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeDefined();
+    expect(String((err as Error).message)).not.toContain(VALUE);
+  });
+});
