@@ -2,6 +2,10 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   ControlClient,
   type CreateServiceRequest,
+  type CreateSecretRequest,
+  type ListSecretsResponse,
+  type RemoveSecretResponse,
+  type Secret,
   type InfoResponse,
   type JoinTokensRequest,
   type JoinTokensResponse,
@@ -51,6 +55,10 @@ export interface ControlApi {
   listTasks(req: ListTasksRequest): Promise<ListTasksResponse>;
   listNodeTasks(req: ListNodeTasksRequest): Promise<ListTasksResponse>;
   removeNode(req: RemoveNodeRequest): Promise<RemoveNodeResponse>;
+  createSecret(req: CreateSecretRequest): Promise<Secret>;
+  listSecrets(): Promise<ListSecretsResponse>;
+  getSecret(secret: string): Promise<Secret>;
+  removeSecret(secret: string): Promise<RemoveSecretResponse>;
   close(): void;
 }
 
@@ -91,6 +99,10 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     listTasks: (req) => call('ListTasks', client.listTasks, req),
     listNodeTasks: (req) => call('ListNodeTasks', client.listNodeTasks, req),
     removeNode: (req) => call('RemoveNode', client.removeNode, req),
+    createSecret: (req) => call('CreateSecret', client.createSecret, req),
+    listSecrets: () => call('ListSecrets', client.listSecrets, {}),
+    getSecret: (secret) => call('GetSecret', client.getSecret, { secret }),
+    removeSecret: (secret) => call('RemoveSecret', client.removeSecret, { secret }),
     close: () => client.close(),
   };
 }

@@ -5,6 +5,7 @@ import { versionCommand } from './commands/version.js';
 import { registerSwarmCommands } from './commands/register-swarm.js';
 import { registerNodeCommands } from './commands/register-node.js';
 import { registerServiceCommands } from './commands/register-service.js';
+import { registerSecretCommands } from './commands/register-secret.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
@@ -70,5 +71,6 @@ function buildProgram(io: CliIo): Command {
   registerSwarmCommands(program, context);
   registerNodeCommands(program, context);
   registerServiceCommands(program, context);
+  registerSecretCommands(program, context);
   return program;
 }

@@ -13,6 +13,7 @@ import {
 import type { SpecInput } from '@flotilla/api';
 import { CliError } from '../errors.js';
 import { healthFromFlags, type HealthFlags } from './service-health-flags.js';
+import { parseSecretFlag } from './secret-flags.js';
 
 /** `service create` options as commander hands them over. */
 export interface ServiceCreateOptions extends HealthFlags {
@@ -32,6 +33,7 @@ export interface ServiceCreateOptions extends HealthFlags {
   reserveCpu?: string;
   reserveMemory?: string;
   mount: string[];
+  secret?: string[];
   workdir?: string;
   user?: string;
   hostname?: string;
@@ -142,6 +144,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
         user: opts.user ?? '',
         hostname: opts.hostname ?? '',
         mounts: opts.mount.map(parseMount),
+        secrets: (opts.secret ?? []).map((raw) => parseSecretFlag('--secret', raw)),
         ...(healthcheck ? { healthcheck } : {}),
         ...(opts.stopGracePeriod !== undefined
           ? { stopGracePeriodMs: wrap('--stop-grace-period', opts.stopGracePeriod, parseDuration), hasStopGracePeriod: true }

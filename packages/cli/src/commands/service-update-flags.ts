@@ -10,6 +10,7 @@ import {
 import { CliError } from '../errors.js';
 import { parseKeyValues } from './service-flags.js';
 import { updatedHealth, type HealthFlags } from './service-health-flags.js';
+import { updatedSecrets } from './secret-flags.js';
 
 /** `service update` options as commander hands them over. */
 export interface ServiceUpdateOptions extends HealthFlags {
@@ -22,6 +23,8 @@ export interface ServiceUpdateOptions extends HealthFlags {
   constraintRm: string[];
   labelAdd: string[];
   labelRm: string[];
+  secretAdd?: string[];
+  secretRm?: string[];
   force?: boolean;
   updateParallelism?: string;
   updateDelay?: string;
@@ -123,6 +126,7 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     Object.assign(labels, parseKeyValues('--label-add', o.labelAdd));
     annotations.labels = labels;
   }
+  if (o.secretAdd?.length || o.secretRm?.length) container.secrets = updatedSecrets(container.secrets ?? [], o.secretAdd ?? [], o.secretRm ?? []);
   const healthcheck = updatedHealth(container.healthcheck, o);
   if (healthcheck) container.healthcheck = healthcheck;
   if (o.force) task.forceUpdate = (task.forceUpdate ?? 0) + 1;

@@ -1,0 +1,110 @@
+import { Secret, SpecError, validateSecretSpec, type SecretSpec } from '@flotilla/api';
+import type { CommandContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { renderFields } from '../output/fields.js';
+import { humanDuration } from '../output/human-duration.js';
+import { renderTable } from '../output/table.js';
+import { parseKeyValues } from './service-flags.js';
+
+/** Reads the value: a file path, or "-" for standard input. */
+export type ReadSecretInput = (source: string) => Promise<Buffer>;
+
+export function secretSpecFromInput(name: string, labels: readonly string[], data: Buffer): SecretSpec {
+  try {
+    return validateSecretSpec({ annotations: { name, labels: parseKeyValues('--label', labels) }, data });
+  } catch (err) {
+    if (err instanceof SpecError) throw new CliError(err.message, 1);
+    throw err;
+  }
+}
+
+const ago = (ms: number, now: number): string => (ms > 0 ? `${humanDuration(now - ms)} ago` : '');
+
+export function formatSecretList(secrets: readonly Secret[], quiet: boolean, now: number): string {
+  const sorted = [...secrets].sort((a, b) => (a.spec?.annotations?.name ?? '').localeCompare(b.spec?.annotations?.name ?? ''));
+  if (quiet) return sorted.map((s) => `${s.id}\n`).join('');
+  return renderTable(
+    ['ID', 'NAME', 'CREATED', 'UPDATED'],
+    sorted.map((s) => [s.id, s.spec?.annotations?.name ?? '', ago(s.meta?.createdAt ?? 0, now), ago(s.meta?.updatedAt ?? 0, now)]),
+  );
+}
+
+export function formatSecretPretty(s: Secret): string {
+  const labels = Object.entries(s.spec?.annotations?.labels ?? {});
+  return renderFields(
+    [
+      ['ID', s.id],
+      ['Name', s.spec?.annotations?.name ?? ''],
+      ...(labels.length ? ([['Labels', ''], ...labels.map(([k, v]) => [` - ${k}`, v] as const)] as const) : []),
+      ['Size', `${s.size} bytes`],
+      ['Created at', new Date(s.meta?.createdAt ?? 0).toISOString()],
+      ['Updated at', new Date(s.meta?.updatedAt ?? 0).toISOString()],
+    ],
+    '',
+  );
+}
+
+/** docker secret inspect's JSON: the object without any value (the daemon never sends one). */
+function secretJson(s: Secret): unknown {
+  const { spec, ...rest } = Secret.toJSON(s) as { spec?: { data?: unknown } };
+  if (spec) delete spec.data;
+  return { ...rest, spec };
+}
+
+export async function secretCreateCommand(ctx: CommandContext, read: ReadSecretInput, name: string, source: string, opts: { label: string[] }): Promise<void> {
+  let data: Buffer;
+  try {
+    data = await read(source);
+  } catch (err) {
+    throw new CliError(`reading the secret value from ${source === '-' ? 'standard input' : source}: ${(err as Error).message}`, 1);
+  }
+  const spec = secretSpecFromInput(name, opts.label, data);
+  const api = ctx.connect();
+  try {
+    const created = await api.createSecret({ spec });
+    ctx.out(`${created.id}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export async function secretLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    ctx.out(formatSecretList((await api.listSecrets()).secrets, Boolean(opts.quiet), Date.now()));
+  } finally {
+    api.close();
+  }
+}
+
+export async function secretInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const secrets: Secret[] = [];
+    for (const ref of refs) secrets.push(await api.getSecret(ref));
+    if (opts.pretty) ctx.out(secrets.map(formatSecretPretty).join('\n'));
+    else ctx.out(`${JSON.stringify(secrets.map(secretJson), null, 4)}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+/** Removes each secret in turn; like docker, one refusal does not stop the others, and the exit code says so. */
+export async function secretRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const failures: string[] = [];
+    for (const ref of refs) {
+      try {
+        await api.removeSecret(ref);
+        ctx.out(`${ref}\n`);
+      } catch (err) {
+        if (!(err instanceof CliError)) throw err;
+        failures.push(err.message);
+      }
+    }
+    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+  } finally {
+    api.close();
+  }
+}
