@@ -15,6 +15,7 @@ import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
 import { HealthEvents } from './executor/health-events.js';
 import { TaskSecretFiles } from './secrets/task-secret-files.js';
+import { NodeNetworking, type OverlayOptions } from './network-state/node-networking.js';
 import { LogServer } from './logs/log-server.js';
 import { describeNode } from './executor/node-description.js';
 import { SessionClient } from './session/session-client.js';
@@ -38,6 +39,8 @@ export interface AgentOptions {
   requestTimeoutMs?: number;
   /** Root of the per-task secret tmpfs mounts; default /run/flotilla/secrets. */
   secretsRoot?: string;
+  /** Plumb overlay networks for tasks that have them (the node's advertise address is required). */
+  overlay?: OverlayOptions;
 }
 
 /**
@@ -54,6 +57,8 @@ export class Agent {
   private readonly session: SessionClient;
   private readonly health: HealthEvents;
   private readonly secretFiles: TaskSecretFiles;
+  /** Overlay networks of the tasks and the dispatcher's NodeNetworkState (when `overlay` is given). */
+  readonly networking: NodeNetworking | undefined;
   private readonly logs: LogServer;
   private unsubscribe: (() => void) | undefined;
   private resyncing = false;
@@ -62,13 +67,30 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'agent', nodeId: opts.nodeId });
     this.file = new TaskStateFile(opts.dataDir, opts.nodeId);
+    this.networking = opts.overlay
+      ? new NodeNetworking({
+          nc: opts.nc,
+          subjects: opts.subjects,
+          nodeId: opts.nodeId,
+          docker: opts.executor.docker,
+          log: this.log,
+          overlay: opts.overlay,
+          sessionRejected: (id) => this.session.sessionRejected(id),
+          ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+        })
+      : undefined;
     this.runner = new TaskRunner(
       opts.executor,
       {
         report: (taskId, status) => this.reporter.push(taskId, status),
-        changed: () => this.persist(),
+        changed: () => {
+          this.networking?.tasksChanged(this.runner.all());
+          this.persist();
+        },
       },
       this.log,
+      Date.now,
+      this.networking,
     );
     this.health = new HealthEvents({
       docker: opts.executor.docker,
@@ -145,6 +167,7 @@ export class Agent {
     });
     this.unsubscribe = () => sub.unsubscribe();
     this.logs.start();
+    this.networking?.start();
     this.session.start();
     this.log.info({ restored: persisted.length, containers: containers.size }, 'agent started');
   }
@@ -161,6 +184,7 @@ export class Agent {
     // Freeze the tasks first so every status they produced is in the reporter's queue
     // before it sends what it can; whatever does not get through is said again at restore.
     this.runner.close();
+    this.networking?.stop();
     await this.health.stop();
     await this.reporter.close();
     await this.session.stop();
@@ -184,6 +208,7 @@ export class Agent {
   private onSession(sessionId: string): void {
     this.apply(this.sequencer.setSession(sessionId));
     this.reporter.sessionChanged();
+    this.networking?.sessionChanged(sessionId);
   }
 
   private onAssignments(msg: Assignments): void {

@@ -17,5 +17,6 @@ export { LogStream, DEFAULT_LOG_TIMINGS, type LogStreamTimings, type LogStreamOp
 export { LogDecoder } from './logs/log-decoder.js';
 export { ChunkWindow } from './logs/chunk-window.js';
 export { openContainerLog, NoTaskContainer, type ContainerLog } from './logs/docker-logs.js';
+export * from './network-state/index.js';
 export { TaskSecretFiles, DEFAULT_SECRETS_ROOT, type TaskSecretFilesOptions } from './secrets/task-secret-files.js';
 export { planSecretFiles, tmpfsSizeFor, CONTAINER_SECRETS_DIR, type SecretFilePlan } from './secrets/secret-mounts.js';

@@ -36,8 +36,11 @@ export class DockerExecutor {
     this.secrets = secrets;
   }
 
-  async create(task: Task): Promise<string> {
+  /** `networking`: the overlay network options of the task (network mode, endpoint, DNS), merged in. */
+  async create(task: Task, networking?: Pick<Docker.ContainerCreateOptions, 'HostConfig' | 'NetworkingConfig'>): Promise<string> {
     const opts = containerCreateOptions(task);
+    if (networking?.HostConfig) opts.HostConfig = { ...opts.HostConfig, ...networking.HostConfig };
+    if (networking?.NetworkingConfig) opts.NetworkingConfig = networking.NetworkingConfig;
     try {
       await this.docker.getImage(opts.Image!).inspect();
     } catch (err) {

@@ -1,6 +1,7 @@
 import { TaskState, type Task, type TaskStatus } from '@flotilla/api';
 import type { Logger } from '@flotilla/bus';
 import { TaskError, type DockerExecutor } from '../executor/docker-executor.js';
+import type { TaskNetworkHooks } from '../network-state/node-networking.js';
 import type { PersistedTask } from '../state/task-state-file.js';
 import { step, type FoundContainer, type TaskAction, type TaskEvent } from './task-machine.js';
 import { newRecord, statusOf, type ContainerHealth, type TaskRecord } from './task-record.js';
@@ -30,6 +31,8 @@ export class TaskRunner {
     private readonly hooks: TaskRunnerHooks,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Plumbs a task's overlay networks before its container is created; none without it. */
+    private readonly networking?: TaskNetworkHooks,
   ) {}
 
   /**
@@ -102,6 +105,11 @@ export class TaskRunner {
     return this.records.size;
   }
 
+  /** Every record (for what depends on all of them, like the networks in use). */
+  all(): IterableIterator<Readonly<TaskRecord>> {
+    return this.records.values();
+  }
+
   /**
    * Stops acting: outcomes that arrive later (a container exiting, a call finishing) are
    * ignored, so a stopped agent never writes its state file again while a new agent owns it.
@@ -172,7 +180,7 @@ export class TaskRunner {
         return;
       case 'create':
         this.track(
-          this.executor.create(rec.task).then(
+          this.createContainer(rec.task).then(
             // The effective check merges the spec's over the image's HEALTHCHECK: ask the engine.
             async (containerId) => {
               let health;
@@ -232,6 +240,21 @@ export class TaskRunner {
         );
         return;
     }
+  }
+
+  /** Networks first (plumbed, then the container created on them), so the process starts with its network. */
+  private async createContainer(task: Task): Promise<string> {
+    const networking = await this.networking?.prepare(task);
+    const containerId = await this.executor.create(task, networking?.create);
+    if (networking && networking.more.length > 0) {
+      try {
+        await this.networking!.attach(containerId, networking);
+      } catch (err) {
+        await this.executor.remove(containerId).catch((e: unknown) => this.log.error({ err: e, taskId: task.id, containerId }, 'removing a container whose networks failed'));
+        throw err;
+      }
+    }
+    return containerId;
   }
 
   private track(p: Promise<unknown>): void {
