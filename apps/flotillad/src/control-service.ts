@@ -6,6 +6,7 @@ import { networkHandlers } from './control/network-handlers.js';
 import { serviceHandlers } from './control/service-handlers.js';
 import { secretHandlers } from './control/secret-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
+import { clusterHandlers } from './control/cluster-handlers.js';
 import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
 import type { SwarmController } from './swarm/swarm-controller.js';
@@ -26,6 +27,7 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
       buildInfo(sources.facts, sources.config, sources.swarm(), await sources.dockerEngine(), sources.loadBalancerBackend()),
     ),
     ...swarmHandlers(swarm, log),
+    ...clusterHandlers(swarm, log),
     ...nodeHandlers(swarm, log),
     ...serviceHandlers(swarm, log),
     ...secretHandlers(swarm, log),

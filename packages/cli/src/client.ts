@@ -1,6 +1,7 @@
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   ControlClient,
+  type ClusterView,
   type CreateServiceRequest,
   type CreateSecretRequest,
   type ListSecretsResponse,
@@ -23,6 +24,7 @@ import {
   type SwarmInitResponse,
   type SwarmJoinRequest,
   type SwarmJoinResponse,
+  type UpdateClusterRequest,
   type UpdateNodeRequest,
   type UpdateServiceRequest,
   type VersionResponse,
@@ -42,6 +44,7 @@ export interface ControlApi {
   swarmJoin(req: SwarmJoinRequest): Promise<SwarmJoinResponse>;
   swarmLeave(force: boolean): Promise<void>;
   joinTokens(req: JoinTokensRequest): Promise<JoinTokensResponse>;
+  updateCluster(req: UpdateClusterRequest): Promise<ClusterView>;
   listNodes(): Promise<ListNodesResponse>;
   getNode(node: string): Promise<NodeView>;
   updateNode(req: UpdateNodeRequest): Promise<NodeView>;
@@ -86,6 +89,7 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     swarmJoin: (req) => call('SwarmJoin', client.swarmJoin, req, SWARM_CALL_TIMEOUT_MS),
     swarmLeave: (force) => call<object, object>('SwarmLeave', client.swarmLeave, { force }, SWARM_CALL_TIMEOUT_MS).then(() => undefined),
     joinTokens: (req) => call('JoinTokens', client.joinTokens, req),
+    updateCluster: (req) => call('UpdateCluster', client.updateCluster, req),
     listNodes: () => call('ListNodes', client.listNodes, {}),
     getNode: (node) => call('GetNode', client.getNode, { node }),
     updateNode: (req) => call('UpdateNode', client.updateNode, req),

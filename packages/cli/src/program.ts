@@ -3,6 +3,7 @@ import { connectControl } from './client.js';
 import { infoCommand } from './commands/info.js';
 import { versionCommand } from './commands/version.js';
 import { registerSwarmCommands } from './commands/register-swarm.js';
+import { registerSwarmUpdateCommand } from './commands/register-swarm-update.js';
 import { registerNodeCommands } from './commands/register-node.js';
 import { registerServiceCommands } from './commands/register-service.js';
 import { registerSecretCommands } from './commands/register-secret.js';
@@ -69,6 +70,7 @@ function buildProgram(io: CliIo): Command {
     .description('show node, swarm and Docker Engine information from flotillad')
     .action((_opts: unknown, command: Command) => infoCommand(context(command)));
   registerSwarmCommands(program, context);
+  registerSwarmUpdateCommand(program, context);
   registerNodeCommands(program, context);
   registerServiceCommands(program, context);
   registerSecretCommands(program, context);

@@ -473,6 +473,29 @@ export interface RemoveNetworkResponse {
   id: string;
 }
 
+/** Each field left at 0 (false for the limit) keeps its current value. */
+export interface UpdateClusterRequest {
+  dispatcherHeartbeatMs: number;
+  certExpiryMs: number;
+  /** 0 is a valid limit, so it needs its own flag */
+  setTaskHistoryLimit: boolean;
+  taskHistoryLimit: number;
+  gossipKeyRotationMs: number;
+}
+
+/** The cluster's settings as in effect (defaults filled in), like `docker swarm inspect`. */
+export interface ClusterView {
+  id: string;
+  version: number;
+  dispatcherHeartbeatMs: number;
+  certExpiryMs: number;
+  taskHistoryLimit: number;
+  gossipKeyRotationMs: number;
+  /** Keys in the gossip keyring now (2 while a rotation is under way) and when the primary was made. */
+  gossipKeys: number;
+  gossipPrimaryCreatedMs: number;
+}
+
 function createBaseSwarmInitRequest(): SwarmInitRequest {
   return {
     advertiseAddr: "",
@@ -5773,6 +5796,379 @@ export const RemoveNetworkResponse: MessageFns<RemoveNetworkResponse> = {
   },
 };
 
+function createBaseUpdateClusterRequest(): UpdateClusterRequest {
+  return {
+    dispatcherHeartbeatMs: 0,
+    certExpiryMs: 0,
+    setTaskHistoryLimit: false,
+    taskHistoryLimit: 0,
+    gossipKeyRotationMs: 0,
+  };
+}
+
+export const UpdateClusterRequest: MessageFns<UpdateClusterRequest> = {
+  encode(message: UpdateClusterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dispatcherHeartbeatMs !== 0) {
+      writer.uint32(8).int64(message.dispatcherHeartbeatMs);
+    }
+    if (message.certExpiryMs !== 0) {
+      writer.uint32(16).int64(message.certExpiryMs);
+    }
+    if (message.setTaskHistoryLimit !== false) {
+      writer.uint32(24).bool(message.setTaskHistoryLimit);
+    }
+    if (message.taskHistoryLimit !== 0) {
+      writer.uint32(32).int64(message.taskHistoryLimit);
+    }
+    if (message.gossipKeyRotationMs !== 0) {
+      writer.uint32(40).int64(message.gossipKeyRotationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateClusterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateClusterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.dispatcherHeartbeatMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.certExpiryMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.setTaskHistoryLimit = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.taskHistoryLimit = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.gossipKeyRotationMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateClusterRequest {
+    return {
+      dispatcherHeartbeatMs: isSet(object.dispatcherHeartbeatMs)
+        ? globalThis.Number(object.dispatcherHeartbeatMs)
+        : isSet(object.dispatcher_heartbeat_ms)
+        ? globalThis.Number(object.dispatcher_heartbeat_ms)
+        : 0,
+      certExpiryMs: isSet(object.certExpiryMs)
+        ? globalThis.Number(object.certExpiryMs)
+        : isSet(object.cert_expiry_ms)
+        ? globalThis.Number(object.cert_expiry_ms)
+        : 0,
+      setTaskHistoryLimit: isSet(object.setTaskHistoryLimit)
+        ? globalThis.Boolean(object.setTaskHistoryLimit)
+        : isSet(object.set_task_history_limit)
+        ? globalThis.Boolean(object.set_task_history_limit)
+        : false,
+      taskHistoryLimit: isSet(object.taskHistoryLimit)
+        ? globalThis.Number(object.taskHistoryLimit)
+        : isSet(object.task_history_limit)
+        ? globalThis.Number(object.task_history_limit)
+        : 0,
+      gossipKeyRotationMs: isSet(object.gossipKeyRotationMs)
+        ? globalThis.Number(object.gossipKeyRotationMs)
+        : isSet(object.gossip_key_rotation_ms)
+        ? globalThis.Number(object.gossip_key_rotation_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateClusterRequest): unknown {
+    const obj: any = {};
+    if (message.dispatcherHeartbeatMs !== 0) {
+      obj.dispatcherHeartbeatMs = Math.round(message.dispatcherHeartbeatMs);
+    }
+    if (message.certExpiryMs !== 0) {
+      obj.certExpiryMs = Math.round(message.certExpiryMs);
+    }
+    if (message.setTaskHistoryLimit !== false) {
+      obj.setTaskHistoryLimit = message.setTaskHistoryLimit;
+    }
+    if (message.taskHistoryLimit !== 0) {
+      obj.taskHistoryLimit = Math.round(message.taskHistoryLimit);
+    }
+    if (message.gossipKeyRotationMs !== 0) {
+      obj.gossipKeyRotationMs = Math.round(message.gossipKeyRotationMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateClusterRequest>): UpdateClusterRequest {
+    return UpdateClusterRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateClusterRequest>): UpdateClusterRequest {
+    const message = createBaseUpdateClusterRequest();
+    message.dispatcherHeartbeatMs = object.dispatcherHeartbeatMs ?? 0;
+    message.certExpiryMs = object.certExpiryMs ?? 0;
+    message.setTaskHistoryLimit = object.setTaskHistoryLimit ?? false;
+    message.taskHistoryLimit = object.taskHistoryLimit ?? 0;
+    message.gossipKeyRotationMs = object.gossipKeyRotationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseClusterView(): ClusterView {
+  return {
+    id: "",
+    version: 0,
+    dispatcherHeartbeatMs: 0,
+    certExpiryMs: 0,
+    taskHistoryLimit: 0,
+    gossipKeyRotationMs: 0,
+    gossipKeys: 0,
+    gossipPrimaryCreatedMs: 0,
+  };
+}
+
+export const ClusterView: MessageFns<ClusterView> = {
+  encode(message: ClusterView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint64(message.version);
+    }
+    if (message.dispatcherHeartbeatMs !== 0) {
+      writer.uint32(24).int64(message.dispatcherHeartbeatMs);
+    }
+    if (message.certExpiryMs !== 0) {
+      writer.uint32(32).int64(message.certExpiryMs);
+    }
+    if (message.taskHistoryLimit !== 0) {
+      writer.uint32(40).int64(message.taskHistoryLimit);
+    }
+    if (message.gossipKeyRotationMs !== 0) {
+      writer.uint32(48).int64(message.gossipKeyRotationMs);
+    }
+    if (message.gossipKeys !== 0) {
+      writer.uint32(56).uint32(message.gossipKeys);
+    }
+    if (message.gossipPrimaryCreatedMs !== 0) {
+      writer.uint32(64).int64(message.gossipPrimaryCreatedMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClusterView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClusterView();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dispatcherHeartbeatMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.certExpiryMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.taskHistoryLimit = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.gossipKeyRotationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.gossipKeys = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.gossipPrimaryCreatedMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClusterView {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      dispatcherHeartbeatMs: isSet(object.dispatcherHeartbeatMs)
+        ? globalThis.Number(object.dispatcherHeartbeatMs)
+        : isSet(object.dispatcher_heartbeat_ms)
+        ? globalThis.Number(object.dispatcher_heartbeat_ms)
+        : 0,
+      certExpiryMs: isSet(object.certExpiryMs)
+        ? globalThis.Number(object.certExpiryMs)
+        : isSet(object.cert_expiry_ms)
+        ? globalThis.Number(object.cert_expiry_ms)
+        : 0,
+      taskHistoryLimit: isSet(object.taskHistoryLimit)
+        ? globalThis.Number(object.taskHistoryLimit)
+        : isSet(object.task_history_limit)
+        ? globalThis.Number(object.task_history_limit)
+        : 0,
+      gossipKeyRotationMs: isSet(object.gossipKeyRotationMs)
+        ? globalThis.Number(object.gossipKeyRotationMs)
+        : isSet(object.gossip_key_rotation_ms)
+        ? globalThis.Number(object.gossip_key_rotation_ms)
+        : 0,
+      gossipKeys: isSet(object.gossipKeys)
+        ? globalThis.Number(object.gossipKeys)
+        : isSet(object.gossip_keys)
+        ? globalThis.Number(object.gossip_keys)
+        : 0,
+      gossipPrimaryCreatedMs: isSet(object.gossipPrimaryCreatedMs)
+        ? globalThis.Number(object.gossipPrimaryCreatedMs)
+        : isSet(object.gossip_primary_created_ms)
+        ? globalThis.Number(object.gossip_primary_created_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ClusterView): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.dispatcherHeartbeatMs !== 0) {
+      obj.dispatcherHeartbeatMs = Math.round(message.dispatcherHeartbeatMs);
+    }
+    if (message.certExpiryMs !== 0) {
+      obj.certExpiryMs = Math.round(message.certExpiryMs);
+    }
+    if (message.taskHistoryLimit !== 0) {
+      obj.taskHistoryLimit = Math.round(message.taskHistoryLimit);
+    }
+    if (message.gossipKeyRotationMs !== 0) {
+      obj.gossipKeyRotationMs = Math.round(message.gossipKeyRotationMs);
+    }
+    if (message.gossipKeys !== 0) {
+      obj.gossipKeys = Math.round(message.gossipKeys);
+    }
+    if (message.gossipPrimaryCreatedMs !== 0) {
+      obj.gossipPrimaryCreatedMs = Math.round(message.gossipPrimaryCreatedMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClusterView>): ClusterView {
+    return ClusterView.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClusterView>): ClusterView {
+    const message = createBaseClusterView();
+    message.id = object.id ?? "";
+    message.version = object.version ?? 0;
+    message.dispatcherHeartbeatMs = object.dispatcherHeartbeatMs ?? 0;
+    message.certExpiryMs = object.certExpiryMs ?? 0;
+    message.taskHistoryLimit = object.taskHistoryLimit ?? 0;
+    message.gossipKeyRotationMs = object.gossipKeyRotationMs ?? 0;
+    message.gossipKeys = object.gossipKeys ?? 0;
+    message.gossipPrimaryCreatedMs = object.gossipPrimaryCreatedMs ?? 0;
+    return message;
+  },
+};
+
 /**
  * Control is the API the `flotilla` CLI talks to. Every flotillad serves it on
  * its local unix socket (0600, like docker.sock); managers will also serve it on
@@ -5841,6 +6237,16 @@ export const ControlService = {
     requestDeserialize: (value: Buffer): JoinTokensRequest => JoinTokensRequest.decode(value),
     responseSerialize: (value: JoinTokensResponse): Buffer => Buffer.from(JoinTokensResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): JoinTokensResponse => JoinTokensResponse.decode(value),
+  },
+  /** swarm update (issue 8): cluster-wide settings; with nothing to change it shows them */
+  updateCluster: {
+    path: "/flotilla.Control/UpdateCluster" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateClusterRequest): Buffer => Buffer.from(UpdateClusterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateClusterRequest => UpdateClusterRequest.decode(value),
+    responseSerialize: (value: ClusterView): Buffer => Buffer.from(ClusterView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClusterView => ClusterView.decode(value),
   },
   /** Nodes (managers only). */
   listNodes: {
@@ -6077,6 +6483,8 @@ export interface ControlServer extends UntypedServiceImplementation {
   swarmJoin: handleUnaryCall<SwarmJoinRequest, SwarmJoinResponse>;
   swarmLeave: handleUnaryCall<SwarmLeaveRequest, SwarmLeaveResponse>;
   joinTokens: handleUnaryCall<JoinTokensRequest, JoinTokensResponse>;
+  /** swarm update (issue 8): cluster-wide settings; with nothing to change it shows them */
+  updateCluster: handleUnaryCall<UpdateClusterRequest, ClusterView>;
   /** Nodes (managers only). */
   listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
   getNode: handleUnaryCall<GetNodeRequest, NodeView>;
@@ -6202,6 +6610,22 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: JoinTokensResponse) => void,
+  ): ClientUnaryCall;
+  /** swarm update (issue 8): cluster-wide settings; with nothing to change it shows them */
+  updateCluster(
+    request: UpdateClusterRequest,
+    callback: (error: ServiceError | null, response: ClusterView) => void,
+  ): ClientUnaryCall;
+  updateCluster(
+    request: UpdateClusterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClusterView) => void,
+  ): ClientUnaryCall;
+  updateCluster(
+    request: UpdateClusterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClusterView) => void,
   ): ClientUnaryCall;
   /** Nodes (managers only). */
   listNodes(
