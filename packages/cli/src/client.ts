@@ -2,6 +2,7 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   ControlClient,
   type ClusterView,
+  type CreateNetworkRequest,
   type CreateServiceRequest,
   type CreateSecretRequest,
   type ListSecretsResponse,
@@ -11,12 +12,15 @@ import {
   type JoinTokensRequest,
   type JoinTokensResponse,
   type ListNodeTasksRequest,
+  type ListNetworksResponse,
   type ListNodesResponse,
   type ListServicesResponse,
   type ListTasksRequest,
   type ListTasksResponse,
+  type NetworkView,
   type NodeView,
   type RemoveNodeRequest,
+  type RemoveNetworkResponse,
   type RemoveNodeResponse,
   type RemoveServiceResponse,
   type ServiceView,
@@ -58,6 +62,10 @@ export interface ControlApi {
   listTasks(req: ListTasksRequest): Promise<ListTasksResponse>;
   listNodeTasks(req: ListNodeTasksRequest): Promise<ListTasksResponse>;
   removeNode(req: RemoveNodeRequest): Promise<RemoveNodeResponse>;
+  createNetwork(req: CreateNetworkRequest): Promise<NetworkView>;
+  listNetworks(): Promise<ListNetworksResponse>;
+  getNetwork(network: string): Promise<NetworkView>;
+  removeNetwork(network: string): Promise<RemoveNetworkResponse>;
   createSecret(req: CreateSecretRequest): Promise<Secret>;
   listSecrets(): Promise<ListSecretsResponse>;
   getSecret(secret: string): Promise<Secret>;
@@ -103,6 +111,10 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     listTasks: (req) => call('ListTasks', client.listTasks, req),
     listNodeTasks: (req) => call('ListNodeTasks', client.listNodeTasks, req),
     removeNode: (req) => call('RemoveNode', client.removeNode, req),
+    createNetwork: (req) => call('CreateNetwork', client.createNetwork, req),
+    listNetworks: () => call('ListNetworks', client.listNetworks, {}),
+    getNetwork: (network) => call('GetNetwork', client.getNetwork, { network }),
+    removeNetwork: (network) => call('RemoveNetwork', client.removeNetwork, { network }),
     createSecret: (req) => call('CreateSecret', client.createSecret, req),
     listSecrets: () => call('ListSecrets', client.listSecrets, {}),
     getSecret: (secret) => call('GetSecret', client.getSecret, { secret }),

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { swarmInitCommand, swarmJoinCommand, swarmJoinTokenCommand, swarmLeaveCommand } from './swarm.js';
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export type ContextOf = (command: Command) => CommandContext;
 
 export function registerSwarmCommands(program: Command, context: ContextOf): void {
@@ -12,6 +14,8 @@ export function registerSwarmCommands(program: Command, context: ContextOf): voi
     .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on')
     .option('--listen-addr <ip[:port]>', 'address the join/CA API listens on', '0.0.0.0:2377')
     .option('--cert-expiry <duration>', 'validity period for node certificates (default 2160h0m0s)')
+    .option('--default-addr-pool <cidr>', 'default address pool overlay subnets are carved from (repeatable; default 10.0.0.0/8)', collect, [])
+    .option('--default-addr-pool-mask-length <n>', 'mask length of the subnets carved from the default pools (default 24)')
     .action((opts, command: Command) => swarmInitCommand(context(command), opts));
   swarm
     .command('join')

@@ -13,10 +13,11 @@ import {
 import type { SpecInput } from '@flotilla/api';
 import { CliError } from '../errors.js';
 import { healthFromFlags, type HealthFlags } from './service-health-flags.js';
+import { networkPartsFromFlags, type ServiceNetworkFlags } from './service-network-flags.js';
 import { parseSecretFlag } from './secret-flags.js';
 
 /** `service create` options as commander hands them over. */
-export interface ServiceCreateOptions extends HealthFlags {
+export interface ServiceCreateOptions extends HealthFlags, ServiceNetworkFlags {
   name?: string;
   replicas?: string;
   mode?: string;
@@ -128,11 +129,14 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
   const reservations = opts.reserveCpu !== undefined || opts.reserveMemory !== undefined;
   const [command, ...args] = commandArgs;
   const healthcheck = healthFromFlags(opts);
+  const net = networkPartsFromFlags(opts);
   return {
     annotations: { name: opts.name ?? generatedName(), labels: parseKeyValues('--label', opts.label) },
     mode,
     ...(mode === ServiceMode.SERVICE_MODE_REPLICATED ? { replicas: opts.replicas === undefined ? 1 : parseCount('--replicas', opts.replicas) } : {}),
+    endpoint: net.endpoint,
     task: {
+      networks: net.networks,
       container: {
         image,
         command: opts.entrypoint !== undefined ? opts.entrypoint.split(/\s+/).filter((s) => s !== '') : [],

@@ -6,6 +6,7 @@ import { renderTable } from '../output/table.js';
 import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
 import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags.js';
 import { waitForConvergence } from './service-progress.js';
+import { formatEndpointPretty } from './service-endpoint-format.js';
 
 const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
 
@@ -59,7 +60,9 @@ export function formatServicePretty(v: ServiceView): string {
         ...(c?.env.length ? [[' Env', c.env.join(' ')] as const] : []),
       ],
       '',
-    ) + `Running: ${v.runningTasks}/${v.desiredTasks}\n`
+    ) +
+    formatEndpointPretty(s) +
+    `Running: ${v.runningTasks}/${v.desiredTasks}\n`
   );
 }
 

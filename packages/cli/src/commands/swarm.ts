@@ -1,11 +1,14 @@
 import { parseDuration, SpecError } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { addrPoolFromFlags } from './swarm-addr-pool.js';
 
 export interface SwarmInitOptions {
   advertiseAddr?: string;
   listenAddr?: string;
   certExpiry?: string;
+  defaultAddrPool?: string[];
+  defaultAddrPoolMaskLength?: string;
 }
 
 export async function swarmInitCommand(ctx: CommandContext, opts: SwarmInitOptions): Promise<void> {
@@ -18,9 +21,10 @@ export async function swarmInitCommand(ctx: CommandContext, opts: SwarmInitOptio
       throw err;
     }
   }
+  const pool = addrPoolFromFlags(opts.defaultAddrPool ?? [], opts.defaultAddrPoolMaskLength);
   const api = ctx.connect();
   try {
-    const res = await api.swarmInit({ advertiseAddr: opts.advertiseAddr ?? '', listenAddr: opts.listenAddr ?? '', certExpiryMs, forceNewCluster: false });
+    const res = await api.swarmInit({ advertiseAddr: opts.advertiseAddr ?? '', listenAddr: opts.listenAddr ?? '', certExpiryMs, forceNewCluster: false, ...pool });
     ctx.out(formatSwarmInit(res.nodeId, res.workerJoinCommand));
   } finally {
     api.close();
