@@ -28,6 +28,10 @@ import {
   nodeAvailabilityFromJSON,
   nodeAvailabilityToJSON,
   nodeAvailabilityToNumber,
+  NodeRole,
+  nodeRoleFromJSON,
+  nodeRoleToJSON,
+  nodeRoleToNumber,
 } from "./node.js";
 import {
   CreateSecretRequest,
@@ -190,6 +194,9 @@ export interface UpdateNodeRequest {
   availability: NodeAvailability;
   labelAdd: { [key: string]: string };
   labelRm: string[];
+  /** node promote/demote, node update --role: the desired role; the node follows (new certificate, Raft). */
+  setRole: boolean;
+  role: NodeRole;
 }
 
 export interface UpdateNodeRequest_LabelAddEntry {
@@ -1638,6 +1645,8 @@ function createBaseUpdateNodeRequest(): UpdateNodeRequest {
     availability: NodeAvailability.NODE_AVAILABILITY_ACTIVE,
     labelAdd: {},
     labelRm: [],
+    setRole: false,
+    role: NodeRole.NODE_ROLE_WORKER,
   };
 }
 
@@ -1657,6 +1666,12 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
     });
     for (const v of message.labelRm) {
       writer.uint32(42).string(v!);
+    }
+    if (message.setRole !== false) {
+      writer.uint32(48).bool(message.setRole);
+    }
+    if (message.role !== NodeRole.NODE_ROLE_WORKER) {
+      writer.uint32(56).int32(nodeRoleToNumber(message.role));
     }
     return writer;
   },
@@ -1717,6 +1732,22 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
             message.labelRm.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.setRole = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.role = nodeRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1772,6 +1803,12 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
         : globalThis.Array.isArray(object?.label_rm)
         ? object.label_rm.map((e: any) => globalThis.String(e))
         : [],
+      setRole: isSet(object.setRole)
+        ? globalThis.Boolean(object.setRole)
+        : isSet(object.set_role)
+        ? globalThis.Boolean(object.set_role)
+        : false,
+      role: isSet(object.role) ? nodeRoleFromJSON(object.role) : NodeRole.NODE_ROLE_WORKER,
     };
   },
 
@@ -1798,6 +1835,12 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
     if (message.labelRm?.length) {
       obj.labelRm = message.labelRm;
     }
+    if (message.setRole !== false) {
+      obj.setRole = message.setRole;
+    }
+    if (message.role !== NodeRole.NODE_ROLE_WORKER) {
+      obj.role = nodeRoleToJSON(message.role);
+    }
     return obj;
   },
 
@@ -1819,6 +1862,8 @@ export const UpdateNodeRequest: MessageFns<UpdateNodeRequest> = {
       {},
     );
     message.labelRm = object.labelRm?.map((e) => e) || [];
+    message.setRole = object.setRole ?? false;
+    message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
     return message;
   },
 };
