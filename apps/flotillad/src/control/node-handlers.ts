@@ -20,6 +20,7 @@ import { unary } from './unary.js';
 import { nodeView } from './views.js';
 import { ControlError, invalidArgument, notFound } from './control-error.js';
 import { denyNode, nodeRemovalRefusal } from './node-removal.js';
+import { roleChangeRefusal } from './node-role.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /** findNode, but an unknown node reads "no such node: X" as docker's node commands say it. */
@@ -57,10 +58,15 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
           if (!(key in labels)) throw invalidArgument(`key ${key} doesn't exist in node's labels`);
           delete labels[key];
         }
+        if (req.setRole) {
+          const refusal = roleChangeRefusal(view.nodes.all(), node, req.role);
+          if (refusal) throw refusal;
+        }
         const spec = validateNodeSpec({
           ...node.spec,
           annotations: { name: node.spec?.annotations?.name ?? '', labels },
           ...(req.setAvailability ? { availability: req.availability } : {}),
+          ...(req.setRole ? { desiredRole: req.role } : {}),
         });
         tx.update('node', { ...node, spec });
       });

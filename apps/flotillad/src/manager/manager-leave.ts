@@ -38,3 +38,17 @@ async function until(done: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * After leaveManagerGroup: waits (bounded) until this member has applied its own removal from the
+ * voters, so it stops only once the others no longer count on its vote. A removal that does not
+ * show within the step is logged, not fatal: the leader's reconciler keeps trying without us.
+ */
+export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Logger): Promise<void> {
+  const { member } = runtime;
+  try {
+    await until(() => !member.status().voters.includes(member.id), `Raft member ${member.id} to be removed from the voters`);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'stopping as a manager before the removal from the voters was seen here');
+  }
+}

@@ -16,7 +16,8 @@ import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
 import { natsUsersFor } from './nats-users.js';
 import { killStaleNatsServer } from './stale-nats.js';
-import { createJoinedNode } from './node-objects.js';
+import { createJoinedNode, promotedNode } from './node-objects.js';
+import { noticePromotions } from './role-notices.js';
 import { forwardWritesOnFollower, writeStore } from './store-writer.js';
 import { GossipService } from '../gossip/gossip-service.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
@@ -139,6 +140,18 @@ export async function startManagerRuntime(
             tx.create('node', createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)));
           });
         },
+        onNodeRenewed: async (renewed) => {
+          // A promoted worker holds a manager certificate from now on: record it as a manager, which
+          // makes the leader add it as a Raft voter (as for a join with the manager token).
+          if (renewed.role !== NodeRole.NODE_ROLE_MANAGER) return;
+          await writeStore(member, (view, tx) => {
+            const node = view.nodes.get(renewed.nodeId);
+            if (!node || node.role === NodeRole.NODE_ROLE_MANAGER) return false;
+            tx.update('node', promotedNode(node, renewed.addresses, portOf(state.listenAddr)));
+            return undefined;
+          });
+          log0.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
+        },
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
       host: hostOf(state.listenAddr),
@@ -156,11 +169,13 @@ export async function startManagerRuntime(
       await dispatcher.start();
       const secretServer = new TaskSecretServer({ nc: bus.nc, subjects, source: new StoreTaskSecretSource(member, () => secretsKey), sessionOf: (id) => dispatcher.sessionOf(id), logger: log0 });
       secretServer.start();
+      const promotions = noticePromotions(member, bus, subjects, log0.child({ component: 'role-notices' }));
       const gossip = new GossipService({ nc: bus.nc, subjects, member, clusterId: state.clusterId, dispatcher, log: log0 });
       gossip.start();
       const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
       const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
       return async () => {
+        promotions.stop();
         voters.stop();
         await services.stop();
         await secretServer.stop();

@@ -11,9 +11,11 @@ import { natsPermissionPolicy, type CertRole } from '@flotilla/ca';
 export function natsUsersFor(clusterId: string, subjects: ClusterSubjects, nodes: Iterable<Node>, deniedIds: readonly string[], selfId: string): NatsUser[] {
   const entries = [...nodes].flatMap((n) => {
     const role = asCertRole(n.role);
-    return role ? [{ nodeId: n.id, role }] : [];
+    return role && n.id !== selfId ? [{ nodeId: n.id, role }] : [];
   });
-  if (!entries.some((e) => e.nodeId === selfId)) entries.push({ nodeId: selfId, role: NodeRole.NODE_ROLE_MANAGER });
+  // This server's own flotillad is a manager for as long as it runs one, even once the store marks it
+  // a worker (a demotion): its Raft member must keep talking until it is out of the voters.
+  entries.push({ nodeId: selfId, role: NodeRole.NODE_ROLE_MANAGER });
   return natsPermissionPolicy(clusterId, entries, deniedIds).map((u) => {
     const role = entries.find((e) => e.nodeId === u.user)?.role;
     return {

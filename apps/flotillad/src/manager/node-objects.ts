@@ -37,3 +37,17 @@ export function createJoinedNode(nodeId: string, role: CertRole, addresses: read
     role,
   };
 }
+
+/**
+ * A worker that renewed its certificate as a manager after a promotion: a manager from now on,
+ * with the Raft id derived from its node id and its join/CA address on the managers' port, like a
+ * manager that joined. `addresses` are the ones it asked its certificate for (advertised first).
+ */
+export function promotedNode(node: Node, addresses: readonly string[], managerPort: number): Node {
+  const host = addresses[0] || node.status?.addr || '';
+  return {
+    ...node,
+    role: NodeRole.NODE_ROLE_MANAGER,
+    managerStatus: { raftId: raftIdForNode(node.id), addr: `${host}:${managerPort}`, leader: false, reachability: ReachabilityState.REACHABILITY_REACHABLE },
+  };
+}

@@ -1,5 +1,5 @@
 import { randomInt, X509Certificate } from 'node:crypto';
-import { NodeRole, newId, validateClusterSpec, type SwarmInfo } from '@flotilla/api';
+import { NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
 import { createRootCa, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -13,7 +13,9 @@ import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-run
 import { createInitNode } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
-import { leaveManagerGroup } from '../manager/manager-leave.js';
+import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
+import { followOwnRole } from '../manager/own-role.js';
+import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeTaskContainers } from './leave-cleanup.js';
@@ -53,6 +55,12 @@ export class SwarmController {
   private wakeRetry: () => void = () => {};
   private busy: Promise<unknown> = Promise.resolve();
   private readonly files: SwarmFiles;
+  /** Stops following the running manager's own Node object (for a demotion). */
+  private stopRoleWatch: () => void = () => {};
+  /** A role change under way or queued: notices and store events repeat, one change is enough. */
+  private roleChanging = false;
+  /** The leader repeats its notice until the promotion is done: log a failing attempt once per reason. */
+  private lastPromotionError = '';
 
   constructor(
     private readonly config: DaemonConfig,
@@ -84,14 +92,14 @@ export class SwarmController {
       this.workerStarting = this.startWorkerUntilConnected(state);
       return;
     }
-    else this.runtime = await startManagerRuntime(this.config, this.files, state, this.log);
+    else this.adoptManager(await startManagerRuntime(this.config, this.files, state, this.log));
   }
 
   private async startWorkerUntilConnected(state: SwarmState): Promise<void> {
     let delay = 1_000;
     while (!this.stopped && this.pendingWorker === state) {
       try {
-        const worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+        const worker = await startWorkerRuntime(this.config, this.files, state, this.log, this.roleNotice);
         if (this.stopped || this.pendingWorker !== state) {
           // Left (or stopping) while connecting: this runtime belongs to nobody now.
           await worker.stop();
@@ -154,7 +162,7 @@ export class SwarmController {
       await removeSwarmFiles(this.files);
       await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
       try {
-        this.worker = await startWorkerRuntime(this.config, this.files, state, this.log);
+        this.worker = await startWorkerRuntime(this.config, this.files, state, this.log, this.roleNotice);
       } catch (err) {
         await removeSwarmFiles(this.files);
         throw err;
@@ -198,6 +206,25 @@ export class SwarmController {
     const log = this.log.child({ nodeId: creds.nodeId, clusterId });
     await removeSwarmFiles(this.files);
     await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
+    let runtime: ManagerRuntime;
+    try {
+      runtime = await this.startJoiningManager(state, log);
+    } catch (err) {
+      await removeSwarmFiles(this.files);
+      throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not join the swarm as a manager through ${options.remoteAddr}: ${(err as Error).message}`);
+    }
+    this.adoptManager(runtime);
+    log.info({ via: options.remoteAddr, raftId: runtime.state.raftId, managerAddr: runtime.managerAddr }, 'joined the swarm as a manager');
+    return { nodeId: creds.nodeId, isManager: true };
+  }
+
+  /**
+   * Starts an empty Raft member that the leader adds as a voter, waits for it to catch up, then (if
+   * the store names managers it has no route to) restarts with a route to every manager, and writes
+   * the state file. Stops what it started when it fails.
+   */
+  private async startJoiningManager(initial: SwarmState, log: Logger): Promise<ManagerRuntime> {
+    let state = initial;
     let runtime: ManagerRuntime | undefined;
     try {
       runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'join' });
@@ -212,14 +239,109 @@ export class SwarmController {
         runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' });
       }
       await writeSwarmState(this.files, state);
+      return runtime;
     } catch (err) {
       await runtime?.stop();
-      await removeSwarmFiles(this.files);
-      throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not join the swarm as a manager through ${options.remoteAddr}: ${(err as Error).message}`);
+      throw err;
     }
+  }
+
+  /** The running manager from now on; it follows its own Node object to notice a demotion. */
+  private adoptManager(runtime: ManagerRuntime): void {
     this.runtime = runtime;
-    log.info({ via: options.remoteAddr, raftId: state.raftId, managerAddr: runtime.managerAddr }, 'joined the swarm as a manager');
-    return { nodeId: creds.nodeId, isManager: true };
+    this.roleChanging = false;
+    const watch = followOwnRole(runtime.member, runtime.state.nodeId, () => this.requestDemotion(runtime));
+    this.stopRoleWatch = () => watch.stop();
+  }
+
+  /** Stops the running manager (following its role first) and forgets it. */
+  private async dropManager(runtime: ManagerRuntime): Promise<void> {
+    this.stopRoleWatch();
+    this.stopRoleWatch = () => {};
+    if (this.runtime === runtime) this.runtime = undefined;
+    await runtime.stop();
+  }
+
+  /** The leader told this worker it is promoted. */
+  private readonly roleNotice = (node: Node): void => {
+    if (node.spec?.desiredRole !== NodeRole.NODE_ROLE_MANAGER || this.roleChanging || this.stopped) return;
+    this.roleChanging = true;
+    void this.exclusive(() => this.promoteSelf()).catch((err: unknown) => this.log.error({ err }, 'promotion to manager failed'));
+  };
+
+  private requestDemotion(runtime: ManagerRuntime): void {
+    if (this.roleChanging || this.stopped || this.runtime !== runtime) return;
+    this.roleChanging = true;
+    void this.exclusive(() => this.demoteSelf(runtime)).catch((err: unknown) => this.log.error({ err }, 'demotion to worker failed'));
+  }
+
+  /**
+   * Worker → manager: a manager certificate from the CA (which records this node as a manager, so
+   * the leader adds it as a Raft voter), then the same start as a manager that joined. The agent's
+   * assignments stay, so its containers are adopted, not restarted. A failed attempt comes back to
+   * the worker it was; the leader's next notice tries again.
+   */
+  private async promoteSelf(): Promise<void> {
+    const worker = this.worker;
+    try {
+      if (!worker || this.stopped) return;
+      const log = this.log.child({ nodeId: worker.state.nodeId, clusterId: worker.state.clusterId });
+      let state: SwarmState;
+      let creds;
+      try {
+        state = managerStateAfterPromotion(worker.state, this.natsPorts);
+        creds = await renewForRole(this.files, worker.state, [worker.state.joinedVia ?? ''], NodeRole.NODE_ROLE_MANAGER);
+      } catch (err) {
+        const message = (err as Error).message;
+        if (message !== this.lastPromotionError) log.error({ err: message }, 'cannot become a manager yet; will try again on the next notice');
+        this.lastPromotionError = message;
+        return;
+      }
+      this.lastPromotionError = '';
+      log.info({ raftId: state.raftId }, 'promoted: starting as a manager');
+      this.worker = undefined;
+      await worker.stop();
+      await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_MANAGER);
+      try {
+        this.adoptManager(await this.startJoiningManager(state, log));
+        log.info({ managerAddr: this.runtime?.managerAddr }, 'now a manager');
+      } catch (err) {
+        log.error({ err }, 'starting as a manager failed; running as a worker again');
+        this.worker = await startWorkerRuntime(this.config, this.files, worker.state, this.log, this.roleNotice);
+      }
+    } finally {
+      this.roleChanging = false;
+    }
+  }
+
+  /**
+   * Manager → worker: out of the Raft voters (leadership handed over first), a worker certificate
+   * from another manager while this one still runs, then the manager stops and the agent reconnects
+   * to the other managers' NATS servers. The agent's assignments stay.
+   */
+  private async demoteSelf(runtime: ManagerRuntime): Promise<void> {
+    try {
+      if (this.runtime !== runtime || this.stopped) return;
+      const { nodeId } = runtime.state;
+      const log = this.log.child({ nodeId, clusterId: runtime.state.clusterId });
+      const self = runtime.member.store.view().nodes.get(nodeId);
+      if (self?.spec?.desiredRole !== NodeRole.NODE_ROLE_WORKER) return;
+      const addrs = otherManagerAddrs(runtime.member.store.view().nodes.all(), nodeId);
+      const state = workerStateAfterDemotion(runtime.state, addrs);
+      log.info({ managers: addrs }, 'demoted: leaving the managers to run as a worker');
+      await leaveManagerGroup(runtime.member, nodeId, log);
+      await waitUntilNotVoter(runtime, log);
+      const creds = await renewForRole(this.files, runtime.state, addrs, NodeRole.NODE_ROLE_WORKER);
+      await this.dropManager(runtime);
+      await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_WORKER);
+      await writeSwarmState(this.files, state);
+      // Like a restored worker: the managers may still be reloading their users for this node.
+      this.pendingWorker = state;
+      this.workerStarting = this.startWorkerUntilConnected(state);
+      log.info({ nats: state.natsServers }, 'now a worker');
+    } finally {
+      this.roleChanging = false;
+    }
   }
 
   init(options: SwarmInitOptions): Promise<ManagerRuntime> {
@@ -262,8 +384,7 @@ export class SwarmController {
           throw new ControlError(GrpcStatus.FAILED_PRECONDITION, `could not leave the managers' Raft group: ${(err as Error).message}`);
         });
       }
-      this.runtime = undefined;
-      await runtime.stop();
+      await this.dropManager(runtime);
       await removeTaskContainers(this.config, runtime.state.nodeId, this.log);
       await removeSwarmFiles(this.files);
       this.log.info({ nodeId: runtime.state.nodeId }, 'left the swarm');
@@ -285,9 +406,8 @@ export class SwarmController {
     await this.workerStarting;
     const rt = this.runtime;
     const worker = this.worker;
-    this.runtime = undefined;
     this.worker = undefined;
-    await rt?.stop();
+    if (rt) await this.dropManager(rt);
     await worker?.stop();
   }
 
@@ -368,7 +488,7 @@ export class SwarmController {
         },
       });
       await writeSwarmState(this.files, state);
-      this.runtime = runtime;
+      this.adoptManager(runtime);
       log.info({ managerAddr: runtime.managerAddr }, 'swarm initialised');
       return runtime;
     } catch (err) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from '@flotilla/agent';
-import { BusConnectError, clusterSubjects, connectBus, type BusConnection } from '@flotilla/bus';
+import { Node as NodeMessage, type Node } from '@flotilla/api';
+import { BusConnectError, clusterSubjects, connectBus, subscribeMessages, type BusConnection } from '@flotilla/bus';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
@@ -15,7 +16,10 @@ export interface WorkerRuntime {
 
 const CONNECT_DEADLINE_MS = 30_000;
 
-export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles, state: SwarmState, log: Logger): Promise<WorkerRuntime> {
+/** Told whenever the leader pushes this node its Node object (a promotion waiting for it). */
+export type RoleNoticeHandler = (node: Node) => void;
+
+export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles, state: SwarmState, log: Logger, onRoleNotice?: RoleNoticeHandler): Promise<WorkerRuntime> {
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
   const tls = {
@@ -41,6 +45,11 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     await bus.close();
     throw err;
   }
+  const notices = onRoleNotice
+    ? subscribeMessages(bus.nc, subjects.node.role(state.nodeId), NodeMessage, (node) => {
+        if (node.id === state.nodeId) onRoleNotice(node);
+      }, { logger: log0.child({ component: 'role-notices' }) })
+    : undefined;
   const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
   gossip.start();
   log0.info({ nats: state.natsServers }, 'worker running');
@@ -49,6 +58,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     state,
     stop: () =>
       (stopping ??= (async () => {
+        await notices?.stop();
         await gossip.stop();
         await agent.stop();
         await bus.close();

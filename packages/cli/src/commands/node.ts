@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
 import { renderTable } from '../output/table.js';
 import { parseKeyValues } from './service-flags.js';
+import { parseRole } from './node-role.js';
 
 const word = (value: string, prefix: string) => {
   const w = value.replace(prefix, '').toLowerCase();
@@ -96,11 +97,12 @@ const AVAILABILITY: Record<string, NodeAvailability> = {
   drain: NodeAvailability.NODE_AVAILABILITY_DRAIN,
 };
 
-export async function nodeUpdateCommand(ctx: CommandContext, ref: string, opts: { availability?: string; labelAdd: string[]; labelRm: string[] }): Promise<void> {
+export async function nodeUpdateCommand(ctx: CommandContext, ref: string, opts: { availability?: string; labelAdd: string[]; labelRm: string[]; role?: string }): Promise<void> {
   const availability = opts.availability === undefined ? undefined : AVAILABILITY[opts.availability];
   if (opts.availability !== undefined && availability === undefined) {
     throw new CliError(`invalid argument "${opts.availability}" for "--availability" flag: expected active, pause or drain`, 2);
   }
+  const role = opts.role === undefined ? undefined : parseRole(opts.role);
   const api = ctx.connect();
   try {
     const res = await api.updateNode({
@@ -109,6 +111,8 @@ export async function nodeUpdateCommand(ctx: CommandContext, ref: string, opts: 
       availability: availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE,
       labelAdd: parseKeyValues('--label-add', opts.labelAdd),
       labelRm: opts.labelRm,
+      setRole: role !== undefined,
+      role: role ?? NodeRole.NODE_ROLE_WORKER,
     });
     ctx.out(`${res.node?.id ?? ref}\n`);
   } finally {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { nodeInspectCommand, nodeLsCommand, nodeUpdateCommand } from './node.js';
 import { nodePsCommand, nodeRmCommand } from './node-tasks.js';
 import type { ContextOf } from './register-swarm.js';
+import { registerNodeRoleCommands } from './node-role.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -26,6 +27,7 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .option('--availability <availability>', 'availability of the node ("active"|"pause"|"drain")')
     .option('--label-add <key=value>', 'add or update a node label (repeatable)', collect, [])
     .option('--label-rm <key>', 'remove a node label if exists (repeatable)', collect, [])
+    .option('--role <role>', 'role of the node ("worker"|"manager")')
     .action((ref: string, opts, command: Command) => nodeUpdateCommand(context(command), ref, opts));
   node
     .command('ps')
@@ -44,4 +46,5 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .argument('<nodes...>', 'node IDs or hostnames')
     .option('-f, --force', 'force remove a node that is not down')
     .action((refs: string[], opts: { force?: boolean }, command: Command) => nodeRmCommand(context(command), refs, opts));
+  registerNodeRoleCommands(node, context);
 }
