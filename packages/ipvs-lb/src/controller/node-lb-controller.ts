@@ -21,6 +21,12 @@ export interface NodeLbControllerOptions {
   upstream?: UpstreamResolver;
   /** 53 in production; tests may pick another. */
   dnsPort?: number;
+  /**
+   * Turn on forwarding and iptables on bridged traffic (default true): a reply from a task to
+   * a container on the same bridge is bridged, not routed, and must still meet conntrack to
+   * have the VIP put back as its source. Docker turns both on too.
+   */
+  setSysctls?: boolean;
   /** How soon to try again what could not be done yet (a bridge or gateway not there yet). */
   retryMs?: number;
   logger?: Logger;
@@ -51,6 +57,7 @@ export class NodeLbController {
   private applying: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private sysctlsSet = false;
 
   constructor(private readonly opts: NodeLbControllerOptions) {
     this.run = opts.run ?? localRunner;
@@ -90,6 +97,15 @@ export class NodeLbController {
 
   private async applyPlan(plan: NodeLbPlan): Promise<void> {
     this.lastPlan = plan;
+    if (!this.sysctlsSet && this.opts.setSysctls !== false) {
+      try {
+        await this.run(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
+        this.sysctlsSet = true;
+      } catch (err) {
+        this.log?.warn({ err: (err as Error).message }, 'cannot turn on forwarding / bridge netfilter: VIPs may not answer containers on the same bridge');
+        this.sysctlsSet = true;
+      }
+    }
     for (const why of plan.skipped) this.log?.debug({ why }, 'left out of the load balancer');
     let incomplete = false;
     for (const net of plan.networks) {
