@@ -185,7 +185,7 @@ export async function startManagerRuntime(
     });
     stops.push(() => leaderWork.stop());
 
-    const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, bus, subjects, dataDir: files.agentDir, log: log0 });
+    const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
     stops.push(() => agent.stop());
     const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
     nodeGossip.start();

@@ -8,6 +8,8 @@ import type { DaemonConfig } from '../config.js';
 export async function startLocalAgent(options: {
   config: DaemonConfig;
   nodeId: string;
+  /** The node's advertise address: its VXLAN endpoint for overlay networks. */
+  advertiseHost: string;
   bus: BusConnection;
   subjects: ClusterSubjects;
   dataDir: string;
@@ -31,7 +33,22 @@ export async function startLocalAgent(options: {
     dataDir: options.dataDir,
     logger: options.log.child({ component: 'agent' }),
     describe,
+    ...overlayOptions(options.advertiseHost, options.log),
   });
   await agent.start();
   return agent;
+}
+
+/**
+ * Overlay networks need a network namespace of their own per node (the bridge and VXLAN device
+ * names are the same on every node). Daemons advertising a loopback address are several nodes
+ * on one machine sharing one namespace and one engine (development and loopback e2e clusters):
+ * there tasks run without their overlay networks, as before, and the log says so.
+ */
+export function overlayOptions(advertiseHost: string, log: Logger): { overlay?: { localAddr: string } } {
+  if (advertiseHost === '' || advertiseHost.startsWith('127.') || advertiseHost === '::1') {
+    log.warn({ advertiseHost }, 'overlay networks are not plumbed on a node advertising a loopback address; tasks run without them');
+    return {};
+  }
+  return { overlay: { localAddr: advertiseHost } };
 }

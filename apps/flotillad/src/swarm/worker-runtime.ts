@@ -40,7 +40,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
   );
   let agent: Agent;
   try {
-    agent = await startLocalAgent({ config, nodeId: state.nodeId, bus, subjects, dataDir: files.agentDir, log: log0 });
+    agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
   } catch (err) {
     await bus.close();
     throw err;
