@@ -3,7 +3,7 @@
 // get addresses on their networks and move to PENDING, in batched transactions. The tables of what is taken live in memory and are rebuilt from the store on
 // every activation (a new leader) and after any failed write (claims that never committed).
 import { randomUUID } from 'node:crypto';
-import { PublishMode, StoreOp, TaskState, isTerminal, type Network, type Service, type StoreEvent, type Task } from '@flotilla/api';
+import { PublishMode, StoreOp, TaskState, isTerminal, type Network, type NetworkPoolConfig, type Service, type StoreEvent, type Task } from '@flotilla/api';
 import { LeaderGatedService } from '@flotilla/bus';
 import { TransactionBuilder, VersionConflict, type ReadTx, type StoreAccess } from '@flotilla/raft';
 import type { Logger } from 'pino';
@@ -109,7 +109,7 @@ export class AllocatorService extends LeaderGatedService {
     this.loop = loop;
     this.following = followStore(
       this.store,
-      { kinds: ['task', 'service', 'network'] },
+      { kinds: ['task', 'service', 'network', 'cluster'] },
       { onEvent: (ev) => this.onEvent(ev), onResync: () => loop.add((w) => void (w.all = true)) },
       this.log,
     );
@@ -173,6 +173,13 @@ export class AllocatorService extends LeaderGatedService {
           if (!deleted) w.networks.add(kind.value.id);
         });
         return;
+      case 'cluster':
+        // The default address pool is read when the tables are built; a swarm init's cluster may arrive after activation.
+        if (!deleted && !samePool(kind.value.spec?.networkPool, ev.old?.kind?.$case === 'cluster' ? ev.old.kind.value.spec?.networkPool : undefined)) {
+          this.markTablesStale();
+          loop.add((w) => void (w.all = true));
+        }
+        return;
       default:
         return;
     }
@@ -221,9 +228,11 @@ export class AllocatorService extends LeaderGatedService {
   /** Subnet, gateway and VXLAN id for networks that have none; true when something was written. */
   private async allocateNetworks(view: ReadTx, ids: Set<string>): Promise<boolean> {
     const writes: Network[] = [];
-    for (const id of ids) {
-      const n = view.networks.get(id);
-      if (!n || isAllocated(n)) continue;
+    // Networks that ask for a subnet go first, so a pool pick in the same pass never takes it from them.
+    const asksSubnet = (n: Network): number => (n.spec?.ipam?.[0]?.subnet ? 1 : 0);
+    const waiting = [...ids].flatMap((id) => view.networks.get(id) ?? []).filter((n) => !isAllocated(n));
+    for (const n of waiting.sort((x, y) => asksSubnet(y) - asksSubnet(x))) {
+      const id = n.id;
       const r = this.subnets.allocate(n);
       if (!r.ok) {
         if (this.networkErrors.get(id) !== r.error) this.log.error({ networkId: id, err: r.error }, 'cannot allocate the network');
@@ -367,6 +376,10 @@ function endpointPending(s: Service, view: ReadTx): string | undefined {
   const nets = vipNetworks(s, view);
   if (!nets.ok) return nets.reason;
   return vipsCurrent(s, nets.value) ? undefined : `service ${s.id} has no virtual IP on each of its networks yet`;
+}
+
+function samePool(a: NetworkPoolConfig | undefined, b: NetworkPoolConfig | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 function firstOf<T>(items: Iterable<T>): T | undefined {

@@ -101,6 +101,20 @@ describe('AllocatorService: networks and virtual IPs', () => {
     expect(statusOf('net-c')).toEqual({ subnet: '198.19.3.0/24', gateway: '198.19.3.1', vxlanId: 4099 });
   });
 
+  it('serves networks that ask for a subnet before pool picks in the same pass, and follows a new default pool', async () => {
+    // 198.19.0.0/24 is the first pool subnet: the network asking for it must get it even when both arrive together.
+    await solo.write((b) => b.create('network', network('auto')).create('network', network('wants', { ipam: [{ subnet: '198.19.0.0/24', gateway: '', range: '' }] })));
+    await waitFor(() => statusOf('auto') && statusOf('wants'), { what: 'auto and wants allocated' });
+    expect(statusOf('wants')!.subnet).toBe('198.19.0.0/24');
+    expect(statusOf('auto')!.subnet).toBe('198.19.1.0/24');
+
+    const cluster = view().clusters.get('c1')!;
+    await solo.write((b) => b.update('cluster', { ...cluster, spec: { ...cluster.spec!, networkPool: { defaultAddrPool: ['198.19.128.0/17'], subnetSize: 26 } } }));
+    await solo.write((b) => b.create('network', network('later')));
+    await waitFor(() => statusOf('later'), { what: 'later allocated' });
+    expect(statusOf('later')).toMatchObject({ subnet: '198.19.128.0/26', gateway: '198.19.128.1' });
+  });
+
   it('gives a service a VIP on each of its networks (ingress too when it publishes a port), none in dnsrr mode, and its task an address on each', async () => {
     await solo.write((b) =>
       b
