@@ -49,6 +49,8 @@ export function networksInUse(records: Iterable<Readonly<TaskRecord>>): Set<stri
 
 export class TaskNetworks {
   private desired = new Map<string, OverlayDesired>();
+  /** The routing mesh's network: never a task's primary network or its DNS. */
+  private ingress = new Set<string>();
   /** Networks plumbed here, with what they were plumbed as (kept for their removal). */
   private readonly plumbed = new Map<string, OverlayNetworkRef>();
   private inUse = new Set<string>();
@@ -64,6 +66,7 @@ export class TaskNetworks {
   setState(state: NodeNetworkState): void {
     if (this.closed) return;
     this.desired = overlaysOf(state);
+    this.ingress = new Set(state.networks.filter((n) => n.network?.spec?.ingress).map((n) => n.network!.id));
     for (const wake of [...this.waiters]) wake();
     // Entries follow the cluster for every network in use (after a restart, before any task asks).
     for (const id of new Set([...this.plumbed.keys(), ...this.inUse])) {
@@ -96,23 +99,27 @@ export class TaskNetworks {
 
   /** Plumbs the task's networks; undefined when the task has none. */
   async prepare(task: Task): Promise<ContainerNetworking | undefined> {
-    const atts = taskAttachments(task);
-    if (atts.length === 0) return undefined;
+    const found = taskAttachments(task);
+    if (found.length === 0) return undefined;
     const refs: OverlayNetworkRef[] = [];
-    for (const a of atts) {
+    for (const a of found) {
       const d = await this.waitForNetwork(a.networkId, task.id);
       await this.ensure(d);
       refs.push(d.network);
     }
-    const first = refs[0]!;
+    // The task's own networks first (the allocator lists ingress first): the container is
+    // created on one of them, and their gateways are its name servers.
+    const order = found.map((a, i) => ({ ...a, ref: refs[i]! })).sort((x, y) => Number(this.ingress.has(x.networkId)) - Number(this.ingress.has(y.networkId)));
+    const first = order[0]!;
+    // Each gateway answers DNS for service names on its network (ipvs-lb); the engine's
+    // embedded resolver forwards to them what it does not know itself. Ingress has no names.
+    const dns = order.filter((a) => !this.ingress.has(a.networkId)).map((a) => a.ref.gateway);
     return {
       create: {
-        // The gateway answers DNS for service names on the network (ipvs-lb); the engine's
-        // embedded resolver forwards to it what it does not know itself.
-        HostConfig: { NetworkMode: dockerNetworkName(first.id), Dns: [first.gateway] },
-        NetworkingConfig: endpointsConfigFor(first, atts[0]!.ip),
+        HostConfig: { NetworkMode: dockerNetworkName(first.networkId), ...(dns.length > 0 ? { Dns: dns } : {}) },
+        NetworkingConfig: endpointsConfigFor(first.ref, first.ip),
       },
-      more: atts.slice(1).map((a, i) => ({ network: refs[i + 1]!, ip: a.ip })),
+      more: order.slice(1).map((a) => ({ network: a.ref, ip: a.ip })),
     };
   }
 

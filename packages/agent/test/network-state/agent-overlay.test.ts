@@ -22,6 +22,7 @@ const N1 = `ovn1${run}`;
 const N2 = `ovn2${run}`;
 const NET_A = overlay(`neta${run}`, 'front', '198.19.42.0/24', 4201);
 const NET_B = overlay(`netb${run}`, 'back', '198.19.43.0/24', 4202);
+const INGRESS = overlay(`ing${run}`, 'ingress', '198.19.44.0/24', 4203, true);
 const log: Logger = createLogger({ component: 'agent-overlay-test', level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'silent' });
 const wait = { timeoutMs: 30_000 };
 
@@ -100,6 +101,7 @@ beforeAll(async () => {
   source = new MemoryNetworkSource();
   source.put('network', NET_A);
   source.put('network', NET_B);
+  source.put('network', INGRESS);
   source.put('node', node(N1, h1.addr));
   source.put('node', node(N2, h2.addr));
   source.put('service', service('web', 'web', { networks: [NET_A.id], vips: { [NET_A.id]: '198.19.42.2/24' } }));
@@ -145,17 +147,23 @@ describe('agent overlay networking from the dispatcher\'s NodeNetworkState (two 
     expect(ping.code, ping.stdout + ping.stderr).toBe(0);
   }, 120_000);
 
-  it('a task on two networks gets both, the second joined before it starts', async () => {
-    source.put('service', service('web', 'web', { networks: [NET_A.id, NET_B.id] }));
-    backend.put(overlayTask('t4', N1, 4, { [NET_A.id]: '198.19.42.14/24', [NET_B.id]: '198.19.43.14/24' }, ['sleep', '3600']));
+  it('a task on several networks gets all of them before it starts; its own networks\' gateways are its DNS, not ingress', async () => {
+    source.put('service', service('web', 'web', { networks: [NET_A.id, NET_B.id], publish: 18080 }));
+    // the allocator lists ingress first
+    backend.put(overlayTask('t4', N1, 4, { [INGRESS.id]: '198.19.44.14/24', [NET_A.id]: '198.19.42.14/24', [NET_B.id]: '198.19.43.14/24' }, ['sleep', '3600']));
     await waitFor(running('t4'), { what: 't4 RUNNING', ...wait });
     const info = JSON.parse((await h1.exec(['docker', 'inspect', containerOf('t4')])).stdout)[0];
     const nets = info.NetworkSettings.Networks;
     expect(nets[dockerNetworkName(NET_A.id)].IPAddress).toBe('198.19.42.14');
     expect(nets[dockerNetworkName(NET_B.id)].IPAddress).toBe('198.19.43.14');
-    expect(await devices(h1)).toEqual([bridgeName(4201), bridgeName(4202), vxlanName(4201), vxlanName(4202)].sort());
-    // h2 has no task on B: nothing of it there
+    expect(nets[dockerNetworkName(INGRESS.id)].IPAddress).toBe('198.19.44.14');
+    expect(info.HostConfig.NetworkMode).toBe(dockerNetworkName(NET_A.id));
+    expect(info.HostConfig.Dns).toEqual(['198.19.42.1', '198.19.43.1']);
+    expect(await devices(h1)).toEqual([bridgeName(4201), bridgeName(4202), bridgeName(4203), vxlanName(4201), vxlanName(4202), vxlanName(4203)].sort());
+    // h2 has no task on B or ingress: nothing of them there (ingress for the routing mesh is ipvs-lb's)
     expect(await devices(h2)).toEqual([bridgeName(4201), vxlanName(4201)].sort());
+    // h1's ingress knows h2 as a peer (every node answers on published ports)
+    expect(await fdb(h1, 4203)).toContain(`00:00:00:00:00:00 dst ${h2.addr}`);
   }, 120_000);
 
   it('removes a network\'s devices and Docker network once its last task on the host is gone', async () => {
@@ -163,7 +171,7 @@ describe('agent overlay networking from the dispatcher\'s NodeNetworkState (two 
     backend.delete('t3');
     await waitFor(async () => (await devices(h2)).length === 0 && (await dockerNetworks(h2)).length === 0, { what: 'h2 overlay gone', ...wait });
     backend.delete('t4');
-    await waitFor(async () => !(await devices(h1)).includes(bridgeName(4202)), { what: 'network B gone from h1', ...wait });
+    await waitFor(async () => (await devices(h1)).join() === [bridgeName(4201), vxlanName(4201)].sort().join(), { what: 'networks B and ingress gone from h1', ...wait });
     expect(await dockerNetworks(h1)).toEqual([dockerNetworkName(NET_A.id)]);
   }, 120_000);
 
