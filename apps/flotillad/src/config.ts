@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { parseProbeInterval } from './gossip/gossip-config.js';
 import {
   ConfigError,
   LOG_LEVELS,
@@ -26,6 +27,8 @@ export interface DaemonConfig {
   /** NATS client and route ports a manager binds on its advertise address (0 = any free port). */
   readonly natsPort: number;
   readonly natsClusterPort: number;
+  /** Gossip probe interval; the other gossip timings scale with it (see gossip/gossip-config.ts). */
+  readonly gossipProbeIntervalMs?: number;
 }
 
 /** What the process around the parser provides; passed in so parsing stays pure. */
@@ -55,6 +58,7 @@ interface RawOptions {
   advertiseAddr?: string;
   natsPort: string;
   natsClusterPort: string;
+  gossipProbeInterval: string;
 }
 
 export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): ParseOutcome {
@@ -72,6 +76,7 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on (used by swarm init/join)')
     .option('--nats-port <port>', 'NATS client port a manager listens on (0 = any free port)', '4222')
     .option('--nats-cluster-port <port>', 'NATS route port between managers (0 = any free port)', '6222')
+    .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '500ms')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {
@@ -115,6 +120,7 @@ function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: bool
     advertiseAddr: raw.advertiseAddr === undefined ? '' : parseAdvertiseAddr(raw.advertiseAddr),
     natsPort: parsePort(raw.natsPort, '--nats-port'),
     natsClusterPort: parsePort(raw.natsClusterPort, '--nats-cluster-port'),
+    gossipProbeIntervalMs: parseProbeInterval(raw.gossipProbeInterval),
   };
 }
 

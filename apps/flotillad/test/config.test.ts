@@ -30,6 +30,7 @@ describe('flotillad flags', () => {
       advertiseAddr: '',
       natsPort: 4222,
       natsClusterPort: 6222,
+      gossipProbeIntervalMs: 500,
     });
   });
 
@@ -45,6 +46,7 @@ describe('flotillad flags', () => {
         '--label', 'empty=',
         '--log-level', 'debug',
         '--advertise-addr', '10.0.0.3:2377',
+        '--gossip-probe-interval', '250ms',
       ]),
     ).toEqual({
       dataDir: '/home/op/state',
@@ -56,6 +58,7 @@ describe('flotillad flags', () => {
       advertiseAddr: '10.0.0.3:2377',
       natsPort: 4222,
       natsClusterPort: 6222,
+      gossipProbeIntervalMs: 250,
     });
     expect(config(['--control-socket', 'run/ctl.sock']).controlSocket).toBe('/home/op/run/ctl.sock');
   });
@@ -92,6 +95,8 @@ describe('flotillad flags', () => {
     [['--control-socket', `/${'d'.repeat(110)}.sock`], /^flotillad: invalid control socket "\/d+\.sock": path too long for a unix socket \(\d+ bytes with the staging name, max 107\)\n$/],
     [['--nats-port', '70000'], 'flotillad: invalid --nats-port "70000": expected a port number 0-65535\n'],
     [['--nats-cluster-port', 'x'], 'flotillad: invalid --nats-cluster-port "x": expected a port number 0-65535\n'],
+    [['--gossip-probe-interval', '10ms'], 'flotillad: invalid --gossip-probe-interval "10ms": expected 50ms to 10s\n'],
+    [['--gossip-probe-interval', 'often'], /^flotillad: invalid --gossip-probe-interval "often": /],
     [['--lable', 'a=b'], "flotillad: unknown option '--lable' (Did you mean --label?) (see 'flotillad --help')\n"],
     [['--data-dir'], "flotillad: option '--data-dir <path>' argument missing (see 'flotillad --help')\n"],
     [['start'], /^flotillad: too many arguments\. Expected 0 arguments but got 1\. \(see 'flotillad --help'\)\n$/],

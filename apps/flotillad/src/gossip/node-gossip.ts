@@ -2,7 +2,7 @@ import { GossipSyncRequest, GossipSyncResponse, type GossipKey } from '@flotilla
 import { request, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
 import { GossipNode, Keyring, type GossipNodeStats, type MemberView, type SwimConfig } from '@flotilla/gossip';
 import type { Logger } from 'pino';
-import { FLOTILLAD_SWIM_CONFIG, GOSSIP_PORT, GOSSIP_SYNC_PERIOD_MS } from './gossip-config.js';
+import { GOSSIP_PORT, GOSSIP_SYNC_PERIOD_MS, swimConfigFor } from './gossip-config.js';
 
 export interface NodeGossipOptions {
   readonly nodeId: string;
@@ -14,6 +14,8 @@ export interface NodeGossipOptions {
   /** The agent's live dispatcher session, if any. */
   readonly sessionId: () => string | undefined;
   readonly log: Logger;
+  /** Probe interval; the other timings scale with it (swimConfigFor). */
+  readonly probeIntervalMs?: number | undefined;
   readonly config?: Partial<SwimConfig>;
 }
 
@@ -140,7 +142,7 @@ export class NodeGossip {
           host: this.opts.host,
           port: this.opts.port ?? GOSSIP_PORT,
           keyring: this.keyring!,
-          config: { ...FLOTILLAD_SWIM_CONFIG, ...this.opts.config },
+          config: { ...swimConfigFor(this.opts.probeIntervalMs), ...this.opts.config },
           logger: this.opts.log,
         });
         if (!this.running) {

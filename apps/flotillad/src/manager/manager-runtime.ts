@@ -187,7 +187,7 @@ export async function startManagerRuntime(
 
     const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
     stops.push(() => agent.stop());
-    const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
+    const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
     nodeGossip.start();
     stops.push(() => nodeGossip.stop());
 

@@ -50,7 +50,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
         if (node.id === state.nodeId) onRoleNotice(node);
       }, { logger: log0.child({ component: 'role-notices' }) })
     : undefined;
-  const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0 });
+  const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
   gossip.start();
   log0.info({ nats: state.natsServers }, 'worker running');
   let stopping: Promise<void> | undefined;
