@@ -111,8 +111,13 @@ export class NetworkStatePublisher {
     link.body = bytes;
     link.sequence++;
     link.networkIds = body.networks.map((n) => n.network?.id ?? '');
-    const msg = this.message(link, body);
-    this.opts.nc.publish(this.opts.subjects.node.networks(nodeId), encodeMessage(NodeNetworkState, msg));
+    // Protobuf messages concatenate as a merge: the header fields followed by the body already
+    // encoded for the comparison make the whole message without encoding the body twice.
+    const header = encodeMessage(NodeNetworkState, { sessionId: link.sessionId, sequence: link.sequence, networks: [], services: [] });
+    const msg = new Uint8Array(header.length + bytes.length);
+    msg.set(header, 0);
+    msg.set(bytes, header.length);
+    this.opts.nc.publish(this.opts.subjects.node.networks(nodeId), msg);
     this.published++;
     this.opts.log.info({ nodeId, sessionId: link.sessionId, sequence: link.sequence, networks: link.networkIds, services: body.services.length }, 'node network state published');
     return true;
