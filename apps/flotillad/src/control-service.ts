@@ -2,6 +2,8 @@ import type { ControlServer, DockerEngineStatus, SwarmInfo } from '@flotilla/api
 import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.js';
 import { nodeHandlers } from './control/node-handlers.js';
+import { logsHandlers } from './control/logs-handlers.js';
+import { eventsHandlers } from './control/events-handlers.js';
 import { networkHandlers } from './control/network-handlers.js';
 import { serviceHandlers } from './control/service-handlers.js';
 import { secretHandlers } from './control/secret-handlers.js';
@@ -30,6 +32,8 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...clusterHandlers(swarm, log),
     ...nodeHandlers(swarm, log),
     ...serviceHandlers(swarm, log),
+    ...logsHandlers(swarm, log),
+    ...eventsHandlers(swarm, log),
     ...secretHandlers(swarm, log),
     ...networkHandlers(swarm, log),
   };

@@ -32,7 +32,12 @@ import {
   type UpdateNodeRequest,
   type UpdateServiceRequest,
   type VersionResponse,
+  type ServiceLogsRequest,
+  type ServiceLogsMessage,
+  type EventsRequest,
+  type EventsMessage,
 } from '@flotilla/api';
+import { controlStream, type ControlStream } from './control-stream.js';
 import { controlCallError } from './errors.js';
 import type { ControlHost } from './host.js';
 
@@ -70,6 +75,10 @@ export interface ControlApi {
   listSecrets(): Promise<ListSecretsResponse>;
   getSecret(secret: string): Promise<Secret>;
   removeSecret(secret: string): Promise<RemoveSecretResponse>;
+  /** service logs: streams until every log ended (or, following, until cancelled). */
+  serviceLogs(req: ServiceLogsRequest, onMessage: (m: ServiceLogsMessage) => void): ControlStream;
+  /** events: streams store changes until --until or until cancelled. */
+  events(req: EventsRequest, onMessage: (m: EventsMessage) => void): ControlStream;
   close(): void;
 }
 
@@ -119,6 +128,8 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     listSecrets: () => call('ListSecrets', client.listSecrets, {}),
     getSecret: (secret) => call('GetSecret', client.getSecret, { secret }),
     removeSecret: (secret) => call('RemoveSecret', client.removeSecret, { secret }),
+    serviceLogs: (req, onMessage) => controlStream(client, client.serviceLogs, 'ServiceLogs', host.url, req, onMessage),
+    events: (req, onMessage) => controlStream(client, client.events, 'Events', host.url, req, onMessage),
     close: () => client.close(),
   };
 }

@@ -6,6 +6,7 @@ import { registerSwarmCommands } from './commands/register-swarm.js';
 import { registerSwarmUpdateCommand } from './commands/register-swarm-update.js';
 import { registerNodeCommands } from './commands/register-node.js';
 import { registerServiceCommands } from './commands/register-service.js';
+import { registerEventsCommand } from './commands/register-events.js';
 import { registerNetworkCommands } from './commands/register-network.js';
 import { registerSecretCommands } from './commands/register-secret.js';
 import type { ClientFacts, CommandContext } from './context.js';
@@ -74,6 +75,7 @@ function buildProgram(io: CliIo): Command {
   registerSwarmUpdateCommand(program, context);
   registerNodeCommands(program, context);
   registerServiceCommands(program, context);
+  registerEventsCommand(program, context);
   registerNetworkCommands(program, context);
   registerSecretCommands(program, context);
   return program;

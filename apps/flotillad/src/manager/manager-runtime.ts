@@ -29,6 +29,8 @@ export interface ManagerRuntime {
   readonly subjects: ClusterSubjects;
   readonly caServer: RunningNodeCaServer;
   readonly natsUrl: string;
+  /** This manager's NATS connection (all of its cluster's subjects), e.g. to ask agents for logs. */
+  readonly bus: BusConnection;
   cluster(): Cluster | undefined;
   /** Seals and opens secret values; derived from the root CA key, so only managers have it. */
   readonly secretsKey: SecretsKey;
@@ -200,6 +202,7 @@ export async function startManagerRuntime(
       subjects,
       caServer,
       natsUrl: nats.url,
+      bus,
       cluster,
       secretsKey,
       managerAddr,

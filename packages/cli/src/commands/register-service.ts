@@ -9,6 +9,7 @@ import {
   serviceScaleCommand,
 } from './service.js';
 import { serviceRollbackCommand, serviceUpdateCommand } from './service-update.js';
+import { registerServiceLogsCommand } from './register-logs.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -123,6 +124,7 @@ export function registerServiceCommands(program: Command, context: ContextOf): v
     .argument('<service>', 'service name or ID')
     .option('-d, --detach', 'exit immediately instead of waiting for the rollback to finish')
     .action((ref: string, opts, command: Command) => serviceRollbackCommand(context(command), ref, opts));
+  registerServiceLogsCommand(service, context);
   service
     .command('rm')
     .alias('remove')
