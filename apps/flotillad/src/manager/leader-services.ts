@@ -5,6 +5,9 @@ import { localStoreAccess, type RaftMember } from '@flotilla/raft';
 import { SchedulerService } from '@flotilla/scheduler';
 import type { Logger } from 'pino';
 
+/** The scheduler's event-collecting window on a flotillad (its package default is 50 ms). */
+export const SCHEDULER_WINDOW_MS = 0;
+
 export interface LeaderServices {
   stop(): Promise<void>;
 }
@@ -26,7 +29,10 @@ export interface LeaderServicesContext {
 export async function startLeaderServices(ctx: LeaderServicesContext): Promise<LeaderServices> {
   const store = localStoreAccess(ctx.member);
   const common = { store, logger: ctx.log, nodeId: ctx.nodeId };
-  const services = [new OrchestratorService(common), new AllocatorService(common), new SchedulerService(common)];
+  // No collecting window for the scheduler: the allocator writes a service's tasks in one
+  // transaction, whose events all arrive before the next turn, and events arriving while a pass
+  // runs are batched into the next one anyway; a window only added its length to every create.
+  const services = [new OrchestratorService(common), new AllocatorService(common), new SchedulerService({ ...common, batchWindowMs: SCHEDULER_WINDOW_MS })];
   for (const s of services) {
     await s.start();
     await s.setLeader(true);

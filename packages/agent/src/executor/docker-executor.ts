@@ -4,6 +4,7 @@ import { containerCreateOptions, stopGraceMs } from './container-config.js';
 import type { FoundContainer } from '../tasks/task-machine.js';
 import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
+import { ImagePresence } from './image-presence.js';
 import type { TaskSecretFiles } from '../secrets/task-secret-files.js';
 
 /** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
@@ -26,9 +27,11 @@ export class DockerExecutor {
   readonly docker: Docker;
 
   private secrets: TaskSecretFiles | undefined;
+  private readonly images: ImagePresence;
 
   constructor(dockerHost: string) {
     this.docker = dockerFromHost(dockerHost);
+    this.images = new ImagePresence((image) => this.docker.getImage(image).inspect());
   }
 
   /** From now on, tasks with secrets get them on a tmpfs bind-mounted into the container. */
@@ -42,7 +45,7 @@ export class DockerExecutor {
     if (networking?.HostConfig) opts.HostConfig = { ...opts.HostConfig, ...networking.HostConfig };
     if (networking?.NetworkingConfig) opts.NetworkingConfig = networking.NetworkingConfig;
     try {
-      await this.docker.getImage(opts.Image!).inspect();
+      await this.images.check(opts.Image!);
     } catch (err) {
       if (statusOf(err) === 404) {
         throw new TaskError(`image ${opts.Image} not found on this node (Flotilla never pulls; load it with docker load)`, task.id);
