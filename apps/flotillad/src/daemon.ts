@@ -7,6 +7,7 @@ import { controlService } from './control-service.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { dockerClient, probeDockerEngine } from './docker-engine.js';
 import { currentProcessFacts } from './info.js';
+import { loadBalancerChoice } from './node-lb/backend-choice.js';
 import { SwarmController } from './swarm/swarm-controller.js';
 
 export interface RunningDaemon {
@@ -22,6 +23,8 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   try {
     const docker = dockerClient(config.dockerHost);
     const dockerEngine = () => probeDockerEngine(docker, config.dockerHost);
+    // Picked once, at start: what `info` reports and what every node runtime balances with.
+    const lb = await loadBalancerChoice();
     const swarm = new SwarmController(config, { client: config.natsPort, cluster: config.natsClusterPort }, log.child({ component: 'swarm' }));
     await swarm.restore();
     const server = new Server();
@@ -33,7 +36,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
           config,
           swarm: () => swarm.info(),
           dockerEngine,
-          loadBalancerBackend: () => '',
+          loadBalancerBackend: () => lb.kind,
         },
         swarm,
         log.child({ component: 'control' }),
@@ -41,7 +44,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
     );
     const socket = await serveOnControlSocket(server, config.controlSocket);
     log.info(
-      { dataDir: config.dataDir, controlSocket: socket.path, labels: config.labels },
+      { dataDir: config.dataDir, controlSocket: socket.path, labels: config.labels, loadBalancer: lb.kind, loadBalancerReason: lb.reason },
       'flotillad listening on control socket',
     );
     void reportDockerEngine(dockerEngine, log);

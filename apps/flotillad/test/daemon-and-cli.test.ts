@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chooseBackend, probeHost } from '@flotilla/ipvs-lb';
 import { killStarted, REPO_ROOT, runCli, runToEnd, spawnDaemon, spawnTracked, waitUntilServing } from './helpers/processes.js';
 import { socketAnswers } from './helpers/wait.js';
 
@@ -49,6 +50,8 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
 
   it('answers `flotilla info` with the node name, labels, data dir, socket, engine and swarm state', async () => {
     const engine = await new Docker({ socketPath: '/var/run/docker.sock' }).version();
+    // What this machine offers decides the back end (iptables here: the kernel has no IPVS).
+    const lb = chooseBackend(await probeHost()).kind;
     const daemon = await startServing(['--node-name', 'e2e-node-1', '--label', 'zone=eu', '--label', 'disk=ssd', '--advertise-addr', '127.0.0.11:2377']);
 
     const run = await runCli(['-H', host, 'info']);
@@ -64,7 +67,7 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
       ` Control Socket: ${socket}`,
       ' Docker Host: unix:///var/run/docker.sock',
       ` Docker Engine: ${engine.Version} (API ${engine.ApiVersion})`,
-      ' Load Balancer: none',
+      ` Load Balancer: ${lb}`,
       ' Advertise Address: 127.0.0.11:2377',
       ' Swarm: inactive',
       ` PID: ${daemon.pid}`,

@@ -5,6 +5,7 @@ import { BusConnectError, clusterSubjects, connectBus, subscribeMessages, type B
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
+import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
@@ -45,6 +46,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     await bus.close();
     throw err;
   }
+  const nodeLb = await startNodeLb(agent, { nodeId: state.nodeId, advertiseHost: state.advertiseHost, dataDir: files.agentDir, log: log0 });
   const notices = onRoleNotice
     ? subscribeMessages(bus.nc, subjects.node.role(state.nodeId), NodeMessage, (node) => {
         if (node.id === state.nodeId) onRoleNotice(node);
@@ -60,6 +62,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
       (stopping ??= (async () => {
         await notices?.stop();
         await gossip.stop();
+        await nodeLb?.stop();
         await agent.stop();
         await bus.close();
       })()),

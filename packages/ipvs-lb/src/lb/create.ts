@@ -7,7 +7,7 @@ import { UserspaceBackend } from '../userspace/backend.js';
 import type { LoadBalancer } from './types.js';
 
 /** The back end `chooseBackend` picked, ready to use. */
-export function createLoadBalancer(choice: BackendChoice, opts: { run?: CommandRunner; logger?: Logger } = {}): LoadBalancer {
+export function createLoadBalancer(choice: BackendChoice, opts: { run?: CommandRunner; logger?: Logger; chainPrefix?: string } = {}): LoadBalancer {
   switch (choice.kind) {
     case 'ipvs':
       return new IpvsBackend(opts);

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Agent } from '@flotilla/agent';
+import { createLoadBalancer, hostResolver, IptablesMesh, NodeLbController } from '@flotilla/ipvs-lb';
+import type { Logger } from 'pino';
+import { loadBalancerChoice } from './backend-choice.js';
+
+/** Service VIPs, embedded DNS and the routing mesh of this node, fed by the agent's NodeNetworkState. */
+export interface NodeLb {
+  readonly backend: string;
+  /** Stops the DNS servers and removes every rule and address it installed. */
+  stop(): Promise<void>;
+}
+
+export interface NodeLbOptions {
+  nodeId: string;
+  advertiseHost: string;
+  /** The agent's data dir: names this daemon's iptables chains. */
+  dataDir: string;
+  log: Logger;
+}
+
+/**
+ * Starts the node's load balancer when the agent plumbs overlay networks (a node with a
+ * namespace of its own); a node advertising a loopback address shares its namespace with
+ * other daemons and gets none (undefined), like its overlays. Never throws: a node whose
+ * load balancer cannot start still runs its tasks, and the log says why.
+ */
+export async function startNodeLb(agent: Agent, opts: NodeLbOptions): Promise<NodeLb | undefined> {
+  const log = opts.log.child({ component: 'ipvs-lb', nodeId: opts.nodeId });
+  try {
+    return await start(agent, opts, log);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'starting the node load balancer failed: service VIPs, DNS and the routing mesh are off');
+    return undefined;
+  }
+}
+
+async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<NodeLb | undefined> {
+  const networking = agent.networking;
+  if (!networking) {
+    log.info('no overlay networking on this node: service VIPs, DNS and the routing mesh are off');
+    return undefined;
+  }
+  const choice = await loadBalancerChoice();
+  // Our iptables chains carry a tag of this daemon's data dir: stable across restarts (a
+  // restarted daemon cleans its predecessor's rules) and distinct between daemons.
+  const tag = createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 4);
+  const controller = new NodeLbController({
+    local: { nodeId: opts.nodeId, addr: opts.advertiseHost },
+    lb: createLoadBalancer(choice, { logger: log, chainPrefix: `FLT-V${tag}-` }),
+    ...(choice.meshWithIptables ? { mesh: new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }) } : {}),
+    ...(await hostResolver().then((upstream) => (upstream ? { upstream } : {}))),
+    logger: log,
+  });
+  if (!choice.meshWithIptables) log.warn('iptables NAT is not usable here: published ports are not answered by the routing mesh');
+  const unsubscribe = networking.onState((state) => {
+    controller.apply(state).catch((err: Error) => log.error({ err: err.message, sequence: state.sequence }, 'applying the network state to the load balancer'));
+  });
+  log.info({ backend: choice.kind, reason: choice.reason }, 'node load balancer started');
+  return {
+    backend: choice.kind,
+    stop: async () => {
+      unsubscribe();
+      await controller.close();
+      log.info('node load balancer stopped');
+    },
+  };
+}
