@@ -4,6 +4,8 @@ import { formatNetworkList, formatNetworkPretty, networkSpecFromFlags, type Netw
 import { formatEndpointPretty } from '../src/commands/service-endpoint-format.js';
 import { serviceSpecFromFlags, type ServiceCreateOptions } from '../src/commands/service-flags.js';
 import { networkPartsFromFlags, parseNetworkFlag } from '../src/commands/service-network-flags.js';
+import { updatedNetworks, updatedPorts } from '../src/commands/service-network-update.js';
+import { applyUpdateFlags } from '../src/commands/service-update-flags.js';
 import { addrPoolFromFlags } from '../src/commands/swarm-addr-pool.js';
 import { CliError } from '../src/errors.js';
 import { runBuiltCli } from './helpers/run-cli.js';
@@ -143,5 +145,36 @@ describe('the built CLI', () => {
     const res = await runBuiltCli(['-H', 'unix:///nonexistent/flotilla.sock', 'network', 'create', '-d', 'bridge', 'x']);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('only the "overlay" driver is supported');
+  });
+});
+
+describe('service update --network-add/--network-rm/--publish-add/--publish-rm', () => {
+  it('removes, then adds networks; refuses a network not attached or attached twice', () => {
+    const current = [{ target: 'a', aliases: [] }, { target: 'b', aliases: ['x'] }];
+    expect(updatedNetworks(current, ['c', 'name=d,alias=y'], ['a'])).toEqual([
+      { target: 'b', aliases: ['x'] },
+      { target: 'c', aliases: [] },
+      { target: 'd', aliases: ['y'] },
+    ]);
+    expect(exitCodeOf(() => updatedNetworks(current, [], ['zz']))).toBe(2);
+    expect(exitCodeOf(() => updatedNetworks(current, ['b'], []))).toBe(2);
+    expect(current).toHaveLength(2);
+  });
+
+  it('removes ports by target[/proto] and adds ports, replacing one on the same published port', () => {
+    const current = networkPartsFromFlags({ publish: ['8080:80', '53:53/udp', '53:53'] }).endpoint.ports;
+    const next = updatedPorts(current, ['8080:81', '9000:90'], ['53/udp']);
+    expect(next.map((p) => `${p.publishedPort}:${p.targetPort}/${p.protocol === PortProtocol.PORT_PROTOCOL_UDP ? 'udp' : 'tcp'}`)).toEqual(['53:53/tcp', '8080:81/tcp', '9000:90/tcp']);
+    expect(exitCodeOf(() => updatedPorts(current, [], ['99']))).toBe(2);
+    expect(exitCodeOf(() => updatedPorts(current, [], ['80/sctp']))).toBe(2);
+  });
+
+  it('applies them to the current spec (applyUpdateFlags)', () => {
+    const base: ServiceCreateOptions = { constraint: [], env: [], label: [], containerLabel: [], mount: [] };
+    const spec = validateServiceSpec(serviceSpecFromFlags({ ...base, name: 'web', network: ['a'], publish: ['8080:80'] }, 'img', []));
+    const next = applyUpdateFlags(spec, { envAdd: [], envRm: [], constraintAdd: [], constraintRm: [], labelAdd: [], labelRm: [], networkAdd: ['b'], networkRm: ['a'], publishRm: ['80'], publishAdd: ['443'] });
+    expect(next.task?.networks.map((n) => n.target)).toEqual(['b']);
+    expect(next.endpoint?.ports.map((p) => [p.publishedPort, p.targetPort])).toEqual([[0, 443]]);
+    expect(spec.task?.networks.map((n) => n.target)).toEqual(['a']);
   });
 });

@@ -18,6 +18,7 @@ import type { ReadTx } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
+import { checkServiceNetworks } from './service-network-check.js';
 import { alreadyExists, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
 import { resolveSecretReferences } from './secret-lookup.js';
@@ -42,6 +43,7 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
         if (view.services.byName(spec.annotations?.name ?? '')) {
           throw alreadyExists(`name conflicts with an existing object: service ${spec.annotations?.name} already exists`);
         }
+        checkServiceNetworks(view, spec);
         tx.create('service', { id, spec: resolveSecretReferences(view, spec), specVersion: 1 });
       });
       log.info({ serviceId: id, name: spec.annotations?.name }, 'service created');

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
+import { checkServiceNetworks } from './service-network-check.js';
 import { resolveSecretReferences } from './secret-lookup.js';
 import { ControlError, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
@@ -48,6 +49,7 @@ export function serviceUpdateHandlers(swarm: SwarmController, log: Logger) {
             `update out of sequence: service ${service.spec?.annotations?.name} changed since it was read (version ${req.version}, now ${service.meta?.version})`,
           );
         }
+        checkServiceNetworks(view, spec);
         const resolved = resolveSecretReferences(view, spec);
         try {
           written = beginUpdate(service, resolved, Date.now());

@@ -179,6 +179,31 @@ describe('overlay networks', () => {
     expect((await ok('network', 'ls')).split('\n').map((l) => l.split(/\s+/)[1])).not.toContain('mynet');
   });
 
+  it('refuses a service on a missing network or on ingress; service update adds and removes networks and their VIPs', async () => {
+    const missing = await cli('service', 'create', '-d', '--name', 'lost', '--network', 'nosuch', IMAGE, 'sleep', '3600');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('network nosuch not found');
+    const onIngress = await cli('service', 'create', '-d', '--name', 'lost', '--network', 'ingress', IMAGE, 'sleep', '3600');
+    expect(onIngress.code).toBe(1);
+    expect(onIngress.stderr).toContain('service cannot be explicitly attached to the ingress network');
+    expect(await ok('service', 'ls')).not.toContain('lost');
+
+    await ok('network', 'create', 'extra');
+    const extra = await allocated('extra');
+    await ok('service', 'create', '-d', '--name', 'upd', '--stop-grace-period', '1s', IMAGE, 'sleep', '3600');
+    await ok('service', 'update', '-d', '--network-add', 'extra', 'upd');
+    const vip = await waitFor('upd to get a VIP on extra', async () => (await inspectService('upd')).endpoint?.virtualIps?.[0], LONG);
+    expect(vip.networkId).toBe((await inspectNetwork('extra')).id);
+    expect(inSubnet(vip.addr, extra.subnet)).toBe(true);
+    await waitFor('a task of upd on extra', async () => (await listTasks('upd')).tasks.find((t) => t.networks.length === 1 && inSubnet(t.networks[0]!.addresses[0]!, extra.subnet)), LONG);
+
+    await ok('service', 'update', '-d', '--network-rm', 'extra', 'upd');
+    await waitFor('upd to give its VIP back', async () => (((await inspectService('upd')).endpoint?.virtualIps ?? []).length === 0 ? true : undefined), LONG);
+    // Once the task on extra has been replaced, the network is free.
+    await waitFor('network rm extra to be accepted', async () => ((await cli('network', 'rm', 'extra')).code === 0 ? true : undefined), LONG);
+    await ok('service', 'rm', 'upd');
+  });
+
   it('a dnsrr service has no VIP, but its task still gets an address on the network', async () => {
     const explicit = await allocated('explicit');
     await ok('service', 'create', '-d', '--name', 'dns', '--endpoint-mode', 'dnsrr', '--network', 'explicit', '--stop-grace-period', '1s', IMAGE, 'sleep', '3600');

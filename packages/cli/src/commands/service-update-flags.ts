@@ -1,4 +1,5 @@
 import {
+  EndpointMode,
   SpecError,
   UpdateFailureAction,
   UpdateOrder,
@@ -10,6 +11,7 @@ import {
 import { CliError } from '../errors.js';
 import { parseKeyValues } from './service-flags.js';
 import { updatedHealth, type HealthFlags } from './service-health-flags.js';
+import { updatedNetworks, updatedPorts } from './service-network-update.js';
 import { updatedSecrets } from './secret-flags.js';
 
 /** `service update` options as commander hands them over. */
@@ -25,6 +27,10 @@ export interface ServiceUpdateOptions extends HealthFlags {
   labelRm: string[];
   secretAdd?: string[];
   secretRm?: string[];
+  networkAdd?: string[];
+  networkRm?: string[];
+  publishAdd?: string[];
+  publishRm?: string[];
   force?: boolean;
   updateParallelism?: string;
   updateDelay?: string;
@@ -127,6 +133,11 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     annotations.labels = labels;
   }
   if (o.secretAdd?.length || o.secretRm?.length) container.secrets = updatedSecrets(container.secrets ?? [], o.secretAdd ?? [], o.secretRm ?? []);
+  if (o.networkAdd?.length || o.networkRm?.length) task.networks = updatedNetworks(task.networks ?? [], o.networkAdd ?? [], o.networkRm ?? []);
+  if (o.publishAdd?.length || o.publishRm?.length) {
+    const endpoint = (spec.endpoint ??= { mode: EndpointMode.ENDPOINT_MODE_VIP, ports: [] });
+    endpoint.ports = updatedPorts(endpoint.ports, o.publishAdd ?? [], o.publishRm ?? []);
+  }
   const healthcheck = updatedHealth(container.healthcheck, o);
   if (healthcheck) container.healthcheck = healthcheck;
   if (o.force) task.forceUpdate = (task.forceUpdate ?? 0) + 1;
