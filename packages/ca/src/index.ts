@@ -64,3 +64,5 @@ export {
   type TimerApi,
 } from './renewer.js';
 export { deriveSecretsKey, sealSecretValue, openSecretValue, type SecretsKey } from './secrets/secret-seal.js';
+export { crossSignRootCa, isCrossSignedBy } from './rotation/cross-sign.js';
+export { rotationProgress, trustBundle, issuedChain, progressLine, type RotationPhase, type RotationProgress, type NodeCertIssuer } from './rotation/rotation-progress.js';
