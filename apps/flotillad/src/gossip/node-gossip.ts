@@ -39,6 +39,7 @@ export class NodeGossip {
   private again = false;
   private periodMs = GOSSIP_SYNC_PERIOD_MS;
   private starting: Promise<void> | undefined;
+  private startFailures = 0;
 
   constructor(private readonly opts: NodeGossipOptions) {
     this.log = opts.log.child({ component: 'node-gossip', nodeId: opts.nodeId });
@@ -161,7 +162,9 @@ export class NodeGossip {
         });
         this.node = node;
       } catch (err) {
-        this.log.error({ err: (err as Error).message, host: this.opts.host, port: this.opts.port ?? GOSSIP_PORT }, 'starting the gossip member failed; retrying at the next sync');
+        // Said once loudly; the retries at every sync are quiet until one works.
+        const level = this.startFailures++ === 0 ? 'error' : 'debug';
+        this.log[level]({ err: (err as Error).message, host: this.opts.host, port: this.opts.port ?? GOSSIP_PORT }, 'starting the gossip member failed; retrying at the next sync');
       }
     })();
     await this.starting;

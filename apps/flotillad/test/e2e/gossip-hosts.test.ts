@@ -2,6 +2,7 @@
 // with its own Docker Engine, gossiping over real UDP/TCP on <host addr>:7946 with the keyring
 // the leader keeps in the store. A crashed host is declared dead by the others' gossip and the
 // dispatcher marks it Down at once, long before the heartbeat grace (5 s × 3) would. Nothing is mocked.
+import { GossipNode, Keyring, newGossipKey } from '@flotilla/gossip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostCluster, type ClusterNode, type HostCluster } from '../helpers/host-cluster.js';
 import { waitFor } from '../helpers/wait.js';
@@ -10,10 +11,13 @@ const LONG = 120_000;
 let c: HostCluster | undefined;
 
 interface LogLine {
+  time: number;
   msg?: string;
   memberId?: string;
   component?: string;
   reason?: string;
+  from?: string;
+  keyringId?: string;
 }
 
 /** The daemon's pino JSON lines (its own output; nothing is inferred). */
@@ -67,5 +71,71 @@ describe('gossip between test hosts', () => {
     await c!.revive(victim);
     await c!.waitForStatus(manager, [victim], 'Ready', LONG);
     await waitFor(`${manager.name} to see ${victim.name} join again`, () => (logLines(manager).filter((l) => l.msg === 'gossip: member join' && l.memberId === victim.nodeId).length > joinsBefore ? true : undefined), LONG);
+  });
+
+  it('a gossip member holding a key the cluster does not have is refused: its packets dropped and counted, nobody learns of it', async () => {
+    const [manager] = c!.nodes as [ClusterNode];
+    // Real UDP over the test bridge from the machine's side of it (the gateway address).
+    const intruder = await GossipNode.start({ id: 'intruder', host: c!.hosts.gateway, port: 0, keyring: new Keyring(newGossipKey()) });
+    try {
+      intruder.join([`${manager.addr}:7946`]);
+      await waitFor(`${manager.name} to drop the intruder's packets`, () =>
+        logLines(manager).some((l) => l.msg === 'gossip: dropped a packet' && l.reason === 'no-key' && l.from?.startsWith(`${c!.hosts.gateway}:`)) ? true : undefined,
+      LONG);
+      intruder.join([`${manager.addr}:7946`]);
+      await waitFor('the intruder to give up its push/pull', () => (intruder.stats.pushPullFailures > 0 || intruder.stats.packetsSent > 1 ? true : undefined), LONG);
+      expect(intruder.stats.packetsReceived).toBe(0);
+      expect(intruder.members().filter((m) => m.id !== 'intruder')).toEqual([]);
+      for (const node of c!.nodes) expect(sawMember(node, 'join', 'intruder')).toBe(false);
+    } finally {
+      await intruder.stop();
+    }
+  });
+
+  it('swarm update --gossip-key-rotation rotates the keyring in three steps on every node, with no packet dropped and nobody suspected', async () => {
+    const [manager] = c!.nodes as [ClusterNode];
+    const startedAt = Date.now();
+    const ringsBefore = new Map(c!.nodes.map((n) => [n.name, logLines(n).filter((l) => l.msg === 'gossip keyring installed').length]));
+    const out = await c!.ok(manager, 'swarm', 'update', '--gossip-key-rotation', '3s');
+    expect(out).toContain('Swarm updated.');
+    expect(out).toContain('Gossip key rotation interval: 3s');
+    // add as secondary, make primary, drop the old one: three new rings on every node
+    for (const node of c!.nodes) {
+      await waitFor(`${node.name} to install three new keyrings`, () => (logLines(node).filter((l) => l.msg === 'gossip keyring installed').length >= ringsBefore.get(node.name)! + 3 ? true : undefined), LONG);
+    }
+    const steps = logLines(manager).filter((l) => l.time >= startedAt && l.msg?.startsWith('gossip: rotation step')).map((l) => l.msg!.slice('gossip: rotation '.length, 'gossip: rotation step 1'.length));
+    expect(steps.slice(0, 3)).toEqual(['step 1', 'step 2', 'step 3']);
+    const view = await c!.ok(manager, 'swarm', 'update', '--gossip-key-rotation', '12h');
+    expect(view).toContain('Gossip key rotation interval: 12h0m0s');
+    for (const node of c!.nodes) {
+      const since = logLines(node).filter((l) => l.time >= startedAt);
+      expect(since.filter((l) => l.msg === 'gossip: dropped a packet'), `packets dropped on ${node.name}`).toEqual([]);
+      expect(since.filter((l) => l.msg === 'gossip: member suspect' || l.msg === 'gossip: member dead'), `suspicions on ${node.name}`).toEqual([]);
+    }
+    const rows = await c!.nodeStates(manager);
+    expect([...rows.values()].every((r) => r.status === 'Ready')).toBe(true);
+  });
+
+  it('a worker cut off by a partition is marked Down by the others; its own view (everybody dead) never reaches the dispatcher, so nobody else goes Down; healed, it is Ready again', async () => {
+    const [manager, other, cut] = c!.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const startedAt = Date.now();
+    await c!.cutOff(cut);
+    try {
+      await c!.waitForStatus(manager, [cut], 'Down', LONG);
+      expect((await nodeJson(manager, cut.nodeId)).status?.message).toBe('node declared dead by gossip');
+      await waitFor(`${cut.name} to see the others dead from its side`, () => (sawMember(cut, 'dead', manager.nodeId) && sawMember(cut, 'dead', other.nodeId) ? true : undefined), LONG);
+    } finally {
+      await c!.heal(cut);
+    }
+    await c!.waitForStatus(manager, [cut], 'Ready', LONG);
+    await waitFor(`${manager.name} to see ${cut.name} alive again in gossip`, () =>
+      logLines(manager).some((l) => l.time >= startedAt && (l.msg === 'gossip: member join' || l.msg === 'gossip: member alive') && l.memberId === cut.nodeId) ? true : undefined,
+    LONG);
+    // Nobody but the cut-off node was ever marked down.
+    const downs = logLines(manager).filter((l) => l.time >= startedAt && l.msg === 'marking node down') as (LogLine & { nodeId?: string })[];
+    expect([...new Set(downs.map((l) => l.nodeId))]).toEqual([cut.nodeId]);
+    const rows = await c!.nodeStates(manager);
+    expect(rows.get(manager.nodeId)?.status).toBe('Ready');
+    expect(rows.get(other.nodeId)?.status).toBe('Ready');
   });
 });
