@@ -9,7 +9,7 @@ import { killStaleNatsServer } from '../src/manager/stale-nats.js';
 import { socketAnswers } from '../test/helpers/wait.js';
 import type { Cleanup } from './cleanup.js';
 import { removeContainersByLabel } from './engine-watch.js';
-import { IMAGE, REPLICA_COMMAND, type CreateOptions, type Orchestrator } from './orchestrator.js';
+import { IMAGE, REPLICA_COMMAND, type CreateOptions, type ServiceSystem } from './orchestrator.js';
 import { run, runOk } from './processes.js';
 
 const DAEMON_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -35,7 +35,7 @@ function exited(child: ChildProcess): Promise<void> {
  * a one-node swarm, and registers its teardown: leave, SIGTERM by pid, its nats-server, its
  * containers by node label, the temp dir.
  */
-export async function flotillaSwarm(docker: Docker, cleanup: Cleanup): Promise<Orchestrator> {
+export async function flotillaSwarm(docker: Docker, cleanup: Cleanup): Promise<ServiceSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const dataDir = join(dir, 'data');
   const socket = join(dir, 'ctl.sock');
@@ -93,5 +93,7 @@ export async function flotillaSwarm(docker: Docker, cleanup: Cleanup): Promise<O
     async remove(service: string): Promise<void> {
       await cli('service', 'rm', service);
     },
+    image: IMAGE,
+    cliArgv: [process.execPath, CLI_MAIN, '-H', `unix://${socket}`],
   };
 }

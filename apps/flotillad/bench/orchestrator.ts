@@ -16,6 +16,14 @@ export interface Orchestrator {
   remove(service: string): Promise<void>;
 }
 
+/** An orchestrator driven through its own CLI (Flotilla, Docker's swarm mode), for scenarios beyond create/remove. */
+export interface ServiceSystem extends Orchestrator {
+  /** The image as this system must be given it (swarm: by ID, or it asks a registry). */
+  readonly image: string;
+  /** The command line of this system's CLI (`docker`, or node with the flotilla CLI and its -H). */
+  readonly cliArgv: readonly [string, ...string[]];
+}
+
 /** The command every replica runs: `sleep` as PID 1 ignores SIGTERM, so stops take the full grace. */
 export const REPLICA_COMMAND = ['sleep', '3600'] as const;
 export const IMAGE = 'flotilla/busybox:latest';

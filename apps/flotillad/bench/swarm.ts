@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { Cleanup } from './cleanup.js';
 import { run, runOk } from './processes.js';
-import { IMAGE, REPLICA_COMMAND, type CreateOptions, type Orchestrator } from './orchestrator.js';
+import { IMAGE, REPLICA_COMMAND, type CreateOptions, type ServiceSystem } from './orchestrator.js';
 
 const ADVERTISE = '127.0.0.1';
 
@@ -25,7 +25,7 @@ async function networkExists(name: string): Promise<boolean> {
  * Puts this machine's Docker Engine into swarm mode for the run and registers leaving it.
  * Refuses if the engine is already in a swarm: that swarm is not ours to leave.
  */
-export async function dockerSwarm(cleanup: Cleanup): Promise<Orchestrator> {
+export async function dockerSwarm(cleanup: Cleanup): Promise<ServiceSystem> {
   const state = (await runOk('docker', ['info', '--format', '{{.Swarm.LocalNodeState}}'])).trim();
   if (state !== 'inactive') throw new Error(`the Docker Engine is already in swarm mode (${state}); not touching someone else's swarm`);
   // The image is referenced by ID: given a tag, swarm tries a registry even with --no-resolve-image.
@@ -54,5 +54,7 @@ export async function dockerSwarm(cleanup: Cleanup): Promise<Orchestrator> {
     async remove(service: string): Promise<void> {
       await runOk('docker', ['service', 'rm', service]);
     },
+    image: imageId,
+    cliArgv: ['docker'],
   };
 }
