@@ -53,6 +53,8 @@ export class TaskNetworks {
   private ingress = new Set<string>();
   /** Networks plumbed here, with what they were plumbed as (kept for their removal). */
   private readonly plumbed = new Map<string, OverlayNetworkRef>();
+  /** What each network was last ensured as: a new state that leaves it alone runs nothing. */
+  private readonly ensuredAs = new Map<string, string>();
   private inUse = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private pruned = false;
@@ -71,7 +73,8 @@ export class TaskNetworks {
     // Entries follow the cluster for every network in use (after a restart, before any task asks).
     for (const id of new Set([...this.plumbed.keys(), ...this.inUse])) {
       const d = this.desired.get(id);
-      if (d) void this.ensure(d).catch((err: unknown) => this.opts.log.error({ err, networkId: id }, 'updating the overlay network failed; retried with the next state'));
+      // Most new states only flip a task's serving flag: nothing for the data path to do.
+      if (d && this.ensuredAs.get(id) !== JSON.stringify(d)) void this.ensure(d).catch((err: unknown) => this.opts.log.error({ err, networkId: id }, 'updating the overlay network failed; retried with the next state'));
     }
     this.stateKnown = true;
     this.pruneOnce();
@@ -136,6 +139,7 @@ export class TaskNetworks {
     for (const [id, ref] of this.plumbed) {
       if (this.inUse.has(id)) continue;
       this.plumbed.delete(id);
+      this.ensuredAs.delete(id);
       this.opts.overlays.remove(ref).then(
         () => this.opts.log.info({ networkId: id, vni: ref.vni }, 'overlay network removed: no task here uses it'),
         (err: unknown) => {
@@ -158,8 +162,11 @@ export class TaskNetworks {
   }
 
   private async ensure(d: OverlayDesired): Promise<void> {
+    const as = JSON.stringify(d);
+    this.ensuredAs.delete(d.network.id);
     await this.opts.overlays.ensure(d);
     this.plumbed.set(d.network.id, d.network);
+    this.ensuredAs.set(d.network.id, as);
   }
 
   private waitForNetwork(networkId: string, taskId: string): Promise<OverlayDesired> {

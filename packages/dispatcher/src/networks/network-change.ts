@@ -20,6 +20,9 @@ export class NetworkChanges {
       if (!obj) continue;
       switch (obj.$case) {
         case 'task':
+          // A task on no network (and so not of an ingress-published service, whose tasks the
+          // allocator attaches to ingress) is in no node's state: most task events are these.
+          if (obj.value.networks.length === 0) break;
           if (obj.value.nodeId) this.nodes.add(obj.value.nodeId);
           for (const id of taskNetworkIds(obj.value)) this.networks.add(id);
           if (obj.value.serviceId) this.services.add(obj.value.serviceId);

@@ -100,11 +100,18 @@ describe('NetworkChanges.affected', () => {
   });
 
   it('a task of an ingress-published service, a node, or the ingress network touch every node', () => {
-    for (const e of [ev('task', task('p1', 'pub', 'n3', {})), ev('node', node('n2', '198.18.5.7')), ev('network', ING)]) {
+    for (const e of [ev('task', task('p1', 'pub', 'n3', { ing: '198.19.0.3/24' })), ev('node', node('n2', '198.18.5.7')), ev('network', ING)]) {
       const c = new NetworkChanges();
       c.add(e);
       expect(c.affected(index, nodes, previous)).toEqual(nodes);
     }
+  });
+
+  it('a task on no network touches no node (most task events)', () => {
+    const c = new NetworkChanges();
+    c.add(ev('task', task('x1', 'plain', 'n1', {})));
+    expect(c.empty).toBe(true);
+    expect(c.affected(index, nodes, previous)).toEqual([]);
   });
 
   it('a node that just lost its last task on a network is still looked at (it must drop it)', () => {
