@@ -5,7 +5,7 @@
 // worker never receives it, and the secret cannot be removed while the service uses it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -22,6 +22,7 @@ const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
 const SECRETS_ROOT = '/run/flotilla/secrets';
 const VALUE = `s3cr3t-${randomBytes(16).toString('hex')}`;
+const VALUE2 = `api-${randomBytes(16).toString('hex')}`;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
 interface Host {
@@ -115,6 +116,7 @@ describe('secrets', () => {
   let secretId = '';
   let taskId = '';
   let containerId = '';
+  let apiContainerId = '';
 
   it('secret create reads the value from stdin and prints the id; ls and inspect never show it', async () => {
     const created = await cliWithStdin(manager(), VALUE, 'secret', 'create', '--label', 'env=e2e', 'db_pass', '-');
@@ -191,13 +193,52 @@ describe('secrets', () => {
     expect(await ok(manager(), 'secret', 'ls', '-q')).toBe(`${secretId}\n`);
   });
 
-  it('the tmpfs goes with the task; then the secret can be removed', async () => {
-    await ok(manager(), 'service', 'rm', 'web');
-    const taskDir = join(SECRETS_ROOT, manager().nodeId, taskId);
-    await waitFor('the task container removed', async () => ((await docker.getContainer(containerId).inspect().then(() => true, () => false)) ? undefined : true), LONG);
-    await waitFor('the secrets tmpfs unmounted', async () => ((await mounts()).includes(` ${taskDir} `) ? undefined : true), LONG);
-    expect(await stat(taskDir).then(() => true, () => false)).toBe(false);
-    expect(await ok(manager(), 'secret', 'rm', 'db_pass')).toBe('db_pass\n');
+  it('a task on the worker gets its own secret (from a file) over the worker\'s session, with uid and mode', async () => {
+    const file = join(dir, 'api_key.txt');
+    await writeFile(file, VALUE2);
+    const created = await ok(manager(), 'secret', 'create', 'api_key', file);
+    expect(created.trim()).toMatch(/^\w{10,}$/);
+    expect(await ok(
+      manager(), 'service', 'create', '--name', 'api', '--constraint', `node.id==${worker().nodeId}`, '--stop-grace-period', '1s',
+      '--secret', 'source=api_key,target=key.txt,uid=1000,gid=1000,mode=0440', IMAGE, 'sleep', '3600',
+    )).toContain('verify: Service converged');
+    const [c] = await docker.listContainers({ filters: { label: [`io.flotilla.node.id=${worker().nodeId}`, 'io.flotilla.service.name=api'], status: ['running'] } });
+    apiContainerId = c!.Id;
+    expect((await runToEnd('docker', ['exec', c!.Id, 'cat', '/run/secrets/key.txt'])).stdout).toBe(VALUE2);
+    expect((await runToEnd('docker', ['exec', c!.Id, 'stat', '-c', '%u %g %a', '/run/secrets/key.txt'])).stdout.trim()).toBe('1000 1000 440');
+    expect(await mounts()).toContain(` ${join(SECRETS_ROOT, worker().nodeId, c!.Labels['io.flotilla.task.id']!)} tmpfs `);
+    // The manager's node holds only web's tmpfs: api_key was sent to the worker alone.
+    expect(await readdir(join(SECRETS_ROOT, manager().nodeId))).toEqual([taskId]);
+    for (const host of hosts) {
+      expect(await filesContaining(host.dataDir, Buffer.from(VALUE2)), host.name).toEqual([]);
+      expect(host.daemon!.stdout() + host.daemon!.stderr(), host.name).not.toContain(VALUE2);
+    }
+  }, LONG * 2);
+
+  it('service update --secret-add gives the replacement task both files', async () => {
+    await ok(manager(), 'service', 'update', '--secret-add', 'source=api_key,target=api', 'web');
+    let next: Docker.ContainerInfo | undefined;
+    await waitFor('the updated web task running', async () => {
+      const list = await docker.listContainers({ filters: { label: [`io.flotilla.node.id=${manager().nodeId}`, 'io.flotilla.service.name=web'], status: ['running'] } });
+      next = list.find((x) => x.Id !== containerId);
+      return next && list.length === 1 ? true : undefined;
+    }, LONG);
+    expect((await runToEnd('docker', ['exec', next!.Id, 'cat', '/run/secrets/api'])).stdout).toBe(VALUE2);
+    expect((await runToEnd('docker', ['exec', next!.Id, 'cat', '/run/secrets/db_pass'])).stdout).toBe(VALUE);
+    const oldDir = join(SECRETS_ROOT, manager().nodeId, taskId);
+    await waitFor('the replaced task\'s tmpfs unmounted', async () => ((await mounts()).includes(` ${oldDir} `) ? undefined : true), LONG);
+    containerId = next!.Id;
+    taskId = next!.Labels['io.flotilla.task.id']!;
+  }, LONG * 2);
+
+  it('the tmpfs goes with the task; then the secrets can be removed', async () => {
+    await ok(manager(), 'service', 'rm', 'web', 'api');
+    const dirs = [join(SECRETS_ROOT, manager().nodeId), join(SECRETS_ROOT, worker().nodeId)];
+    for (const id of [containerId, apiContainerId]) {
+      await waitFor('the task container removed', async () => ((await docker.getContainer(id).inspect().then(() => true, () => false)) ? undefined : true), LONG);
+    }
+    await waitFor('every secrets tmpfs of both nodes unmounted', async () => ((await mounts()).split('\n').some((l) => dirs.some((d) => l.includes(` ${d}/`))) ? undefined : true), LONG);
+    expect(await ok(manager(), 'secret', 'rm', 'db_pass', 'api_key')).toBe('db_pass\napi_key\n');
     expect(await ok(manager(), 'secret', 'ls', '-q')).toBe('');
   }, LONG * 2);
 });
