@@ -139,6 +139,20 @@ describe('agent overlay networking from the dispatcher\'s NodeNetworkState (two 
     expect(tcp.stdout.trim()).toBe('pong-from-t2');
   }, 120_000);
 
+  it('names the engine does not know are asked of the network\'s gateway (where ipvs-lb answers DNS)', async () => {
+    // A stand-in for ipvs-lb's DNS server: a UDP listener on the gateway address in h1's namespace.
+    const listener = h1.spawn(['node', '-e', "const s=require('dgram').createSocket('udp4');s.on('message',(m)=>process.stdout.write(m.toString('latin1')+'\\n'));s.bind(53,'198.19.42.1',()=>process.stdout.write('READY\\n'));"]);
+    let heard = '';
+    listener.stdout!.on('data', (d: Buffer) => (heard += d.toString('latin1')));
+    try {
+      await waitFor(() => heard.includes('READY'), { what: 'listener on the gateway', ...wait });
+      await sh(h1, containerOf('t1'), ['nslookup', 'flt-probe-name']);
+      await waitFor(() => heard.includes('flt-probe-name'), { what: 'the query forwarded to the gateway', ...wait });
+    } finally {
+      listener.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('each new state brings the forwarding entries along: a task started later on the other host is reachable', async () => {
     backend.put(overlayTask('t3', N2, 3, { [NET_A.id]: '198.19.42.13/24' }, ['sleep', '3600']));
     await waitFor(running('t3'), { what: 't3 RUNNING', ...wait });
