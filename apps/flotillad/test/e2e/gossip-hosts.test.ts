@@ -138,4 +138,26 @@ describe('gossip between test hosts', () => {
     expect(rows.get(manager.nodeId)?.status).toBe('Ready');
     expect(rows.get(other.nodeId)?.status).toBe('Ready');
   });
+
+  it('swarm update --dispatcher-heartbeat 1s: the dispatcher uses it at once; a node that stops quietly (gossip: left, not dead) is Down after 3 × 1 s', async () => {
+    const [manager, , quiet] = c!.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const out = await c!.ok(manager, 'swarm', 'update', '--dispatcher-heartbeat', '1s', '--task-history-limit', '2', '--cert-expiry', '720h');
+    expect(out).toMatch(/Dispatcher heartbeat period: 1s\n/);
+    expect(out).toMatch(/Task history retention limit: 2\n/);
+    expect(out).toMatch(/Node certificate expiry: 720h0m0s\n/);
+    const bad = await c!.cli(manager, 'swarm', 'update', '--cert-expiry', '1m');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/nodeCertExpiryMs/);
+    expect(await c!.ok(manager, 'swarm', 'update')).toMatch(/Node certificate expiry: 720h0m0s\n/);
+    try {
+      await c!.stopDaemon(quiet);
+      await c!.waitForStatus(manager, [quiet], 'Down', LONG);
+      expect((await nodeJson(manager, quiet.nodeId)).status?.message).toBe('heartbeat failure: no heartbeat for 3000 ms');
+      expect(sawMember(manager, 'left', quiet.nodeId)).toBe(true);
+    } finally {
+      await c!.ok(manager, 'swarm', 'update', '--dispatcher-heartbeat', '5s');
+      await c!.startDaemon(quiet);
+    }
+    await c!.waitForStatus(manager, [quiet], 'Ready', LONG);
+  });
 });
