@@ -85,6 +85,27 @@ describe('overlay network across three hosts (real flotillad, CLI, engines, VXLA
     }
   }, LONG);
 
+  it('a worker\'s flotillad restarted keeps its task container on the network, still reachable, nothing duplicated', async () => {
+    const c = cluster!;
+    const [a, b] = c.nodes as [ClusterNode, ClusterNode];
+    const before = tasks.get(b.name)!;
+    await c.stopDaemon(b);
+    await c.startDaemon(b);
+    await c.waitForStatus(c.leader, [b], 'Ready');
+    // the re-adopted container (same id), the overlay still plumbed and nothing pruned from under it
+    const after = await waitFor(`web container on ${b.name} after the restart`, () => containerOn(b, 'web', networkId));
+    expect(after.id).toBe(before.id);
+    expect(after.ip).toBe(before.ip);
+    const all = (await b.host.exec(['docker', 'ps', '-aq', '--filter', 'label=io.flotilla.service.name=web'])).stdout.trim().split('\n');
+    expect(all).toHaveLength(1);
+    const fromA = tasks.get(a.name)!;
+    const tcp = await waitFor(`TCP answer from ${b.name} after its restart`, async () => {
+      const r = await a.host.exec(['docker', 'exec', fromA.id, 'sh', '-c', `nc -w 3 ${after.ip} 8080 </dev/null`], { allowFailure: true, timeoutMs: 15_000 });
+      return r.stdout.trim() ? r.stdout.trim() : undefined;
+    }, 30_000);
+    expect(tcp).toBe(after.id.slice(0, 12));
+  }, LONG);
+
   it('after service rm nothing of the network is left on any host', async () => {
     const c = cluster!;
     await c.ok(c.leader, 'service', 'rm', 'web');
