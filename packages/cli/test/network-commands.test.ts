@@ -45,13 +45,14 @@ describe('network create flags', () => {
   });
 });
 
-const view = (id: string, name: string, o: { subnet?: string; services?: NetworkView['services'] } = {}): NetworkView => ({
+const view = (id: string, name: string, o: { subnet?: string; services?: NetworkView['services']; tasks?: NetworkView['tasks'] } = {}): NetworkView => ({
   network: Network.fromPartial({
     id,
     spec: { annotations: { name }, driver: 'overlay' },
     status: o.subnet ? { ipam: [{ subnet: o.subnet, gateway: o.subnet.replace(/0\/24$/, '1'), range: '' }], vxlanId: 4097 } : undefined,
   }),
   services: o.services ?? [],
+  tasks: o.tasks ?? [],
 });
 
 describe('network ls / inspect output', () => {
@@ -72,6 +73,7 @@ describe('network ls / inspect output', () => {
           { id: 's1', name: 'api', virtualIp: '198.19.7.2/24' },
           { id: 's2', name: 'dns', virtualIp: '' },
         ],
+        tasks: [{ taskId: 'task0123456789abcdef', name: 'api.1', nodeId: 'node0123456789abcdef', address: '198.19.7.3/24' }],
       }),
     );
     expect(out).toContain('Name: backend\n');
@@ -80,6 +82,7 @@ describe('network ls / inspect output', () => {
     expect(out).toContain('VXLAN ID: 4097\n');
     expect(out).toContain(' api: VIP 198.19.7.2/24\n');
     expect(out).toContain(' dns: no VIP (dnsrr)\n');
+    expect(out).toContain(' api.1: 198.19.7.3/24 (task task01234567 on node01234567)\n');
     expect(formatNetworkPretty(view('n2', 'new'))).toContain(' Subnet: (not allocated yet)\n');
   });
 });

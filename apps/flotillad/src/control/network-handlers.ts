@@ -22,7 +22,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 
 const nameOf = (n: Network): string => n.spec?.annotations?.name ?? n.id;
 
-/** The network with the services on it (by name or id, or implicitly for ingress) and their VIPs there. */
+/** The network with the services on it (by name or id, or implicitly for ingress) and their VIPs there, and the live tasks with their addresses. */
 export function networkView(view: ReadTx, network: Network): NetworkView {
   const services = [];
   for (const s of view.services.all()) {
@@ -32,7 +32,15 @@ export function networkView(view: ReadTx, network: Network): NetworkView {
     services.push({ id: s.id, name: s.spec?.annotations?.name ?? '', virtualIp: vip });
   }
   services.sort((a, b) => a.name.localeCompare(b.name));
-  return { network, services };
+  const tasks = [];
+  for (const t of view.tasks.all()) {
+    if (t.status && isTerminal(t.status.state)) continue;
+    const address = t.networks.find((a) => a.networkId === network.id)?.addresses[0];
+    if (!address) continue;
+    tasks.push({ taskId: t.id, name: `${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId}`, nodeId: t.nodeId, address });
+  }
+  tasks.sort((a, b) => a.name.localeCompare(b.name) || a.taskId.localeCompare(b.taskId));
+  return { network, services, tasks };
 }
 
 /** Why the network cannot go now (a service or a live task uses it), or undefined. */

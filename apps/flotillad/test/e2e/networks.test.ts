@@ -163,7 +163,9 @@ describe('overlay networks', () => {
     expect(task.networks[1]!.addresses[0]).not.toBe(vips[1]!.addr);
 
     expect(await ok('service', 'inspect', '--pretty', 'web')).toContain(`VirtualIPs:\n ${ingressId}: ${vips[0]!.addr}\n ${mynetId}: ${vips[1]!.addr}\n`);
-    expect(await ok('network', 'inspect', '--pretty', 'mynet')).toContain(` web: VIP ${vips[1]!.addr}\n`);
+    const pretty = await ok('network', 'inspect', '--pretty', 'mynet');
+    expect(pretty).toContain(` web: VIP ${vips[1]!.addr}\n`);
+    expect(pretty).toContain(` web.1: ${task.networks[1]!.addresses[0]} (task ${task.id.slice(0, 12)}`);
 
     const refused = await cli('network', 'rm', 'mynet');
     expect(refused.code).toBe(1);

@@ -71,6 +71,8 @@ export function formatNetworkPretty(v: NetworkView): string {
       ['VXLAN ID', n.status?.vxlanId ? String(n.status.vxlanId) : ''],
       ['Services', v.services.length ? '' : 'none'],
       ...v.services.map((s) => [` ${s.name}`, s.virtualIp ? `VIP ${s.virtualIp}` : 'no VIP (dnsrr)'] as const),
+      ['Tasks', v.tasks.length ? '' : 'none'],
+      ...v.tasks.map((t) => [` ${t.name}`, `${t.address} (task ${t.taskId.slice(0, 12)}${t.nodeId ? ` on ${t.nodeId.slice(0, 12)}` : ''})`] as const),
     ],
     '',
   );
@@ -78,7 +80,7 @@ export function formatNetworkPretty(v: NetworkView): string {
 
 /** docker network inspect's JSON: the network object, with the services attached beside it. */
 function networkJson(v: NetworkView): unknown {
-  return { ...(Network.toJSON(v.network!) as object), services: v.services };
+  return { ...(Network.toJSON(v.network!) as object), services: v.services, tasks: v.tasks };
 }
 
 export async function networkCreateCommand(ctx: CommandContext, name: string, opts: NetworkCreateOptions): Promise<void> {

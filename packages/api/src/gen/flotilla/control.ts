@@ -454,10 +454,21 @@ export interface NetworkServiceRef {
   virtualIp: string;
 }
 
-/** A network as `network ls/inspect` show it: the stored object and the services on it. */
+/** A live task attached to a network, with its address there. */
+export interface NetworkTaskRef {
+  taskId: string;
+  /** <service>.<slot> (or <service>.<node id> for a global service) */
+  name: string;
+  nodeId: string;
+  /** CIDR */
+  address: string;
+}
+
+/** A network as `network ls/inspect` show it: the stored object, the services and the live tasks on it. */
 export interface NetworkView {
   network?: Network | undefined;
   services: NetworkServiceRef[];
+  tasks: NetworkTaskRef[];
 }
 
 export interface ListNetworksRequest {
@@ -5428,8 +5439,133 @@ export const NetworkServiceRef: MessageFns<NetworkServiceRef> = {
   },
 };
 
+function createBaseNetworkTaskRef(): NetworkTaskRef {
+  return { taskId: "", name: "", nodeId: "", address: "" };
+}
+
+export const NetworkTaskRef: MessageFns<NetworkTaskRef> = {
+  encode(message: NetworkTaskRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.nodeId !== "") {
+      writer.uint32(26).string(message.nodeId);
+    }
+    if (message.address !== "") {
+      writer.uint32(34).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkTaskRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkTaskRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NetworkTaskRef {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+    };
+  },
+
+  toJSON(message: NetworkTaskRef): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NetworkTaskRef>): NetworkTaskRef {
+    return NetworkTaskRef.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NetworkTaskRef>): NetworkTaskRef {
+    const message = createBaseNetworkTaskRef();
+    message.taskId = object.taskId ?? "";
+    message.name = object.name ?? "";
+    message.nodeId = object.nodeId ?? "";
+    message.address = object.address ?? "";
+    return message;
+  },
+};
+
 function createBaseNetworkView(): NetworkView {
-  return { network: undefined, services: [] };
+  return { network: undefined, services: [], tasks: [] };
 }
 
 export const NetworkView: MessageFns<NetworkView> = {
@@ -5439,6 +5575,9 @@ export const NetworkView: MessageFns<NetworkView> = {
     }
     for (const v of message.services) {
       NetworkServiceRef.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.tasks) {
+      NetworkTaskRef.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -5472,6 +5611,14 @@ export const NetworkView: MessageFns<NetworkView> = {
             message.services.push(NetworkServiceRef.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tasks.push(NetworkTaskRef.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5490,6 +5637,7 @@ export const NetworkView: MessageFns<NetworkView> = {
       services: globalThis.Array.isArray(object?.services)
         ? object.services.map((e: any) => NetworkServiceRef.fromJSON(e))
         : [],
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => NetworkTaskRef.fromJSON(e)) : [],
     };
   },
 
@@ -5500,6 +5648,9 @@ export const NetworkView: MessageFns<NetworkView> = {
     }
     if (message.services?.length) {
       obj.services = message.services.map((e) => NetworkServiceRef.toJSON(e));
+    }
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => NetworkTaskRef.toJSON(e));
     }
     return obj;
   },
@@ -5513,6 +5664,7 @@ export const NetworkView: MessageFns<NetworkView> = {
       ? Network.fromPartial(object.network)
       : undefined;
     message.services = object.services?.map((e) => NetworkServiceRef.fromPartial(e)) || [];
+    message.tasks = object.tasks?.map((e) => NetworkTaskRef.fromPartial(e)) || [];
     return message;
   },
 };
