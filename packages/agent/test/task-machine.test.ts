@@ -112,6 +112,16 @@ describe('task state machine with a health check', () => {
     }
   });
 
+  it('dates the FAILED report by when the container turned unhealthy, not by when its stop (grace period) ended', () => {
+    const unhealthy = step(starting().rec, { kind: 'health-unhealthy', containerId: 'c1' }, 5_000);
+    expect(unhealthy.actions).toEqual([{ kind: 'stop', containerId: 'c1' }]);
+    const stopped = step(unhealthy.record, { kind: 'stopped' }, 15_000);
+    expect(stopped.actions).toEqual([expect.objectContaining({ kind: 'report', status: expect.objectContaining({ state: S.TASK_STATE_FAILED, err: UNHEALTHY_ERR, timestamp: 5_000 }) })]);
+    // A later unhealthy report of the same container does not move the time.
+    const again = step(step(unhealthy.record, { kind: 'health-unhealthy', containerId: 'c1' }, 9_000).record, { kind: 'stopped' }, 15_000);
+    expect(again.actions).toEqual([expect.objectContaining({ status: expect.objectContaining({ timestamp: 5_000 }) })]);
+  });
+
   it('fails the task, with why, when the unhealthy container cannot be stopped, instead of retrying the stop', () => {
     const s = run(starting().rec, { kind: 'health-unhealthy', containerId: 'c1' }, { kind: 'opFailed', error: 'engine gone' });
     expect(s.actions).toEqual(['stop', `report FAILED (${UNHEALTHY_ERR} (stopping it failed: engine gone))`]);

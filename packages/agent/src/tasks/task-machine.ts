@@ -72,11 +72,16 @@ class Transition {
     private readonly now: number,
   ) {}
 
-  private moveTo(state: TaskState, message: string, err = ''): void {
+  private moveTo(state: TaskState, message: string, err = '', at = this.now): void {
     this.rec.state = state;
     this.rec.message = message;
     this.rec.err = err;
-    this.actions.push({ kind: 'report', status: statusOf(this.rec, this.now) });
+    this.actions.push({ kind: 'report', status: statusOf(this.rec, this.now, at) });
+  }
+
+  /** FAILED as unhealthy, dated when it turned unhealthy (see TaskRecord.unhealthyAt). */
+  private failedUnhealthy(err: string): void {
+    this.moveTo(S.TASK_STATE_FAILED, 'started', err, Math.min(this.rec.unhealthyAt ?? this.now, this.now));
   }
 
   private ended(exitCode: number): void {
@@ -128,7 +133,7 @@ class Transition {
         r.running = false;
         if (r.unassigned || isTerminal(r.state)) return;
         // Stopped because it turned unhealthy: a failure the orchestrator's restart policy answers.
-        if (r.health === 'unhealthy' && !isTerminal(r.task.desiredState)) this.moveTo(S.TASK_STATE_FAILED, 'started', UNHEALTHY_ERR);
+        if (r.health === 'unhealthy' && !isTerminal(r.task.desiredState)) this.failedUnhealthy(UNHEALTHY_ERR);
         else this.moveTo(S.TASK_STATE_SHUTDOWN, 'shutdown');
         return;
       case 'removed':
@@ -142,7 +147,7 @@ class Transition {
         // Like swarm: an unhealthy container that cannot be stopped still fails the task, with
         // why, rather than retrying the stop forever; its container goes when the task leaves.
         if (op === 'stop' && r.health === 'unhealthy' && !r.unassigned && !isTerminal(r.state) && !isTerminal(r.task.desiredState)) {
-          this.moveTo(S.TASK_STATE_FAILED, 'started', `${UNHEALTHY_ERR} (stopping it failed: ${e.error})`);
+          this.failedUnhealthy(`${UNHEALTHY_ERR} (stopping it failed: ${e.error})`);
         }
         return;
       }
@@ -151,6 +156,7 @@ class Transition {
         // Only news about the container this record owns and has a check for, while it matters.
         if (e.containerId !== r.containerId || r.health === 'none' || r.health === 'unhealthy' || isTerminal(r.state)) return;
         r.health = e.kind === 'health-healthy' ? 'healthy' : 'unhealthy';
+        if (r.health === 'unhealthy') r.unhealthyAt ??= this.now;
         return;
       case 'found':
         this.found(e.container);
@@ -211,7 +217,7 @@ class Transition {
     if (live && r.health === 'unhealthy') {
       // Like Docker: stop it, then report FAILED so the restart policy replaces the task.
       if (r.containerId && r.running) this.op('stop');
-      else this.moveTo(S.TASK_STATE_FAILED, 'started', UNHEALTHY_ERR);
+      else this.failedUnhealthy(UNHEALTHY_ERR);
       return;
     }
     switch (r.state) {

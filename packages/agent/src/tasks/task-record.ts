@@ -33,6 +33,12 @@ export interface TaskRecord {
   unassigned: boolean;
   /** The latest health the engine reported for the container. */
   health: TaskHealth;
+  /**
+   * When the container was first reported unhealthy: the moment the task failed. Its FAILED
+   * status carries this time although it is reported after the stop (grace period), so the
+   * restart delay counts from the failure and runs during the stop, not after it.
+   */
+  unhealthyAt: number | undefined;
 }
 
 /** A record for a task the agent has not seen before; it starts where the store has it. */
@@ -50,13 +56,14 @@ export function newRecord(task: Task): TaskRecord {
     waiting: false,
     unassigned: false,
     health: 'none',
+    unhealthyAt: undefined,
   };
 }
 
 /** The status the agent reports for a record. */
-export function statusOf(rec: TaskRecord, now: number): TaskStatus {
+export function statusOf(rec: TaskRecord, now: number, at: number = now): TaskStatus {
   return {
-    timestamp: now,
+    timestamp: at,
     state: rec.state,
     message: rec.message,
     err: rec.err,
