@@ -68,3 +68,17 @@ describe('secret output', () => {
     expect(() => secretSpecFromInput('x', [], Buffer.alloc(500 * 1024 + 1))).toThrow('more than the 512000 bytes (500 KB) allowed');
   });
 });
+
+describe('service inspect --pretty secrets', () => {
+  it('lists target and source of each secret, nothing without secrets', async () => {
+    const { formatServicePretty } = await import('../src/commands/service.js');
+    const { ServiceView } = await import('@flotilla/api');
+    const view = ServiceView.fromPartial({
+      service: { id: 's1', spec: { annotations: { name: 'web' }, task: { container: { image: 'img', secrets: [{ secretId: 'x', secretName: 'db_pass', target: 'pw' }] } } } },
+    });
+    const out = formatServicePretty(view);
+    expect(out).toMatch(/ Secrets:?\s*\n\s+Target:?\s+pw\n\s+Source:?\s+db_pass\n/);
+    const none = formatServicePretty(ServiceView.fromPartial({ service: { id: 's2', spec: { annotations: { name: 'x' }, task: { container: { image: 'img' } } } } }));
+    expect(none).not.toContain('Secrets');
+  });
+});

@@ -108,3 +108,9 @@ export async function secretRmCommand(ctx: CommandContext, refs: string[]): Prom
     api.close();
   }
 }
+
+/** The Secrets lines of `service inspect --pretty` (docker's: target file and source secret). */
+export function serviceSecretFields(refs: readonly { target: string; secretName: string }[]): Array<readonly [string, string]> {
+  if (refs.length === 0) return [];
+  return [[' Secrets', ''], ...refs.flatMap((r) => [['  Target', r.target] as const, ['  Source', r.secretName] as const])];
+}

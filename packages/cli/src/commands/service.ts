@@ -7,6 +7,7 @@ import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
 import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags.js';
 import { waitForConvergence } from './service-progress.js';
 import { formatEndpointPretty } from './service-endpoint-format.js';
+import { serviceSecretFields } from './secret.js';
 
 const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
 
@@ -58,6 +59,7 @@ export function formatServicePretty(v: ServiceView): string {
         ...(c?.args.length ? [[' Args', c.args.join(' ')] as const] : []),
         ...(c?.command.length ? [[' Command', c.command.join(' ')] as const] : []),
         ...(c?.env.length ? [[' Env', c.env.join(' ')] as const] : []),
+        ...serviceSecretFields(c?.secrets ?? []),
       ],
       '',
     ) +

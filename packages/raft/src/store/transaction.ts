@@ -42,6 +42,11 @@ export class TransactionBuilder {
   }
 
   private push(op: StoreOp, kind: Kind, object: StoredObject): this {
+    // The transaction is written to the WAL before it is applied: a plain secret value must be
+    // refused here, by every writer, or it would rest on disk.
+    if (kind === 'secret' && ((object as ObjectByKind['secret']).spec?.data.length ?? 0) > 0) {
+      throw new Error(`store transaction ${this.id}: secret ${object.id} carries a plain value; only sealed values may be stored`);
+    }
     this.actions.push({ op, object: wrap(kind, object) });
     return this;
   }

@@ -39,3 +39,13 @@ describe('secret kind in the store', () => {
     expect(decodeStoreSnapshot(store.snapshot(['service', 'task'])).tables.secret.primary.size).toBe(0);
   });
 });
+
+describe('a plain secret value never reaches a transaction', () => {
+  it('the builder refuses a secret whose spec carries data, for create and update', async () => {
+    const { TransactionBuilder } = await import('../../src/store/transaction.js');
+    const plain = Secret.fromPartial({ id: 's9', spec: { annotations: { name: 'x' }, data: Buffer.from('v') } });
+    expect(() => new TransactionBuilder('tx1', 0).create('secret', plain)).toThrow('store transaction tx1: secret s9 carries a plain value; only sealed values may be stored');
+    expect(() => new TransactionBuilder('tx2', 0).update('secret', plain)).toThrow('carries a plain value');
+    expect(new TransactionBuilder('tx3', 0).create('secret', sealed('s1', 'ok')).size).toBe(1);
+  });
+});
