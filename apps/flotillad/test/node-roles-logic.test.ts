@@ -48,7 +48,7 @@ describe('demotion refusals', () => {
     const w1 = node('w1', W);
     expect(roleChangeRefusal([node('m1', M), w1], w1, M)).toBeUndefined();
     expect(roleChangeRefusal([node('m1', M), w1], w1, W)).toBeUndefined();
-    expect(roleChangeRefusal([node('m1', M), w1], w1, NodeRole.NODE_ROLE_UNSPECIFIED)?.message).toMatch(/invalid role/);
+    expect(roleChangeRefusal([node('m1', M), w1], w1, NodeRole.UNRECOGNIZED)?.message).toMatch(/invalid role/);
   });
 });
 
