@@ -55,7 +55,7 @@ describe('overlay network across three hosts (real flotillad, CLI, engines, VXLA
     const c = cluster!;
     networkId = (await c.ok(c.leader, 'network', 'create', '-d', 'overlay', '--subnet', SUBNET, 'appnet')).trim();
     expect(networkId).toMatch(/^\w+$/);
-    await c.ok(c.leader, 'service', 'create', '--detach', '--mode', 'global', '--name', 'web', '--network', 'appnet', IMAGE, 'nc', '-ll', '-p', '8080', '-e', 'hostname');
+    await c.ok(c.leader, 'service', 'create', '--detach', '--mode', 'global', '--name', 'web', '--network', 'appnet', '--stop-grace-period', '1s', IMAGE, 'nc', '-ll', '-p', '8080', '-e', 'hostname');
     for (const node of c.nodes) {
       const t = await waitFor(`web task container with an overlay address on ${node.name}`, async () => {
         const found = await containerOn(node, 'web', networkId);
