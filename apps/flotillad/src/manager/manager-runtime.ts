@@ -9,6 +9,7 @@ import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
+import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from '../swarm/local-agent.js';
 import { writeFileAtomic, type SwarmFiles, type SwarmState } from '../swarm/swarm-state.js';
 import { followManagerVoters } from './manager-voters.js';
@@ -189,6 +190,8 @@ export async function startManagerRuntime(
 
     const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
     stops.push(() => agent.stop());
+    const nodeLb = await startNodeLb(agent, { nodeId: state.nodeId, advertiseHost: state.advertiseHost, dataDir: files.agentDir, log: log0 });
+    stops.push(async () => nodeLb?.stop());
     const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
     nodeGossip.start();
     stops.push(() => nodeGossip.stop());

@@ -20,6 +20,8 @@ export interface HostClusterOptions {
   readonly managers?: number;
   /** Do not init/join: just start the daemons (default false). */
   readonly noSwarm?: boolean;
+  /** Extra `swarm init` flags, e.g. `--default-addr-pool 198.19.0.0/16`. */
+  readonly initArgs?: readonly string[];
   /** Extra flotillad flags for every daemon. */
   readonly daemonArgs?: readonly string[];
   readonly logLevel?: string;
@@ -208,7 +210,7 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
 
   try {
     for (const node of nodes) await startDaemon(node);
-    if (!options.noSwarm) await formSwarm(cluster, timeoutMs);
+    if (!options.noSwarm) await formSwarm(cluster, timeoutMs, options.initArgs ?? []);
   } catch (err) {
     await destroy().catch(() => undefined);
     throw err;
@@ -216,9 +218,9 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
   return cluster;
 }
 
-async function formSwarm(cluster: HostCluster, timeoutMs: number): Promise<void> {
+async function formSwarm(cluster: HostCluster, timeoutMs: number, initArgs: readonly string[]): Promise<void> {
   const [first, ...rest] = cluster.nodes as ClusterNode[];
-  const init = await cluster.ok(first!, 'swarm', 'init', '--advertise-addr', first!.addr, '--listen-addr', `${first!.addr}:2377`);
+  const init = await cluster.ok(first!, 'swarm', 'init', '--advertise-addr', first!.addr, '--listen-addr', `${first!.addr}:2377`, ...initArgs);
   first!.nodeId = /current node \((\w+)\)/.exec(init)?.[1] ?? '';
   if (!first!.nodeId) throw new Error(`swarm init on ${first!.name} printed no node id:\n${init}`);
   const tokens = {
