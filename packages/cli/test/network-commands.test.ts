@@ -81,7 +81,7 @@ describe('network ls / inspect output', () => {
     expect(out).toContain(' Gateway: 198.19.7.1\n');
     expect(out).toContain('VXLAN ID: 4097\n');
     expect(out).toContain(' api: VIP 198.19.7.2/24\n');
-    expect(out).toContain(' dns: no VIP (dnsrr)\n');
+    expect(out).toContain(' dns: no VIP (dnsrr, or not allocated yet)\n');
     expect(out).toContain(' api.1: 198.19.7.3/24 (task task01234567 on node01234567)\n');
     expect(formatNetworkPretty(view('n2', 'new'))).toContain(' Subnet: (not allocated yet)\n');
   });

@@ -70,7 +70,7 @@ export function formatNetworkPretty(v: NetworkView): string {
       [' Gateway', ipam?.gateway ?? ''],
       ['VXLAN ID', n.status?.vxlanId ? String(n.status.vxlanId) : ''],
       ['Services', v.services.length ? '' : 'none'],
-      ...v.services.map((s) => [` ${s.name}`, s.virtualIp ? `VIP ${s.virtualIp}` : 'no VIP (dnsrr)'] as const),
+      ...v.services.map((s) => [` ${s.name}`, s.virtualIp ? `VIP ${s.virtualIp}` : 'no VIP (dnsrr, or not allocated yet)'] as const),
       ['Tasks', v.tasks.length ? '' : 'none'],
       ...v.tasks.map((t) => [` ${t.name}`, `${t.address} (task ${t.taskId.slice(0, 12)}${t.nodeId ? ` on ${t.nodeId.slice(0, 12)}` : ''})`] as const),
     ],
