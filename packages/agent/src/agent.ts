@@ -127,7 +127,10 @@ export class Agent {
       log: this.log,
       describe: opts.describe ?? (() => describeNode(opts.executor.docker)),
       onSession: (id) => this.onSession(id),
-      onHeartbeat: (sessionId, res) => this.resyncIfNeeded(sessionId, res.assignmentsSequence),
+      onHeartbeat: (sessionId, res) => {
+        this.resyncIfNeeded(sessionId, res.assignmentsSequence);
+        this.networking?.heartbeat(sessionId, res.networksSequence);
+      },
       ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     });
   }

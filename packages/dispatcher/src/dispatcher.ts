@@ -182,7 +182,11 @@ export class Dispatcher {
   private heartbeat(nodeId: string, req: HeartbeatRequest): HeartbeatResponse {
     if (!this.sessions.find(nodeId, req.sessionId)) throw sessionNotFound(nodeId, req.sessionId);
     this.beat(nodeId);
-    return { periodMs: this.tracker.period, assignmentsSequence: this.links.get(nodeId)?.stream.lastSequence ?? 0 };
+    return {
+      periodMs: this.tracker.period,
+      assignmentsSequence: this.links.get(nodeId)?.stream.lastSequence ?? 0,
+      networksSequence: this.networkStates?.sequenceOf(nodeId, req.sessionId) ?? 0,
+    };
   }
 
   private resync(nodeId: string, req: AssignmentsResyncRequest): Assignments {

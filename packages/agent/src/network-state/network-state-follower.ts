@@ -66,6 +66,16 @@ export class NetworkStateFollower {
     void this.ask();
   }
 
+  /**
+   * A heartbeat said which sequence the dispatcher last published in the session: a lower one
+   * applied here means a state was lost (and no later one came), so it is asked for.
+   */
+  heartbeat(sessionId: string, publishedSequence: number): void {
+    if (sessionId !== this.session || publishedSequence === 0) return;
+    const applied = this.applied?.sessionId === sessionId ? this.applied.sequence : 0;
+    if (applied < publishedSequence) void this.ask();
+  }
+
   /** Asks the dispatcher for the current state (one request at a time). */
   ask(): Promise<void> {
     const sessionId = this.session;

@@ -87,6 +87,11 @@ export class NodeNetworking implements TaskNetworkHooks {
     this.follower.sessionChanged(sessionId);
   }
 
+  /** A heartbeat answer: asks for a state the dispatcher sent that never arrived. */
+  heartbeat(sessionId: string, networksSequence: number): void {
+    this.follower.heartbeat(sessionId, networksSequence);
+  }
+
   tasksChanged(records: Iterable<Readonly<TaskRecord>>): void {
     this.tasks.tasksChanged(records);
   }

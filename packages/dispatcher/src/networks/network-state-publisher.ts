@@ -80,6 +80,12 @@ export class NetworkStatePublisher {
     if (sessionId === undefined || this.links.get(nodeId)?.sessionId === sessionId) this.links.delete(nodeId);
   }
 
+  /** The last sequence published to the node in this session (0: none yet). */
+  sequenceOf(nodeId: string, sessionId: string): number {
+    const link = this.links.get(nodeId);
+    return link && link.sessionId === sessionId ? link.sequence : 0;
+  }
+
   /** The node's current state (for a request): assembled now, published too if it changed. */
   current(nodeId: string, sessionId: string): NodeNetworkState | undefined {
     const link = this.links.get(nodeId);

@@ -1,7 +1,7 @@
 // The dispatcher's NodeNetworkState over a real nats-server with mutual TLS and the production
 // worker permissions (the worker receives on its own subject and asks on its own). The store
 // side is the in-memory source of test/support/network-objects.ts (see why there).
-import { NetworkStateRequest, NodeNetworkState, OpenSessionRequest, OpenSessionResponse, TaskState } from '@flotilla/api';
+import { HeartbeatRequest, HeartbeatResponse, NetworkStateRequest, NodeNetworkState, OpenSessionRequest, OpenSessionResponse, TaskState } from '@flotilla/api';
 import { BusErrorCode, decodeMessage, isBusRequestError, request, type BusConnection } from '@flotilla/bus';
 import { waitFor } from '@flotilla/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,9 @@ describe('NodeNetworkState from the dispatcher', () => {
     expect(now.sessionId).toBe(s1);
     expect(now.sequence).toBe(l1.at(-1)!.sequence);
     expect(NodeNetworkState.toJSON(now)).toEqual(NodeNetworkState.toJSON(l1.at(-1)!));
+    // heartbeats tell the last sequence published, so an agent can see it lost one
+    const hb = await request(w1.nc, cluster.subjects.dispatcher.heartbeat('w1'), HeartbeatRequest, { sessionId: s1 }, HeartbeatResponse, { timeoutMs: 5_000 });
+    expect(hb.networksSequence).toBe(l1.at(-1)!.sequence);
     const err = await ask(w1, 'w1', 'not-a-session').catch((e: unknown) => e);
     expect(isBusRequestError(err, BusErrorCode.NOT_FOUND)).toBe(true);
   });

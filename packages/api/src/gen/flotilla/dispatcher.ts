@@ -47,6 +47,11 @@ export interface HeartbeatResponse {
    * less lost a message that no later one revealed, and asks for the full set.
    */
   assignmentsSequence: number;
+  /**
+   * The last NodeNetworkState sequence published in this session (0: none, or no network
+   * states served). An agent that has applied less lost a state and asks for it again.
+   */
+  networksSequence: number;
 }
 
 /**
@@ -443,7 +448,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
-  return { periodMs: 0, assignmentsSequence: 0 };
+  return { periodMs: 0, assignmentsSequence: 0, networksSequence: 0 };
 }
 
 export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
@@ -453,6 +458,9 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     }
     if (message.assignmentsSequence !== 0) {
       writer.uint32(16).uint64(message.assignmentsSequence);
+    }
+    if (message.networksSequence !== 0) {
+      writer.uint32(24).uint64(message.networksSequence);
     }
     return writer;
   },
@@ -486,6 +494,14 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
             message.assignmentsSequence = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.networksSequence = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -510,6 +526,11 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
         : isSet(object.assignments_sequence)
         ? globalThis.Number(object.assignments_sequence)
         : 0,
+      networksSequence: isSet(object.networksSequence)
+        ? globalThis.Number(object.networksSequence)
+        : isSet(object.networks_sequence)
+        ? globalThis.Number(object.networks_sequence)
+        : 0,
     };
   },
 
@@ -521,6 +542,9 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     if (message.assignmentsSequence !== 0) {
       obj.assignmentsSequence = Math.round(message.assignmentsSequence);
     }
+    if (message.networksSequence !== 0) {
+      obj.networksSequence = Math.round(message.networksSequence);
+    }
     return obj;
   },
 
@@ -531,6 +555,7 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     const message = createBaseHeartbeatResponse();
     message.periodMs = object.periodMs ?? 0;
     message.assignmentsSequence = object.assignmentsSequence ?? 0;
+    message.networksSequence = object.networksSequence ?? 0;
     return message;
   },
 };
