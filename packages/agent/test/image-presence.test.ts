@@ -52,3 +52,16 @@ describe('ImagePresence', () => {
     await next;
   });
 });
+
+describe('hasHealthCheck (the engine merges the spec test over the image HEALTHCHECK)', () => {
+  it('takes the spec test unless empty, and NONE or nothing means no check', async () => {
+    const { hasHealthCheck } = await import('../src/executor/docker-executor.js');
+    expect(hasHealthCheck(undefined, undefined)).toBe(false);
+    expect(hasHealthCheck([], [])).toBe(false);
+    expect(hasHealthCheck(['CMD-SHELL', 'true'], undefined)).toBe(true);
+    expect(hasHealthCheck(undefined, ['CMD-SHELL', 'true'])).toBe(true);
+    expect(hasHealthCheck([], ['CMD-SHELL', 'true'])).toBe(true);
+    expect(hasHealthCheck(['NONE'], ['CMD-SHELL', 'false'])).toBe(false);
+    expect(hasHealthCheck(undefined, ['NONE'])).toBe(false);
+  });
+});

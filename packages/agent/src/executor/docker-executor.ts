@@ -27,7 +27,7 @@ export class DockerExecutor {
   readonly docker: Docker;
 
   private secrets: TaskSecretFiles | undefined;
-  private readonly images: ImagePresence;
+  private readonly images: ImagePresence<Docker.ImageInspectInfo>;
 
   constructor(dockerHost: string) {
     this.docker = dockerFromHost(dockerHost);
@@ -41,11 +41,21 @@ export class DockerExecutor {
 
   /** `networking`: the overlay network options of the task (network mode, endpoint, DNS), merged in. */
   async create(task: Task, networking?: Pick<Docker.ContainerCreateOptions, 'HostConfig' | 'NetworkingConfig'>): Promise<string> {
+    return (await this.createTask(task, networking)).containerId;
+  }
+
+  /**
+   * create, also saying whether the container has a health check: the spec's test, else the
+   * image's HEALTHCHECK (how the engine merges them), `["NONE"]` or no test meaning none. A task
+   * without one need not ask the engine for its health before it starts.
+   */
+  async createTask(task: Task, networking?: Pick<Docker.ContainerCreateOptions, 'HostConfig' | 'NetworkingConfig'>): Promise<{ containerId: string; healthCheck: boolean }> {
     const opts = containerCreateOptions(task);
     if (networking?.HostConfig) opts.HostConfig = { ...opts.HostConfig, ...networking.HostConfig };
     if (networking?.NetworkingConfig) opts.NetworkingConfig = networking.NetworkingConfig;
+    let image: Docker.ImageInspectInfo;
     try {
-      await this.images.check(opts.Image!);
+      image = await this.images.check(opts.Image!);
     } catch (err) {
       if (statusOf(err) === 404) {
         throw new TaskError(`image ${opts.Image} not found on this node (Flotilla never pulls; load it with docker load)`, task.id);
@@ -56,7 +66,7 @@ export class DockerExecutor {
     if (secretMounts.length > 0) opts.HostConfig = { ...opts.HostConfig, Mounts: [...(opts.HostConfig?.Mounts ?? []), ...secretMounts] };
     try {
       const container = await this.docker.createContainer(opts);
-      return container.id;
+      return { containerId: container.id, healthCheck: hasHealthCheck(opts.Healthcheck?.Test, image.Config?.Healthcheck?.Test) };
     } catch (err) {
       if (secretMounts.length > 0) await this.secrets?.release(task.id);
       throw err;
@@ -157,6 +167,12 @@ export function dockerFromHost(host: string): Docker {
 }
 
 /** `none` unless the container's effective config has a check; then Docker's state of it. */
+/** The engine's merge of a container's health test over its image's: the container's unless empty. Pure. */
+export function hasHealthCheck(specTest: readonly string[] | undefined, imageTest: readonly string[] | undefined): boolean {
+  const test = specTest && specTest.length > 0 ? specTest : (imageTest ?? []);
+  return test.length > 0 && test[0] !== 'NONE';
+}
+
 export function healthOf(info: Docker.ContainerInspectInfo): TaskHealth {
   const test = info.Config.Healthcheck?.Test ?? [];
   if (test.length === 0 || test[0] === 'NONE') return 'none';

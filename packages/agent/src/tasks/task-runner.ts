@@ -181,8 +181,13 @@ export class TaskRunner {
       case 'create':
         this.track(
           this.createContainer(rec.task).then(
-            // The effective check merges the spec's over the image's HEALTHCHECK: ask the engine.
-            async (containerId) => {
+            async ({ containerId, healthCheck }) => {
+              // No check in the spec nor the image: nothing to ask the engine before the start.
+              if (!healthCheck) {
+                this.dispatch(taskId, { kind: 'created', containerId, healthCheck: false });
+                return;
+              }
+              // The effective check merges the spec's over the image's HEALTHCHECK: ask the engine.
               let health;
               try {
                 health = await this.executor.inspectHealth(containerId);
@@ -243,9 +248,10 @@ export class TaskRunner {
   }
 
   /** Networks first (plumbed, then the container created on them), so the process starts with its network. */
-  private async createContainer(task: Task): Promise<string> {
+  private async createContainer(task: Task): Promise<{ containerId: string; healthCheck: boolean }> {
     const networking = await this.networking?.prepare(task);
-    const containerId = await this.executor.create(task, networking?.create);
+    const created = await this.executor.createTask(task, networking?.create);
+    const { containerId } = created;
     if (networking && networking.more.length > 0) {
       try {
         await this.networking!.attach(containerId, networking);
@@ -254,7 +260,7 @@ export class TaskRunner {
         throw err;
       }
     }
-    return containerId;
+    return created;
   }
 
   private track(p: Promise<unknown>): void {
