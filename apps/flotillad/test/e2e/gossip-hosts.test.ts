@@ -92,7 +92,7 @@ describe('gossip between test hosts', () => {
     }
   });
 
-  it('swarm update --gossip-key-rotation rotates the keyring in three steps on every node, with no packet dropped and nobody suspected', async () => {
+  it('swarm update --gossip-key-rotation rotates the keyring in three steps on every node, with no packet dropped and nobody declared dead', async () => {
     const [manager] = c!.nodes as [ClusterNode];
     const startedAt = Date.now();
     const ringsBefore = new Map(c!.nodes.map((n) => [n.name, logLines(n).filter((l) => l.msg === 'gossip keyring installed').length]));
@@ -110,7 +110,8 @@ describe('gossip between test hosts', () => {
     for (const node of c!.nodes) {
       const since = logLines(node).filter((l) => l.time >= startedAt);
       expect(since.filter((l) => l.msg === 'gossip: dropped a packet'), `packets dropped on ${node.name}`).toEqual([]);
-      expect(since.filter((l) => l.msg === 'gossip: member suspect' || l.msg === 'gossip: member dead'), `suspicions on ${node.name}`).toEqual([]);
+      // (a suspicion may happen on a loaded machine and be refuted; a death would be a loss)
+      expect(since.filter((l) => l.msg === 'gossip: member dead'), `deaths on ${node.name}`).toEqual([]);
     }
     const rows = await c!.nodeStates(manager);
     expect([...rows.values()].every((r) => r.status === 'Ready')).toBe(true);
@@ -139,7 +140,7 @@ describe('gossip between test hosts', () => {
     expect(rows.get(other.nodeId)?.status).toBe('Ready');
   });
 
-  it('swarm update --dispatcher-heartbeat 1s: the dispatcher uses it at once; a node that stops quietly (gossip: left, not dead) is Down after 3 × 1 s', async () => {
+  it('swarm update --dispatcher-heartbeat 1s: the dispatcher uses it at once; a node whose NATS traffic is blocked (gossip still sees it alive) is Down after 3 × 1 s', async () => {
     const [manager, , quiet] = c!.nodes as [ClusterNode, ClusterNode, ClusterNode];
     const out = await c!.ok(manager, 'swarm', 'update', '--dispatcher-heartbeat', '1s', '--task-history-limit', '2', '--cert-expiry', '720h');
     expect(out).toMatch(/Dispatcher heartbeat period: 1s\n/);
@@ -149,14 +150,15 @@ describe('gossip between test hosts', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/nodeCertExpiryMs/);
     expect(await c!.ok(manager, 'swarm', 'update')).toMatch(/Node certificate expiry: 720h0m0s\n/);
+    // Only its NATS connection (heartbeats) is cut: gossip on 7946 goes on, so nobody reports it dead.
+    const block = ['OUTPUT', '-p', 'tcp', '--dport', '4222', '-j', 'DROP', '-m', 'comment', '--comment', 'h5-heartbeat-test'];
+    await quiet.host.exec(['iptables', '-I', ...block]);
     try {
-      await c!.stopDaemon(quiet);
       await c!.waitForStatus(manager, [quiet], 'Down', LONG);
       expect((await nodeJson(manager, quiet.nodeId)).status?.message).toBe('heartbeat failure: no heartbeat for 3000 ms');
-      expect(sawMember(manager, 'left', quiet.nodeId)).toBe(true);
     } finally {
+      await quiet.host.exec(['iptables', '-D', ...block]);
       await c!.ok(manager, 'swarm', 'update', '--dispatcher-heartbeat', '5s');
-      await c!.startDaemon(quiet);
     }
     await c!.waitForStatus(manager, [quiet], 'Ready', LONG);
   });
