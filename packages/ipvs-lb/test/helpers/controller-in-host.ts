@@ -12,8 +12,13 @@ export interface ControllerInHost {
   close(): Promise<void>;
 }
 
-export async function startControllerIn(host: TestHost, nodeId: string, tag: string, upstream?: { host: string; port: number }): Promise<ControllerInHost> {
-  const args = [nodeId, host.addr, tag, ...(upstream ? [upstream.host, String(upstream.port)] : [])];
+export async function startControllerIn(
+  host: TestHost,
+  nodeId: string,
+  tag: string,
+  opts: { kind?: 'iptables' | 'userspace'; upstream?: { host: string; port: number } } = {},
+): Promise<ControllerInHost> {
+  const args = [nodeId, host.addr, tag, opts.kind ?? 'iptables', ...(opts.upstream ? [opts.upstream.host, String(opts.upstream.port)] : [])];
   const child = host.spawn([process.execPath, '--import', 'tsx', CHILD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
