@@ -83,8 +83,8 @@ describe('Dispatcher over a real nats-server', () => {
       ['a1', TaskState.TASK_STATE_SHUTDOWN],
       ['b1', TaskState.TASK_STATE_RUNNING],
     ]);
-    // the heartbeat tells the last sequence, so an agent that lost the last message notices
-    expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4 });
+    // the heartbeat tells the last sequence, so an agent that lost the last message notices (no network states served here: 0)
+    expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4, networksSequence: 0 });
     // a period changed in the cluster settings is told at the next heartbeat
     backend.periodMs = 300;
     expect((await heartbeat(w1, 'w1', session.sessionId)).periodMs).toBe(300);
