@@ -47,15 +47,19 @@ export class TaskSecretFiles {
     const plan = planSecretFiles(refs);
     const sessionId = this.opts.sessionId();
     if (!sessionId) throw new Error(`fetching the secrets of task ${task.id}: the agent has no session with the dispatcher`);
-    const res = await request(
-      this.opts.nc,
-      this.opts.subjects.dispatcher.secrets(this.opts.nodeId),
-      TaskSecretsRequest,
-      { sessionId, taskId: task.id },
-      TaskSecretsResponse,
-      { timeoutMs: this.opts.requestTimeoutMs ?? 5_000 },
-    );
-    const values = new Map(res.secrets.map((s) => [s.secretId, s.data]));
+    // One secret per request: a reply must stay under NATS's 1 MB limit, and a value may be 500 KB.
+    const values = new Map<string, Buffer>();
+    for (const secretId of new Set(plan.map((p) => p.secretId))) {
+      const res = await request(
+        this.opts.nc,
+        this.opts.subjects.dispatcher.secrets(this.opts.nodeId),
+        TaskSecretsRequest,
+        { sessionId, taskId: task.id, secretIds: [secretId] },
+        TaskSecretsResponse,
+        { timeoutMs: this.opts.requestTimeoutMs ?? 5_000 },
+      );
+      for (const s of res.secrets) values.set(s.secretId, s.data);
+    }
     const missing = plan.filter((p) => !values.has(p.secretId)).map((p) => p.secretId);
     if (missing.length > 0) throw new Error(`fetching the secrets of task ${task.id}: the dispatcher did not send ${missing.join(', ')}`);
     const dir = this.taskDir(task.id);

@@ -58,7 +58,10 @@ export class TaskSecretServer {
       throw new BusRequestError(BusErrorCode.NOT_FOUND, `node ${nodeId} has no session ${JSON.stringify(req.sessionId)}: open a session first`);
     }
     try {
-      const secrets = await this.opts.source.secretsForTask(nodeId, req.taskId);
+      const all = await this.opts.source.secretsForTask(nodeId, req.taskId);
+      const secrets = req.secretIds.length === 0 ? all : all.filter((v) => req.secretIds.includes(v.secretId));
+      const unknown = req.secretIds.filter((id) => !all.some((v) => v.secretId === id));
+      if (unknown.length > 0) throw new SecretsRefused(`task ${req.taskId} does not use secret ${unknown.join(', ')}`);
       this.log.info({ nodeId, taskId: req.taskId, secretIds: secrets.map((s) => s.secretId) }, 'sent task secrets to its node');
       return { secrets };
     } catch (err) {

@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const ask = (w: BusConnection, asNode: string, sessionId: string, taskId: string) =>
-  request(w.nc, cluster.subjects.dispatcher.secrets(asNode), TaskSecretsRequest, { sessionId, taskId }, TaskSecretsResponse, { timeoutMs: 3_000 });
+  request(w.nc, cluster.subjects.dispatcher.secrets(asNode), TaskSecretsRequest, { sessionId, taskId, secretIds: [] }, TaskSecretsResponse, { timeoutMs: 3_000 });
 
 async function refusal(p: Promise<unknown>): Promise<BusRequestError> {
   try {
@@ -82,7 +82,28 @@ describe('TaskSecretServer over a real nats-server', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeDefined();
+    expect(String((err as Error).message)).toContain('Permissions Violation for Publish to "flt.c1.dispatcher.secrets.w1"');
     expect(String((err as Error).message)).not.toContain(VALUE);
+  });
+});
+
+describe('TaskSecretServer: one secret at a time', () => {
+  it('answers only the secrets asked for, and refuses one the task does not use', async () => {
+    tasks.set('t3', {
+      nodeId: 'w1',
+      secrets: [
+        { secretId: 'big1', name: 'big1', data: Buffer.alloc(500 * 1024, 1) },
+        { secretId: 'big2', name: 'big2', data: Buffer.alloc(500 * 1024, 2) },
+        { secretId: 'big3', name: 'big3', data: Buffer.alloc(500 * 1024, 3) },
+      ],
+    });
+    // Three 500 KB values cannot travel in one NATS message (1 MB); one at a time they do.
+    for (const [id, byte] of [['big1', 1], ['big2', 2], ['big3', 3]] as const) {
+      const res = await request(w1.nc, cluster.subjects.dispatcher.secrets('w1'), TaskSecretsRequest, { sessionId: 'session-w1', taskId: 't3', secretIds: [id] }, TaskSecretsResponse, { timeoutMs: 5_000 });
+      expect(res.secrets.map((s) => [s.secretId, s.data.length, s.data[0]])).toEqual([[id, 500 * 1024, byte]]);
+    }
+    const err = await refusal(request(w1.nc, cluster.subjects.dispatcher.secrets('w1'), TaskSecretsRequest, { sessionId: 'session-w1', taskId: 't1', secretIds: ['big1'] }, TaskSecretsResponse, { timeoutMs: 3_000 }));
+    expect(err.code).toBe(BusErrorCode.PERMISSION_DENIED);
+    expect(err.message).toContain('task t1 does not use secret big1');
   });
 });

@@ -51,6 +51,11 @@ export interface Secret {
 export interface TaskSecretsRequest {
   sessionId: string;
   taskId: string;
+  /**
+   * Only these of the task's secrets (empty: all). Agents ask one at a time so that a reply
+   * stays under NATS's 1 MB message limit even with several 500 KB secrets.
+   */
+  secretIds: string[];
 }
 
 export interface TaskSecretValue {
@@ -419,7 +424,7 @@ export const Secret: MessageFns<Secret> = {
 };
 
 function createBaseTaskSecretsRequest(): TaskSecretsRequest {
-  return { sessionId: "", taskId: "" };
+  return { sessionId: "", taskId: "", secretIds: [] };
 }
 
 export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
@@ -429,6 +434,9 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     }
     if (message.taskId !== "") {
       writer.uint32(18).string(message.taskId);
+    }
+    for (const v of message.secretIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -462,6 +470,14 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
             message.taskId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.secretIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -486,6 +502,11 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
         : isSet(object.task_id)
         ? globalThis.String(object.task_id)
         : "",
+      secretIds: globalThis.Array.isArray(object?.secretIds)
+        ? object.secretIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.secret_ids)
+        ? object.secret_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -497,6 +518,9 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     if (message.taskId !== "") {
       obj.taskId = message.taskId;
     }
+    if (message.secretIds?.length) {
+      obj.secretIds = message.secretIds;
+    }
     return obj;
   },
 
@@ -507,6 +531,7 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     const message = createBaseTaskSecretsRequest();
     message.sessionId = object.sessionId ?? "";
     message.taskId = object.taskId ?? "";
+    message.secretIds = object.secretIds?.map((e) => e) || [];
     return message;
   },
 };
