@@ -118,6 +118,38 @@ describe('planUpdate', () => {
     expect(liveOn(tasks, OLD_ARGS)).toBe(0);
   });
 
+  it('without a delay, a window: the next unit starts as soon as one of the batch runs, never more than `parallelism` in flight', () => {
+    const svc = updating(4, { parallelism: 2, order: UpdateOrder.UPDATE_ORDER_START_FIRST });
+    let tasks = oldTasks(svc, 4);
+    const first = planUpdate({ service: svc, tasks, now: STARTED, newId: counterIds('a') });
+    expect(first.actions.map((a) => (a.type === 'create' ? a.task.slot : a.type))).toEqual([1, 2]);
+    tasks = apply(tasks, first.actions);
+    // Only a-1 runs; a-2 is still starting.
+    tasks = tasks.map((t) => (t.id === 'a-1' ? { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_RUNNING, timestamp: 1_100 } } : t));
+    const second = planUpdate({ service: svc, tasks, now: 1_100, newId: counterIds('b') });
+    expect(second.actions).toEqual([
+      { type: 'shutdown', taskId: 'old-1', reason: 'replaced by task a-1 (start-first update)' },
+      { type: 'create', task: expect.objectContaining({ id: 'b-1', slot: 3 }) },
+    ]);
+    tasks = apply(tasks, second.actions);
+    // Two in flight (a-2, b-1): nothing more starts until one of them runs.
+    expect(planUpdate({ service: svc, tasks, now: 1_150 }).actions).toEqual([]);
+    tasks = tasks.map((t) => (t.id === 'b-1' ? { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_RUNNING, timestamp: 1_200 } } : t));
+    const third = planUpdate({ service: svc, tasks, now: 1_200, newId: counterIds('c') });
+    expect(third.actions).toEqual([
+      { type: 'shutdown', taskId: 'old-3', reason: 'replaced by task b-1 (start-first update)' },
+      { type: 'create', task: expect.objectContaining({ id: 'c-1', slot: 4 }) },
+    ]);
+  });
+
+  it('stop-first without a delay: the next slot is stopped as soon as one of the batch runs', () => {
+    const svc = updating(3, { parallelism: 2 });
+    let tasks = stopFirstBatch(svc, oldTasks(svc, 3), STARTED, 'a');
+    expect(tasks.filter((t) => isLive(t) && t.specVersion === 2).map((t) => t.slot)).toEqual([1, 2]);
+    tasks = tasks.map((t) => (t.id === 'a-1' ? { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_RUNNING, timestamp: 1_100 } } : t));
+    expect(planUpdate({ service: svc, tasks, now: 1_100 }).actions).toEqual([shutdownOf('old-3')]);
+  });
+
   it('waits `delay` after a batch is running, then `monitor` before completing', () => {
     const svc = updating(2, { parallelism: 1, delayMs: 500, monitorMs: 2_000 });
     let tasks = settle(stopFirstBatch(svc, oldTasks(svc, 2), STARTED, 'a'), 1_100);

@@ -59,8 +59,10 @@ interface Unit {
  *   shuts the old one down once the new one is RUNNING. A replicated slot
  *   within `replicas` with no live task is filled with the new spec once
  *   its tasks have ended (the replicated reconciler would fill it the same).
- * - The next batch starts when every replacement has left the starting states
- *   and `delay` has passed since the last one reached RUNNING (or ended).
+ * - With a `delay`, the next batch starts when every replacement has left the
+ *   starting states and `delay` has passed since the last one reached RUNNING
+ *   (or ended). Without one, up to `parallelism` units are in flight and the
+ *   next unit starts as soon as one is done.
  * - A replacement that ends while still wanted (FAILED, REJECTED, or exited)
  *   during the update is a failure. When failed units / updated units >
  *   `maxFailureRatio`, the failure action applies: pause, rollback (spec :=
@@ -96,15 +98,26 @@ export function planUpdate(input: UpdateInput): UpdatePlan {
   }
 
   // Stop-first: a slot whose old task has stopped gets its replacement; one still stopping is waited for.
-  for (const u of units) if (u.vacated && !u.stopping) actions.push(create(input, u));
-  const inFlight =
-    actions.some((a) => a.type === 'create') ||
-    units.some(
-      // A unit whose replacement failed is done for this batch (its failure is counted); waiting for
-      // the restart supervisor's next attempt would stall an update whose failure action is continue.
-      (u) => !u.replacements.some(hasFailed) && ((u.vacated && u.stopping) || u.replacements.some((t) => isLive(t) && !reachedRunning(t))),
-    );
-  if (inFlight) return { actions };
+  const creating = new Set<string>();
+  for (const u of units) {
+    if (u.vacated && !u.stopping) {
+      actions.push(create(input, u));
+      creating.add(u.key);
+    }
+  }
+  const busy = units.filter(
+    // A unit whose replacement failed is done for this batch (its failure is counted); waiting for
+    // the restart supervisor's next attempt would stall an update whose failure action is continue.
+    (u) =>
+      creating.has(u.key) ||
+      (!u.replacements.some(hasFailed) && ((u.vacated && u.stopping) || u.replacements.some((t) => isLive(t) && !reachedRunning(t)))),
+  ).length;
+  // With a delay, batches: the next one starts once the whole previous one runs and the delay
+  // has passed. Without one, a window: up to `parallelism` units in flight, the next unit
+  // starting as soon as one is done (as swarm's update workers do), instead of the whole batch
+  // waiting for its slowest task, a wait the settings do not ask for. (Parallelism 0 starts
+  // everything at once: nothing to slide.)
+  if (busy > 0 && (config.delayMs > 0 || config.parallelism === 0)) return { actions };
 
   const lastSettledAt = Math.max(
     -Infinity,
@@ -112,12 +125,15 @@ export function planUpdate(input: UpdateInput): UpdatePlan {
   );
   const todo = units.filter((u) => u.liveDirty.length > 0 && u.liveFresh.length === 0 && !settled.has(u.key));
   if (todo.length > 0) {
-    const nextBatchAt = lastSettledAt === -Infinity ? now : lastSettledAt + config.delayMs;
-    if (now < nextBatchAt) return { actions, wakeAt: nextBatchAt };
-    const size = config.parallelism > 0 ? config.parallelism : todo.length;
-    for (const u of todo.slice(0, size)) actions.push(...replace(input, u, config, rollingBack));
+    if (config.delayMs > 0) {
+      const nextBatchAt = lastSettledAt === -Infinity ? now : lastSettledAt + config.delayMs;
+      if (now < nextBatchAt) return { actions, wakeAt: nextBatchAt };
+    }
+    const free = Math.min(todo.length, (config.parallelism > 0 ? config.parallelism : Infinity) - busy);
+    for (const u of todo.slice(0, Math.max(0, free))) actions.push(...replace(input, u, config, rollingBack));
     return { actions };
   }
+  if (busy > 0) return { actions };
   if (units.some((u) => u.liveDirty.length > 0 && !settled.has(u.key))) return { actions };
 
   const doneAt = lastSettledAt === -Infinity ? now : lastSettledAt + config.monitorMs;
