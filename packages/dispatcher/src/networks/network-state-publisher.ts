@@ -106,7 +106,7 @@ export class NetworkStatePublisher {
     const affected = changes.affected(index, this.links.keys(), (id) => this.links.get(id)?.networkIds ?? []);
     let sent = 0;
     for (const nodeId of affected) if (this.refresh(nodeId, this.links.get(nodeId)!, index)) sent++;
-    if (sent > 0) this.opts.log.debug({ affected: affected.length, sent }, 'node network states published');
+    if (sent > 0) this.opts.log.info({ affected: affected.length, sent }, 'node network states published');
   }
 
   /** Publishes the node's state if it differs from the last one sent; true when it did. */
@@ -125,7 +125,7 @@ export class NetworkStatePublisher {
     msg.set(bytes, header.length);
     this.opts.nc.publish(this.opts.subjects.node.networks(nodeId), msg);
     this.published++;
-    this.opts.log.info({ nodeId, sessionId: link.sessionId, sequence: link.sequence, networks: link.networkIds, services: body.services.length }, 'node network state published');
+    this.opts.log.debug({ nodeId, sessionId: link.sessionId, sequence: link.sequence, networks: link.networkIds, services: body.services.length }, 'node network state published');
     return true;
   }
 
