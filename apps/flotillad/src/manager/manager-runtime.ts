@@ -14,6 +14,7 @@ import { startLocalAgent } from '../swarm/local-agent.js';
 import { writeFileAtomic, type SwarmFiles, type SwarmState } from '../swarm/swarm-state.js';
 import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
+import { StoreNetworkStateSource } from './network-state-source.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
 import { natsUsersFor } from './nats-users.js';
 import { killStaleNatsServer } from './stale-nats.js';
@@ -168,7 +169,7 @@ export async function startManagerRuntime(
     stops.push(async () => natsSync.stop());
 
     const leaderWork = runWhileLeader(member, log0, async () => {
-      const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), logger: log0.child({ component: 'dispatcher' }) });
+      const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), networks: new StoreNetworkStateSource(member, log0.child({ component: 'network-state-source' })), logger: log0.child({ component: 'dispatcher' }) });
       await dispatcher.start();
       const secretServer = new TaskSecretServer({ nc: bus.nc, subjects, source: new StoreTaskSecretSource(member, () => secretsKey), sessionOf: (id) => dispatcher.sessionOf(id), logger: log0 });
       secretServer.start();
