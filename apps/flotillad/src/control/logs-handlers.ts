@@ -49,7 +49,7 @@ async function streamLogs(swarm: SwarmController, req: ServiceLogsRequest, out: 
   const stop = () => stopped.abort();
   out.signal.addEventListener('abort', stop, { once: true });
 
-  const read = (target: LogTarget): void => {
+  const read = (target: LogTarget, from: LogOptions = options): void => {
     if (started.has(target.context.taskId)) return;
     started.add(target.context.taskId);
     const context = target.context;
@@ -65,7 +65,7 @@ async function streamLogs(swarm: SwarmController, req: ServiceLogsRequest, out: 
         nodeId: context.nodeId,
         nodeName: context.nodeHostname,
         taskId: context.taskId,
-        options,
+        options: from,
         window: LOG_WINDOW,
         signal: stopped.signal,
         deliver: (lines) => out.write({ task: context, lines, notice: '' }),
@@ -90,7 +90,8 @@ async function streamLogs(swarm: SwarmController, req: ServiceLogsRequest, out: 
         const obj = ev.object?.kind;
         if (obj?.$case === 'service' && ev.op === StoreOp.STORE_OP_DELETE && obj.value.id === serviceId) break;
         if (selection.taskId || obj?.$case !== 'task' || obj.value.serviceId !== serviceId) continue;
-        if (hasReadableContainer(obj.value)) read(logTarget(store.view(), obj.value, selection.service));
+        // A task that starts while following: every line it writes is new, so --tail does not apply.
+        if (hasReadableContainer(obj.value)) read(logTarget(store.view(), obj.value, selection.service), { ...options, tail: -1 });
       }
     })();
     // A single task is followed until its container's log ends; a service until it is removed.

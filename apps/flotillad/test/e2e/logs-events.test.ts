@@ -109,7 +109,7 @@ describe('service logs', () => {
     expect(new Set(hello.map((m) => m![3]))).toEqual(new Set(['e2e-logs-mgr', 'e2e-logs-wrk']));
     // Each task's own lines arrive in order.
     for (const slot of ['1', '2', '3']) {
-      expect(lines.filter((m) => m![1] === slot).map((m) => m![4]).filter((t) => !t.startsWith('hello-'))).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+      expect(lines.filter((m) => m![1] === slot).map((m) => m![4]!).filter((t) => !t.startsWith('hello-'))).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
     }
     expect(out.stderr.match(/^logs3\.\d\.\w{12}@e2e-logs-(mgr|wrk) {4}\| oops$/gm)).toHaveLength(3);
   }, LONG * 2);
@@ -128,11 +128,14 @@ describe('service logs', () => {
     expect(missing.stderr).toBe('flotilla: no such service or task: no-such-thing\n');
   });
 
-  it('-f sees a new line as it is written, and ends on Ctrl-C', async () => {
+  it('-f sees a new line as it is written, follows a task started later, and ends on Ctrl-C', async () => {
     await ok('service', 'create', '--name', 'ticker', IMAGE, 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done');
     const follow = cliProcess('service', 'logs', '-f', '--tail', '0', 'ticker');
     const first = await waitFor('a tick written after -f started', () => /\| tick-(\d+)$/m.exec(follow.stdout())?.[1], LONG);
     await waitFor('a later tick', () => (follow.stdout().includes(`| tick-${Number(first) + 1}\n`) ? true : undefined), LONG);
+    // A task started while following is read from its first line (--tail is for the tasks there before).
+    await ok('service', 'scale', 'ticker=2');
+    await waitFor("the new task's first line", () => (/^ticker\.2\.\w{12}@e2e-logs-(mgr|wrk) {4}\| tick-1$/m.test(follow.stdout()) ? true : undefined), LONG);
     follow.child.kill('SIGINT');
     const end = await follow.exited;
     expect(end.code !== null || end.signal === 'SIGINT').toBe(true);
