@@ -12,6 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 const LONG = 300_000;
 const IMAGE = 'flotilla/busybox:latest';
 const PORT = 18080;
+const HOST_PORT = 18081;
 // Each replica serves its container's hostname (the first 12 characters of the container id).
 const HTTPD = 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www';
 let cluster: HostCluster | undefined;
@@ -135,6 +136,21 @@ describe('service VIPs, DNS and the routing mesh across three hosts (real flotil
       }, 90_000);
       expect(seen).toEqual(new Set(web.keys()));
     }
+  }, LONG);
+
+  it('a host-mode published port is answered only on the node that runs the task', async () => {
+    const c = cluster!;
+    await c.ok(c.leader, 'service', 'create', '--detach', '--name', 'hostweb', '--network', 'mynet', '--publish', `mode=host,target=80,published=${HOST_PORT}`, IMAGE, 'sh', '-c', HTTPD);
+    const [id, node] = await waitFor('the hostweb container running', async () => [...(await containersOf(c, 'hostweb'))][0], 120_000);
+    const answers = await waitFor(`${node.name}:${HOST_PORT} to answer`, async () => {
+      const got = await getMany(node.addr, HOST_PORT, 3);
+      return got.every((b) => b === id) ? got : undefined;
+    }, 60_000);
+    expect(answers).toEqual([id, id, id]);
+    for (const other of c.nodes.filter((n) => n !== node)) {
+      expect(await getMany(other.addr, HOST_PORT, 2)).toEqual(['error:ECONNREFUSED', 'error:ECONNREFUSED']);
+    }
+    await c.ok(c.leader, 'service', 'rm', 'hostweb');
   }, LONG);
 
   it('a replica that dies stops getting traffic', async () => {

@@ -1,5 +1,6 @@
 import { MountType, type HealthConfig, type Task } from '@flotilla/api';
 import type Docker from 'dockerode';
+import { hostPortBindings } from './host-ports.js';
 import { LABEL_NODE_ID, LABEL_SERVICE_ID, LABEL_SERVICE_NAME, LABEL_TASK_ID } from './labels.js';
 
 /** Docker's default when a service gives no stop grace period. */
@@ -25,6 +26,7 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
   const limits = task.spec?.resources?.limits;
   const reservations = task.spec?.resources?.reservations;
   const hc = c.healthcheck;
+  const { ExposedPorts, PortBindings } = hostPortBindings(task);
   const opts: Docker.ContainerCreateOptions = {
     name: containerName(task),
     Image: c.image,
@@ -37,7 +39,9 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
       [LABEL_NODE_ID]: task.nodeId,
     },
     StopTimeout: Math.ceil(stopGraceMs(task) / 1000),
+    ...(ExposedPorts ? { ExposedPorts } : {}),
     HostConfig: {
+      ...(PortBindings ? { PortBindings } : {}),
       Mounts: c.mounts.map((m) => ({
         Type: m.type === MountType.MOUNT_TYPE_BIND ? 'bind' : m.type === MountType.MOUNT_TYPE_TMPFS ? 'tmpfs' : 'volume',
         Source: m.type === MountType.MOUNT_TYPE_TMPFS ? undefined : m.source,
