@@ -99,6 +99,38 @@ describe('startCertificateRenewal against a real NodeCa server', () => {
     expect(timers.pending).toBeUndefined();
   });
 
+  it('renews when the renewAt knob says instead of in the 50-80 % window, and plans from each new certificate', async () => {
+    const timers = new ManualTimers();
+    const clock = new Date();
+    const seen: Array<{ notBefore: Date; notAfter: Date }> = [];
+    let renewedCount = 0;
+    const renewer = startCertificateRenewal({
+      current: worker,
+      renew: (current) => renewNodeCertificate({ addr, current }),
+      onRenewed: () => {
+        renewedCount += 1;
+      },
+      renewAt: (validity) => {
+        seen.push(validity);
+        return new Date(clock.getTime() + 1_500);
+      },
+      now: () => clock,
+      timers,
+    });
+    try {
+      expect(timers.pending?.ms).toBe(1_500);
+      expect(seen[0]?.notAfter.getTime()).toBe(new Date(new X509Certificate(worker.certPem).validTo).getTime());
+      // the clock does not move: the knob's moment is now
+      const at = new Date(clock.getTime() + 1_500);
+      clock.setTime(at.getTime());
+      timers.fire();
+      await waitFor(() => renewedCount === 1 && seen.length === 2, { what: 'the renewal and the next plan', timeoutMs: 20_000 });
+      expect(new X509Certificate(renewer.current().certPem).serialNumber).not.toBe(new X509Certificate(worker.certPem).serialNumber);
+    } finally {
+      renewer.stop();
+    }
+  });
+
   it('retries with backoff when the manager refuses, and recovers', async () => {
     const timers = new ManualTimers();
     const errors: number[] = [];
