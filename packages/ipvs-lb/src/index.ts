@@ -17,6 +17,7 @@ export { UserspaceBackend } from './userspace/backend.js';
 export { UserspaceUdpProxy } from './userspace/udp-proxy.js';
 export { createLoadBalancer } from './lb/create.js';
 export { planNode } from './node-plan/plan-node.js';
+export { clientTables } from './node-plan/client-tables.js';
 export { hostOf, inSubnet } from './node-plan/cidr.js';
 export type { LocalNode, NodeLbPlan, PlannedVip, PlannedNetwork, PlannedMeshPort, MeshTarget } from './node-plan/types.js';
 export { IptablesMesh, validateMesh, type IptablesMeshOptions } from './mesh/iptables-mesh.js';

@@ -6,6 +6,7 @@ import type { DnsTable } from '../dns/table.js';
 import { localRunner, type CommandRunner } from '../exec/runner.js';
 import { vipKey, type BackendAddr, type LoadBalancer, type Vip } from '../lb/types.js';
 import type { IptablesMesh } from '../mesh/iptables-mesh.js';
+import { clientTables } from '../node-plan/client-tables.js';
 import { planNode } from '../node-plan/plan-node.js';
 import type { LocalNode, NodeLbPlan, PlannedVip } from '../node-plan/types.js';
 import { overlayBridge, syncVipAddresses } from './vip-addresses.js';
@@ -198,7 +199,7 @@ export class NodeLbController {
         }
       }
       try {
-        l.server.setTable(net.dns);
+        l.server.setTables(net.dns, clientTables(plan, id));
       } catch (err) {
         this.log?.error({ networkId: id, err: (err as Error).message }, 'DNS table refused; the previous one stays');
       }

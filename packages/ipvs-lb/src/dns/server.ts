@@ -24,6 +24,7 @@ export interface EmbeddedDnsOptions {
  */
 export class EmbeddedDnsServer {
   private index: DnsIndex = buildIndex({ services: [] });
+  private byClient = new Map<string, DnsIndex>();
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private readonly conns = new Set<net.Socket>();
@@ -32,7 +33,20 @@ export class EmbeddedDnsServer {
 
   /** Replaces the whole table; a bad table is refused and the old one stays. */
   setTable(table: DnsTable): void {
-    this.index = buildIndex(table);
+    this.setTables(table, new Map());
+  }
+
+  /**
+   * Replaces the table and the tables of particular clients (by source address): a container
+   * on several networks sees the names of all of them. All are checked before any is used;
+   * a bad one is refused and the old ones stay.
+   */
+  setTables(table: DnsTable, byClient: ReadonlyMap<string, DnsTable>): void {
+    const index = buildIndex(table);
+    const clients = new Map<string, DnsIndex>();
+    for (const [addr, t] of byClient) clients.set(addr, buildIndex(t));
+    this.index = index;
+    this.byClient = clients;
   }
 
   async start(): Promise<number> {
@@ -44,7 +58,7 @@ export class EmbeddedDnsServer {
     this.udp = udp;
     const port = udp.address().port;
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, 'udp').then((out) => {
+      void this.handle(msg, 'udp', rinfo.address).then((out) => {
         if (out) udp.send(out, rinfo.port, rinfo.address);
       });
     });
@@ -61,7 +75,7 @@ export class EmbeddedDnsServer {
   }
 
   /** One raw query in, one raw reply out (undefined: drop, the query was not DNS). */
-  private async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  private async handle(msg: Buffer, transport: 'udp' | 'tcp', client: string | undefined): Promise<Buffer | undefined> {
     let query;
     try {
       query = dnsPacket.decode(msg);
@@ -69,7 +83,8 @@ export class EmbeddedDnsServer {
       return undefined;
     }
     if (query.type === 'response') return undefined;
-    const d = decide(this.index, query, this.opts.ttl ?? 30);
+    const index = (client !== undefined ? this.byClient.get(client.replace(/^::ffff:/, '')) : undefined) ?? this.index;
+    const d = decide(index, query, this.opts.ttl ?? 30);
     if (d.kind === 'reply') return dnsPacket.encode(transport === 'udp' ? fitUdp(d.packet, udpLimit(query)) : d.packet);
     if (this.opts.upstream) {
       const answer = await forwardUdp(this.opts.upstream, msg, this.opts.forwardTimeoutMs ?? 2000);
@@ -95,7 +110,7 @@ export class EmbeddedDnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.handle(msg, 'tcp').then((out) => {
+        void this.handle(msg, 'tcp', sock.remoteAddress).then((out) => {
           if (!out || sock.destroyed) return;
           const head = Buffer.alloc(2);
           head.writeUInt16BE(out.length);

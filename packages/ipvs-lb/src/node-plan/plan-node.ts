@@ -68,7 +68,21 @@ export function planNode(state: NodeNetworkState, local: LocalNode): NodeLbPlan 
 
   const mesh = meshPorts(services, ingress, local, skipped);
   const meshPeers = ingress ? [...new Set(ingress.peerAddrs.filter((a) => a !== local.addr))].sort() : [];
-  return { vips, networks, mesh, meshPeers, skipped };
+  const named = new Set(networks.filter((n) => !n.ingress).map((n) => n.networkId));
+  const multiNetworkClients: NodeLbPlan['multiNetworkClients'] = [];
+  for (const svc of services) {
+    for (const t of svc.tasks) {
+      if (t.nodeId !== local.nodeId) continue;
+      const addrs: Record<string, string> = {};
+      for (const att of t.networks) {
+        const addr = hostOf(att.addresses[0] ?? '');
+        if (addr && named.has(att.networkId)) addrs[att.networkId] = addr;
+      }
+      const networkIds = Object.keys(addrs).sort();
+      if (networkIds.length > 1) multiNetworkClients.push({ addrs, networkIds });
+    }
+  }
+  return { vips, networks, mesh, meshPeers, multiNetworkClients, skipped };
 }
 
 /** A service is on a network when it has a VIP there or one of its tasks is attached to it. */

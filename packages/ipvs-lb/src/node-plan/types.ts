@@ -65,6 +65,11 @@ export interface NodeLbPlan {
    * published port coming from one of them was already balanced there and goes to a local task.
    */
   meshPeers: string[];
+  /**
+   * Tasks on this node attached to several overlay networks (ingress aside): their address on
+   * each, and the networks whose names they must see whichever gateway they ask.
+   */
+  multiNetworkClients: { addrs: Record<string, string>; networkIds: string[] }[];
   /** What was left out and why (a service without a VIP on a network, bad addresses, …). */
   skipped: string[];
 }

@@ -1,0 +1,74 @@
+import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clientTables, EmbeddedDnsServer, planNode } from '../src/index.js';
+import { overlay, service, state } from './helpers/network-state.js';
+
+// A container on two networks sees the names of both, whichever gateway it asks; another
+// container on one network only sees that network's names. Real UDP on loopback: the
+// clients are told apart by source address (127.0.0.1 and 127.0.0.2).
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const LOCAL = { nodeId: 'n1', addr: '198.18.0.2' };
+const netA = overlay('na', 'front', '198.19.1.0/24', '198.19.1.1', 4097, []);
+const netB = overlay('nb', 'back', '198.19.2.0/24', '198.19.2.1', 4098, []);
+const st = state(
+  1,
+  [netA, netB],
+  [
+    service('s-web', 'web', { vips: { na: '198.19.1.2/24' }, tasks: [{ id: 'tw', slot: 1, node: 'n1', nodeAddr: LOCAL.addr, addrs: { na: '198.19.1.3/24', nb: '198.19.2.3/24' } }] }),
+    service('s-db', 'db', { vips: { nb: '198.19.2.2/24' }, tasks: [{ id: 'td', slot: 1, node: 'n2', nodeAddr: '198.18.0.3', addrs: { nb: '198.19.2.4/24' } }] }),
+    service('s-both', 'both', { vips: { na: '198.19.1.9/24', nb: '198.19.2.9/24' }, tasks: [] }),
+  ],
+);
+
+async function ask(server: number, from: string, name: string): Promise<string[] | number> {
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, from, () => r()));
+  try {
+    const reply = await new Promise<Buffer>((resolve) => {
+      sock.once('message', (m) => resolve(m));
+      sock.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), server, '127.0.0.1');
+    });
+    const p = dnsPacket.decode(reply);
+    const rcode = (p.flags ?? 0) & 0xf;
+    return rcode !== 0 ? rcode : (p.answers ?? []).map((a) => String((a as { data: unknown }).data));
+  } finally {
+    sock.close();
+  }
+}
+
+describe('names by client', () => {
+  it('plans the tables of a container on several networks, the asked network first', () => {
+    const plan = planNode(st, LOCAL);
+    expect(plan.multiNetworkClients).toEqual([{ addrs: { na: '198.19.1.3', nb: '198.19.2.3' }, networkIds: ['na', 'nb'] }]);
+    const onA = clientTables(plan, 'na').get('198.19.1.3')!;
+    expect(onA.services.map((s) => [s.name, s.vip])).toEqual([
+      ['both', '198.19.1.9'],
+      ['web', '198.19.1.2'],
+      ['db', '198.19.2.2'],
+    ]);
+    const onB = clientTables(plan, 'nb').get('198.19.2.3')!;
+    expect(onB.services.find((s) => s.name === 'both')!.vip).toBe('198.19.2.9');
+  });
+
+  it('answers each client from its own table over real UDP', async () => {
+    const plan = planNode(st, LOCAL);
+    const front = plan.networks.find((n) => n.networkId === 'na')!;
+    const server = new EmbeddedDnsServer({ host: '127.0.0.1', port: 0 });
+    const port = await server.start();
+    cleanups.push(() => server.close());
+    // Stand-in: the container on both networks is 127.0.0.1, a container on front only is 127.0.0.2.
+    const both = clientTables(plan, 'na').get('198.19.1.3')!;
+    server.setTables(front.dns, new Map([['127.0.0.1', both]]));
+    expect(await ask(port, '127.0.0.1', 'db')).toEqual(['198.19.2.2']);
+    expect(await ask(port, '127.0.0.2', 'db')).toBe(3); // NXDOMAIN: db is not on front
+    expect(await ask(port, '127.0.0.2', 'web')).toEqual(['198.19.1.2']);
+    // A bad client table is refused and nothing changes.
+    expect(() => server.setTables(front.dns, new Map([['127.0.0.1', { services: [{ name: 'bad name', endpointMode: 'dnsrr' as const, tasks: [] }] }]]))).toThrow(/single DNS label/);
+    expect(await ask(port, '127.0.0.1', 'db')).toEqual(['198.19.2.2']);
+  });
+});
