@@ -32,7 +32,7 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
       [
         service('svc-web', 'web', {
           vips: { net1: `${VIP}/24`, ing: '198.19.255.2/24' },
-          ports: [{ target: 80, published: 18080 }],
+          ports: [{ target: 80, published: 18080 }, { target: 5353, published: 15353, udp: true }],
           tasks: [
             { id: 'taskaaa', slot: 1, node: 'n1', nodeAddr: h1.addr, addrs: { net1: '198.19.1.3/24', ing: '198.19.255.3/24' } },
             { id: 'taskbbb', slot: 2, node: 'n2', nodeAddr: h2.addr, serving: tbServing, addrs: { net1: '198.19.1.4/24', ing: '198.19.255.4/24' } },
@@ -61,6 +61,8 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     containers.push({ host: h1, c: ta }, { host: h2, c: tb }, { host: h1, c: client });
     await startNamedServer(ta, '0.0.0.0', 80, 'a');
     await startNamedServer(tb, '0.0.0.0', 80, 'b');
+    await startNamedServer(ta, '0.0.0.0', 5353, 'ua', 'udp');
+    await startNamedServer(tb, '0.0.0.0', 5353, 'ub', 'udp');
     ctl1 = await startControllerIn(h1, 'n1', 'h1');
     ctl2 = await startControllerIn(h2, 'n2', 'h2');
   }, 180_000);
@@ -109,6 +111,15 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     await ctl2.apply(nodeState(5, false, h2));
     expect(new Set(await connectMany(h3, h1.addr, 18080, 10))).toEqual(new Set(['a']));
     expect(new Set(await connectMany(h3, h2.addr, 18080, 10))).toEqual(new Set(['a']));
+  });
+
+  it('balances UDP too, through the VIP and through a published UDP port on every node', async () => {
+    await ctl1.apply(nodeState(6, true, h1));
+    await ctl2.apply(nodeState(6, true, h2));
+    // Each datagram from a fresh socket is a new flow, balanced on its own.
+    expect(new Set(await connectMany(client, VIP, 5353, 20, 'udp'))).toEqual(new Set(['ua', 'ub']));
+    expect(new Set(await connectMany(h3, h1.addr, 15353, 20, 'udp'))).toEqual(new Set(['ua', 'ub']));
+    expect(new Set(await connectMany(h3, h2.addr, 15353, 20, 'udp'))).toEqual(new Set(['ua', 'ub']));
   });
 
   it('leaves nothing behind on close: no FLT- rules, no VIP address, no DNS listener', async () => {
