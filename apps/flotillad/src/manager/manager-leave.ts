@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { writeStore } from './store-writer.js';
 
 const STEP_MS = 10_000;
+const GIVE_UP_MS = 60_000;
+const HANDOVER_RETRY_MS = 2_000;
 
 /**
  * A manager leaving a swarm that has other managers: hands leadership over if it has it, marks
@@ -40,15 +42,31 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 /**
- * After leaveManagerGroup: waits (bounded) until this member has applied its own removal from the
- * voters, so it stops only once the others no longer count on its vote. A removal that does not
- * show within the step is logged, not fatal: the leader's reconciler keeps trying without us.
+ * After leaveManagerGroup: waits until this member has applied its own removal from the voters, so
+ * it stops only once the others no longer count on its vote. The leader never removes itself, and
+ * an election while the demotion was written can hand leadership back to us: then it is handed over
+ * again. A follower that has not seen its removal after STEP_MS goes on (a removed member is not
+ * always told; the removal needed its acknowledgement, given while it ran); one still leading after
+ * GIVE_UP_MS throws, and stays a manager rather than leave the others without a quorum.
  */
 export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Logger): Promise<void> {
   const { member } = runtime;
-  try {
-    await until(() => !member.status().voters.includes(member.id), `Raft member ${member.id} to be removed from the voters`);
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'stopping as a manager before the removal from the voters was seen here');
+  const began = Date.now();
+  let handedOverAt = 0;
+  while (member.status().voters.includes(member.id)) {
+    const waited = Date.now() - began;
+    if (member.isLeader) {
+      if (waited > GIVE_UP_MS) throw new Error(`Raft member ${member.id} still leads and is a voter after ${GIVE_UP_MS / 1000}s; staying a manager`);
+      const other = member.status().voters.find((v) => v !== member.id);
+      if (other !== undefined && Date.now() - handedOverAt > HANDOVER_RETRY_MS) {
+        log.info({ to: other }, 'leading again while leaving the voters: handing Raft leadership over');
+        member.transferLeadership(other);
+        handedOverAt = Date.now();
+      }
+    } else if (waited > STEP_MS && member.leaderId !== 0) {
+      log.warn({ raftId: member.id }, 'stopping as a manager before the removal from the voters was seen here');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

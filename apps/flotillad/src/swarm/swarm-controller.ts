@@ -315,9 +315,9 @@ export class SwarmController {
   }
 
   /**
-   * Manager → worker: out of the Raft voters (leadership handed over first), a worker certificate
-   * from another manager while this one still runs, then the manager stops and the agent reconnects
-   * to the other managers' NATS servers. The agent's assignments stay.
+   * Manager → worker: a worker certificate from another manager while this one still runs, then
+   * out of the Raft voters (leadership handed over first), then the manager stops and the agent
+   * reconnects to the other managers' NATS servers. The agent's assignments stay.
    */
   private async demoteSelf(runtime: ManagerRuntime): Promise<void> {
     try {
@@ -329,9 +329,11 @@ export class SwarmController {
       const addrs = otherManagerAddrs(runtime.member.store.view().nodes.all(), nodeId);
       const state = workerStateAfterDemotion(runtime.state, addrs);
       log.info({ managers: addrs }, 'demoted: leaving the managers to run as a worker');
+      // The worker certificate first (the CA already issues the desired role): if no manager can
+      // give one, nothing has changed yet and the next change of this node's object tries again.
+      const creds = await renewForRole(this.files, runtime.state, addrs, NodeRole.NODE_ROLE_WORKER);
       await leaveManagerGroup(runtime.member, nodeId, log);
       await waitUntilNotVoter(runtime, log);
-      const creds = await renewForRole(this.files, runtime.state, addrs, NodeRole.NODE_ROLE_WORKER);
       await this.dropManager(runtime);
       await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_WORKER);
       await writeSwarmState(this.files, state);
