@@ -1,5 +1,5 @@
 // Requests/s and p99 latency through a service VIP and through the routing mesh versus
-// straight to the task, iptables and userspace back ends, in test-host namespaces.
+// straight to the task, iptables and userspace back ends (VIP and mesh each), in test-host namespaces.
 // h1 is a node with an overlay bridge, a task "container" (an HTTP server) and a client
 // "container" on it; h2 is another machine reaching h1's published port. Each request is a
 // new TCP connection (what the load balancer decides on), `CONCURRENCY` at a time.
@@ -95,7 +95,7 @@ try {
   // Rounds alternate the paths so a change in machine load (2 shared cores) hits all alike;
   // each figure is the median over the rounds.
   await load(client, TASK, 80); // warm up: ARP, the server's JIT
-  const runs: Record<string, Result[]> = { direct: [], directOutside: [], vipIpt: [], meshIpt: [], vipUs: [] };
+  const runs: Record<string, Result[]> = { direct: [], directOutside: [], vipIpt: [], meshIpt: [], vipUs: [], meshUs: [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.direct!.push(await load(client, TASK, 80));
     runs.directOutside!.push(await load(h2, TASK_INGRESS, 80));
@@ -107,18 +107,21 @@ try {
     const us = await startControllerIn(h1, 'n1', 'bm', { kind: 'userspace' });
     await us.apply(st);
     runs.vipUs!.push(await load(client, VIP, 80));
+    runs.meshUs!.push(await load(h2, h1.addr, PUBLISHED));
     await us.close();
   }
   const m = (k: string) => median(runs[k]!);
-  const [direct, directOutside, vipIpt, meshIpt, vipUs] = ['direct', 'directOutside', 'vipIpt', 'meshIpt', 'vipUs'].map(m) as [Result, Result, Result, Result, Result];
+  const [direct, directOutside, vipIpt, meshIpt, vipUs, meshUs] = ['direct', 'directOutside', 'vipIpt', 'meshIpt', 'vipUs', 'meshUs'].map(m) as [Result, Result, Result, Result, Result, Result];
   console.log(`direct (container -> task)            ${fmt(direct)}`);
   console.log(`VIP, iptables (container -> VIP)      ${fmt(vipIpt)}`);
   console.log(`VIP, userspace (container -> VIP)     ${fmt(vipUs)}`);
   console.log(`direct (other host -> task)           ${fmt(directOutside)}`);
   console.log(`mesh, iptables (other host -> :${PUBLISHED}) ${fmt(meshIpt)}`);
+  console.log(`mesh, userspace (other host -> :${PUBLISHED}) ${fmt(meshUs)}`);
   console.log(
-    `mesh: vip_vs_direct=${ratio(vipIpt, direct)} iptables_vs_direct=${ratio(meshIpt, directOutside)} userspace_vs_direct=${ratio(vipUs, direct)} ` +
-      `iptables_p99_ms=${meshIpt.p99.toFixed(2)} direct_p99_ms=${directOutside.p99.toFixed(2)} rounds=${ROUNDS} concurrency=${CONCURRENCY} seconds=${SECONDS}`,
+    `mesh: vip_vs_direct=${ratio(vipIpt, direct)} userspace_vip_vs_direct=${ratio(vipUs, direct)} iptables_vs_direct=${ratio(meshIpt, directOutside)} ` +
+      `userspace_vs_direct=${ratio(meshUs, directOutside)} iptables_p99_ms=${meshIpt.p99.toFixed(2)} userspace_p99_ms=${meshUs.p99.toFixed(2)} ` +
+      `direct_p99_ms=${directOutside.p99.toFixed(2)} rounds=${ROUNDS} concurrency=${CONCURRENCY} seconds=${SECONDS}`,
   );
 } finally {
   for (const c of made) await removeContainer(th.hosts[0]!, c);

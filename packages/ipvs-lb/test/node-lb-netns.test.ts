@@ -134,4 +134,23 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     const r = await resolveIn(client, MYNET.gateway, ['web']);
     expect(r.web).toMatch(/ECONNREFUSED|ETIMEOUT|ESERVFAIL/);
   });
+
+  it('without iptables: the userspace routing mesh answers the published port on every node and reaches both tasks', async () => {
+    const us1 = await startControllerIn(h1, 'n1', 'u1', { kind: 'userspace' });
+    const us2 = await startControllerIn(h2, 'n2', 'u2', { kind: 'userspace' });
+    try {
+      await us1.apply(nodeState(7, true, h1));
+      await us2.apply(nodeState(7, true, h2));
+      for (const h of [h1, h2]) expect((await h.exec(['iptables-save'])).stdout).not.toContain('FLT-');
+      expect(new Set(await connectMany(h3, h1.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
+      expect(new Set(await connectMany(h3, h2.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
+      await us1.apply(nodeState(8, false, h1));
+      await us2.apply(nodeState(8, false, h2));
+      expect(new Set(await connectMany(h3, h2.addr, 18080, 10))).toEqual(new Set(['a']));
+    } finally {
+      await us1.close();
+      await us2.close();
+    }
+    expect(await connectMany(h3, h1.addr, 18080, 1)).toEqual(['error:ECONNREFUSED']);
+  });
 });

@@ -4,7 +4,7 @@ import { chooseBackend, probeHost, type BackendChoice, type BackendKind, type Ho
 export const LB_BACKEND_ENV = 'FLOTILLA_LB_BACKEND';
 
 export interface LoadBalancerChoice extends BackendChoice {
-  /** The routing mesh is programmed with iptables whatever balances the VIPs. */
+  /** The routing mesh is programmed with iptables whatever balances the VIPs (else it is proxied in userspace). */
   meshWithIptables: boolean;
 }
 

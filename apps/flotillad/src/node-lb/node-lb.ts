@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '@flotilla/agent';
-import { createLoadBalancer, hostResolver, IptablesMesh, NodeLbController } from '@flotilla/ipvs-lb';
+import { createLoadBalancer, hostResolver, IptablesMesh, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
 import type { Logger } from 'pino';
 import { loadBalancerChoice } from './backend-choice.js';
 
@@ -48,11 +48,12 @@ async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<No
   const controller = new NodeLbController({
     local: { nodeId: opts.nodeId, addr: opts.advertiseHost },
     lb: createLoadBalancer(choice, { logger: log, chainPrefix: `FLT-V${tag}-` }),
-    ...(choice.meshWithIptables ? { mesh: new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }) } : {}),
+    // The kernel path when iptables works (whatever balances the VIPs), else listeners in this process.
+    mesh: choice.meshWithIptables ? new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }) : new UserspaceMesh({ logger: log }),
     ...(await hostResolver().then((upstream) => (upstream ? { upstream } : {}))),
     logger: log,
   });
-  if (!choice.meshWithIptables) log.warn('iptables NAT is not usable here: published ports are not answered by the routing mesh');
+  if (!choice.meshWithIptables) log.warn('iptables NAT is not usable here: the routing mesh proxies published TCP ports in userspace (UDP ones are not answered)');
   const unsubscribe = networking.onState((state) => {
     controller.apply(state).catch((err: Error) => log.error({ err: err.message, sequence: state.sequence }, 'applying the network state to the load balancer'));
   });

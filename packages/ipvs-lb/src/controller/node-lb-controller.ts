@@ -5,7 +5,7 @@ import type { UpstreamResolver } from '../dns/forward.js';
 import type { DnsTable } from '../dns/table.js';
 import { localRunner, type CommandRunner } from '../exec/runner.js';
 import { vipKey, type BackendAddr, type LoadBalancer, type Vip } from '../lb/types.js';
-import type { IptablesMesh } from '../mesh/iptables-mesh.js';
+import type { RoutingMesh } from '../mesh/userspace-mesh.js';
 import { clientTables } from '../node-plan/client-tables.js';
 import { planNode } from '../node-plan/plan-node.js';
 import type { LocalNode, NodeLbPlan, PlannedVip } from '../node-plan/types.js';
@@ -14,8 +14,8 @@ import { overlayBridge, syncVipAddresses } from './vip-addresses.js';
 export interface NodeLbControllerOptions {
   local: LocalNode;
   lb: LoadBalancer;
-  /** The routing mesh; without one (a back end that has none here) published ports are not answered. */
-  mesh?: IptablesMesh;
+  /** The routing mesh (IptablesMesh or UserspaceMesh); without one published ports are not answered. */
+  mesh?: RoutingMesh;
   /** Runs `ip` for the VIP addresses; default: this host. */
   run?: CommandRunner;
   /** Where names that are not ours go. */

@@ -14,11 +14,19 @@ export interface Backend {
 export class UserspaceTcpProxy {
   private server?: net.Server;
   private backends: Backend[] = [];
+  private peers = new Set<string>();
+  private peerBackends: Backend[] = [];
   private next = 0;
   private readonly open = new Set<net.Socket>();
 
-  setBackends(backends: Backend[]): void {
+  /**
+   * `fromPeers`: connections from these source addresses use only these backends (the
+   * routing mesh: another node already chose this one, so only local tasks are candidates).
+   */
+  setBackends(backends: Backend[], fromPeers?: { peers: readonly string[]; backends: Backend[] }): void {
     this.backends = [...backends];
+    this.peers = new Set(fromPeers?.peers ?? []);
+    this.peerBackends = [...(fromPeers?.backends ?? [])];
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -31,8 +39,8 @@ export class UserspaceTcpProxy {
     return (server.address() as net.AddressInfo).port;
   }
 
-  private pick(exclude: Set<number>): number | undefined {
-    const n = this.backends.length;
+  private pick(list: Backend[], exclude: Set<number>): number | undefined {
+    const n = list.length;
     for (let i = 0; i < n; i++) {
       const idx = (this.next + i) % n;
       if (!exclude.has(idx)) {
@@ -49,14 +57,16 @@ export class UserspaceTcpProxy {
     client.on('error', () => client.destroy());
     client.pause();
     const tried = new Set<number>();
+    const from = (client.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const list = this.peers.has(from) ? this.peerBackends : this.backends;
     const attempt = (): void => {
-      const idx = this.pick(tried);
+      const idx = this.pick(list, tried);
       if (idx === undefined) {
         client.destroy();
         return;
       }
       tried.add(idx);
-      const target = this.backends[idx]!;
+      const target = list[idx]!;
       const upstream = net.connect(target.port, target.host);
       this.open.add(upstream);
       upstream.once('connect', () => {
