@@ -3,6 +3,7 @@ import { clusterSubjects } from '@flotilla/bus';
 import { newNodeId } from '@flotilla/ca';
 import { describe, expect, it } from 'vitest';
 import { roleChangeRefusal } from '../src/control/node-role.js';
+import { nodeView } from '../src/control/views.js';
 import { natsUsersFor } from '../src/manager/nats-users.js';
 import { promotedNode } from '../src/manager/node-objects.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
@@ -128,5 +129,17 @@ describe('role change states', () => {
       joinedVia: '10.0.0.1:2377',
     });
     expect(() => workerStateAfterDemotion(manager, [])).toThrow(/no other manager/);
+  });
+});
+
+describe('node ls MANAGER STATUS', () => {
+  it('a manager whose node is Down is unreachable; the leader and this manager never are; workers are no managers', () => {
+    const m1 = node('m1', M);
+    const down = node('m2', M, { ready: false });
+    expect(nodeView(down, 'm1', raftIdForNode('m1'))).toMatchObject({ leader: false, reachable: false });
+    expect(nodeView(node('m3', M), 'm1', raftIdForNode('m1'))).toMatchObject({ leader: false, reachable: true });
+    expect(nodeView(m1, 'm1', raftIdForNode('m1'))).toMatchObject({ self: true, leader: true, reachable: true });
+    expect(nodeView(node('m1', M, { ready: false }), 'm1', 0)).toMatchObject({ reachable: true });
+    expect(nodeView(node('w1', W), 'm1', raftIdForNode('m1'))).toMatchObject({ leader: false, reachable: false });
   });
 });

@@ -1,4 +1,4 @@
-import { NodeRole, ServiceMode, TaskState, type Node, type NodeView, type Service, type ServiceView, type Task } from '@flotilla/api';
+import { NodeRole, NodeState, ServiceMode, TaskState, type Node, type NodeView, type Service, type ServiceView, type Task } from '@flotilla/api';
 import { isTerminal } from '@flotilla/api';
 
 /** `service ls` counts: tasks running now against tasks wanted (replicas, or one per node with a live task for global). */
@@ -11,8 +11,13 @@ export function serviceView(service: Service, tasks: readonly Task[], readyNodes
   return { service, runningTasks: running, desiredTasks: desired };
 }
 
+/**
+ * `reachable`: a manager whose node is not Down (its heartbeats arrive), like docker's
+ * Unreachable for a manager that stopped answering; this manager always reaches itself.
+ */
 export function nodeView(node: Node, selfId: string, leaderRaftId: number): NodeView {
   const isManager = node.role === NodeRole.NODE_ROLE_MANAGER;
   const leader = isManager && node.managerStatus !== undefined && node.managerStatus.raftId === leaderRaftId;
-  return { node, self: node.id === selfId, leader, reachable: isManager };
+  const reachable = isManager && (node.id === selfId || leader || node.status?.state !== NodeState.NODE_STATE_DOWN);
+  return { node, self: node.id === selfId, leader, reachable };
 }
