@@ -75,3 +75,31 @@ describe('UserspaceTcpProxy', () => {
     expect(await fetchName(port).catch(() => '')).toBe('');
   });
 });
+
+describe('UserspaceTcpProxy for the routing mesh', () => {
+  function fetchFrom(port: number, localAddress: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const c = net.connect({ port, host: '127.0.0.1', localAddress });
+      let data = '';
+      c.on('data', (d) => (data += d.toString()));
+      c.on('end', () => resolve(data));
+      c.on('error', reject);
+    });
+  }
+
+  it('sends connections from peer nodes to the peers-only list, the others over every backend', async () => {
+    const a = await namedServer('local');
+    const b = await namedServer('remote');
+    const { proxy, port } = await startProxy();
+    // 127.0.0.2 stands for another node; 127.0.0.1 for an outside client.
+    proxy.setBackends([{ host: '127.0.0.1', port: a }, { host: '127.0.0.1', port: b }], { peers: ['127.0.0.2'], backends: [{ host: '127.0.0.1', port: a }] });
+    const fromPeer = new Set<string>();
+    const fromClient = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      fromPeer.add(await fetchFrom(port, '127.0.0.2'));
+      fromClient.add(await fetchFrom(port, '127.0.0.1'));
+    }
+    expect(fromPeer).toEqual(new Set(['local']));
+    expect(fromClient).toEqual(new Set(['local', 'remote']));
+  });
+});

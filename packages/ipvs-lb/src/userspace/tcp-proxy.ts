@@ -16,7 +16,8 @@ export class UserspaceTcpProxy {
   private backends: Backend[] = [];
   private peers = new Set<string>();
   private peerBackends: Backend[] = [];
-  private next = 0;
+  // One turn per list: picks for peers must not move the turn of the others.
+  private readonly next = new Map<Backend[], number>();
   private readonly open = new Set<net.Socket>();
 
   /**
@@ -24,9 +25,15 @@ export class UserspaceTcpProxy {
    * routing mesh: another node already chose this one, so only local tasks are candidates).
    */
   setBackends(backends: Backend[], fromPeers?: { peers: readonly string[]; backends: Backend[] }): void {
+    // New lists start their turns where the old ones were, so frequent updates still rotate.
+    const turn = this.next.get(this.backends) ?? 0;
+    const peerTurn = this.next.get(this.peerBackends) ?? 0;
+    this.next.clear();
     this.backends = [...backends];
     this.peers = new Set(fromPeers?.peers ?? []);
     this.peerBackends = [...(fromPeers?.backends ?? [])];
+    this.next.set(this.backends, turn);
+    this.next.set(this.peerBackends, peerTurn);
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -41,10 +48,11 @@ export class UserspaceTcpProxy {
 
   private pick(list: Backend[], exclude: Set<number>): number | undefined {
     const n = list.length;
+    const turn = this.next.get(list) ?? 0;
     for (let i = 0; i < n; i++) {
-      const idx = (this.next + i) % n;
+      const idx = (turn + i) % n;
       if (!exclude.has(idx)) {
-        this.next = (idx + 1) % n;
+        this.next.set(list, (idx + 1) % n);
         return idx;
       }
     }
