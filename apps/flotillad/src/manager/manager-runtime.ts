@@ -22,6 +22,9 @@ import { createJoinedNode, promotedNode } from './node-objects.js';
 import { noticePromotions } from './role-notices.js';
 import { forwardWritesOnFollower, writeStore } from './store-writer.js';
 import { GossipService } from '../gossip/gossip-service.js';
+import { reloadBusTls } from '../swarm/bus-tls.js';
+import { renewAfterMsFrom, startNodeCertRenewal } from '../swarm/cert-renewal.js';
+import { otherManagerAddrs } from '../swarm/role-change.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
@@ -64,6 +67,7 @@ export async function startManagerRuntime(
 ): Promise<ManagerRuntime> {
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
+  const renewAfterMs = renewAfterMsFrom(process.env);
   const pem = {
     certPem: await readFile(files.nodeCert, 'utf8'),
     keyPem: await readFile(files.nodeKey, 'utf8'),
@@ -148,13 +152,14 @@ export async function startManagerRuntime(
           // A promoted worker holds a manager certificate from now on: record it as a manager, which
           // makes the leader add it as a Raft voter (as for a join with the manager token).
           if (renewed.role !== NodeRole.NODE_ROLE_MANAGER) return;
-          await writeStore(member, (view, tx) => {
+          const written = await writeStore(member, (view, tx) => {
             const node = view.nodes.get(renewed.nodeId);
             if (!node || node.role === NodeRole.NODE_ROLE_MANAGER) return false;
             tx.update('node', promotedNode(node, renewed.addresses, portOf(state.listenAddr)));
             return undefined;
           });
-          log0.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
+          // Managers renew their own certificates too (scheduled renewal): only a promotion is news.
+          if (written !== undefined) log0.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
         },
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
@@ -198,6 +203,26 @@ export async function startManagerRuntime(
     stops.push(() => nodeGossip.stop());
 
     const managerAddr = `${state.advertiseHost}:${caServer.port}`;
+    const renewal = startNodeCertRenewal(
+      {
+        files,
+        state,
+        // Its own CA first (every manager holds the root key), the others if it does not answer.
+        managerAddrs: () => [managerAddr, ...otherManagerAddrs(member.store.view().nodes.all(), state.nodeId)],
+        applyTls: async (creds) => {
+          caServer.credentials.updateIdentity(creds);
+          // Same cert/key paths, new content: a SIGHUP reload makes nats-server read them again
+          // (client port and routes) without dropping its connections.
+          const view = member.store.view();
+          await nats.reload(natsUsersFor(state.clusterId, subjects, view.nodes.all() as Iterable<Node>, view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], state.nodeId));
+          await reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem });
+        },
+        log: log0.child({ component: 'cert-renewal' }),
+        renewAfterMs,
+      },
+      { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, ...pem },
+    );
+    stops.push(async () => renewal.stop());
     log0.info({ managerAddr, nats: nats.url, raftId: state.raftId }, 'manager running');
     let stopping: Promise<void> | undefined;
     return {

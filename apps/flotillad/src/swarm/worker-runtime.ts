@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from '@flotilla/agent';
 import { Node as NodeMessage, type Node } from '@flotilla/api';
+import type { NodeCredentials } from '@flotilla/ca';
 import { BusConnectError, clusterSubjects, connectBus, subscribeMessages, type BusConnection } from '@flotilla/bus';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
+import { reloadBusTls } from './bus-tls.js';
+import { renewAfterMsFrom, startNodeCertRenewal } from './cert-renewal.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
 /** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
@@ -23,6 +26,7 @@ export type RoleNoticeHandler = (node: Node) => void;
 export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles, state: SwarmState, log: Logger, onRoleNotice?: RoleNoticeHandler): Promise<WorkerRuntime> {
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
+  const renewAfterMs = renewAfterMsFrom(process.env);
   const tls = {
     ca: await readFile(files.caCert, 'utf8'),
     cert: await readFile(files.nodeCert, 'utf8'),
@@ -54,12 +58,25 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     : undefined;
   const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
   gossip.start();
+  const renewal = startNodeCertRenewal(
+    {
+      files,
+      state,
+      // The CA listener of the manager it joined through (after a demotion: the first other manager).
+      managerAddrs: () => (state.joinedVia ? [state.joinedVia] : []),
+      applyTls: (creds) => reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem }),
+      log: log0.child({ component: 'cert-renewal' }),
+      renewAfterMs,
+    },
+    { nodeId: state.nodeId, role: state.role as NodeCredentials['role'], certPem: tls.cert, keyPem: tls.key, caCertPem: tls.ca },
+  );
   log0.info({ nats: state.natsServers }, 'worker running');
   let stopping: Promise<void> | undefined;
   return {
     state,
     stop: () =>
       (stopping ??= (async () => {
+        renewal.stop();
         await notices?.stop();
         await gossip.stop();
         await nodeLb?.stop();
