@@ -20,6 +20,25 @@ export function renewAfterMsFrom(env: NodeJS.ProcessEnv): number | undefined {
   return ms;
 }
 
+/**
+ * Where a worker renews: the manager it joined through first, then every manager whose NATS server
+ * it knows, on the same CA port (managers share their join/CA port, like Docker's 2377), so a
+ * worker whose first manager is gone still renews. Pure.
+ */
+export function workerRenewalAddrs(state: Pick<SwarmState, 'joinedVia' | 'natsServers'>): string[] {
+  const via = state.joinedVia ?? '';
+  const port = /:(\d+)$/.exec(via)?.[1];
+  const addrs = via !== '' ? [via] : [];
+  if (port === undefined) return addrs;
+  for (const url of state.natsServers) {
+    const hostPort = url.replace(/^[a-z]+:\/\//, '');
+    const host = hostPort.slice(0, hostPort.lastIndexOf(':'));
+    const addr = `${host}:${port}`;
+    if (host !== '' && !addrs.includes(addr)) addrs.push(addr);
+  }
+  return addrs;
+}
+
 export interface NodeCertRenewalOptions {
   files: SwarmFiles;
   state: SwarmState;

@@ -9,7 +9,7 @@ import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
 import { reloadBusTls } from './bus-tls.js';
-import { renewAfterMsFrom, startNodeCertRenewal } from './cert-renewal.js';
+import { renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
 /** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
@@ -62,8 +62,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     {
       files,
       state,
-      // The CA listener of the manager it joined through (after a demotion: the first other manager).
-      managerAddrs: () => (state.joinedVia ? [state.joinedVia] : []),
+      managerAddrs: () => workerRenewalAddrs(state),
       applyTls: (creds) => reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem }),
       log: log0.child({ component: 'cert-renewal' }),
       renewAfterMs,
