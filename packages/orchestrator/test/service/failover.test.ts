@@ -3,7 +3,7 @@
 // services work; when the leader goes away, the new leader's services take over from the
 // replicated store — published ports rebuilt, replicas reconciled, failures restarted.
 import { join } from 'node:path';
-import { Node, NodeAvailability, NodeState, PortProtocol, PublishMode, Service, TaskState, type Task } from '@flotilla/api';
+import { Network, Node, NodeAvailability, NodeState, PortProtocol, PublishMode, Service, TaskState, type Task } from '@flotilla/api';
 import { AllocatorService } from '@flotilla/allocator';
 import { RaftMember, TransactionBuilder, VersionConflict, localStoreAccess, type StoreAccess } from '@flotilla/raft';
 import { SchedulerService } from '@flotilla/scheduler';
@@ -102,7 +102,9 @@ describe('manager services across a leader change', () => {
     const first = await leader();
     for (const m of managers) if (m !== first) expect(m.services.some((s) => s.isActive)).toBe(false);
 
-    await write((_, b) => b.create('node', node('node-a')).create('node', node('node-b')).create('service', service('web', 3, 8080)));
+    // A service publishing through the routing mesh is allocated on the ingress network.
+    const ingress = Network.fromPartial({ id: 'ingress', spec: { annotations: { name: 'ingress' }, driver: 'overlay', ingress: true, ipam: [{ subnet: '198.19.255.0/24', gateway: '', range: '' }] } });
+    await write((_, b) => b.create('network', ingress).create('node', node('node-a')).create('node', node('node-b')).create('service', service('web', 3, 8080)));
     await waitFor(async () => assignedLive(await leader(), 'web').length === 3, { what: 'web: 3 tasks ASSIGNED' });
     expect(first.services[0].portOwner('tcp', 8080)).toBe('web');
 
