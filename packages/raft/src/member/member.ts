@@ -472,10 +472,15 @@ export class RaftMember {
     // Term and vote must be durable before any message; the commit index need not be (Raft
     // recovers it), so moving commit costs no extra fsync of the hard state file. It is written
     // with the next term/vote change, and always before a snapshot (restart needs commit >= snapshot).
+    // Except past a membership change: a restart rebuilds the voters from the committed entries, and
+    // a removal it no longer knows as committed would count a voter that is gone for good (a sole
+    // manager left after a demotion could then never win an election).
     const hs = rd.hardState;
     const voteChanged = hs !== undefined && (hs.term !== this.durableHard.term || hs.vote !== this.durableHard.vote || snap !== undefined);
-    if (rd.entries.length > 0 || voteChanged) {
-      const writeHard = voteChanged ? hs : undefined;
+    const membershipCommitted =
+      hs !== undefined && hs.commit > this.durableHard.commit && rd.committedEntries.some((e) => e.type === RaftEntryType.RAFT_ENTRY_CONF_CHANGE);
+    if (rd.entries.length > 0 || voteChanged || membershipCommitted) {
+      const writeHard = voteChanged || membershipCommitted ? hs : undefined;
       await this.wal.save(writeHard ? encodeHardState(writeHard) : undefined, walEntries(rd.entries));
       if (this.stopped) return;
       if (writeHard) this.durableHard = { ...writeHard };

@@ -36,3 +36,31 @@ describe('membership changes', () => {
     expect(c.member(4).store.view().get('network', 'net-after-remove')).toBeDefined();
   });
 });
+
+describe('a membership change and a restart', () => {
+  it('a member left alone by a removal comes back from its data dir as the sole voter and leads', async () => {
+    cluster = await TestCluster.start(1, {}, 1);
+    const c = cluster;
+    const one = await c.leader();
+    await c.startMember(2, { join: true });
+    await one.addMember(2);
+    await proposeUntilAcked(c, 'with-two');
+    // Two elections after the add: member 1's hard state (term, vote and the commit of that
+    // moment) is written with each, so its durable commit includes the add but not what follows.
+    one.transferLeadership(2);
+    await waitFor(() => c.member(2).isLeader, { what: 'member 2 to lead' });
+    c.member(2).transferLeadership(1);
+    await waitFor(() => one.isLeader, { what: 'member 1 to lead again' });
+    await one.removeMember(2);
+    await waitFor(() => !one.status().voters.includes(2), { what: 'member 2 removed' });
+    await c.crash(2);
+    const last = await proposeUntilAcked(c, 'alone');
+    await c.appliedEverywhere(last);
+    await c.crash(1);
+    const back = await c.startMember(1);
+    await waitFor(() => back.isLeader, { what: 'member 1 to lead after its restart', timeoutMs: 10_000 });
+    expect(back.status().voters).toEqual([1]);
+    await proposeUntilAcked(c, 'after-restart');
+    expect(back.store.view().get('network', 'net-alone')).toBeDefined();
+  });
+});
