@@ -212,4 +212,19 @@ describe('node promote / demote', () => {
       return /\spromoted\s+replicated\s+2\/2\s/.test(ls) && (nodes.match(/\sReady\s/g) ?? []).length === 3 ? true : undefined;
     }, LONG);
   }, 3 * LONG);
+
+  it('a promoted manager restarts from its data dir as a manager and leads again', async () => {
+    const [m1, , w2] = hosts as [Host, Host, Host];
+    w2.daemon!.child.kill('SIGTERM');
+    await w2.daemon!.exited;
+    await start(w2);
+    await waitFor('w2 Leader again with its services', async () => {
+      const seen = await managerStatuses(w2);
+      const ls = await cli(w2, 'service', 'ls');
+      return seen?.get(w2.nodeId) === 'Leader' && ls.code === 0 && /\spromoted\s+replicated\s+2\/2\s/.test(ls.stdout) ? true : undefined;
+    }, LONG);
+    expect(await certOu(w2)).toBe('flotilla-manager');
+    // m1, demoted while w2 was the other manager, talks to w2's NATS server and is Ready.
+    await waitFor('m1 Ready seen from the restarted w2', async () => (/\sReady\s/.test((await ok(w2, 'node', 'ls')).split('\n').find((l) => l.startsWith(m1.nodeId)) ?? '') ? true : undefined), LONG);
+  }, 2 * LONG);
 });
