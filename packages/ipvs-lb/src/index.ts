@@ -22,6 +22,7 @@ export { hostOf, inSubnet } from './node-plan/cidr.js';
 export type { LocalNode, NodeLbPlan, PlannedVip, PlannedNetwork, PlannedMeshPort, MeshTarget } from './node-plan/types.js';
 export { IptablesMesh, validateMesh, type IptablesMeshOptions } from './mesh/iptables-mesh.js';
 export { UserspaceMesh, type RoutingMesh } from './mesh/userspace-mesh.js';
+export { KernelMeshWithLoopback } from './mesh/loopback-mesh.js';
 export { meshRules, meshChains, renderMeshRestore, type MeshDesired, type MeshChains } from './mesh/rules.js';
 export { parseTableSave, type ObservedTable } from './mesh/observed.js';
 export { NodeLbController, type NodeLbControllerOptions } from './controller/node-lb-controller.js';

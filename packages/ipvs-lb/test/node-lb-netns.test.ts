@@ -105,12 +105,16 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     // h3 is outside: it reaches each node's address on the published port.
     expect(new Set(await connectMany(h3, h1.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
     expect(new Set(await connectMany(h3, h2.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
+    // On each node itself, localhost too (iptables leaves 127/8 alone: the loopback listener serves it).
+    expect(new Set(await connectMany(h1, '127.0.0.1', 18080, 20))).toEqual(new Set(['a', 'b']));
+    expect(new Set(await connectMany(h2, '127.0.0.1', 18080, 20))).toEqual(new Set(['a', 'b']));
 
     // b stops serving: both nodes learn it and send everything to a.
     await ctl1.apply(nodeState(5, false, h1));
     await ctl2.apply(nodeState(5, false, h2));
     expect(new Set(await connectMany(h3, h1.addr, 18080, 10))).toEqual(new Set(['a']));
     expect(new Set(await connectMany(h3, h2.addr, 18080, 10))).toEqual(new Set(['a']));
+    expect(new Set(await connectMany(h2, '127.0.0.1', 18080, 10))).toEqual(new Set(['a']));
   });
 
   it('balances UDP too, through the VIP and through a published UDP port on every node', async () => {
@@ -133,6 +137,7 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     }
     const r = await resolveIn(client, MYNET.gateway, ['web']);
     expect(r.web).toMatch(/ECONNREFUSED|ETIMEOUT|ESERVFAIL/);
+    expect(await connectMany(h1, '127.0.0.1', 18080, 1)).toEqual(['error:ECONNREFUSED']);
   });
 
   it('without iptables: the userspace routing mesh answers the published port on every node and reaches both tasks', async () => {
@@ -144,6 +149,7 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
       for (const h of [h1, h2]) expect((await h.exec(['iptables-save'])).stdout).not.toContain('FLT-');
       expect(new Set(await connectMany(h3, h1.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
       expect(new Set(await connectMany(h3, h2.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
+      expect(new Set(await connectMany(h1, '127.0.0.1', 18080, 20))).toEqual(new Set(['a', 'b']));
       await us1.apply(nodeState(8, false, h1));
       await us2.apply(nodeState(8, false, h2));
       expect(new Set(await connectMany(h3, h2.addr, 18080, 10))).toEqual(new Set(['a']));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '@flotilla/agent';
-import { createLoadBalancer, hostResolver, IptablesMesh, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
+import { createLoadBalancer, hostResolver, IptablesMesh, KernelMeshWithLoopback, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
 import type { Logger } from 'pino';
 import { loadBalancerChoice } from './backend-choice.js';
 
@@ -48,8 +48,11 @@ async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<No
   const controller = new NodeLbController({
     local: { nodeId: opts.nodeId, addr: opts.advertiseHost },
     lb: createLoadBalancer(choice, { logger: log, chainPrefix: `FLT-V${tag}-` }),
-    // The kernel path when iptables works (whatever balances the VIPs), else listeners in this process.
-    mesh: choice.meshWithIptables ? new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }) : new UserspaceMesh({ logger: log }),
+    // The kernel path when iptables works (whatever balances the VIPs; localhost through a
+    // listener, which iptables cannot serve), else listeners in this process on every address.
+    mesh: choice.meshWithIptables
+      ? new KernelMeshWithLoopback(new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }), { logger: log })
+      : new UserspaceMesh({ logger: log }),
     ...(await hostResolver().then((upstream) => (upstream ? { upstream } : {}))),
     logger: log,
   });
