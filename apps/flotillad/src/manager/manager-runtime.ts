@@ -23,7 +23,7 @@ import { noticePromotions } from './role-notices.js';
 import { forwardWritesOnFollower, writeStore } from './store-writer.js';
 import { GossipService } from '../gossip/gossip-service.js';
 import { reloadBusTls } from '../swarm/bus-tls.js';
-import { renewAfterMsFrom, startNodeCertRenewal } from '../swarm/cert-renewal.js';
+import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal } from '../swarm/cert-renewal.js';
 import { otherManagerAddrs } from '../swarm/role-change.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
 
@@ -68,6 +68,7 @@ export async function startManagerRuntime(
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
   const renewAfterMs = renewAfterMsFrom(process.env);
+  await finishInterruptedRenewal(files, log0);
   const pem = {
     certPem: await readFile(files.nodeCert, 'utf8'),
     keyPem: await readFile(files.nodeKey, 'utf8'),
@@ -222,7 +223,7 @@ export async function startManagerRuntime(
       },
       { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, ...pem },
     );
-    stops.push(async () => renewal.stop());
+    stops.push(() => renewal.stop());
     log0.info({ managerAddr, nats: nats.url, raftId: state.raftId }, 'manager running');
     let stopping: Promise<void> | undefined;
     return {

@@ -1,8 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { startCertificateRenewal, type CertificateRenewer, type NodeCredentials } from '@flotilla/ca';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { startCertificateRenewal, type NodeCredentials } from '@flotilla/ca';
 import type { Logger } from 'pino';
 import { renewForRole } from './role-change.js';
-import { writeNodePems, type SwarmFiles, type SwarmState } from './swarm-state.js';
+import { writeFileAtomic, writeNodePems, type NodePems, type SwarmFiles, type SwarmState } from './swarm-state.js';
 
 /**
  * Test/ops knob: renew this many ms after each certificate is issued instead of at a random point in
@@ -39,6 +41,50 @@ export function workerRenewalAddrs(state: Pick<SwarmState, 'joinedVia' | 'natsSe
   return addrs;
 }
 
+function pendingPath(files: SwarmFiles): string {
+  return join(dirname(files.nodeCert), 'renewal-pending.json');
+}
+
+/**
+ * Installs renewed files: the whole set is first written as one file (atomic), then the three
+ * files one by one, then that one goes. A crash between the three writes (a certificate without
+ * its key) is finished by `finishInterruptedRenewal` at the next start.
+ */
+export async function installRenewedCertificate(files: SwarmFiles, pems: NodePems): Promise<void> {
+  const pending = pendingPath(files);
+  await writeFileAtomic(pending, JSON.stringify({ certPem: pems.certPem, keyPem: pems.keyPem, caCertPem: pems.caCertPem }), 0o600);
+  await writeNodePems(files, pems);
+  await rm(pending, { force: true });
+}
+
+/** At a runtime's start: completes an installation a crash cut short. True when there was one. */
+export async function finishInterruptedRenewal(files: SwarmFiles, log: Logger): Promise<boolean> {
+  const pending = pendingPath(files);
+  let text: string;
+  try {
+    text = await readFile(pending, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  const pems = JSON.parse(text) as Partial<NodePems>;
+  for (const field of ['certPem', 'keyPem', 'caCertPem'] as const) {
+    if (typeof pems[field] !== 'string' || !pems[field].includes('-----BEGIN')) {
+      throw new Error(`finishing an interrupted certificate renewal: ${pending} has no PEM ${field}; remove it if the node's certificate files are whole`);
+    }
+  }
+  await writeNodePems(files, { certPem: pems.certPem!, keyPem: pems.keyPem!, caCertPem: pems.caCertPem! });
+  await rm(pending, { force: true });
+  log.warn({ pending }, 'finished a certificate renewal interrupted by a crash');
+  return true;
+}
+
+export interface NodeCertRenewal {
+  current(): NodeCredentials;
+  /** Stops renewing; waits for a renewal being installed, so whoever owns the files next is alone. */
+  stop(): Promise<void>;
+}
+
 export interface NodeCertRenewalOptions {
   files: SwarmFiles;
   state: SwarmState;
@@ -56,17 +102,22 @@ export interface NodeCertRenewalOptions {
  * (each atomically) before any TLS user is switched, so a crash in between restarts on the new
  * certificate. A refusal (removed node, role changing) is logged and retried with backoff.
  */
-export function startNodeCertRenewal(options: NodeCertRenewalOptions, current: NodeCredentials): CertificateRenewer {
+export function startNodeCertRenewal(options: NodeCertRenewalOptions, current: NodeCredentials): NodeCertRenewal {
   const { files, state, log } = options;
   let stopped = false;
+  let installing: Promise<void> = Promise.resolve();
   const renewer = startCertificateRenewal({
     current,
     renew: () => renewForRole(files, state, options.managerAddrs(), state.role),
     onRenewed: async (next) => {
       // A runtime stopping for a role change or leave owns the files from now on.
       if (stopped) throw new Error(`node ${state.nodeId} stopped while renewing its certificate; the new one is dropped`);
-      await writeNodePems(files, { certPem: next.certPem, keyPem: next.keyPem, caCertPem: next.caCertPem });
-      await options.applyTls(next);
+      const install = (async () => {
+        await installRenewedCertificate(files, { certPem: next.certPem, keyPem: next.keyPem, caCertPem: next.caCertPem });
+        await options.applyTls(next);
+      })();
+      installing = install.catch(() => undefined);
+      await install;
       const cert = new X509Certificate(next.certPem);
       log.info({ nodeId: state.nodeId, serial: cert.serialNumber, notAfter: new Date(cert.validTo).toISOString(), role: next.role }, 'node certificate renewed');
     },
@@ -78,11 +129,11 @@ export function startNodeCertRenewal(options: NodeCertRenewalOptions, current: N
   const certificate = new X509Certificate(current.certPem);
   log.info({ nodeId: state.nodeId, notAfter: new Date(certificate.validTo).toISOString(), renewAfterMs: options.renewAfterMs }, 'certificate renewal scheduled');
   return {
-    renewNow: () => renewer.renewNow(),
     current: () => renewer.current(),
-    stop: () => {
+    stop: async () => {
       stopped = true;
       renewer.stop();
+      await installing;
     },
   };
 }

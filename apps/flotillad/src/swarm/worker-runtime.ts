@@ -9,7 +9,7 @@ import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
 import { reloadBusTls } from './bus-tls.js';
-import { renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
+import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
 /** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
@@ -27,6 +27,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
   const renewAfterMs = renewAfterMsFrom(process.env);
+  await finishInterruptedRenewal(files, log0);
   const tls = {
     ca: await readFile(files.caCert, 'utf8'),
     cert: await readFile(files.nodeCert, 'utf8'),
@@ -75,7 +76,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     state,
     stop: () =>
       (stopping ??= (async () => {
-        renewal.stop();
+        await renewal.stop();
         await notices?.stop();
         await gossip.stop();
         await nodeLb?.stop();
