@@ -54,9 +54,9 @@ describe('demotion refusals', () => {
 });
 
 describe('promotion bookkeeping', () => {
-  it('only workers asked to be managers are told', () => {
+  it('every node wanted as a manager is told (a worker recorded as a manager too), no node wanted as a worker', () => {
     const nodes = [node('m1', M), node('w1', W, { desired: M }), node('w2', W), node('m2', M, { desired: W })];
-    expect(pendingPromotions(nodes).map((n) => n.id)).toEqual(['w1']);
+    expect(pendingPromotions(nodes).map((n) => n.id)).toEqual(['m1', 'w1']);
   });
 
   it('a promoted node becomes a manager with its derived Raft id on the managers\' port', () => {
