@@ -1,6 +1,7 @@
-import { DockerExecutor } from '@flotilla/agent';
+import { DockerExecutor, localRunner, OverlayNetworks } from '@flotilla/agent';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
+import { plumbsOverlays } from './local-agent.js';
 
 /** Like `docker swarm leave`: the node's task containers go with it (found by their io.flotilla.node.id label). */
 export async function removeTaskContainers(config: DaemonConfig, nodeId: string, log: Logger): Promise<void> {
@@ -10,4 +11,24 @@ export async function removeTaskContainers(config: DaemonConfig, nodeId: string,
     await executor.remove(c.Id).catch((err: unknown) => log.warn({ err, taskId, containerId: c.Id }, 'removing a task container on leave failed'));
   }
   log.info({ nodeId, removed: containers.size }, 'task containers removed on leave');
+}
+
+/**
+ * After leaving, every overlay this node plumbed goes too: its bridge and VXLAN devices and its
+ * Docker networks (`flotilla-ovl-*`), the ingress network's included. A daemon that only stops
+ * keeps them, so the agent re-adopts them at the next start. Run after the task containers are
+ * gone (the engine refuses to remove a network still in use). A node advertising a loopback
+ * address plumbs no overlays and shares its namespace and engine with other daemons: nothing
+ * there is ours to remove. Never throws: the node has left either way; the log says what stayed.
+ */
+export async function removeOverlays(config: DaemonConfig, nodeId: string, advertiseHost: string, log: Logger): Promise<void> {
+  if (!plumbsOverlays(advertiseHost)) return;
+  const executor = new DockerExecutor(config.dockerHost.url);
+  const networks = new OverlayNetworks({ run: localRunner, docker: executor.docker, localAddr: advertiseHost, logger: log });
+  try {
+    const gone = await networks.prune([]);
+    log.info({ nodeId, dockerNetworks: gone.dockerNetworks, vnis: gone.vnis }, 'overlay networks removed on leave');
+  } catch (err) {
+    log.error({ nodeId, err: (err as Error).message }, 'removing overlay networks on leave: some stay behind');
+  }
 }

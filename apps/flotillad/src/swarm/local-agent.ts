@@ -46,9 +46,14 @@ export async function startLocalAgent(options: {
  * there tasks run without their overlay networks, as before, and the log says so.
  */
 export function overlayOptions(advertiseHost: string, log: Logger): { overlay?: { localAddr: string } } {
-  if (advertiseHost === '' || advertiseHost.startsWith('127.') || advertiseHost === '::1') {
+  if (!plumbsOverlays(advertiseHost)) {
     log.warn({ advertiseHost }, 'overlay networks are not plumbed on a node advertising a loopback address; tasks run without them');
     return {};
   }
   return { overlay: { localAddr: advertiseHost } };
+}
+
+/** Whether a node advertising this address has overlay networks of its own (see overlayOptions). */
+export function plumbsOverlays(advertiseHost: string): boolean {
+  return !(advertiseHost === '' || advertiseHost.startsWith('127.') || advertiseHost === '::1');
 }
