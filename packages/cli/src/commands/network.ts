@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
 import { renderTable } from '../output/table.js';
 import { parseKeyValues } from './service-flags.js';
+import { eachTarget } from './each-target.js';
 
 export interface NetworkCreateOptions {
   driver?: string;
@@ -119,17 +120,10 @@ export async function networkInspectCommand(ctx: CommandContext, refs: string[],
 export async function networkRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
   const api = ctx.connect();
   try {
-    const failures: string[] = [];
-    for (const ref of refs) {
-      try {
-        await api.removeNetwork(ref);
-        ctx.out(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
-    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+    await eachTarget(refs, async (ref) => {
+      await api.removeNetwork(ref);
+      ctx.out(`${ref}\n`);
+    });
   } finally {
     api.close();
   }

@@ -4,6 +4,7 @@ import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import type { ContextOf } from './register-swarm.js';
+import { eachTarget } from './each-target.js';
 
 const ROLES: Readonly<Record<string, NodeRole>> = { manager: NodeRole.NODE_ROLE_MANAGER, worker: NodeRole.NODE_ROLE_WORKER };
 
@@ -37,21 +38,14 @@ export async function setNodeRole(api: ControlApi, ref: string, role: NodeRole):
 export async function nodeRoleCommand(ctx: CommandContext, refs: string[], role: NodeRole): Promise<void> {
   if (refs.length === 0) throw new CliError(`"node ${role === NodeRole.NODE_ROLE_MANAGER ? 'promote' : 'demote'}" requires at least 1 argument`, 2);
   const api = ctx.connect();
-  const failures: string[] = [];
   try {
-    for (const ref of refs) {
-      try {
-        const { changed } = await setNodeRole(api, ref, role);
-        ctx.out(`${roleChangeMessage(ref, role, changed)}\n`);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
+    await eachTarget(refs, async (ref) => {
+      const { changed } = await setNodeRole(api, ref, role);
+      ctx.out(`${roleChangeMessage(ref, role, changed)}\n`);
+    });
   } finally {
     api.close();
   }
-  if (failures.length) throw new CliError(failures.join('\n'));
 }
 
 export function registerNodeRoleCommands(node: Command, context: ContextOf): void {

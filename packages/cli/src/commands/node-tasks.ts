@@ -6,6 +6,7 @@ import { renderTable } from '../output/table.js';
 import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
 import { selfNode } from './node.js';
 import { parseTaskFilters } from './service.js';
+import { eachTarget } from './each-target.js';
 
 /** `node ps` with no NODE means this node, as docker does. */
 export function nodePsTargets(refs: readonly string[]): string[] {
@@ -53,19 +54,12 @@ export async function nodePsCommand(ctx: CommandContext, refs: string[], opts: {
 export async function nodeRmCommand(ctx: CommandContext, refs: string[], opts: { force?: boolean }): Promise<void> {
   const targets = nodeRmTargets(refs);
   const api = ctx.connect();
-  const failures: string[] = [];
   try {
-    for (const ref of targets) {
-      try {
-        await api.removeNode({ node: await resolveRef(api, ref), force: Boolean(opts.force) });
-        ctx.out(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
+    await eachTarget(targets, async (ref) => {
+      await api.removeNode({ node: await resolveRef(api, ref), force: Boolean(opts.force) });
+      ctx.out(`${ref}\n`);
+    });
   } finally {
     api.close();
   }
-  if (failures.length) throw new CliError(failures.join('\n'));
 }

@@ -5,6 +5,7 @@ import { renderFields } from '../output/fields.js';
 import { humanDuration } from '../output/human-duration.js';
 import { renderTable } from '../output/table.js';
 import { parseKeyValues } from './service-flags.js';
+import { eachTarget } from './each-target.js';
 
 /** Reads the value: a file path, or "-" for standard input. */
 export type ReadSecretInput = (source: string) => Promise<Buffer>;
@@ -93,17 +94,10 @@ export async function secretInspectCommand(ctx: CommandContext, refs: string[], 
 export async function secretRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
   const api = ctx.connect();
   try {
-    const failures: string[] = [];
-    for (const ref of refs) {
-      try {
-        await api.removeSecret(ref);
-        ctx.out(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
-    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+    await eachTarget(refs, async (ref) => {
+      await api.removeSecret(ref);
+      ctx.out(`${ref}\n`);
+    });
   } finally {
     api.close();
   }

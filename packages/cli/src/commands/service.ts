@@ -8,6 +8,7 @@ import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags
 import { waitForConvergence } from './service-progress.js';
 import { formatEndpointPretty } from './service-endpoint-format.js';
 import { serviceSecretFields } from './secret.js';
+import { eachTarget } from './each-target.js';
 
 const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
 
@@ -162,18 +163,11 @@ export async function serviceScaleCommand(ctx: CommandContext, args: string[], o
   const wanted = parseScaleArgs(args);
   const api = ctx.connect();
   try {
-    const failures: string[] = [];
-    for (const { service, replicas } of wanted) {
-      try {
-        const res = await api.scaleService(service, replicas);
-        ctx.out(`${service} scaled to ${replicas}\n`);
-        if (!opts.detach) await waitForConvergence(ctx, api, res.service?.id ?? service);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
-    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+    await eachTarget(wanted, async ({ service, replicas }) => {
+      const res = await api.scaleService(service, replicas);
+      ctx.out(`${service} scaled to ${replicas}\n`);
+      if (!opts.detach) await waitForConvergence(ctx, api, res.service?.id ?? service);
+    });
   } finally {
     api.close();
   }
@@ -182,17 +176,10 @@ export async function serviceScaleCommand(ctx: CommandContext, args: string[], o
 export async function serviceRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
   const api = ctx.connect();
   try {
-    const failures: string[] = [];
-    for (const ref of refs) {
-      try {
-        await api.removeService(ref);
-        ctx.out(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof CliError)) throw err;
-        failures.push(err.message);
-      }
-    }
-    if (failures.length) throw new CliError(failures.join('\nflotilla: '));
+    await eachTarget(refs, async (ref) => {
+      await api.removeService(ref);
+      ctx.out(`${ref}\n`);
+    });
   } finally {
     api.close();
   }
