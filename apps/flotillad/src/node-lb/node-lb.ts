@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '@flotilla/agent';
-import { createLoadBalancer, hostResolver, IptablesMesh, KernelMeshWithLoopback, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
+import { createLoadBalancer, hostResolver, IptablesBackend, IptablesMesh, KernelMeshWithLoopback, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
 import type { Logger } from 'pino';
 import { loadBalancerChoice } from './backend-choice.js';
 
@@ -42,16 +42,14 @@ async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<No
     return undefined;
   }
   const choice = await loadBalancerChoice();
-  // Our iptables chains carry a tag of this daemon's data dir: stable across restarts (a
-  // restarted daemon cleans its predecessor's rules) and distinct between daemons.
-  const tag = createHash('sha256').update(opts.dataDir).digest('hex').slice(0, 4);
+  const prefixes = chainPrefixes(opts.dataDir);
   const controller = new NodeLbController({
     local: { nodeId: opts.nodeId, addr: opts.advertiseHost },
-    lb: createLoadBalancer(choice, { logger: log, chainPrefix: `FLT-V${tag}-` }),
+    lb: createLoadBalancer(choice, { logger: log, chainPrefix: prefixes.vip }),
     // The kernel path when iptables works (whatever balances the VIPs; localhost through a
     // listener, which iptables cannot serve), else listeners in this process on every address.
     mesh: choice.meshWithIptables
-      ? new KernelMeshWithLoopback(new IptablesMesh({ chainPrefix: `FLT-M${tag}-`, logger: log }), { logger: log })
+      ? new KernelMeshWithLoopback(new IptablesMesh({ chainPrefix: prefixes.mesh, logger: log }), { logger: log })
       : new UserspaceMesh({ logger: log }),
     ...(await hostResolver().then((upstream) => (upstream ? { upstream } : {}))),
     logger: log,
@@ -69,4 +67,27 @@ async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<No
       log.info('node load balancer stopped');
     },
   };
+}
+
+/**
+ * Our iptables chains carry a tag of the agent data dir: stable across restarts (a restarted
+ * daemon cleans its predecessor's rules) and distinct between daemons.
+ */
+function chainPrefixes(dataDir: string): { vip: string; mesh: string } {
+  const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 4);
+  return { vip: `FLT-V${tag}-`, mesh: `FLT-M${tag}-` };
+}
+
+/**
+ * Removes the iptables chains a load balancer of this data dir installed and never removed:
+ * a daemon killed while its node was in a swarm, then leaving before any runtime (and so any
+ * load balancer to close) started again. A running load balancer removes its own when it stops.
+ */
+export async function removeNodeLbLeftovers(dataDir: string, log: Logger): Promise<void> {
+  const choice = await loadBalancerChoice();
+  if (!choice.meshWithIptables) return;
+  const prefixes = chainPrefixes(dataDir);
+  await new IptablesBackend({ chainPrefix: prefixes.vip }).close();
+  await new IptablesMesh({ chainPrefix: prefixes.mesh }).close();
+  log.info({ component: 'ipvs-lb', chains: [prefixes.vip, prefixes.mesh] }, 'no load-balancer iptables chain of this daemon left');
 }

@@ -18,7 +18,7 @@ import { followOwnRole } from '../manager/own-role.js';
 import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
-import { removeOverlays, removeTaskContainers } from './leave-cleanup.js';
+import { removeNodeNetworking, removeTaskContainers } from './leave-cleanup.js';
 import { managerSwarmInfo, workerSwarmInfo } from './swarm-info.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
@@ -357,7 +357,7 @@ export class SwarmController {
         this.pendingWorker = undefined;
         this.wakeRetry();
         await removeTaskContainers(this.config, st.nodeId, this.log);
-        await removeOverlays(this.config, st.nodeId, st.advertiseHost, this.log);
+        await removeNodeNetworking(this.config, st.nodeId, st.advertiseHost, this.files.agentDir, this.log);
         await removeSwarmFiles(this.files);
         this.log.info({ nodeId: st.nodeId }, 'left the swarm (its managers were not reachable)');
         return;
@@ -367,7 +367,7 @@ export class SwarmController {
         this.worker = undefined;
         await worker.stop();
         await removeTaskContainers(this.config, worker.state.nodeId, this.log);
-        await removeOverlays(this.config, worker.state.nodeId, worker.state.advertiseHost, this.log);
+        await removeNodeNetworking(this.config, worker.state.nodeId, worker.state.advertiseHost, this.files.agentDir, this.log);
         await removeSwarmFiles(this.files);
         this.log.info({ nodeId: worker.state.nodeId }, 'left the swarm');
         return;
@@ -390,7 +390,7 @@ export class SwarmController {
       }
       await this.dropManager(runtime);
       await removeTaskContainers(this.config, runtime.state.nodeId, this.log);
-      await removeOverlays(this.config, runtime.state.nodeId, runtime.state.advertiseHost, this.log);
+      await removeNodeNetworking(this.config, runtime.state.nodeId, runtime.state.advertiseHost, this.files.agentDir, this.log);
       await removeSwarmFiles(this.files);
       this.log.info({ nodeId: runtime.state.nodeId }, 'left the swarm');
     });

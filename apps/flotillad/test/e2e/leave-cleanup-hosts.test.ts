@@ -1,10 +1,12 @@
-// `swarm leave` takes the node's networking with it, a daemon stop does not: two test hosts (own
-// network namespace and Docker Engine each) running real flotillad (a manager and a worker) and
-// the real CLI. A global busybox httpd service on an overlay network publishing a port through
+// `swarm leave` takes the node's networking with it, a daemon stop does not: three test hosts
+// (own network namespace and Docker Engine each) running real flotillad (a manager and two
+// workers) and the real CLI. A global busybox httpd service on an overlay network publishing a port through
 // the ingress routing mesh answers on each host's 127.0.0.1; a stopped worker daemon keeps its
 // bridges, VXLAN devices and Docker networks (re-adopted at its next start); after `swarm leave`
-// (worker) and `swarm leave --force` (the manager) no fltbr-/fltvx- device, no flotilla-ovl-
-// Docker network, no FLT- iptables rule and no task container is left. Nothing is mocked.
+// (worker), `swarm leave --force` (the manager) and `swarm leave` of a worker whose daemon was
+// SIGKILLed (its FLT- chains left behind) and restarted while its manager is unreachable (no
+// runtime, so no load balancer to close them), no fltbr-/fltvx- device, no flotilla-ovl- Docker
+// network, no FLT- iptables rule and no task container is left. Nothing is mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostCluster, type ClusterNode, type HostCluster } from '../helpers/host-cluster.js';
 import { waitFor } from '../helpers/wait.js';
@@ -19,7 +21,7 @@ const GET = `const http=require('http');const r=http.get({host:process.argv[1],p
 let cluster: HostCluster | undefined;
 
 beforeAll(async () => {
-  cluster = await startHostCluster({ count: 2, initArgs: ['--default-addr-pool', '198.19.0.0/16'] });
+  cluster = await startHostCluster({ count: 3, initArgs: ['--default-addr-pool', '198.19.0.0/16'] });
 }, LONG);
 
 afterAll(async () => {
@@ -104,6 +106,25 @@ describe('swarm leave removes the node networking; a daemon stop keeps it (real 
     await c.ok(worker, 'swarm', 'leave');
     expect(await networkingOf(worker)).toEqual({ devices: [], dockerNetworks: [], fltRules: [], containers: [] });
     expect(await getIn(worker, '127.0.0.1', PORT)).toBe('error:ECONNREFUSED');
+  }, LONG);
+
+  it('a worker killed (its FLT- chains stay) and restarted while its manager is unreachable leaves nothing behind either', async () => {
+    const c = cluster!;
+    const [manager, , killed] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const daemon = killed.daemon!;
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGKILL');
+    await exited;
+    expect((await networkingOf(killed)).fltRules.length).toBeGreaterThan(0);
+    await c.cutOff(manager);
+    try {
+      await c.startDaemon(killed);
+      expect(await c.ok(killed, 'info')).toMatch(/Swarm: pending/);
+      await c.ok(killed, 'swarm', 'leave');
+    } finally {
+      await c.heal(manager);
+    }
+    expect(await networkingOf(killed)).toEqual({ devices: [], dockerNetworks: [], fltRules: [], containers: [] });
   }, LONG);
 
   it('swarm leave --force on the manager leaves nothing behind either', async () => {

@@ -12,7 +12,7 @@ import { UserspaceMesh, type RoutingMesh } from './userspace-mesh.js';
  * address (they skip 127.0.0.0/8, so the two never see the same connection). It connects to
  * the same targets the kernel rules use, with this node's own address as source: another
  * node sees a peer and sends the connection to its local tasks only, as for a DNAT.
- * UDP ports are not answered on loopback (logged by the userspace mesh).
+ * UDP ports are not answered on loopback.
  */
 export class KernelMeshWithLoopback implements RoutingMesh {
   private readonly loopback: UserspaceMesh;
@@ -29,7 +29,10 @@ export class KernelMeshWithLoopback implements RoutingMesh {
     return this.queue.run(async () => {
       await this.kernel.apply(desired);
       // A port already taken on loopback (an engine's host-mode port…) must not undo the kernel mesh.
-      await this.loopback.apply(desired).catch((err: Error) =>
+      // UDP is the kernel's alone (served on every other address): not handed over, so the
+      // userspace mesh does not warn that it is unpublished.
+      const tcp = { ...desired, ports: desired.ports.filter((p) => p.protocol === 'tcp') };
+      await this.loopback.apply(tcp).catch((err: Error) =>
         this.opts.logger?.warn({ component: 'ipvs-lb', err: err.message }, 'published port not answered on 127.0.0.1'),
       );
     });
