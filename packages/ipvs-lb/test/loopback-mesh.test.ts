@@ -76,6 +76,19 @@ describe('KernelMeshWithLoopback', () => {
     expect(await fetchFrom('127.0.0.1', published)).toBe('someone else');
   });
 
+  it('a port taken on 127.0.0.1 does not keep the other published ports off loopback', async () => {
+    const task = await serverAnswering('a', TASK_ADDR);
+    const taken = await freePort();
+    const other = await freePort();
+    await serverAnswering('someone else', '127.0.0.1', taken);
+    const mesh = meshes();
+    const both = desired(taken, task);
+    both.ports = [...both.ports, ...desired(other, task).ports.map((p) => ({ ...p, serviceId: 's2', serviceName: 'api' }))];
+    await mesh.apply(both);
+    expect(await fetchFrom('127.0.0.1', other)).toBe('a');
+    expect(await fetchFrom('127.0.0.1', taken)).toBe('someone else');
+  });
+
   it('stops answering on 127.0.0.1 a port no longer published', async () => {
     const task = await serverAnswering('a', TASK_ADDR);
     const published = await freePort();

@@ -35,6 +35,8 @@ export class UserspaceMesh implements RoutingMesh {
         this.listeners.delete(port);
         await proxy.close();
       }
+      // One port that cannot be bound (taken by someone else) must not keep the others unpublished.
+      const failures: string[] = [];
       for (const p of tcp) {
         let proxy = this.listeners.get(p.publishedPort);
         if (!proxy) {
@@ -42,7 +44,8 @@ export class UserspaceMesh implements RoutingMesh {
           try {
             await fresh.listen(p.publishedPort, this.opts.host ?? '0.0.0.0');
           } catch (err) {
-            throw new Error(`userspace routing mesh: listening on port ${p.publishedPort} for ${p.serviceName}: ${(err as Error).message}`);
+            failures.push(`listening on port ${p.publishedPort} for ${p.serviceName}: ${(err as Error).message}`);
+            continue;
           }
           this.listeners.set(p.publishedPort, fresh);
           proxy = fresh;
@@ -51,6 +54,7 @@ export class UserspaceMesh implements RoutingMesh {
         const local = p.targets.filter((t) => t.kind === 'local').map((t) => ({ host: t.addr, port: t.port }));
         proxy.setBackends(all, { peers: desired.peers, backends: local });
       }
+      if (failures.length > 0) throw new Error(`userspace routing mesh: ${failures.join('; ')}`);
     });
   }
 
