@@ -3,53 +3,28 @@
 // agent knows its containers by the io.flotilla.node.id label). The leader is SIGKILLed (and its
 // nats-server with it, as when a machine dies); the other two elect a leader and keep taking
 // writes; the old leader restarts from its data dir and catches up. Nothing is mocked.
-import Docker from 'dockerode';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { pickFreePort } from '@flotilla/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
-import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import type { Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.0.31', '127.0.0.32', '127.0.0.33'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-interface Host {
-  name: string;
-  addr: string;
-  dataDir: string;
-  socket: string;
-  daemon?: DaemonProcess;
-  nodeId: string;
-}
+type Host = LoopbackHost;
 
-let dir: string;
-// Like separate machines, every manager uses the same ports on its own address.
-let natsPort: number;
-let clusterPort: number;
+let cluster: LoopbackCluster;
 let joinPort: number;
 const hosts: Host[] = [];
 
-async function start(host: Host): Promise<void> {
-  host.daemon = spawnDaemon([
-    '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
-    '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), '--log-level', 'debug',
-  ]);
-  await waitUntilServing(host.daemon, host.socket);
-}
+const start = (host: Host): Promise<void> => cluster.start(host);
 
-const cli = (host: Host, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
-async function ok(host: Host, ...args: string[]): Promise<string> {
-  const run = await cli(host, ...args);
-  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} on ${host.name} exited ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
+const cli = (host: Host, ...args: string[]): Promise<Finished> => cluster.cli(host, ...args);
+const ok = (host: Host, ...args: string[]): Promise<string> => cluster.ok(host, ...args);
 
 /** `node ls` lines by node id: status and manager status columns. */
 async function nodeTable(host: Host): Promise<Map<string, string>> {
@@ -57,59 +32,16 @@ async function nodeTable(host: Host): Promise<Map<string, string>> {
   return new Map(out.split('\n').slice(1).filter(Boolean).map((line) => [line.split(/\s+/)[0]!.replace('*', ''), line]));
 }
 
-async function leaderOf(host: Host): Promise<string | undefined> {
-  const run = await cli(host, 'node', 'ls');
-  if (run.code !== 0) return undefined;
-  const line = run.stdout.split('\n').find((l) => /\sLeader(\s|$)/.test(l));
-  return line?.split(/\s+/)[0]!.replace('*', '');
-}
-
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortOnAll(): Promise<number> {
-  for (;;) {
-    const port = await pickFreePort(ADDRS[0]);
-    const others = await Promise.all(ADDRS.slice(1).map((a) => portIsFree(a, port)));
-    if (others.every(Boolean)) return port;
-  }
-}
+const leaderOf = (host: Host): Promise<string | undefined> => cluster.leaderOf(host);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flotillad-managers-'));
-  natsPort = await freePortOnAll();
-  clusterPort = await freePortOnAll();
-  joinPort = await freePortOnAll();
-  for (const [i, addr] of ADDRS.entries()) {
-    const name = `e2e-m${i + 1}`;
-    const host: Host = { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
-    hosts.push(host);
-    await start(host);
-  }
+  cluster = await startLoopbackCluster({ addrs: ADDRS, names: ADDRS.map((_, i) => `e2e-m${i + 1}`), tmpPrefix: 'flotillad-managers-', daemonArgs: ['--log-level', 'debug'] });
+  hosts.push(...cluster.hosts);
+  joinPort = cluster.joinPort;
 }, LONG);
 
 afterAll(async () => {
-  for (const host of hosts) {
-    // For a failed run: FLOTILLA_E2E_LOGS=<dir> keeps each daemon's log lines.
-    if (process.env.FLOTILLA_E2E_LOGS && host.daemon) await writeFile(join(process.env.FLOTILLA_E2E_LOGS, `${host.name}.log`), host.daemon.stderr());
-    if (host.daemon) {
-      host.daemon.child.kill('SIGTERM');
-      await host.daemon.exited;
-    }
-    await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
-  }
-  for (const host of hosts) {
-    if (!host.nodeId) continue;
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true });
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 }, LONG);
 
 describe('three managers', () => {

@@ -4,67 +4,30 @@
 // nats-server with it); the new leader, rebuilt from the store, gives a network created through a
 // follower a new subnet and VXLAN id and a second service on the first network a VIP and a task
 // address nobody holds.
-import Docker from 'dockerode';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ControlClient, type ListTasksResponse } from '@flotilla/api';
-import { pickFreePort } from '@flotilla/bus';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
-import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import type { Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.0.61', '127.0.0.62', '127.0.0.63'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-interface Host {
-  name: string;
-  addr: string;
-  dataDir: string;
-  socket: string;
-  daemon?: DaemonProcess;
-  nodeId: string;
-}
+type Host = LoopbackHost;
 
-let dir: string;
-let natsPort: number;
-let clusterPort: number;
+let cluster: LoopbackCluster;
 let joinPort: number;
 const hosts: Host[] = [];
 
-const cli = (host: Host, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
-async function ok(host: Host, ...args: string[]): Promise<string> {
-  const run = await cli(host, ...args);
-  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} on ${host.name} exited ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
+const cli = (host: Host, ...args: string[]): Promise<Finished> => cluster.cli(host, ...args);
+const ok = (host: Host, ...args: string[]): Promise<string> => cluster.ok(host, ...args);
 
-async function leaderOf(host: Host): Promise<string | undefined> {
-  const run = await cli(host, 'node', 'ls');
-  if (run.code !== 0) return undefined;
-  return run.stdout.split('\n').find((l) => /\sLeader(\s|$)/.test(l))?.split(/\s+/)[0]!.replace('*', '');
-}
-
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortOnAll(): Promise<number> {
-  for (;;) {
-    const port = await pickFreePort(ADDRS[0]);
-    if ((await Promise.all(ADDRS.slice(1).map((a) => portIsFree(a, port)))).every(Boolean)) return port;
-  }
-}
+const leaderOf = (host: Host): Promise<string | undefined> => cluster.leaderOf(host);
 
 interface Allocated {
   id: string;
@@ -102,35 +65,13 @@ async function taskAddress(host: Host, service: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flotillad-net-failover-'));
-  natsPort = await freePortOnAll();
-  clusterPort = await freePortOnAll();
-  joinPort = await freePortOnAll();
-  for (const [i, addr] of ADDRS.entries()) {
-    const name = `e2e-nf${i + 1}`;
-    const host: Host = { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
-    hosts.push(host);
-    host.daemon = spawnDaemon(['--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', name, '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort)]);
-    await waitUntilServing(host.daemon, host.socket);
-  }
+  cluster = await startLoopbackCluster({ addrs: ADDRS, names: ADDRS.map((_, i) => `e2e-nf${i + 1}`), tmpPrefix: 'flotillad-net-failover-', daemonArgs: [] });
+  hosts.push(...cluster.hosts);
+  joinPort = cluster.joinPort;
 }, LONG);
 
 afterAll(async () => {
-  for (const host of hosts) {
-    if (process.env.FLOTILLA_E2E_LOGS && host.daemon) await writeFile(join(process.env.FLOTILLA_E2E_LOGS, `${host.name}.log`), host.daemon.stderr());
-    if (host.daemon) {
-      host.daemon.child.kill('SIGTERM');
-      await host.daemon.exited;
-    }
-    await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
-  }
-  for (const host of hosts) {
-    if (!host.nodeId) continue;
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true });
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 }, LONG);
 
 describe('network allocation across a leader change', () => {

@@ -3,53 +3,28 @@
 // the same real Docker Engine. A promoted worker gets a manager certificate from the CA, starts its
 // own nats-server routed to the manager, joins Raft as a voter and serves the control API; demoted,
 // it leaves the voters, gets a worker certificate and reconnects as a worker. Nothing is mocked.
-import Docker from 'dockerode';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { pickFreePort } from '@flotilla/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
-import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import type { Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.0.110', '127.0.0.111', '127.0.0.112'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 90_000;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-interface Host {
-  name: string;
-  addr: string;
-  dataDir: string;
-  socket: string;
-  daemon?: DaemonProcess;
-  nodeId: string;
-}
+type Host = LoopbackHost;
 
-let dir: string;
-let natsPort: number;
-let clusterPort: number;
+let cluster: LoopbackCluster;
 let joinPort: number;
 const hosts: Host[] = [];
 
-async function start(host: Host): Promise<void> {
-  host.daemon = spawnDaemon([
-    '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
-    '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), '--log-level', 'debug',
-  ]);
-  await waitUntilServing(host.daemon, host.socket);
-}
+const start = (host: Host): Promise<void> => cluster.start(host);
 
-const cli = (host: Host, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
-async function ok(host: Host, ...args: string[]): Promise<string> {
-  const run = await cli(host, ...args);
-  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} on ${host.name} exited ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
+const cli = (host: Host, ...args: string[]): Promise<Finished> => cluster.cli(host, ...args);
+const ok = (host: Host, ...args: string[]): Promise<string> => cluster.ok(host, ...args);
 
 /** `node ls` seen from `host`: the MANAGER STATUS column ('' for workers) by node id, undefined if the call fails. */
 async function managerStatuses(host: Host): Promise<Map<string, string> | undefined> {
@@ -68,51 +43,14 @@ async function certOu(host: Host): Promise<string> {
   return /OU=([\w-]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? '';
 }
 
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortOnAll(): Promise<number> {
-  for (;;) {
-    const port = await pickFreePort(ADDRS[0]);
-    const others = await Promise.all(ADDRS.slice(1).map((a) => portIsFree(a, port)));
-    if (others.every(Boolean)) return port;
-  }
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flotillad-roles-'));
-  natsPort = await freePortOnAll();
-  clusterPort = await freePortOnAll();
-  joinPort = await freePortOnAll();
-  for (const [i, addr] of ADDRS.entries()) {
-    const name = i === 0 ? 'e2e-r-m1' : `e2e-r-w${i}`;
-    const host: Host = { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
-    hosts.push(host);
-    await start(host);
-  }
+  cluster = await startLoopbackCluster({ addrs: ADDRS, names: ['e2e-r-m1', 'e2e-r-w1', 'e2e-r-w2'], tmpPrefix: 'flotillad-roles-', daemonArgs: ['--log-level', 'debug'] });
+  hosts.push(...cluster.hosts);
+  joinPort = cluster.joinPort;
 }, LONG);
 
 afterAll(async () => {
-  for (const host of hosts) {
-    if (process.env.FLOTILLA_E2E_LOGS && host.daemon) await writeFile(join(process.env.FLOTILLA_E2E_LOGS, `${host.name}.log`), host.daemon.stderr());
-    if (host.daemon) {
-      host.daemon.child.kill('SIGTERM');
-      await host.daemon.exited;
-    }
-    await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
-  }
-  for (const host of hosts) {
-    if (!host.nodeId) continue;
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true });
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 }, LONG);
 
 describe('node promote / demote', () => {
