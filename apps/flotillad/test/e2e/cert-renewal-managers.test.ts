@@ -4,71 +4,30 @@
 // nats-server reloads TLS (client port and routes) and its own NATS connection reconnects with the
 // new certificate while Raft keeps running; a manager restarted from its data dir comes back on
 // the renewed files.
-import Docker from 'dockerode';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { pickFreePort } from '@flotilla/bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killStaleNatsServer } from '../../src/manager/stale-nats.js';
 import { RENEW_AFTER_ENV } from '../../src/swarm/cert-renewal.js';
-import { runCli, spawnDaemon, waitUntilServing, type DaemonProcess, type Finished } from '../helpers/processes.js';
+import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import type { Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.0.122', '127.0.0.123', '127.0.0.124'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
 const RENEW_AFTER_MS = 4_000;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-interface Host {
-  name: string;
-  addr: string;
-  dataDir: string;
-  socket: string;
-  daemon?: DaemonProcess;
-  nodeId: string;
-}
+type Host = LoopbackHost;
 
-let dir: string;
-let natsPort: number;
-let clusterPort: number;
+let cluster: LoopbackCluster;
 let joinPort: number;
 const hosts: Host[] = [];
 
-async function start(host: Host): Promise<void> {
-  host.daemon = spawnDaemon(
-    ['--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name, '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort)],
-    { env: { ...process.env, [RENEW_AFTER_ENV]: String(RENEW_AFTER_MS) } },
-  );
-  await waitUntilServing(host.daemon, host.socket);
-}
+const start = (host: Host): Promise<void> => cluster.start(host);
 
-const cli = (host: Host, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
-async function ok(host: Host, ...args: string[]): Promise<string> {
-  const run = await cli(host, ...args);
-  if (run.code !== 0) throw new Error(`flotilla ${args.join(' ')} on ${host.name} exited ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
-
-function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortOnAll(): Promise<number> {
-  for (;;) {
-    const port = await pickFreePort(ADDRS[0]);
-    const others = await Promise.all(ADDRS.slice(1).map((a) => portIsFree(a, port)));
-    if (others.every(Boolean)) return port;
-  }
-}
+const cli = (host: Host, ...args: string[]): Promise<Finished> => cluster.cli(host, ...args);
+const ok = (host: Host, ...args: string[]): Promise<string> => cluster.ok(host, ...args);
 
 async function serial(host: Host): Promise<string | undefined> {
   const text = await readFile(join(host.dataDir, 'swarm', 'certificates', 'node.crt'), 'utf8').catch(() => undefined);
@@ -105,16 +64,14 @@ async function waitForHealthyManagers(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'flotillad-cert-renewal-mgrs-'));
-  natsPort = await freePortOnAll();
-  clusterPort = await freePortOnAll();
-  joinPort = await freePortOnAll();
-  for (const [i, addr] of ADDRS.entries()) {
-    const name = `e2e-renew-m${i + 1}`;
-    const host: Host = { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
-    hosts.push(host);
-    await start(host);
-  }
+  cluster = await startLoopbackCluster({
+    addrs: ADDRS,
+    names: ADDRS.map((_, i) => `e2e-renew-m${i + 1}`),
+    tmpPrefix: 'flotillad-cert-renewal-mgrs-',
+    daemonEnv: { [RENEW_AFTER_ENV]: String(RENEW_AFTER_MS) },
+  });
+  hosts.push(...cluster.hosts);
+  joinPort = cluster.joinPort;
   const [m1, ...others] = hosts as [Host, Host, Host];
   const out = await ok(m1, 'swarm', 'init', '--advertise-addr', m1.addr, '--listen-addr', `${m1.addr}:${joinPort}`);
   m1.nodeId = /current node \((\w+)\)/.exec(out)![1]!;
@@ -127,20 +84,7 @@ beforeAll(async () => {
 }, LONG * 4);
 
 afterAll(async () => {
-  for (const host of hosts) {
-    if (host.daemon) {
-      host.daemon.child.kill('SIGTERM');
-      await host.daemon.exited;
-    }
-    await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
-  }
-  for (const host of hosts) {
-    if (!host.nodeId) continue;
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true });
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 }, LONG);
 
 describe('certificate renewal on three managers', () => {

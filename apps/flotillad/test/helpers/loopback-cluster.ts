@@ -44,6 +44,8 @@ export interface LoopbackClusterOptions {
   readonly tmpPrefix: string;
   /** Extra daemon flags (e.g. --log-level debug). */
   readonly daemonArgs?: readonly string[];
+  /** Extra environment of every daemon (e.g. test/ops knobs). */
+  readonly daemonEnv?: Readonly<Record<string, string>>;
 }
 
 function portIsFree(host: string, port: number): Promise<boolean> {
@@ -76,7 +78,7 @@ export async function startLoopbackCluster(opts: LoopbackClusterOptions): Promis
     host.daemon = spawnDaemon([
       '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
       '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), ...(opts.daemonArgs ?? []),
-    ]);
+    ], opts.daemonEnv ? { env: { ...process.env, ...opts.daemonEnv } } : {});
     await waitUntilServing(host.daemon, host.socket);
   };
   const cli = (host: LoopbackHost, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
