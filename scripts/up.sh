@@ -55,10 +55,12 @@ cat <<MSG
 Flotilla is up. Next:
   export PATH="$root/bin:\$PATH" FLOTILLA_HOST=$host
   flotilla node ls
-  flotilla service create --name web --replicas 3 flotilla/busybox:latest sleep 3600
+  flotilla service create --name web --replicas 3 --publish 8080:80 flotilla/busybox:latest httpd -f -p 80 -h /etc
   flotilla service ls
   flotilla service ps web
+  curl http://127.0.0.1:8080/hostname      # answered by any replica, on every node (routing mesh)
   flotilla service scale web=5
+  flotilla service logs web
   flotilla service rm web
 Logs: $log    Stop: kill \$(cat $data_dir/flotillad.pid)
 MSG

@@ -87,6 +87,23 @@ describe('network control rules', () => {
     expect(() => checkServiceNetworks(view, spec(['ingress']))).toThrow('service cannot be explicitly attached to the ingress network "ingress"');
   });
 
+  it('refuses a service publishing through the mesh when the swarm has no ingress network (host-mode ports are fine), saying how to make one', async () => {
+    const publishing = (mode: PublishMode): ServiceSpec =>
+      Service.fromPartial({ spec: { annotations: { name: 'site' }, endpoint: { ports: [{ protocol: PortProtocol.PORT_PROTOCOL_TCP, targetPort: 80, publishedPort: 8081, publishMode: mode }] } } }).spec!;
+    expect(() => checkServiceNetworks(member.store.view(), publishing(PublishMode.PUBLISH_MODE_INGRESS))).not.toThrow();
+    const ingress = net('ing');
+    await writeStore(member, (_view, tx) => { tx.delete('network', ingress); });
+    try {
+      const view = member.store.view();
+      expect(() => checkServiceNetworks(view, publishing(PublishMode.PUBLISH_MODE_INGRESS))).toThrow(
+        "service site publishes ports through the routing mesh but this swarm has no ingress network: create one with 'flotilla network create -d overlay --ingress ingress' (or publish with mode=host)",
+      );
+      expect(() => checkServiceNetworks(view, publishing(PublishMode.PUBLISH_MODE_HOST))).not.toThrow();
+    } finally {
+      await writeStore(member, (_view, tx) => { tx.create('network', ingress); });
+    }
+  });
+
   it('swarm init: the address-pool flags become the cluster network pool; ingress is an allocatable overlay named ingress', () => {
     expect(networkPoolForInit({})).toBeUndefined();
     expect(validateClusterSpec({ networkPool: networkPoolForInit({}) }).networkPool).toEqual({ defaultAddrPool: ['10.0.0.0/8'], subnetSize: 24 });

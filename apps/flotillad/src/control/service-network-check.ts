@@ -1,4 +1,4 @@
-import type { ServiceSpec } from '@flotilla/api';
+import { PublishMode, type ServiceSpec } from '@flotilla/api';
 import type { ReadTx } from '@flotilla/raft';
 import { invalidArgument, notFound } from './control-error.js';
 
@@ -12,5 +12,14 @@ export function checkServiceNetworks(view: ReadTx, spec: ServiceSpec): void {
     const network = view.networks.get(a.target) ?? view.networks.byName(a.target);
     if (!network) throw notFound(`network ${a.target} not found`);
     if (network.spec?.ingress) throw invalidArgument(`service cannot be explicitly attached to the ingress network "${a.target}"`);
+  }
+  // Without an ingress network (a swarm made before Flotilla had one, or an operator removed it)
+  // the tasks would wait for ever in NEW: refuse now and say how to fix it.
+  const throughMesh = (spec.endpoint?.ports ?? []).some((p) => p.publishMode !== PublishMode.PUBLISH_MODE_HOST);
+  if (throughMesh && ![...view.networks.all()].some((n) => n.spec?.ingress)) {
+    throw invalidArgument(
+      `service ${spec.annotations?.name ?? ''} publishes ports through the routing mesh but this swarm has no ingress network: ` +
+        `create one with 'flotilla network create -d overlay --ingress ingress' (or publish with mode=host)`,
+    );
   }
 }

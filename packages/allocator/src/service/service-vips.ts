@@ -20,7 +20,7 @@ export function ingressNetwork(view: Pick<ReadTx, 'networks'>): Network | undefi
 export function implicitNetworks(s: Service, view: Pick<ReadTx, 'networks'>): Resolved<Network[]> {
   if (!publishesIngress(s)) return { ok: true, value: [] };
   const ingress = ingressNetwork(view);
-  if (!ingress) return { ok: false, reason: `service ${s.spec?.annotations?.name ?? s.id} publishes ports through the routing mesh but the ingress network does not exist` };
+  if (!ingress) return { ok: false, reason: `service ${s.spec?.annotations?.name ?? s.id} publishes ports through the routing mesh but the ingress network does not exist (create one: flotilla network create -d overlay --ingress ingress)` };
   return { ok: true, value: [ingress] };
 }
 
