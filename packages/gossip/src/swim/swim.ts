@@ -518,6 +518,24 @@ export class Swim {
     this.suspicions.set(m.id, new Suspicion(suspect.from, now, minMs, maxMs, confirmationsWanted(this.config, this.liveCount)));
     this.outEvents.push({ type: 'suspect', member: { ...m } });
     this.enqueueSuspect({ node: m.id, incarnation: m.incarnation, from: suspect.from });
+    if (suspect.from !== this.id) this.probeNext(m.id);
+  }
+
+  /**
+   * Someone else suspects `id`: check it ourselves at our next probe instead of whenever the
+   * round-robin comes to it, so Lifeguard's independent confirmation (or our ack, which proves
+   * nothing but costs nothing) arrives within about two periods rather than up to a whole pass.
+   */
+  private probeNext(id: string): void {
+    if (this.probe?.target === id) return;
+    const order = this.probeOrder;
+    const at = order.indexOf(id, this.probeCursor);
+    if (at < 0) {
+      order.splice(this.probeCursor, 0, id);
+      return;
+    }
+    order[at] = order[this.probeCursor]!;
+    order[this.probeCursor] = id;
   }
 
   private applyDead(dead: GossipDead, now: number): void {

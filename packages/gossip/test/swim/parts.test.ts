@@ -123,6 +123,31 @@ describe('one member, packets by hand', () => {
     expect(delivered).toEqual(['life 1', 'life 2']);
   });
 
+  it('told that another member suspects someone, it probes that one next (a quick independent check)', () => {
+    const others = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const nextPingAfterSuspecting = (suspect: string) => {
+      const a = make('a');
+      a.seedMembers(others.map((id) => ({ id, addr: `${id}:7946` })), 0);
+      a.tick(LAN_CONFIG.probeIntervalMs);
+      const first = a.takeOutput().packets.find((p) => p.packet.body?.$case === 'ping')!;
+      const firstTarget = first.packet.body?.$case === 'ping' ? first.packet.body.value.target : '';
+      a.receive(first.to, { from: firstTarget, fromAddr: first.to, body: { $case: 'ack', value: { seq: first.packet.body?.$case === 'ping' ? first.packet.body.value.seq : 0 } }, rumours: [] }, LAN_CONFIG.probeIntervalMs + 1);
+      a.receive('m99:7946', { from: 'zz', fromAddr: 'zz:7946', body: undefined, rumours: [{ kind: { $case: 'suspect', value: { node: suspect, incarnation: 0, from: 'zz' } } }] }, LAN_CONFIG.probeIntervalMs + 2);
+      a.takeOutput();
+      a.tick(2 * LAN_CONFIG.probeIntervalMs);
+      const ping = a.takeOutput().packets.find((p) => p.packet.body?.$case === 'ping');
+      return { firstTarget, next: ping?.packet.body?.$case === 'ping' ? ping.packet.body.value.target : undefined };
+    };
+    let checked = 0;
+    for (const suspect of others) {
+      const { firstTarget, next } = nextPingAfterSuspecting(suspect);
+      if (firstTarget === suspect) continue; // probed just now: the ack was the check
+      expect(next).toBe(suspect);
+      checked++;
+    }
+    expect(checked).toBe(others.length - 1);
+  });
+
   it('refuses a roster entry without an address and changes nothing', () => {
     const a = make('a');
     expect(() => a.seedMembers([{ id: 'b', addr: 'b:1' }, { id: 'c', addr: '' }], 0)).toThrow(/needs an id and an address/);
