@@ -76,7 +76,7 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on (used by swarm init/join)')
     .option('--nats-port <port>', 'NATS client port a manager listens on (0 = any free port)', '4222')
     .option('--nats-cluster-port <port>', 'NATS route port between managers (0 = any free port)', '6222')
-    .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '500ms')
+    .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '300ms')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {

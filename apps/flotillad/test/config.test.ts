@@ -30,7 +30,7 @@ describe('flotillad flags', () => {
       advertiseAddr: '',
       natsPort: 4222,
       natsClusterPort: 6222,
-      gossipProbeIntervalMs: 500,
+      gossipProbeIntervalMs: 300,
     });
   });
 
