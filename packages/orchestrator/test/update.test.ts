@@ -160,6 +160,27 @@ describe('planUpdate', () => {
     expect(planUpdate({ service: svc, tasks, now: 3_700 }).service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_COMPLETED);
   });
 
+  // Like swarm's updater, whose monitor begins when its last worker has seen its replacement
+  // RUNNING (and only set the old task's desired state): the window is counted once, from the
+  // last replacement's RUNNING, not per unit and not from the old tasks' stop.
+  it('start-first: `monitor` runs from the last replacement RUNNING, while the old tasks still stop', () => {
+    const svc = updating(2, { parallelism: 2, monitorMs: 5_000, order: UpdateOrder.UPDATE_ORDER_START_FIRST });
+    /** The agent reports only task `id` RUNNING at `at`; nothing else moves (old containers still stopping). */
+    const running = (ts: Task[], id: string, at: number): Task[] =>
+      ts.map((t) => (t.id === id ? { ...t, status: { ...t.status!, state: TaskState.TASK_STATE_RUNNING, timestamp: at } } : t));
+    let tasks = apply(oldTasks(svc, 2), planUpdate({ service: svc, tasks: oldTasks(svc, 2), now: STARTED, newId: counterIds('a') }).actions);
+    tasks = running(tasks, 'a-1', 1_200);
+    const firstRunning = planUpdate({ service: svc, tasks, now: 1_200 });
+    expect(firstRunning).toEqual({ actions: [{ type: 'shutdown', taskId: 'old-1', reason: 'replaced by task a-1 (start-first update)' }] });
+    tasks = running(apply(tasks, firstRunning.actions), 'a-2', 1_300);
+    const lastRunning = planUpdate({ service: svc, tasks, now: 1_300 });
+    expect(lastRunning).toEqual({ actions: [{ type: 'shutdown', taskId: 'old-2', reason: 'replaced by task a-2 (start-first update)' }], wakeAt: 6_300 });
+    tasks = apply(tasks, lastRunning.actions);
+    expect(tasks.filter((t) => t.id.startsWith('old-')).map((t) => t.status?.state)).toEqual([TaskState.TASK_STATE_RUNNING, TaskState.TASK_STATE_RUNNING]);
+    expect(planUpdate({ service: svc, tasks, now: 6_299 })).toEqual({ actions: [], wakeAt: 6_300 });
+    expect(planUpdate({ service: svc, tasks, now: 6_300 }).service?.updateStatus?.state).toBe(UpdateState.UPDATE_STATE_COMPLETED);
+  });
+
   it('start-first: creates the replacement first, shuts the old one down once the new one runs', () => {
     const svc = updating(2, { parallelism: 1, order: UpdateOrder.UPDATE_ORDER_START_FIRST });
     let tasks = oldTasks(svc, 2);
