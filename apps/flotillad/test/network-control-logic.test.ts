@@ -63,7 +63,7 @@ describe('network control rules', () => {
   it('refuses removal while a service names the network (by name or id), a live task is on it, or for ingress a service publishes through the mesh', () => {
     const view = member.store.view();
     expect(removalRefusal(view, net('nf'))).toMatch(/^network front is in use by service (web|api)$/);
-    expect(removalRefusal(view, net('nb'))).toBe('network back is in use by task old-1');
+    expect(removalRefusal(view, net('nb'))).toBe('network back is in use by task gone.1 (old-1, still stopping; try again once it has)');
     expect(removalRefusal(view, net('ing'))).toBe('ingress network cannot be removed because service web depends on it');
     expect(removalRefusal(view, net('nx'))).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import {
   isTerminal,
   newId,
+  TaskState,
   validateNetworkSpec,
   type CreateNetworkRequest,
   type GetNetworkRequest,
@@ -53,7 +54,12 @@ export function removalRefusal(view: ReadTx, network: Network): string | undefin
   }
   for (const t of view.tasks.all()) {
     if (t.status && isTerminal(t.status.state)) continue;
-    if (t.networks.some((a) => a.networkId === network.id)) return `network ${name} is in use by task ${t.id}`;
+    if (t.networks.some((a) => a.networkId === network.id)) {
+      // Usually a removed service's task still inside its stop grace period: say so, so the
+      // operator knows that waiting is the fix.
+      const stopping = t.desiredState !== TaskState.TASK_STATE_RUNNING && t.desiredState !== TaskState.TASK_STATE_READY ? ', still stopping; try again once it has' : '';
+      return `network ${name} is in use by task ${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId} (${t.id}${stopping})`;
+    }
   }
   return undefined;
 }
