@@ -35,7 +35,9 @@ function serveAll(c: TestCluster): void {
 
 async function remoteClient(c: TestCluster): Promise<{ bus: BusConnection; client: StoreClient }> {
   const bus = await c.nats.connect('follower');
-  return { bus, client: new StoreClient({ nc: bus.nc, clusterId: c.clusterId, timeoutMs: 5_000 }) };
+  // The client's own default per-request budget (10 s), as flotillad uses it: with 5 s, a proposal
+  // caught in the election after a leader crash timed out once on a loaded CI machine.
+  return { bus, client: new StoreClient({ nc: bus.nc, clusterId: c.clusterId }) };
 }
 
 const networkIds = (snap: StoreSnapshot): string[] =>
