@@ -10,6 +10,7 @@ import {
   type NetworkView,
   type RemoveNetworkRequest,
   type RemoveNetworkResponse,
+  type Task,
 } from '@flotilla/api';
 import { findSubnetClash, publishesIngress, serviceNetworks } from '@flotilla/allocator';
 import type { ReadTx } from '@flotilla/raft';
@@ -38,10 +39,15 @@ export function networkView(view: ReadTx, network: Network): NetworkView {
     if (t.status && isTerminal(t.status.state)) continue;
     const address = t.networks.find((a) => a.networkId === network.id)?.addresses[0];
     if (!address) continue;
-    tasks.push({ taskId: t.id, name: `${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId}`, nodeId: t.nodeId, address });
+    tasks.push({ taskId: t.id, name: taskName(t), nodeId: t.nodeId, address });
   }
   tasks.sort((a, b) => a.name.localeCompare(b.name) || a.taskId.localeCompare(b.taskId));
   return { network, services, tasks };
+}
+
+/** A task as `network inspect` and its refusals name it: service.slot, or service.node for global tasks. */
+function taskName(t: Task): string {
+  return `${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId}`;
 }
 
 /** Why the network cannot go now (a service or a live task uses it), or undefined. */
@@ -58,7 +64,7 @@ export function removalRefusal(view: ReadTx, network: Network): string | undefin
       // Usually a removed service's task still inside its stop grace period: say so, so the
       // operator knows that waiting is the fix.
       const stopping = t.desiredState !== TaskState.TASK_STATE_RUNNING && t.desiredState !== TaskState.TASK_STATE_READY ? ', still stopping; try again once it has' : '';
-      return `network ${name} is in use by task ${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId} (${t.id}${stopping})`;
+      return `network ${name} is in use by task ${taskName(t)} (${t.id}${stopping})`;
     }
   }
   return undefined;
