@@ -1,4 +1,5 @@
-import { PublishMode, type ServiceSpec } from '@flotilla/api';
+import type { ServiceSpec } from '@flotilla/api';
+import { ingressNetwork, publishesIngress } from '@flotilla/allocator';
 import type { ReadTx } from '@flotilla/raft';
 import { invalidArgument, notFound } from './control-error.js';
 
@@ -15,8 +16,7 @@ export function checkServiceNetworks(view: ReadTx, spec: ServiceSpec): void {
   }
   // Without an ingress network (a swarm made before Flotilla had one, or an operator removed it)
   // the tasks would wait for ever in NEW: refuse now and say how to fix it.
-  const throughMesh = (spec.endpoint?.ports ?? []).some((p) => p.publishMode !== PublishMode.PUBLISH_MODE_HOST);
-  if (throughMesh && ![...view.networks.all()].some((n) => n.spec?.ingress)) {
+  if (publishesIngress({ spec }) && !ingressNetwork(view)) {
     throw invalidArgument(
       `service ${spec.annotations?.name ?? ''} publishes ports through the routing mesh but this swarm has no ingress network: ` +
         `create one with 'flotilla network create -d overlay --ingress ingress' (or publish with mode=host)`,

@@ -7,7 +7,8 @@ import type { NetworkAddresses } from './network-addresses.js';
 
 export type Resolved<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export const publishesIngress = (s: Service): boolean =>
+/** Whether a service (or a spec about to become one) publishes a port through the routing mesh. */
+export const publishesIngress = (s: Pick<Service, 'spec'>): boolean =>
   (s.spec?.endpoint?.ports ?? []).some((p) => p.publishMode !== PublishMode.PUBLISH_MODE_HOST);
 
 /** The cluster's routing-mesh network (spec.ingress), if it exists. */
