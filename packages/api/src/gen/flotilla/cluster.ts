@@ -73,7 +73,42 @@ export interface RootCa {
   caKey: Buffer;
   /** sha256 digest used in join tokens */
   caCertHash: string;
-  joinTokens?: JoinTokens | undefined;
+  joinTokens?:
+    | JoinTokens
+    | undefined;
+  /** Set while `swarm ca --rotate` moves the nodes to a new root (root CA rotation, H13). */
+  rotation?: RootRotation | undefined;
+}
+
+/**
+ * A root CA rotation under way. While `old_root_dropped` is false the CA signs with the new
+ * root and hands out `leaf + cross_signed_ca_cert` and a trust bundle of both roots; once every
+ * node holds a new-root certificate the new root becomes RootCa.ca_cert (one transaction that
+ * also rotates the join tokens and re-seals the secrets) and `old_root_dropped` is set until
+ * every node has renewed again and trusts the new root alone; then the record goes.
+ */
+export interface RootRotation {
+  /** PEM of the new root */
+  caCert: Buffer;
+  /** PEM; only managers can read the store */
+  caKey: Buffer;
+  /** the new root's key certified by the old root */
+  crossSignedCaCert: Buffer;
+  /** PEM of the root being replaced */
+  oldCaCert: Buffer;
+  oldRootDropped: boolean;
+  startedAtMs: number;
+}
+
+/**
+ * Pushed by the leader on a node's own subject while its certificate or trust lags a root CA
+ * rotation: the node renews at once (`swarm ca --rotate`, H13).
+ */
+export interface RootRotationNotice {
+  /** sha256 of the root the node's certificate must come from */
+  rootDigest: string;
+  /** the node must then trust that root alone */
+  oldRootDropped: boolean;
 }
 
 export interface GossipKey {
@@ -1133,7 +1168,13 @@ export const JoinTokens: MessageFns<JoinTokens> = {
 };
 
 function createBaseRootCa(): RootCa {
-  return { caCert: Buffer.alloc(0), caKey: Buffer.alloc(0), caCertHash: "", joinTokens: undefined };
+  return {
+    caCert: Buffer.alloc(0),
+    caKey: Buffer.alloc(0),
+    caCertHash: "",
+    joinTokens: undefined,
+    rotation: undefined,
+  };
 }
 
 export const RootCa: MessageFns<RootCa> = {
@@ -1149,6 +1190,9 @@ export const RootCa: MessageFns<RootCa> = {
     }
     if (message.joinTokens !== undefined) {
       JoinTokens.encode(message.joinTokens, writer.uint32(34).fork()).join();
+    }
+    if (message.rotation !== undefined) {
+      RootRotation.encode(message.rotation, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1198,6 +1242,14 @@ export const RootCa: MessageFns<RootCa> = {
             message.joinTokens = JoinTokens.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.rotation = RootRotation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1232,6 +1284,7 @@ export const RootCa: MessageFns<RootCa> = {
         : isSet(object.join_tokens)
         ? JoinTokens.fromJSON(object.join_tokens)
         : undefined,
+      rotation: isSet(object.rotation) ? RootRotation.fromJSON(object.rotation) : undefined,
     };
   },
 
@@ -1249,6 +1302,9 @@ export const RootCa: MessageFns<RootCa> = {
     if (message.joinTokens !== undefined) {
       obj.joinTokens = JoinTokens.toJSON(message.joinTokens);
     }
+    if (message.rotation !== undefined) {
+      obj.rotation = RootRotation.toJSON(message.rotation);
+    }
     return obj;
   },
 
@@ -1263,6 +1319,282 @@ export const RootCa: MessageFns<RootCa> = {
     message.joinTokens = (object.joinTokens !== undefined && object.joinTokens !== null)
       ? JoinTokens.fromPartial(object.joinTokens)
       : undefined;
+    message.rotation = (object.rotation !== undefined && object.rotation !== null)
+      ? RootRotation.fromPartial(object.rotation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRootRotation(): RootRotation {
+  return {
+    caCert: Buffer.alloc(0),
+    caKey: Buffer.alloc(0),
+    crossSignedCaCert: Buffer.alloc(0),
+    oldCaCert: Buffer.alloc(0),
+    oldRootDropped: false,
+    startedAtMs: 0,
+  };
+}
+
+export const RootRotation: MessageFns<RootRotation> = {
+  encode(message: RootRotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caCert.length !== 0) {
+      writer.uint32(10).bytes(message.caCert);
+    }
+    if (message.caKey.length !== 0) {
+      writer.uint32(18).bytes(message.caKey);
+    }
+    if (message.crossSignedCaCert.length !== 0) {
+      writer.uint32(26).bytes(message.crossSignedCaCert);
+    }
+    if (message.oldCaCert.length !== 0) {
+      writer.uint32(34).bytes(message.oldCaCert);
+    }
+    if (message.oldRootDropped !== false) {
+      writer.uint32(40).bool(message.oldRootDropped);
+    }
+    if (message.startedAtMs !== 0) {
+      writer.uint32(48).int64(message.startedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RootRotation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRootRotation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caCert = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caKey = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.crossSignedCaCert = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.oldCaCert = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.oldRootDropped = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startedAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RootRotation {
+    return {
+      caCert: isSet(object.caCert)
+        ? Buffer.from(bytesFromBase64(object.caCert))
+        : isSet(object.ca_cert)
+        ? Buffer.from(bytesFromBase64(object.ca_cert))
+        : Buffer.alloc(0),
+      caKey: isSet(object.caKey)
+        ? Buffer.from(bytesFromBase64(object.caKey))
+        : isSet(object.ca_key)
+        ? Buffer.from(bytesFromBase64(object.ca_key))
+        : Buffer.alloc(0),
+      crossSignedCaCert: isSet(object.crossSignedCaCert)
+        ? Buffer.from(bytesFromBase64(object.crossSignedCaCert))
+        : isSet(object.cross_signed_ca_cert)
+        ? Buffer.from(bytesFromBase64(object.cross_signed_ca_cert))
+        : Buffer.alloc(0),
+      oldCaCert: isSet(object.oldCaCert)
+        ? Buffer.from(bytesFromBase64(object.oldCaCert))
+        : isSet(object.old_ca_cert)
+        ? Buffer.from(bytesFromBase64(object.old_ca_cert))
+        : Buffer.alloc(0),
+      oldRootDropped: isSet(object.oldRootDropped)
+        ? globalThis.Boolean(object.oldRootDropped)
+        : isSet(object.old_root_dropped)
+        ? globalThis.Boolean(object.old_root_dropped)
+        : false,
+      startedAtMs: isSet(object.startedAtMs)
+        ? globalThis.Number(object.startedAtMs)
+        : isSet(object.started_at_ms)
+        ? globalThis.Number(object.started_at_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RootRotation): unknown {
+    const obj: any = {};
+    if (message.caCert.length !== 0) {
+      obj.caCert = base64FromBytes(message.caCert);
+    }
+    if (message.caKey.length !== 0) {
+      obj.caKey = base64FromBytes(message.caKey);
+    }
+    if (message.crossSignedCaCert.length !== 0) {
+      obj.crossSignedCaCert = base64FromBytes(message.crossSignedCaCert);
+    }
+    if (message.oldCaCert.length !== 0) {
+      obj.oldCaCert = base64FromBytes(message.oldCaCert);
+    }
+    if (message.oldRootDropped !== false) {
+      obj.oldRootDropped = message.oldRootDropped;
+    }
+    if (message.startedAtMs !== 0) {
+      obj.startedAtMs = Math.round(message.startedAtMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RootRotation>): RootRotation {
+    return RootRotation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RootRotation>): RootRotation {
+    const message = createBaseRootRotation();
+    message.caCert = object.caCert ?? Buffer.alloc(0);
+    message.caKey = object.caKey ?? Buffer.alloc(0);
+    message.crossSignedCaCert = object.crossSignedCaCert ?? Buffer.alloc(0);
+    message.oldCaCert = object.oldCaCert ?? Buffer.alloc(0);
+    message.oldRootDropped = object.oldRootDropped ?? false;
+    message.startedAtMs = object.startedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRootRotationNotice(): RootRotationNotice {
+  return { rootDigest: "", oldRootDropped: false };
+}
+
+export const RootRotationNotice: MessageFns<RootRotationNotice> = {
+  encode(message: RootRotationNotice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rootDigest !== "") {
+      writer.uint32(10).string(message.rootDigest);
+    }
+    if (message.oldRootDropped !== false) {
+      writer.uint32(16).bool(message.oldRootDropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RootRotationNotice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRootRotationNotice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rootDigest = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.oldRootDropped = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RootRotationNotice {
+    return {
+      rootDigest: isSet(object.rootDigest)
+        ? globalThis.String(object.rootDigest)
+        : isSet(object.root_digest)
+        ? globalThis.String(object.root_digest)
+        : "",
+      oldRootDropped: isSet(object.oldRootDropped)
+        ? globalThis.Boolean(object.oldRootDropped)
+        : isSet(object.old_root_dropped)
+        ? globalThis.Boolean(object.old_root_dropped)
+        : false,
+    };
+  },
+
+  toJSON(message: RootRotationNotice): unknown {
+    const obj: any = {};
+    if (message.rootDigest !== "") {
+      obj.rootDigest = message.rootDigest;
+    }
+    if (message.oldRootDropped !== false) {
+      obj.oldRootDropped = message.oldRootDropped;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RootRotationNotice>): RootRotationNotice {
+    return RootRotationNotice.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RootRotationNotice>): RootRotationNotice {
+    const message = createBaseRootRotationNotice();
+    message.rootDigest = object.rootDigest ?? "";
+    message.oldRootDropped = object.oldRootDropped ?? false;
     return message;
   },
 };

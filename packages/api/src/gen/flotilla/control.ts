@@ -514,6 +514,31 @@ export interface ClusterView {
   gossipPrimaryCreatedMs: number;
 }
 
+export interface GetRootCaRequest {
+}
+
+export interface RotateRootCaRequest {
+}
+
+/** The cluster's root CA and where a rotation stands (docker's `swarm ca` output and progress). */
+export interface RootCaView {
+  /** PEM of the current root */
+  rootCaCertificate: string;
+  rotating: boolean;
+  /** "migrating" | "dropping-old-root" | "done" */
+  phase: string;
+  /** nodes that must move */
+  total: number;
+  /** nodes holding a certificate from the new root */
+  tlsMoved: number;
+  /** nodes that trust the new root alone */
+  caMoved: number;
+  /** node ids still to move in the current phase */
+  pending: string[];
+  /** PEM of the root being rotated to (empty when not rotating) */
+  desiredRootCaCertificate: string;
+}
+
 function createBaseSwarmInitRequest(): SwarmInitRequest {
   return {
     advertiseAddr: "",
@@ -6366,6 +6391,318 @@ export const ClusterView: MessageFns<ClusterView> = {
   },
 };
 
+function createBaseGetRootCaRequest(): GetRootCaRequest {
+  return {};
+}
+
+export const GetRootCaRequest: MessageFns<GetRootCaRequest> = {
+  encode(_: GetRootCaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRootCaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRootCaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetRootCaRequest {
+    return {};
+  },
+
+  toJSON(_: GetRootCaRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRootCaRequest>): GetRootCaRequest {
+    return GetRootCaRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetRootCaRequest>): GetRootCaRequest {
+    const message = createBaseGetRootCaRequest();
+    return message;
+  },
+};
+
+function createBaseRotateRootCaRequest(): RotateRootCaRequest {
+  return {};
+}
+
+export const RotateRootCaRequest: MessageFns<RotateRootCaRequest> = {
+  encode(_: RotateRootCaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateRootCaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateRootCaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RotateRootCaRequest {
+    return {};
+  },
+
+  toJSON(_: RotateRootCaRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RotateRootCaRequest>): RotateRootCaRequest {
+    return RotateRootCaRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RotateRootCaRequest>): RotateRootCaRequest {
+    const message = createBaseRotateRootCaRequest();
+    return message;
+  },
+};
+
+function createBaseRootCaView(): RootCaView {
+  return {
+    rootCaCertificate: "",
+    rotating: false,
+    phase: "",
+    total: 0,
+    tlsMoved: 0,
+    caMoved: 0,
+    pending: [],
+    desiredRootCaCertificate: "",
+  };
+}
+
+export const RootCaView: MessageFns<RootCaView> = {
+  encode(message: RootCaView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rootCaCertificate !== "") {
+      writer.uint32(10).string(message.rootCaCertificate);
+    }
+    if (message.rotating !== false) {
+      writer.uint32(16).bool(message.rotating);
+    }
+    if (message.phase !== "") {
+      writer.uint32(26).string(message.phase);
+    }
+    if (message.total !== 0) {
+      writer.uint32(32).uint32(message.total);
+    }
+    if (message.tlsMoved !== 0) {
+      writer.uint32(40).uint32(message.tlsMoved);
+    }
+    if (message.caMoved !== 0) {
+      writer.uint32(48).uint32(message.caMoved);
+    }
+    for (const v of message.pending) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.desiredRootCaCertificate !== "") {
+      writer.uint32(66).string(message.desiredRootCaCertificate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RootCaView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRootCaView();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rootCaCertificate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rotating = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.phase = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tlsMoved = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.caMoved = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pending.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.desiredRootCaCertificate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RootCaView {
+    return {
+      rootCaCertificate: isSet(object.rootCaCertificate)
+        ? globalThis.String(object.rootCaCertificate)
+        : isSet(object.root_ca_certificate)
+        ? globalThis.String(object.root_ca_certificate)
+        : "",
+      rotating: isSet(object.rotating) ? globalThis.Boolean(object.rotating) : false,
+      phase: isSet(object.phase) ? globalThis.String(object.phase) : "",
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      tlsMoved: isSet(object.tlsMoved)
+        ? globalThis.Number(object.tlsMoved)
+        : isSet(object.tls_moved)
+        ? globalThis.Number(object.tls_moved)
+        : 0,
+      caMoved: isSet(object.caMoved)
+        ? globalThis.Number(object.caMoved)
+        : isSet(object.ca_moved)
+        ? globalThis.Number(object.ca_moved)
+        : 0,
+      pending: globalThis.Array.isArray(object?.pending)
+        ? object.pending.map((e: any) => globalThis.String(e))
+        : [],
+      desiredRootCaCertificate: isSet(object.desiredRootCaCertificate)
+        ? globalThis.String(object.desiredRootCaCertificate)
+        : isSet(object.desired_root_ca_certificate)
+        ? globalThis.String(object.desired_root_ca_certificate)
+        : "",
+    };
+  },
+
+  toJSON(message: RootCaView): unknown {
+    const obj: any = {};
+    if (message.rootCaCertificate !== "") {
+      obj.rootCaCertificate = message.rootCaCertificate;
+    }
+    if (message.rotating !== false) {
+      obj.rotating = message.rotating;
+    }
+    if (message.phase !== "") {
+      obj.phase = message.phase;
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.tlsMoved !== 0) {
+      obj.tlsMoved = Math.round(message.tlsMoved);
+    }
+    if (message.caMoved !== 0) {
+      obj.caMoved = Math.round(message.caMoved);
+    }
+    if (message.pending?.length) {
+      obj.pending = message.pending;
+    }
+    if (message.desiredRootCaCertificate !== "") {
+      obj.desiredRootCaCertificate = message.desiredRootCaCertificate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RootCaView>): RootCaView {
+    return RootCaView.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RootCaView>): RootCaView {
+    const message = createBaseRootCaView();
+    message.rootCaCertificate = object.rootCaCertificate ?? "";
+    message.rotating = object.rotating ?? false;
+    message.phase = object.phase ?? "";
+    message.total = object.total ?? 0;
+    message.tlsMoved = object.tlsMoved ?? 0;
+    message.caMoved = object.caMoved ?? 0;
+    message.pending = object.pending?.map((e) => e) || [];
+    message.desiredRootCaCertificate = object.desiredRootCaCertificate ?? "";
+    return message;
+  },
+};
+
 /**
  * Control is the API the `flotilla` CLI talks to. Every flotillad serves it on
  * its local unix socket (0600, like docker.sock); managers will also serve it on
@@ -6665,6 +7002,25 @@ export const ControlService = {
       Buffer.from(RemoveNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveNetworkResponse => RemoveNetworkResponse.decode(value),
   },
+  /** root CA rotation (H13): swarm ca [--rotate] */
+  getRootCa: {
+    path: "/flotilla.Control/GetRootCa" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRootCaRequest): Buffer => Buffer.from(GetRootCaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRootCaRequest => GetRootCaRequest.decode(value),
+    responseSerialize: (value: RootCaView): Buffer => Buffer.from(RootCaView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RootCaView => RootCaView.decode(value),
+  },
+  rotateRootCa: {
+    path: "/flotilla.Control/RotateRootCa" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateRootCaRequest): Buffer => Buffer.from(RotateRootCaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateRootCaRequest => RotateRootCaRequest.decode(value),
+    responseSerialize: (value: RootCaView): Buffer => Buffer.from(RootCaView.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RootCaView => RootCaView.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -6712,6 +7068,9 @@ export interface ControlServer extends UntypedServiceImplementation {
   listNetworks: handleUnaryCall<ListNetworksRequest, ListNetworksResponse>;
   getNetwork: handleUnaryCall<GetNetworkRequest, NetworkView>;
   removeNetwork: handleUnaryCall<RemoveNetworkRequest, RemoveNetworkResponse>;
+  /** root CA rotation (H13): swarm ca [--rotate] */
+  getRootCa: handleUnaryCall<GetRootCaRequest, RootCaView>;
+  rotateRootCa: handleUnaryCall<RotateRootCaRequest, RootCaView>;
 }
 
 export interface ControlClient extends Client {
@@ -7154,6 +7513,37 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveNetworkResponse) => void,
+  ): ClientUnaryCall;
+  /** root CA rotation (H13): swarm ca [--rotate] */
+  getRootCa(
+    request: GetRootCaRequest,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  getRootCa(
+    request: GetRootCaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  getRootCa(
+    request: GetRootCaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  rotateRootCa(
+    request: RotateRootCaRequest,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  rotateRootCa(
+    request: RotateRootCaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  rotateRootCa(
+    request: RotateRootCaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RootCaView) => void,
   ): ClientUnaryCall;
 }
 

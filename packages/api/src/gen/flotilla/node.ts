@@ -269,6 +269,10 @@ export interface Node {
     | undefined;
   /** the role its current certificate carries */
   role: NodeRole;
+  /** Root CA rotation (H13), written by the CA when it issues or renews the node's certificate: */
+  certIssuerDigest: string;
+  /** issued while both roots were trusted (leaf + cross-signed chain) */
+  certTrustsOldRoot: boolean;
 }
 
 function createBaseNodeSpec(): NodeSpec {
@@ -960,6 +964,8 @@ function createBaseNode(): Node {
     status: undefined,
     managerStatus: undefined,
     role: NodeRole.NODE_ROLE_WORKER,
+    certIssuerDigest: "",
+    certTrustsOldRoot: false,
   };
 }
 
@@ -985,6 +991,12 @@ export const Node: MessageFns<Node> = {
     }
     if (message.role !== NodeRole.NODE_ROLE_WORKER) {
       writer.uint32(56).int32(nodeRoleToNumber(message.role));
+    }
+    if (message.certIssuerDigest !== "") {
+      writer.uint32(162).string(message.certIssuerDigest);
+    }
+    if (message.certTrustsOldRoot !== false) {
+      writer.uint32(168).bool(message.certTrustsOldRoot);
     }
     return writer;
   },
@@ -1058,6 +1070,22 @@ export const Node: MessageFns<Node> = {
             message.role = nodeRoleFromJSON(reader.int32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.certIssuerDigest = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.certTrustsOldRoot = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1083,6 +1111,16 @@ export const Node: MessageFns<Node> = {
         ? ManagerStatus.fromJSON(object.manager_status)
         : undefined,
       role: isSet(object.role) ? nodeRoleFromJSON(object.role) : NodeRole.NODE_ROLE_WORKER,
+      certIssuerDigest: isSet(object.certIssuerDigest)
+        ? globalThis.String(object.certIssuerDigest)
+        : isSet(object.cert_issuer_digest)
+        ? globalThis.String(object.cert_issuer_digest)
+        : "",
+      certTrustsOldRoot: isSet(object.certTrustsOldRoot)
+        ? globalThis.Boolean(object.certTrustsOldRoot)
+        : isSet(object.cert_trusts_old_root)
+        ? globalThis.Boolean(object.cert_trusts_old_root)
+        : false,
     };
   },
 
@@ -1109,6 +1147,12 @@ export const Node: MessageFns<Node> = {
     if (message.role !== NodeRole.NODE_ROLE_WORKER) {
       obj.role = nodeRoleToJSON(message.role);
     }
+    if (message.certIssuerDigest !== "") {
+      obj.certIssuerDigest = message.certIssuerDigest;
+    }
+    if (message.certTrustsOldRoot !== false) {
+      obj.certTrustsOldRoot = message.certTrustsOldRoot;
+    }
     return obj;
   },
 
@@ -1130,6 +1174,8 @@ export const Node: MessageFns<Node> = {
       ? ManagerStatus.fromPartial(object.managerStatus)
       : undefined;
     message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
+    message.certIssuerDigest = object.certIssuerDigest ?? "";
+    message.certTrustsOldRoot = object.certTrustsOldRoot ?? false;
     return message;
   },
 };
