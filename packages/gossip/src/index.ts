@@ -4,6 +4,6 @@ export { GossipNode, type GossipNodeOptions, type GossipNodeStats } from './tran
 export { GossipSockets } from './transport/sockets.js';
 export { sealPacket, openPacket } from './transport/sealed-codec.js';
 export { parseAddr, formatAddr } from './transport/address.js';
-export { NetworkDb, ENDPOINT_TABLE, VTEP_TABLE, type NetworkDbOptions, type NetworkDbChange } from './networkdb/network-db.js';
+export { NetworkDb, ENDPOINT_TABLE, VTEP_TABLE, type NetworkDbOptions, type NetworkDbChange, type NetworkDbGroupStats } from './networkdb/network-db.js';
 export { LamportClock } from './networkdb/lamport.js';
 export { NetworkDbGossip, NETWORKDB_TOPIC } from './networkdb/networkdb-gossip.js';

@@ -22,6 +22,18 @@ interface GroupMember {
   lamport: number;
   leaving: boolean;
   since: number;
+  /** Put out of the group by `nodeGone` (not by its own leave): `nodeBack` puts it back. */
+  gone?: boolean;
+}
+
+/** Counts for one network this node has joined (for `flotilla info`). */
+export interface NetworkDbGroupStats {
+  networkId: string;
+  /** Nodes in the group, this one included. */
+  peers: number;
+  endpoints: number;
+  vteps: number;
+  tombstones: number;
 }
 
 export type NetworkDbChange =
@@ -151,6 +163,7 @@ export class NetworkDb {
       const m = members.get(nodeId);
       if (m && !m.leaving) {
         m.leaving = true;
+        m.gone = true;
         m.since = now;
         changes.push({ type: 'peer-leave', networkId, nodeId });
       }
@@ -158,9 +171,21 @@ export class NetworkDb {
     return changes;
   }
 
-  /** Gossip says a node we had given up on is alive again: its hidden rows return. */
+  /**
+   * Gossip says a node we had given up on is alive again: its hidden rows return, and so
+   * does its place in the groups `nodeGone` took it out of (it never left them itself, so it
+   * would not announce its membership again).
+   */
   nodeBack(nodeId: string): NetworkDbChange[] {
     const changes: NetworkDbChange[] = [];
+    for (const [networkId, members] of this.groups) {
+      const m = members.get(nodeId);
+      if (m?.gone) {
+        m.leaving = false;
+        m.gone = undefined;
+        changes.push({ type: 'peer-join', networkId, nodeId });
+      }
+    }
     for (const [networkId, tables] of this.tables) {
       for (const [table, rows] of tables) {
         for (const [key, row] of rows) {
@@ -184,6 +209,35 @@ export class NetworkDb {
       }
     }
     return out;
+  }
+
+  /**
+   * This node's own rows of a network, tombstones included, as they were last written: re-sent
+   * now and then so that a peer that missed a broadcast (gossip retransmits a message only a
+   * few times) converges anyway. Harmless to a peer that has them: same time, same owner.
+   */
+  ownEntries(networkId: string): NetworkDbMessage[] {
+    if (!this.joined(networkId)) return [];
+    const out: NetworkDbMessage[] = [];
+    for (const rows of this.tables.get(networkId)?.values() ?? []) {
+      for (const row of rows.values()) if (row.entry.owner === this.nodeId) out.push({ kind: { $case: 'entry', value: row.entry } });
+    }
+    return out;
+  }
+
+  /** Networks this node has joined. */
+  joinedNetworks(): string[] {
+    return [...this.tables.keys()].sort();
+  }
+
+  groupStats(): NetworkDbGroupStats[] {
+    return this.joinedNetworks().map((networkId) => ({
+      networkId,
+      peers: this.peers(networkId).length,
+      endpoints: this.endpoints(networkId).length,
+      vteps: this.vteps(networkId).length,
+      tombstones: this.tombstones(networkId),
+    }));
   }
 
   /** Forgets tombstones, rows of gone nodes and departed group members older than the TTL. */

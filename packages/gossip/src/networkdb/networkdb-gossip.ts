@@ -16,14 +16,29 @@ export class NetworkDbGossip {
   readonly db: NetworkDb;
   private readonly listeners: ((change: NetworkDbChange) => void)[] = [];
   private readonly reaper: NodeJS.Timeout;
+  private readonly reannouncer: NodeJS.Timeout | undefined;
   /** Incoming messages that did not decode (a newer peer, or a bug): counted, then ignored. */
   undecodable = 0;
 
-  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number } = {}) {
+  /**
+   * `reannounceIntervalMs`: how often our own rows (tombstones too) are broadcast again, so a
+   * peer that missed one converges without waiting for the next change; 0 never.
+   */
+  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number; reannounceIntervalMs?: number } = {}) {
     this.db = new NetworkDb({ nodeId: node.id, tombstoneTtlMs: options.tombstoneTtlMs });
     node.onEvent((event) => this.onGossip(event));
     this.reaper = setInterval(() => this.db.reap(now()), options.reapIntervalMs ?? 60_000);
     this.reaper.unref();
+    const every = options.reannounceIntervalMs ?? 0;
+    if (every > 0) {
+      this.reannouncer = setInterval(() => this.reannounce(), every);
+      this.reannouncer.unref();
+    }
+  }
+
+  /** Broadcasts our own rows of every joined network again (see `reannounceIntervalMs`). */
+  reannounce(): void {
+    for (const networkId of this.db.joinedNetworks()) this.send(this.db.ownEntries(networkId));
   }
 
   onChange(listener: (change: NetworkDbChange) => void): void {
@@ -52,6 +67,7 @@ export class NetworkDbGossip {
 
   stop(): void {
     clearInterval(this.reaper);
+    clearInterval(this.reannouncer);
   }
 
   private send(messages: NetworkDbMessage[]): void {

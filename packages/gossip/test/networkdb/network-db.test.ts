@@ -96,14 +96,36 @@ describe('network DB', () => {
     expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t-b']);
     expect(b.vteps('n').map((v) => v.nodeId)).toEqual(['b']);
     // A node wrongly declared dead gets its rows back when it is seen alive again…
-    expect(b.nodeBack('c').map((ch) => ch.type)).toEqual(['put', 'put']);
+    expect(b.nodeBack('c').map((ch) => ch.type)).toEqual(['peer-join', 'put', 'put']);
     expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t-b', 't-c']);
+    // …and its place in the group, which it never left and so would not announce again.
+    expect(b.peers('n')).toEqual(['b', 'c']);
+    expect(b.groupStats()).toEqual([{ networkId: 'n', peers: 2, endpoints: 2, vteps: 2, tombstones: 2 }]);
     // …and a node that stays gone has them reaped after the TTL.
     b.nodeGone('c', 10);
     // c's two rows and group entry, and a's two tombstones and group entry from its leave.
     expect(b.reap(10 + 30 * 60_000)).toBe(6);
     expect(b.tombstones('n')).toBe(0);
     expect(b.nodeBack('c')).toEqual([]);
+  });
+
+  it("ownEntries re-sends a node's own rows, tombstones too, so a peer that missed a write converges", () => {
+    const a = new NetworkDb({ nodeId: 'a' });
+    const b = new NetworkDb({ nodeId: 'b' });
+    b.apply(wire(a.joinNetwork('n', 0)), 0);
+    b.joinNetwork('n', 0);
+    b.apply(wire(a.putEndpoint('n', ep('t1', '10.0.0.1'), 1)), 1);
+    a.putEndpoint('n', ep('t2', '10.0.0.2'), 2); // lost on the way to b
+    a.deleteEndpoint('n', 't1', 3); // lost too
+    expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t1']);
+    const again = a.ownEntries('n');
+    expect(again.map((m) => (m.kind?.$case === 'entry' ? `${m.kind.value.key}${m.kind.value.deleted ? '-' : '+'}` : '?')).sort()).toEqual(['t1-', 't2+']);
+    for (const m of again) b.apply(wire(m), 4);
+    expect(b.endpoints('n').map((e) => e.taskId)).toEqual(['t2']);
+    // Received twice, nothing changes.
+    expect(again.flatMap((m) => b.apply(wire(m), 5))).toEqual([]);
+    expect(b.ownEntries('other')).toEqual([]);
+    expect(a.joinedNetworks()).toEqual(['n']);
   });
 
   it('refuses bad input and changes nothing', () => {
