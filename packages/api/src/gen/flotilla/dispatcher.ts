@@ -52,6 +52,12 @@ export interface HeartbeatResponse {
    * states served). An agent that has applied less lost a state and asks for it again.
    */
   networksSequence: number;
+  /**
+   * The join/CA address (host:port) of every manager in the store. A worker keeps them so it
+   * can reach the others, and come back after a restart, when the manager it joined through
+   * is gone (swarmkit's session carries the same list).
+   */
+  managerAddrs: string[];
 }
 
 /**
@@ -448,7 +454,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
-  return { periodMs: 0, assignmentsSequence: 0, networksSequence: 0 };
+  return { periodMs: 0, assignmentsSequence: 0, networksSequence: 0, managerAddrs: [] };
 }
 
 export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
@@ -461,6 +467,9 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     }
     if (message.networksSequence !== 0) {
       writer.uint32(24).uint64(message.networksSequence);
+    }
+    for (const v of message.managerAddrs) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -502,6 +511,14 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
             message.networksSequence = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.managerAddrs.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -531,6 +548,11 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
         : isSet(object.networks_sequence)
         ? globalThis.Number(object.networks_sequence)
         : 0,
+      managerAddrs: globalThis.Array.isArray(object?.managerAddrs)
+        ? object.managerAddrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.manager_addrs)
+        ? object.manager_addrs.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -545,6 +567,9 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     if (message.networksSequence !== 0) {
       obj.networksSequence = Math.round(message.networksSequence);
     }
+    if (message.managerAddrs?.length) {
+      obj.managerAddrs = message.managerAddrs;
+    }
     return obj;
   },
 
@@ -556,6 +581,7 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     message.periodMs = object.periodMs ?? 0;
     message.assignmentsSequence = object.assignmentsSequence ?? 0;
     message.networksSequence = object.networksSequence ?? 0;
+    message.managerAddrs = object.managerAddrs?.map((e) => e) || [];
     return message;
   },
 };
