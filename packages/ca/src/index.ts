@@ -29,6 +29,8 @@ export { issueLocalNodeCredentials, type NodeCredentials, type IssueLocalOptions
 export { OptionalClientCertServerCredentials, type ServerIdentity } from './grpc/server-credentials.js';
 export { peerIdentity, requirePeer, requireRole, type PeerPolicy, type HasAuthContext } from './grpc/peer.js';
 export { denyListInterceptor } from './grpc/deny-interceptor.js';
+export { callGate } from './grpc/call-gate.js';
+export { decideManagerOnlyCall, managerOnlyInterceptor, type ManagerOnlyDecision } from './grpc/manager-only.js';
 export { toStatus, fromServiceError, CA_ERROR_CODE_KEY } from './grpc/status.js';
 export { createNodeCaHandlers, peerPolicyOf, type NodeCaState } from './grpc/node-ca-service.js';
 export { startNodeCaServer, type NodeCaServerOptions, type RunningNodeCaServer } from './grpc/node-ca-server.js';

@@ -1,32 +1,21 @@
-import { IssueNodeCertificateRequest, JoinTokens, NodeCaClient, NodeRole } from '@flotilla/api';
-import { makeGenericClientConstructor, Metadata, ServiceDefinition, ServiceError, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { IssueNodeCertificateRequest, NodeCaClient, NodeRole } from '@flotilla/api';
+import { ServiceDefinition, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr } from '../src/csr.js';
 import { CaError } from '../src/errors.js';
 import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS } from '../src/grpc/client-credentials.js';
 import { joinCluster } from '../src/grpc/node-ca-client.js';
-import { RunningNodeCaServer, startNodeCaServer } from '../src/grpc/node-ca-server.js';
-import { peerPolicyOf, NodeCaState } from '../src/grpc/node-ca-service.js';
+import { RunningNodeCaServer } from '../src/grpc/node-ca-server.js';
+import { peerPolicyOf } from '../src/grpc/node-ca-service.js';
 import { requireRole } from '../src/grpc/peer.js';
 import { fromServiceError, toStatus } from '../src/grpc/status.js';
-import { createJoinTokens } from '../src/join-token.js';
 import { issueLocalNodeCredentials, NodeCredentials } from '../src/local-issue.js';
-import { createRootCa } from '../src/root-ca.js';
+import { callRaw, rawMethod } from './helpers/raw-service.js';
+import { caFixture, startFixtureServer } from './helpers/ca-fixture.js';
 
 const clusterId = 'cluster-shared';
-
-const rawMethod = (path: string) => ({
-  path,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: (value: Buffer) => value,
-  requestDeserialize: (bytes: Buffer) => bytes,
-  responseSerialize: (value: Buffer) => value,
-  responseDeserialize: (bytes: Buffer) => bytes,
-});
 
 /**
  * A stand-in for the control API: `whoami` is manager-only through
@@ -39,38 +28,28 @@ const whoamiService: ServiceDefinition = {
 };
 
 describe('other services on the CA server reuse its authorization', () => {
-  const rootCa = createRootCa({ clusterId });
-  const tokens: JoinTokens = createJoinTokens(rootCa.digest);
-  const denied = new Set<string>();
-  const state: NodeCaState = { clusterId, rootCa: () => rootCa, joinTokens: () => tokens, nodeCertExpiryMs: () => undefined, deniedNodeIds: () => denied };
-  const managerIdentity = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER });
+  const fixture = caFixture(clusterId);
+  const { rootCa, tokens, denied, managerIdentity } = fixture;
   let server: RunningNodeCaServer;
   let addr: string;
 
   beforeAll(async () => {
-    const policy = peerPolicyOf(state);
-    server = await startNodeCaServer({
-      state,
-      identity: managerIdentity,
-      host: '127.0.0.1',
-      port: 0,
-      logger: pino({ level: 'silent' }),
-      services: [
-        {
-          definition: whoamiService,
-          implementation: {
-            whoami: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-              try {
-                callback(null, Buffer.from(requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER).nodeId));
-              } catch (err) {
-                callback(toStatus(err as CaError));
-              }
-            },
-            ping: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, Buffer.from('pong')),
+    const policy = peerPolicyOf(fixture.state);
+    server = await startFixtureServer(fixture, [
+      {
+        definition: whoamiService,
+        implementation: {
+          whoami: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+            try {
+              callback(null, Buffer.from(requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER).nodeId));
+            } catch (err) {
+              callback(toStatus(err as CaError));
+            }
           },
+          ping: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, Buffer.from('pong')),
         },
-      ],
-    });
+      },
+    ]);
     addr = `127.0.0.1:${server.port}`;
   });
   afterAll(async () => {
@@ -78,19 +57,11 @@ describe('other services on the CA server reuse its authorization', () => {
   });
 
   async function whoami(creds: NodeCredentials, method: 'whoami' | 'ping' = 'whoami'): Promise<string> {
-    const Probe = makeGenericClientConstructor(whoamiService, 'Probe');
-    const client = new Probe(addr, managerChannelCredentials({ ...creds, clusterId }), MANAGER_CHANNEL_OPTIONS);
     try {
-      return await new Promise<string>((resolve, reject) => {
-        (client as unknown as Record<string, (req: Buffer, md: Metadata, cb: (err: ServiceError | null, res: Buffer) => void) => void>)[method]?.call(
-          client,
-          Buffer.alloc(0),
-          new Metadata(),
-          (err, res) => (err ? reject(fromServiceError(err, 'whoami')) : resolve(res.toString())),
-        );
-      });
-    } finally {
-      client.close();
+      const target = { addr, credentials: managerChannelCredentials({ ...creds, clusterId }), options: MANAGER_CHANNEL_OPTIONS };
+      return (await callRaw(whoamiService, method, target)).toString();
+    } catch (err) {
+      throw fromServiceError(err, 'whoami');
     }
   }
 

@@ -1,7 +1,6 @@
-import { ResponderBuilder, ServerInterceptingCall, ServerInterceptor, ServerListenerBuilder } from '@grpc/grpc-js';
-import { CaError } from '../errors.js';
+import { ServerInterceptor } from '@grpc/grpc-js';
+import { callGate } from './call-gate.js';
 import { peerIdentity, PeerPolicy } from './peer.js';
-import { toStatus } from './status.js';
 
 /**
  * The verify hook for every call on a server, whatever service it belongs to:
@@ -12,22 +11,7 @@ import { toStatus } from './status.js';
  * whether they need one.
  */
 export function denyListInterceptor(policy: PeerPolicy): ServerInterceptor {
-  return (_method, call) => {
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        try {
-          peerIdentity(call, policy);
-        } catch (err) {
-          if (err instanceof CaError) {
-            call.sendStatus(toStatus(err));
-            return;
-          }
-          throw err;
-        }
-        next(metadata);
-      })
-      .build();
-    const responder = new ResponderBuilder().withStart((next) => next(listener)).build();
-    return new ServerInterceptingCall(call, responder);
-  };
+  return callGate((_method, call) => {
+    peerIdentity(call, policy);
+  });
 }

@@ -3,6 +3,7 @@ import { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/g
 import pino, { type Logger } from 'pino';
 import { NodeCredentials } from '../local-issue.js';
 import { denyListInterceptor } from './deny-interceptor.js';
+import { managerOnlyInterceptor } from './manager-only.js';
 import { createNodeCaHandlers, NodeCaState, peerPolicyOf } from './node-ca-service.js';
 import { OptionalClientCertServerCredentials } from './server-credentials.js';
 
@@ -16,8 +17,11 @@ export interface NodeCaServerOptions {
   /** 0 for an ephemeral port. */
   port: number;
   logger?: Logger;
-  /** More services for the same port and TLS (the control API), guarded by the same deny-list hook. */
-  services?: ReadonlyArray<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation }>;
+  /**
+   * More services for the same port and TLS, guarded by the same deny-list hook. A service with
+   * `managerOnly` (the control API) answers only callers with a manager certificate of this cluster.
+   */
+  services?: ReadonlyArray<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation; managerOnly?: { apiName: string } }>;
 }
 
 export interface RunningNodeCaServer {
@@ -33,7 +37,13 @@ export interface RunningNodeCaServer {
  */
 export async function startNodeCaServer(options: NodeCaServerOptions): Promise<RunningNodeCaServer> {
   const logger = (options.logger ?? pino({ name: 'flotilla' })).child({ component: 'ca', nodeId: options.identity.nodeId });
-  const server = new Server({ interceptors: [denyListInterceptor(peerPolicyOf(options.state))] });
+  const policy = peerPolicyOf(options.state);
+  const managerOnlyApis = new Map<string, string>();
+  for (const service of options.services ?? []) {
+    if (service.managerOnly) for (const method of Object.values(service.definition)) managerOnlyApis.set(method.path, service.managerOnly.apiName);
+  }
+  // The deny list first, so a removed node hears that it was removed whatever it calls.
+  const server = new Server({ interceptors: [denyListInterceptor(policy), managerOnlyInterceptor(policy, (path) => managerOnlyApis.get(path))] });
   server.addService(NodeCaService, createNodeCaHandlers(options.state, logger));
   for (const service of options.services ?? []) server.addService(service.definition, service.implementation);
   const credentials = new OptionalClientCertServerCredentials({
