@@ -68,3 +68,16 @@ export {
 export { deriveSecretsKey, sealSecretValue, openSecretValue, type SecretsKey } from './secrets/secret-seal.js';
 export { crossSignRootCa, isCrossSignedBy } from './rotation/cross-sign.js';
 export { rotationProgress, trustBundle, issuedChain, progressLine, type RotationPhase, type RotationProgress, type NodeCertIssuer } from './rotation/rotation-progress.js';
+export { splitPemCertificates, issuerDigestIn } from './pem-bundle.js';
+export {
+  issuancePlan,
+  rotationStatus,
+  rotationNotice,
+  needsRenewalFor,
+  type RootRotationRecord,
+  type IssuancePlan,
+  type NodeCertRecord,
+  type RotationAction,
+  type RotationStatus,
+  type RotationNotice,
+} from './rotation/rotation-plan.js';

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { CaError } from './errors.js';
+import { splitPemCertificates } from './pem-bundle.js';
 import { CertRole, ouToRole } from './roles.js';
 
 export interface NodeIdentity {
@@ -32,6 +33,7 @@ export function readNodeIdentity(cert: X509Certificate): NodeIdentity {
 }
 
 export interface VerifyNodeCertificateOptions {
+  /** The root CA, or a bundle of roots (both during a root CA rotation): any of them may have signed. */
   caCertPem: string;
   /** When given, the certificate must belong to this cluster. */
   clusterId?: string;
@@ -49,8 +51,8 @@ export function verifyNodeCertificate(certPem: string | Buffer, options: VerifyN
   } catch (err) {
     throw new CaError('certificate-invalid', `verifying a node certificate: not a valid certificate (${(err as Error).message})`);
   }
-  const ca = new X509Certificate(options.caCertPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) {
+  const roots = splitPemCertificates(options.caCertPem).map((pem) => new X509Certificate(pem));
+  if (!roots.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
     throw new CaError('certificate-invalid', `verifying node certificate ${cert.serialNumber}: not signed by the cluster's root CA`);
   }
   const identity = readNodeIdentity(cert);

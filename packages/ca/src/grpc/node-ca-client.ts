@@ -9,6 +9,8 @@ import {
 import { ChannelCredentials, Metadata, ServiceError } from '@grpc/grpc-js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createCsr } from '../csr.js';
+import { certificateDigest } from '../digest.js';
+import { splitPemCertificates } from '../pem-bundle.js';
 import { CaError } from '../errors.js';
 import { checkCaPin, parseJoinToken } from '../join-token.js';
 import { NodeCredentials } from '../local-issue.js';
@@ -72,15 +74,24 @@ function clusterIdOfCa(caCertPem: string): string {
   return o.slice(2);
 }
 
-/** Checks what a manager handed back before the node stores it. */
-function acceptIssued(
-  response: { nodeId: string; role: unknown; certificate: Uint8Array },
-  keyPem: string,
-  caCertPem: string,
-  doing: string,
-): NodeCredentials {
+type IssuedResponse = { nodeId: string; role: unknown; certificate: Uint8Array; rootCaCertificate: Uint8Array };
+
+/**
+ * Checks what a manager handed back before the node stores it. The certificate may be a chain
+ * (leaf + cross-signed root during a root CA rotation) and the root a bundle of the roots to
+ * trust from now on; the manager was authenticated against what this node trusted already.
+ */
+function acceptIssued(response: IssuedResponse, keyPem: string, trustedPem: string, doing: string): NodeCredentials {
   const certPem = Buffer.from(response.certificate).toString('utf8');
-  const clusterId = clusterIdOfCa(caCertPem);
+  const handedTrust = Buffer.from(response.rootCaCertificate).toString('utf8');
+  const caCertPem = handedTrust.includes('-----BEGIN CERTIFICATE-----') ? handedTrust : trustedPem;
+  const clusterId = clusterIdOfCa(trustedPem);
+  // A new trust bundle must keep a root this node trusts (a rotation adds the new root first and
+  // drops the old one only after every node holds a new-root certificate).
+  const trusted = new Set(splitPemCertificates(trustedPem).map(certificateDigest));
+  if (clusterIdOfCa(caCertPem) !== clusterId || !splitPemCertificates(caCertPem).some((pem) => trusted.has(certificateDigest(pem)))) {
+    throw new CaError('certificate-invalid', `${doing}: the manager handed back root CA certificates this node has no reason to trust`);
+  }
   const identity = verifyNodeCertificate(certPem, { caCertPem, clusterId });
   if (!new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))) {
     throw new CaError('certificate-invalid', `${doing}: the issued certificate is not for this node's key`);
@@ -112,7 +123,7 @@ export async function joinCluster(options: JoinOptions): Promise<NodeCredentials
   const response = await callOnce(
     options.addr,
     managerChannelCredentials({ caCertPem, clusterId }),
-    (c) => c.issueNodeCertificate as UnaryMethod<IssueNodeCertificateRequest, { nodeId: string; role: unknown; certificate: Uint8Array }>,
+    (c) => c.issueNodeCertificate as UnaryMethod<IssueNodeCertificateRequest, IssuedResponse>,
     IssueNodeCertificateRequest.fromPartial({ token: options.token.trim(), csr: Buffer.from(csrPem), addresses: options.addresses ?? [] }),
     doing,
     options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
@@ -134,7 +145,7 @@ export async function renewNodeCertificate(options: RenewOptions): Promise<NodeC
   const response = await callOnce(
     options.addr,
     managerChannelCredentials({ caCertPem: current.caCertPem, clusterId, certPem: current.certPem, keyPem: current.keyPem }),
-    (c) => c.renewNodeCertificate as UnaryMethod<RenewNodeCertificateRequest, { nodeId: string; role: unknown; certificate: Uint8Array }>,
+    (c) => c.renewNodeCertificate as UnaryMethod<RenewNodeCertificateRequest, IssuedResponse>,
     RenewNodeCertificateRequest.fromPartial({ csr: Buffer.from(csrPem), addresses: options.addresses ?? [] }),
     doing,
     options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,

@@ -16,6 +16,7 @@ import { matchJoinToken } from '../join-token.js';
 import { localSigner, NodeCertificateSigner } from '../signer.js';
 import { CertRole, roleToOu } from '../roles.js';
 import { RootCaMaterial } from '../root-ca.js';
+import { issuancePlan, type IssuancePlan, type RootRotationRecord } from '../rotation/rotation-plan.js';
 import { PeerPolicy, requirePeer, requireRole } from './peer.js';
 import { toStatus } from './status.js';
 
@@ -29,23 +30,37 @@ export interface NodeCaState {
   deniedNodeIds(): Iterable<string>;
   /** The role the cluster wants the node to have now; undefined keeps the role in its certificate. */
   currentRole?(nodeId: string): CertRole | undefined;
-  /** Told after a join so the owner can record the new node. */
-  onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] }): void | Promise<void>;
+  /** A root CA rotation under way (Cluster.root_ca.rotation), read per call like the rest. */
+  rotation?(): RootRotationRecord | undefined;
+  /** Told after a join so the owner can record the new node (and which root issued it, for a rotation's progress). */
+  onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] } & IssuedBy): void | Promise<void>;
   /**
    * Told before a renewed certificate is returned, with the role it carries and the one it had, so
    * the owner can record a role change (a promoted node becomes a manager once it holds the certificate).
    */
-  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] }): void | Promise<void>;
+  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] } & IssuedBy): void | Promise<void>;
   /** An external CA (CFSSL) when the cluster has one; otherwise the root CA key signs. */
   externalSigner?(): NodeCertificateSigner | undefined;
 }
 
-function signerOf(state: NodeCaState): NodeCertificateSigner {
-  return state.externalSigner?.() ?? localSigner(state.rootCa());
+/** Which root issued a certificate and whether the node still trusts the old one (root CA rotation). */
+export interface IssuedBy {
+  issuerDigest: string;
+  trustsOldRoot: boolean;
+}
+
+function planOf(state: NodeCaState): IssuancePlan {
+  return issuancePlan(state.rootCa(), state.rotation?.());
+}
+
+function signerOf(state: NodeCaState, plan: IssuancePlan): NodeCertificateSigner {
+  // While migrating, the new root (whose key the managers hold) signs, even for an external-CA cluster.
+  if (plan.signWith.digest !== state.rootCa().digest) return localSigner(plan.signWith);
+  return state.externalSigner?.() ?? localSigner(plan.signWith);
 }
 
 export function peerPolicyOf(state: NodeCaState): PeerPolicy {
-  return { clusterId: state.clusterId, caCertPem: () => state.rootCa().certPem, deniedNodeIds: () => state.deniedNodeIds() };
+  return { clusterId: state.clusterId, caCertPem: () => planOf(state).trust, deniedNodeIds: () => state.deniedNodeIds() };
 }
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -78,10 +93,10 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
 
     issueNodeCertificate: unary(logger, 'IssueNodeCertificate', async (call) => {
       const role = matchJoinToken(call.request.token, state.joinTokens());
-      const rootCa = state.rootCa();
+      const plan = planOf(state);
       // The CA names the node: a CSR cannot pick an existing (or denied) node's identity.
       const nodeId = newNodeId();
-      const certPem = await signerOf(state).sign({
+      const certPem = await signerOf(state, plan).sign({
         csrPem: Buffer.from(call.request.csr).toString('utf8'),
         nodeId,
         role,
@@ -89,13 +104,13 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         expiryMs: state.nodeCertExpiryMs(),
         addresses: call.request.addresses,
       });
-      logger.info({ nodeId, role: roleToOu(role), peer: call.getPeer() }, 'node joined: certificate issued');
-      await state.onNodeJoined?.({ nodeId, role, addresses: [...call.request.addresses] });
+      logger.info({ nodeId, role: roleToOu(role), peer: call.getPeer(), issuerDigest: plan.issuerDigest }, 'node joined: certificate issued');
+      await state.onNodeJoined?.({ nodeId, role, addresses: [...call.request.addresses], issuerDigest: plan.issuerDigest, trustsOldRoot: plan.trustsOldRoot });
       return IssueNodeCertificateResponse.fromPartial({
         nodeId,
         role,
-        certificate: Buffer.from(certPem),
-        rootCaCertificate: Buffer.from(rootCa.certPem),
+        certificate: Buffer.from(plan.chain(certPem)),
+        rootCaCertificate: Buffer.from(plan.trust),
       });
     }),
 
@@ -107,8 +122,8 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         throw new CaError('invalid-argument', `renewing the certificate of node ${caller.nodeId}: the request is for "${csr.commonName ?? ''}"`);
       }
       const role = state.currentRole?.(caller.nodeId) ?? caller.role;
-      const rootCa = state.rootCa();
-      const certPem = await signerOf(state).sign({
+      const plan = planOf(state);
+      const certPem = await signerOf(state, plan).sign({
         csrPem,
         nodeId: caller.nodeId,
         role,
@@ -116,13 +131,20 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         expiryMs: state.nodeCertExpiryMs(),
         addresses: call.request.addresses,
       });
-      logger.info({ nodeId: caller.nodeId, role: roleToOu(role), previousRole: roleToOu(caller.role) }, 'node certificate renewed');
-      await state.onNodeRenewed?.({ nodeId: caller.nodeId, role, previousRole: caller.role, addresses: [...call.request.addresses] });
+      logger.info({ nodeId: caller.nodeId, role: roleToOu(role), previousRole: roleToOu(caller.role), issuerDigest: plan.issuerDigest }, 'node certificate renewed');
+      await state.onNodeRenewed?.({
+        nodeId: caller.nodeId,
+        role,
+        previousRole: caller.role,
+        addresses: [...call.request.addresses],
+        issuerDigest: plan.issuerDigest,
+        trustsOldRoot: plan.trustsOldRoot,
+      });
       return RenewNodeCertificateResponse.fromPartial({
         nodeId: caller.nodeId,
         role,
-        certificate: Buffer.from(certPem),
-        rootCaCertificate: Buffer.from(rootCa.certPem),
+        certificate: Buffer.from(plan.chain(certPem)),
+        rootCaCertificate: Buffer.from(plan.trust),
       });
     }),
 
