@@ -1,6 +1,7 @@
-// The agent's networking: follows the dispatcher's NodeNetworkState and keeps the overlay
-// networks of this node's task containers plumbed. Other consumers of the state (service
-// load balancing and DNS) subscribe with onState.
+// The agent's networking: follows the dispatcher's NodeNetworkState, merged with the live
+// facts of the gossip network DB when the daemon feeds them (setLiveFacts, see live-facts.ts),
+// and keeps the overlay networks of this node's task containers plumbed. Other consumers of the
+// merged state (service load balancing and DNS) subscribe with onState.
 import type { NodeNetworkState, Task } from '@flotilla/api';
 import type { BusConnection, ClusterSubjects, Logger } from '@flotilla/bus';
 import type Docker from 'dockerode';
@@ -8,6 +9,7 @@ import type { CommandRunner } from '../network/command-runner.js';
 import { localRunner } from '../network/command-runner.js';
 import { OverlayNetworks } from '../network/overlay-networks.js';
 import type { TaskRecord } from '../tasks/task-record.js';
+import { mergeLiveFacts, type LiveFacts } from './live-facts.js';
 import { NetworkStateFollower } from './network-state-follower.js';
 import { TaskNetworks, type ContainerNetworking, type OverlayPlumbing } from './task-networks.js';
 
@@ -43,9 +45,17 @@ export class NodeNetworking implements TaskNetworkHooks {
   readonly follower: NetworkStateFollower;
   readonly tasks: TaskNetworks;
   private readonly listeners = new Set<(state: NodeNetworkState) => void>();
+  private readonly taskListeners = new Set<(records: readonly Readonly<TaskRecord>[]) => void>();
+  private readonly log: Logger;
+  private readonly self: { nodeId: string; addr: string };
+  private live: LiveFacts = new Map();
+  private merged: NodeNetworkState | undefined;
+  private records: readonly Readonly<TaskRecord>[] = [];
 
   constructor(opts: NodeNetworkingOptions) {
     const log = opts.log.child({ part: 'networking' });
+    this.log = log;
+    this.self = { nodeId: opts.nodeId, addr: opts.overlay.localAddr };
     const overlays =
       opts.plumbing ?? new OverlayNetworks({ run: opts.overlay.run ?? localRunner, docker: opts.docker, localAddr: opts.overlay.localAddr, logger: opts.log });
     this.tasks = new TaskNetworks({
@@ -59,16 +69,7 @@ export class NodeNetworking implements TaskNetworkHooks {
       subjects: opts.subjects,
       nodeId: opts.nodeId,
       log,
-      onState: (state) => {
-        this.tasks.setState(state);
-        for (const l of this.listeners) {
-          try {
-            l(state);
-          } catch (err) {
-            log.error({ err }, 'a network state listener failed');
-          }
-        }
-      },
+      onState: (state) => this.publish(state),
       ...(opts.sessionRejected ? { sessionRejected: opts.sessionRejected } : {}),
       ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     });
@@ -93,19 +94,51 @@ export class NodeNetworking implements TaskNetworkHooks {
   }
 
   tasksChanged(records: Iterable<Readonly<TaskRecord>>): void {
-    this.tasks.tasksChanged(records);
+    this.records = [...records];
+    this.tasks.tasksChanged(this.records);
+    for (const l of this.taskListeners) l(this.records);
   }
 
-  /** Calls `listener` with every state applied from now on (and the current one, if any). */
+  /** Calls `listener` with this node's task records at every change (and now). */
+  onTasks(listener: (records: readonly Readonly<TaskRecord>[]) => void): () => void {
+    this.taskListeners.add(listener);
+    listener(this.records);
+    return () => this.taskListeners.delete(listener);
+  }
+
+  /**
+   * The gossip network DB's live facts for the networks whose group this node is in; the
+   * current dispatcher state is merged with them again at once (see mergeLiveFacts).
+   */
+  setLiveFacts(facts: LiveFacts): void {
+    this.live = facts;
+    const state = this.follower.current;
+    if (state) this.publish(state);
+  }
+
+  /** Calls `listener` with every merged state from now on (and the current one, if any). */
   onState(listener: (state: NodeNetworkState) => void): () => void {
     this.listeners.add(listener);
-    const now = this.follower.current;
-    if (now) listener(now);
+    if (this.merged) listener(this.merged);
     return () => this.listeners.delete(listener);
   }
 
+  /** The dispatcher's latest state merged with the live facts. */
   get state(): NodeNetworkState | undefined {
-    return this.follower.current;
+    return this.merged;
+  }
+
+  private publish(dispatcherState: NodeNetworkState): void {
+    const state = mergeLiveFacts(dispatcherState, this.live, this.self);
+    this.merged = state;
+    this.tasks.setState(state);
+    for (const l of this.listeners) {
+      try {
+        l(state);
+      } catch (err) {
+        this.log.error({ err }, 'a network state listener failed');
+      }
+    }
   }
 
   prepare(task: Task): Promise<ContainerNetworking | undefined> {
