@@ -273,6 +273,19 @@ export interface Node {
   certIssuerDigest: string;
   /** issued while both roots were trusted (leaf + cross-signed chain) */
   certTrustsOldRoot: boolean;
+  /** H12: its current certificate, written by the CA on join/renewal */
+  tlsInfo?: NodeTlsInfo | undefined;
+}
+
+/**
+ * The node's current certificate as the CA issued it (H12), shown by `node inspect` like
+ * docker's TLS Info. Kept apart from NodeDescription, which the node's agent rewrites.
+ */
+export interface NodeTlsInfo {
+  /** the root CA's subject, e.g. "O=<cluster id>, CN=flotilla-root-ca" */
+  certIssuerSubject: string;
+  /** unix milliseconds: when the certificate expires */
+  certNotAfter: number;
 }
 
 function createBaseNodeSpec(): NodeSpec {
@@ -966,6 +979,7 @@ function createBaseNode(): Node {
     role: NodeRole.NODE_ROLE_WORKER,
     certIssuerDigest: "",
     certTrustsOldRoot: false,
+    tlsInfo: undefined,
   };
 }
 
@@ -997,6 +1011,9 @@ export const Node: MessageFns<Node> = {
     }
     if (message.certTrustsOldRoot !== false) {
       writer.uint32(168).bool(message.certTrustsOldRoot);
+    }
+    if (message.tlsInfo !== undefined) {
+      NodeTlsInfo.encode(message.tlsInfo, writer.uint32(178).fork()).join();
     }
     return writer;
   },
@@ -1086,6 +1103,14 @@ export const Node: MessageFns<Node> = {
             message.certTrustsOldRoot = reader.bool();
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.tlsInfo = NodeTlsInfo.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1121,6 +1146,11 @@ export const Node: MessageFns<Node> = {
         : isSet(object.cert_trusts_old_root)
         ? globalThis.Boolean(object.cert_trusts_old_root)
         : false,
+      tlsInfo: isSet(object.tlsInfo)
+        ? NodeTlsInfo.fromJSON(object.tlsInfo)
+        : isSet(object.tls_info)
+        ? NodeTlsInfo.fromJSON(object.tls_info)
+        : undefined,
     };
   },
 
@@ -1153,6 +1183,9 @@ export const Node: MessageFns<Node> = {
     if (message.certTrustsOldRoot !== false) {
       obj.certTrustsOldRoot = message.certTrustsOldRoot;
     }
+    if (message.tlsInfo !== undefined) {
+      obj.tlsInfo = NodeTlsInfo.toJSON(message.tlsInfo);
+    }
     return obj;
   },
 
@@ -1176,6 +1209,102 @@ export const Node: MessageFns<Node> = {
     message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
     message.certIssuerDigest = object.certIssuerDigest ?? "";
     message.certTrustsOldRoot = object.certTrustsOldRoot ?? false;
+    message.tlsInfo = (object.tlsInfo !== undefined && object.tlsInfo !== null)
+      ? NodeTlsInfo.fromPartial(object.tlsInfo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeTlsInfo(): NodeTlsInfo {
+  return { certIssuerSubject: "", certNotAfter: 0 };
+}
+
+export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
+  encode(message: NodeTlsInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.certIssuerSubject !== "") {
+      writer.uint32(10).string(message.certIssuerSubject);
+    }
+    if (message.certNotAfter !== 0) {
+      writer.uint32(16).int64(message.certNotAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeTlsInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeTlsInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.certIssuerSubject = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.certNotAfter = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeTlsInfo {
+    return {
+      certIssuerSubject: isSet(object.certIssuerSubject)
+        ? globalThis.String(object.certIssuerSubject)
+        : isSet(object.cert_issuer_subject)
+        ? globalThis.String(object.cert_issuer_subject)
+        : "",
+      certNotAfter: isSet(object.certNotAfter)
+        ? globalThis.Number(object.certNotAfter)
+        : isSet(object.cert_not_after)
+        ? globalThis.Number(object.cert_not_after)
+        : 0,
+    };
+  },
+
+  toJSON(message: NodeTlsInfo): unknown {
+    const obj: any = {};
+    if (message.certIssuerSubject !== "") {
+      obj.certIssuerSubject = message.certIssuerSubject;
+    }
+    if (message.certNotAfter !== 0) {
+      obj.certNotAfter = Math.round(message.certNotAfter);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeTlsInfo>): NodeTlsInfo {
+    return NodeTlsInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeTlsInfo>): NodeTlsInfo {
+    const message = createBaseNodeTlsInfo();
+    message.certIssuerSubject = object.certIssuerSubject ?? "";
+    message.certNotAfter = object.certNotAfter ?? 0;
     return message;
   },
 };
