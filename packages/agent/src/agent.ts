@@ -41,6 +41,8 @@ export interface AgentOptions {
   secretsRoot?: string;
   /** Plumb overlay networks for tasks that have them (the node's advertise address is required). */
   overlay?: OverlayOptions;
+  /** Told the managers' join/CA addresses at every heartbeat (the node keeps them to reach another manager). */
+  onManagers?: (addrs: readonly string[]) => void;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Agent {
       onHeartbeat: (sessionId, res) => {
         this.resyncIfNeeded(sessionId, res.assignmentsSequence);
         this.networking?.heartbeat(sessionId, res.networksSequence);
+        if (res.managerAddrs.length > 0) opts.onManagers?.(res.managerAddrs);
       },
       ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     });

@@ -49,4 +49,9 @@ export interface DispatcherBackend {
   readyNodes(): Promise<string[]>;
   /** The cluster's heartbeat period, read at every heartbeat so a change applies at once. */
   heartbeatSettings(): HeartbeatSettings;
+  /**
+   * The join/CA address (host:port) of every manager, told to agents at each heartbeat so a
+   * worker can reach the others when its manager goes. Optional: without it the list is empty.
+   */
+  managerAddrs?(): string[];
 }

@@ -186,6 +186,7 @@ export class Dispatcher {
       periodMs: this.tracker.period,
       assignmentsSequence: this.links.get(nodeId)?.stream.lastSequence ?? 0,
       networksSequence: this.networkStates?.sequenceOf(nodeId, req.sessionId) ?? 0,
+      managerAddrs: this.opts.backend.managerAddrs?.() ?? [],
     };
   }
 

@@ -84,7 +84,11 @@ describe('Dispatcher over a real nats-server', () => {
       ['b1', TaskState.TASK_STATE_RUNNING],
     ]);
     // the heartbeat tells the last sequence, so an agent that lost the last message notices (no network states served here: 0)
-    expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4, networksSequence: 0 });
+    expect(await heartbeat(w1, 'w1', session.sessionId)).toEqual({ periodMs: 200, assignmentsSequence: 4, networksSequence: 0, managerAddrs: [] });
+    // the managers' addresses ride on every heartbeat, so a worker follows a manager joining or going
+    backend.managers = ['10.0.0.1:2377', '10.0.0.2:2377'];
+    expect((await heartbeat(w1, 'w1', session.sessionId)).managerAddrs).toEqual(['10.0.0.1:2377', '10.0.0.2:2377']);
+    backend.managers = [];
     // a period changed in the cluster settings is told at the next heartbeat
     backend.periodMs = 300;
     expect((await heartbeat(w1, 'w1', session.sessionId)).periodMs).toBe(300);

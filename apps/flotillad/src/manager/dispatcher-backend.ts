@@ -1,4 +1,4 @@
-import { NodeState, StoreOp, TaskState, taskStateToNumber, type ClusterSpec, type NodeDescription, type StoreEvent, type Task, type TaskStatus } from '@flotilla/api';
+import { NodeRole, NodeState, StoreOp, TaskState, taskStateToNumber, type ClusterSpec, type NodeDescription, type StoreEvent, type Task, type TaskStatus } from '@flotilla/api';
 import type { AssignmentChange, AssignmentWatch, DispatcherBackend, HeartbeatSettings, TaskStatusWrite } from '@flotilla/dispatcher';
 import { DEFAULT_HEARTBEAT_PERIOD_MS } from '@flotilla/dispatcher';
 import type { RaftMember } from '@flotilla/raft';
@@ -121,6 +121,14 @@ export class StoreDispatcherBackend implements DispatcherBackend {
     const cluster = this.member.store.view().clusters.all().next().value as { spec?: ClusterSpec } | undefined;
     const period = cluster?.spec?.dispatcher?.heartbeatPeriodMs ?? 0;
     return { periodMs: period > 0 ? period : DEFAULT_HEARTBEAT_PERIOD_MS };
+  }
+
+  managerAddrs(): string[] {
+    const addrs: string[] = [];
+    for (const n of this.member.store.view().nodes.all()) {
+      if (n.role === NodeRole.NODE_ROLE_MANAGER && n.managerStatus?.addr) addrs.push(n.managerStatus.addr);
+    }
+    return addrs.sort();
   }
 
   private async setNodeState(nodeId: string, state: NodeState, message: string, description: NodeDescription | undefined): Promise<void> {

@@ -14,6 +14,8 @@ export async function startLocalAgent(options: {
   subjects: ClusterSubjects;
   dataDir: string;
   log: Logger;
+  /** Told the managers' join/CA addresses at every heartbeat (workers keep them). */
+  onManagers?: (addrs: readonly string[]) => void;
 }): Promise<Agent> {
   const executor = new DockerExecutor(options.config.dockerHost.url);
   const describe = async (): Promise<NodeDescription> => {
@@ -33,6 +35,7 @@ export async function startLocalAgent(options: {
     dataDir: options.dataDir,
     logger: options.log.child({ component: 'agent' }),
     describe,
+    ...(options.onManagers ? { onManagers: options.onManagers } : {}),
     ...overlayOptions(options.advertiseHost, options.log),
   });
   await agent.start();

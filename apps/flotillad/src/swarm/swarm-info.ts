@@ -1,4 +1,5 @@
-import { NodeRole, SwarmState as SwarmStateEnum, type Node, type SwarmInfo } from '@flotilla/api';
+import { NodeRole, SwarmState as SwarmStateEnum, type GossipInfo, type Node, type SwarmInfo } from '@flotilla/api';
+import { workerRenewalAddrs } from './cert-renewal.js';
 import type { SwarmState } from './swarm-state.js';
 
 /** `info`'s Swarm section on a manager: counts and manager addresses from the store. */
@@ -18,7 +19,7 @@ export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>): Swar
   };
 }
 
-/** On a worker: pending until its agent is connected; it knows only the manager it joined through. */
+/** On a worker: pending until its agent is connected; the managers are the ones its heartbeats last told (the one it joined through first). */
 export function workerSwarmInfo(state: SwarmState, connected: boolean): SwarmInfo {
   return {
     nodeId: state.nodeId,
@@ -29,6 +30,11 @@ export function workerSwarmInfo(state: SwarmState, connected: boolean): SwarmInf
     clusterId: state.clusterId,
     managers: 0,
     nodes: 0,
-    remoteManagers: state.joinedVia ? [{ nodeId: '', addr: state.joinedVia }] : [],
+    remoteManagers: workerRenewalAddrs(state).map((addr) => ({ nodeId: '', addr })),
   };
+}
+
+/** The node's gossip figures, once its gossip member runs. */
+export function withGossip(info: SwarmInfo, gossip: GossipInfo | undefined): SwarmInfo {
+  return gossip ? { ...info, gossip } : info;
 }

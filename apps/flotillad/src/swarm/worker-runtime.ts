@@ -10,6 +10,7 @@ import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
 import { reloadBusTls } from './bus-tls.js';
 import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
+import { followManagers } from './worker-managers.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
 
 /** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
@@ -44,9 +45,11 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
       }),
     log0,
   );
+  // The managers this worker knows follow its heartbeats and are kept on disk for a restart.
+  const managers = followManagers(files, state, log0);
   let agent: Agent;
   try {
-    agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
+    agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0, onManagers: (addrs) => managers.update(addrs) });
   } catch (err) {
     await bus.close();
     throw err;
@@ -63,7 +66,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     {
       files,
       state,
-      managerAddrs: () => workerRenewalAddrs(state),
+      managerAddrs: () => workerRenewalAddrs(managers.state),
       applyTls: (creds) => reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem }),
       log: log0.child({ component: 'cert-renewal' }),
       renewAfterMs,
@@ -73,7 +76,9 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
   log0.info({ nats: state.natsServers }, 'worker running');
   let stopping: Promise<void> | undefined;
   return {
-    state,
+    get state() {
+      return managers.state;
+    },
     stop: () =>
       (stopping ??= (async () => {
         await renewal.stop();
@@ -81,6 +86,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
         await gossip.stop();
         await nodeLb?.stop();
         await agent.stop();
+        await managers.stop();
         await bus.close();
       })()),
   };

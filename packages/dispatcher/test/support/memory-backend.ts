@@ -16,6 +16,9 @@ export class MemoryDispatcherBackend implements DispatcherBackend {
   readonly statusBatches: TaskStatusWrite[][] = [];
   private readonly watchers = new Map<string, Set<(c: AssignmentChange) => void>>();
 
+  /** What `managerAddrs()` answers; tests change it to see heartbeats follow. */
+  managers: string[] = [];
+
   constructor(public periodMs = 1_000) {}
 
   /** Assigns (or updates) a task; its node's watchers hear about it. */
@@ -83,6 +86,10 @@ export class MemoryDispatcherBackend implements DispatcherBackend {
 
   heartbeatSettings(): { periodMs: number } {
     return { periodMs: this.periodMs };
+  }
+
+  managerAddrs(): string[] {
+    return [...this.managers];
   }
 
   private notify(nodeId: string, change: AssignmentChange): void {
