@@ -269,10 +269,10 @@ export interface Node {
     | undefined;
   /** the role its current certificate carries */
   role: NodeRole;
-  /** Root CA rotation (H13), written by the CA when it issues or renews the node's certificate: */
-  certIssuerDigest: string;
-  /** issued while both roots were trusted (leaf + cross-signed chain) */
-  certTrustsOldRoot: boolean;
+  /** Root CA rotation (H13): which root signed its current certificate, written by the CA. */
+  certIssuer?:
+    | NodeCertIssuer
+    | undefined;
   /** H12: its current certificate, written by the CA on join/renewal */
   tlsInfo?: NodeTlsInfo | undefined;
 }
@@ -286,6 +286,14 @@ export interface NodeTlsInfo {
   certIssuerSubject: string;
   /** unix milliseconds: when the certificate expires */
   certNotAfter: number;
+}
+
+/** Which root signed a node's current certificate, so the leader can count a rotation's progress (H13). */
+export interface NodeCertIssuer {
+  /** sha256 of the root that signed it */
+  rootDigest: string;
+  /** issued while both roots were trusted (leaf + cross-signed chain) */
+  trustsOldRoot: boolean;
 }
 
 function createBaseNodeSpec(): NodeSpec {
@@ -977,8 +985,7 @@ function createBaseNode(): Node {
     status: undefined,
     managerStatus: undefined,
     role: NodeRole.NODE_ROLE_WORKER,
-    certIssuerDigest: "",
-    certTrustsOldRoot: false,
+    certIssuer: undefined,
     tlsInfo: undefined,
   };
 }
@@ -1006,11 +1013,8 @@ export const Node: MessageFns<Node> = {
     if (message.role !== NodeRole.NODE_ROLE_WORKER) {
       writer.uint32(56).int32(nodeRoleToNumber(message.role));
     }
-    if (message.certIssuerDigest !== "") {
-      writer.uint32(162).string(message.certIssuerDigest);
-    }
-    if (message.certTrustsOldRoot !== false) {
-      writer.uint32(168).bool(message.certTrustsOldRoot);
+    if (message.certIssuer !== undefined) {
+      NodeCertIssuer.encode(message.certIssuer, writer.uint32(162).fork()).join();
     }
     if (message.tlsInfo !== undefined) {
       NodeTlsInfo.encode(message.tlsInfo, writer.uint32(178).fork()).join();
@@ -1092,15 +1096,7 @@ export const Node: MessageFns<Node> = {
               break;
             }
 
-            message.certIssuerDigest = reader.string();
-            continue;
-          }
-          case 21: {
-            if (tag !== 168) {
-              break;
-            }
-
-            message.certTrustsOldRoot = reader.bool();
+            message.certIssuer = NodeCertIssuer.decode(reader, reader.uint32());
             continue;
           }
           case 22: {
@@ -1136,16 +1132,11 @@ export const Node: MessageFns<Node> = {
         ? ManagerStatus.fromJSON(object.manager_status)
         : undefined,
       role: isSet(object.role) ? nodeRoleFromJSON(object.role) : NodeRole.NODE_ROLE_WORKER,
-      certIssuerDigest: isSet(object.certIssuerDigest)
-        ? globalThis.String(object.certIssuerDigest)
-        : isSet(object.cert_issuer_digest)
-        ? globalThis.String(object.cert_issuer_digest)
-        : "",
-      certTrustsOldRoot: isSet(object.certTrustsOldRoot)
-        ? globalThis.Boolean(object.certTrustsOldRoot)
-        : isSet(object.cert_trusts_old_root)
-        ? globalThis.Boolean(object.cert_trusts_old_root)
-        : false,
+      certIssuer: isSet(object.certIssuer)
+        ? NodeCertIssuer.fromJSON(object.certIssuer)
+        : isSet(object.cert_issuer)
+        ? NodeCertIssuer.fromJSON(object.cert_issuer)
+        : undefined,
       tlsInfo: isSet(object.tlsInfo)
         ? NodeTlsInfo.fromJSON(object.tlsInfo)
         : isSet(object.tls_info)
@@ -1177,11 +1168,8 @@ export const Node: MessageFns<Node> = {
     if (message.role !== NodeRole.NODE_ROLE_WORKER) {
       obj.role = nodeRoleToJSON(message.role);
     }
-    if (message.certIssuerDigest !== "") {
-      obj.certIssuerDigest = message.certIssuerDigest;
-    }
-    if (message.certTrustsOldRoot !== false) {
-      obj.certTrustsOldRoot = message.certTrustsOldRoot;
+    if (message.certIssuer !== undefined) {
+      obj.certIssuer = NodeCertIssuer.toJSON(message.certIssuer);
     }
     if (message.tlsInfo !== undefined) {
       obj.tlsInfo = NodeTlsInfo.toJSON(message.tlsInfo);
@@ -1207,8 +1195,9 @@ export const Node: MessageFns<Node> = {
       ? ManagerStatus.fromPartial(object.managerStatus)
       : undefined;
     message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
-    message.certIssuerDigest = object.certIssuerDigest ?? "";
-    message.certTrustsOldRoot = object.certTrustsOldRoot ?? false;
+    message.certIssuer = (object.certIssuer !== undefined && object.certIssuer !== null)
+      ? NodeCertIssuer.fromPartial(object.certIssuer)
+      : undefined;
     message.tlsInfo = (object.tlsInfo !== undefined && object.tlsInfo !== null)
       ? NodeTlsInfo.fromPartial(object.tlsInfo)
       : undefined;
@@ -1305,6 +1294,99 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     const message = createBaseNodeTlsInfo();
     message.certIssuerSubject = object.certIssuerSubject ?? "";
     message.certNotAfter = object.certNotAfter ?? 0;
+    return message;
+  },
+};
+
+function createBaseNodeCertIssuer(): NodeCertIssuer {
+  return { rootDigest: "", trustsOldRoot: false };
+}
+
+export const NodeCertIssuer: MessageFns<NodeCertIssuer> = {
+  encode(message: NodeCertIssuer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rootDigest !== "") {
+      writer.uint32(10).string(message.rootDigest);
+    }
+    if (message.trustsOldRoot !== false) {
+      writer.uint32(16).bool(message.trustsOldRoot);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeCertIssuer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeCertIssuer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rootDigest = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.trustsOldRoot = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeCertIssuer {
+    return {
+      rootDigest: isSet(object.rootDigest)
+        ? globalThis.String(object.rootDigest)
+        : isSet(object.root_digest)
+        ? globalThis.String(object.root_digest)
+        : "",
+      trustsOldRoot: isSet(object.trustsOldRoot)
+        ? globalThis.Boolean(object.trustsOldRoot)
+        : isSet(object.trusts_old_root)
+        ? globalThis.Boolean(object.trusts_old_root)
+        : false,
+    };
+  },
+
+  toJSON(message: NodeCertIssuer): unknown {
+    const obj: any = {};
+    if (message.rootDigest !== "") {
+      obj.rootDigest = message.rootDigest;
+    }
+    if (message.trustsOldRoot !== false) {
+      obj.trustsOldRoot = message.trustsOldRoot;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeCertIssuer>): NodeCertIssuer {
+    return NodeCertIssuer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeCertIssuer>): NodeCertIssuer {
+    const message = createBaseNodeCertIssuer();
+    message.rootDigest = object.rootDigest ?? "";
+    message.trustsOldRoot = object.trustsOldRoot ?? false;
     return message;
   },
 };
