@@ -26,6 +26,7 @@ export {
 export { nextRenewalAt, msUntilRenewal, RENEW_WINDOW_START, RENEW_WINDOW_END } from './renewal.js';
 export { isDenied } from './deny.js';
 export { issueLocalNodeCredentials, type NodeCredentials, type IssueLocalOptions } from './local-issue.js';
+export { issuedCertificate, type IssuedCertificate } from './issued-certificate.js';
 export { OptionalClientCertServerCredentials, type ServerIdentity } from './grpc/server-credentials.js';
 export { peerIdentity, requirePeer, requireRole, type PeerPolicy, type HasAuthContext } from './grpc/peer.js';
 export { denyListInterceptor } from './grpc/deny-interceptor.js';

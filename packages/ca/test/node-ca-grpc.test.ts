@@ -131,7 +131,7 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
         expect(promoted.role).toBe(NodeRole.NODE_ROLE_MANAGER);
         expect(new X509Certificate(promoted.certPem).subject).toContain('OU=flotilla-manager');
         // The owner hears of the change (it records the node as a manager from then on).
-        expect(renewed.at(-1)).toEqual({ nodeId: worker.nodeId, role: NodeRole.NODE_ROLE_MANAGER, previousRole: NodeRole.NODE_ROLE_WORKER, addresses: ['127.0.0.13'], issuerDigest: rootCa.digest, trustsOldRoot: false });
+        expect(renewed.at(-1)).toEqual({ nodeId: worker.nodeId, role: NodeRole.NODE_ROLE_MANAGER, previousRole: NodeRole.NODE_ROLE_WORKER, addresses: ['127.0.0.13'], issuerDigest: rootCa.digest, trustsOldRoot: false, certNotAfterMs: new Date(new X509Certificate(promoted.certPem).validTo).getTime(), certIssuerSubject: expect.stringContaining('CN=flotilla-root-ca') });
       } finally {
         roleOverrides.delete(worker.nodeId);
       }

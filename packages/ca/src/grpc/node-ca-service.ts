@@ -16,6 +16,7 @@ import { matchJoinToken } from '../join-token.js';
 import { localSigner, NodeCertificateSigner } from '../signer.js';
 import { CertRole, roleToOu } from '../roles.js';
 import { RootCaMaterial } from '../root-ca.js';
+import { issuedCertificate, IssuedCertificate } from '../issued-certificate.js';
 import { issuancePlan, type IssuancePlan, type RootRotationRecord } from '../rotation/rotation-plan.js';
 import { PeerPolicy, requirePeer, requireRole } from './peer.js';
 import { toStatus } from './status.js';
@@ -33,12 +34,12 @@ export interface NodeCaState {
   /** A root CA rotation under way (Cluster.root_ca.rotation), read per call like the rest. */
   rotation?(): RootRotationRecord | undefined;
   /** Told after a join so the owner can record the new node (and which root issued it, for a rotation's progress). */
-  onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] } & IssuedBy): void | Promise<void>;
+  onNodeJoined?(event: { nodeId: string; role: CertRole; addresses: string[] } & IssuedBy & IssuedCertificate): void | Promise<void>;
   /**
    * Told before a renewed certificate is returned, with the role it carries and the one it had, so
    * the owner can record a role change (a promoted node becomes a manager once it holds the certificate).
    */
-  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] } & IssuedBy): void | Promise<void>;
+  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] } & IssuedBy & IssuedCertificate): void | Promise<void>;
   /** An external CA (CFSSL) when the cluster has one; otherwise the root CA key signs. */
   externalSigner?(): NodeCertificateSigner | undefined;
 }
@@ -105,7 +106,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         addresses: call.request.addresses,
       });
       logger.info({ nodeId, role: roleToOu(role), peer: call.getPeer(), issuerDigest: plan.issuerDigest }, 'node joined: certificate issued');
-      await state.onNodeJoined?.({ nodeId, role, addresses: [...call.request.addresses], issuerDigest: plan.issuerDigest, trustsOldRoot: plan.trustsOldRoot });
+      await state.onNodeJoined?.({ nodeId, role, addresses: [...call.request.addresses], issuerDigest: plan.issuerDigest, trustsOldRoot: plan.trustsOldRoot, ...issuedCertificate(certPem) });
       return IssueNodeCertificateResponse.fromPartial({
         nodeId,
         role,
@@ -139,6 +140,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         addresses: [...call.request.addresses],
         issuerDigest: plan.issuerDigest,
         trustsOldRoot: plan.trustsOldRoot,
+        ...issuedCertificate(certPem),
       });
       return RenewNodeCertificateResponse.fromPartial({
         nodeId: caller.nodeId,
