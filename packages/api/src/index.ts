@@ -37,3 +37,4 @@ export * from './task-state.js';
 export * from './gen/flotilla/gossip.js';
 export * from './gen/flotilla/dispatcher.js';
 export * from './gen/flotilla/logs.js';
+export * from './task-name.js';

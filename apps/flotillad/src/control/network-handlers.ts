@@ -2,6 +2,7 @@ import {
   isTerminal,
   newId,
   TaskState,
+  taskSlotName,
   validateNetworkSpec,
   type CreateNetworkRequest,
   type GetNetworkRequest,
@@ -47,7 +48,7 @@ export function networkView(view: ReadTx, network: Network): NetworkView {
 
 /** A task as `network inspect` and its refusals name it: service.slot, or service.node for global tasks. */
 function taskName(t: Task): string {
-  return `${t.serviceName || t.serviceId}.${t.slot > 0 ? t.slot : t.nodeId}`;
+  return taskSlotName(t.serviceName || t.serviceId, t);
 }
 
 /** Why the network cannot go now (a service or a live task uses it), or undefined. */

@@ -1,4 +1,4 @@
-import { MountType, type HealthConfig, type Task } from '@flotilla/api';
+import { MountType, taskSlotName, type HealthConfig, type Task } from '@flotilla/api';
 import type Docker from 'dockerode';
 import { hostPortBindings } from './host-ports.js';
 import { LABEL_NODE_ID, LABEL_SERVICE_ID, LABEL_SERVICE_NAME, LABEL_TASK_ID } from './labels.js';
@@ -8,8 +8,7 @@ export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** `<service>.<slot>.<taskId>` for replicated tasks, `<service>.<nodeId>.<taskId>` for global ones, like Docker. */
 export function containerName(task: Task): string {
-  const slotOrNode = task.slot > 0 ? String(task.slot) : task.nodeId;
-  return `${task.serviceName}.${slotOrNode}.${task.id}`;
+  return `${taskSlotName(task.serviceName, task)}.${task.id}`;
 }
 
 export function stopGraceMs(task: Task): number {

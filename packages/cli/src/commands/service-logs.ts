@@ -1,4 +1,4 @@
-import { LogSource, type LogLine, type LogTaskContext, type ServiceLogsMessage } from '@flotilla/api';
+import { LogSource, taskSlotName, type LogLine, type LogTaskContext, type ServiceLogsMessage } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { parseTimeArg } from './time-arg.js';
@@ -32,7 +32,7 @@ export interface PrefixOptions {
 export function logPrefix(task: LogTaskContext | undefined, o: PrefixOptions): string {
   if (!task) return '';
   const short = (id: string) => (o.noTrunc ? id : id.slice(0, 12));
-  let name = `${task.serviceName}.${task.slot > 0 ? String(task.slot) : short(task.nodeId)}`;
+  let name = taskSlotName(task.serviceName, task, short);
   if (o.taskIds) name += `.${short(task.taskId)}`;
   return `${name}@${task.nodeHostname}    | `;
 }

@@ -1,4 +1,4 @@
-import { ServiceMode, TaskState, type ListTasksResponse, type Service, type Task } from '@flotilla/api';
+import { ServiceMode, TaskState, taskSlotName, type ListTasksResponse, type Service, type Task } from '@flotilla/api';
 import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -44,7 +44,7 @@ export function progressOf(service: Service, tasks: readonly Task[]): ProgressSn
     running,
     desired,
     converged: running === desired && runningAny === desired && (desired > 0 || !global),
-    ...(rejected ? { failure: `task ${name}.${global ? rejected.nodeId : rejected.slot} was rejected: ${rejected.status?.err || rejected.status?.message || 'no reason given'}` } : {}),
+    ...(rejected ? { failure: `task ${taskSlotName(name, rejected)} was rejected: ${rejected.status?.err || rejected.status?.message || 'no reason given'}` } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { ServiceMode, TaskState, taskStateToNumber, type Service, type Task } from '@flotilla/api';
+import { TaskState, taskSlotName, taskStateToNumber, type Service, type Task } from '@flotilla/api';
 import { humanDuration } from './human-duration.js';
 
 /** "TASK_STATE_RUNNING" → "Running", as docker prints task states. */
@@ -10,8 +10,7 @@ export function stateWord(state: TaskState): string {
 /** docker's task name: `web.1` (replicated, by slot) or `web.<node id>` (global). */
 export function taskDisplayName(task: Task, service: Service | undefined): string {
   const name = task.serviceName || service?.spec?.annotations?.name || task.serviceId;
-  const global = service?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL || task.slot === 0;
-  return `${name}.${global ? task.nodeId : task.slot}`;
+  return taskSlotName(name, task);
 }
 
 /** `service ps` rows: per slot (or node), newest task first and its history under ` \_ `. */
