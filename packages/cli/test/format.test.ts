@@ -114,6 +114,35 @@ describe('flotilla info output', () => {
     expect(failed).toContain('  Error: join token rejected\n');
     expect(formatSwarm(swarm({ localNodeState: SwarmState.SWARM_STATE_PENDING, nodeId: 'p1' }))).toContain(' Swarm: pending\n  NodeID: p1\n');
   });
+
+  it('shows the gossip members, dropped packets and network DB groups once the gossip member runs', () => {
+    const base = { nodeId: 'w1', localNodeState: SwarmState.SWARM_STATE_ACTIVE, clusterId: 'cl9', nodeAddr: '10.0.0.9' };
+    expect(formatSwarm(swarm(base))).not.toContain('Gossip');
+    const gossip = {
+      membersAlive: 3,
+      membersSuspect: 1,
+      membersDead: 0,
+      membersLeft: 1,
+      droppedNoKey: 2,
+      droppedMalformed: 0,
+      networks: [
+        { networkId: 'n1', networkName: 'ingress', peers: 4, endpoints: 1, vteps: 4, tombstones: 0 },
+        { networkId: 'n2', networkName: '', peers: 1, endpoints: 0, vteps: 1, tombstones: 2 },
+      ],
+    };
+    expect(formatSwarm(swarm({ ...base, gossip }))).toContain(
+      [
+        '  Node Address: 10.0.0.9',
+        '  Gossip:',
+        '   Members: 3 alive, 1 suspect, 0 dead, 1 left',
+        '   Dropped Packets: 2 no key, 0 malformed',
+        '   Network DB: 2 groups',
+        '    ingress: 4 peers, 1 endpoint, 4 VTEPs, 0 tombstones',
+        '    n2: 1 peer, 0 endpoints, 1 VTEP, 2 tombstones',
+        '',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('flotilla version output', () => {

@@ -1,4 +1,4 @@
-import { SwarmState, type InfoResponse, type SwarmInfo } from '@flotilla/api';
+import { SwarmState, type GossipInfo, type InfoResponse, type SwarmInfo } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { renderFields, type Field } from '../output/fields.js';
 
@@ -75,8 +75,32 @@ export function formatSwarm(swarm: SwarmInfo | undefined): string {
   return (
     ` Swarm: ${state}\n` +
     renderFields(fields, '  ') +
-    (managers === '' ? '' : '  Manager Addresses:\n' + managers)
+    (managers === '' ? '' : '  Manager Addresses:\n' + managers) +
+    (swarm.gossip ? formatGossip(swarm.gossip) : '')
   );
+}
+
+/** Flotilla's own lines (docker info has none): the node's gossip members and network DB groups. */
+export function formatGossip(g: GossipInfo): string {
+  const groups = g.networks.map(
+    (n) => `   ${n.networkName || n.networkId}: ${n.peers} ${plural(n.peers, 'peer')}, ${n.endpoints} ${plural(n.endpoints, 'endpoint')}, ${n.vteps} ${plural(n.vteps, 'VTEP')}, ${n.tombstones} ${plural(n.tombstones, 'tombstone')}\n`,
+  );
+  return (
+    '  Gossip:\n' +
+    renderFields(
+      [
+        ['Members', `${g.membersAlive} alive, ${g.membersSuspect} suspect, ${g.membersDead} dead, ${g.membersLeft} left`],
+        ['Dropped Packets', `${g.droppedNoKey} no key, ${g.droppedMalformed} malformed`],
+        ['Network DB', groups.length === 0 ? 'no groups' : `${groups.length} ${plural(groups.length, 'group')}`],
+      ],
+      '   ',
+    ) +
+    groups.map((line) => ` ${line}`).join('')
+  );
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }
 
 export function swarmStateWord(state: SwarmState | undefined): string {
