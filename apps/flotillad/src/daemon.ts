@@ -26,22 +26,23 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
     // Picked once, at start: what `info` reports and what every node runtime balances with.
     const lb = await loadBalancerChoice();
     const swarm = new SwarmController(config, { client: config.natsPort, cluster: config.natsClusterPort }, log.child({ component: 'swarm' }));
+    const control = controlService(
+      {
+        facts: currentProcessFacts(version),
+        config,
+        swarm: () => swarm.info(),
+        dockerEngine,
+        loadBalancerBackend: () => lb.kind,
+      },
+      swarm,
+      log.child({ component: 'control' }),
+    );
+    // The same control API on a manager's port 2377, for `flotilla -H tcp://`: mutual TLS, and
+    // only a manager certificate of this cluster may call it (the CA server's manager-only rule).
+    swarm.serveOnManagerPort([{ definition: ControlService, implementation: control, managerOnly: { apiName: 'the control API' } }]);
     await swarm.restore();
     const server = new Server();
-    server.addService(
-      ControlService,
-      controlService(
-        {
-          facts: currentProcessFacts(version),
-          config,
-          swarm: () => swarm.info(),
-          dockerEngine,
-          loadBalancerBackend: () => lb.kind,
-        },
-        swarm,
-        log.child({ component: 'control' }),
-      ),
-    );
+    server.addService(ControlService, control);
     const socket = await serveOnControlSocket(server, config.controlSocket);
     log.info(
       { dataDir: config.dataDir, controlSocket: socket.path, labels: config.labels, loadBalancer: lb.kind, loadBalancerReason: lb.reason },

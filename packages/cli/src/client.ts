@@ -38,8 +38,9 @@ import {
   type EventsMessage,
 } from '@flotilla/api';
 import { controlStream, type ControlStream } from './control-stream.js';
-import { controlCallError } from './errors.js';
+import { CliError, controlCallError } from './errors.js';
 import type { ControlHost } from './host.js';
+import type { ControlTls } from './tls-credentials.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** swarm init generates keys and starts nats-server and Raft: give it longer. */
@@ -89,10 +90,13 @@ type Unary<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
-export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): ControlApi {
-  // Plaintext only because the target is the local unix socket, which its 0600 mode guards
-  // the way docker.sock is guarded; network hosts are refused by parseHost.
-  const client = new ControlClient(host.target, credentials.createInsecure());
+/**
+ * `tls` is required for a tcp:// host (see loadControlTls); a unix socket is dialled in plaintext
+ * because its 0600 mode guards it the way docker.sock is guarded.
+ */
+export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS, tls?: ControlTls): ControlApi {
+  if (host.transport === 'tcp' && !tls) throw new CliError(`refusing to dial ${host.url} without TLS`);
+  const client = host.transport === 'tcp' && tls ? new ControlClient(host.target, tls.credentials, tls.options) : new ControlClient(host.target, credentials.createInsecure());
   const call = <Req, Res>(rpc: string, method: (...args: never[]) => unknown, request: Req, ms = timeoutMs): Promise<Res> =>
     new Promise((resolve, reject) => {
       (method as unknown as Unary<Req, Res>).call(client, request, new Metadata(), { deadline: new Date(Date.now() + ms) }, (err, response) =>

@@ -23,7 +23,13 @@ export function controlCallError(err: unknown, host: string, rpc: string, timeou
       if (/\bEACCES\b/.test(err.details)) {
         return new CliError(`permission denied connecting to flotillad at ${host}: run as the user that owns the socket (usually root)`);
       }
+      // Over tcp:// the reason is often TLS (not a manager of this cluster, unknown CA): say it.
+      if (host.startsWith('tcp://')) return new CliError(`cannot connect to flotillad at ${host}: ${err.details}`);
       return new CliError(`cannot connect to flotillad at ${host}: is it running?`);
+    case GrpcStatus.PERMISSION_DENIED:
+      return new CliError(`permission denied by flotillad at ${host}: ${err.details}`);
+    case GrpcStatus.UNAUTHENTICATED:
+      return new CliError(`flotillad at ${host} did not accept this client: ${err.details}`);
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new CliError(`flotillad at ${host} did not answer ${rpc} within ${timeoutMs / 1000}s`);
     case GrpcStatus.UNIMPLEMENTED:

@@ -12,6 +12,7 @@ import { registerSecretCommands } from './commands/register-secret.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
+import { DEFAULT_TLS_DIR, loadControlTls } from './tls-credentials.js';
 
 /** Everything the CLI touches outside itself, so tests can run it in-process too. */
 export interface CliIo {
@@ -52,15 +53,30 @@ function buildProgram(io: CliIo): Command {
     .description('Container orchestration that does what Docker swarm mode does; commands follow the docker CLI.')
     .version(`flotilla version ${io.client.version}`, '-v, --version', 'print the version and exit')
     .addOption(
-      new Option('-H, --host <url>', 'flotillad to talk to (env FLOTILLA_HOST)').default(io.env['FLOTILLA_HOST'] || DEFAULT_HOST),
+      new Option('-H, --host <url>', 'flotillad to talk to: unix:///path.sock, or tcp://MANAGER[:2377] over mutual TLS (env FLOTILLA_HOST)').default(
+        io.env['FLOTILLA_HOST'] || DEFAULT_HOST,
+      ),
+    )
+    .addOption(
+      new Option('--tls-dir <dir>', "for tcp:// hosts: a manager's node.crt, node.key and ca.crt; the server must prove it is a manager of that CA's cluster (env FLOTILLA_TLS_DIR)").default(
+        io.env['FLOTILLA_TLS_DIR'] || DEFAULT_TLS_DIR,
+      ),
+    )
+    .addHelpText(
+      'after',
+      '\nA remote manager: flotilla -H tcp://MANAGER:2377 --tls-dir DIR <command>. The control API on port 2377 needs mutual TLS\n' +
+        "with a manager's certificate of the cluster (a worker's is refused); there is no plaintext TCP. --tls-dir defaults to\n" +
+        `this machine's flotillad certificates (${DEFAULT_TLS_DIR}).\n`,
     )
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t), outputError: () => {} });
 
   const context = (command: Command): CommandContext => {
-    const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
-    return { host, client: io.client, out: io.out, warn: io.err, connect: () => connectControl(host), tty: Boolean(io.stdoutIsTty) };
+    const globals = command.optsWithGlobals<{ host: string; tlsDir: string }>();
+    const host = parseHost(globals.host);
+    const connect = () => connectControl(host, undefined, host.transport === 'tcp' ? loadControlTls(globals.tlsDir) : undefined);
+    return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty) };
   };
 
   program

@@ -59,7 +59,7 @@ describe('the built flotilla CLI', () => {
   it.each([
     [['frobnicate'], "flotilla: unknown command 'frobnicate' (see 'flotilla --help')\n"],
     [['--nope', 'info'], "flotilla: unknown option '--nope' (see 'flotilla --help')\n"],
-    [['-H', 'tcp://10.0.0.1:2377', 'info'], 'flotilla: invalid host "tcp://10.0.0.1:2377": only unix:// hosts are supported so far\n'],
+    [['-H', 'http://10.0.0.1:2377', 'info'], 'flotilla: invalid host "http://10.0.0.1:2377": expected unix:///path/to/flotilla.sock or tcp://HOST[:PORT]\n'],
   ])('rejects bad usage %j with one line and exit 2', async (args, line) => {
     const run = await runBuiltCli(args);
     expect(run.code).toBe(2);

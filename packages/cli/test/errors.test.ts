@@ -28,4 +28,20 @@ describe('controlCallError', () => {
     expect(err.message).toBe('flotillad could not answer Info: cannot read /var/lib/flotilla: EIO');
     expect(err.exitCode).toBe(1);
   });
+
+  it('says a tcp:// manager refused the caller, in one line with its reason', () => {
+    const tcp = 'tcp://10.0.0.1:2377';
+    const denied = serviceError(status.PERMISSION_DENIED, 'flotilla.Control/ListServices is for flotilla-manager certificates only; node n1 presented a flotilla-worker certificate');
+    expect(controlCallError(denied, tcp, 'ListServices', 10_000).message).toBe(
+      'permission denied by flotillad at tcp://10.0.0.1:2377: flotilla.Control/ListServices is for flotilla-manager certificates only; node n1 presented a flotilla-worker certificate',
+    );
+    const unauthenticated = serviceError(status.UNAUTHENTICATED, 'a client certificate is required for the control API');
+    expect(controlCallError(unauthenticated, tcp, 'ListServices', 10_000).message).toBe(
+      'flotillad at tcp://10.0.0.1:2377 did not accept this client: a client certificate is required for the control API',
+    );
+    const tls = serviceError(status.UNAVAILABLE, 'No connection established. Last error: self-signed certificate in certificate chain');
+    expect(controlCallError(tls, tcp, 'ListServices', 10_000).message).toBe(
+      'cannot connect to flotillad at tcp://10.0.0.1:2377: No connection established. Last error: self-signed certificate in certificate chain',
+    );
+  });
 });

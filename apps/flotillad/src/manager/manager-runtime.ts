@@ -3,7 +3,7 @@ import { NodeRole, type Cluster, type JoinTokens, type Node } from '@flotilla/ap
 import { asCertRole } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
-import { deriveSecretsKey, loadRootCa, startNodeCaServer, type CertRole, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
+import { deriveSecretsKey, loadRootCa, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
 import { Dispatcher, TaskSecretServer } from '@flotilla/dispatcher';
 import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
@@ -18,7 +18,8 @@ import { StoreNetworkStateSource } from './network-state-source.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
 import { natsUsersFor } from './nats-users.js';
 import { killStaleNatsServer } from './stale-nats.js';
-import { createJoinedNode, promotedNode } from './node-objects.js';
+import { createJoinedNode, withTlsInfo } from './node-objects.js';
+import { recordRenewedNode } from './node-cert-records.js';
 import { noticePromotions } from './role-notices.js';
 import { forwardWritesOnFollower, writeStore } from './store-writer.js';
 import { GossipService } from '../gossip/gossip-service.js';
@@ -44,6 +45,9 @@ export interface ManagerRuntime {
   stop(): Promise<void>;
 }
 
+/** Services served on the manager's port (2377) next to NodeCa, over the same mutual TLS: the control API. */
+export type ManagerPortServices = NonNullable<NodeCaServerOptions['services']>;
+
 /** Run once by `swarm init` on the fresh single-voter group, before anything else reads the store. */
 export type InitializeStore = (member: RaftMember) => Promise<void>;
 
@@ -64,6 +68,7 @@ export async function startManagerRuntime(
   state: SwarmState,
   log: Logger,
   start: ManagerStart = { kind: 'restart' },
+  portServices: ManagerPortServices = [],
 ): Promise<ManagerRuntime> {
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
@@ -146,27 +151,16 @@ export async function startManagerRuntime(
         currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),
         onNodeJoined: async (joined) => {
           await writeStore(member, (_view, tx) => {
-            tx.create('node', createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)));
+            tx.create('node', withTlsInfo(createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)), joined));
           });
         },
-        onNodeRenewed: async (renewed) => {
-          // A promoted worker holds a manager certificate from now on: record it as a manager, which
-          // makes the leader add it as a Raft voter (as for a join with the manager token).
-          if (renewed.role !== NodeRole.NODE_ROLE_MANAGER) return;
-          const written = await writeStore(member, (view, tx) => {
-            const node = view.nodes.get(renewed.nodeId);
-            if (!node || node.role === NodeRole.NODE_ROLE_MANAGER) return false;
-            tx.update('node', promotedNode(node, renewed.addresses, portOf(state.listenAddr)));
-            return undefined;
-          });
-          // Managers renew their own certificates too (scheduled renewal): only a promotion is news.
-          if (written !== undefined) log0.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
-        },
+        onNodeRenewed: (renewed) => recordRenewedNode(member, renewed, portOf(state.listenAddr), log0),
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
       host: hostOf(state.listenAddr),
       port: portOf(state.listenAddr),
       logger: log0,
+      services: portServices,
     });
     stops.push(() => caServer.stop());
 

@@ -5,7 +5,7 @@ import {
   ReachabilityState,
   type Node,
 } from '@flotilla/api';
-import type { CertRole } from '@flotilla/ca';
+import type { CertRole, IssuedCertificate } from '@flotilla/ca';
 import { raftIdForNode } from './raft-ids.js';
 
 /** The first manager's Node object, written by `swarm init`. */
@@ -50,4 +50,9 @@ export function promotedNode(node: Node, addresses: readonly string[], managerPo
     role: NodeRole.NODE_ROLE_MANAGER,
     managerStatus: { raftId: raftIdForNode(node.id), addr: `${host}:${managerPort}`, leader: false, reachability: ReachabilityState.REACHABILITY_REACHABLE },
   };
+}
+
+/** The node with the TLS info of the certificate the CA just issued it (what `node inspect` shows). */
+export function withTlsInfo(node: Node, issued: IssuedCertificate): Node {
+  return { ...node, tlsInfo: { certIssuerSubject: issued.certIssuerSubject, certNotAfter: issued.certNotAfterMs } };
 }

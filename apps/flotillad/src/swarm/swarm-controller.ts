@@ -1,7 +1,7 @@
 import { randomInt, X509Certificate } from 'node:crypto';
 import { NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
-import { createRootCa, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
+import { createRootCa, issuedCertificate, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
@@ -9,8 +9,8 @@ import { alreadyInSwarm, ControlError, invalidArgument, notManager } from '../co
 import { inactiveSwarm } from '../info.js';
 import { createInitCluster } from '../manager/cluster-object.js';
 import { ingressNetworkForInit, networkPoolForInit } from '../manager/ingress-network.js';
-import { startManagerRuntime, type ManagerRuntime } from '../manager/manager-runtime.js';
-import { createInitNode } from '../manager/node-objects.js';
+import { startManagerRuntime, type ManagerPortServices, type ManagerRuntime } from '../manager/manager-runtime.js';
+import { createInitNode, withTlsInfo } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
 import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
@@ -61,6 +61,8 @@ export class SwarmController {
   private roleChanging = false;
   /** The leader repeats its notice until the promotion is done: log a failing attempt once per reason. */
   private lastPromotionError = '';
+  /** What the daemon serves on the manager's port next to NodeCa (the control API), for every manager runtime. */
+  private managerPortServices: ManagerPortServices = [];
 
   constructor(
     private readonly config: DaemonConfig,
@@ -68,6 +70,11 @@ export class SwarmController {
     private readonly log: Logger,
   ) {
     this.files = swarmFiles(config.dataDir);
+  }
+
+  /** Set before `restore`: each manager runtime started from then on serves these on its port. */
+  serveOnManagerPort(services: ManagerPortServices): void {
+    this.managerPortServices = services;
   }
 
   get manager(): ManagerRuntime | undefined {
@@ -92,7 +99,7 @@ export class SwarmController {
       this.workerStarting = this.startWorkerUntilConnected(state);
       return;
     }
-    else this.adoptManager(await startManagerRuntime(this.config, this.files, state, this.log));
+    else this.adoptManager(await startManagerRuntime(this.config, this.files, state, this.log, { kind: 'restart' }, this.managerPortServices));
   }
 
   private async startWorkerUntilConnected(state: SwarmState): Promise<void> {
@@ -227,7 +234,7 @@ export class SwarmController {
     let state = initial;
     let runtime: ManagerRuntime | undefined;
     try {
-      runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'join' });
+      runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'join' }, this.managerPortServices);
       const routes = managerRoutes(runtime.member.store.view().nodes.all(), state.nodeId, state.natsClusterPort);
       if (routes.join() !== [...(state.natsRoutes ?? [])].sort().join()) {
         // nats-server takes its routes at start: come back (from the WAL just written) with a route to every manager.
@@ -236,7 +243,7 @@ export class SwarmController {
         const first = runtime;
         runtime = undefined;
         await first.stop();
-        runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' });
+        runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' }, this.managerPortServices);
       }
       await writeSwarmState(this.files, state);
       return runtime;
@@ -474,14 +481,10 @@ export class SwarmController {
     try {
       const managerAddr = `${advertise.host}:${advertise.port ?? listenPort}`;
       const cluster = createInitCluster(clusterId, clusterSpec, rootCa);
-      const node = createInitNode({
-        nodeId,
-        hostname: this.config.nodeName,
-        labels: { ...this.config.labels },
-        raftId: state.raftId,
-        managerAddr,
-        nodeAddr: advertise.host,
-      });
+      const node = withTlsInfo(
+        createInitNode({ nodeId, hostname: this.config.nodeName, labels: { ...this.config.labels }, raftId: state.raftId, managerAddr, nodeAddr: advertise.host }),
+        issuedCertificate(creds.certPem),
+      );
       runtime = await startManagerRuntime(this.config, this.files, state, log, {
         kind: 'init',
         initialize: async (member) => {
@@ -491,7 +494,7 @@ export class SwarmController {
             tx.create('network', ingressNetworkForInit());
           });
         },
-      });
+      }, this.managerPortServices);
       await writeSwarmState(this.files, state);
       this.adoptManager(runtime);
       log.info({ managerAddr: runtime.managerAddr }, 'swarm initialised');

@@ -60,8 +60,16 @@ export function formatNodePretty(v: NodeView): string {
     (labels.length ? 'Labels:\n' + labels.map(([k, val]) => ` - ${k}=${val}\n`).join('') : '') +
     'Platform:\n' +
     renderFields([['Operating System', n.description?.platform?.os ?? ''], ['Architecture', n.description?.platform?.architecture ?? '']], ' ') +
-    'Engine Version: ' + (n.description?.engine?.engineVersion ?? '') + '\n'
+    'Engine Version: ' + (n.description?.engine?.engineVersion ?? '') + '\n' +
+    formatTlsInfo(n)
   );
+}
+
+/** docker's "TLS Info" block: who issued the node's current certificate and when it expires. */
+export function formatTlsInfo(n: Node): string {
+  if (!n.tlsInfo) return '';
+  const expiry = n.tlsInfo.certNotAfter ? new Date(n.tlsInfo.certNotAfter).toISOString() : '';
+  return 'TLS Info:\n' + renderFields([['Issuer Subject', n.tlsInfo.certIssuerSubject], ['Certificate Expiry', expiry]], ' ');
 }
 
 export async function nodeLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
