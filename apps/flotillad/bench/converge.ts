@@ -3,7 +3,8 @@
 // long 10 replicas take to be 10 again after one is killed: Flotilla against Docker's swarm mode
 // on the same engine and against the floor (the same containers started straight through the
 // Engine API, in parallel). Real containers of flotilla/busybox:latest, never pulled.
-//   tsx bench/converge.ts [--quick] [--reps N]
+//   tsx bench/converge.ts [--quick] [--reps N] [--only create-1|create-10|create-50|create-100|rm-100|kill-1-of-10[,...]] [--daemon-log FILE]
+// --daemon-log appends the Flotilla daemon's debug log there, to trace a run against the events.
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { Cleanup } from './cleanup.js';
@@ -40,7 +41,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     id: 'rm-100',
     title: 'rm of 100 -> all gone (10 s grace)',
-    systems: ['Flotilla', 'swarm'],
+    systems: SYSTEMS,
     measure: (ctx, system, service) => timeRemove(ctx, system, service, 100),
   },
   {
@@ -51,23 +52,41 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-function parseArgs(argv: readonly string[]): { reps: number } {
+const USAGE = `converge.ts [--quick] [--reps N] [--only ${SCENARIOS.map((s) => s.id).join('|')}[,...]] [--daemon-log FILE]`;
+
+interface Args {
+  reps: number;
+  only: ReadonlySet<string>;
+  daemonLog?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
   let reps = 3;
+  let only = new Set(SCENARIOS.map((s) => s.id));
+  let daemonLog: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') reps = 1;
     else if (arg === '--reps') {
       reps = Number(argv[++i]);
       if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps wants a whole number >= 1, got ${argv[i]}`);
-    } else throw new Error(`unknown argument ${arg} (usage: converge.ts [--quick] [--reps N])`);
+    } else if (arg === '--only') {
+      const ids = (argv[++i] ?? '').split(',');
+      const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id));
+      if (unknown.length > 0) throw new Error(`--only wants ${SCENARIOS.map((s) => s.id).join(', ')}; got ${unknown.join(', ')}`);
+      only = new Set(ids);
+    } else if (arg === '--daemon-log') {
+      daemonLog = argv[++i];
+      if (!daemonLog) throw new Error('--daemon-log wants a file name');
+    } else throw new Error(`unknown argument ${arg} (usage: ${USAGE})`);
   }
-  return { reps };
+  return { reps, only, ...(daemonLog ? { daemonLog } : {}) };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  const { reps } = parseArgs(process.argv.slice(2));
+  const { reps, only, daemonLog } = parseArgs(process.argv.slice(2));
   const began = Date.now();
   const run = randomBytes(3).toString('hex');
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -81,7 +100,7 @@ async function main(): Promise<void> {
       .then((list) => Promise.all(list.filter((c) => c.Names.some((n) => n.includes(`bench-${run}-`))).map((c) => docker.getContainer(c.Id).remove({ force: true })))));
     const systems = new Map<SystemName, Orchestrator>([['floor', floorBaseline(docker)]]);
     const unavailable = new Map<SystemName, string>();
-    for (const [name, start] of [['Flotilla', () => flotillaSwarm(docker, cleanup)], ['swarm', () => dockerSwarm(cleanup)]] as const) {
+    for (const [name, start] of [['Flotilla', () => flotillaSwarm(docker, cleanup, daemonLog ? { daemonLog } : {})], ['swarm', () => dockerSwarm(cleanup)]] as const) {
       try {
         systems.set(name, await start());
         log(`converge: ${name} ready`);
@@ -95,6 +114,7 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= reps; rep++) {
       for (const [i, scenario] of SCENARIOS.entries()) {
         const result = results[i]!;
+        if (!only.has(scenario.id)) continue;
         if (rep > 1 && Date.now() - began + (firstCost.get(scenario.id) ?? 0) > TIME_BUDGET_MS) {
           log(`converge: rep ${rep} ${scenario.title} skipped (time budget)`);
           continue;

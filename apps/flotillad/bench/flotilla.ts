@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,9 +34,10 @@ function exited(child: ChildProcess): Promise<void> {
 /**
  * Starts a private flotillad (temp data dir and socket, ports chosen by the kernel), makes it
  * a one-node swarm, and registers its teardown: leave, SIGTERM by pid, its nats-server, its
- * containers by node label, the temp dir.
+ * containers by node label, the temp dir. With `daemonLog`, its debug log (pino JSON, stderr)
+ * is appended to that file, to trace where a scenario's time goes.
  */
-export async function flotillaSwarm(docker: Docker, cleanup: Cleanup): Promise<ServiceSystem> {
+export async function flotillaSwarm(docker: Docker, cleanup: Cleanup, options: { daemonLog?: string } = {}): Promise<ServiceSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-'));
   const dataDir = join(dir, 'data');
   const socket = join(dir, 'ctl.sock');
@@ -49,10 +51,14 @@ export async function flotillaSwarm(docker: Docker, cleanup: Cleanup): Promise<S
   const daemon = spawn(
     process.execPath,
     [DAEMON_MAIN, '--data-dir', dataDir, '--control-socket', socket, '--node-name', 'flotilla-bench',
-      '--nats-port', '0', '--nats-cluster-port', '0', '--log-level', 'warn'],
+      '--nats-port', '0', '--nats-cluster-port', '0', '--log-level', options.daemonLog ? 'debug' : 'warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  daemon.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const logFile = options.daemonLog ? createWriteStream(options.daemonLog, { flags: 'a' }) : undefined;
+  daemon.stderr.on('data', (c: Buffer) => {
+    logFile?.write(c);
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   cleanup.add(`stop flotillad pid ${daemon.pid}`, async () => {
     if (daemon.exitCode !== null || daemon.signalCode !== null) return;
     daemon.kill('SIGTERM');

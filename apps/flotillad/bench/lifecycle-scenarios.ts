@@ -59,6 +59,8 @@ export interface UpdateTimes {
   replacedMs: number;
   /** The system says the update has completed. */
   completedMs: number;
+  /** Wall-clock time the update was issued, to line a run up with the daemon's log. */
+  issuedAt: Date;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function timeRollingUpdate(ctx: ScenarioContext, system: ServiceSys
     );
     const completion = watchUpdateCompleted(system, service, DEADLINE_MS);
     const started = performance.now();
+    const issuedAt = new Date();
     try {
       await cli(
         system,
@@ -100,7 +103,7 @@ export async function timeRollingUpdate(ctx: ScenarioContext, system: ServiceSys
     }
     const completedMs = (await completion.completed) - started;
     const replacedMs = (await replaced.reached) - started;
-    return { replacedMs, completedMs };
+    return { replacedMs, completedMs, issuedAt };
   } finally {
     await tearDown(ctx, system, service);
   }

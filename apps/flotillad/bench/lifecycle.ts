@@ -4,7 +4,8 @@
 // (b) a rolling update of 10 replicas, parallelism 2, --stop-grace-period 0s, stop-first and
 //     start-first -> all replaced, and the update completed.
 // Real containers of flotilla/busybox:latest (swarm gets it by ID), never pulled.
-//   tsx bench/lifecycle.ts [--quick] [--reps N]
+//   tsx bench/lifecycle.ts [--quick] [--reps N] [--only health|stop-first|start-first[,...]] [--daemon-log FILE]
+// --daemon-log appends the Flotilla daemon's debug log there, to trace a run against the events.
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { Cleanup } from './cleanup.js';
@@ -25,17 +26,37 @@ interface Figure {
   readonly samples: Record<System, number[]>;
 }
 
-function parseArgs(argv: readonly string[]): { reps: number } {
+const SCENARIO_NAMES = ['health', 'stop-first', 'start-first'] as const;
+type ScenarioName = (typeof SCENARIO_NAMES)[number];
+const USAGE = `lifecycle.ts [--quick] [--reps N] [--only ${SCENARIO_NAMES.join('|')}[,...]] [--daemon-log FILE]`;
+
+interface Args {
+  reps: number;
+  only: ReadonlySet<ScenarioName>;
+  daemonLog?: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
   let reps = 3;
+  let only = new Set<ScenarioName>(SCENARIO_NAMES);
+  let daemonLog: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') reps = 1;
     else if (arg === '--reps') {
       reps = Number(argv[++i]);
       if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps wants a whole number >= 1, got ${argv[i]}`);
-    } else throw new Error(`unknown argument ${arg} (usage: lifecycle.ts [--quick] [--reps N])`);
+    } else if (arg === '--only') {
+      const names = (argv[++i] ?? '').split(',');
+      const unknown = names.filter((n) => !(SCENARIO_NAMES as readonly string[]).includes(n));
+      if (unknown.length > 0) throw new Error(`--only wants ${SCENARIO_NAMES.join(', ')}; got ${unknown.join(', ')}`);
+      only = new Set(names as ScenarioName[]);
+    } else if (arg === '--daemon-log') {
+      daemonLog = argv[++i];
+      if (!daemonLog) throw new Error('--daemon-log wants a file name');
+    } else throw new Error(`unknown argument ${arg} (usage: ${USAGE})`);
   }
-  return { reps };
+  return { reps, only, ...(daemonLog ? { daemonLog } : {}) };
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -66,7 +87,7 @@ function report(): string {
 }
 
 async function main(): Promise<void> {
-  const { reps } = parseArgs(process.argv.slice(2));
+  const { reps, only, daemonLog } = parseArgs(process.argv.slice(2));
   const run = randomBytes(3).toString('hex');
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const cleanup = new Cleanup();
@@ -75,7 +96,7 @@ async function main(): Promise<void> {
     const watch = await EngineWatch.open(docker);
     cleanup.add('close the event stream', async () => watch.close());
     const systems = new Map<System, ServiceSystem>([
-      ['Flotilla', await flotillaSwarm(docker, cleanup)],
+      ['Flotilla', await flotillaSwarm(docker, cleanup, daemonLog ? { daemonLog } : {})],
       ['swarm', await dockerSwarm(cleanup)],
     ]);
     log('lifecycle: Flotilla and swarm ready');
@@ -85,15 +106,18 @@ async function main(): Promise<void> {
         if (cleanup.started) return;
         const system = systems.get(name)!;
         const service = (what: string) => `lc-${run}-${what}-${name.toLowerCase()}-r${rep}`;
-        const health = await timeHealthReplacement(ctx, system, service('health'));
-        figure('health').samples[name].push(health);
-        log(`lifecycle: rep ${rep} ${name} unhealthy -> replacement started: ${formatSeconds(health)}`);
+        if (only.has('health')) {
+          const health = await timeHealthReplacement(ctx, system, service('health'));
+          figure('health').samples[name].push(health);
+          log(`lifecycle: rep ${rep} ${name} unhealthy -> replacement started: ${formatSeconds(health)}`);
+        }
         for (const order of ['stop-first', 'start-first'] as const) {
           if (cleanup.started) return;
+          if (!only.has(order)) continue;
           const t = await timeRollingUpdate(ctx, system, service(order), 10, order);
           figure(`${order}-replaced`).samples[name].push(t.replacedMs);
           figure(`${order}-completed`).samples[name].push(t.completedMs);
-          log(`lifecycle: rep ${rep} ${name} update ${order}: replaced ${formatSeconds(t.replacedMs)}, completed ${formatSeconds(t.completedMs)}`);
+          log(`lifecycle: rep ${rep} ${name} update ${order} (issued ${t.issuedAt.toISOString()}): replaced ${formatSeconds(t.replacedMs)}, completed ${formatSeconds(t.completedMs)}`);
         }
       }
     }

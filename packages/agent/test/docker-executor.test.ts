@@ -63,6 +63,15 @@ describe('DockerExecutor against the real engine', () => {
     expect((await executor.listTaskContainers(nodeId)).has(t.id)).toBe(false);
   });
 
+  it('removals of one container at once all succeed: a later one waits for the removal in progress', async () => {
+    const t = task(`rm${randomBytes(3).toString('hex')}`, ['sleep', '300'], { graceMs: 0 });
+    const id = await executor.create(t);
+    await executor.start(id);
+    // The engine answers 409 "removal ... already in progress" to the calls that overlap the first.
+    await Promise.all([executor.remove(id), executor.remove(id), executor.remove(id)]);
+    expect((await executor.listTaskContainers(nodeId)).has(t.id)).toBe(false);
+  });
+
   it('reports the exit code of a finished container', async () => {
     const t = task(`exit${randomBytes(3).toString('hex')}`, ['sh', '-c', 'exit 3']);
     const id = await executor.create(t);

@@ -15,6 +15,9 @@ export class TaskError extends Error {
   }
 }
 
+/** How long a removal someone else started is waited for before asking again. */
+const REMOVAL_WAIT_MS = 30_000;
+
 export interface ExitResult {
   exitCode: number;
 }
@@ -106,10 +109,23 @@ export class DockerExecutor {
     try {
       await this.docker.getContainer(containerId).remove({ force: true, v: true });
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      // Someone else (`docker rm -f`, a second call) is removing it already: wait for that
+      // rather than ask again, which only earns the same 409 in a tight loop.
+      if (statusOf(err) === 409 && /already in progress/.test(errorText(err))) await this.untilRemoved(containerId);
+      else if (statusOf(err) !== 404) throw err;
     }
     // The secrets go with the container, never later than it.
     if (taskId) await this.secrets?.release(taskId);
+  }
+
+  private async untilRemoved(containerId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).wait({ condition: 'removed', abortSignal: AbortSignal.timeout(REMOVAL_WAIT_MS) });
+    } catch (err) {
+      // 404: gone before the wait began. Anything else (the other removal failed and the wait
+      // ran out) goes to the caller, whose next attempt asks for the removal again.
+      if (statusOf(err) !== 404) throw new Error(`waiting for the removal of container ${containerId} already in progress: ${errorText(err)}`);
+    }
   }
 
   private async secretMounts(task: Task): Promise<Docker.MountSettings[]> {
@@ -151,6 +167,10 @@ export class DockerExecutor {
     }
     return found;
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -1,6 +1,7 @@
 import { TaskStatusAck, TaskStatusBatch, type TaskStatus } from '@flotilla/api';
 import { BusErrorCode, isBusRequestError, request, type BusConnection, type ClusterSubjects, type Logger } from '@flotilla/bus';
 import { backoffMs, Sleeper } from '../session/abortable-sleep.js';
+import { sendDelayMs } from './send-window.js';
 
 export interface StatusReporterOptions {
   nc: BusConnection['nc'];
@@ -11,7 +12,7 @@ export interface StatusReporterOptions {
   sessionId(): string | undefined;
   /** The dispatcher refused the session: the session client must open a new one. */
   sessionRejected(sessionId: string): void;
-  /** How long a status waits for others to join its batch. */
+  /** The least time between two requests (see sendDelayMs). Default 20 ms. */
   delayMs?: number;
   maxBatch?: number;
   requestTimeoutMs?: number;
@@ -27,6 +28,8 @@ export class StatusReporter {
   private loop: Promise<void> | undefined;
   private readonly sleeper = new Sleeper();
   private closed = false;
+  /** When the last request was sent (ms since the epoch). */
+  private lastSentAt = -Infinity;
   private readonly delayMs: number;
   private readonly maxBatch: number;
 
@@ -69,7 +72,8 @@ export class StatusReporter {
   }
 
   private async run(): Promise<void> {
-    await this.sleeper.sleep(this.delayMs);
+    // Even a zero sleep yields a turn, so statuses pushed together (ACCEPTED, PREPARING) share a request.
+    await this.sleeper.sleep(sendDelayMs(this.lastSentAt, Date.now(), this.delayMs));
     let failures = 0;
     while (!this.closed && this.pending.size > 0 && this.opts.sessionId()) {
       if (await this.sendBatch()) failures = 0;
@@ -82,6 +86,7 @@ export class StatusReporter {
     const sessionId = this.opts.sessionId();
     if (!sessionId) return false;
     const sent = [...this.pending].slice(0, this.maxBatch);
+    this.lastSentAt = Date.now();
     const { nc, subjects, nodeId, log } = this.opts;
     try {
       const ack = await request(

@@ -1,7 +1,11 @@
 import type { TaskStatusWrite } from '../backend.js';
 
 export interface StatusBatcherOptions {
-  /** How long the first update of a batch waits for others to join it. */
+  /**
+   * The least time between the starts of two writes: an update arriving within it of the last
+   * write waits for the rest of it, joined by what comes meanwhile. After a quiet spell an
+   * update is written at once (a lone RUNNING, which a rolling update waits for, pays no window).
+   */
   delayMs: number;
   /** A batch this large is written at once, without waiting. */
   maxBatch: number;
@@ -25,10 +29,13 @@ export class StatusBatcher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> | undefined;
   private closed = false;
+  /** When the last write started. */
+  private lastWriteAt = -Infinity;
 
   constructor(
     private readonly write: (batch: TaskStatusWrite[]) => Promise<void>,
     private readonly opts: StatusBatcherOptions,
+    private readonly now: () => number = Date.now,
   ) {
     if (!(opts.delayMs >= 0) || !(opts.maxBatch >= 1)) {
       throw new Error(`status batcher: delayMs must be >= 0 and maxBatch >= 1, got ${opts.delayMs} and ${opts.maxBatch}`);
@@ -71,10 +78,11 @@ export class StatusBatcher {
       this.clearTimer();
       this.startWrite();
     } else if (!this.timer) {
+      // Even at once, a timer: updates submitted in the same turn join this write.
       this.timer = setTimeout(() => {
         this.timer = undefined;
         if (!this.writing) this.startWrite();
-      }, this.opts.delayMs);
+      }, Math.max(0, this.lastWriteAt + this.opts.delayMs - this.now()));
     }
   }
 
@@ -87,6 +95,7 @@ export class StatusBatcher {
       for (const w of waiters) w.resolve();
       return;
     }
+    this.lastWriteAt = this.now();
     this.writing = this.write(batch).then(
       () => {
         for (const w of waiters) w.resolve();
