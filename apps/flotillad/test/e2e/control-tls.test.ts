@@ -5,8 +5,10 @@
 import { ControlClient, NodeRole, type ListServicesResponse } from '@flotilla/api';
 import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS, readNodeIdentity } from '@flotilla/ca';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { RENEW_AFTER_ENV } from '../../src/swarm/cert-renewal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificatesDir, expiredManagerCert, foreignManagerCert, readTlsFiles, writeTlsDir, type TlsFiles } from '../helpers/forged-certs.js';
 import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
@@ -14,6 +16,8 @@ import { runCli, type Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.0.140', '127.0.0.141'] as const;
+const RENEWING_ADDR = '127.0.0.142';
+const RENEW_AFTER_MS = 4_000;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
 
@@ -23,12 +27,17 @@ let worker: LoopbackHost;
 let clusterId: string;
 let remote: string;
 
-/** The CLI against the manager's port 2377 with the certificates in `tlsDir`. */
+/** The CLI against the first cluster's manager port 2377 with the certificates in `tlsDir`. */
 const overTcp = (tlsDir: string, ...args: string[]): Promise<Finished> => runCli(['-H', remote, '--tls-dir', tlsDir, ...args]);
 
 async function okOverTcp(tlsDir: string, ...args: string[]): Promise<string> {
-  const run = await overTcp(tlsDir, ...args);
-  if (run.code !== 0) throw new Error(`flotilla -H ${remote} ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return okAt(remote, tlsDir, ...args);
+}
+
+/** The CLI against the manager port `at`; a non-zero exit throws with its stderr. */
+async function okAt(at: string, tlsDir: string, ...args: string[]): Promise<string> {
+  const run = await runCli(['-H', at, '--tls-dir', tlsDir, ...args]);
+  if (run.code !== 0) throw new Error(`flotilla -H ${at} ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run.stdout;
 }
 
@@ -144,4 +153,71 @@ describe('the control API on 2377', () => {
     expectRefusedInOneLine(run, new RegExp(`^flotilla: permission denied by flotillad at tcp://127\\.0\\.0\\.140:\\d+: node ${worker.nodeId} has been removed from the cluster: its certificate is refused$`, 'm'));
     expect(await serviceNames()).toEqual(['tls-web']);
   }, LONG);
+});
+
+describe('the control API on 2377 across certificate renewals', () => {
+  let renewing: LoopbackCluster;
+  let host: LoopbackHost;
+  let at: string;
+
+  beforeAll(async () => {
+    // A manager that renews its certificate every few seconds (the test/ops knob), on its own address.
+    renewing = await startLoopbackCluster({
+      addrs: [RENEWING_ADDR],
+      names: ['e2e-tls-renew'],
+      tmpPrefix: 'flotillad-control-tls-renew-',
+      daemonEnv: { [RENEW_AFTER_ENV]: String(RENEW_AFTER_MS) },
+    });
+    host = renewing.hosts[0]!;
+    const out = await renewing.ok(host, 'swarm', 'init', '--advertise-addr', host.addr, '--listen-addr', `${host.addr}:${renewing.joinPort}`);
+    host.nodeId = /current node \((\w+)\)/.exec(out)![1]!;
+    at = `tcp://${host.addr}:${renewing.joinPort}`;
+  }, 2 * LONG);
+
+  afterAll(async () => {
+    await renewing?.stop();
+  });
+
+  /** The serial of the certificate the manager's port 2377 presents now. */
+  const servedSerial = (caCertPem: string): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: host.addr, port: renewing.joinPort, ca: caCertPem, servername: 'flotilla-manager', ALPNProtocols: ['h2'] }, () => {
+        const raw = socket.getPeerCertificate().raw;
+        socket.destroy();
+        resolve(new X509Certificate(raw).serialNumber);
+      });
+      socket.once('error', reject);
+    });
+
+  /** node.crt and node.key of one renewal (the renewer writes them one after the other). */
+  async function consistentSnapshot(dir: string): Promise<TlsFiles> {
+    return waitFor('a matching node.crt and node.key', async () => {
+      const files = await readTlsFiles(certificatesDir(host.dataDir));
+      return new X509Certificate(files.certPem).checkPrivateKey(createPrivateKey(files.keyPem)) ? files : undefined;
+    }).then(async (files) => {
+      await writeTlsDir(dir, files);
+      return files;
+    });
+  }
+
+  it('tcp:// keeps working, the listener presents each renewed certificate, and node inspect follows the renewals', async () => {
+    const first = new X509Certificate((await readTlsFiles(certificatesDir(host.dataDir))).certPem).serialNumber;
+    const seen = new Set([first]);
+    await waitFor('two certificate renewals', async () => {
+      seen.add(new X509Certificate((await readTlsFiles(certificatesDir(host.dataDir))).certPem).serialNumber);
+      return seen.size >= 3 ? true : undefined;
+    }, LONG);
+    const files = await consistentSnapshot(join(renewing.dir, 'renewed-tls'));
+    expect(new X509Certificate(files.certPem).serialNumber).not.toBe(first);
+    expect(await okAt(at, join(renewing.dir, 'renewed-tls'), 'service', 'ls')).toMatch(/^ID\s+NAME/);
+    await waitFor('the listener presenting the certificate in node.crt', async () => {
+      const onDisk = new X509Certificate((await readTlsFiles(certificatesDir(host.dataDir))).certPem).serialNumber;
+      return (await servedSerial(files.caCertPem)) === onDisk && onDisk !== first ? true : undefined;
+    }, LONG);
+    await waitFor("node inspect's TLS info matching the current node.crt", async () => {
+      const cert = new X509Certificate((await readTlsFiles(certificatesDir(host.dataDir))).certPem);
+      const [json] = JSON.parse(await okAt(at, join(renewing.dir, 'renewed-tls'), 'node', 'inspect', host.nodeId)) as Array<{ tlsInfo?: { certNotAfter?: number } }>;
+      return json?.tlsInfo?.certNotAfter === new Date(cert.validTo).getTime() && cert.serialNumber !== first ? true : undefined;
+    }, LONG);
+  }, 3 * LONG);
 });
