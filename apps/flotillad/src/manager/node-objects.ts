@@ -56,3 +56,12 @@ export function promotedNode(node: Node, addresses: readonly string[], managerPo
 export function withTlsInfo(node: Node, issued: IssuedCertificate): Node {
   return { ...node, tlsInfo: { certIssuerSubject: issued.certIssuerSubject, certNotAfter: issued.certNotAfterMs } };
 }
+
+/**
+ * The node after the CA renewed its certificate: with the new certificate's TLS info, and made a
+ * manager when it renewed as one while the store still has it as a worker (a promotion).
+ */
+export function renewedNode(node: Node, renewed: { role: CertRole; addresses: readonly string[] } & IssuedCertificate, managerPort: number): { node: Node; promoted: boolean } {
+  const promoted = renewed.role === NodeRole.NODE_ROLE_MANAGER && node.role !== NodeRole.NODE_ROLE_MANAGER;
+  return { node: withTlsInfo(promoted ? promotedNode(node, renewed.addresses, managerPort) : node, renewed), promoted };
+}
