@@ -1,13 +1,21 @@
-/** A Lamport clock: ticks on every local write, jumps past every time it hears of. */
+/**
+ * A Lamport clock: ticks on every local write, jumps past every time it hears of. With a
+ * `floor` (wall-clock milliseconds) a tick is never below it, so a node that restarts with a
+ * fresh clock still writes after everything it wrote in its previous life (as long as it wrote
+ * less than one row per millisecond), and its deletes are not lost against its old rows.
+ */
 export class LamportClock {
   private time = 0;
+
+  constructor(private readonly floor?: () => number) {}
 
   get now(): number {
     return this.time;
   }
 
   tick(): number {
-    return ++this.time;
+    this.time = Math.max(this.time + 1, Math.floor(this.floor?.() ?? 0));
+    return this.time;
   }
 
   witness(seen: number): void {

@@ -8,6 +8,8 @@ export interface NetworkDbOptions {
   nodeId: string;
   /** Tombstones and departed group members are forgotten after this long. */
   tombstoneTtlMs?: number;
+  /** Wall-clock milliseconds as the Lamport clock's floor (see LamportClock); none by default. */
+  clockFloor?: () => number;
 }
 
 interface Row {
@@ -55,7 +57,7 @@ export type NetworkDbChange =
 export class NetworkDb {
   readonly nodeId: string;
   private readonly ttlMs: number;
-  private readonly clock = new LamportClock();
+  private readonly clock: LamportClock;
   /** networkId → table → key → row; only for networks this node has joined. */
   private readonly tables = new Map<string, Map<string, Map<string, Row>>>();
   /** networkId → nodeId → group membership, for every network we hear of. */
@@ -65,6 +67,7 @@ export class NetworkDb {
     if (!options.nodeId) throw new Error('network DB needs a node id');
     this.nodeId = options.nodeId;
     this.ttlMs = options.tombstoneTtlMs ?? 30 * 60_000;
+    this.clock = new LamportClock(options.clockFloor);
   }
 
   get lamport(): number {
@@ -221,6 +224,18 @@ export class NetworkDb {
     const out: NetworkDbMessage[] = [];
     for (const rows of this.tables.get(networkId)?.values() ?? []) {
       for (const row of rows.values()) if (row.entry.owner === this.nodeId) out.push({ kind: { $case: 'entry', value: row.entry } });
+    }
+    return out;
+  }
+
+  /**
+   * Live rows a node owns in a network, hidden ones too: sent to that node when it joins, so
+   * that after a restart it learns what it wrote in its previous life and can delete it.
+   */
+  rowsOwnedBy(networkId: string, nodeId: string): NetworkDbMessage[] {
+    const out: NetworkDbMessage[] = [];
+    for (const rows of this.tables.get(networkId)?.values() ?? []) {
+      for (const row of rows.values()) if (row.entry.owner === nodeId && !row.entry.deleted) out.push({ kind: { $case: 'entry', value: row.entry } });
     }
     return out;
   }

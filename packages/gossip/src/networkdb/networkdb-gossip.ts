@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { NetworkDbMessage, type NetworkDbEndpoint } from '@flotilla/api';
 import type { GossipNode } from '../transport/gossip-node.js';
 import type { MembershipEvent } from '../swim/types.js';
-import { NetworkDb, type NetworkDbChange } from './network-db.js';
+import { ENDPOINT_TABLE, NetworkDb, type NetworkDbChange } from './network-db.js';
 
 export const NETWORKDB_TOPIC = 'networkdb';
 
@@ -10,7 +10,9 @@ export const NETWORKDB_TOPIC = 'networkdb';
  * Carries a NetworkDb over a GossipNode: local writes are broadcast as gossip user
  * messages (topic "networkdb"), incoming ones are merged, a member that gossip declares
  * dead or left has its rows hidden (and shown again if it returns), and when a node joins
- * a network we are in, we re-announce our own rows so it catches up.
+ * a network we are in, we re-announce our own rows so it catches up, and tell it the rows we
+ * hold as its own: an endpoint row of ours that we did not write in this life (we restarted
+ * meanwhile) is deleted at once, since the owner alone knows it is stale.
  */
 export class NetworkDbGossip {
   readonly db: NetworkDb;
@@ -24,8 +26,12 @@ export class NetworkDbGossip {
    * `reannounceIntervalMs`: how often our own rows (tombstones too) are broadcast again, so a
    * peer that missed one converges without waiting for the next change; 0 never.
    */
-  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number; reannounceIntervalMs?: number } = {}) {
-    this.db = new NetworkDb({ nodeId: node.id, tombstoneTtlMs: options.tombstoneTtlMs });
+  /** Rows of ours this node wrote since it started (a row of ours not among them is from a previous life). */
+  private readonly written = new Set<string>();
+
+  /** `clockFloor`: see NetworkDbOptions (flotillad passes Date.now, so restarts write after the old rows). */
+  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number; reannounceIntervalMs?: number; clockFloor?: () => number } = {}) {
+    this.db = new NetworkDb({ nodeId: node.id, tombstoneTtlMs: options.tombstoneTtlMs, ...(options.clockFloor ? { clockFloor: options.clockFloor } : {}) });
     node.onEvent((event) => this.onGossip(event));
     this.reaper = setInterval(() => this.db.reap(now()), options.reapIntervalMs ?? 60_000);
     this.reaper.unref();
@@ -54,6 +60,7 @@ export class NetworkDbGossip {
   }
 
   putEndpoint(networkId: string, endpoint: NetworkDbEndpoint): void {
+    this.written.add(`${networkId}/${endpoint.taskId}`);
     this.send([this.db.putEndpoint(networkId, endpoint, now())]);
   }
 
@@ -88,7 +95,10 @@ export class NetworkDbGossip {
     const changes = this.db.apply(message, now());
     for (const change of changes) {
       if (change.type === 'peer-join' && change.nodeId !== this.node.id && this.db.joined(change.networkId)) {
-        this.send(this.db.ownState(change.networkId));
+        this.send([...this.db.ownState(change.networkId), ...this.db.rowsOwnedBy(change.networkId, change.nodeId)]);
+      }
+      if (change.type === 'put' && change.entry.owner === this.node.id && change.table === ENDPOINT_TABLE && !this.written.has(`${change.networkId}/${change.key}`)) {
+        this.send([this.db.deleteEndpoint(change.networkId, change.key, now())]);
       }
     }
     this.emit(changes);

@@ -128,6 +128,23 @@ describe('network DB', () => {
     expect(a.joinedNetworks()).toEqual(['n']);
   });
 
+  it('with a wall-clock floor, a restarted node writes after its previous life; rowsOwnedBy gives a node its rows back', () => {
+    let wall = 1_000;
+    const old = new NetworkDb({ nodeId: 'b', clockFloor: () => wall });
+    const peer = new NetworkDb({ nodeId: 'a' });
+    peer.joinNetwork('n', 0);
+    for (const m of [old.joinNetwork('n', 0), old.putEndpoint('n', ep('t1', '10.0.0.1'), 0), old.putEndpoint('n', ep('t2', '10.0.0.2'), 0)]) peer.apply(wire(m), 0);
+    expect(old.lamport).toBeGreaterThanOrEqual(1_000);
+    wall = 5_000; // restarted later, with a fresh DB
+    const reborn = new NetworkDb({ nodeId: 'b', clockFloor: () => wall });
+    peer.apply(wire(reborn.joinNetwork('n', 1)), 1);
+    // Without the floor this delete (Lamport 2) would lose against the old put.
+    peer.apply(wire(reborn.deleteEndpoint('n', 't1', 2)), 2);
+    expect(peer.endpoints('n').map((e) => e.taskId)).toEqual(['t2']);
+    expect(peer.rowsOwnedBy('n', 'b').map((m) => (m.kind?.$case === 'entry' ? m.kind.value.key : ''))).toEqual(['t2']);
+    expect(peer.rowsOwnedBy('n', 'nobody')).toEqual([]);
+  });
+
   it('refuses bad input and changes nothing', () => {
     const a = new NetworkDb({ nodeId: 'a' });
     expect(() => a.putEndpoint('n', ep('t1', '10.0.0.1'), 0)).toThrow(/has not joined network n/);

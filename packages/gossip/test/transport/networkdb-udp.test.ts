@@ -43,4 +43,42 @@ describe('network DB over gossip', () => {
       { what: 'node-0\'s rows to go once it is declared dead' });
     expect(b.db.peers('net-1')).toEqual(['node-1', 'node-2']);
   });
+
+  it('a node that restarts deletes the rows of its previous life and its new writes win over the old ones', async () => {
+    const key = newGossipKey();
+    const start = async (i: number, port = 0) => {
+      const node = await GossipNode.start({ id: `node-${i}`, host: '127.0.0.1', port, keyring: new Keyring(key), config: FAST });
+      if (i > 0) node.join([nodes[0]!.addr]);
+      nodes.push(node);
+      const db = new NetworkDbGossip(node, { clockFloor: Date.now });
+      dbs.push(db);
+      return { node, db };
+    };
+    const a = await start(0);
+    const b = await start(1);
+    await waitFor(() => [a, b].every(({ node }) => node.members().filter((m) => m.state === 'alive').length === 2), { what: 'the cluster to form' });
+    const ep = (taskId: string, ip: string) => ({ taskId, serviceId: 'svc-1', serviceName: 'web', ip, nodeId: '' });
+    a.db.joinNetwork('net-1');
+    b.db.joinNetwork('net-1');
+    b.db.putEndpoint('net-1', ep('task-b1', '10.0.1.3'));
+    b.db.putEndpoint('net-1', ep('task-b2', '10.0.1.4'));
+    await waitFor(() => a.db.db.endpoints('net-1').length === 2, { what: 'a to see both of b\'s endpoints' });
+
+    // b crashes and comes back on the same address with an empty DB: task-b2 still runs, task-b1 ended meanwhile.
+    const port = Number(b.node.addr.split(':')[1]);
+    b.db.stop();
+    await b.node.stop();
+    await waitFor(() => a.db.db.endpoints('net-1').length === 0, { what: 'b\'s rows hidden once it is declared dead' });
+    const b2 = await start(1, port);
+    b2.db.joinNetwork('net-1');
+    b2.db.putEndpoint('net-1', ep('task-b2', '10.0.1.4'));
+    // a tells b its old rows; b deletes task-b1, which it did not write in this life.
+    await waitFor(() => a.db.db.endpoints('net-1').map((e) => e.taskId).join() === 'task-b2' && b2.db.db.endpoints('net-1').map((e) => e.taskId).join() === 'task-b2', {
+      what: 'the previous life\'s task-b1 deleted everywhere, task-b2 kept',
+      timeoutMs: 20_000,
+    });
+    // A delete of the new life beats the old life's put of the same row.
+    b2.db.deleteEndpoint('net-1', 'task-b2');
+    await waitFor(() => a.db.db.endpoints('net-1').length === 0, { what: 'task-b2\'s delete to reach a' });
+  });
 });
