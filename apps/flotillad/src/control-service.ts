@@ -9,6 +9,7 @@ import { serviceHandlers } from './control/service-handlers.js';
 import { secretHandlers } from './control/secret-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
 import { clusterHandlers } from './control/cluster-handlers.js';
+import { caHandlers } from './control/ca-handlers.js';
 import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
 import type { SwarmController } from './swarm/swarm-controller.js';
@@ -36,5 +37,6 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...eventsHandlers(swarm, log),
     ...secretHandlers(swarm, log),
     ...networkHandlers(swarm, log),
+    ...caHandlers(swarm, log),
   };
 }

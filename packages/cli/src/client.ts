@@ -36,6 +36,7 @@ import {
   type ServiceLogsMessage,
   type EventsRequest,
   type EventsMessage,
+  type RootCaView,
 } from '@flotilla/api';
 import { controlStream, type ControlStream } from './control-stream.js';
 import { CliError, controlCallError } from './errors.js';
@@ -55,6 +56,8 @@ export interface ControlApi {
   swarmLeave(force: boolean): Promise<void>;
   joinTokens(req: JoinTokensRequest): Promise<JoinTokensResponse>;
   updateCluster(req: UpdateClusterRequest): Promise<ClusterView>;
+  getRootCa(): Promise<RootCaView>;
+  rotateRootCa(): Promise<RootCaView>;
   listNodes(): Promise<ListNodesResponse>;
   getNode(node: string): Promise<NodeView>;
   updateNode(req: UpdateNodeRequest): Promise<NodeView>;
@@ -111,6 +114,9 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     swarmLeave: (force) => call<object, object>('SwarmLeave', client.swarmLeave, { force }, SWARM_CALL_TIMEOUT_MS).then(() => undefined),
     joinTokens: (req) => call('JoinTokens', client.joinTokens, req),
     updateCluster: (req) => call('UpdateCluster', client.updateCluster, req),
+    getRootCa: () => call('GetRootCa', client.getRootCa, {}),
+    // Generating the new root's key takes a moment on a loaded manager.
+    rotateRootCa: () => call('RotateRootCa', client.rotateRootCa, {}, SWARM_CALL_TIMEOUT_MS),
     listNodes: () => call('ListNodes', client.listNodes, {}),
     getNode: (node) => call('GetNode', client.getNode, { node }),
     updateNode: (req) => call('UpdateNode', client.updateNode, req),

@@ -4,6 +4,7 @@ import { infoCommand } from './commands/info.js';
 import { versionCommand } from './commands/version.js';
 import { registerSwarmCommands } from './commands/register-swarm.js';
 import { registerSwarmUpdateCommand } from './commands/register-swarm-update.js';
+import { registerSwarmCaCommand } from './commands/register-swarm-ca.js';
 import { registerNodeCommands } from './commands/register-node.js';
 import { registerServiceCommands } from './commands/register-service.js';
 import { registerEventsCommand } from './commands/register-events.js';
@@ -89,6 +90,7 @@ function buildProgram(io: CliIo): Command {
     .action((_opts: unknown, command: Command) => infoCommand(context(command)));
   registerSwarmCommands(program, context);
   registerSwarmUpdateCommand(program, context);
+  registerSwarmCaCommand(program, context);
   registerNodeCommands(program, context);
   registerServiceCommands(program, context);
   registerEventsCommand(program, context);

@@ -3,7 +3,7 @@ import { NodeRole, type Cluster, type JoinTokens, type Node } from '@flotilla/ap
 import { asCertRole } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
-import { deriveSecretsKey, loadRootCa, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
+import { startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
 import { Dispatcher, TaskSecretServer } from '@flotilla/dispatcher';
 import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from '../swarm/local-agent.js';
-import { writeFileAtomic, type SwarmFiles, type SwarmState } from '../swarm/swarm-state.js';
+import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
 import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { StoreNetworkStateSource } from './network-state-source.js';
@@ -27,6 +27,10 @@ import { reloadBusTls } from '../swarm/bus-tls.js';
 import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal } from '../swarm/cert-renewal.js';
 import { otherManagerAddrs } from '../swarm/role-change.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
+import { recordCertIssuer, startRootCaFiles, withCertIssuer } from './root-ca-files.js';
+import type { RootCaSource } from './root-ca-source.js';
+import { driveRootRotation } from './rotation-driver.js';
+import { followRotationNotices } from '../swarm/rotation-notices.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -40,6 +44,8 @@ export interface ManagerRuntime {
   cluster(): Cluster | undefined;
   /** Seals and opens secret values; derived from the root CA key, so only managers have it. */
   readonly secretsKey: SecretsKey;
+  /** The root CA as the store holds it now, and a root CA rotation under way. */
+  readonly roots: RootCaSource;
   /** host:port joining nodes dial. */
   readonly managerAddr: string;
   stop(): Promise<void>;
@@ -132,9 +138,9 @@ export async function startManagerRuntime(
       await member.readBarrier().catch((err: unknown) => log0.warn({ err }, 'read barrier after restart failed'));
     }
     // The root CA key lives in the managers' store; a manager that joined writes its own copy.
-    const caKey = await caKeyPem(files, member, state.clusterId);
-    const rootCa = loadRootCa(pem.caCertPem, caKey);
-    const secretsKey = deriveSecretsKey(caKey, state.clusterId);
+    const rootFiles = await startRootCaFiles(files, member, state.clusterId, pem.caCertPem, log0);
+    stops.push(async () => rootFiles.stop());
+    const roots = rootFiles.roots;
     forwardWritesOnFollower(member, new StoreClient({ nc: bus.nc, clusterId: state.clusterId }));
     const storeService = new StoreService({ member, nc: bus.nc, clusterId: state.clusterId, logger: log0.child({ component: 'store-service' }) });
     await storeService.start();
@@ -144,17 +150,21 @@ export async function startManagerRuntime(
     const caServer = await startNodeCaServer({
       state: {
         clusterId: state.clusterId,
-        rootCa: () => rootCa,
+        rootCa: () => roots.current(),
+        rotation: () => roots.rotation(),
         joinTokens: (): JoinTokens => cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '' },
         nodeCertExpiryMs: () => cluster()?.spec?.caConfig?.nodeCertExpiryMs || undefined,
         deniedNodeIds: () => cluster()?.deniedNodeIds ?? [],
         currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),
         onNodeJoined: async (joined) => {
           await writeStore(member, (_view, tx) => {
-            tx.create('node', withTlsInfo(createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)), joined));
+            tx.create('node', withCertIssuer(withTlsInfo(createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)), joined), joined));
           });
         },
-        onNodeRenewed: (renewed) => recordRenewedNode(member, renewed, portOf(state.listenAddr), log0),
+        onNodeRenewed: async (renewed) => {
+          await recordCertIssuer(member, renewed.nodeId, renewed);
+          await recordRenewedNode(member, renewed, portOf(state.listenAddr), log0);
+        },
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
       host: hostOf(state.listenAddr),
@@ -171,14 +181,16 @@ export async function startManagerRuntime(
     const leaderWork = runWhileLeader(member, log0, async () => {
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), networks: new StoreNetworkStateSource(member, log0.child({ component: 'network-state-source' })), logger: log0.child({ component: 'dispatcher' }) });
       await dispatcher.start();
-      const secretServer = new TaskSecretServer({ nc: bus.nc, subjects, source: new StoreTaskSecretSource(member, () => secretsKey), sessionOf: (id) => dispatcher.sessionOf(id), logger: log0 });
+      const secretServer = new TaskSecretServer({ nc: bus.nc, subjects, source: new StoreTaskSecretSource(member, () => roots.secretsKey()), sessionOf: (id) => dispatcher.sessionOf(id), logger: log0 });
       secretServer.start();
       const promotions = noticePromotions(member, bus, subjects, log0.child({ component: 'role-notices' }));
       const gossip = new GossipService({ nc: bus.nc, subjects, member, clusterId: state.clusterId, dispatcher, log: log0 });
       gossip.start();
       const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
       const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
+      const rotation = driveRootRotation(member, bus, subjects, roots, state.clusterId, log0.child({ component: 'root-rotation' }));
       return async () => {
+        rotation.stop();
         promotions.stop();
         voters.stop();
         await services.stop();
@@ -218,6 +230,8 @@ export async function startManagerRuntime(
       { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, ...pem },
     );
     stops.push(() => renewal.stop());
+    const rotationNotices = followRotationNotices(bus.nc, subjects, state.nodeId, renewal, log0.child({ component: 'cert-renewal' }));
+    stops.push(() => rotationNotices.stop());
     log0.info({ managerAddr, nats: nats.url, raftId: state.raftId }, 'manager running');
     let stopping: Promise<void> | undefined;
     return {
@@ -228,7 +242,10 @@ export async function startManagerRuntime(
       natsUrl: nats.url,
       bus,
       cluster,
-      secretsKey,
+      get secretsKey() {
+        return roots.secretsKey();
+      },
+      roots,
       managerAddr,
       stop: () => (stopping ??= stopAll()),
     };
@@ -338,17 +355,4 @@ async function waitForCatchUp(member: RaftMember, clusterId: string, timeoutMs: 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`this manager did not catch up with the swarm within ${timeoutMs / 1000}s: ${last}`);
-}
-
-async function caKeyPem(files: SwarmFiles, member: RaftMember, clusterId: string): Promise<string> {
-  try {
-    return await readFile(files.caKey, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const key = member.store.view().clusters.get(clusterId)?.rootCa?.caKey;
-  if (!key || key.length === 0) throw new Error(`the store has no root CA key for cluster ${clusterId}`);
-  const pemText = Buffer.from(key).toString('utf8');
-  await writeFileAtomic(files.caKey, pemText, 0o600);
-  return pemText;
 }

@@ -81,6 +81,8 @@ export async function finishInterruptedRenewal(files: SwarmFiles, log: Logger): 
 
 export interface NodeCertRenewal {
   current(): NodeCredentials;
+  /** Renews at once (a root CA rotation notice); concurrent calls share one renewal. */
+  renewNow(): Promise<NodeCredentials>;
   /** Stops renewing; waits for a renewal being installed, so whoever owns the files next is alone. */
   stop(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export function startNodeCertRenewal(options: NodeCertRenewalOptions, current: N
   log.info({ nodeId: state.nodeId, notAfter: new Date(certificate.validTo).toISOString(), renewAfterMs: options.renewAfterMs }, 'certificate renewal scheduled');
   return {
     current: () => renewer.current(),
+    renewNow: () => renewer.renewNow(),
     stop: async () => {
       stopped = true;
       renewer.stop();

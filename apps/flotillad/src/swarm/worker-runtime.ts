@@ -9,6 +9,7 @@ import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from './local-agent.js';
 import { reloadBusTls } from './bus-tls.js';
+import { followRotationNotices } from './rotation-notices.js';
 import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
 import { followManagers } from './worker-managers.js';
 import type { SwarmFiles, SwarmState } from './swarm-state.js';
@@ -73,6 +74,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     },
     { nodeId: state.nodeId, role: state.role as NodeCredentials['role'], certPem: tls.cert, keyPem: tls.key, caCertPem: tls.ca },
   );
+  const rotationNotices = followRotationNotices(bus.nc, subjects, state.nodeId, renewal, log0.child({ component: 'cert-renewal' }));
   log0.info({ nats: state.natsServers }, 'worker running');
   let stopping: Promise<void> | undefined;
   return {
@@ -81,6 +83,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     },
     stop: () =>
       (stopping ??= (async () => {
+        await rotationNotices.stop();
         await renewal.stop();
         await notices?.stop();
         await gossip.stop();
