@@ -40,6 +40,7 @@ export class NodeGossip {
   private periodMs = GOSSIP_SYNC_PERIOD_MS;
   private starting: Promise<void> | undefined;
   private startFailures = 0;
+  private readonly memberListeners: ((member: GossipNode) => void)[] = [];
 
   constructor(private readonly opts: NodeGossipOptions) {
     this.log = opts.log.child({ component: 'node-gossip', nodeId: opts.nodeId });
@@ -54,6 +55,12 @@ export class NodeGossip {
   /** The member, once it runs (for tests and `info`). */
   get member(): GossipNode | undefined {
     return this.node;
+  }
+
+  /** Calls `listener` with the member once it runs (at once if it already does). */
+  onMember(listener: (member: GossipNode) => void): void {
+    this.memberListeners.push(listener);
+    if (this.node) listener(this.node);
   }
 
   get keyringId(): string {
@@ -161,6 +168,7 @@ export class NodeGossip {
           }
         });
         this.node = node;
+        for (const listener of this.memberListeners) listener(node);
       } catch (err) {
         // Said once loudly; the retries at every sync are quiet until one works.
         const level = this.startFailures++ === 0 ? 'error' : 'debug';

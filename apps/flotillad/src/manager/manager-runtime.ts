@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { NodeRole, type Cluster, type JoinTokens, type Node } from '@flotilla/api';
+import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node } from '@flotilla/api';
 import { asCertRole } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
@@ -31,6 +31,7 @@ import { recordCertIssuer, startRootCaFiles, withCertIssuer } from './root-ca-fi
 import type { RootCaSource } from './root-ca-source.js';
 import { driveRootRotation } from './rotation-driver.js';
 import { followRotationNotices } from '../swarm/rotation-notices.js';
+import { gossipInfo, startNodeNetworkDb } from '../networkdb/node-networkdb.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -48,6 +49,8 @@ export interface ManagerRuntime {
   readonly roots: RootCaSource;
   /** host:port joining nodes dial. */
   readonly managerAddr: string;
+  /** `info`'s gossip figures; undefined until the gossip member runs. */
+  gossipInfo(): GossipInfo | undefined;
   stop(): Promise<void>;
 }
 
@@ -208,6 +211,8 @@ export async function startManagerRuntime(
     const nodeGossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
     nodeGossip.start();
     stops.push(() => nodeGossip.stop());
+    const networkDb = startNodeNetworkDb({ nodeId: state.nodeId, vtepAddr: state.advertiseHost, networking: agent.networking, gossip: nodeGossip, lbRuns: nodeLb !== undefined, log: log0 });
+    stops.push(async () => networkDb?.stop());
 
     const managerAddr = `${state.advertiseHost}:${caServer.port}`;
     const renewal = startNodeCertRenewal(
@@ -247,6 +252,7 @@ export async function startManagerRuntime(
       },
       roots,
       managerAddr,
+      gossipInfo: () => gossipInfo(nodeGossip, networkDb),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

@@ -19,7 +19,7 @@ import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCert
 import { writeStore } from '../manager/store-writer.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeNodeNetworking, removeTaskContainers } from './leave-cleanup.js';
-import { managerSwarmInfo, workerSwarmInfo } from './swarm-info.js';
+import { managerSwarmInfo, withGossip, workerSwarmInfo } from './swarm-info.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 
@@ -404,9 +404,9 @@ export class SwarmController {
   }
 
   info(): SwarmInfo {
-    if (this.runtime) return managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all());
+    if (this.runtime) return withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all()), this.runtime.gossipInfo());
     const worker = this.worker?.state ?? this.pendingWorker;
-    if (worker) return workerSwarmInfo(worker, this.worker !== undefined);
+    if (worker) return withGossip(workerSwarmInfo(worker, this.worker !== undefined), this.worker?.gossipInfo());
     return inactiveSwarm(this.config.advertiseAddr);
   }
 

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from '@flotilla/agent';
-import { Node as NodeMessage, type Node } from '@flotilla/api';
+import { Node as NodeMessage, type GossipInfo, type Node } from '@flotilla/api';
 import type { NodeCredentials } from '@flotilla/ca';
 import { BusConnectError, clusterSubjects, connectBus, subscribeMessages, type BusConnection } from '@flotilla/bus';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
+import { gossipInfo, startNodeNetworkDb } from '../networkdb/node-networkdb.js';
 import { startLocalAgent } from './local-agent.js';
 import { reloadBusTls } from './bus-tls.js';
 import { followRotationNotices } from './rotation-notices.js';
@@ -17,6 +18,8 @@ import type { SwarmFiles, SwarmState } from './swarm-state.js';
 /** A worker node: only the agent, talking to the managers' NATS servers with its own certificate. */
 export interface WorkerRuntime {
   readonly state: SwarmState;
+  /** `info`'s gossip figures; undefined until the gossip member runs. */
+  gossipInfo(): GossipInfo | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     : undefined;
   const gossip = new NodeGossip({ nodeId: state.nodeId, host: state.advertiseHost, nc: bus.nc, subjects, sessionId: () => agent.sessionId, log: log0, probeIntervalMs: config.gossipProbeIntervalMs });
   gossip.start();
+  const networkDb = startNodeNetworkDb({ nodeId: state.nodeId, vtepAddr: state.advertiseHost, networking: agent.networking, gossip, lbRuns: nodeLb !== undefined, log: log0 });
   const renewal = startNodeCertRenewal(
     {
       files,
@@ -81,11 +85,13 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
     get state() {
       return managers.state;
     },
+    gossipInfo: () => gossipInfo(gossip, networkDb),
     stop: () =>
       (stopping ??= (async () => {
         await rotationNotices.stop();
         await renewal.stop();
         await notices?.stop();
+        networkDb?.stop();
         await gossip.stop();
         await nodeLb?.stop();
         await agent.stop();

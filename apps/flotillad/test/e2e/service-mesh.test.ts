@@ -4,9 +4,9 @@
 // container on the same network reaches both replicas by service name (VIP) and by tasks.
 // name, each host answers the published port and reaches both replicas, a dead replica stops
 // getting traffic, and after `service rm` no rule or VIP address is left. Nothing is mocked.
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostCluster, type ClusterNode, type HostCluster } from '../helpers/host-cluster.js';
+import { containersOf, getMany } from '../helpers/host-services.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LONG = 300_000;
@@ -24,33 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.destroy();
 }, LONG);
-
-/** Running containers of `service` on every host: container id (12) → node. */
-async function containersOf(c: HostCluster, service: string): Promise<Map<string, ClusterNode>> {
-  const out = new Map<string, ClusterNode>();
-  for (const node of c.nodes) {
-    const ps = await node.host.exec(['docker', 'ps', '--filter', `label=io.flotilla.service.name=${service}`, '--format', '{{.ID}}']);
-    for (const id of ps.stdout.split('\n').filter(Boolean)) out.set(id.slice(0, 12), node);
-  }
-  return out;
-}
-
-/** GETs http://addr:port/ from this process (into the test hosts' bridge), `count` times; the bodies, or the error codes. */
-async function getMany(addr: string, port: number, count: number): Promise<string[]> {
-  const one = () =>
-    new Promise<string>((resolve) => {
-      const req = http.get({ host: addr, port, path: '/', timeout: 3000, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(body.trim()));
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (e: NodeJS.ErrnoException) => resolve(`error:${e.code ?? e.message}`));
-    });
-  const got: string[] = [];
-  for (let i = 0; i < count; i++) got.push(await one());
-  return got;
-}
 
 /**
  * GETs http://<name>/ `count` times from inside a container; the bodies (or "fail"). With `nc`:
