@@ -13,7 +13,7 @@ import { registerSecretCommands } from './commands/register-secret.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
-import { DEFAULT_TLS_DIR, loadControlTls } from './tls-credentials.js';
+import { DEFAULT_TLS_DIR, loadControlTls, type ControlTls } from './tls-credentials.js';
 
 /** Everything the CLI touches outside itself, so tests can run it in-process too. */
 export interface CliIo {
@@ -73,10 +73,15 @@ function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t), outputError: () => {} });
 
+  // For a tcp:// host the certificates are read once before the command runs (commander awaits this).
+  let tls: ControlTls | undefined;
+  program.hook('preAction', async (_program, action) => {
+    const globals = action.optsWithGlobals<{ host: string; tlsDir: string }>();
+    if (parseHost(globals.host).transport === 'tcp') tls = await loadControlTls(globals.tlsDir);
+  });
   const context = (command: Command): CommandContext => {
-    const globals = command.optsWithGlobals<{ host: string; tlsDir: string }>();
-    const host = parseHost(globals.host);
-    const connect = () => connectControl(host, undefined, host.transport === 'tcp' ? loadControlTls(globals.tlsDir) : undefined);
+    const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
+    const connect = () => connectControl(host, undefined, tls);
     return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty) };
   };
 

@@ -1,4 +1,3 @@
-import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS } from '@flotilla/ca';
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,7 +21,9 @@ export interface ControlTls {
  * NodeCa client makes: the `flotilla-manager` name, OU and O), whatever address it was dialled at.
  * There is no plaintext fallback: without usable files this is one clear error.
  */
-export function loadControlTls(dir: string): ControlTls {
+export async function loadControlTls(dir: string): Promise<ControlTls> {
+  // Loaded here, not at the top: @flotilla/ca brings node-forge (~1 MB), which unix:// commands never need.
+  const { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS } = await import('@flotilla/ca');
   const read = (name: string): string => {
     const path = join(dir, name);
     try {

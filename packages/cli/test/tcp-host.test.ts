@@ -17,16 +17,16 @@ describe('tcp:// hosts never go out without TLS', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loadControlTls names the missing file and the flag that fixes it', () => {
-    expect(() => loadControlTls(dir)).toThrow(CliError);
-    expect(() => loadControlTls(dir)).toThrow(
+  it('loadControlTls names the missing file and the flag that fixes it', async () => {
+    await expect(loadControlTls(dir)).rejects.toThrow(CliError);
+    await expect(loadControlTls(dir)).rejects.toThrow(
       `tcp:// hosts need a manager's certificates (node.crt, node.key, ca.crt): cannot read ${join(dir, 'ca.crt')} (no such file); pass --tls-dir DIR`,
     );
   });
 
   it('loadControlTls refuses a ca.crt that is not a certificate', async () => {
     for (const name of ['ca.crt', 'node.crt', 'node.key']) await writeFile(join(dir, name), 'not a pem\n');
-    expect(() => loadControlTls(dir)).toThrow(`${join(dir, 'ca.crt')} is not a certificate`);
+    await expect(loadControlTls(dir)).rejects.toThrow(`${join(dir, 'ca.crt')} is not a certificate`);
   });
 
   it('the built CLI refuses tcp:// without certificates in one line (exit 1) and never dials', async () => {
