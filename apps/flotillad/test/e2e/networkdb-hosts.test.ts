@@ -5,12 +5,13 @@
 //   host counts for tasks on other hosts came node to node; a host new to a network (its first
 //   task there) joins the group and its VTEP and endpoint rows reach the others;
 // - a replica that turns unhealthy on a worker that cannot talk to the managers (its NATS
-//   traffic dropped, gossip and VXLAN left alone) leaves the routing mesh of every other host,
-//   while the managers still list it Running: its owner's tombstone did it, not the dispatcher.
+//   traffic dropped, gossip and VXLAN left alone) leaves the routing mesh and the service VIP of
+//   every other host, while the managers still list it Running: its owner's tombstone did it,
+//   not the dispatcher.
 // Nothing is mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostCluster, type ClusterNode, type HostCluster } from '../helpers/host-cluster.js';
-import { containersOf, getMany } from '../helpers/host-services.js';
+import { containersOf, getMany, httpGetMany } from '../helpers/host-services.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LONG = 300_000;
@@ -82,7 +83,7 @@ describe('the gossip network DB across three hosts (real flotillad, CLI, engines
     await waitForGroup(c, c.nodes, 'mynet', /^3 peers, 5 endpoints, 3 VTEPs, /);
   }, LONG);
 
-  it('a replica that turns unhealthy leaves every other host’s routing mesh through gossip while the managers cannot hear of it', async () => {
+  it('a replica that turns unhealthy leaves every other host’s routing mesh and VIP through gossip while the managers cannot hear of it', async () => {
     const c = cluster!;
     const onWorker = [...web].find(([, node]) => node !== c.leader);
     expect(onWorker, 'a web replica on a worker host').toBeDefined();
@@ -96,6 +97,19 @@ describe('the gossip network DB across three hosts (real flotillad, CLI, engines
       }, 90_000);
     }
 
+    const clients = await containersOf(c, 'client');
+    const clientOn = (node: ClusterNode) => {
+      const id = [...clients].find(([, n]) => n === node)?.[0];
+      expect(id, `a client container on ${node.name}`).toBeDefined();
+      return id!;
+    };
+    for (const node of others) {
+      await waitFor(`web's VIP on ${node.name} to reach both replicas`, async () => {
+        const set = new Set(await httpGetMany(node, clientOn(node), 'web', 20));
+        return set.has(sickId) && set.has(survivorId) ? true : undefined;
+      }, 90_000);
+    }
+
     // The worker can no longer talk to the managers (NATS); gossip (7946) and VXLAN (4789) still flow.
     for (const rule of NATS_DROP) await sickNode.host.exec(['iptables', '-I', ...rule]);
     try {
@@ -103,6 +117,13 @@ describe('the gossip network DB across three hosts (real flotillad, CLI, engines
       for (const node of others) {
         await waitFor(`${node.name}:${PORT} to send only to the healthy replica`, async () => {
           const bodies = await getMany(node.addr, PORT, 10);
+          return bodies.every((b) => b === survivorId) ? true : undefined;
+        }, 30_000);
+      }
+      // The same for the service VIP: a client container on each other host reaches only the healthy replica through `web`.
+      for (const node of others) {
+        await waitFor(`web's VIP on ${node.name} to send only to the healthy replica`, async () => {
+          const bodies = await httpGetMany(node, clientOn(node), 'web', 10);
           return bodies.every((b) => b === survivorId) ? true : undefined;
         }, 30_000);
       }

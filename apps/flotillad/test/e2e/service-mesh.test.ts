@@ -6,7 +6,7 @@
 // getting traffic, and after `service rm` no rule or VIP address is left. Nothing is mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostCluster, type ClusterNode, type HostCluster } from '../helpers/host-cluster.js';
-import { containersOf, getMany } from '../helpers/host-services.js';
+import { containersOf, getMany, httpGetMany } from '../helpers/host-services.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LONG = 300_000;
@@ -24,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.destroy();
 }, LONG);
-
-/**
- * GETs http://<name>/ `count` times from inside a container; the bodies (or "fail"). With `nc`:
- * the image's static busybox `wget` crashes (static glibc), its `nc` and `nslookup` do not.
- */
-async function httpGetMany(node: ClusterNode, container: string, name: string, count: number): Promise<string[]> {
-  const script = `for i in $(seq ${count}); do printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 ${name} 80 | tail -n 1 | grep . || echo fail; done`;
-  const r = await node.host.exec(['docker', 'exec', container, 'sh', '-c', script], { allowFailure: true, timeoutMs: 120_000 });
-  return r.stdout.split('\n').filter(Boolean);
-}
 
 async function leftovers(node: ClusterNode): Promise<string[]> {
   const saved = (await node.host.exec(['iptables-save'])).stdout;

@@ -28,3 +28,13 @@ export async function getMany(addr: string, port: number, count: number): Promis
   for (let i = 0; i < count; i++) got.push(await one());
   return got;
 }
+
+/**
+ * GETs http://<name>/ `count` times from inside a container; the bodies (or "fail"). With `nc`:
+ * the image's static busybox `wget` crashes (static glibc), its `nc` and `nslookup` do not.
+ */
+export async function httpGetMany(node: ClusterNode, container: string, name: string, count: number): Promise<string[]> {
+  const script = `for i in $(seq ${count}); do printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 ${name} 80 | tail -n 1 | grep . || echo fail; done`;
+  const r = await node.host.exec(['docker', 'exec', container, 'sh', '-c', script], { allowFailure: true, timeoutMs: 120_000 });
+  return r.stdout.split('\n').filter(Boolean);
+}
