@@ -2,7 +2,7 @@ import { NodeRole, type Cluster, type Node, type Secret } from '@flotilla/api';
 import { createJoinTokens, createRootCa, deriveSecretsKey, openSecretValue, parseJoinToken, sealSecretValue } from '@flotilla/ca';
 import { describe, expect, it } from 'vitest';
 import { storeRootCaSource } from '../src/manager/root-ca-source.js';
-import { clusterStartingRotation, newRootCurrent, nodeCertRecords, rootCaView, rotationFinished, rotationRefusal } from '../src/manager/root-rotation.js';
+import { clusterStartingRotation, newRootCurrent, nodeCertRecords, resealedSecrets, rootCaView, rotationFinished, rotationRefusal } from '../src/manager/root-rotation.js';
 
 const CLUSTER = 'rotlogic';
 const oldRoot = createRootCa({ clusterId: CLUSTER });
@@ -47,7 +47,18 @@ describe('root CA rotation transactions', () => {
     const after = storeRootCaSource(() => cluster, CLUSTER, oldRoot);
     expect(after.current().digest).toBe(newRoot.digest);
     expect(after.secretsKey().id).toBe(newKey.id);
-    expect(rotationFinished(cluster).rootCa?.rotation).toBeUndefined();
+    const finished = rotationFinished(cluster);
+    expect(finished.rootCa?.rotation).toBeUndefined();
+    expect(finished.rootCa?.caCertHash).toBe(newRoot.digest);
+  });
+
+  it('at the end re-seals a secret still under the old key (kept in the record until then), and only that one', () => {
+    expect(Buffer.from(rotating.rootCa!.rotation!.oldCaKey).toString()).toBe(oldRoot.keyPem);
+    const newKey = deriveSecretsKey(newRoot.keyPem, CLUSTER);
+    const already: Secret = { ...secret('done', 'x'), sealed: sealSecretValue(newKey, 'done', Buffer.from('x')) };
+    const stragglers = resealedSecrets(CLUSTER, oldRoot.keyPem, newRoot.keyPem, [already, secret('late', 'made-as-the-root-changed')]);
+    expect(stragglers.map((s) => s.id)).toEqual(['late']);
+    expect(openSecretValue(newKey, 'late', stragglers[0]!.sealed).toString()).toBe('made-as-the-root-changed');
   });
 
   it('counts nodes by the root that issued them, leaving out removed ones, and shows whole bars outside a rotation', () => {

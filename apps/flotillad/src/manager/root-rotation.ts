@@ -35,6 +35,7 @@ export function clusterStartingRotation(cluster: Cluster, current: RootCaMateria
         caKey: Buffer.from(newRoot.keyPem),
         crossSignedCaCert: Buffer.from(crossSignRootCa(current, newRoot)),
         oldCaCert: Buffer.from(current.certPem),
+        oldCaKey: Buffer.from(current.keyPem),
         oldRootDropped: false,
         startedAtMs: now,
       },
@@ -58,16 +59,7 @@ export function nodeCertRecords(nodes: Iterable<Node>, deniedIds: readonly strin
  */
 export function newRootCurrent(cluster: Cluster, rotation: RootRotationRecord, oldKeyPem: string, secrets: Iterable<Secret>): { cluster: Cluster; secrets: Secret[] } {
   const { newRoot } = rotation;
-  const oldKey = deriveSecretsKey(oldKeyPem, cluster.id);
-  const newKey = deriveSecretsKey(newRoot.keyPem, cluster.id);
-  const resealed: Secret[] = [];
-  for (const secret of secrets) {
-    // A value sealed with the new key already (none today) is left alone.
-    if (secret.sealed?.keyId === newKey.id) continue;
-    const plain = openSecretValue(oldKey, secret.id, secret.sealed);
-    resealed.push({ ...secret, sealed: sealSecretValue(newKey, secret.id, plain) });
-    plain.fill(0);
-  }
+  const resealed = resealedSecrets(cluster.id, oldKeyPem, newRoot.keyPem, secrets);
   const root = cluster.rootCa!;
   return {
     cluster: {
@@ -85,7 +77,25 @@ export function newRootCurrent(cluster: Cluster, rotation: RootRotationRecord, o
   };
 }
 
-/** The Cluster once every node trusts the new root alone: no rotation record. Pure. */
+/**
+ * Every secret sealed under the old root's key, sealed again under the new root's; those already
+ * under the new key are left alone (at the end of a rotation that is all but a secret created just
+ * as the new root became current). Pure.
+ */
+export function resealedSecrets(clusterId: string, oldKeyPem: string, newKeyPem: string, secrets: Iterable<Secret>): Secret[] {
+  const oldKey = deriveSecretsKey(oldKeyPem, clusterId);
+  const newKey = deriveSecretsKey(newKeyPem, clusterId);
+  const resealed: Secret[] = [];
+  for (const secret of secrets) {
+    if (secret.sealed?.keyId === newKey.id) continue;
+    const plain = openSecretValue(oldKey, secret.id, secret.sealed);
+    resealed.push({ ...secret, sealed: sealSecretValue(newKey, secret.id, plain) });
+    plain.fill(0);
+  }
+  return resealed;
+}
+
+/** The Cluster once every node trusts the new root alone: no rotation record (and no old key). Pure. */
 export function rotationFinished(cluster: Cluster): Cluster {
   const { rotation: _done, ...rootCa } = cluster.rootCa!;
   return { ...cluster, rootCa };

@@ -98,6 +98,11 @@ export interface RootRotation {
   oldCaCert: Buffer;
   oldRootDropped: boolean;
   startedAtMs: number;
+  /**
+   * PEM of the old root's key: a secret sealed under it just as the new root became current is
+   * re-sealed when the rotation ends (the record, and with it this key, then goes).
+   */
+  oldCaKey: Buffer;
 }
 
 /**
@@ -1334,6 +1339,7 @@ function createBaseRootRotation(): RootRotation {
     oldCaCert: Buffer.alloc(0),
     oldRootDropped: false,
     startedAtMs: 0,
+    oldCaKey: Buffer.alloc(0),
   };
 }
 
@@ -1356,6 +1362,9 @@ export const RootRotation: MessageFns<RootRotation> = {
     }
     if (message.startedAtMs !== 0) {
       writer.uint32(48).int64(message.startedAtMs);
+    }
+    if (message.oldCaKey.length !== 0) {
+      writer.uint32(58).bytes(message.oldCaKey);
     }
     return writer;
   },
@@ -1421,6 +1430,14 @@ export const RootRotation: MessageFns<RootRotation> = {
             message.startedAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.oldCaKey = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1465,6 +1482,11 @@ export const RootRotation: MessageFns<RootRotation> = {
         : isSet(object.started_at_ms)
         ? globalThis.Number(object.started_at_ms)
         : 0,
+      oldCaKey: isSet(object.oldCaKey)
+        ? Buffer.from(bytesFromBase64(object.oldCaKey))
+        : isSet(object.old_ca_key)
+        ? Buffer.from(bytesFromBase64(object.old_ca_key))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1488,6 +1510,9 @@ export const RootRotation: MessageFns<RootRotation> = {
     if (message.startedAtMs !== 0) {
       obj.startedAtMs = Math.round(message.startedAtMs);
     }
+    if (message.oldCaKey.length !== 0) {
+      obj.oldCaKey = base64FromBytes(message.oldCaKey);
+    }
     return obj;
   },
 
@@ -1502,6 +1527,7 @@ export const RootRotation: MessageFns<RootRotation> = {
     message.oldCaCert = object.oldCaCert ?? Buffer.alloc(0);
     message.oldRootDropped = object.oldRootDropped ?? false;
     message.startedAtMs = object.startedAtMs ?? 0;
+    message.oldCaKey = object.oldCaKey ?? Buffer.alloc(0);
     return message;
   },
 };
