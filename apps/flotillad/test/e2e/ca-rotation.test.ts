@@ -141,6 +141,31 @@ describe('swarm ca --rotate', () => {
     expect((await runToEnd('docker', ['exec', container!.Id, 'cat', '/run/secrets/rot_pass'])).stdout).toBe(SECRET_VALUE);
   }, LONG * 2);
 
+  it('--detach returns at once, a second --rotate is refused while one runs, and a paused node holds it until it is back', async () => {
+    const rootBefore = new X509Certificate(await cluster.ok(manager(), 'swarm', 'ca'));
+    const paused = newcomer().daemon!.child.pid!;
+    // A stopped daemon cannot renew, so the rotation is certainly still running when asked again.
+    process.kill(paused, 'SIGSTOP');
+    try {
+      expect(await cluster.ok(manager(), 'swarm', 'ca', '--rotate', '--detach')).toContain('Root CA rotation started');
+      const again = await cluster.cli(manager(), 'swarm', 'ca', '--rotate');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('a root CA rotation is already in progress');
+    } finally {
+      process.kill(paused, 'SIGCONT');
+    }
+    await waitFor('all three nodes on the next root alone', async () => {
+      const root = new X509Certificate(await cluster.ok(manager(), 'swarm', 'ca'));
+      if (root.fingerprint256 === rootBefore.fingerprint256) return undefined;
+      for (const host of [manager(), worker(), newcomer()]) {
+        const trusted = splitPemCertificates(await certFile(host, 'ca.crt'));
+        if (!new X509Certificate(await certFile(host, 'node.crt')).verify(root.publicKey) || trusted.length !== 1) return undefined;
+      }
+      return true;
+    }, LONG * 2);
+    await waitReady([manager(), worker(), newcomer()]);
+  }, LONG * 4);
+
   it('a client with a certificate from the old root is refused', async () => {
     const addr = `${manager().addr}:${cluster.joinPort}`;
     const newRootPem = await cluster.ok(manager(), 'swarm', 'ca');
