@@ -79,4 +79,33 @@ describe('swarm ca --rotate with two managers', () => {
     expect(new X509Certificate(await cluster.ok(m2(), 'swarm', 'ca')).fingerprint256).toBe(newRoot.fingerprint256);
     expect(await cluster.ok(m2(), 'service', 'create', '--replicas', '3', '--name', 'after', '--stop-grace-period', '1s', IMAGE, 'sleep', '3600')).toContain('verify: Service converged');
   }, LONG * 4);
+
+  it('a manager restarted in the middle of a rotation (its ca.crt two roots, its ca.key the old one) comes back, and the rotation completes', async () => {
+    const rootBefore = new X509Certificate(await cluster.ok(m1(), 'swarm', 'ca'));
+    const paused = w().daemon!.child.pid!;
+    // The stopped worker cannot renew: the rotation stays in its first phase while m1 restarts.
+    process.kill(paused, 'SIGSTOP');
+    try {
+      expect(await cluster.ok(m1(), 'swarm', 'ca', '--rotate', '--detach')).toContain('Root CA rotation started');
+      await waitFor('m1 moved to the new root (trusting both)', async () => (splitPemCertificates(await certFile(m1(), 'ca.crt')).length === 2 ? true : undefined), LONG);
+      expect(rootBefore.checkPrivateKey(createPrivateKey(await certFile(m1(), 'ca.key')))).toBe(true);
+      m1().daemon!.child.kill('SIGTERM');
+      await m1().daemon!.exited;
+      await cluster.start(m1());
+    } finally {
+      process.kill(paused, 'SIGCONT');
+    }
+    await waitFor('all three nodes on the next root alone', async () => {
+      const run = await cluster.cli(m1(), 'swarm', 'ca');
+      if (run.code !== 0) return undefined;
+      const root = new X509Certificate(run.stdout);
+      if (root.fingerprint256 === rootBefore.fingerprint256) return undefined;
+      for (const host of [m1(), m2(), w()]) {
+        const trusted = splitPemCertificates(await certFile(host, 'ca.crt'));
+        if (!new X509Certificate(await certFile(host, 'node.crt')).verify(root.publicKey) || trusted.length !== 1) return undefined;
+      }
+      return root.checkPrivateKey(createPrivateKey(await certFile(m1(), 'ca.key'))) ? true : undefined;
+    }, LONG * 2);
+    await waitHealthy(m1());
+  }, LONG * 5);
 });
