@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRootCa } from '@flotilla/ca';
-import { rotationProgressLines, swarmCaCommand } from '../src/commands/swarm-ca.js';
+import { redrawBlock, rotationProgressLines, swarmCaCommand } from '../src/commands/swarm-ca.js';
 import { CliError } from '../src/errors.js';
 
 const oldRoot = createRootCa({ clusterId: 'cli-ca' });
@@ -31,6 +31,11 @@ describe('swarm ca progress', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(`desired root digest: ${digest(newRoot.certPem)}`);
     expect(lines[1]).toContain('=>] 0/0 nodes');
+  });
+
+  it('on a terminal, redraws the block over the previous one and clears what it had below', () => {
+    expect(redrawBlock(0, ['a', 'b'])).toBe('\x1b[2Ka\n\x1b[2Kb\n\x1b[J');
+    expect(redrawBlock(4, ['a'])).toBe('\x1b[4F\x1b[2Ka\n\x1b[J');
   });
 
   it('refuses --detach without --rotate before dialling anything', async () => {

@@ -38,6 +38,11 @@ export function rotationProgressLines(v: RootCaView): string[] {
   return lines;
 }
 
+/** A terminal's redraw of the progress block: up to where the last one began, each line cleared, and whatever the last one had below. Pure. */
+export function redrawBlock(previousLines: number, lines: readonly string[]): string {
+  return `${previousLines > 0 ? `\x1b[${previousLines}F` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}\x1b[J`;
+}
+
 /**
  * `swarm ca`: prints the root CA certificate. `--rotate` starts a rotation to a new root; without
  * `--detach` it shows the progress until every node has moved and then prints the new root.
@@ -56,12 +61,13 @@ export async function swarmCaCommand(ctx: CommandContext, opts: SwarmCaOptions, 
       if (!opts.quiet) ctx.out('Root CA rotation started: the swarm moves to the new root in the background ("flotilla swarm ca" prints the root in use).\n');
       return;
     }
-    let shown = '';
+    let shown: string[] = [];
     for (;;) {
-      const text = `${rotationProgressLines(view).join('\n')}\n`;
-      if (!opts.quiet && text !== shown) {
-        ctx.out(text);
-        shown = text;
+      const lines = rotationProgressLines(view);
+      if (!opts.quiet && lines.join('\n') !== shown.join('\n')) {
+        // A terminal redraws the block in place (like docker); a pipe gets each new state in full.
+        ctx.out(ctx.tty ? redrawBlock(shown.length, lines) : `${lines.join('\n')}\n`);
+        shown = lines;
       }
       if (!view.rotating) break;
       await sleep(ROTATION_POLL_MS);
