@@ -215,15 +215,21 @@ export class NetworkDb {
   }
 
   /**
-   * This node's own rows of a network, tombstones included, as they were last written: re-sent
+   * This node's own rows of a network, tombstones included (only those deleted within
+   * `tombstones.withinMs` when given), as they were last written: re-sent
    * now and then so that a peer that missed a broadcast (gossip retransmits a message only a
    * few times) converges anyway. Harmless to a peer that has them: same time, same owner.
    */
-  ownEntries(networkId: string): NetworkDbMessage[] {
+  ownEntries(networkId: string, tombstones?: { now: number; withinMs: number }): NetworkDbMessage[] {
     if (!this.joined(networkId)) return [];
     const out: NetworkDbMessage[] = [];
     for (const rows of this.tables.get(networkId)?.values() ?? []) {
-      for (const row of rows.values()) if (row.entry.owner === this.nodeId) out.push({ kind: { $case: 'entry', value: row.entry } });
+      for (const row of rows.values()) {
+        if (row.entry.owner !== this.nodeId) continue;
+        // An old tombstone has had its chances: re-sending it for its whole TTL costs gossip bytes for nothing.
+        if (tombstones && row.deletedAt !== undefined && tombstones.now - row.deletedAt > tombstones.withinMs) continue;
+        out.push({ kind: { $case: 'entry', value: row.entry } });
+      }
     }
     return out;
   }

@@ -19,6 +19,7 @@ export class NetworkDbGossip {
   private readonly listeners: ((change: NetworkDbChange) => void)[] = [];
   private readonly reaper: NodeJS.Timeout;
   private readonly reannouncer: NodeJS.Timeout | undefined;
+  private readonly reannounceMs: number;
   /** Incoming messages that did not decode (a newer peer, or a bug): counted, then ignored. */
   undecodable = 0;
 
@@ -35,16 +36,18 @@ export class NetworkDbGossip {
     node.onEvent((event) => this.onGossip(event));
     this.reaper = setInterval(() => this.db.reap(now()), options.reapIntervalMs ?? 60_000);
     this.reaper.unref();
-    const every = options.reannounceIntervalMs ?? 0;
-    if (every > 0) {
-      this.reannouncer = setInterval(() => this.reannounce(), every);
+    this.reannounceMs = options.reannounceIntervalMs ?? 0;
+    if (this.reannounceMs > 0) {
+      this.reannouncer = setInterval(() => this.reannounce(), this.reannounceMs);
       this.reannouncer.unref();
     }
   }
 
   /** Broadcasts our own rows of every joined network again (see `reannounceIntervalMs`). */
   reannounce(): void {
-    for (const networkId of this.db.joinedNetworks()) this.send(this.db.ownEntries(networkId));
+    // Tombstones are re-sent for two rounds after the delete, live rows for as long as they live.
+    const tombstones = { now: now(), withinMs: 2 * this.reannounceMs };
+    for (const networkId of this.db.joinedNetworks()) this.send(this.db.ownEntries(networkId, tombstones));
   }
 
   onChange(listener: (change: NetworkDbChange) => void): void {
@@ -83,7 +86,13 @@ export class NetworkDbGossip {
 
   private onGossip(event: MembershipEvent): void {
     if (event.type === 'dead' || event.type === 'left') return this.emit(this.db.nodeGone(event.member.id, now()));
-    if (event.type === 'join' || event.type === 'alive') return this.emit(this.db.nodeBack(event.member.id));
+    if (event.type === 'join' || event.type === 'alive') {
+      this.emit(this.db.nodeBack(event.member.id));
+      // Its group membership may have reached us while gossip still held it dead, when what we
+      // sent it then went only to the members we held alive: tell it again now that it is one.
+      for (const networkId of this.db.joinedNetworks()) if (this.db.peers(networkId).includes(event.member.id)) this.catchUp(networkId, event.member.id);
+      return;
+    }
     if (event.type !== 'user' || event.topic !== NETWORKDB_TOPIC) return;
     let message: NetworkDbMessage;
     try {
@@ -94,14 +103,17 @@ export class NetworkDbGossip {
     }
     const changes = this.db.apply(message, now());
     for (const change of changes) {
-      if (change.type === 'peer-join' && change.nodeId !== this.node.id && this.db.joined(change.networkId)) {
-        this.send([...this.db.ownState(change.networkId), ...this.db.rowsOwnedBy(change.networkId, change.nodeId)]);
-      }
+      if (change.type === 'peer-join' && change.nodeId !== this.node.id && this.db.joined(change.networkId)) this.catchUp(change.networkId, change.nodeId);
       if (change.type === 'put' && change.entry.owner === this.node.id && change.table === ENDPOINT_TABLE && !this.written.has(`${change.networkId}/${change.key}`)) {
         this.send([this.db.deleteEndpoint(change.networkId, change.key, now())]);
       }
     }
     this.emit(changes);
+  }
+
+  /** What a node joining a network we are in needs from us: our rows, and the rows we hold as its own. */
+  private catchUp(networkId: string, nodeId: string): void {
+    this.send([...this.db.ownState(networkId), ...this.db.rowsOwnedBy(networkId, nodeId)]);
   }
 
   private emit(changes: NetworkDbChange[]): void {

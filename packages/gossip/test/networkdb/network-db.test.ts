@@ -125,6 +125,9 @@ describe('network DB', () => {
     // Received twice, nothing changes.
     expect(again.flatMap((m) => b.apply(wire(m), 5))).toEqual([]);
     expect(b.ownEntries('other')).toEqual([]);
+    // Given a window, tombstones older than it are left out (the delete happened at time 3).
+    expect(a.ownEntries('n', { now: 3 + 1000, withinMs: 1000 })).toHaveLength(2);
+    expect(a.ownEntries('n', { now: 3 + 1001, withinMs: 1000 }).map((m) => (m.kind?.$case === 'entry' ? m.kind.value.key : ''))).toEqual(['t2']);
     expect(a.joinedNetworks()).toEqual(['n']);
   });
 
