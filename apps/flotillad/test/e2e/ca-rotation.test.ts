@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeRole } from '@flotilla/api';
+import { BusConnectError, connectBus } from '@flotilla/bus';
 import { renewNodeCertificate, splitPemCertificates } from '@flotilla/ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
@@ -175,5 +176,12 @@ describe('swarm ca --rotate', () => {
     // The same call with the worker's current (new-root) certificate works: the refusal is about the root.
     const current = { ...old, certPem: await certFile(worker(), 'node.crt'), keyPem: await certFile(worker(), 'node.key'), caCertPem: await certFile(worker(), 'ca.crt') };
     expect((await renewNodeCertificate({ addr, current })).nodeId).toBe(worker().nodeId);
+
+    // NATS too: the manager's nats-server trusts the new root alone.
+    const { natsPort } = JSON.parse(await readFile(join(manager().dataDir, 'swarm', 'state.json'), 'utf8')) as { natsPort: number };
+    const servers = [`tls://${manager().addr}:${natsPort}`];
+    await expect(connectBus({ servers, tls: { ca: old.caCertPem, cert: old.certPem, key: old.keyPem } })).rejects.toThrow(BusConnectError);
+    const bus = await connectBus({ servers, tls: { ca: current.caCertPem, cert: current.certPem, key: current.keyPem } });
+    await bus.close();
   }, LONG);
 });
