@@ -3,6 +3,8 @@
 // (grpc-js, the generated api, commander, ...) and Node spends most of its start-up resolving,
 // reading and linking them (~0.6 s of a ~0.9 s `flotilla --version` on a busy 2-core machine);
 // one file halves that. dist/index.js and the other modules stay as tsc wrote them for importers.
+// What main.js imports dynamically (@flotilla/ca with node-forge, ~1 MB, only for tcp:// hosts)
+// goes to dist/chunks/ (esbuild code splitting), so unix:// commands never read or parse it.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -10,9 +12,12 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 await build({
   entryPoints: [main],
-  outfile: main,
+  outdir: fileURLToPath(new URL('../dist/', import.meta.url)),
+  entryNames: 'main',
+  chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
