@@ -34,19 +34,16 @@ else
   cli info >/dev/null 2>&1 || { echo "flotillad did not answer on $socket within 30 s; see $log" >&2; exit 1; }
 fi
 
-# swarm init arrives with the control-plane issue; until then the daemon answers version/info.
-if cli --help 2>/dev/null | grep -qE "^ +swarm\b"; then
-  if ! cli info 2>/dev/null | grep -qi 'swarm: active'; then
-    # Overlay networks, service VIPs and the routing mesh need a non-loopback address (a loopback
-    # one means "several nodes in one namespace" to flotillad): use the default route's source.
-    addr=$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -1)
-    if [ -z "$addr" ]; then
-      addr=127.0.0.1
-      say "no non-loopback IPv4 address found: advertising 127.0.0.1 (services run, overlay networks and published ports do not)"
-    fi
-    say "initialising the swarm (advertise address $addr)"
-    cli swarm init --advertise-addr "$addr"
+if ! cli info 2>/dev/null | grep -qi 'swarm: active'; then
+  # Overlay networks, service VIPs and the routing mesh need a non-loopback address (a loopback
+  # one means "several nodes in one namespace" to flotillad): use the default route's source.
+  addr=$(ip -4 route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -1)
+  if [ -z "$addr" ]; then
+    addr=127.0.0.1
+    say "no non-loopback IPv4 address found: advertising 127.0.0.1 (services run, overlay networks and published ports do not)"
   fi
+  say "initialising the swarm (advertise address $addr)"
+  cli swarm init --advertise-addr "$addr"
 fi
 
 cli info
