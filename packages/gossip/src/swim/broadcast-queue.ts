@@ -31,6 +31,11 @@ export class BroadcastQueue {
     this.bucket(0).add(item);
   }
 
+  /** Drops every queued rumour whose key starts with `prefix` (e.g. all suspicions of one member). */
+  removePrefix(prefix: string): void {
+    for (const key of [...this.byKey.keys()]) if (key.startsWith(prefix)) this.remove(key);
+  }
+
   remove(key: string): void {
     const old = this.byKey.get(key);
     if (!old) return;
@@ -40,16 +45,16 @@ export class BroadcastQueue {
 
   /**
    * Picks rumours that fit in `budgetBytes`, least-transmitted first, counts one transmit
-   * for each, and forgets those that reached `limit`.
+   * for each, and forgets those that reached `limit`. `skipKeys`: already in this packet.
    */
-  take(budgetBytes: number, limit: number): GossipRumour[] {
+  take(budgetBytes: number, limit: number, skipKeys: ReadonlySet<string> = NO_KEYS): GossipRumour[] {
     const picked: Queued[] = [];
     let left = budgetBytes;
     for (let t = 0; t < this.buckets.length && left > 8; t++) {
       const bucket = this.buckets[t];
       if (!bucket) continue;
       for (const item of bucket) {
-        if (item.bytes > left) continue;
+        if (item.bytes > left || skipKeys.has(item.key)) continue;
         picked.push(item);
         left -= item.bytes;
         if (left <= 8) break;
@@ -73,6 +78,8 @@ export class BroadcastQueue {
     return bucket;
   }
 }
+
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 function varintLength(n: number): number {
   let len = 1;

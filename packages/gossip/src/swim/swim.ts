@@ -1,11 +1,11 @@
 import {
   GossipMemberState,
+  GossipRumour,
   type GossipAlive,
   type GossipDead,
   type GossipMember,
   type GossipPacket,
   type GossipPushPull,
-  type GossipRumour,
   type GossipSuspect,
   type GossipUserMessage,
 } from '@flotilla/api';
@@ -87,6 +87,8 @@ export class Swim {
   private readonly queue = new BroadcastQueue();
   private readonly userSeen = new Map<string, number>();
   private userSeq = 0;
+  /** Accusers already sent our current incarnation (see tellAccusers). */
+  private readonly toldAccusers = new Set<string>();
   private leaving = false;
   /** Lifeguard's local health score: 0 is healthy; probing slows down ×(health+1). */
   private health = 0;
@@ -166,7 +168,7 @@ export class Swim {
     const seq = ++this.userSeq;
     const user: GossipUserMessage = { origin: this.id, seq, payload: asBuffer(payload), topic };
     this.userSeen.set(userKey(user), now);
-    this.queue.enqueue(`u:${userKey(user)}`, { kind: { $case: 'user', value: user } });
+    this.enqueue({ kind: { $case: 'user', value: user } });
     return seq;
   }
 
@@ -175,6 +177,7 @@ export class Swim {
     const self = this.self();
     self.meta = meta;
     self.incarnation++;
+    this.toldAccusers.clear();
     self.since = now;
     this.enqueueAlive(self);
   }
@@ -207,21 +210,52 @@ export class Swim {
   receive(fromAddr: string, packet: GossipPacket, now: number): void {
     if (!packet.from || packet.from === this.id) return;
     const senderAddr = packet.fromAddr || fromAddr;
+    const accused = !this.leaving && accusesMember(packet, this.id);
     for (const rumour of packet.rumours) this.applyRumour(rumour, now);
+    const answered = this.handleBody(packet, senderAddr, accused, now);
+    // The sender holds us suspect or dead: our refutation goes straight back to it (on the
+    // ack when it pinged us), not only into the random epidemic, whose retransmit budget can
+    // be spent before a late hearer of the accusation is reached: that is how healthy members
+    // of 50+ were declared dead under loss with the fast profile.
+    if (accused && !answered) this.send(senderAddr, undefined, now, [this.selfAlive()]);
+    if (accused) this.tellAccusers(packet, now);
+  }
+
+  /**
+   * The accusers named in the rumours hear our refutation from us, once per incarnation: the
+   * member whose probe failed is the one most sure we are gone, and the random epidemic may
+   * never bring it the news before its suspicion ends.
+   */
+  private tellAccusers(packet: GossipPacket, now: number): void {
+    for (const rumour of packet.rumours) {
+      const kind = rumour.kind;
+      if ((kind?.$case !== 'suspect' && kind?.$case !== 'dead') || kind.value.node !== this.id) continue;
+      const accuser = kind.value.from;
+      if (accuser === this.id || accuser === packet.from || this.toldAccusers.has(accuser)) continue;
+      const member = this.members.get(accuser);
+      if (!member || member.state === 'left') continue;
+      this.toldAccusers.add(accuser);
+      this.send(member.addr, undefined, now, [this.selfAlive()]);
+    }
+  }
+
+  /** Handles the packet's body; true when the answer already told the sender we are alive. */
+  private handleBody(packet: GossipPacket, senderAddr: string, accused: boolean, now: number): boolean {
     const body = packet.body;
-    if (!body) return;
+    if (!body) return false;
     switch (body.$case) {
       case 'ping':
         // A ping meant for a previous owner of this address is not ours to answer.
-        if (body.value.target && body.value.target !== this.id) return;
-        this.send(senderAddr, { $case: 'ack', value: { seq: body.value.seq } }, now);
-        return;
+        if (body.value.target && body.value.target !== this.id) return false;
+        this.send(senderAddr, { $case: 'ack', value: { seq: body.value.seq } }, now, accused ? [this.selfAlive()] : []);
+        return true;
       case 'pingReq': {
-        if (!body.value.target || !body.value.targetAddr) return;
+        if (!body.value.target || !body.value.targetAddr) return false;
         const seq = this.nextSeq();
         this.relays.set(seq, { requesterAddr: senderAddr, requesterSeq: body.value.seq, deadline: now + this.config.probeTimeoutMs });
-        this.send(body.value.targetAddr, { $case: 'ping', value: { seq, target: body.value.target } }, now);
-        return;
+        const target = this.members.get(body.value.target);
+        this.send(body.value.targetAddr, { $case: 'ping', value: { seq, target: body.value.target } }, now, target ? this.accusationFor(target) : []);
+        return false;
       }
       case 'ack': {
         const seq = body.value.seq;
@@ -231,18 +265,19 @@ export class Swim {
           this.relays.delete(seq);
           this.send(relay.requesterAddr, { $case: 'ack', value: { seq: relay.requesterSeq } }, now);
         }
-        return;
+        return false;
       }
       case 'nack':
         if (this.probe && this.probe.seq === body.value.seq) {
           this.stats.nacksReceived++;
           this.probe.nacks++;
         }
-        return;
+        return false;
       case 'pushPull':
         this.mergeState(packet.from, body.value, now);
-        if (!body.value.reply) this.sendPushPull(senderAddr, true, false, now);
-        return;
+        if (body.value.reply) return false;
+        this.sendPushPull(senderAddr, true, false, now);
+        return true;
     }
   }
 
@@ -314,6 +349,10 @@ export class Swim {
       this.probe = undefined;
       if (probe.acked) {
         this.adjustHealth(-1);
+        // It answered, so it is up, but its refutation has not reached us (the ack came through
+        // a helper, or the direct one was lost): ask it again next period rather than let the
+        // suspicion run out on a member we just heard from.
+        if (this.members.get(probe.target)?.state === 'suspect') this.probeNext(probe.target);
       } else {
         this.stats.failedProbes++;
         // Lifeguard: helpers that did not even nack suggest our own packets are not getting
@@ -342,7 +381,7 @@ export class Swim {
           nacks: 0,
           expectedNacks: 0,
         };
-        this.send(target.addr, { $case: 'ping', value: { seq, target: target.id } }, now);
+        this.send(target.addr, { $case: 'ping', value: { seq, target: target.id } }, now, this.accusationFor(target));
       }
     }
   }
@@ -394,15 +433,34 @@ export class Swim {
     }
   }
 
-  private takeRumours(bodyBytes: number): GossipRumour[] {
+  private takeRumours(bodyBytes: number, skipKeys?: ReadonlySet<string>): GossipRumour[] {
     if (this.queue.size === 0) return [];
     const header = HEADER_SLACK + 2 * (this.id.length + this.addr.length) + bodyBytes;
-    return this.queue.take(this.config.maxPacketBytes - header, retransmitLimit(this.config, this.liveCount));
+    return this.queue.take(this.config.maxPacketBytes - header, retransmitLimit(this.config, this.liveCount), skipKeys);
   }
 
-  private send(to: string, body: GossipPacket['body'], _now: number): void {
-    const rumours = this.takeRumours(24);
+  /** `extra` rumours are for this receiver in particular: they go first, outside the retransmit budget. */
+  private send(to: string, body: GossipPacket['body'], _now: number, extra: GossipRumour[] = []): void {
+    let extraBytes = 0;
+    for (const rumour of extra) extraBytes += GossipRumour.encode(rumour).finish().length + 3;
+    const rumours = [...extra, ...this.takeRumours(24 + extraBytes, extra.length > 0 ? new Set(extra.map(rumourKey)) : undefined)];
     this.outPackets.push({ to, packet: { from: this.id, fromAddr: this.addr, body, rumours }, reliable: false });
+  }
+
+  /**
+   * A ping to a member we hold suspect tells it so: it answers with its refutation on the ack,
+   * so every member that hears a suspicion and checks the suspect (it does so next) gets the
+   * refutation from the source, whatever happened to the gossip of it.
+   */
+  private accusationFor(target: Member): GossipRumour[] {
+    if (target.state !== 'suspect') return [];
+    const accuser = this.suspicions.get(target.id)?.accuser ?? this.id;
+    return [{ kind: { $case: 'suspect', value: { node: target.id, incarnation: target.incarnation, from: accuser } } }];
+  }
+
+  private selfAlive(): GossipRumour {
+    const self = this.self();
+    return { kind: { $case: 'alive', value: { node: self.id, addr: self.addr, incarnation: self.incarnation, meta: asBuffer(self.meta) } } };
   }
 
   private sendPushPull(to: string, reply: boolean, join: boolean, _now: number): void {
@@ -450,7 +508,7 @@ export class Swim {
     if (this.userSeen.has(key)) return;
     this.userSeen.set(key, now);
     this.outEvents.push({ type: 'user', origin: user.origin, seq: user.seq, topic: user.topic, payload: user.payload });
-    this.queue.enqueue(`u:${key}`, { kind: { $case: 'user', value: user } });
+    this.enqueue({ kind: { $case: 'user', value: user } });
   }
 
   // ---------------------------------------------------------------- state changes
@@ -558,6 +616,7 @@ export class Swim {
     this.adjustHealth(1);
     const self = this.self();
     self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
+    this.toldAccusers.clear();
     self.since = now;
     this.stats.refutations++;
     this.enqueueAlive(self);
@@ -602,16 +661,24 @@ export class Swim {
   }
 
   private enqueueAlive(m: Member): void {
-    this.queue.enqueue(`m:${m.id}`, { kind: { $case: 'alive', value: { node: m.id, addr: m.addr, incarnation: m.incarnation, meta: asBuffer(m.meta) } } });
+    // Suspicions of an older incarnation must stop spreading once the member has refuted them:
+    // they are queued under their own keys (one per accuser) and would otherwise outlive the
+    // refutation and make late hearers suspect a member everyone else knows is alive.
+    this.queue.removePrefix(suspicionKeyPrefix(m.id));
+    this.enqueue({ kind: { $case: 'alive', value: { node: m.id, addr: m.addr, incarnation: m.incarnation, meta: asBuffer(m.meta) } } });
   }
 
   private enqueueSuspect(s: GossipSuspect): void {
-    // Confirmations from different accusers must each travel, so they get their own key.
-    this.queue.enqueue(`m:${s.node}:s:${s.from}`, { kind: { $case: 'suspect', value: s } });
+    this.enqueue({ kind: { $case: 'suspect', value: s } });
   }
 
   private enqueueDead(d: GossipDead): void {
-    this.queue.enqueue(`m:${d.node}`, { kind: { $case: 'dead', value: d } });
+    this.queue.removePrefix(suspicionKeyPrefix(d.node));
+    this.enqueue({ kind: { $case: 'dead', value: d } });
+  }
+
+  private enqueue(rumour: GossipRumour): void {
+    this.queue.enqueue(rumourKey(rumour), rumour);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -651,8 +718,44 @@ export class Swim {
   }
 }
 
+/** Whether the packet says `id` is suspect or dead (a member's own leave is not an accusation). */
+function accusesMember(packet: GossipPacket, id: string): boolean {
+  for (const rumour of packet.rumours) {
+    const kind = rumour.kind;
+    if (kind?.$case === 'suspect' && kind.value.node === id) return true;
+    if (kind?.$case === 'dead' && kind.value.node === id && kind.value.from !== id) return true;
+  }
+  const body = packet.body;
+  if (body?.$case !== 'pushPull') return false;
+  return body.value.members.some((m) => m.id === id &&
+    (m.state === GossipMemberState.GOSSIP_MEMBER_SUSPECT || m.state === GossipMemberState.GOSSIP_MEMBER_DEAD));
+}
+
 function userKey(user: GossipUserMessage): string {
   return `${user.origin}:${user.seq}`;
+}
+
+/**
+ * The rumour queue's key: a newer rumour about the same member replaces the older one, except
+ * that suspicions from different accusers each travel (they are Lifeguard's confirmations).
+ */
+function rumourKey(rumour: GossipRumour): string {
+  const kind = rumour.kind;
+  switch (kind?.$case) {
+    case 'alive':
+    case 'dead':
+      return `m:${kind.value.node}`;
+    case 'suspect':
+      return `${suspicionKeyPrefix(kind.value.node)}${kind.value.from}`;
+    case 'user':
+      return `u:${userKey(kind.value)}`;
+    default:
+      return '';
+  }
+}
+
+function suspicionKeyPrefix(node: string): string {
+  return `m:${node}:s:`;
 }
 
 function toWireState(state: MemberState): GossipMemberState {

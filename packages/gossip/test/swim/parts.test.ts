@@ -30,6 +30,15 @@ describe('broadcast queue', () => {
     expect(q.take(1000, 1).map((r) => r.kind?.$case === 'user' && r.kind.value.seq)).toEqual([2]);
   });
 
+  it('drops every rumour under a key prefix, and only those', () => {
+    const q = new BroadcastQueue();
+    q.enqueue('m:n1:s:a', user(1));
+    q.enqueue('m:n1:s:b', user(2));
+    q.enqueue('m:n10:s:a', user(3));
+    q.removePrefix('m:n1:s:');
+    expect(q.take(1000, 1).map((r) => r.kind?.$case === 'user' && r.kind.value.seq)).toEqual([3]);
+  });
+
   it('never exceeds the byte budget', () => {
     const q = new BroadcastQueue();
     for (let i = 0; i < 50; i++) q.enqueue(`k${i}`, user(i, 100));
@@ -146,6 +155,80 @@ describe('one member, packets by hand', () => {
       checked++;
     }
     expect(checked).toBe(others.length - 1);
+  });
+
+  const suspectOf = (node: string, incarnation: number, from: string): GossipRumour => ({ kind: { $case: 'suspect', value: { node, incarnation, from } } });
+  const aliveRumours = (packets: { packet: GossipPacket }[], node: string) => packets.flatMap((p) => p.packet.rumours)
+    .filter((r) => r.kind?.$case === 'alive' && r.kind.value.node === node).map((r) => r.kind?.$case === 'alive' && r.kind.value.incarnation);
+
+  it('a ping that says we are suspect is answered with our refutation on the ack, even a stale one', () => {
+    const a = make('a');
+    a.seedMembers([{ id: 'b', addr: 'b:7946' }, { id: 'c', addr: 'c:7946' }], 0);
+    a.takeOutput();
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: { $case: 'ping', value: { seq: 1, target: 'a' } }, rumours: [suspectOf('a', 0, 'c')] }, 1);
+    const first = a.takeOutput().packets.filter((p) => p.to === 'b:7946');
+    expect(first.map((p) => p.packet.body?.$case)).toEqual(['ack']);
+    expect(aliveRumours(first, 'a')).toContain(1);
+    // Later, someone still holding the old suspicion pings: it gets incarnation 1 straight back.
+    for (let i = 0; i < 20; i++) a.tick(1000 * (i + 1)); // the queued refutation is used up
+    a.takeOutput();
+    a.receive('c:7946', { from: 'c', fromAddr: 'c:7946', body: { $case: 'ping', value: { seq: 2, target: 'a' } }, rumours: [suspectOf('a', 0, 'b')] }, 30_000);
+    expect(a.incarnation).toBe(1); // a stale accusation is not refuted again…
+    const second = a.takeOutput().packets.filter((p) => p.to === 'c:7946');
+    expect(aliveRumours(second, 'a')).toEqual([1]); // …but answered with the current incarnation
+  });
+
+  it('gossip that accuses us sends our refutation back to its sender and once to the accuser it names', () => {
+    const a = make('a');
+    a.seedMembers(['b', 'c', 'd'].map((id) => ({ id, addr: `${id}:7946` })), 0);
+    a.takeOutput();
+    const gossip = (from: string, accuser: string, at: number) =>
+      a.receive(`${from}:7946`, { from, fromAddr: `${from}:7946`, body: undefined, rumours: [suspectOf('a', 0, accuser)] }, at);
+    gossip('b', 'c', 1);
+    const out = a.takeOutput().packets;
+    expect(aliveRumours(out.filter((p) => p.to === 'b:7946'), 'a')).toEqual([1]);
+    expect(aliveRumours(out.filter((p) => p.to === 'c:7946'), 'a')).toEqual([1]);
+    expect(out.filter((p) => p.to === 'd:7946')).toEqual([]);
+    gossip('d', 'c', 2); // the accuser has been told this incarnation already
+    const again = a.takeOutput().packets;
+    expect(again.map((p) => p.to)).toEqual(['d:7946']);
+  });
+
+  it('pings a member it holds suspect with the suspicion, and once it has refuted, stops spreading the old suspicion', () => {
+    const a = make('a');
+    a.seedMembers([{ id: 'b', addr: 'b:7946' }], 0);
+    a.receive('c:7946', { from: 'c', fromAddr: 'c:7946', body: undefined, rumours: [suspectOf('b', 0, 'c'), suspectOf('b', 0, 'd')] }, 1);
+    expect(a.member('b')?.state).toBe('suspect');
+    a.takeOutput();
+    a.tick(LAN_CONFIG.probeIntervalMs);
+    const ping = a.takeOutput().packets.find((p) => p.packet.body?.$case === 'ping')!;
+    expect(ping.to).toBe('b:7946');
+    expect(ping.packet.rumours).toContainEqual(suspectOf('b', 0, 'c'));
+    const seq = ping.packet.body?.$case === 'ping' ? ping.packet.body.value.seq : 0;
+    a.receive('b:7946', { from: 'b', fromAddr: 'b:7946', body: { $case: 'ack', value: { seq } }, rumours: [{ kind: { $case: 'alive', value: { node: 'b', addr: 'b:7946', incarnation: 1, meta: Buffer.alloc(0) } } }] }, LAN_CONFIG.probeIntervalMs + 5);
+    expect(a.member('b')).toMatchObject({ state: 'alive', incarnation: 1 });
+    a.tick(2 * LAN_CONFIG.probeIntervalMs);
+    const rumours = a.takeOutput().packets.flatMap((p) => p.packet.rumours);
+    expect(rumours.filter((r) => r.kind?.$case === 'suspect')).toEqual([]);
+    expect(rumours).toContainEqual(expect.objectContaining({ kind: expect.objectContaining({ $case: 'alive' }) }));
+  });
+
+  it('a suspect that answers without its refutation reaching us is probed again next period', () => {
+    const others = Array.from({ length: 8 }, (_, i) => `m${i}`);
+    const a = make('a');
+    a.seedMembers(others.map((id) => ({ id, addr: `${id}:7946` })), 0);
+    a.receive('z:7946', { from: 'z', fromAddr: 'z:7946', body: undefined, rumours: [suspectOf('m3', 0, 'z')] }, 1);
+    a.takeOutput();
+    const pingAt = (at: number) => {
+      a.tick(at);
+      const ping = a.takeOutput().packets.find((p) => p.packet.body?.$case === 'ping')!;
+      return ping.packet.body?.$case === 'ping' ? ping.packet.body.value : { seq: 0, target: '' };
+    };
+    const first = pingAt(LAN_CONFIG.probeIntervalMs);
+    expect(first.target).toBe('m3');
+    // An ack with no refutation on it (it came through a helper, say): still suspect here.
+    a.receive('m3:7946', { from: 'm3', fromAddr: 'm3:7946', body: { $case: 'ack', value: { seq: first.seq } }, rumours: [] }, LAN_CONFIG.probeIntervalMs + 5);
+    expect(pingAt(2 * LAN_CONFIG.probeIntervalMs).target).toBe('m3');
   });
 
   it('refuses a roster entry without an address and changes nothing', () => {
