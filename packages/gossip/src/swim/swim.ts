@@ -581,19 +581,17 @@ export class Swim {
 
   /**
    * Someone else suspects `id`: check it ourselves at our next probe instead of whenever the
-   * round-robin comes to it, so Lifeguard's independent confirmation (or our ack, which proves
-   * nothing but costs nothing) arrives within about two periods rather than up to a whole pass.
+   * round-robin comes to it, so Lifeguard's independent confirmation (or our ack, which brings
+   * the suspect's refutation) arrives within about two periods rather than up to a whole pass.
+   * It is moved, not swapped, to the front: a swap would send a suspect already waiting there
+   * to a random later place, past the end of its suspicion (a false death seen at 75 members).
    */
   private probeNext(id: string): void {
     if (this.probe?.target === id) return;
     const order = this.probeOrder;
     const at = order.indexOf(id, this.probeCursor);
-    if (at < 0) {
-      order.splice(this.probeCursor, 0, id);
-      return;
-    }
-    order[at] = order[this.probeCursor]!;
-    order[this.probeCursor] = id;
+    if (at >= 0) order.splice(at, 1);
+    order.splice(this.probeCursor, 0, id);
   }
 
   private applyDead(dead: GossipDead, now: number): void {

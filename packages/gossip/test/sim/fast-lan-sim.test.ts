@@ -50,7 +50,7 @@ describe('SWIM with the fast LAN profile (flotillad, 300 ms probes)', () => {
   it.each([
     [50, 600],
     [100, 400],
-    [200, 200],
+    [200, 180],
   ])('%i members under 5 percent loss and 1–40 ms delay: nobody is declared dead in %i simulated seconds, and a crash is still declared by all within max suspicion + 10 periods', (n, seconds) => {
     const cluster = new SimCluster(40 + n, { loss: 0.05, minDelayMs: 1, maxDelayMs: 40 }, FAST);
     cluster.startWithRoster(n);

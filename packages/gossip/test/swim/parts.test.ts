@@ -213,6 +213,25 @@ describe('one member, packets by hand', () => {
     expect(rumours).toContainEqual(expect.objectContaining({ kind: expect.objectContaining({ $case: 'alive' }) }));
   });
 
+  it('two members suspected one after the other are both probed in the next two periods', () => {
+    const others = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    for (const [first, second] of [['m3', 'm20'], ['m25', 'm1'], ['m7', 'm8']] as const) {
+      const a = make('a');
+      a.seedMembers(others.map((id) => ({ id, addr: `${id}:7946` })), 0);
+      a.takeOutput();
+      a.receive('z:7946', { from: 'z', fromAddr: 'z:7946', body: undefined, rumours: [suspectOf(first, 0, 'z')] }, 1);
+      a.receive('z:7946', { from: 'z', fromAddr: 'z:7946', body: undefined, rumours: [suspectOf(second, 0, 'z')] }, 2);
+      a.takeOutput();
+      const targets: string[] = [];
+      for (const at of [LAN_CONFIG.probeIntervalMs, 2 * LAN_CONFIG.probeIntervalMs]) {
+        a.tick(at);
+        const ping = a.takeOutput().packets.find((p) => p.packet.body?.$case === 'ping');
+        if (ping?.packet.body?.$case === 'ping') targets.push(ping.packet.body.value.target);
+      }
+      expect(new Set(targets)).toEqual(new Set([first, second]));
+    }
+  });
+
   it('a suspect that answers without its refutation reaching us is probed again next period', () => {
     const others = Array.from({ length: 8 }, (_, i) => `m${i}`);
     const a = make('a');
