@@ -215,14 +215,16 @@ export class NetworkDb {
   }
 
   /**
-   * This node's own rows of a network, tombstones included (only those deleted within
+   * This node's membership and own rows of a network, tombstones included (only those deleted within
    * `tombstones.withinMs` when given), as they were last written: re-sent
    * now and then so that a peer that missed a broadcast (gossip retransmits a message only a
    * few times) converges anyway. Harmless to a peer that has them: same time, same owner.
    */
   ownEntries(networkId: string, tombstones?: { now: number; withinMs: number }): NetworkDbMessage[] {
     if (!this.joined(networkId)) return [];
-    const out: NetworkDbMessage[] = [];
+    // Our membership first: a peer that missed our join counts neither us nor our rows.
+    const me = this.groups.get(networkId)?.get(this.nodeId);
+    const out: NetworkDbMessage[] = me ? [{ kind: { $case: 'membership', value: { networkId, nodeId: this.nodeId, lamport: me.lamport, leaving: me.leaving } } }] : [];
     for (const rows of this.tables.get(networkId)?.values() ?? []) {
       for (const row of rows.values()) {
         if (row.entry.owner !== this.nodeId) continue;

@@ -20,6 +20,8 @@ export class NetworkDbGossip {
   private readonly reaper: NodeJS.Timeout;
   private readonly reannouncer: NodeJS.Timeout | undefined;
   private readonly reannounceMs: number;
+  private readonly echoDelaysMs: readonly number[];
+  private readonly echoes = new Set<NodeJS.Timeout>();
   /** Incoming messages that did not decode (a newer peer, or a bug): counted, then ignored. */
   undecodable = 0;
 
@@ -30,8 +32,15 @@ export class NetworkDbGossip {
   /** Rows of ours this node wrote since it started (a row of ours not among them is from a previous life). */
   private readonly written = new Set<string>();
 
-  /** `clockFloor`: see NetworkDbOptions (flotillad passes Date.now, so restarts write after the old rows). */
-  constructor(private readonly node: GossipNode, options: { tombstoneTtlMs?: number; reapIntervalMs?: number; reannounceIntervalMs?: number; clockFloor?: () => number } = {}) {
+  /**
+   * `clockFloor`: see NetworkDbOptions (flotillad passes Date.now, so restarts write after the old rows).
+   * `echoDelaysMs`: each local write is broadcast again after each of these delays (none by default).
+   */
+  constructor(
+    private readonly node: GossipNode,
+    options: { tombstoneTtlMs?: number; reapIntervalMs?: number; reannounceIntervalMs?: number; clockFloor?: () => number; echoDelaysMs?: readonly number[] } = {},
+  ) {
+    this.echoDelaysMs = options.echoDelaysMs ?? [];
     this.db = new NetworkDb({ nodeId: node.id, tombstoneTtlMs: options.tombstoneTtlMs, ...(options.clockFloor ? { clockFloor: options.clockFloor } : {}) });
     node.onEvent((event) => this.onGossip(event));
     this.reaper = setInterval(() => this.db.reap(now()), options.reapIntervalMs ?? 60_000);
@@ -55,29 +64,49 @@ export class NetworkDbGossip {
   }
 
   joinNetwork(networkId: string): void {
-    this.send([this.db.joinNetwork(networkId, now())]);
+    this.write([this.db.joinNetwork(networkId, now())]);
   }
 
   leaveNetwork(networkId: string): void {
-    this.send(this.db.leaveNetwork(networkId, now()));
+    this.write(this.db.leaveNetwork(networkId, now()));
   }
 
   putEndpoint(networkId: string, endpoint: NetworkDbEndpoint): void {
     this.written.add(`${networkId}/${endpoint.taskId}`);
-    this.send([this.db.putEndpoint(networkId, endpoint, now())]);
+    this.write([this.db.putEndpoint(networkId, endpoint, now())]);
   }
 
   deleteEndpoint(networkId: string, taskId: string): void {
-    this.send([this.db.deleteEndpoint(networkId, taskId, now())]);
+    this.write([this.db.deleteEndpoint(networkId, taskId, now())]);
   }
 
   putVtep(networkId: string, addr: string): void {
-    this.send([this.db.putVtep(networkId, addr, now())]);
+    this.write([this.db.putVtep(networkId, addr, now())]);
   }
 
   stop(): void {
     clearInterval(this.reaper);
     clearInterval(this.reannouncer);
+    for (const t of this.echoes) clearTimeout(t);
+    this.echoes.clear();
+  }
+
+  /**
+   * A local write: broadcast now and again after each of `echoDelaysMs`. Gossip hands a message
+   * to a few random members a few times; in a small cluster a member can miss all of them, and a
+   * missed tombstone would keep a stopped task in that member's load balancer until the next
+   * reannounce. A repeat that arrives after a newer write to the same row loses to it.
+   */
+  private write(messages: NetworkDbMessage[]): void {
+    this.send(messages);
+    for (const delay of this.echoDelaysMs) {
+      const t = setTimeout(() => {
+        this.echoes.delete(t);
+        this.send(messages);
+      }, delay);
+      t.unref();
+      this.echoes.add(t);
+    }
   }
 
   private send(messages: NetworkDbMessage[]): void {
@@ -105,7 +134,7 @@ export class NetworkDbGossip {
     for (const change of changes) {
       if (change.type === 'peer-join' && change.nodeId !== this.node.id && this.db.joined(change.networkId)) this.catchUp(change.networkId, change.nodeId);
       if (change.type === 'put' && change.entry.owner === this.node.id && change.table === ENDPOINT_TABLE && !this.written.has(`${change.networkId}/${change.key}`)) {
-        this.send([this.db.deleteEndpoint(change.networkId, change.key, now())]);
+        this.write([this.db.deleteEndpoint(change.networkId, change.key, now())]);
       }
     }
     this.emit(changes);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@flotilla/testkit';
+import { NetworkDbMessage } from '@flotilla/api';
 import { GossipNode, Keyring, NetworkDbGossip, newGossipKey, type SwimConfig } from '../../src/index.js';
 
 // The network DB over real gossip on 127.0.0.1 (UDP + TCP, sealed), three members.
@@ -80,5 +81,31 @@ describe('network DB over gossip', () => {
     // A delete of the new life beats the old life's put of the same row.
     b2.db.deleteEndpoint('net-1', 'task-b2');
     await waitFor(() => a.db.db.endpoints('net-1').length === 0, { what: 'task-b2\'s delete to reach a' });
+  });
+
+  it('a local write is broadcast again after each echo delay (a member that missed it gets another chance)', async () => {
+    const key = newGossipKey();
+    const a = await GossipNode.start({ id: 'node-0', host: '127.0.0.1', port: 0, keyring: new Keyring(key), config: FAST });
+    const b = await GossipNode.start({ id: 'node-1', host: '127.0.0.1', port: 0, keyring: new Keyring(key), config: FAST });
+    nodes.push(a, b);
+    b.join([a.addr]);
+    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), { what: 'the cluster to form' });
+    const dbA = new NetworkDbGossip(a, { echoDelaysMs: [200, 400] });
+    const dbB = new NetworkDbGossip(b);
+    dbs.push(dbA, dbB);
+    dbB.joinNetwork('net-1');
+    dbA.joinNetwork('net-1');
+    await waitFor(() => dbB.db.peers('net-1').length === 2, { what: 'b to see a in the group' });
+    let deliveries = 0;
+    b.onEvent((e) => {
+      if (e.type !== 'user' || e.topic !== 'networkdb') return;
+      const m = NetworkDbMessage.decode(e.payload);
+      if (m.kind?.$case === 'entry' && m.kind.value.key === 'task-a1' && m.kind.value.deleted) deliveries++;
+    });
+    dbA.putEndpoint('net-1', { taskId: 'task-a1', serviceId: 'svc-1', serviceName: 'web', ip: '10.0.1.2', nodeId: '' });
+    dbA.deleteEndpoint('net-1', 'task-a1');
+    await waitFor(() => deliveries >= 3, { what: 'the tombstone delivered three times (once and two echoes)' });
+    expect(dbB.db.endpoints('net-1')).toEqual([]);
+    expect(dbB.db.tombstones('net-1')).toBe(1);
   });
 });
