@@ -10,7 +10,9 @@ import { desiredRows, diffRows, NO_ROWS, type LocalRows, type RowWrite } from '.
 import { gossipInfoOf, liveFactsOf } from './networkdb-view.js';
 
 /** How often a node broadcasts its own rows again (a peer that missed one converges by then). */
-export const REANNOUNCE_INTERVAL_MS = 10_000;
+export const REANNOUNCE_INTERVAL_MS = 60_000;
+/** Each row write is broadcast again after these delays: a tombstone must not wait a reannounce round. */
+export const ECHO_DELAYS_MS = [1_000, 4_000] as const;
 
 export interface NodeNetworkDbOptions {
   readonly nodeId: string;
@@ -69,7 +71,7 @@ export class NodeNetworkDb {
 
   private attach(member: GossipNode): void {
     if (this.stopped || this.ndb) return;
-    this.ndb = new NetworkDbGossip(member, { reannounceIntervalMs: REANNOUNCE_INTERVAL_MS, clockFloor: Date.now });
+    this.ndb = new NetworkDbGossip(member, { reannounceIntervalMs: REANNOUNCE_INTERVAL_MS, echoDelaysMs: ECHO_DELAYS_MS, clockFloor: Date.now });
     this.ndb.onChange(() => this.factsChanged());
     this.log.info('network DB running on the gossip member');
     this.sync();

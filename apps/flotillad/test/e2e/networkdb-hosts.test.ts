@@ -45,10 +45,13 @@ async function groupLine(c: HostCluster, node: ClusterNode, network: string): Pr
 
 async function waitForGroup(c: HostCluster, nodes: readonly ClusterNode[], network: string, wanted: RegExp): Promise<void> {
   for (const node of nodes) {
+    let last: string | undefined;
     await waitFor(`${node.name}'s network DB to show ${network} as ${wanted}`, async () => {
-      const line = await groupLine(c, node, network);
-      return line !== undefined && wanted.test(line) ? true : undefined;
-    }, 90_000);
+      last = await groupLine(c, node, network);
+      return last !== undefined && wanted.test(last) ? true : undefined;
+    }, 90_000).catch((err: Error) => {
+      throw new Error(`${err.message} (last: ${last ?? 'not in the group'})\n${c.log(node).split('\n').filter((l) => l.includes('networkdb')).slice(-20).join('\n')}`);
+    });
   }
 }
 
