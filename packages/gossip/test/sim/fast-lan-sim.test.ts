@@ -69,6 +69,30 @@ describe('SWIM with the fast LAN profile (flotillad, 300 ms probes)', () => {
     expect(new Set(deaths.map((e) => e.event.type !== 'user' && e.event.member.id))).toEqual(new Set([SimCluster.id(victim)]));
   });
 
+  it('a member that crashes just after everyone checked it on a refuted suspicion is still declared dead within max suspicion + 10 periods', () => {
+    const n = 50;
+    const cluster = new SimCluster(34, { loss: 0.01, minDelayMs: 1, maxDelayMs: 5 }, FAST);
+    cluster.startWithRoster(n);
+    cluster.run(10 * PERIOD);
+    // Everyone hears node-6 suspected at once, checks it next and gets its refutation.
+    for (const node of cluster.nodes) {
+      if (node.index === 6) continue;
+      node.swim.receive(SimCluster.addr(1), { from: 'node-1', fromAddr: SimCluster.addr(1), body: undefined, rumours: [{ kind: { $case: 'suspect', value: { node: 'node-6', incarnation: 0, from: 'node-1' } } }] }, cluster.now);
+      cluster.flush(node);
+    }
+    const refuted = () => cluster.nodes.every((node) => node.index === 6 || node.swim.member('node-6')?.state === 'alive');
+    expect(cluster.runUntil(refuted, 10 * PERIOD, 10)).toBe(true);
+    cluster.run(cluster.now + 2 * PERIOD); // every member has made its check by now
+    const deaths = deathsOf(cluster);
+    cluster.crash(6);
+    // Had the check used up node-6's turn in every member's round-robin, nobody would probe it
+    // again for most of a pass (49 periods, 14.7 s).
+    const { maxMs } = suspicionBounds(makeSwimConfig(FAST), n);
+    const allSeeDead = () => cluster.nodes.every((node) => node.index === 6 || node.swim.member('node-6')?.state === 'dead');
+    expect(cluster.runUntil(allSeeDead, maxMs + 10 * PERIOD, 10)).toBe(true);
+    expect(new Set(deaths.map((e) => e.event.type !== 'user' && e.event.member.id))).toEqual(new Set(['node-6']));
+  });
+
   it('a degraded member that loses most packets sent to it gets no healthy member killed', () => {
     const cluster = new SimCluster(33, { loss: 0.01, minDelayMs: 1, maxDelayMs: 5 }, FAST);
     cluster.startWithRoster(10);
