@@ -2,6 +2,7 @@ import { Node as NodeMessage, NodeRole, type Node } from '@flotilla/api';
 import { publishMessage, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
+import { repeatOnStoreChanges } from './repeat-on-store-changes.js';
 
 /** How often a pending promotion is told again: a notice is fire-and-forget and a worker may have been reconnecting. */
 export const ROLE_NOTICE_REPEAT_MS = 2_000;
@@ -24,29 +25,10 @@ export function pendingPromotions(nodes: Iterable<Node>): Node[] {
  * (a handful of small messages; nobody listens on a node that already runs as a manager).
  */
 export function noticePromotions(member: RaftMember, bus: BusConnection, subjects: ClusterSubjects, log: Logger): { stop(): void } {
-  const sub = member.store.watch({ kinds: ['node'] });
-  let stopped = false;
-  const tell = () => {
-    if (stopped) return;
+  return repeatOnStoreChanges(member, { kinds: ['node'] }, ROLE_NOTICE_REPEAT_MS, () => {
     for (const node of pendingPromotions(member.store.view().nodes.all())) {
       if (node.role === NodeRole.NODE_ROLE_WORKER) log.debug({ targetNodeId: node.id }, 'telling a promoted worker to become a manager');
       publishMessage(bus.nc, subjects.node.role(node.id), NodeMessage, node);
     }
-  };
-  const timer = setInterval(tell, ROLE_NOTICE_REPEAT_MS);
-  void (async () => {
-    tell();
-    try {
-      for await (const _event of sub) tell();
-    } catch {
-      // closed on stop or by a snapshot restore; the timer keeps telling
-    }
-  })();
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      sub.close();
-    },
-  };
+  });
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { rotationNoticeSubject } from '../swarm/rotation-notices.js';
 import type { RootCaSource } from './root-ca-source.js';
 import { newRootCurrent, nodeCertRecords, resealedSecrets, rotationFinished } from './root-rotation.js';
+import { repeatOnStoreChanges } from './repeat-on-store-changes.js';
 import { writeStore } from './store-writer.js';
 
 const pemOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
@@ -20,11 +21,8 @@ export const ROTATION_NOTICE_REPEAT_MS = 2_000;
  * current (tokens and secrets in the same transaction), then drop the rotation record.
  */
 export function driveRootRotation(member: RaftMember, bus: BusConnection, subjects: ClusterSubjects, roots: RootCaSource, clusterId: string, log: Logger): { stop(): void } {
-  const sub = member.store.watch({ kinds: ['node', 'cluster'] });
-  let stopped = false;
   let writing = false;
-  const step = () => {
-    if (stopped) return;
+  return repeatOnStoreChanges(member, { kinds: ['node', 'cluster'] }, ROTATION_NOTICE_REPEAT_MS, () => {
     const rotation = roots.rotation();
     if (!rotation) return;
     const view = member.store.view();
@@ -58,21 +56,5 @@ export function driveRootRotation(member: RaftMember, bus: BusConnection, subjec
       .finally(() => {
         writing = false;
       });
-  };
-  const timer = setInterval(step, ROTATION_NOTICE_REPEAT_MS);
-  void (async () => {
-    step();
-    try {
-      for await (const _event of sub) step();
-    } catch {
-      // closed on stop or by a snapshot restore; the timer keeps going
-    }
-  })();
-  return {
-    stop: () => {
-      stopped = true;
-      clearInterval(timer);
-      sub.close();
-    },
-  };
+  });
 }
