@@ -68,7 +68,7 @@ export {
 } from './renewer.js';
 export { deriveSecretsKey, sealSecretValue, openSecretValue, type SecretsKey } from './secrets/secret-seal.js';
 export { crossSignRootCa, isCrossSignedBy } from './rotation/cross-sign.js';
-export { rotationProgress, trustBundle, issuedChain, progressLine, type RotationPhase, type RotationProgress, type NodeCertIssuer } from './rotation/rotation-progress.js';
+export { rotationProgress, trustBundle, issuedChain, type RotationPhase, type RotationProgress, type NodeCertIssuer } from './rotation/rotation-progress.js';
 export { splitPemCertificates, issuerDigestIn } from './pem-bundle.js';
 export {
   issuancePlan,

@@ -8,7 +8,6 @@ import {
   isCrossSignedBy,
   issuedChain,
   issueLocalNodeCredentials,
-  progressLine,
   rotationProgress,
   trustBundle,
   type NodeCredentials,
@@ -105,10 +104,5 @@ describe('rotation progress', () => {
     expect(trustBundle('done', 'OLD\n', 'NEW\n')).toBe('NEW\n');
     expect(issuedChain('migrating', 'LEAF\n', 'X\n')).toBe('LEAF\nX\n');
     expect(issuedChain('dropping-old-root', 'LEAF\n', 'X\n')).toBe('LEAF\n');
-  });
-
-  it('draws a progress bar', () => {
-    expect(progressLine({ phase: 'migrating', total: 3, moved: 1, pending: ['b', 'c'] }, 9)).toBe('rotated TLS certificates:  [==>      ] 1/3 nodes');
-    expect(progressLine({ phase: 'done', total: 3, moved: 3, pending: [] }, 4)).toBe('rotated TLS certificates:  [===>] rotated');
   });
 });

@@ -39,11 +39,3 @@ export function trustBundle(phase: RotationPhase, oldRootPem: string, newRootPem
 export function issuedChain(phase: RotationPhase, leafPem: string, crossSignedPem: string): string {
   return phase === 'migrating' ? `${leafPem.trimEnd()}\n${crossSignedPem.trimEnd()}\n` : `${leafPem.trimEnd()}\n`;
 }
-
-/** The progress line `swarm ca --rotate` prints, like docker's "rotated TLS certificates: [====>   ] 2/3 nodes". */
-export function progressLine(p: RotationProgress, width = 40): string {
-  const filled = p.total === 0 ? width : Math.round((p.moved / p.total) * width);
-  const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(width - filled)}`;
-  const tail = p.phase === 'migrating' ? `${p.moved}/${p.total} nodes` : p.phase === 'dropping-old-root' ? 'all nodes moved; dropping the old root' : 'rotated';
-  return `rotated TLS certificates:  [${bar}] ${tail}`;
-}
