@@ -103,6 +103,6 @@ describe('a worker when the manager it joined through dies', () => {
     await cluster.start(w1);
     await cluster.ok(m3, 'service', 'scale', '--detach', 'onworker=4');
     await waitFor('4 tasks running on the worker after its restart', async () => ((await runningOnWorker(m3, 'onworker')) === 4 ? true : undefined), LONG);
-    expect((await statuses(m2))?.get(w1.name)).toBe('Ready');
+    await waitFor('the restarted worker Ready, seen from m2', async () => ((await statuses(m2))?.get(w1.name) === 'Ready' ? true : undefined), LONG);
   }, 2 * LONG);
 });
