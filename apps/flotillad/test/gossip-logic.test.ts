@@ -88,6 +88,25 @@ describe('DeathReports', () => {
     expect(r.confirmed(live)).toEqual(['x']);
   });
 
+  it('a death first reported before the node\'s current session opened is about its previous process: it does not count', () => {
+    const r = new DeathReports();
+    const live = new Set(['a', 'b', 'x']);
+    // x crashed at 1000; a and b report it dead from 1500; x restarted and re-opened its session at 2000
+    r.report('a', ['x'], 1_500);
+    r.report('b', ['x'], 1_600);
+    const opened = (id: string) => (id === 'x' ? 2_000 : undefined);
+    // the same views keep arriving until gossip sees the new process: they keep their first time
+    r.report('a', ['x'], 2_500);
+    r.report('b', ['x'], 2_600);
+    expect(r.confirmed(live, opened)).toEqual([]);
+    // gossip sees x alive, then x really dies: new reports count against the new session
+    r.report('a', [], 3_000);
+    r.report('b', [], 3_000);
+    r.report('a', ['x'], 9_000);
+    r.report('b', ['x'], 9_100);
+    expect(r.confirmed(live, opened)).toEqual(['x']);
+  });
+
   it('ignores a reporter naming itself and forgets reporters', () => {
     const r = new DeathReports();
     r.report('a', ['a', 'x']);

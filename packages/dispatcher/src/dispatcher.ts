@@ -136,6 +136,11 @@ export class Dispatcher {
     if (this.tracker.expireNow(nodeId)) await this.markDown(nodeId, 'node declared dead by gossip');
   }
 
+  /** When the node's live session opened (ms since the epoch), if it has one. */
+  sessionOpenedAt(nodeId: string): number | undefined {
+    return this.sessions.ofNode(nodeId)?.openedAt;
+  }
+
   /** The live session of a node, if any (for the control API and tests). */
   sessionOf(nodeId: string): string | undefined {
     return this.sessions.ofNode(nodeId)?.id;

@@ -149,8 +149,13 @@ describe('Dispatcher over a real nats-server', () => {
 
   it('marks a node DOWN at once when gossip declares it dead, and its agent must re-open', async () => {
     const w2 = await cluster.worker('w2');
+    const before = Date.now();
     const { sessionId } = await open(w2, 'w2');
+    // when the session opened: gossip death reports older than that are about a previous process
+    expect(dispatcher.sessionOpenedAt('w2')).toBeGreaterThanOrEqual(before);
+    expect(dispatcher.sessionOpenedAt('w2')).toBeLessThanOrEqual(Date.now());
     await dispatcher.expireNode('w2');
+    expect(dispatcher.sessionOpenedAt('w2')).toBeUndefined();
     expect(backend.nodes.get('w2')).toMatchObject({ state: NodeState.NODE_STATE_DOWN, message: 'node declared dead by gossip' });
     expect(((await heartbeat(w2, 'w2', sessionId).catch((e: unknown) => e)) as BusRequestError).code).toBe(BusErrorCode.NOT_FOUND);
     await open(w2, 'w2');

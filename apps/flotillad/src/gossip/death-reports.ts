@@ -8,26 +8,42 @@
  * Once a node has been expired it is not expired again until the reports about it fall below
  * the quorum: a node whose gossip is blocked but whose heartbeats go through re-opens its
  * session and must not flap.
+ *
+ * A report counts only against the session it can be about: one first received before the
+ * target's current session opened is about the process before it. A restarted node reconnects
+ * about as fast as gossip declares its old process dead, and the reporters keep saying so
+ * until gossip sees the new process; those reports must not take the new session down.
  */
 export class DeathReports {
-  private readonly byReporter = new Map<string, ReadonlySet<string>>();
+  /** reporter → target → when this reporter first said the target was dead (ms). */
+  private readonly byReporter = new Map<string, ReadonlyMap<string, number>>();
   private readonly expired = new Set<string>();
 
-  /** The reporter's whole current view (it replaces the previous one). */
-  report(reporter: string, deadNodeIds: readonly string[]): void {
-    this.byReporter.set(reporter, new Set(deadNodeIds.filter((id) => id !== reporter)));
+  /** The reporter's whole current view (it replaces the previous one), received at `now`. */
+  report(reporter: string, deadNodeIds: readonly string[], now = Date.now()): void {
+    const before = this.byReporter.get(reporter);
+    const view = new Map<string, number>();
+    for (const id of deadNodeIds) if (id !== reporter) view.set(id, before?.get(id) ?? now);
+    this.byReporter.set(reporter, view);
   }
 
   forget(reporter: string): void {
     this.byReporter.delete(reporter);
   }
 
-  /** Nodes to mark down now; `liveNodes` are the nodes with a live session. */
-  confirmed(liveNodes: ReadonlySet<string>): string[] {
+  /**
+   * Nodes to mark down now; `liveNodes` are the nodes with a live session, `sessionOpenedAt`
+   * tells when a node's current session opened (undefined without one).
+   */
+  confirmed(liveNodes: ReadonlySet<string>, sessionOpenedAt: (nodeId: string) => number | undefined = () => undefined): string[] {
     const counts = new Map<string, number>();
     for (const [reporter, dead] of this.byReporter) {
       if (!liveNodes.has(reporter)) continue;
-      for (const target of dead) counts.set(target, (counts.get(target) ?? 0) + 1);
+      for (const [target, since] of dead) {
+        const opened = sessionOpenedAt(target);
+        if (opened !== undefined && since < opened) continue;
+        counts.set(target, (counts.get(target) ?? 0) + 1);
+      }
     }
     const out: string[] = [];
     for (const target of new Set([...counts.keys(), ...this.expired])) {

@@ -12,6 +12,8 @@ import { keyringId } from './keyring-id.js';
 /** What the gossip service needs of the dispatcher running beside it. */
 export interface DispatcherSessions {
   sessionOf(nodeId: string): string | undefined;
+  /** When the node's current session opened (ms), undefined without one. */
+  sessionOpenedAt(nodeId: string): number | undefined;
   expireNode(nodeId: string): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export class GossipService {
       throw new BusRequestError(BusErrorCode.NOT_FOUND, `gossip sync of node ${nodeId}: session ${JSON.stringify(req.sessionId)} is not its live session`);
     }
     this.rings.set(nodeId, req.keyringId);
-    this.deaths.report(nodeId, req.deadNodeIds);
+    this.deaths.report(nodeId, req.deadNodeIds, Date.now());
     await this.expireConfirmed();
     if (!this.rotating) this.schedule(0);
     const keys = this.cluster()?.gossipKeys ?? [];
@@ -85,7 +87,7 @@ export class GossipService {
 
   private async expireConfirmed(): Promise<void> {
     const live = new Set(this.readyNodes().filter((id) => this.opts.dispatcher.sessionOf(id) !== undefined));
-    for (const nodeId of this.deaths.confirmed(live)) {
+    for (const nodeId of this.deaths.confirmed(live, (id) => this.opts.dispatcher.sessionOpenedAt(id))) {
       const reporters = [...live].filter((r) => r !== nodeId);
       this.log.warn({ nodeId, liveReporters: reporters.length }, 'gossip: node confirmed dead by the other nodes; marking it down');
       await this.opts.dispatcher.expireNode(nodeId);

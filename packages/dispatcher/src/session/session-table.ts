@@ -6,15 +6,17 @@
 export interface Session {
   readonly id: string;
   readonly nodeId: string;
+  /** When it was opened (ms since the epoch). */
+  readonly openedAt: number;
 }
 
 export class SessionTable {
   private readonly byNode = new Map<string, Session>();
 
   /** Starts a session for `nodeId`; returns the one it replaced, if any. */
-  open(nodeId: string, sessionId: string): { session: Session; replaced: Session | undefined } {
+  open(nodeId: string, sessionId: string, now = Date.now()): { session: Session; replaced: Session | undefined } {
     const replaced = this.byNode.get(nodeId);
-    const session = { id: sessionId, nodeId };
+    const session = { id: sessionId, nodeId, openedAt: now };
     this.byNode.set(nodeId, session);
     return { session, replaced };
   }
