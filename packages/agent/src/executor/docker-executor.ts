@@ -6,6 +6,7 @@ import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
 import { ImagePresence } from './image-presence.js';
 import type { TaskSecretFiles } from '../secrets/task-secret-files.js';
+import { errMessage } from '../error-message.js';
 
 /** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
 export class TaskError extends Error {
@@ -111,7 +112,7 @@ export class DockerExecutor {
     } catch (err) {
       // Someone else (`docker rm -f`, a second call) is removing it already: wait for that
       // rather than ask again, which only earns the same 409 in a tight loop.
-      if (statusOf(err) === 409 && /already in progress/.test(errorText(err))) await this.untilRemoved(containerId);
+      if (statusOf(err) === 409 && /already in progress/.test(errMessage(err))) await this.untilRemoved(containerId);
       else if (statusOf(err) !== 404) throw err;
     }
     // The secrets go with the container, never later than it.
@@ -124,7 +125,7 @@ export class DockerExecutor {
     } catch (err) {
       // 404: gone before the wait began. Anything else (the other removal failed and the wait
       // ran out) goes to the caller, whose next attempt asks for the removal again.
-      if (statusOf(err) !== 404) throw new Error(`waiting for the removal of container ${containerId} already in progress: ${errorText(err)}`);
+      if (statusOf(err) !== 404) throw new Error(`waiting for the removal of container ${containerId} already in progress: ${errMessage(err)}`);
     }
   }
 
@@ -167,10 +168,6 @@ export class DockerExecutor {
     }
     return found;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -5,6 +5,7 @@ import type { TaskNetworkHooks } from '../network-state/node-networking.js';
 import type { PersistedTask } from '../state/task-state-file.js';
 import { step, type FoundContainer, type TaskAction, type TaskEvent } from './task-machine.js';
 import { newRecord, statusOf, type ContainerHealth, type TaskRecord } from './task-record.js';
+import { errMessage } from '../error-message.js';
 
 export interface TaskRunnerHooks {
   /** A status to send to the dispatcher. */
@@ -267,8 +268,4 @@ export class TaskRunner {
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
-}
-
-function errMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
