@@ -33,7 +33,7 @@ export { denyListInterceptor } from './grpc/deny-interceptor.js';
 export { callGate } from './grpc/call-gate.js';
 export { decideManagerOnlyCall, managerOnlyInterceptor, type ManagerOnlyDecision } from './grpc/manager-only.js';
 export { toStatus, fromServiceError, CA_ERROR_CODE_KEY } from './grpc/status.js';
-export { createNodeCaHandlers, peerPolicyOf, type NodeCaState } from './grpc/node-ca-service.js';
+export { createNodeCaHandlers, peerPolicyOf, type NodeCaState, type IssuedBy } from './grpc/node-ca-service.js';
 export { startNodeCaServer, type NodeCaServerOptions, type RunningNodeCaServer } from './grpc/node-ca-server.js';
 export { managerChannelCredentials, unverifiedChannelCredentials, managerIdentityCheck, MANAGER_CHANNEL_OPTIONS } from './grpc/client-credentials.js';
 export {

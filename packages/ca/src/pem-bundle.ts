@@ -12,12 +12,16 @@ export function splitPemCertificates(pem: string): string[] {
   return (pem.match(PEM_CERTIFICATE) ?? []).map((block) => `${block}\n`);
 }
 
+/** The PEM of the root in `bundlePem` that signed `cert`, or undefined when none did. */
+export function issuingRootIn(cert: X509Certificate, bundlePem: string): string | undefined {
+  return splitPemCertificates(bundlePem).find((rootPem) => {
+    const root = new X509Certificate(rootPem);
+    return cert.checkIssued(root) && cert.verify(root.publicKey);
+  });
+}
+
 /** The digest of the root in `bundlePem` that signed `certPem`'s first certificate, or undefined. */
 export function issuerDigestIn(certPem: string, bundlePem: string): string | undefined {
-  const cert = new X509Certificate(certPem);
-  for (const rootPem of splitPemCertificates(bundlePem)) {
-    const root = new X509Certificate(rootPem);
-    if (cert.checkIssued(root) && cert.verify(root.publicKey)) return certificateDigest(rootPem);
-  }
-  return undefined;
+  const rootPem = issuingRootIn(new X509Certificate(certPem), bundlePem);
+  return rootPem === undefined ? undefined : certificateDigest(rootPem);
 }

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { CaError } from './errors.js';
-import { splitPemCertificates } from './pem-bundle.js';
+import { issuingRootIn } from './pem-bundle.js';
 import { CertRole, ouToRole } from './roles.js';
 
 export interface NodeIdentity {
@@ -51,8 +51,7 @@ export function verifyNodeCertificate(certPem: string | Buffer, options: VerifyN
   } catch (err) {
     throw new CaError('certificate-invalid', `verifying a node certificate: not a valid certificate (${(err as Error).message})`);
   }
-  const roots = splitPemCertificates(options.caCertPem).map((pem) => new X509Certificate(pem));
-  if (!roots.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+  if (issuingRootIn(cert, options.caCertPem) === undefined) {
     throw new CaError('certificate-invalid', `verifying node certificate ${cert.serialNumber}: not signed by the cluster's root CA`);
   }
   const identity = readNodeIdentity(cert);

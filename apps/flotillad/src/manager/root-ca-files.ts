@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Cluster, Node } from '@flotilla/api';
-import { loadRootCa, splitPemCertificates } from '@flotilla/ca';
+import { loadRootCa, splitPemCertificates, type IssuedBy } from '@flotilla/ca';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import { writeFileAtomic, type SwarmFiles } from '../swarm/swarm-state.js';
@@ -52,12 +52,6 @@ export async function startRootCaFiles(files: SwarmFiles, member: RaftMember, cl
     }
   })();
   return { roots, stop: () => sub.close() };
-}
-
-/** What the CA's join/renew hooks say about the root that signed (NodeCaState's events). */
-export interface IssuedBy {
-  issuerDigest: string;
-  trustsOldRoot: boolean;
 }
 
 /** The CA's join/renew hooks record which root issued a node's certificate: a root CA rotation counts these. */
