@@ -12,14 +12,15 @@ export interface RootCaSource {
   secretsKey(): SecretsKey;
 }
 
-function text(bytes: Uint8Array | undefined): string {
+/** PEM bytes as the store keeps them (Cluster.root_ca fields), as text; '' for none. */
+export function pemText(bytes: Uint8Array | undefined): string {
   return bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
 }
 
 /** The current root from a Cluster object, or undefined when it holds no certificate and key (an external CA keeps no key). Pure. */
 export function storedRootCa(cluster: Cluster | undefined): { certPem: string; keyPem: string } | undefined {
-  const certPem = text(cluster?.rootCa?.caCert);
-  const keyPem = text(cluster?.rootCa?.caKey);
+  const certPem = pemText(cluster?.rootCa?.caCert);
+  const keyPem = pemText(cluster?.rootCa?.caKey);
   return certPem !== '' && keyPem !== '' ? { certPem, keyPem } : undefined;
 }
 
@@ -45,10 +46,10 @@ export function storeRootCaSource(cluster: () => Cluster | undefined, clusterId:
     rotation: () => {
       const r = cluster()?.rootCa?.rotation;
       if (!r) return (record = undefined);
-      const newCertPem = text(r.caCert);
+      const newCertPem = pemText(r.caCert);
       const cacheKey = `${newCertPem}|${r.oldRootDropped}`;
       if (record === undefined || cacheKey !== rotationKey) {
-        record = { newRoot: loadRootCa(newCertPem, text(r.caKey)), crossSignedPem: text(r.crossSignedCaCert), oldRootPem: text(r.oldCaCert), oldRootDropped: r.oldRootDropped };
+        record = { newRoot: loadRootCa(newCertPem, pemText(r.caKey)), crossSignedPem: pemText(r.crossSignedCaCert), oldRootPem: pemText(r.oldCaCert), oldRootDropped: r.oldRootDropped };
         rotationKey = cacheKey;
       }
       return record;

@@ -4,12 +4,10 @@ import { rotationNotice, rotationStatus } from '@flotilla/ca';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import { rotationNoticeSubject } from '../swarm/rotation-notices.js';
-import type { RootCaSource } from './root-ca-source.js';
+import { pemText, type RootCaSource } from './root-ca-source.js';
 import { newRootCurrent, nodeCertRecords, resealedSecrets, rotationFinished } from './root-rotation.js';
 import { repeatOnStoreChanges } from './repeat-on-store-changes.js';
 import { writeStore } from './store-writer.js';
-
-const pemOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 
 /** How often pending nodes are told again: a notice is fire-and-forget and a node may have been reconnecting. */
 export const ROTATION_NOTICE_REPEAT_MS = 2_000;
@@ -38,14 +36,14 @@ export function driveRootRotation(member: RaftMember, bus: BusConnection, subjec
       if (!cluster || !record) return false;
       if (status.action === 'make-new-root-current') {
         if (record.oldRootDropped) return false;
-        const next = newRootCurrent(cluster, rotation, pemOf(cluster.rootCa!.caKey), v.secrets.all());
+        const next = newRootCurrent(cluster, rotation, pemText(cluster.rootCa!.caKey), v.secrets.all());
         tx.update('cluster', next.cluster);
         for (const secret of next.secrets) tx.update('secret', secret);
         log.info({ rootDigest: rotation.newRoot.digest, resealedSecrets: next.secrets.length, nodes: status.total }, 'root CA rotation: every node holds a new-root certificate; the new root is current, join tokens rotated, secrets re-sealed');
       } else {
         if (!record.oldRootDropped) return false;
         // A secret sealed under the old key as the new root became current; older records kept no old key.
-        const stragglers = record.oldCaKey.length > 0 ? resealedSecrets(clusterId, pemOf(record.oldCaKey), rotation.newRoot.keyPem, v.secrets.all()) : [];
+        const stragglers = record.oldCaKey.length > 0 ? resealedSecrets(clusterId, pemText(record.oldCaKey), rotation.newRoot.keyPem, v.secrets.all()) : [];
         tx.update('cluster', rotationFinished(cluster));
         for (const secret of stragglers) tx.update('secret', secret);
         log.info({ rootDigest: rotation.newRoot.digest, nodes: status.total, resealedSecrets: stragglers.length }, 'root CA rotation done: every node trusts the new root alone');
