@@ -21,16 +21,19 @@ started_dockerd="$(bash scripts/docker-engine.sh ensure)" || { echo "0 passed, 1
 bash scripts/test-image.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 find packages apps -maxdepth 2 -name .test-results.json -delete
+# turbo's run summaries carry each package's test exit code (an error outside any test leaves
+# vitest's JSON report green): sum-test-results.mjs reads them.
+rm -rf .turbo/runs
 if [ $# -gt 0 ]; then
-  pnpm exec turbo run test --continue --concurrency=2 --output-logs=full "$@"
+  pnpm exec turbo run test --summarize --continue --concurrency=2 --output-logs=full "$@"
   rc=$?
 else
   # flotillad's end-to-end files are the long pole (about as long as every other package
   # together) and mostly wait on daemons and engines: start them at once beside the rest
   # instead of whenever turbo reaches them. Everything is built by setup.sh (--only).
-  pnpm exec turbo run test --only --continue --filter=@flotilla/flotillad --output-logs=full &
+  pnpm exec turbo run test --summarize --only --continue --filter=@flotilla/flotillad --output-logs=full &
   e2e_pid=$!
-  pnpm exec turbo run test --only --continue --concurrency=2 --filter='!@flotilla/flotillad' --output-logs=full
+  pnpm exec turbo run test --summarize --only --continue --concurrency=2 --filter='!@flotilla/flotillad' --output-logs=full
   rc=$?
   wait "$e2e_pid" || rc=$?
 fi

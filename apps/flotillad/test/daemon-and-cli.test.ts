@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseBackend, probeHost } from '@flotilla/ipvs-lb';
-import { killStarted, REPO_ROOT, runCli, runToEnd, spawnDaemon, spawnTracked, waitUntilServing } from './helpers/processes.js';
+import { copyCliForAnyUser, killStarted, REPO_ROOT, runCli, runToEnd, spawnDaemon, spawnTracked, waitUntilServing } from './helpers/processes.js';
 import { socketAnswers } from './helpers/wait.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -89,7 +89,9 @@ describe('flotillad with the flotilla CLI, as real processes', () => {
     // Open the directory to everyone so that only the socket's own 0600 mode stands in the way.
     await chmod(dir, 0o755);
     await startServing();
-    const asNobody = await runCli(['-H', host, 'info'], { uid: 65534, gid: 65534 });
+    // nobody runs a copy of the CLI: the checkout itself may be closed to other users.
+    const cli = await copyCliForAnyUser(dir);
+    const asNobody = await runToEnd(process.execPath, [cli, '-H', host, 'info'], { uid: 65534, gid: 65534, cwd: dir });
     expect({ code: asNobody.code, stderr: asNobody.stderr }).toEqual({
       code: 1,
       stderr: `flotilla: permission denied connecting to flotillad at ${host}: run as the user that owns the socket (usually root)\n`,

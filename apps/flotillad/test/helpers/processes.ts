@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { socketAnswers, waitFor } from './wait.js';
 
@@ -77,6 +79,24 @@ export async function runToEnd(command: string, args: readonly string[], options
 export function runCli(args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {
   requireBuilt(CLI_MAIN, '@flotilla/cli');
   return runToEnd(process.execPath, [CLI_MAIN, ...args], options);
+}
+
+/**
+ * Copies the built CLI (its self-contained bundle: main.js, its chunks and the package.json it
+ * reads its version from) into `dir`, readable by every user, and returns the copy's main.js.
+ * For running the CLI as another user: the checkout may sit under a directory only its owner can
+ * enter (root's home, any mktemp -d).
+ */
+export async function copyCliForAnyUser(dir: string): Promise<string> {
+  requireBuilt(CLI_MAIN, '@flotilla/cli');
+  const cliDir = join(CLI_MAIN, '..', '..');
+  const into = join(dir, 'cli');
+  await mkdir(join(into, 'dist'), { recursive: true });
+  await cp(join(cliDir, 'package.json'), join(into, 'package.json'));
+  await cp(CLI_MAIN, join(into, 'dist', 'main.js'));
+  await cp(join(cliDir, 'dist', 'chunks'), join(into, 'dist', 'chunks'), { recursive: true });
+  for (const d of [dir, into, join(into, 'dist'), join(into, 'dist', 'chunks')]) await chmod(d, 0o755);
+  return join(into, 'dist', 'main.js');
 }
 
 /** SIGKILLs whatever this test file started and is still running (by pid, nothing else). */
