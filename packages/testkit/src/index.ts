@@ -3,3 +3,4 @@ export * from './temp.js';
 export * from './pki.js';
 export * from './nats.js';
 export * from './test-hosts/index.js';
+export * from './linearizability/index.js';

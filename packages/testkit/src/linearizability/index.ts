@@ -1,0 +1,3 @@
+export * from './model.js';
+export * from './checker.js';
+export * from './register.js';
