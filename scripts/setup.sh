@@ -23,6 +23,7 @@ if [ "$system" = 1 ]; then
   command -v protoc >/dev/null || missing+=(protobuf-compiler)
   command -v openssl >/dev/null || missing+=(openssl)       # testkit's throwaway PKI
   command -v cfssl >/dev/null || missing+=(golang-cfssl)    # the external-CA tests run a real cfssl
+  dpkg -s libfaketime >/dev/null 2>&1 || missing+=(libfaketime)  # the chaos suite steps daemons' wall clocks
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: missing ${missing[*]}; run as root (or: apt-get install -y ${missing[*]})" >&2; exit 1

@@ -6,9 +6,10 @@
 // whatever still runs in their namespaces, e.g. the managers' nats-servers).
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestHosts, tempDir, type TestHost, type TestHosts } from '@flotilla/testkit';
-import { DAEMON_MAIN, runCli, type Finished } from './processes.js';
+import { DAEMON_MAIN, runCli, runToEnd, type Finished } from './processes.js';
 import { socketAnswers, waitFor } from './wait.js';
 
 export type NodeRole = 'manager' | 'worker';
@@ -27,6 +28,13 @@ export interface HostClusterOptions {
   readonly logLevel?: string;
   /** Deadline for each wait (daemon serving, node Ready). */
   readonly timeoutMs?: number;
+  /**
+   * Put each node's data dir on its own tmpfs of this many MiB, below the test host's directory
+   * (so the hosts' teardown unmounts it even after a crash): a disk that a test can fill.
+   */
+  readonly dataTmpfsMb?: number;
+  /** Extra environment of a node's daemon (read at each start). */
+  readonly daemonEnv?: (node: ClusterNode) => NodeJS.ProcessEnv;
 }
 
 export interface ClusterNode {
@@ -111,7 +119,7 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
     name: host.name,
     host,
     addr: host.addr,
-    dataDir: join(dir.path, host.name),
+    dataDir: options.dataTmpfsMb ? join(host.dir, 'flotillad') : join(dir.path, host.name),
     socket: join(dir.path, `${host.name}.sock`),
     logFile: join(dir.path, `${host.name}.log`),
     role: i < managers ? 'manager' : 'worker',
@@ -139,7 +147,7 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
           '--docker-host', node.host.dockerHost!, '--advertise-addr', node.addr,
           '--log-level', options.logLevel ?? 'debug', ...(options.daemonArgs ?? []),
         ],
-        { stdio: ['ignore', logFd, logFd] },
+        { stdio: ['ignore', logFd, logFd], ...(options.daemonEnv ? { env: options.daemonEnv(node) } : {}) },
       );
     } finally {
       closeSync(logFd);
@@ -209,7 +217,15 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
   };
 
   try {
-    for (const node of nodes) await startDaemon(node);
+    if (options.dataTmpfsMb) {
+      for (const node of nodes) {
+        await mkdir(node.dataDir, { recursive: true });
+        await runToEnd('mount', ['-t', 'tmpfs', '-o', `size=${options.dataTmpfsMb}m,mode=0700`, `flt-data-${node.name}`, node.dataDir]).then((r) => {
+          if (r.code !== 0) throw new Error(`mounting a ${options.dataTmpfsMb} MiB tmpfs on ${node.dataDir}: ${r.stderr}`);
+        });
+      }
+    }
+    await Promise.all(nodes.map((node) => startDaemon(node)));
     if (!options.noSwarm) await formSwarm(cluster, timeoutMs, options.initArgs ?? []);
   } catch (err) {
     await destroy().catch(() => undefined);
@@ -227,14 +243,17 @@ async function formSwarm(cluster: HostCluster, timeoutMs: number, initArgs: read
     worker: (await cluster.ok(first!, 'swarm', 'join-token', '-q', 'worker')).trim(),
     manager: (await cluster.ok(first!, 'swarm', 'join-token', '-q', 'manager')).trim(),
   };
-  // One at a time: a manager joining changes the Raft voters, and the next join goes through them.
-  for (const node of rest) {
+  const join = async (node: ClusterNode): Promise<void> => {
     await cluster.ok(node, 'swarm', 'join', '--advertise-addr', node.addr, '--listen-addr', `${node.addr}:2377`, '--token', tokens[node.role], `${first!.addr}:2377`);
     const info = await cluster.ok(node, 'info');
     node.nodeId = /NodeID: (\w+)/.exec(info)?.[1] ?? '';
     if (!node.nodeId) throw new Error(`info on ${node.name} shows no NodeID after joining:\n${info}`);
     await cluster.waitForStatus(first!, [node], 'Ready', timeoutMs);
-  }
+  };
+  // Managers one at a time: a manager joining changes the Raft voters, and the next join goes
+  // through them. Workers change no voters: together.
+  for (const node of rest.filter((n) => n.role === 'manager')) await join(node);
+  await Promise.all(rest.filter((n) => n.role === 'worker').map(join));
   await cluster.waitForStatus(first!, cluster.nodes, 'Ready', timeoutMs);
 }
 

@@ -60,6 +60,7 @@ export function makeHost(s: HostState): TestHost {
     index: names.index,
     netns: names.netns,
     addr: names.addr,
+    dir: names.dir,
     dockerHost: s.withDocker ? `unix://${s.socket}` : undefined,
     exec: (cmd, opts = {}) =>
       run(inNetns(names.netns, cmd), {

@@ -34,6 +34,8 @@ export interface TestHost {
   netns: string;
   /** The host's address on the bridge, e.g. 198.18.0.11. */
   addr: string;
+  /** The host's own directory under the run's temp dir; teardown unmounts whatever is mounted below it and removes it. */
+  dir: string;
   /** `unix://…` of the host's own engine; undefined without `withDocker`. */
   dockerHost: string | undefined;
   /** Runs `cmd` in the host's namespace (DOCKER_HOST set to its engine) and waits for it. */
