@@ -1,3 +1,4 @@
+import { DAEMON_STATUS_TRAILER } from '@flotilla/api';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
 /** An error whose message is the whole line shown to the user (no stack trace). */
@@ -20,6 +21,8 @@ export function controlCallError(err: unknown, host: string, rpc: string, timeou
   if (!isServiceError(err)) return new CliError(`${rpc} against flotillad at ${host} failed: ${String(err)}`);
   switch (err.code) {
     case GrpcStatus.UNAVAILABLE:
+      // The daemon answered that it cannot serve this now (e.g. no Raft leader): its words, not "is it running?".
+      if (err.metadata?.get(DAEMON_STATUS_TRAILER).length) return new CliError(err.details);
       if (/\bEACCES\b/.test(err.details)) {
         return new CliError(`permission denied connecting to flotillad at ${host}: run as the user that owns the socket (usually root)`);
       }

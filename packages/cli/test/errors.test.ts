@@ -1,3 +1,4 @@
+import { DAEMON_STATUS_TRAILER } from '@flotilla/api';
 import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { controlCallError } from '../src/errors.js';
@@ -15,6 +16,15 @@ describe('controlCallError', () => {
     expect(controlCallError(err, host, 'Info', 10_000).message).toBe(
       'permission denied connecting to flotillad at unix:///var/run/flotilla.sock: run as the user that owns the socket (usually root)',
     );
+  });
+
+  it('shows the daemon’s own UNAVAILABLE answer (no Raft leader), not "is it running?"', () => {
+    const answered = serviceError(status.UNAVAILABLE, 'this manager cannot reach a Raft leader (no leader known; gave up after 5s): its view may be stale; try another manager');
+    answered.metadata.set(DAEMON_STATUS_TRAILER, '1');
+    expect(controlCallError(answered, host, 'ListServices', 10_000).message).toBe(answered.details);
+    // Without the daemon's trailer it is a call that never reached flotillad.
+    const unreached = serviceError(status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED');
+    expect(controlCallError(unreached, host, 'ListServices', 10_000).message).toBe('cannot connect to flotillad at unix:///var/run/flotilla.sock: is it running?');
   });
 
   it('names the deadline when the daemon does not answer', () => {

@@ -8,6 +8,7 @@ import { writeStore } from '../manager/store-writer.js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { ControlError, unavailable } from './control-error.js';
 import { unary } from './unary.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 function currentView(rt: ManagerRuntime): RootCaView {
   const view = rt.member.store.view();
@@ -19,9 +20,9 @@ function currentView(rt: ManagerRuntime): RootCaView {
 /** swarm ca [--rotate]: the root CA certificate, and a rotation to a new root that the leader then drives. */
 export function caHandlers(swarm: SwarmController, log: Logger) {
   return {
-    getRootCa: unary(log, 'GetRootCa', (_req: GetRootCaRequest): RootCaView => currentView(swarm.requireManager())),
+    getRootCa: unary(log, 'GetRootCa', async (_req: GetRootCaRequest): Promise<RootCaView> => currentView(await upToDateManager(swarm))),
     rotateRootCa: unary(log, 'RotateRootCa', async (_req: RotateRootCaRequest): Promise<RootCaView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const cluster = rt.cluster();
       if (!cluster) throw unavailable(`cluster ${rt.state.clusterId} is not in the store yet`);
       const refusal = rotationRefusal(cluster);

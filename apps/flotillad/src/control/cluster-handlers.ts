@@ -4,6 +4,7 @@ import { writeStore } from '../manager/store-writer.js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { invalidArgument, unavailable } from './control-error.js';
 import { unary } from './unary.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /** The request's changes over `current`; throws what is wrong with them (nothing is written then). */
 export function updatedClusterSpec(current: ClusterSpec | undefined, req: UpdateClusterRequest): ClusterSpec {
@@ -48,7 +49,7 @@ const changes = (req: UpdateClusterRequest): boolean =>
 export function clusterHandlers(swarm: SwarmController, log: Logger) {
   return {
     updateCluster: unary(log, 'UpdateCluster', async (req: UpdateClusterRequest): Promise<ClusterView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (changes(req)) {
         // Checked before the write so bad input changes nothing; checked again on the view the write sees.
         updatedClusterSpec(rt.cluster()?.spec, req);

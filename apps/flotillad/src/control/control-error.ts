@@ -1,4 +1,5 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { DAEMON_STATUS_TRAILER } from '@flotilla/api';
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
 /** A refusal the user caused; its message is the one line the CLI shows. */
 export class ControlError extends Error {
@@ -22,3 +23,10 @@ export const invalidArgument = (message: string) => new ControlError(GrpcStatus.
 export const notFound = (message: string) => new ControlError(GrpcStatus.NOT_FOUND, message);
 export const alreadyExists = (message: string) => new ControlError(GrpcStatus.ALREADY_EXISTS, message);
 export const unavailable = (message: string) => new ControlError(GrpcStatus.UNAVAILABLE, message);
+
+/** A status as flotillad answers it: marked so the CLI tells it from a call that never reached the daemon. */
+export function daemonStatus(code: GrpcStatus, details: string): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set(DAEMON_STATUS_TRAILER, '1');
+  return { code, details, metadata };
+}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { streamStoreEvents } from '../events/event-stream.js';
 import { ServerStream } from '../logs/server-stream.js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /**
  * `flotilla events`: the store's change stream, read on this manager's own replica. With a
@@ -16,7 +17,7 @@ export function eventsHandlers(swarm: SwarmController, log: Logger) {
     events: (call: ServerWritableStream<EventsRequest, EventsMessage>): void => {
       const out = new ServerStream<EventsMessage>(call, 'Events', log);
       Promise.resolve()
-        .then(() => streamStoreEvents(swarm.requireManager().member.store, call.request, out))
+        .then(async () => streamStoreEvents((await upToDateManager(swarm)).member.store, call.request, out))
         .then(
           () => out.end(),
           (err: unknown) => out.fail(err),

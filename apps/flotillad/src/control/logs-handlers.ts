@@ -6,6 +6,7 @@ import { ServerStream } from '../logs/server-stream.js';
 import { readTaskLog, type TaskLogTimings } from '../logs/task-log-reader.js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { invalidArgument } from './control-error.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /** Chunks each task's agent may have in flight: enough to keep a fast log moving, small enough to bound memory. */
 const LOG_WINDOW = 8;
@@ -29,7 +30,7 @@ export function logsHandlers(swarm: SwarmController, log: Logger, timings?: Part
 }
 
 async function streamLogs(swarm: SwarmController, req: ServiceLogsRequest, out: ServerStream<ServiceLogsMessage>, log: Logger, timings?: Partial<TaskLogTimings>): Promise<void> {
-  const rt = swarm.requireManager();
+  const rt = await upToDateManager(swarm);
   const options: LogOptions = req.options ?? { follow: false, tail: -1, sinceUnixMs: 0, timestamps: false };
   if (!Number.isInteger(options.tail) || options.tail < -1) throw invalidArgument(`invalid --tail ${options.tail}: expected a number of lines or "all"`);
   if (options.sinceUnixMs < 0) throw invalidArgument('invalid --since: before 1970');

@@ -22,6 +22,7 @@ import { alreadyExists, ControlError, invalidArgument } from './control-error.js
 import { findNetwork } from './network-lookup.js';
 import { unary } from './unary.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 const nameOf = (n: Network): string => n.spec?.annotations?.name ?? n.id;
 
@@ -74,7 +75,7 @@ export function removalRefusal(view: ReadTx, network: Network): string | undefin
 export function networkHandlers(swarm: SwarmController, log: Logger) {
   return {
     createNetwork: unary(log, 'CreateNetwork', async (req: CreateNetworkRequest): Promise<NetworkView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (!req.spec) throw invalidArgument('a network spec is required');
       const spec = validateNetworkSpec(req.spec);
       const name = spec.annotations?.name ?? '';
@@ -94,16 +95,16 @@ export function networkHandlers(swarm: SwarmController, log: Logger) {
       const view = rt.member.store.view();
       return networkView(view, findNetwork(view, id));
     }),
-    listNetworks: unary(log, 'ListNetworks', (): ListNetworksResponse => {
-      const view = swarm.requireManager().member.store.view();
+    listNetworks: unary(log, 'ListNetworks', async (): Promise<ListNetworksResponse> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       return { networks: [...view.networks.all()].map((n) => networkView(view, n)) };
     }),
-    getNetwork: unary(log, 'GetNetwork', (req: GetNetworkRequest): NetworkView => {
-      const view = swarm.requireManager().member.store.view();
+    getNetwork: unary(log, 'GetNetwork', async (req: GetNetworkRequest): Promise<NetworkView> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       return networkView(view, findNetwork(view, req.network));
     }),
     removeNetwork: unary(log, 'RemoveNetwork', async (req: RemoveNetworkRequest): Promise<RemoveNetworkResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findNetwork(rt.member.store.view(), req.network).id;
       await writeStore(rt.member, (view, tx) => {
         const network = findNetwork(view, id);

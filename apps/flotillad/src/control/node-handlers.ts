@@ -22,6 +22,7 @@ import { ControlError, invalidArgument, notFound } from './control-error.js';
 import { denyNode, nodeRemovalRefusal } from './node-removal.js';
 import { roleChangeRefusal } from './node-role.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /** findNode, but an unknown node reads "no such node: X" as docker's node commands say it. */
 function findNodeOrNoSuch(view: ReadTx, ref: string): Node {
@@ -39,14 +40,14 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
     return nodeView(node, rt.state.nodeId, rt.member.leaderId);
   };
   return {
-    listNodes: unary(log, 'ListNodes', (): ListNodesResponse => {
-      const rt = swarm.requireManager();
+    listNodes: unary(log, 'ListNodes', async (): Promise<ListNodesResponse> => {
+      const rt = await upToDateManager(swarm);
       const nodes = [...rt.member.store.view().nodes.all()].map((n) => nodeView(n, rt.state.nodeId, rt.member.leaderId));
       return { nodes };
     }),
-    getNode: unary(log, 'GetNode', (req: GetNodeRequest): NodeView => viewOf(swarm.requireManager(), req.node)),
+    getNode: unary(log, 'GetNode', async (req: GetNodeRequest): Promise<NodeView> => viewOf(await upToDateManager(swarm), req.node)),
     updateNode: unary(log, 'UpdateNode', async (req: UpdateNodeRequest): Promise<NodeView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findNode(rt.member.store.view(), req.node).id;
       for (const key of req.labelRm) {
         if (key === '') throw invalidArgument('--label-rm needs a label key');
@@ -72,15 +73,15 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
       });
       return viewOf(rt, id);
     }),
-    listNodeTasks: unary(log, 'ListNodeTasks', (req: ListNodeTasksRequest): ListTasksResponse => {
-      const view = swarm.requireManager().member.store.view();
+    listNodeTasks: unary(log, 'ListNodeTasks', async (req: ListNodeTasksRequest): Promise<ListTasksResponse> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       const node = findNodeOrNoSuch(view, req.node);
       const wanted = new Set(req.desiredStates);
       const tasks = view.tasks.byNode(node.id).filter((t) => wanted.size === 0 || wanted.has(t.desiredState));
       return { tasks, nodeHostnames: { [node.id]: node.description?.hostname ?? '' } };
     }),
     removeNode: unary(log, 'RemoveNode', async (req: RemoveNodeRequest): Promise<RemoveNodeResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findNodeOrNoSuch(rt.member.store.view(), req.node).id;
       await writeStore(rt.member, (view, tx) => {
         const node = findNodeOrNoSuch(view, id);

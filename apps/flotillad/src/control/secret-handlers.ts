@@ -16,12 +16,13 @@ import { writeStore } from '../manager/store-writer.js';
 import { alreadyExists, ControlError, invalidArgument } from './control-error.js';
 import { findSecret, secretView, servicesUsingSecret } from './secret-lookup.js';
 import { unary } from './unary.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /** secret create/ls/inspect/rm. Values go into the store sealed and never come back out here. */
 export function secretHandlers(swarm: SwarmController, log: Logger) {
   return {
     createSecret: unary(log, 'CreateSecret', async (req: CreateSecretRequest): Promise<Secret> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (!req.spec) throw invalidArgument('a secret spec is required');
       const spec = validateSecretSpec(req.spec);
       const name = spec.annotations?.name ?? '';
@@ -34,13 +35,13 @@ export function secretHandlers(swarm: SwarmController, log: Logger) {
       log.info({ secretId: id, name }, 'secret created');
       return secretView(findSecret(rt.member.store.view(), id));
     }),
-    listSecrets: unary(log, 'ListSecrets', (): ListSecretsResponse => {
-      const view = swarm.requireManager().member.store.view();
+    listSecrets: unary(log, 'ListSecrets', async (): Promise<ListSecretsResponse> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       return { secrets: [...view.secrets.all()].map(secretView) };
     }),
-    getSecret: unary(log, 'GetSecret', (req: GetSecretRequest): Secret => secretView(findSecret(swarm.requireManager().member.store.view(), req.secret))),
+    getSecret: unary(log, 'GetSecret', async (req: GetSecretRequest): Promise<Secret> => secretView(findSecret((await upToDateManager(swarm)).member.store.view(), req.secret))),
     removeSecret: unary(log, 'RemoveSecret', async (req: RemoveSecretRequest): Promise<RemoveSecretResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findSecret(rt.member.store.view(), req.secret).id;
       await writeStore(rt.member, (view, tx) => {
         const secret = findSecret(view, id);

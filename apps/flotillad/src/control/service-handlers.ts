@@ -25,6 +25,7 @@ import { resolveSecretReferences } from './secret-lookup.js';
 import { unary } from './unary.js';
 import { serviceView } from './views.js';
 import { serviceUpdateHandlers } from './service-update-handlers.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 function viewOf(view: ReadTx, service: Service): ServiceView {
   const ready = [...view.nodes.all()].filter((n) => n.status?.state === NodeState.NODE_STATE_READY).length;
@@ -35,7 +36,7 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
   return {
     ...serviceUpdateHandlers(swarm, log),
     createService: unary(log, 'CreateService', async (req: CreateServiceRequest): Promise<ServiceView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (!req.spec) throw invalidArgument('a service spec is required');
       const spec = validateServiceSpec(req.spec);
       const id = newId();
@@ -50,16 +51,16 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
       const view = rt.member.store.view();
       return viewOf(view, findService(view, id));
     }),
-    listServices: unary(log, 'ListServices', (): ListServicesResponse => {
-      const view = swarm.requireManager().member.store.view();
+    listServices: unary(log, 'ListServices', async (): Promise<ListServicesResponse> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       return { services: [...view.services.all()].map((s) => viewOf(view, s)) };
     }),
-    getService: unary(log, 'GetService', (req: GetServiceRequest): ServiceView => {
-      const view = swarm.requireManager().member.store.view();
+    getService: unary(log, 'GetService', async (req: GetServiceRequest): Promise<ServiceView> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       return viewOf(view, findService(view, req.service));
     }),
     scaleService: unary(log, 'ScaleService', async (req: ScaleServiceRequest): Promise<ServiceView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findService(rt.member.store.view(), req.service).id;
       await writeStore(rt.member, (view, tx) => {
         const service = findService(view, id);
@@ -75,7 +76,7 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
       return viewOf(view, findService(view, id));
     }),
     removeService: unary(log, 'RemoveService', async (req: RemoveServiceRequest): Promise<RemoveServiceResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findService(rt.member.store.view(), req.service).id;
       // The orchestrator shuts the service's tasks down once the service is gone.
       await writeStore(rt.member, (view, tx) => {
@@ -84,8 +85,8 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
       log.info({ serviceId: id }, 'service removed');
       return { id };
     }),
-    listTasks: unary(log, 'ListTasks', (req: ListTasksRequest): ListTasksResponse => {
-      const view = swarm.requireManager().member.store.view();
+    listTasks: unary(log, 'ListTasks', async (req: ListTasksRequest): Promise<ListTasksResponse> => {
+      const view = (await upToDateManager(swarm)).member.store.view();
       const service = findService(view, req.service);
       const wanted = new Set(req.desiredStates);
       const tasks = view.tasks.byService(service.id).filter((t) => wanted.size === 0 || wanted.has(t.desiredState));

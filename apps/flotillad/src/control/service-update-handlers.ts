@@ -18,6 +18,7 @@ import { ControlError, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
 import { unary } from './unary.js';
 import { serviceView } from './views.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 function viewOf(view: ReadTx, service: Service): ServiceView {
   const ready = [...view.nodes.all()].filter((n) => n.status?.state === NodeState.NODE_STATE_READY).length;
@@ -36,7 +37,7 @@ function refusal(err: unknown): never {
 export function serviceUpdateHandlers(swarm: SwarmController, log: Logger) {
   return {
     updateService: unary(log, 'UpdateService', async (req: UpdateServiceRequest): Promise<ServiceView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (!req.spec) throw invalidArgument('a service spec is required');
       const spec = validateServiceSpec(req.spec);
       const id = findService(rt.member.store.view(), req.service).id;
@@ -63,7 +64,7 @@ export function serviceUpdateHandlers(swarm: SwarmController, log: Logger) {
       return viewOf(view, findService(view, id));
     }),
     rollbackService: unary(log, 'RollbackService', async (req: RollbackServiceRequest): Promise<ServiceView> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findService(rt.member.store.view(), req.service).id;
       let written: Service | undefined;
       await writeStore(rt.member, (view, tx) => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
 import { unary } from './unary.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 export function swarmHandlers(swarm: SwarmController, log: Logger) {
   return {
@@ -30,7 +31,7 @@ export function swarmHandlers(swarm: SwarmController, log: Logger) {
       return {};
     }),
     joinTokens: unary(log, 'JoinTokens', async (req: JoinTokensRequest): Promise<JoinTokensResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       if (req.rotateWorker || req.rotateManager) {
         const which = req.rotateWorker && req.rotateManager ? 'both' : req.rotateWorker ? 'worker' : 'manager';
         await writeStore(rt.member, (view, tx) => {

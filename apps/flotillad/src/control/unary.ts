@@ -2,7 +2,7 @@ import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type Se
 import { SpecError } from '@flotilla/api';
 import { NameConflict, NotFound, RaftMemberError } from '@flotilla/raft';
 import type { Logger } from 'pino';
-import { ControlError } from './control-error.js';
+import { ControlError, daemonStatus } from './control-error.js';
 import { StoreRefused } from '../manager/store-writer.js';
 
 /** Adapts a promise-returning handler to grpc-js, turning known refusals into statuses. */
@@ -12,7 +12,10 @@ export function unary<Req, Res>(log: Logger, rpc: string, body: (request: Req) =
       .then(() => body(call.request))
       .then(
         (response) => callback(null, response),
-        (err: unknown) => callback(toStatus(err, rpc, log)),
+        (err: unknown) => {
+          const status = toStatus(err, rpc, log);
+          callback(daemonStatus(status.code ?? GrpcStatus.UNKNOWN, status.details ?? ''));
+        },
       );
   };
 }

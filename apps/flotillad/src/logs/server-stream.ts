@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ControlError } from '../control/control-error.js';
+import { ControlError, daemonStatus } from '../control/control-error.js';
 
 /**
  * A server-streaming call as the handlers need it: writes that wait while grpc's buffer is
@@ -51,10 +51,10 @@ export class ServerStream<Res> {
     this.closed = true;
     this.abort.abort();
     if (err instanceof ControlError) {
-      this.call.emit('error', { code: err.code, details: err.message });
+      this.call.emit('error', daemonStatus(err.code, err.message));
       return;
     }
     this.log.error({ rpc: this.rpc, err }, `control ${this.rpc} failed`);
-    this.call.emit('error', { code: GrpcStatus.INTERNAL, details: err instanceof Error ? err.message : String(err) });
+    this.call.emit('error', daemonStatus(GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err)));
   }
 }

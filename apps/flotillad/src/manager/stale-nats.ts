@@ -9,8 +9,7 @@ import type { Logger } from 'pino';
  */
 export async function killStaleNatsServer(configDir: string, log: Logger, timeoutMs = 5_000): Promise<void> {
   const configFile = join(configDir, 'nats-server.conf');
-  const pids = await findProcessesWithArgs(['-c', configFile]);
-  for (const pid of pids) {
+  for (const pid of await natsServerPids(configDir)) {
     log.warn({ pid, configFile }, 'a nats-server of a previous flotillad is still running: stopping it');
     try {
       process.kill(pid, 'SIGKILL');
@@ -23,6 +22,11 @@ export async function killStaleNatsServer(configDir: string, log: Logger, timeou
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** The nats-server processes started with this data dir's config file (`-c <configDir>/nats-server.conf`). */
+export function natsServerPids(configDir: string): Promise<number[]> {
+  return findProcessesWithArgs(['-c', join(configDir, 'nats-server.conf')]);
 }
 
 function isAlive(pid: number): boolean {
