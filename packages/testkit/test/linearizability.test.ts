@@ -68,6 +68,12 @@ describe('linearizability checker on a register', () => {
     expect(r.failure?.blocked.map((op) => op.output)).toEqual(['p']);
   });
 
+  it('checks every partition and lists each that fails', () => {
+    const history = [put('a', 1, 2, 'ok', 'k1'), get('zz', 3, 4, 'k1'), put('p', 1, 2, 'ok', 'k2'), get('p', 3, 4, 'k2'), get('yy', 1, 2, 'k3')];
+    const r = checkLinearizable(reg, history);
+    expect(r.failures.map((f) => f.partition).sort()).toEqual(['k1', 'k3']);
+  });
+
   it('answers unknown when the search runs out of steps', () => {
     // Many overlapping unknown writes and no read to pin them: a large search space.
     const history: RegOp[] = [];

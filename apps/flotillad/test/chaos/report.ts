@@ -1,6 +1,6 @@
 // Words for a chaos run's outcome: the closing line, and around a linearizability violation a
 // short window of the history (with the faults active then) to start the investigation from.
-import { describeOperation, type CheckResult } from '@flotilla/testkit';
+import { describeOperation, type CheckResult, type PartitionFailure } from '@flotilla/testkit';
 import type { FaultRecord } from './faults.js';
 import { servicesModel, type ServiceInput, type ServiceOutput } from './services-model.js';
 import type { ChaosOp } from './workload.js';
@@ -31,9 +31,11 @@ export function describeChaosOp(op: ChaosOp): string {
 }
 
 /** The operations of the failing service around the first one that could not be placed, and the faults then. */
-export function violationWindow(result: CheckResult<ServiceInput, ServiceOutput>, faults: readonly FaultRecord[], beforeMs = 5_000, maxOps = 40): string {
-  const f = result.failure;
-  if (!f) return '';
+export function violationWindows(result: CheckResult<ServiceInput, ServiceOutput>, faults: readonly FaultRecord[]): string[] {
+  return result.failures.map((f) => violationWindow(f, faults));
+}
+
+function violationWindow(f: PartitionFailure<ServiceInput, ServiceOutput>, faults: readonly FaultRecord[], beforeMs = 5_000, maxOps = 40): string {
   const ops = f.operations as ChaosOp[];
   const pivot = (f.blocked[0] ?? ops.at(-1)!) as ChaosOp;
   const from = pivot.call - beforeMs;

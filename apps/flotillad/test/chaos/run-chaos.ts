@@ -10,7 +10,7 @@ import { control } from './control-calls.js';
 import { exactlyOnce } from './exactly-once.js';
 import { clockStepEnv, FaultInjector, healEverything, type ActiveFault, type FaultRecord } from './faults.js';
 import { Observer } from './observer.js';
-import { closingLine, violationWindow, type Summary } from './report.js';
+import { closingLine, violationWindows, type Summary } from './report.js';
 import { planFaults } from './schedule.js';
 import { servicesModel, type ServiceInput, type ServiceOutput, type ServiceState } from './services-model.js';
 import { stateOf, Workload, type ChaosOp } from './workload.js';
@@ -133,7 +133,7 @@ async function runOn(cluster: HostCluster, o: ChaosOptions, names: string[], now
   const check = checkLinearizable(servicesModel, history, { maxSteps: 50_000_000 });
   const once = exactlyOnce(history, final);
   problems.push(...once.lost.map((x) => `lost: ${x}`), ...once.duplicate.map((x) => `duplicate: ${x}`), ...once.refusedPresent.map((x) => `refused but present: ${x}`));
-  if (check.verdict === 'not-linearizable') problems.push(violationWindow(check, records));
+  problems.push(...violationWindows(check, records));
   if (check.verdict === 'unknown') problems.push(`linearizability undecided: the search ran out of steps on ${check.undecided.join(', ')}`);
 
   const summary: Summary = {

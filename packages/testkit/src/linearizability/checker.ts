@@ -37,6 +37,8 @@ export interface CheckResult<I, O> {
   readonly steps: number;
   /** The first partition found with no linearization. */
   readonly failure?: PartitionFailure<I, O>;
+  /** Every partition found with no linearization (all are checked). */
+  readonly failures: readonly PartitionFailure<I, O>[];
   /** Partitions whose search ran out of steps. */
   readonly undecided: readonly string[];
 }
@@ -71,16 +73,18 @@ export function checkLinearizable<S, I, O>(model: Model<S, I, O>, history: reado
   let budget = options.maxSteps ?? DEFAULT_MAX_STEPS;
   let steps = 0;
   const undecided: string[] = [];
-  // Small partitions first: a violation there is found (and reported) cheaply.
+  const failures: PartitionFailure<I, O>[] = [];
+  // Small partitions first: a violation there is found cheaply.
   const ordered = [...byPartition.entries()].sort((a, b) => a[1].length - b[1].length);
   for (const [key, ops] of ordered) {
     const r = checkPartition(model, key, ops, budget);
     steps += r.steps;
     budget -= r.steps;
-    if (r.failure) return { verdict: 'not-linearizable', operations: relevant.length, partitions: byPartition.size, steps, failure: r.failure, undecided };
+    if (r.failure) failures.push(r.failure);
     if (r.outOfSteps) undecided.push(key);
   }
-  return { verdict: undecided.length > 0 ? 'unknown' : 'linearizable', operations: relevant.length, partitions: byPartition.size, steps, undecided };
+  const verdict: Verdict = failures.length > 0 ? 'not-linearizable' : undecided.length > 0 ? 'unknown' : 'linearizable';
+  return { verdict, operations: relevant.length, partitions: byPartition.size, steps, ...(failures[0] ? { failure: failures[0] } : {}), failures, undecided };
 }
 
 /** Entries sorted by time; at equal times calls come first, so touching operations count as concurrent. */
