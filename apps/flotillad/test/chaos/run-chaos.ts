@@ -8,18 +8,22 @@ import type { ListServicesResponse } from '@flotilla/api';
 import { startHostCluster, type HostCluster } from '../helpers/host-cluster.js';
 import { control } from './control-calls.js';
 import { exactlyOnce } from './exactly-once.js';
-import { clockStepEnv, FaultInjector, healEverything, type ActiveFault, type FaultRecord } from './faults.js';
+import { clockStepEnv, FaultInjector, healEverything, type FaultRecord } from './faults.js';
 import { Observer } from './observer.js';
 import { closingLine, violationWindows, type Summary } from './report.js';
-import { planFaults } from './schedule.js';
+import { planFaults, type FaultKind } from './schedule.js';
 import { servicesModel, type ServiceInput, type ServiceOutput, type ServiceState } from './services-model.js';
 import { stateOf, Workload, type ChaosOp } from './workload.js';
+
+const sec = (ms: number): string => (ms / 1000).toFixed(1);
 
 export interface ChaosOptions {
   readonly seed: number;
   /** Length of the faulty period with the clients running. */
   readonly seconds: number;
   readonly managers: 3 | 5;
+  /** Only these kinds of fault (default: all). */
+  readonly kinds?: readonly FaultKind[];
   readonly workers?: number;
   readonly clients?: number;
   /** Service names the clients share. */
@@ -40,7 +44,8 @@ export interface ChaosResult {
 }
 
 export function reproduceCommand(o: ChaosOptions): string {
-  return `flock /tmp/flotilla-e2e.lock npm run test:chaos -- --seconds ${o.seconds} --seed ${o.seed} --managers ${o.managers}`;
+  const kinds = o.kinds ? ` --faults ${o.kinds.join(',')}` : '';
+  return `flock /tmp/flotilla-e2e.lock npm run test:chaos -- --seconds ${o.seconds} --seed ${o.seed} --managers ${o.managers}${kinds}`;
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
@@ -71,44 +76,55 @@ async function runOn(cluster: HostCluster, o: ChaosOptions, names: string[], now
   const targets = faults.managers.map((m) => ({ name: m.name, socket: m.socket }));
   const workload = new Workload({ seed: o.seed, clients: o.clients ?? 4, names, managers: () => targets, now });
   const observer = new Observer(cluster, faults, names, now);
-  const plan = planFaults({ seed: o.seed, seconds: o.seconds, managers: o.managers });
+  const plan = planFaults({ seed: o.seed, seconds: o.seconds, managers: o.managers, ...(o.kinds ? { kinds: o.kinds } : {}) });
   const records: FaultRecord[] = [];
   const problems: string[] = [];
+  const waitUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - now())));
 
   const start = now();
-  say(`chaos: cluster up after ${(start / 1000).toFixed(1)} s; ${plan.length} faults planned over ${o.seconds} s`);
+  say(`chaos: cluster up after ${sec(start)} s; ${plan.length} faults planned over ${o.seconds} s`);
   workload.start();
   observer.start(3_000);
 
-  // The schedule: start each fault at its time, heal it when its hold is over.
-  const active: { fault: ActiveFault; healAt: number }[] = [];
-  const waitUntil = (t: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, t - now())));
-  const healDue = async (t: number): Promise<void> => {
-    for (const a of [...active].sort((x, y) => x.healAt - y.healAt)) {
-      if (a.healAt > t) continue;
-      await waitUntil(a.healAt);
-      active.splice(active.indexOf(a), 1);
-      await a.fault.heal();
-      say(`chaos: ${(now() / 1000).toFixed(1)} s healed ${a.fault.record.kind} ${a.fault.record.nodes.join(',')}${a.fault.record.healError ? ` (heal failed: ${a.fault.record.healError})` : ''}`);
-    }
-  };
+  // The schedule: each fault starts at its planned time, shifted by however late the heals before
+  // it finished (a restarted daemon may take a while), and is healed when its hold is over. The
+  // faulty period ends after `seconds`; planned faults that no longer fit are left out.
+  const end = start + o.seconds * 1000;
+  const healing = new Set<Promise<void>>();
+  let shiftMs = 0;
+  let lastEnd = 0;
   for (const p of plan) {
-    const at = start + p.atS * 1000;
-    await healDue(at);
+    const overlaps = p.atS * 1000 < lastEnd;
+    lastEnd = Math.max(lastEnd, (p.atS + p.holdS) * 1000);
+    if (!overlaps && healing.size > 0) {
+      await Promise.all(healing);
+      const planned = start + p.atS * 1000 + shiftMs;
+      const calmUntil = now() + 2_000;
+      if (calmUntil > planned) shiftMs += calmUntil - planned;
+    }
+    const at = start + p.atS * 1000 + shiftMs;
+    if (at >= end) break;
     await waitUntil(at);
     const fault = await faults.start(p);
     records.push(fault.record);
     const r = fault.record;
-    say(`chaos: ${(now() / 1000).toFixed(1)} s ${r.kind} ${r.skipped ? `skipped: ${r.skipped}` : `${r.nodes.join(',')}: ${r.detail}`}`);
-    if (!r.skipped) active.push({ fault, healAt: now() + p.holdS * 1000 });
+    say(`chaos: ${sec(now())} s ${r.kind} ${r.skipped ? `skipped: ${r.skipped}` : `${r.nodes.join(',')}: ${r.detail}`}`);
+    if (r.skipped) continue;
+    const healAt = Math.min(end, now() + p.holdS * 1000);
+    const done: Promise<void> = waitUntil(healAt)
+      .then(() => fault.heal())
+      .then(() => {
+        healing.delete(done);
+        say(`chaos: ${sec(now())} s healed ${r.kind} ${r.nodes.join(',')} (heal took ${sec(r.endMs! - healAt)} s)${r.healError ? `; heal failed: ${r.healError}` : ''}`);
+      });
+    healing.add(done);
   }
-  await healDue(start + o.seconds * 1000);
-  await waitUntil(start + o.seconds * 1000);
-  for (const a of active.splice(0)) await a.fault.heal();
+  await waitUntil(end);
+  await Promise.all(healing);
   problems.push(...(await healEverything(cluster)).map((p) => `could not heal ${p}`));
   const faultsEnd = now();
   await workload.stop();
-  say(`chaos: faults over at ${(faultsEnd / 1000).toFixed(1)} s; clients stopped at ${(now() / 1000).toFixed(1)} s; waiting for convergence`);
+  say(`chaos: faults over at ${sec(faultsEnd)} s; clients stopped at ${sec(now())} s; waiting for convergence`);
 
   // Convergence: desired = actual within the bound.
   const bound = (o.convergeBoundS ?? 180) * 1000;

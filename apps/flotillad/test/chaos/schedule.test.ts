@@ -20,6 +20,11 @@ describe('chaos fault schedule', () => {
     expect(planFaults({ seed: 11, seconds: 600, managers: 5 }).every((f) => f.count <= 2)).toBe(true);
   });
 
+  it('keeps to the kinds asked for', () => {
+    const plan = planFaults({ seed: 4, seconds: 300, managers: 3, kinds: ['disk-full', 'clock-step'] });
+    expect(new Set(plan.map((f) => f.kind))).toEqual(new Set(['disk-full', 'clock-step']));
+  });
+
   it('steps clocks by 15 to 90 s either way (inside the certificates\' 5 min backdating)', () => {
     const steps = planFaults({ seed: 5, seconds: 3000, managers: 3 }).map((f) => Math.abs(f.clockStepS));
     expect(Math.min(...steps)).toBeGreaterThanOrEqual(15);

@@ -55,6 +55,8 @@ export interface ScheduleOptions {
   /** Length of the faulty period, in seconds. */
   readonly seconds: number;
   readonly managers: number;
+  /** Only these kinds (default: all). */
+  readonly kinds?: readonly FaultKind[];
 }
 
 /**
@@ -69,7 +71,7 @@ export function planFaults(o: ScheduleOptions): PlannedFault[] {
   let deck: FaultKind[] = [];
   let at = 2 + rng.intn(3);
   while (at < o.seconds) {
-    if (deck.length === 0) deck = shuffle([...FAULT_KINDS], rng);
+    if (deck.length === 0) deck = shuffle([...(o.kinds ?? FAULT_KINDS)], rng);
     const kind = deck.pop()!;
     const holdS = 3 + rng.intn(8);
     const pick = rng.intn(1000);
