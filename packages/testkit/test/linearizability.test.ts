@@ -82,6 +82,7 @@ describe('linearizability checker on a register', () => {
     const r = checkLinearizable(reg, history, { maxSteps: 50 });
     expect(r.verdict).toBe('unknown');
     expect(r.undecided).toEqual(['x']);
+    expect(checkLinearizable(reg, history, { timeoutMs: 0 }).verdict).toBe('unknown');
     expect(checkLinearizable(reg, history).verdict).toBe('not-linearizable');
   });
 

@@ -146,7 +146,7 @@ async function runOn(cluster: HostCluster, o: ChaosOptions, names: string[], now
   const history = [...workload.history];
   const final = await finalReads(cluster, names, now, history, problems);
 
-  const check = checkLinearizable(servicesModel, history, { maxSteps: 50_000_000 });
+  const check = checkLinearizable(servicesModel, history, { maxSteps: 20_000_000, timeoutMs: 120_000 });
   const once = exactlyOnce(history, final);
   problems.push(...once.lost.map((x) => `lost: ${x}`), ...once.duplicate.map((x) => `duplicate: ${x}`), ...once.refusedPresent.map((x) => `refused but present: ${x}`));
   problems.push(...violationWindows(check, records));

@@ -71,6 +71,7 @@ function readEnd(r: CallResult<ServiceView>): Ended {
 }
 
 const UPDATE_ATTEMPTS = 3;
+const BACKOFF_MS = 1_000;
 
 /** `service update --label-add chaos=VALUE`, as the CLI does it: read the spec, write it back changed with the version read. */
 async function update(socket: string, name: string, value: string): Promise<Ended> {
@@ -115,13 +116,17 @@ export class Workload {
       const value = `c${client}-${++this.seq}`;
       const replicas = rng.intn(3);
       const think = 20 + rng.intn(200);
+      const before = this.history.length;
       if (roll < 20) await this.write(client, target, { name, kind: 'create', value, replicas }, (s) => control<ServiceView>(s, 'createService', { spec: serviceSpec(name, value, replicas) }).then((r) => this.created(r)));
       else if (roll < 38) await this.write(client, target, { name, kind: 'update', value }, (s) => update(s, name, value));
       else if (roll < 53) await this.write(client, target, { name, kind: 'scale', replicas }, (s) => control(s, 'scaleService', { service: name, replicas }).then((r) => writeEnd(r, { [GrpcStatus.NOT_FOUND]: 'missing' })));
       else if (roll < 63) await this.write(client, target, { name, kind: 'rm' }, (s) => control(s, 'removeService', { service: name }).then((r) => writeEnd(r, { [GrpcStatus.NOT_FOUND]: 'missing' })));
       else if (roll < 85) await this.write(client, target, { name, kind: 'read' }, (s) => control<ServiceView>(s, 'getService', { service: name }).then(readEnd));
       else await this.list(client, target);
-      await new Promise((resolve) => setTimeout(resolve, think));
+      // After an error a user waits a moment before the next command: it also keeps the number
+      // of writes with an unknown fate (each one widens the checker's search) in proportion.
+      const troubled = this.history.slice(before).some((op) => op.outcome !== 'ok');
+      await new Promise((resolve) => setTimeout(resolve, troubled ? BACKOFF_MS + think : think));
     }
   }
 

@@ -7,8 +7,10 @@ import type { Model, Operation } from './model.js';
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
 export interface CheckOptions {
-  /** Search steps allowed over all partitions before giving up with `unknown` (default 20 million). */
+  /** Search steps allowed over all partitions before giving up with `unknown` (default 5 million). */
   readonly maxSteps?: number;
+  /** Wall-clock time allowed (ms) before giving up with `unknown` (default: no limit). */
+  readonly timeoutMs?: number;
 }
 
 /** One operation placed in the longest linearization found of a refused partition. */
@@ -39,11 +41,11 @@ export interface CheckResult<I, O> {
   readonly failure?: PartitionFailure<I, O>;
   /** Every partition found with no linearization (all are checked). */
   readonly failures: readonly PartitionFailure<I, O>[];
-  /** Partitions whose search ran out of steps. */
+  /** Partitions whose search ran out of steps or time. */
   readonly undecided: readonly string[];
 }
 
-const DEFAULT_MAX_STEPS = 20_000_000;
+const DEFAULT_MAX_STEPS = 5_000_000;
 
 interface Entry {
   readonly isCall: boolean;
@@ -71,13 +73,14 @@ export function checkLinearizable<S, I, O>(model: Model<S, I, O>, history: reado
     list.push(op);
   }
   let budget = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   let steps = 0;
   const undecided: string[] = [];
   const failures: PartitionFailure<I, O>[] = [];
   // Small partitions first: a violation there is found cheaply.
   const ordered = [...byPartition.entries()].sort((a, b) => a[1].length - b[1].length);
   for (const [key, ops] of ordered) {
-    const r = checkPartition(model, key, ops, budget);
+    const r = checkPartition(model, key, ops, budget, deadline);
     steps += r.steps;
     budget -= r.steps;
     if (r.failure) failures.push(r.failure);
@@ -132,6 +135,7 @@ function checkPartition<S, I, O>(
   key: string,
   unsorted: readonly Operation<I, O>[],
   budget: number,
+  deadline: number,
 ): { steps: number; outOfSteps?: boolean; failure?: PartitionFailure<I, O> } {
   const ops = [...unsorted].sort((a, b) => a.call - b.call);
   const { head, completed } = buildEntries(ops);
@@ -150,7 +154,7 @@ function checkPartition<S, I, O>(
   };
 
   while (remaining > 0) {
-    if (++steps > budget) return { steps, outOfSteps: true };
+    if (++steps > budget || (steps % 10_000 === 0 && Date.now() > deadline)) return { steps, outOfSteps: true };
     if (entry === undefined) throw new Error('internal: ran past the last event with completed operations left');
     if (entry.isCall) {
       const op = ops[entry.opIndex]!;
