@@ -13,6 +13,7 @@ import {
   UpdateOrder,
   UpdateState,
   newId,
+  DependencyCondition,
   type ServiceSpec,
 } from '../src/index.js';
 
@@ -38,7 +39,19 @@ function fullSpec(): ServiceSpec {
         healthcheck: { test: ['CMD-SHELL', 'wget -q localhost'], intervalMs: 5000, timeoutMs: 2000, retries: 3, startPeriodMs: 1000 },
         secrets: [{ secretId: newId(), secretName: 'db-pass', target: 'db', uid: '0', gid: '0', mode: 0o400 }],
         hasStopGracePeriod: true,
+        configs: [{ configId: newId(), configName: 'nginx.conf', target: '/etc/nginx/nginx.conf', uid: '101', gid: '101', mode: 0o440 }],
+        init: true,
+        readOnly: true,
+        capAdd: ['NET_ADMIN'],
+        capDrop: ['ALL'],
+        sysctls: { 'net.core.somaxconn': '1024' },
+        ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }],
+        hosts: ['10.0.0.9 db.local'],
+        stopSignal: 'SIGQUIT',
+        tty: true,
+        openStdin: true,
       },
+      logDriver: { name: 'json-file', options: { 'max-size': '10m' } },
       resources: {
         limits: { nanoCpus: 1_500_000_000, memoryBytes: 512 * 1024 * 1024 },
         reservations: { nanoCpus: 250_000_000, memoryBytes: 64 * 1024 * 1024 },
@@ -48,6 +61,7 @@ function fullSpec(): ServiceSpec {
       networks: [{ target: 'mynet', aliases: ['web', 'www'] }],
       forceUpdate: 2,
     },
+    dependsOn: [{ service: 'db', condition: DependencyCondition.DEPENDENCY_CONDITION_HEALTHY }],
     mode: ServiceMode.SERVICE_MODE_REPLICATED,
     replicas: 10,
     update: {

@@ -1,5 +1,6 @@
 import type { Annotations } from '../gen/flotilla/common.js';
 import {
+  DependencyCondition,
   EndpointMode,
   PortProtocol,
   PublishMode,
@@ -8,6 +9,7 @@ import {
   UpdateOrder,
   type EndpointSpec,
   type PortConfig,
+  type ServiceDependency,
   type ServiceSpec,
   type UpdateConfig,
 } from '../gen/flotilla/service.js';
@@ -64,7 +66,22 @@ function buildServiceSpec(p: Problems, input: SpecInput<ServiceSpec>): ServiceSp
     update: checkUpdateConfig(p, input.update, 'update'),
     rollback: checkUpdateConfig(p, input.rollback, 'rollback'),
     endpoint: checkEndpoint(p, input.endpoint, 'endpoint'),
+    dependsOn: checkDependencies(p, input.dependsOn ?? [], annotations.name),
   };
+}
+
+function checkDependencies(p: Problems, inputs: ReadonlyArray<SpecInput<ServiceDependency>>, self: string): ServiceDependency[] {
+  const seen = new Set<string>();
+  return inputs.map((input, i) => {
+    const at = `dependsOn[${i}]`;
+    const dep: ServiceDependency = { service: input.service ?? '', condition: input.condition ?? DependencyCondition.DEPENDENCY_CONDITION_STARTED };
+    checkEnum(p, `${at}.condition`, DependencyCondition, dep.condition);
+    if (dep.service === '') p.add(`${at}.service`, `${at}.service must name a service`);
+    else if (dep.service === self) p.add(`${at}.service`, `${at}: service ${self} cannot depend on itself`);
+    else if (seen.has(dep.service)) p.add(`${at}.service`, `${at}: service ${dep.service} is listed twice`);
+    seen.add(dep.service);
+    return dep;
+  });
 }
 
 /** Checks an object's name and labels; `kind` words the messages ("service name ..."). */

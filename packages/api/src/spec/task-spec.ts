@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { ResourceRequirements, Resources } from '../gen/flotilla/common.js';
-import { MountType, type ContainerSpec, type HealthConfig, type Mount, type SecretReference } from '../gen/flotilla/container.js';
-import { RestartCondition, type NetworkAttachmentConfig, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
+import { MountType, type ConfigReference, type ContainerSpec, type HealthConfig, type Mount, type SecretReference, type Ulimit } from '../gen/flotilla/container.js';
+import { RestartCondition, type LogDriver, type NetworkAttachmentConfig, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
 import { parseConstraint } from './constraint.js';
 import { DEFAULT_RESTART_CONDITION, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_PERIOD_MS } from './defaults.js';
 import { parseImageReference } from './image.js';
@@ -22,7 +22,76 @@ export function checkTaskSpec(p: Problems, input: SpecInput<TaskSpec> | undefine
     placement: { constraints: checkConstraints(p, input?.placement?.constraints ?? [], `${path}.placement.constraints`) },
     networks: checkNetworks(p, input?.networks ?? [], `${path}.networks`),
     forceUpdate: checkedInteger(p, `${path}.forceUpdate`, numberOr(input?.forceUpdate, 0)),
+    ...(input?.logDriver ? { logDriver: checkLogDriver(p, input.logDriver, `${path}.logDriver`) } : {}),
   };
+}
+
+function checkLogDriver(p: Problems, input: SpecInput<LogDriver>, path: string): LogDriver {
+  const driver: LogDriver = { name: input.name ?? '', options: { ...(input.options ?? {}) } as Record<string, string> };
+  if (driver.name === '' && Object.keys(driver.options).length > 0) p.add(`${path}.name`, `${path}.name must be given with log options`);
+  else if (driver.name !== '' && !/^[a-z0-9][a-z0-9_.-]*$/.test(driver.name)) p.add(`${path}.name`, `${path}.name ${JSON.stringify(driver.name)} is not a log driver name`);
+  return driver;
+}
+
+/** Docker's default mode for a config file in the container, like a secret's. */
+export const DEFAULT_CONFIG_FILE_MODE = 0o444;
+
+function checkConfigs(p: Problems, inputs: ReadonlyArray<SpecInput<ConfigReference>>, path: string): ConfigReference[] {
+  const targets = new Map<string, number>();
+  return inputs.map((input, i) => {
+    const at = `${path}[${i}]`;
+    const name = input.configName ?? '';
+    const ref: ConfigReference = {
+      configId: input.configId ?? '',
+      configName: name,
+      target: input.target || (name !== '' ? `/${name}` : ''),
+      uid: input.uid || '0',
+      gid: input.gid || '0',
+      mode: input.mode ?? DEFAULT_CONFIG_FILE_MODE,
+    };
+    if (!/^\d+$/.test(ref.uid)) p.add(`${at}.uid`, `${at}.uid must be a numeric user id (got ${JSON.stringify(ref.uid)})`);
+    if (!/^\d+$/.test(ref.gid)) p.add(`${at}.gid`, `${at}.gid must be a numeric group id (got ${JSON.stringify(ref.gid)})`);
+    if (!Number.isInteger(ref.mode) || ref.mode < 0 || ref.mode > 0o777) p.add(`${at}.mode`, `${at}.mode must be a file mode between 0 and 0777 (got ${ref.mode})`);
+    if (ref.configId === '' && ref.configName === '') p.add(at, `${at} must name a config (configName or configId)`);
+    if (ref.target === '') p.add(`${at}.target`, `${at}.target must be provided`);
+    else if (ref.target.split('/').includes('..')) p.add(`${at}.target`, `${at}.target must not contain ".." (got ${JSON.stringify(ref.target)})`);
+    else {
+      const key = posix.normalize(posix.join('/', ref.target));
+      if (key === '/') p.add(`${at}.target`, `${at}.target must name a file, not "/"`);
+      const previous = targets.get(key);
+      if (previous !== undefined) p.add(`${at}.target`, `${at}.target ${JSON.stringify(ref.target)} is already used by ${path}[${previous}]`);
+      else targets.set(key, i);
+    }
+    return ref;
+  });
+}
+
+const CAPABILITY = /^(CAP_)?[A-Z_]+$|^ALL$/;
+const ULIMIT_NAMES = new Set(['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']);
+
+function checkCapabilities(p: Problems, list: readonly string[], path: string): string[] {
+  list.forEach((cap, i) => {
+    if (!CAPABILITY.test(cap)) p.add(`${path}[${i}]`, `${path}[${i}] ${JSON.stringify(cap)} is not a capability name (like NET_ADMIN or CAP_NET_ADMIN)`);
+  });
+  return [...list];
+}
+
+function checkUlimits(p: Problems, inputs: ReadonlyArray<SpecInput<Ulimit>>, path: string): Ulimit[] {
+  return inputs.map((input, i) => {
+    const u: Ulimit = { name: input.name ?? '', soft: numberOr(input.soft, 0), hard: numberOr(input.hard, 0) };
+    if (!ULIMIT_NAMES.has(u.name)) p.add(`${path}[${i}].name`, `${path}[${i}].name ${JSON.stringify(u.name)} is not a ulimit (${[...ULIMIT_NAMES].join(', ')})`);
+    checkInteger(p, `${path}[${i}].soft`, u.soft, -1);
+    checkInteger(p, `${path}[${i}].hard`, u.hard, -1);
+    if (u.hard !== -1 && u.soft > u.hard) p.add(`${path}[${i}].soft`, `${path}[${i}].soft (${u.soft}) must not exceed hard (${u.hard})`);
+    return u;
+  });
+}
+
+function checkHosts(p: Problems, list: readonly string[], path: string): string[] {
+  list.forEach((line, i) => {
+    if (!/^\S+[ :]\S+$/.test(line.trim())) p.add(`${path}[${i}]`, `${path}[${i}] must look like "HOSTNAME:IP" or "IP HOSTNAME" (got ${JSON.stringify(line)})`);
+  });
+  return [...list];
 }
 
 function checkedInteger(p: Problems, field: string, value: number): number {
@@ -64,7 +133,21 @@ function checkContainer(p: Problems, input: SpecInput<ContainerSpec> | undefined
     stopGracePeriodMs,
     secrets: checkSecrets(p, input?.secrets ?? [], `${path}.secrets`),
     hasStopGracePeriod: true,
+    configs: checkConfigs(p, input?.configs ?? [], `${path}.configs`),
+    init: input?.init ?? false,
+    readOnly: input?.readOnly ?? false,
+    capAdd: checkCapabilities(p, input?.capAdd ?? [], `${path}.capAdd`),
+    capDrop: checkCapabilities(p, input?.capDrop ?? [], `${path}.capDrop`),
+    sysctls: checkLabels(p, `${path}.sysctls`, input?.sysctls),
+    ulimits: checkUlimits(p, input?.ulimits ?? [], `${path}.ulimits`),
+    hosts: checkHosts(p, input?.hosts ?? [], `${path}.hosts`),
+    stopSignal: input?.stopSignal ?? '',
+    tty: input?.tty ?? false,
+    openStdin: input?.openStdin ?? false,
   };
+  if (out.stopSignal !== '' && !/^(SIG)?[A-Z0-9+-]+$|^\d+$/.test(out.stopSignal)) {
+    p.add(`${path}.stopSignal`, `${path}.stopSignal ${JSON.stringify(out.stopSignal)} is not a signal name or number`);
+  }
   if (input?.healthcheck) out.healthcheck = checkHealth(p, input.healthcheck, `${path}.healthcheck`);
   return out;
 }

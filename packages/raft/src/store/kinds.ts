@@ -1,5 +1,5 @@
 // The object kinds the store holds and, per kind, the secondary indexes it keeps.
-import type { Cluster, Network, Node, Secret, Service, Task } from '@flotilla/api';
+import type { Cluster, Config, Network, Node, Secret, Service, Task } from '@flotilla/api';
 
 export interface ObjectByKind {
   cluster: Cluster;
@@ -8,10 +8,11 @@ export interface ObjectByKind {
   task: Task;
   network: Network;
   secret: Secret;
+  config: Config;
 }
 export type Kind = keyof ObjectByKind;
 export type StoredObject = ObjectByKind[Kind];
-export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret'];
+export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config'];
 
 export interface IndexDef<T> {
   /** A unique index refuses a second object with the same key (NameConflict). */
@@ -62,6 +63,10 @@ export const INDEXES: { [K in Kind]: IndexTable<ObjectByKind[K]> } = {
   secret: {
     name: { unique: true, keys: (s) => nonEmpty(s.spec?.annotations?.name) },
     label: { unique: false, keys: (s) => labelKeys(s.spec?.annotations?.labels) },
+  },
+  config: {
+    name: { unique: true, keys: (c) => nonEmpty(c.spec?.annotations?.name) },
+    label: { unique: false, keys: (c) => labelKeys(c.spec?.annotations?.labels) },
   },
   task: {
     service: { unique: false, keys: (t) => nonEmpty(t.serviceId) },

@@ -90,6 +90,24 @@ export interface SecretReference {
   mode: number;
 }
 
+/** A config file in the container (issue 15): docker's defaults 0, 0, 0444, target /<name>. */
+export interface ConfigReference {
+  configId: string;
+  configName: string;
+  /** absolute path in the container; a relative one is taken from / */
+  target: string;
+  uid: string;
+  gid: string;
+  mode: number;
+}
+
+export interface Ulimit {
+  /** nofile, nproc, ... */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
 export interface ContainerSpec {
   image: string;
   /** entrypoint override */
@@ -107,9 +125,28 @@ export interface ContainerSpec {
   secrets: SecretReference[];
   /** distinguishes an explicit 0s from "default" */
   hasStopGracePeriod: boolean;
+  configs: ConfigReference[];
+  /** Compose keys a stack file uses (issue 15), passed to the engine as docker does. */
+  init: boolean;
+  /** read-only root filesystem */
+  readOnly: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  sysctls: { [key: string]: string };
+  ulimits: Ulimit[];
+  /** extra /etc/hosts lines, "IP HOSTNAME" or "HOSTNAME:IP" */
+  hosts: string[];
+  stopSignal: string;
+  tty: boolean;
+  openStdin: boolean;
 }
 
 export interface ContainerSpec_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ContainerSpec_SysctlsEntry {
   key: string;
   value: string;
 }
@@ -537,6 +574,264 @@ export const SecretReference: MessageFns<SecretReference> = {
   },
 };
 
+function createBaseConfigReference(): ConfigReference {
+  return { configId: "", configName: "", target: "", uid: "", gid: "", mode: 0 };
+}
+
+export const ConfigReference: MessageFns<ConfigReference> = {
+  encode(message: ConfigReference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configId !== "") {
+      writer.uint32(10).string(message.configId);
+    }
+    if (message.configName !== "") {
+      writer.uint32(18).string(message.configName);
+    }
+    if (message.target !== "") {
+      writer.uint32(26).string(message.target);
+    }
+    if (message.uid !== "") {
+      writer.uint32(34).string(message.uid);
+    }
+    if (message.gid !== "") {
+      writer.uint32(42).string(message.gid);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(48).uint32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfigReference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfigReference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.gid = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mode = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfigReference {
+    return {
+      configId: isSet(object.configId)
+        ? globalThis.String(object.configId)
+        : isSet(object.config_id)
+        ? globalThis.String(object.config_id)
+        : "",
+      configName: isSet(object.configName)
+        ? globalThis.String(object.configName)
+        : isSet(object.config_name)
+        ? globalThis.String(object.config_name)
+        : "",
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+      gid: isSet(object.gid) ? globalThis.String(object.gid) : "",
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : 0,
+    };
+  },
+
+  toJSON(message: ConfigReference): unknown {
+    const obj: any = {};
+    if (message.configId !== "") {
+      obj.configId = message.configId;
+    }
+    if (message.configName !== "") {
+      obj.configName = message.configName;
+    }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    if (message.gid !== "") {
+      obj.gid = message.gid;
+    }
+    if (message.mode !== 0) {
+      obj.mode = Math.round(message.mode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConfigReference>): ConfigReference {
+    return ConfigReference.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConfigReference>): ConfigReference {
+    const message = createBaseConfigReference();
+    message.configId = object.configId ?? "";
+    message.configName = object.configName ?? "";
+    message.target = object.target ?? "";
+    message.uid = object.uid ?? "";
+    message.gid = object.gid ?? "";
+    message.mode = object.mode ?? 0;
+    return message;
+  },
+};
+
+function createBaseUlimit(): Ulimit {
+  return { name: "", soft: 0, hard: 0 };
+}
+
+export const Ulimit: MessageFns<Ulimit> = {
+  encode(message: Ulimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.soft !== 0) {
+      writer.uint32(16).int64(message.soft);
+    }
+    if (message.hard !== 0) {
+      writer.uint32(24).int64(message.hard);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Ulimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUlimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.soft = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hard = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Ulimit {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      soft: isSet(object.soft) ? globalThis.Number(object.soft) : 0,
+      hard: isSet(object.hard) ? globalThis.Number(object.hard) : 0,
+    };
+  },
+
+  toJSON(message: Ulimit): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.soft !== 0) {
+      obj.soft = Math.round(message.soft);
+    }
+    if (message.hard !== 0) {
+      obj.hard = Math.round(message.hard);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Ulimit>): Ulimit {
+    return Ulimit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Ulimit>): Ulimit {
+    const message = createBaseUlimit();
+    message.name = object.name ?? "";
+    message.soft = object.soft ?? 0;
+    message.hard = object.hard ?? 0;
+    return message;
+  },
+};
+
 function createBaseContainerSpec(): ContainerSpec {
   return {
     image: "",
@@ -552,6 +847,17 @@ function createBaseContainerSpec(): ContainerSpec {
     healthcheck: undefined,
     secrets: [],
     hasStopGracePeriod: false,
+    configs: [],
+    init: false,
+    readOnly: false,
+    capAdd: [],
+    capDrop: [],
+    sysctls: {},
+    ulimits: [],
+    hosts: [],
+    stopSignal: "",
+    tty: false,
+    openStdin: false,
   };
 }
 
@@ -595,6 +901,39 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     }
     if (message.hasStopGracePeriod !== false) {
       writer.uint32(104).bool(message.hasStopGracePeriod);
+    }
+    for (const v of message.configs) {
+      ConfigReference.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.init !== false) {
+      writer.uint32(120).bool(message.init);
+    }
+    if (message.readOnly !== false) {
+      writer.uint32(128).bool(message.readOnly);
+    }
+    for (const v of message.capAdd) {
+      writer.uint32(138).string(v!);
+    }
+    for (const v of message.capDrop) {
+      writer.uint32(146).string(v!);
+    }
+    globalThis.Object.entries(message.sysctls).forEach(([key, value]: [string, string]) => {
+      ContainerSpec_SysctlsEntry.encode({ key: key as any, value }, writer.uint32(154).fork()).join();
+    });
+    for (const v of message.ulimits) {
+      Ulimit.encode(v!, writer.uint32(162).fork()).join();
+    }
+    for (const v of message.hosts) {
+      writer.uint32(170).string(v!);
+    }
+    if (message.stopSignal !== "") {
+      writer.uint32(178).string(message.stopSignal);
+    }
+    if (message.tty !== false) {
+      writer.uint32(184).bool(message.tty);
+    }
+    if (message.openStdin !== false) {
+      writer.uint32(192).bool(message.openStdin);
     }
     return writer;
   },
@@ -719,6 +1058,97 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
             message.hasStopGracePeriod = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.configs.push(ConfigReference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.init = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.readOnly = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.capAdd.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.capDrop.push(reader.string());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            const entry19 = ContainerSpec_SysctlsEntry.decode(reader, reader.uint32());
+            if (entry19.value !== undefined) {
+              message.sysctls[entry19.key] = entry19.value;
+            }
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.ulimits.push(Ulimit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.hosts.push(reader.string());
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.stopSignal = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.tty = reader.bool();
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.openStdin = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -768,6 +1198,54 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
         ? globalThis.Boolean(object.hasStopGracePeriod)
         : isSet(object.has_stop_grace_period)
         ? globalThis.Boolean(object.has_stop_grace_period)
+        : false,
+      configs: globalThis.Array.isArray(object?.configs)
+        ? object.configs.map((e: any) => ConfigReference.fromJSON(e))
+        : [],
+      init: isSet(object.init) ? globalThis.Boolean(object.init) : false,
+      readOnly: isSet(object.readOnly)
+        ? globalThis.Boolean(object.readOnly)
+        : isSet(object.read_only)
+        ? globalThis.Boolean(object.read_only)
+        : false,
+      capAdd: globalThis.Array.isArray(object?.capAdd)
+        ? object.capAdd.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cap_add)
+        ? object.cap_add.map((e: any) => globalThis.String(e))
+        : [],
+      capDrop: globalThis.Array.isArray(object?.capDrop)
+        ? object.capDrop.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cap_drop)
+        ? object.cap_drop.map((e: any) => globalThis.String(e))
+        : [],
+      sysctls: isObject(object.sysctls)
+        ? (globalThis.Object.entries(object.sysctls) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      ulimits: globalThis.Array.isArray(object?.ulimits)
+        ? object.ulimits.map((e: any) => Ulimit.fromJSON(e))
+        : [],
+      hosts: globalThis.Array.isArray(object?.hosts) ? object.hosts.map((e: any) => globalThis.String(e)) : [],
+      stopSignal: isSet(object.stopSignal)
+        ? globalThis.String(object.stopSignal)
+        : isSet(object.stop_signal)
+        ? globalThis.String(object.stop_signal)
+        : "",
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      openStdin: isSet(object.openStdin)
+        ? globalThis.Boolean(object.openStdin)
+        : isSet(object.open_stdin)
+        ? globalThis.Boolean(object.open_stdin)
         : false,
     };
   },
@@ -819,6 +1297,45 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     if (message.hasStopGracePeriod !== false) {
       obj.hasStopGracePeriod = message.hasStopGracePeriod;
     }
+    if (message.configs?.length) {
+      obj.configs = message.configs.map((e) => ConfigReference.toJSON(e));
+    }
+    if (message.init !== false) {
+      obj.init = message.init;
+    }
+    if (message.readOnly !== false) {
+      obj.readOnly = message.readOnly;
+    }
+    if (message.capAdd?.length) {
+      obj.capAdd = message.capAdd;
+    }
+    if (message.capDrop?.length) {
+      obj.capDrop = message.capDrop;
+    }
+    if (message.sysctls) {
+      const entries = globalThis.Object.entries(message.sysctls) as [string, string][];
+      if (entries.length > 0) {
+        obj.sysctls = {};
+        entries.forEach(([k, v]) => {
+          obj.sysctls[k] = v;
+        });
+      }
+    }
+    if (message.ulimits?.length) {
+      obj.ulimits = message.ulimits.map((e) => Ulimit.toJSON(e));
+    }
+    if (message.hosts?.length) {
+      obj.hosts = message.hosts;
+    }
+    if (message.stopSignal !== "") {
+      obj.stopSignal = message.stopSignal;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.openStdin !== false) {
+      obj.openStdin = message.openStdin;
+    }
     return obj;
   },
 
@@ -850,6 +1367,25 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
       : undefined;
     message.secrets = object.secrets?.map((e) => SecretReference.fromPartial(e)) || [];
     message.hasStopGracePeriod = object.hasStopGracePeriod ?? false;
+    message.configs = object.configs?.map((e) => ConfigReference.fromPartial(e)) || [];
+    message.init = object.init ?? false;
+    message.readOnly = object.readOnly ?? false;
+    message.capAdd = object.capAdd?.map((e) => e) || [];
+    message.capDrop = object.capDrop?.map((e) => e) || [];
+    message.sysctls = (globalThis.Object.entries(object.sysctls ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.ulimits = object.ulimits?.map((e) => Ulimit.fromPartial(e)) || [];
+    message.hosts = object.hosts?.map((e) => e) || [];
+    message.stopSignal = object.stopSignal ?? "";
+    message.tty = object.tty ?? false;
+    message.openStdin = object.openStdin ?? false;
     return message;
   },
 };
@@ -933,6 +1469,91 @@ export const ContainerSpec_LabelsEntry: MessageFns<ContainerSpec_LabelsEntry> = 
   },
   fromPartial(object: DeepPartial<ContainerSpec_LabelsEntry>): ContainerSpec_LabelsEntry {
     const message = createBaseContainerSpec_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseContainerSpec_SysctlsEntry(): ContainerSpec_SysctlsEntry {
+  return { key: "", value: "" };
+}
+
+export const ContainerSpec_SysctlsEntry: MessageFns<ContainerSpec_SysctlsEntry> = {
+  encode(message: ContainerSpec_SysctlsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContainerSpec_SysctlsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContainerSpec_SysctlsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContainerSpec_SysctlsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ContainerSpec_SysctlsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ContainerSpec_SysctlsEntry>): ContainerSpec_SysctlsEntry {
+    return ContainerSpec_SysctlsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ContainerSpec_SysctlsEntry>): ContainerSpec_SysctlsEntry {
+    const message = createBaseContainerSpec_SysctlsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;

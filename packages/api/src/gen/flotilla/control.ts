@@ -20,6 +20,15 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import {
+  Config,
+  CreateConfigRequest,
+  GetConfigRequest,
+  ListConfigsRequest,
+  ListConfigsResponse,
+  RemoveConfigRequest,
+  RemoveConfigResponse,
+} from "./config.js";
 import { LogLine, LogOptions } from "./logs.js";
 import { Network, NetworkSpec } from "./network.js";
 import {
@@ -43,6 +52,7 @@ import {
   Secret,
 } from "./secret.js";
 import { Service, ServiceSpec } from "./service.js";
+import { DeployStackRequest, DeployStackResponse } from "./stack.js";
 import { Task, TaskState, taskStateFromJSON, taskStateToJSON, taskStateToNumber } from "./task.js";
 
 /** The local node's place in a swarm, the same vocabulary as Docker's LocalNodeState. */
@@ -443,7 +453,7 @@ export interface EventsRequest {
 }
 
 export interface ClusterEvent {
-  /** service | node | task | network | cluster | secret */
+  /** service | node | task | network | cluster | secret | config */
   type: string;
   /** create | update | remove */
   action: string;
@@ -7403,6 +7413,53 @@ export const ControlService = {
       Buffer.from(RemoveNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RemoveNetworkResponse => RemoveNetworkResponse.decode(value),
   },
+  /** configs and stacks (issue 15) */
+  createConfig: {
+    path: "/flotilla.Control/CreateConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateConfigRequest): Buffer => Buffer.from(CreateConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateConfigRequest => CreateConfigRequest.decode(value),
+    responseSerialize: (value: Config): Buffer => Buffer.from(Config.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Config => Config.decode(value),
+  },
+  listConfigs: {
+    path: "/flotilla.Control/ListConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListConfigsRequest): Buffer => Buffer.from(ListConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListConfigsRequest => ListConfigsRequest.decode(value),
+    responseSerialize: (value: ListConfigsResponse): Buffer => Buffer.from(ListConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListConfigsResponse => ListConfigsResponse.decode(value),
+  },
+  getConfig: {
+    path: "/flotilla.Control/GetConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConfigRequest): Buffer => Buffer.from(GetConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConfigRequest => GetConfigRequest.decode(value),
+    responseSerialize: (value: Config): Buffer => Buffer.from(Config.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Config => Config.decode(value),
+  },
+  removeConfig: {
+    path: "/flotilla.Control/RemoveConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveConfigRequest): Buffer => Buffer.from(RemoveConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveConfigRequest => RemoveConfigRequest.decode(value),
+    responseSerialize: (value: RemoveConfigResponse): Buffer =>
+      Buffer.from(RemoveConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveConfigResponse => RemoveConfigResponse.decode(value),
+  },
+  deployStack: {
+    path: "/flotilla.Control/DeployStack" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeployStackRequest): Buffer => Buffer.from(DeployStackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeployStackRequest => DeployStackRequest.decode(value),
+    responseSerialize: (value: DeployStackResponse): Buffer => Buffer.from(DeployStackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeployStackResponse => DeployStackResponse.decode(value),
+  },
   /** root CA rotation (H13): swarm ca [--rotate] */
   getRootCa: {
     path: "/flotilla.Control/GetRootCa" as const,
@@ -7469,6 +7526,12 @@ export interface ControlServer extends UntypedServiceImplementation {
   listNetworks: handleUnaryCall<ListNetworksRequest, ListNetworksResponse>;
   getNetwork: handleUnaryCall<GetNetworkRequest, NetworkView>;
   removeNetwork: handleUnaryCall<RemoveNetworkRequest, RemoveNetworkResponse>;
+  /** configs and stacks (issue 15) */
+  createConfig: handleUnaryCall<CreateConfigRequest, Config>;
+  listConfigs: handleUnaryCall<ListConfigsRequest, ListConfigsResponse>;
+  getConfig: handleUnaryCall<GetConfigRequest, Config>;
+  removeConfig: handleUnaryCall<RemoveConfigRequest, RemoveConfigResponse>;
+  deployStack: handleUnaryCall<DeployStackRequest, DeployStackResponse>;
   /** root CA rotation (H13): swarm ca [--rotate] */
   getRootCa: handleUnaryCall<GetRootCaRequest, RootCaView>;
   rotateRootCa: handleUnaryCall<RotateRootCaRequest, RootCaView>;
@@ -7914,6 +7977,82 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveNetworkResponse) => void,
+  ): ClientUnaryCall;
+  /** configs and stacks (issue 15) */
+  createConfig(
+    request: CreateConfigRequest,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  createConfig(
+    request: CreateConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  createConfig(
+    request: CreateConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  listConfigs(
+    request: ListConfigsRequest,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listConfigs(
+    request: ListConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listConfigs(
+    request: ListConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListConfigsResponse) => void,
+  ): ClientUnaryCall;
+  getConfig(
+    request: GetConfigRequest,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  getConfig(
+    request: GetConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  getConfig(
+    request: GetConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Config) => void,
+  ): ClientUnaryCall;
+  removeConfig(
+    request: RemoveConfigRequest,
+    callback: (error: ServiceError | null, response: RemoveConfigResponse) => void,
+  ): ClientUnaryCall;
+  removeConfig(
+    request: RemoveConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveConfigResponse) => void,
+  ): ClientUnaryCall;
+  removeConfig(
+    request: RemoveConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveConfigResponse) => void,
+  ): ClientUnaryCall;
+  deployStack(
+    request: DeployStackRequest,
+    callback: (error: ServiceError | null, response: DeployStackResponse) => void,
+  ): ClientUnaryCall;
+  deployStack(
+    request: DeployStackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeployStackResponse) => void,
+  ): ClientUnaryCall;
+  deployStack(
+    request: DeployStackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeployStackResponse) => void,
   ): ClientUnaryCall;
   /** root CA rotation (H13): swarm ca [--rotate] */
   getRootCa(

@@ -56,6 +56,8 @@ export interface TaskSecretsRequest {
    * stays under NATS's 1 MB message limit even with several 500 KB secrets.
    */
   secretIds: string[];
+  /** The task's configs (issue 15) ride on the same request: only these (empty: none). */
+  configIds: string[];
 }
 
 export interface TaskSecretValue {
@@ -64,8 +66,15 @@ export interface TaskSecretValue {
   data: Buffer;
 }
 
+export interface TaskConfigValue {
+  configId: string;
+  name: string;
+  data: Buffer;
+}
+
 export interface TaskSecretsResponse {
   secrets: TaskSecretValue[];
+  configs: TaskConfigValue[];
 }
 
 /** Control API (rpcs in control.proto). */
@@ -424,7 +433,7 @@ export const Secret: MessageFns<Secret> = {
 };
 
 function createBaseTaskSecretsRequest(): TaskSecretsRequest {
-  return { sessionId: "", taskId: "", secretIds: [] };
+  return { sessionId: "", taskId: "", secretIds: [], configIds: [] };
 }
 
 export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
@@ -437,6 +446,9 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     }
     for (const v of message.secretIds) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.configIds) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -478,6 +490,14 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
             message.secretIds.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.configIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -507,6 +527,11 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
         : globalThis.Array.isArray(object?.secret_ids)
         ? object.secret_ids.map((e: any) => globalThis.String(e))
         : [],
+      configIds: globalThis.Array.isArray(object?.configIds)
+        ? object.configIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.config_ids)
+        ? object.config_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -521,6 +546,9 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     if (message.secretIds?.length) {
       obj.secretIds = message.secretIds;
     }
+    if (message.configIds?.length) {
+      obj.configIds = message.configIds;
+    }
     return obj;
   },
 
@@ -532,6 +560,7 @@ export const TaskSecretsRequest: MessageFns<TaskSecretsRequest> = {
     message.sessionId = object.sessionId ?? "";
     message.taskId = object.taskId ?? "";
     message.secretIds = object.secretIds?.map((e) => e) || [];
+    message.configIds = object.configIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -641,14 +670,122 @@ export const TaskSecretValue: MessageFns<TaskSecretValue> = {
   },
 };
 
+function createBaseTaskConfigValue(): TaskConfigValue {
+  return { configId: "", name: "", data: Buffer.alloc(0) };
+}
+
+export const TaskConfigValue: MessageFns<TaskConfigValue> = {
+  encode(message: TaskConfigValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configId !== "") {
+      writer.uint32(10).string(message.configId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TaskConfigValue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaskConfigValue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.configId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TaskConfigValue {
+    return {
+      configId: isSet(object.configId)
+        ? globalThis.String(object.configId)
+        : isSet(object.config_id)
+        ? globalThis.String(object.config_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: TaskConfigValue): unknown {
+    const obj: any = {};
+    if (message.configId !== "") {
+      obj.configId = message.configId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TaskConfigValue>): TaskConfigValue {
+    return TaskConfigValue.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TaskConfigValue>): TaskConfigValue {
+    const message = createBaseTaskConfigValue();
+    message.configId = object.configId ?? "";
+    message.name = object.name ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 function createBaseTaskSecretsResponse(): TaskSecretsResponse {
-  return { secrets: [] };
+  return { secrets: [], configs: [] };
 }
 
 export const TaskSecretsResponse: MessageFns<TaskSecretsResponse> = {
   encode(message: TaskSecretsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.secrets) {
       TaskSecretValue.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.configs) {
+      TaskConfigValue.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -674,6 +811,14 @@ export const TaskSecretsResponse: MessageFns<TaskSecretsResponse> = {
             message.secrets.push(TaskSecretValue.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configs.push(TaskConfigValue.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -691,6 +836,9 @@ export const TaskSecretsResponse: MessageFns<TaskSecretsResponse> = {
       secrets: globalThis.Array.isArray(object?.secrets)
         ? object.secrets.map((e: any) => TaskSecretValue.fromJSON(e))
         : [],
+      configs: globalThis.Array.isArray(object?.configs)
+        ? object.configs.map((e: any) => TaskConfigValue.fromJSON(e))
+        : [],
     };
   },
 
@@ -698,6 +846,9 @@ export const TaskSecretsResponse: MessageFns<TaskSecretsResponse> = {
     const obj: any = {};
     if (message.secrets?.length) {
       obj.secrets = message.secrets.map((e) => TaskSecretValue.toJSON(e));
+    }
+    if (message.configs?.length) {
+      obj.configs = message.configs.map((e) => TaskConfigValue.toJSON(e));
     }
     return obj;
   },
@@ -708,6 +859,7 @@ export const TaskSecretsResponse: MessageFns<TaskSecretsResponse> = {
   fromPartial(object: DeepPartial<TaskSecretsResponse>): TaskSecretsResponse {
     const message = createBaseTaskSecretsResponse();
     message.secrets = object.secrets?.map((e) => TaskSecretValue.fromPartial(e)) || [];
+    message.configs = object.configs?.map((e) => TaskConfigValue.fromPartial(e)) || [];
     return message;
   },
 };

@@ -341,6 +341,66 @@ export function endpointModeToNumber(object: EndpointMode): number {
   }
 }
 
+/**
+ * depends_on (issue 15, beyond docker: moby#29133): a service's first tasks are held until
+ * each dependency is started, healthy or completed.
+ */
+export enum DependencyCondition {
+  /** DEPENDENCY_CONDITION_STARTED - compose service_started: every desired task started */
+  DEPENDENCY_CONDITION_STARTED = "DEPENDENCY_CONDITION_STARTED",
+  /** DEPENDENCY_CONDITION_HEALTHY - service_healthy: every desired task RUNNING (healthy, with a check) */
+  DEPENDENCY_CONDITION_HEALTHY = "DEPENDENCY_CONDITION_HEALTHY",
+  /** DEPENDENCY_CONDITION_COMPLETED - service_completed_successfully: every desired task exited 0 */
+  DEPENDENCY_CONDITION_COMPLETED = "DEPENDENCY_CONDITION_COMPLETED",
+  UNRECOGNIZED = "UNRECOGNIZED",
+}
+
+export function dependencyConditionFromJSON(object: any): DependencyCondition {
+  switch (object) {
+    case 0:
+    case "DEPENDENCY_CONDITION_STARTED":
+      return DependencyCondition.DEPENDENCY_CONDITION_STARTED;
+    case 1:
+    case "DEPENDENCY_CONDITION_HEALTHY":
+      return DependencyCondition.DEPENDENCY_CONDITION_HEALTHY;
+    case 2:
+    case "DEPENDENCY_CONDITION_COMPLETED":
+      return DependencyCondition.DEPENDENCY_CONDITION_COMPLETED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DependencyCondition.UNRECOGNIZED;
+  }
+}
+
+export function dependencyConditionToJSON(object: DependencyCondition): string {
+  switch (object) {
+    case DependencyCondition.DEPENDENCY_CONDITION_STARTED:
+      return "DEPENDENCY_CONDITION_STARTED";
+    case DependencyCondition.DEPENDENCY_CONDITION_HEALTHY:
+      return "DEPENDENCY_CONDITION_HEALTHY";
+    case DependencyCondition.DEPENDENCY_CONDITION_COMPLETED:
+      return "DEPENDENCY_CONDITION_COMPLETED";
+    case DependencyCondition.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export function dependencyConditionToNumber(object: DependencyCondition): number {
+  switch (object) {
+    case DependencyCondition.DEPENDENCY_CONDITION_STARTED:
+      return 0;
+    case DependencyCondition.DEPENDENCY_CONDITION_HEALTHY:
+      return 1;
+    case DependencyCondition.DEPENDENCY_CONDITION_COMPLETED:
+      return 2;
+    case DependencyCondition.UNRECOGNIZED:
+    default:
+      return -1;
+  }
+}
+
 export enum UpdateState {
   UPDATE_STATE_UNKNOWN = "UPDATE_STATE_UNKNOWN",
   UPDATE_STATE_UPDATING = "UPDATE_STATE_UPDATING",
@@ -440,6 +500,20 @@ export interface Placement {
   constraints: string[];
 }
 
+/**
+ * The engine's log driver for the task's container (docker's --log-driver / compose logging).
+ * `service logs` reads through the engine, so only drivers it can read back keep it working.
+ */
+export interface LogDriver {
+  name: string;
+  options: { [key: string]: string };
+}
+
+export interface LogDriver_OptionsEntry {
+  key: string;
+  value: string;
+}
+
 export interface TaskSpec {
   container?: ContainerSpec | undefined;
   resources?: ResourceRequirements | undefined;
@@ -447,6 +521,7 @@ export interface TaskSpec {
   placement?: Placement | undefined;
   networks: NetworkAttachmentConfig[];
   forceUpdate: number;
+  logDriver?: LogDriver | undefined;
 }
 
 export interface NetworkAttachmentConfig {
@@ -479,6 +554,12 @@ export interface EndpointSpec {
   ports: PortConfig[];
 }
 
+export interface ServiceDependency {
+  /** the other service's name */
+  service: string;
+  condition: DependencyCondition;
+}
+
 export interface ServiceSpec {
   annotations?: Annotations | undefined;
   task?: TaskSpec | undefined;
@@ -488,6 +569,7 @@ export interface ServiceSpec {
   update?: UpdateConfig | undefined;
   rollback?: UpdateConfig | undefined;
   endpoint?: EndpointSpec | undefined;
+  dependsOn: ServiceDependency[];
 }
 
 export interface VirtualIp {
@@ -523,6 +605,15 @@ export interface Service {
     | undefined;
   /** bumps on every spec change; tasks record it */
   specVersion: number;
+  dependencies?: DependencyStatus | undefined;
+}
+
+/** Written by the orchestrator for a service with depends_on. */
+export interface DependencyStatus {
+  /** when its first tasks were let go (0: still held) */
+  releasedAt: number;
+  /** while held: "db to be healthy (0/1 running)" */
+  waitingFor: string;
 }
 
 function createBaseRestartPolicy(): RestartPolicy {
@@ -727,6 +818,206 @@ export const Placement: MessageFns<Placement> = {
   },
 };
 
+function createBaseLogDriver(): LogDriver {
+  return { name: "", options: {} };
+}
+
+export const LogDriver: MessageFns<LogDriver> = {
+  encode(message: LogDriver, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    globalThis.Object.entries(message.options).forEach(([key, value]: [string, string]) => {
+      LogDriver_OptionsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDriver {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDriver();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = LogDriver_OptionsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.options[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogDriver {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      options: isObject(object.options)
+        ? (globalThis.Object.entries(object.options) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LogDriver): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.options) {
+      const entries = globalThis.Object.entries(message.options) as [string, string][];
+      if (entries.length > 0) {
+        obj.options = {};
+        entries.forEach(([k, v]) => {
+          obj.options[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogDriver>): LogDriver {
+    return LogDriver.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogDriver>): LogDriver {
+    const message = createBaseLogDriver();
+    message.name = object.name ?? "";
+    message.options = (globalThis.Object.entries(object.options ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseLogDriver_OptionsEntry(): LogDriver_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const LogDriver_OptionsEntry: MessageFns<LogDriver_OptionsEntry> = {
+  encode(message: LogDriver_OptionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogDriver_OptionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogDriver_OptionsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogDriver_OptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LogDriver_OptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogDriver_OptionsEntry>): LogDriver_OptionsEntry {
+    return LogDriver_OptionsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogDriver_OptionsEntry>): LogDriver_OptionsEntry {
+    const message = createBaseLogDriver_OptionsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 function createBaseTaskSpec(): TaskSpec {
   return {
     container: undefined,
@@ -735,6 +1026,7 @@ function createBaseTaskSpec(): TaskSpec {
     placement: undefined,
     networks: [],
     forceUpdate: 0,
+    logDriver: undefined,
   };
 }
 
@@ -757,6 +1049,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     }
     if (message.forceUpdate !== 0) {
       writer.uint32(48).uint64(message.forceUpdate);
+    }
+    if (message.logDriver !== undefined) {
+      LogDriver.encode(message.logDriver, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -822,6 +1117,14 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             message.forceUpdate = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.logDriver = LogDriver.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -848,6 +1151,11 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         : isSet(object.force_update)
         ? globalThis.Number(object.force_update)
         : 0,
+      logDriver: isSet(object.logDriver)
+        ? LogDriver.fromJSON(object.logDriver)
+        : isSet(object.log_driver)
+        ? LogDriver.fromJSON(object.log_driver)
+        : undefined,
     };
   },
 
@@ -871,6 +1179,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.forceUpdate !== 0) {
       obj.forceUpdate = Math.round(message.forceUpdate);
     }
+    if (message.logDriver !== undefined) {
+      obj.logDriver = LogDriver.toJSON(message.logDriver);
+    }
     return obj;
   },
 
@@ -893,6 +1204,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
       : undefined;
     message.networks = object.networks?.map((e) => NetworkAttachmentConfig.fromPartial(e)) || [];
     message.forceUpdate = object.forceUpdate ?? 0;
+    message.logDriver = (object.logDriver !== undefined && object.logDriver !== null)
+      ? LogDriver.fromPartial(object.logDriver)
+      : undefined;
     return message;
   },
 };
@@ -1390,6 +1704,93 @@ export const EndpointSpec: MessageFns<EndpointSpec> = {
   },
 };
 
+function createBaseServiceDependency(): ServiceDependency {
+  return { service: "", condition: DependencyCondition.DEPENDENCY_CONDITION_STARTED };
+}
+
+export const ServiceDependency: MessageFns<ServiceDependency> = {
+  encode(message: ServiceDependency, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.condition !== DependencyCondition.DEPENDENCY_CONDITION_STARTED) {
+      writer.uint32(16).int32(dependencyConditionToNumber(message.condition));
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceDependency {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceDependency();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.condition = dependencyConditionFromJSON(reader.int32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceDependency {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      condition: isSet(object.condition)
+        ? dependencyConditionFromJSON(object.condition)
+        : DependencyCondition.DEPENDENCY_CONDITION_STARTED,
+    };
+  },
+
+  toJSON(message: ServiceDependency): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.condition !== DependencyCondition.DEPENDENCY_CONDITION_STARTED) {
+      obj.condition = dependencyConditionToJSON(message.condition);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ServiceDependency>): ServiceDependency {
+    return ServiceDependency.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ServiceDependency>): ServiceDependency {
+    const message = createBaseServiceDependency();
+    message.service = object.service ?? "";
+    message.condition = object.condition ?? DependencyCondition.DEPENDENCY_CONDITION_STARTED;
+    return message;
+  },
+};
+
 function createBaseServiceSpec(): ServiceSpec {
   return {
     annotations: undefined,
@@ -1399,6 +1800,7 @@ function createBaseServiceSpec(): ServiceSpec {
     update: undefined,
     rollback: undefined,
     endpoint: undefined,
+    dependsOn: [],
   };
 }
 
@@ -1424,6 +1826,9 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     }
     if (message.endpoint !== undefined) {
       EndpointSpec.encode(message.endpoint, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.dependsOn) {
+      ServiceDependency.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1497,6 +1902,14 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
             message.endpoint = EndpointSpec.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.dependsOn.push(ServiceDependency.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1518,6 +1931,11 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
       update: isSet(object.update) ? UpdateConfig.fromJSON(object.update) : undefined,
       rollback: isSet(object.rollback) ? UpdateConfig.fromJSON(object.rollback) : undefined,
       endpoint: isSet(object.endpoint) ? EndpointSpec.fromJSON(object.endpoint) : undefined,
+      dependsOn: globalThis.Array.isArray(object?.dependsOn)
+        ? object.dependsOn.map((e: any) => ServiceDependency.fromJSON(e))
+        : globalThis.Array.isArray(object?.depends_on)
+        ? object.depends_on.map((e: any) => ServiceDependency.fromJSON(e))
+        : [],
     };
   },
 
@@ -1544,6 +1962,9 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     if (message.endpoint !== undefined) {
       obj.endpoint = EndpointSpec.toJSON(message.endpoint);
     }
+    if (message.dependsOn?.length) {
+      obj.dependsOn = message.dependsOn.map((e) => ServiceDependency.toJSON(e));
+    }
     return obj;
   },
 
@@ -1567,6 +1988,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     message.endpoint = (object.endpoint !== undefined && object.endpoint !== null)
       ? EndpointSpec.fromPartial(object.endpoint)
       : undefined;
+    message.dependsOn = object.dependsOn?.map((e) => ServiceDependency.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1901,6 +2323,7 @@ function createBaseService(): Service {
     endpoint: undefined,
     updateStatus: undefined,
     specVersion: 0,
+    dependencies: undefined,
   };
 }
 
@@ -1926,6 +2349,9 @@ export const Service: MessageFns<Service> = {
     }
     if (message.specVersion !== 0) {
       writer.uint32(56).uint64(message.specVersion);
+    }
+    if (message.dependencies !== undefined) {
+      DependencyStatus.encode(message.dependencies, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1999,6 +2425,14 @@ export const Service: MessageFns<Service> = {
             message.specVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.dependencies = DependencyStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2032,6 +2466,7 @@ export const Service: MessageFns<Service> = {
         : isSet(object.spec_version)
         ? globalThis.Number(object.spec_version)
         : 0,
+      dependencies: isSet(object.dependencies) ? DependencyStatus.fromJSON(object.dependencies) : undefined,
     };
   },
 
@@ -2058,6 +2493,9 @@ export const Service: MessageFns<Service> = {
     if (message.specVersion !== 0) {
       obj.specVersion = Math.round(message.specVersion);
     }
+    if (message.dependencies !== undefined) {
+      obj.dependencies = DependencyStatus.toJSON(message.dependencies);
+    }
     return obj;
   },
 
@@ -2081,6 +2519,102 @@ export const Service: MessageFns<Service> = {
       ? UpdateStatus.fromPartial(object.updateStatus)
       : undefined;
     message.specVersion = object.specVersion ?? 0;
+    message.dependencies = (object.dependencies !== undefined && object.dependencies !== null)
+      ? DependencyStatus.fromPartial(object.dependencies)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDependencyStatus(): DependencyStatus {
+  return { releasedAt: 0, waitingFor: "" };
+}
+
+export const DependencyStatus: MessageFns<DependencyStatus> = {
+  encode(message: DependencyStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.releasedAt !== 0) {
+      writer.uint32(8).int64(message.releasedAt);
+    }
+    if (message.waitingFor !== "") {
+      writer.uint32(18).string(message.waitingFor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DependencyStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDependencyStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.releasedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.waitingFor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DependencyStatus {
+    return {
+      releasedAt: isSet(object.releasedAt)
+        ? globalThis.Number(object.releasedAt)
+        : isSet(object.released_at)
+        ? globalThis.Number(object.released_at)
+        : 0,
+      waitingFor: isSet(object.waitingFor)
+        ? globalThis.String(object.waitingFor)
+        : isSet(object.waiting_for)
+        ? globalThis.String(object.waiting_for)
+        : "",
+    };
+  },
+
+  toJSON(message: DependencyStatus): unknown {
+    const obj: any = {};
+    if (message.releasedAt !== 0) {
+      obj.releasedAt = Math.round(message.releasedAt);
+    }
+    if (message.waitingFor !== "") {
+      obj.waitingFor = message.waitingFor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DependencyStatus>): DependencyStatus {
+    return DependencyStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DependencyStatus>): DependencyStatus {
+    const message = createBaseDependencyStatus();
+    message.releasedAt = object.releasedAt ?? 0;
+    message.waitingFor = object.waitingFor ?? "";
     return message;
   },
 };
@@ -2107,6 +2641,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

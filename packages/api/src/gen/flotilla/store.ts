@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Cluster } from "./cluster.js";
+import { Config } from "./config.js";
 import { Network } from "./network.js";
 import { Node } from "./node.js";
 import { Secret } from "./secret.js";
@@ -77,6 +78,9 @@ export interface StoreObject {
     | //
     /** value sealed (issue 5) */
     { $case: "secret"; value: Secret }
+    | //
+    /** issue 15 */
+    { $case: "config"; value: Config }
     | undefined;
 }
 
@@ -162,6 +166,9 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "secret":
         Secret.encode(message.kind.value, writer.uint32(50).fork()).join();
         break;
+      case "config":
+        Config.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -227,6 +234,14 @@ export const StoreObject: MessageFns<StoreObject> = {
             message.kind = { $case: "secret", value: Secret.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "config", value: Config.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -253,6 +268,8 @@ export const StoreObject: MessageFns<StoreObject> = {
         ? { $case: "network", value: Network.fromJSON(object.network) }
         : isSet(object.secret)
         ? { $case: "secret", value: Secret.fromJSON(object.secret) }
+        : isSet(object.config)
+        ? { $case: "config", value: Config.fromJSON(object.config) }
         : undefined,
     };
   },
@@ -271,6 +288,8 @@ export const StoreObject: MessageFns<StoreObject> = {
       obj.network = Network.toJSON(message.kind.value);
     } else if (message.kind?.$case === "secret") {
       obj.secret = Secret.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "config") {
+      obj.config = Config.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -314,6 +333,12 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "secret": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "secret", value: Secret.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "config": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "config", value: Config.fromPartial(object.kind.value) };
         }
         break;
       }
