@@ -1,0 +1,14 @@
+export { StackFileError, StackFileErrors, formatProblem, type Position } from './errors.js';
+export { interpolateString, interpolateTree, MissingVariable, type Environment } from './interpolate.js';
+export { parseEnvFile } from './env-file.js';
+export { parseSource, pathText, type SourceFile } from './source.js';
+export { mergeFiles, mergeValue } from './merge.js';
+export { validateCompose, formatMinor } from './validate.js';
+export { COMPOSE_SCHEMA, DEPRECATION_REASONS } from './schema.js';
+export { normalizeCompose, dependencyCycles } from './normalize.js';
+export { loadCompose, stackEnvironment, type ComposeInput, type LoadOptions, type LoadedCompose } from './load.js';
+export { loadBundle } from './dab.js';
+export { convertStack, convertService, creationOrder, STACK_NAMESPACE_LABEL, type ConvertOptions } from './convert.js';
+export { printCompose } from './print.js';
+export { splitShellWords } from './shell-words.js';
+export type * from './model.js';
