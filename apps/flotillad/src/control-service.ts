@@ -7,6 +7,8 @@ import { eventsHandlers } from './control/events-handlers.js';
 import { networkHandlers } from './control/network-handlers.js';
 import { serviceHandlers } from './control/service-handlers.js';
 import { secretHandlers } from './control/secret-handlers.js';
+import { configHandlers } from './control/config-handlers.js';
+import { stackHandlers } from './control/stack-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
 import { clusterHandlers } from './control/cluster-handlers.js';
 import { caHandlers } from './control/ca-handlers.js';
@@ -36,6 +38,8 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...logsHandlers(swarm, log),
     ...eventsHandlers(swarm, log),
     ...secretHandlers(swarm, log),
+    ...configHandlers(swarm, log),
+    ...stackHandlers(swarm, log),
     ...networkHandlers(swarm, log),
     ...caHandlers(swarm, log),
   };

@@ -21,7 +21,7 @@ import { writeStore } from '../manager/store-writer.js';
 import { checkServiceNetworks } from './service-network-check.js';
 import { alreadyExists, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
-import { resolveSecretReferences } from './secret-lookup.js';
+import { resolveFileReferences } from './config-lookup.js';
 import { unary } from './unary.js';
 import { serviceView } from './views.js';
 import { serviceUpdateHandlers } from './service-update-handlers.js';
@@ -45,7 +45,7 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
           throw alreadyExists(`name conflicts with an existing object: service ${spec.annotations?.name} already exists`);
         }
         checkServiceNetworks(view, spec);
-        tx.create('service', { id, spec: resolveSecretReferences(view, spec), specVersion: 1 });
+        tx.create('service', { id, spec: resolveFileReferences(view, spec), specVersion: 1 });
       });
       log.info({ serviceId: id, name: spec.annotations?.name }, 'service created');
       const view = rt.member.store.view();

@@ -13,7 +13,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
 import { checkServiceNetworks } from './service-network-check.js';
-import { resolveSecretReferences } from './secret-lookup.js';
+import { resolveFileReferences } from './config-lookup.js';
 import { ControlError, invalidArgument } from './control-error.js';
 import { findService } from './lookup.js';
 import { unary } from './unary.js';
@@ -51,7 +51,7 @@ export function serviceUpdateHandlers(swarm: SwarmController, log: Logger) {
           );
         }
         checkServiceNetworks(view, spec);
-        const resolved = resolveSecretReferences(view, spec);
+        const resolved = resolveFileReferences(view, spec);
         try {
           written = beginUpdate(service, resolved, Date.now());
         } catch (err) {

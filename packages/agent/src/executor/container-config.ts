@@ -50,8 +50,20 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
       ...(limits?.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
       ...(limits?.memoryBytes ? { Memory: limits.memoryBytes } : {}),
       ...(reservations?.memoryBytes ? { MemoryReservation: reservations.memoryBytes } : {}),
+      // Compose keys a stack file uses (issue 15), as docker passes them to the engine.
+      ...(c.init ? { Init: true } : {}),
+      ...(c.readOnly ? { ReadonlyRootfs: true } : {}),
+      ...(c.capAdd.length > 0 ? { CapAdd: c.capAdd } : {}),
+      ...(c.capDrop.length > 0 ? { CapDrop: c.capDrop } : {}),
+      ...(Object.keys(c.sysctls).length > 0 ? { Sysctls: c.sysctls } : {}),
+      ...(c.ulimits.length > 0 ? { Ulimits: c.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
+      ...(c.hosts.length > 0 ? { ExtraHosts: c.hosts.flatMap(hostsLineToExtraHost) } : {}),
+      ...(task.spec?.logDriver?.name ? { LogConfig: { Type: task.spec.logDriver.name, Config: task.spec.logDriver.options } } : {}),
     },
   };
+  if (c.stopSignal) opts.StopSignal = c.stopSignal;
+  if (c.tty) opts.Tty = true;
+  if (c.openStdin) opts.OpenStdin = true;
   if (c.command.length > 0) opts.Entrypoint = c.command;
   if (c.args.length > 0) opts.Cmd = c.args;
   if (c.dir) opts.WorkingDir = c.dir;
@@ -60,6 +72,13 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
   const health = healthcheckOf(hc);
   if (health) opts.Healthcheck = health;
   return opts;
+}
+
+/** The spec keeps hosts-file lines ("IP HOST [ALIAS...]"); the engine wants "HOST:IP". */
+export function hostsLineToExtraHost(line: string): string[] {
+  const [ip = '', ...names] = line.trim().split(/\s+/);
+  if (names.length === 0) return [line]; // already HOST:IP
+  return names.map((n) => `${n}:${ip}`);
 }
 
 /**

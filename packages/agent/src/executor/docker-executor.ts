@@ -130,7 +130,8 @@ export class DockerExecutor {
   }
 
   private async secretMounts(task: Task): Promise<Docker.MountSettings[]> {
-    if (!this.secrets || (task.spec?.container?.secrets ?? []).length === 0) return [];
+    const c = task.spec?.container;
+    if (!this.secrets || ((c?.secrets ?? []).length === 0 && (c?.configs ?? []).length === 0)) return [];
     try {
       return await this.secrets.prepare(task);
     } catch (err) {

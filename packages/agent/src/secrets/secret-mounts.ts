@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { SecretReference } from '@flotilla/api';
+import type { ConfigReference, SecretReference } from '@flotilla/api';
 
 /** Where secret files appear inside the container, like docker. */
 export const CONTAINER_SECRETS_DIR = '/run/secrets';
@@ -38,4 +38,32 @@ export function planSecretFiles(refs: readonly SecretReference[]): SecretFilePla
 export function tmpfsSizeFor(totalBytes: number): number {
   const page = 4096;
   return Math.max(64 * 1024, Math.ceil((totalBytes + 16 * page) / page) * page);
+}
+
+export interface ConfigFilePlan {
+  file: string;
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
+  configId: string;
+}
+
+/**
+ * Pure: where each referenced config goes. Unlike a secret, a config's target is a path of its
+ * own (default /<name>); a relative one is taken from the container's root, like docker's.
+ */
+export function planConfigFiles(refs: readonly ConfigReference[]): ConfigFilePlan[] {
+  return refs.map((ref, i) => {
+    const name = ref.target || `/${ref.configName}`;
+    if (name === '' || name.split('/').includes('..')) throw new Error(`config ${ref.configName || ref.configId} has an invalid target ${JSON.stringify(name)}`);
+    return {
+      file: `config-${i}-${ref.configId}`,
+      target: posix.normalize(posix.join('/', name)),
+      uid: Number(ref.uid || '0'),
+      gid: Number(ref.gid || '0'),
+      mode: ref.mode || 0o444,
+      configId: ref.configId,
+    };
+  });
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { TaskSecretsRequest, TaskSecretsResponse, type Task } from '@flotilla/api';
 import { request, type BusConnection, type ClusterSubjects, type Logger } from '@flotilla/bus';
 import type Docker from 'dockerode';
-import { planSecretFiles, tmpfsSizeFor } from './secret-mounts.js';
+import { planConfigFiles, planSecretFiles, tmpfsSizeFor } from './secret-mounts.js';
 
 const run = promisify(execFile);
 
@@ -40,32 +40,38 @@ export class TaskSecretFiles {
     return join(this.dir, taskId);
   }
 
-  /** Fetches the task's secrets, writes them to a fresh tmpfs and returns the container mounts ([] without secrets). */
+  /**
+   * Fetches the task's secrets and configs, writes them to a fresh tmpfs and returns the
+   * container mounts ([] without either). Configs are not secret, but sharing the tmpfs keeps
+   * one life cycle for both: written before the container is created, gone with it.
+   */
   async prepare(task: Task): Promise<Docker.MountSettings[]> {
     const refs = task.spec?.container?.secrets ?? [];
-    if (refs.length === 0) return [];
+    const configRefs = task.spec?.container?.configs ?? [];
+    if (refs.length === 0 && configRefs.length === 0) return [];
     const plan = planSecretFiles(refs);
+    const configPlan = planConfigFiles(configRefs);
     const sessionId = this.opts.sessionId();
     if (!sessionId) throw new Error(`fetching the secrets of task ${task.id}: the agent has no session with the dispatcher`);
-    // One secret per request: a reply must stay under NATS's 1 MB limit, and a value may be 500 KB.
+    // One value per request: a reply must stay under NATS's 1 MB limit (a secret may be 500 KB, a config 1000 KiB).
+    const ask = (secretIds: string[], configIds: string[]) =>
+      request(this.opts.nc, this.opts.subjects.dispatcher.secrets(this.opts.nodeId), TaskSecretsRequest, { sessionId, taskId: task.id, secretIds, configIds }, TaskSecretsResponse, {
+        timeoutMs: this.opts.requestTimeoutMs ?? 5_000,
+      });
     const values = new Map<string, Buffer>();
     for (const secretId of new Set(plan.map((p) => p.secretId))) {
-      const res = await request(
-        this.opts.nc,
-        this.opts.subjects.dispatcher.secrets(this.opts.nodeId),
-        TaskSecretsRequest,
-        { sessionId, taskId: task.id, secretIds: [secretId] },
-        TaskSecretsResponse,
-        { timeoutMs: this.opts.requestTimeoutMs ?? 5_000 },
-      );
-      for (const s of res.secrets) values.set(s.secretId, s.data);
+      for (const s of (await ask([secretId], [])).secrets) values.set(s.secretId, s.data);
     }
-    const missing = plan.filter((p) => !values.has(p.secretId)).map((p) => p.secretId);
-    if (missing.length > 0) throw new Error(`fetching the secrets of task ${task.id}: the dispatcher did not send ${missing.join(', ')}`);
+    const configValues = new Map<string, Buffer>();
+    for (const configId of new Set(configPlan.map((p) => p.configId))) {
+      for (const c of (await ask([], [configId])).configs) configValues.set(c.configId, c.data);
+    }
+    const missing = [...plan.filter((p) => !values.has(p.secretId)).map((p) => p.secretId), ...configPlan.filter((p) => !configValues.has(p.configId)).map((p) => p.configId)];
+    if (missing.length > 0) throw new Error(`fetching the secrets and configs of task ${task.id}: the dispatcher did not send ${missing.join(', ')}`);
     const dir = this.taskDir(task.id);
     await this.release(task.id); // a leftover from an earlier attempt
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const total = [...values.values()].reduce((n, v) => n + v.length, 0);
+    const total = [...values.values(), ...configValues.values()].reduce((n, v) => n + v.length, 0);
     try {
       await run('mount', ['-t', 'tmpfs', '-o', `size=${tmpfsSizeFor(total)},mode=0700,nodev,nosuid,noexec`, 'tmpfs', dir]);
     } catch (err) {
@@ -79,12 +85,18 @@ export class TaskSecretFiles {
         await chown(path, p.uid, p.gid);
         await chmod(path, p.mode);
       }
+      for (const p of configPlan) {
+        const path = join(dir, p.file);
+        await writeFile(path, configValues.get(p.configId)!, { mode: 0o600 });
+        await chown(path, p.uid, p.gid);
+        await chmod(path, p.mode);
+      }
     } catch (err) {
       await this.release(task.id);
       throw new Error(`writing the secrets of task ${task.id}: ${(err as Error).message}`, { cause: err });
     }
-    this.opts.log.info({ taskId: task.id, secrets: refs.map((r) => r.secretName), dir }, 'task secrets mounted on tmpfs');
-    return plan.map((p) => ({ Type: 'bind', Source: join(dir, p.file), Target: p.target, ReadOnly: true }) as Docker.MountSettings);
+    this.opts.log.info({ taskId: task.id, secrets: refs.map((r) => r.secretName), configs: configRefs.map((r) => r.configName), dir }, 'task secrets mounted on tmpfs');
+    return [...plan, ...configPlan].map((p) => ({ Type: 'bind', Source: join(dir, p.file), Target: p.target, ReadOnly: true }) as Docker.MountSettings);
   }
 
   /** Unmounts and removes the task's tmpfs; nothing to do when it has none. */

@@ -25,3 +25,18 @@ describe('planSecretFiles', () => {
     expect(tmpfsSizeFor(500 * 1024)).toBeGreaterThan(500 * 1024);
   });
 });
+
+describe('planConfigFiles (issue 15)', () => {
+  it('puts a config at its target, /<name> by default, relative targets from /', async () => {
+    const { planConfigFiles } = await import('../../src/secrets/secret-mounts.js');
+    const plan = planConfigFiles([
+      { configId: 'c1', configName: 'nginx.conf', target: '', uid: '', gid: '', mode: 0 },
+      { configId: 'c2', configName: 'b', target: 'etc/b.conf', uid: '101', gid: '102', mode: 0o440 },
+    ]);
+    expect(plan.map((p) => [p.target, p.uid, p.gid, p.mode])).toEqual([
+      ['/nginx.conf', 0, 0, 0o444],
+      ['/etc/b.conf', 101, 102, 0o440],
+    ]);
+    expect(() => planConfigFiles([{ configId: 'c3', configName: 'x', target: '/../etc/passwd', uid: '', gid: '', mode: 0 }])).toThrow(/invalid target/);
+  });
+});

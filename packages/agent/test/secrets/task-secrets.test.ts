@@ -39,6 +39,7 @@ const asked: string[] = [];
 function taskWithSecret(id: string): Task {
   const t = assignedTask(id, nodeId, ['sleep', '300']);
   t.spec!.container!.secrets = [{ secretId: 'sid1', secretName: 'db_pass', target: 'db_pass', uid: '0', gid: '0', mode: 0o400 }];
+  t.spec!.container!.configs = [{ configId: 'cid1', configName: 'app.conf', target: '/etc/app/app.conf', uid: '7', gid: '8', mode: 0o440 }];
   return t;
 }
 
@@ -59,6 +60,11 @@ beforeAll(async () => {
         const t = backend.tasks.get(taskId);
         if (t?.nodeId !== node) throw new SecretsRefused(`task ${taskId} is not assigned to node ${node}`);
         return [{ secretId: 'sid1', name: 'db_pass', data: Buffer.from(VALUE) }];
+      },
+      configsForTask: async (node, taskId) => {
+        const t = backend.tasks.get(taskId);
+        if (t?.nodeId !== node) throw new SecretsRefused(`task ${taskId} is not assigned to node ${node}`);
+        return [{ configId: 'cid1', name: 'app.conf', data: Buffer.from('listen 8080\n') }];
       },
     },
   });
@@ -100,6 +106,16 @@ describe('task secrets on the agent (real NATS, Docker, tmpfs)', () => {
     expect((await stat(dir())).mode & 0o777).toBe(0o700);
     const { stdout: fsType } = await run('stat', ['-f', '-c', '%T', dir()]);
     expect(fsType.trim()).toBe('tmpfs');
+  });
+
+  it('mounts a config read-only at its own path with its owner and mode (issue 15)', async () => {
+    await waitFor(() => backend.stateOf(id) === TaskState.TASK_STATE_RUNNING, { what: 'task RUNNING', ...wait });
+    const { stdout } = await run('docker', ['exec', containerOf(id), 'cat', '/etc/app/app.conf']);
+    expect(stdout).toBe('listen 8080\n');
+    const { stdout: mode } = await run('docker', ['exec', containerOf(id), 'stat', '-c', '%a %u %g', '/etc/app/app.conf']);
+    expect(mode.trim()).toBe('440 7 8');
+    const write = await run('docker', ['exec', containerOf(id), 'sh', '-c', 'echo x > /etc/app/app.conf']).then(() => 'written', (e: Error) => e.message);
+    expect(write).toContain('Read-only file system');
   });
 
   it('keeps the value out of the agent state file and its log', async () => {

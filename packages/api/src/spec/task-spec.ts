@@ -89,7 +89,7 @@ function checkUlimits(p: Problems, inputs: ReadonlyArray<SpecInput<Ulimit>>, pat
 
 function checkHosts(p: Problems, list: readonly string[], path: string): string[] {
   list.forEach((line, i) => {
-    if (!/^\S+[ :]\S+$/.test(line.trim())) p.add(`${path}[${i}]`, `${path}[${i}] must look like "HOSTNAME:IP" or "IP HOSTNAME" (got ${JSON.stringify(line)})`);
+    if (!/^\S+([ \t]+\S+)+$|^[^\s:]+:\S+$/.test(line.trim())) p.add(`${path}[${i}]`, `${path}[${i}] must look like "HOSTNAME:IP" or "IP HOSTNAME" (got ${JSON.stringify(line)})`);
   });
   return [...list];
 }

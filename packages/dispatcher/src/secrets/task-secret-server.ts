@@ -1,4 +1,4 @@
-import { TaskSecretsRequest, TaskSecretsResponse, type TaskSecretValue } from '@flotilla/api';
+import { TaskSecretsRequest, TaskSecretsResponse, type TaskConfigValue, type TaskSecretValue } from '@flotilla/api';
 import { BusErrorCode, BusRequestError, lastSubjectToken, serve, silentLogger, type BusConnection, type ClusterSubjects, type Logger, type Served } from '@flotilla/bus';
 
 /** Why a node may not have a task's secrets. */
@@ -13,6 +13,8 @@ export interface TaskSecretSource {
    * assigned to `nodeId` (or no longer meant to run), so a node only ever gets what its own tasks use.
    */
   secretsForTask(nodeId: string, taskId: string): Promise<TaskSecretValue[]>;
+  /** The data of the configs `taskId` uses, under the same rule (issue 15). */
+  configsForTask(nodeId: string, taskId: string): Promise<TaskConfigValue[]>;
 }
 
 export interface TaskSecretServerOptions {
@@ -58,12 +60,19 @@ export class TaskSecretServer {
       throw new BusRequestError(BusErrorCode.NOT_FOUND, `node ${nodeId} has no session ${JSON.stringify(req.sessionId)}: open a session first`);
     }
     try {
-      const all = await this.opts.source.secretsForTask(nodeId, req.taskId);
+      // A request for configs only (config_ids set, secret_ids empty) gets no secrets.
+      const wantsSecrets = req.secretIds.length > 0 || req.configIds.length === 0;
+      const all = wantsSecrets ? await this.opts.source.secretsForTask(nodeId, req.taskId) : [];
       const secrets = req.secretIds.length === 0 ? all : all.filter((v) => req.secretIds.includes(v.secretId));
       const unknown = req.secretIds.filter((id) => !all.some((v) => v.secretId === id));
       if (unknown.length > 0) throw new SecretsRefused(`task ${req.taskId} does not use secret ${unknown.join(', ')}`);
-      this.log.info({ nodeId, taskId: req.taskId, secretIds: secrets.map((s) => s.secretId) }, 'sent task secrets to its node');
-      return { secrets };
+      const allConfigs = req.configIds.length > 0 ? await this.opts.source.configsForTask(nodeId, req.taskId) : [];
+      const configs = allConfigs.filter((v) => req.configIds.includes(v.configId));
+      const unknownConfigs = req.configIds.filter((id) => !allConfigs.some((v) => v.configId === id));
+      if (unknownConfigs.length > 0) throw new SecretsRefused(`task ${req.taskId} does not use config ${unknownConfigs.join(', ')}`);
+      if (secrets.length > 0) this.log.info({ nodeId, taskId: req.taskId, secretIds: secrets.map((s) => s.secretId) }, 'sent task secrets to its node');
+      if (configs.length > 0) this.log.info({ nodeId, taskId: req.taskId, configIds: configs.map((c) => c.configId) }, 'sent task configs to its node');
+      return { secrets, configs };
     } catch (err) {
       if (err instanceof SecretsRefused) {
         this.log.warn({ nodeId, taskId: req.taskId, reason: err.message }, 'refused secrets to a node');
