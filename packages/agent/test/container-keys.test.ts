@@ -59,7 +59,7 @@ describe('container keys from compose files', () => {
     containerId = c.id;
     await c.start();
     const sh = async (cmd: string) => (await run('docker', ['exec', c.id, 'sh', '-c', cmd]).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` }))).stdout.trim();
-    expect(await sh("grep 'open files' /proc/self/limits")).toMatch(/Max open files\s+1234\s+2345\s/);
+    expect(await sh("grep 'open files' /proc/1/limits")).toMatch(/Max open files\s+1234\s+2345\s/);
     expect(await sh('grep db.local /etc/hosts')).toMatch(/^10\.1\.2\.3\s+db\.local/);
     expect(await sh('cat /proc/sys/net/ipv4/ip_unprivileged_port_start')).toBe('80');
     expect(await sh('touch /x && echo wrote')).toMatch(/Read-only file system/);
