@@ -26,3 +26,4 @@ export { planUpdate } from './update/plan.js';
 export type { UpdateInput, UpdatePlan } from './update/plan.js';
 export { isDirty } from './update/dirty.js';
 export { beginUpdate, beginRollback } from './update/begin.js';
+export { dependencyVerdict, dependencyProgress, type DependencyVerdict, type DependencyFacts } from './dependencies/hold.js';

@@ -31,6 +31,8 @@ import { delayedStartAt } from '../restart/start-at.js';
 import { decideRestart } from '../restart/supervisor.js';
 import { isLive } from '../slots.js';
 import { planUpdate } from '../update/plan.js';
+import { dependencyVerdict } from '../dependencies/hold.js';
+import type { DependencyStatus } from '@flotilla/api';
 import { followStore, type Following } from '@flotilla/raft';
 import { WorkLoop } from '@flotilla/bus';
 import { WorkingSet, neverAssigned } from './working-set.js';
@@ -77,6 +79,8 @@ export class OrchestratorService extends LeaderGatedService {
   private readonly startTimers = new Map<string, NodeJS.Timeout>();
   /** Services under a rolling update (from service events), so their task events wake the updater. */
   private readonly updating = new Set<string>();
+  /** Services held by depends_on: any task event may let them go. */
+  private readonly held = new Set<string>();
   /** One delay/monitor timer per service under update. */
   private readonly updateTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
 
@@ -135,6 +139,7 @@ export class OrchestratorService extends LeaderGatedService {
     for (const t of this.updateTimers.values()) clearTimeout(t.timer);
     this.updateTimers.clear();
     this.updating.clear();
+    this.held.clear();
   }
 
   private onEvent(ev: StoreEvent): void {
@@ -153,6 +158,8 @@ export class OrchestratorService extends LeaderGatedService {
       case 'task': {
         const t = kind.value;
         if (ev.op === StoreOp.STORE_OP_DELETE) return;
+        // A dependency's task starting, turning healthy or completing may let a held service go.
+        if (this.held.size > 0 && !this.held.has(t.serviceId)) loop.add((w) => this.held.forEach((id) => w.services.add(id)));
         // Any progress of a task (RUNNING, failed) may let a rolling update move on.
         if (this.updating.has(t.serviceId)) loop.add((w) => w.updates.add(t.serviceId));
         // Ended tasks (restart, prune, deleted services) and delayed replacements (timers).
@@ -224,11 +231,27 @@ export class OrchestratorService extends LeaderGatedService {
       prune.add(t.serviceId);
     }
 
-    // Services: reconcile created/updated ones; let go of the tasks of deleted ones.
+    // Services: reconcile created/updated ones (unless depends_on holds them); let go of the tasks of deleted ones.
+    const dependencyWrites = new Map<string, DependencyStatus>();
     for (const sid of services) {
       const service = view.services.get(sid);
-      if (!service) this.retireDeletedService(ws, sid, perform);
-      else perform(sid, this.reconcileService(service, ws, view.nodes.all(), now));
+      if (!service) {
+        this.held.delete(sid);
+        this.retireDeletedService(ws, sid, perform);
+      } else {
+        const verdict = dependencyVerdict(service, { service: (name) => view.services.byName(name), tasks: (id) => ws.byService(id) });
+        if (verdict.held) {
+          this.held.add(sid);
+          if (service.dependencies?.waitingFor !== verdict.waitingFor) dependencyWrites.set(sid, { releasedAt: 0, waitingFor: verdict.waitingFor });
+          continue;
+        }
+        this.held.delete(sid);
+        if (verdict.release) {
+          dependencyWrites.set(sid, { releasedAt: now, waitingFor: '' });
+          this.log.info({ serviceId: sid }, 'service dependencies met; creating its tasks');
+        }
+        perform(sid, this.reconcileService(service, ws, view.nodes.all(), now));
+      }
       prune.add(sid);
     }
 
@@ -253,6 +276,12 @@ export class OrchestratorService extends LeaderGatedService {
       for (const id of pruneHistory(ws.byService(sid), { keep })) ws.delete(id);
     }
 
+    for (const [sid, dependencies] of dependencyWrites) {
+      const i = serviceWrites.findIndex((s) => s.id === sid);
+      if (i >= 0) serviceWrites[i] = { ...serviceWrites[i]!, dependencies };
+      else serviceWrites.push({ ...view.services.get(sid)!, dependencies });
+      if (dependencies.waitingFor) this.log.info({ serviceId: sid, waitingFor: dependencies.waitingFor }, 'service held until its dependencies are met');
+    }
     if (ws.changes === 0 && serviceWrites.length === 0) return;
     let index = 0;
     const txPrefix = `orchestrator-${randomUUID()}`;
