@@ -37,6 +37,12 @@ import {
   type EventsRequest,
   type EventsMessage,
   type RootCaView,
+  type Config,
+  type CreateConfigRequest,
+  type ListConfigsResponse,
+  type RemoveConfigResponse,
+  type DeployStackRequest,
+  type DeployStackResponse,
 } from '@flotilla/api';
 import { controlStream, type ControlStream } from './control-stream.js';
 import { CliError, controlCallError } from './errors.js';
@@ -79,6 +85,11 @@ export interface ControlApi {
   listSecrets(): Promise<ListSecretsResponse>;
   getSecret(secret: string): Promise<Secret>;
   removeSecret(secret: string): Promise<RemoveSecretResponse>;
+  createConfig(req: CreateConfigRequest): Promise<Config>;
+  listConfigs(): Promise<ListConfigsResponse>;
+  getConfig(config: string): Promise<Config>;
+  removeConfig(config: string): Promise<RemoveConfigResponse>;
+  deployStack(req: DeployStackRequest): Promise<DeployStackResponse>;
   /** service logs: streams until every log ended (or, following, until cancelled). */
   serviceLogs(req: ServiceLogsRequest, onMessage: (m: ServiceLogsMessage) => void): ControlStream;
   /** events: streams store changes until --until or until cancelled. */
@@ -138,6 +149,12 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     listSecrets: () => call('ListSecrets', client.listSecrets, {}),
     getSecret: (secret) => call('GetSecret', client.getSecret, { secret }),
     removeSecret: (secret) => call('RemoveSecret', client.removeSecret, { secret }),
+    createConfig: (req) => call('CreateConfig', client.createConfig, req),
+    listConfigs: () => call('ListConfigs', client.listConfigs, {}),
+    getConfig: (config) => call('GetConfig', client.getConfig, { config }),
+    removeConfig: (config) => call('RemoveConfig', client.removeConfig, { config }),
+    // A stack write checks and seals everything at once: give it longer than one object's call.
+    deployStack: (req) => call('DeployStack', client.deployStack, req, SWARM_CALL_TIMEOUT_MS),
     serviceLogs: (req, onMessage) => controlStream(client, client.serviceLogs, 'ServiceLogs', host.url, req, onMessage),
     events: (req, onMessage) => controlStream(client, client.events, 'Events', host.url, req, onMessage),
     close: () => client.close(),

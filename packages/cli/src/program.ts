@@ -10,6 +10,8 @@ import { registerServiceCommands } from './commands/register-service.js';
 import { registerEventsCommand } from './commands/register-events.js';
 import { registerNetworkCommands } from './commands/register-network.js';
 import { registerSecretCommands } from './commands/register-secret.js';
+import { registerConfigCommands } from './commands/register-config.js';
+import { registerStackCommands } from './commands/register-stack.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
@@ -101,5 +103,7 @@ function buildProgram(io: CliIo): Command {
   registerEventsCommand(program, context);
   registerNetworkCommands(program, context);
   registerSecretCommands(program, context);
+  registerConfigCommands(program, context);
+  registerStackCommands(program, context);
   return program;
 }

@@ -6,7 +6,7 @@ import { secretCreateCommand, secretInspectCommand, secretLsCommand, secretRmCom
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The edge: a file, or everything on standard input for "-". */
-const readInput: ReadSecretInput = async (source) => {
+export const readInput: ReadSecretInput = async (source) => {
   if (source !== '-') return readFile(source);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));

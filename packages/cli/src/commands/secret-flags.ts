@@ -1,4 +1,4 @@
-import type { SecretReference, SpecInput } from '@flotilla/api';
+import type { ConfigReference, SecretReference, SpecInput } from '@flotilla/api';
 import { CliError } from '../errors.js';
 
 const usage = (message: string) => new CliError(message, 2);
@@ -56,4 +56,28 @@ export function updatedSecrets(current: readonly SecretReference[], add: readonl
     ...kept,
     ...added.map((a) => ({ secretId: '', secretName: a.secretName ?? '', target: a.target ?? '', uid: a.uid ?? '', gid: a.gid ?? '', mode: a.mode ?? 0 })),
   ];
+}
+
+/**
+ * docker's --config syntax: `NAME` (file /NAME), or `source=NAME[,target=/PATH][,uid=N][,gid=N][,mode=0444]`.
+ * Parsed like --secret; the default target is /<name> instead of /run/secrets/<name>.
+ */
+export function parseConfigFlag(flag: string, raw: string): SpecInput<ConfigReference> {
+  const asSecret = parseSecretFlag(flag, raw);
+  const explicitTarget = raw.includes('=') && /(^|,)\s*(target|dst|destination)\s*=/i.test(raw);
+  return {
+    configName: asSecret.secretName ?? '',
+    target: explicitTarget ? (asSecret.target ?? '') : `/${asSecret.secretName ?? ''}`,
+    ...(asSecret.uid !== undefined ? { uid: asSecret.uid } : {}),
+    ...(asSecret.gid !== undefined ? { gid: asSecret.gid } : {}),
+    ...(asSecret.mode !== undefined ? { mode: asSecret.mode } : {}),
+  };
+}
+
+/** `service update --config-rm NAME --config-add SPEC`: removed by name (or target), then added. */
+export function updatedConfigs(current: readonly ConfigReference[], add: readonly string[], rm: readonly string[]): ConfigReference[] {
+  const added = add.map((raw) => parseConfigFlag('--config-add', raw));
+  const gone = new Set([...rm, ...added.map((a) => a.configName ?? '')]);
+  const kept = current.filter((r) => !gone.has(r.configName) && !rm.includes(r.target));
+  return [...kept, ...added.map((a) => ({ configId: '', configName: a.configName ?? '', target: a.target ?? '', uid: a.uid ?? '', gid: a.gid ?? '', mode: a.mode ?? 0 }))];
 }

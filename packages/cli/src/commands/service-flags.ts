@@ -14,7 +14,7 @@ import type { SpecInput } from '@flotilla/api';
 import { CliError } from '../errors.js';
 import { healthFromFlags, type HealthFlags } from './service-health-flags.js';
 import { networkPartsFromFlags, type ServiceNetworkFlags } from './service-network-flags.js';
-import { parseSecretFlag } from './secret-flags.js';
+import { parseConfigFlag, parseSecretFlag } from './secret-flags.js';
 
 /** `service create` options as commander hands them over. */
 export interface ServiceCreateOptions extends HealthFlags, ServiceNetworkFlags {
@@ -35,6 +35,7 @@ export interface ServiceCreateOptions extends HealthFlags, ServiceNetworkFlags {
   reserveMemory?: string;
   mount: string[];
   secret?: string[];
+  config?: string[];
   workdir?: string;
   user?: string;
   hostname?: string;
@@ -149,6 +150,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
         hostname: opts.hostname ?? '',
         mounts: opts.mount.map(parseMount),
         secrets: (opts.secret ?? []).map((raw) => parseSecretFlag('--secret', raw)),
+        configs: (opts.config ?? []).map((raw) => parseConfigFlag('--config', raw)),
         ...(healthcheck ? { healthcheck } : {}),
         ...(opts.stopGracePeriod !== undefined
           ? { stopGracePeriodMs: wrap('--stop-grace-period', opts.stopGracePeriod, parseDuration), hasStopGracePeriod: true }

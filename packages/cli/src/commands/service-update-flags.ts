@@ -12,7 +12,7 @@ import { CliError } from '../errors.js';
 import { parseKeyValues } from './service-flags.js';
 import { updatedHealth, type HealthFlags } from './service-health-flags.js';
 import { updatedNetworks, updatedPorts } from './service-network-update.js';
-import { updatedSecrets } from './secret-flags.js';
+import { updatedConfigs, updatedSecrets } from './secret-flags.js';
 
 /** `service update` options as commander hands them over. */
 export interface ServiceUpdateOptions extends HealthFlags {
@@ -27,6 +27,8 @@ export interface ServiceUpdateOptions extends HealthFlags {
   labelRm: string[];
   secretAdd?: string[];
   secretRm?: string[];
+  configAdd?: string[];
+  configRm?: string[];
   networkAdd?: string[];
   networkRm?: string[];
   publishAdd?: string[];
@@ -133,6 +135,7 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     annotations.labels = labels;
   }
   if (o.secretAdd?.length || o.secretRm?.length) container.secrets = updatedSecrets(container.secrets ?? [], o.secretAdd ?? [], o.secretRm ?? []);
+  if (o.configAdd?.length || o.configRm?.length) container.configs = updatedConfigs(container.configs ?? [], o.configAdd ?? [], o.configRm ?? []);
   if (o.networkAdd?.length || o.networkRm?.length) task.networks = updatedNetworks(task.networks ?? [], o.networkAdd ?? [], o.networkRm ?? []);
   if (o.publishAdd?.length || o.publishRm?.length) {
     const endpoint = (spec.endpoint ??= { mode: EndpointMode.ENDPOINT_MODE_VIP, ports: [] });

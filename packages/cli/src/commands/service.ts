@@ -8,6 +8,7 @@ import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags
 import { waitForConvergence } from './service-progress.js';
 import { formatEndpointPretty } from './service-endpoint-format.js';
 import { serviceSecretFields } from './secret.js';
+import { serviceConfigFields } from './config.js';
 import { eachTarget } from './each-target.js';
 
 const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
@@ -61,6 +62,7 @@ export function formatServicePretty(v: ServiceView): string {
         ...(c?.command.length ? [[' Command', c.command.join(' ')] as const] : []),
         ...(c?.env.length ? [[' Env', c.env.join(' ')] as const] : []),
         ...serviceSecretFields(c?.secrets ?? []),
+        ...serviceConfigFields(c?.configs ?? []),
       ],
       '',
     ) +

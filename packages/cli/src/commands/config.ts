@@ -1,0 +1,104 @@
+import { Config, SpecError, validateConfigSpec, type ConfigSpec } from '@flotilla/api';
+import type { CommandContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { renderFields } from '../output/fields.js';
+import { humanDuration } from '../output/human-duration.js';
+import { renderTable } from '../output/table.js';
+import { eachTarget } from './each-target.js';
+import type { ReadSecretInput } from './secret.js';
+import { parseKeyValues } from './service-flags.js';
+
+export function configSpecFromInput(name: string, labels: readonly string[], data: Buffer): ConfigSpec {
+  try {
+    return validateConfigSpec({ annotations: { name, labels: parseKeyValues('--label', labels) }, data });
+  } catch (err) {
+    if (err instanceof SpecError) throw new CliError(err.message, 1);
+    throw err;
+  }
+}
+
+const ago = (ms: number, now: number): string => (ms > 0 ? `${humanDuration(now - ms)} ago` : '');
+
+/** docker config ls: ID NAME CREATED UPDATED, by name. */
+export function formatConfigList(configs: readonly Config[], quiet: boolean, now: number): string {
+  const sorted = [...configs].sort((a, b) => (a.spec?.annotations?.name ?? '').localeCompare(b.spec?.annotations?.name ?? ''));
+  if (quiet) return sorted.map((c) => `${c.id}\n`).join('');
+  return renderTable(
+    ['ID', 'NAME', 'CREATED', 'UPDATED'],
+    sorted.map((c) => [c.id, c.spec?.annotations?.name ?? '', ago(c.meta?.createdAt ?? 0, now), ago(c.meta?.updatedAt ?? 0, now)]),
+  );
+}
+
+/** docker config inspect --pretty: the fields, then the data as text. */
+export function formatConfigPretty(c: Config): string {
+  const labels = Object.entries(c.spec?.annotations?.labels ?? {});
+  return (
+    renderFields(
+      [
+        ['ID', c.id],
+        ['Name', c.spec?.annotations?.name ?? ''],
+        ...(labels.length ? ([['Labels', ''], ...labels.map(([k, v]) => [` - ${k}`, v] as const)] as const) : []),
+        ['Created at', new Date(c.meta?.createdAt ?? 0).toISOString()],
+        ['Updated at', new Date(c.meta?.updatedAt ?? 0).toISOString()],
+        ['Data', ''],
+      ],
+      '',
+    ) + Buffer.from(c.spec?.data ?? new Uint8Array()).toString('utf8')
+  );
+}
+
+export async function configCreateCommand(ctx: CommandContext, read: ReadSecretInput, name: string, source: string, opts: { label: string[] }): Promise<void> {
+  let data: Buffer;
+  try {
+    data = await read(source);
+  } catch (err) {
+    throw new CliError(`reading the config data from ${source === '-' ? 'standard input' : source}: ${(err as Error).message}`, 1);
+  }
+  const spec = configSpecFromInput(name, opts.label, data);
+  const api = ctx.connect();
+  try {
+    ctx.out(`${(await api.createConfig({ spec })).id}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export async function configLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    ctx.out(formatConfigList((await api.listConfigs()).configs, Boolean(opts.quiet), Date.now()));
+  } finally {
+    api.close();
+  }
+}
+
+export async function configInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+  const api = ctx.connect();
+  try {
+    const configs: Config[] = [];
+    for (const ref of refs) configs.push(await api.getConfig(ref));
+    // JSON like docker's: Spec.Data is base64.
+    if (opts.pretty) ctx.out(configs.map(formatConfigPretty).join('\n\n') + '\n');
+    else ctx.out(`${JSON.stringify(configs.map((c) => Config.toJSON(c)), null, 4)}\n`);
+  } finally {
+    api.close();
+  }
+}
+
+export async function configRmCommand(ctx: CommandContext, refs: string[]): Promise<void> {
+  const api = ctx.connect();
+  try {
+    await eachTarget(refs, async (ref) => {
+      await api.removeConfig(ref);
+      ctx.out(`${ref}\n`);
+    });
+  } finally {
+    api.close();
+  }
+}
+
+/** The Configs lines of `service inspect --pretty`. */
+export function serviceConfigFields(refs: readonly { target: string; configName: string }[]): Array<readonly [string, string]> {
+  if (refs.length === 0) return [];
+  return [[' Configs', ''], ...refs.flatMap((r) => [['  Target', r.target] as const, ['  Source', r.configName] as const])];
+}
