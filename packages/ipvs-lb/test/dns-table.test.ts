@@ -58,3 +58,25 @@ describe('DNS table (pure)', () => {
     expect(addrs(aaaa)).toEqual([]);
   });
 });
+
+describe('DNS aliases (a stack service reached by its short name)', () => {
+  const index = buildIndex({
+    services: [
+      { name: 'app_web', endpointMode: 'vip', vip: '198.19.0.5', tasks: [{ slot: 1, taskId: 't1', addr: '10.0.1.3' }], aliases: ['web', 'www', 'not a label'] },
+      { name: 'app_db', endpointMode: 'dnsrr', tasks: [{ slot: 1, taskId: 't2', addr: '10.0.1.9' }], aliases: ['db', 'www', 'app_web'] },
+      { name: 'db', endpointMode: 'vip', vip: '198.19.0.7', tasks: [] },
+    ],
+  });
+
+  it('answers an alias like the name, tasks.<alias> too', () => {
+    expect(lookup(index, 'web')).toEqual({ kind: 'records', addrs: ['198.19.0.5'] });
+    expect(lookup(index, 'tasks.web')).toEqual({ kind: 'records', addrs: ['10.0.1.3'] });
+  });
+
+  it('a service name wins over an alias, the first service over a later one; a bad alias is not served', () => {
+    expect(lookup(index, 'db')).toEqual({ kind: 'records', addrs: ['198.19.0.7'] });
+    expect(lookup(index, 'www')).toEqual({ kind: 'records', addrs: ['198.19.0.5'] });
+    expect(lookup(index, 'app_web')).toEqual({ kind: 'records', addrs: ['198.19.0.5'] });
+    expect(index.records.has('not a label')).toBe(false);
+  });
+});

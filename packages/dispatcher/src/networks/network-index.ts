@@ -179,6 +179,7 @@ export class NetworkIndex {
       serviceId: service.id,
       serviceName: service.spec?.annotations?.name ?? '',
       endpoint: service.endpoint,
+      aliases: [...new Set((service.spec?.task?.networks ?? []).flatMap((n) => n.aliases))].sort(),
       tasks: tasks.map((t): TaskEndpoint => ({
         taskId: t.id,
         slot: t.slot,

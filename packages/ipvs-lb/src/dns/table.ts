@@ -14,6 +14,8 @@ export interface DnsService {
   endpointMode: 'vip' | 'dnsrr';
   vip?: string;
   tasks: DnsTask[];
+  /** Other names of the service (network aliases, a stack service's short name), answered like its name. */
+  aliases?: string[];
 }
 
 export interface DnsTable {
@@ -49,6 +51,17 @@ export function buildIndex(table: DnsTable): DnsIndex {
     }
     records.set(`tasks.${name}`, taskAddrs);
     for (const t of svc.tasks) records.set(`${name}.${t.slot}.${t.taskId.toLowerCase()}`, [t.addr]);
+  }
+  // Aliases after every name: a service's own name always wins, then the first service listing
+  // the alias; an alias that is not a single DNS label is not served (it cannot be asked for).
+  for (const svc of table.services) {
+    const name = svc.name.toLowerCase();
+    for (const raw of svc.aliases ?? []) {
+      const alias = raw.toLowerCase();
+      if (alias === name || services.has(alias) || records.has(alias) || !/^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$/.test(alias)) continue;
+      records.set(alias, records.get(name)!);
+      records.set(`tasks.${alias}`, records.get(`tasks.${name}`)!);
+    }
   }
   return { records, services };
 }

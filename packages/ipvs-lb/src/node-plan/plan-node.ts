@@ -117,14 +117,15 @@ function dnsService(svc: ServiceEndpoints, networkId: string, skipped: string[])
     const addr = taskAddr(t, networkId);
     return addr ? [{ slot: t.slot, taskId: t.taskId, addr }] : [];
   });
-  if (dnsrr) return { name: svc.serviceName, endpointMode: 'dnsrr', tasks };
+  const aliases = svc.aliases?.length ? { aliases: svc.aliases } : {};
+  if (dnsrr) return { name: svc.serviceName, endpointMode: 'dnsrr', tasks, ...aliases };
   const vipCidr = (svc.endpoint?.virtualIps ?? []).find((v) => v.networkId === networkId)?.addr;
   const vip = vipCidr ? hostOf(vipCidr) : undefined;
   if (!vip) {
     skipped.push(`service ${svc.serviceName} (${svc.serviceId}): no virtual IP on network ${networkId} yet`);
     return undefined;
   }
-  return { name: svc.serviceName, endpointMode: 'vip', vip, tasks };
+  return { name: svc.serviceName, endpointMode: 'vip', vip, tasks, ...aliases };
 }
 
 function meshPorts(services: ServiceEndpoints[], ingress: OverlayNetworkState | undefined, local: LocalNode, skipped: string[]): PlannedMeshPort[] {

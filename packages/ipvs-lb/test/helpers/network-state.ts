@@ -25,7 +25,7 @@ export interface TaskFixture {
 export function service(
   id: string,
   name: string,
-  opts: { vips?: Record<string, string>; dnsrr?: boolean; ports?: { target: number; published: number; udp?: boolean; host?: boolean }[]; tasks: TaskFixture[] },
+  opts: { vips?: Record<string, string>; dnsrr?: boolean; aliases?: string[]; ports?: { target: number; published: number; udp?: boolean; host?: boolean }[]; tasks: TaskFixture[] },
 ): ServiceEndpoints {
   const ports = (opts.ports ?? []).map((p) => ({
     name: '',
@@ -37,6 +37,7 @@ export function service(
   return {
     serviceId: id,
     serviceName: name,
+    aliases: opts.aliases ?? [],
     endpoint: {
       spec: { mode: opts.dnsrr ? EndpointMode.ENDPOINT_MODE_DNSRR : EndpointMode.ENDPOINT_MODE_VIP, ports },
       ports,

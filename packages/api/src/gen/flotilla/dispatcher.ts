@@ -146,6 +146,11 @@ export interface ServiceEndpoints {
   /** Endpoint mode, allocated published ports, one virtual IP per network. */
   endpoint?: Endpoint | undefined;
   tasks: TaskEndpoint[];
+  /**
+   * Network aliases of the service (issue 15: a stack's services are reached by their short
+   * name); the embedded DNS answers them like the service name on the service's networks.
+   */
+  aliases: string[];
 }
 
 export interface TaskEndpoint {
@@ -1355,7 +1360,7 @@ export const OverlayNetworkState: MessageFns<OverlayNetworkState> = {
 };
 
 function createBaseServiceEndpoints(): ServiceEndpoints {
-  return { serviceId: "", serviceName: "", endpoint: undefined, tasks: [] };
+  return { serviceId: "", serviceName: "", endpoint: undefined, tasks: [], aliases: [] };
 }
 
 export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
@@ -1371,6 +1376,9 @@ export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
     }
     for (const v of message.tasks) {
       TaskEndpoint.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.aliases) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -1420,6 +1428,14 @@ export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
             message.tasks.push(TaskEndpoint.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.aliases.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1446,6 +1462,7 @@ export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
         : "",
       endpoint: isSet(object.endpoint) ? Endpoint.fromJSON(object.endpoint) : undefined,
       tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => TaskEndpoint.fromJSON(e)) : [],
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1463,6 +1480,9 @@ export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
     if (message.tasks?.length) {
       obj.tasks = message.tasks.map((e) => TaskEndpoint.toJSON(e));
     }
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
     return obj;
   },
 
@@ -1477,6 +1497,7 @@ export const ServiceEndpoints: MessageFns<ServiceEndpoints> = {
       ? Endpoint.fromPartial(object.endpoint)
       : undefined;
     message.tasks = object.tasks?.map((e) => TaskEndpoint.fromPartial(e)) || [];
+    message.aliases = object.aliases?.map((e) => e) || [];
     return message;
   },
 };
