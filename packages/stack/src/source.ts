@@ -1,6 +1,6 @@
 // Parsing one YAML file with the position of every key, so a problem found later (a wrong type,
 // an unknown key, a variable that is not set) names the file and line it came from.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type ScalarTag } from 'yaml';
 import { StackFileError, type Position } from './errors.js';
 
 export type Path = ReadonlyArray<string | number>;
@@ -22,10 +22,23 @@ export interface SourceFile {
   positions: Map<string, Position>;
 }
 
+/**
+ * YAML 1.1's octal integers (`mode: 0440`), which compose files rely on for file modes and docker's
+ * YAML library reads as octal; YAML 1.2's core schema would read 440.
+ */
+const OCTAL_1_1: ScalarTag = {
+  identify: (v) => typeof v === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  format: 'OCT',
+  test: /^0[0-7]+$/,
+  resolve: (text) => parseInt(text, 8),
+};
+
 /** Parses YAML (JSON is YAML too). Throws StackFileError at the first syntax error, with its line. */
 export function parseSource(text: string, file: string): SourceFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false, strict: true, customTags: (tags) => [OCTAL_1_1, ...tags] });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line;

@@ -49,3 +49,11 @@ describe('refused compose files', () => {
     expect(list[0]).toMatch(/^stack\.yml:8: services\.web\.deploy\.mode: not supported yet: deploy mode "daemon"/);
   });
 });
+
+describe('YAML details compose files rely on', () => {
+  it('reads a file mode written 0440 as octal, like docker', async () => {
+    const { loadText: load } = await import('./helpers.js');
+    const m = load('version: "3.8"\nservices:\n  web:\n    image: a\n    configs:\n      - source: c\n        mode: 0440\nconfigs:\n  c:\n    external: true\n').model;
+    expect(m.services['web']!.configs![0]!.mode).toBe(0o440);
+  });
+});

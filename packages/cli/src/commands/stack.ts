@@ -220,7 +220,8 @@ export async function stackPsCommand(ctx: CommandContext, name: string, opts: { 
   }
 }
 
-const TASKS_GONE_MS = 60_000;
+/** Beyond the longest stop grace period of the removed services, how long tasks may take to leave their networks. */
+const TASKS_GONE_MARGIN_MS = 30_000;
 
 /**
  * docker stack rm: services, then (once their tasks have left the networks) networks, then
@@ -251,8 +252,10 @@ export async function stackRmCommand(ctx: CommandContext, names: string[]): Prom
         }
       };
       for (const s of services.sort((a, b) => (a.spec?.annotations?.name ?? '').localeCompare(b.spec?.annotations?.name ?? ''))) await attempt(`service ${s.spec?.annotations?.name}`, () => api.removeService(s.id));
-      // A network is refused while a task is still on it: wait (bounded) for the removed services' tasks to stop.
-      const deadline = Date.now() + TASKS_GONE_MS;
+      // A network is refused while a task is still on it: wait for the removed services' tasks to stop,
+      // as long as their longest stop grace period allows (and a margin).
+      const grace = Math.max(0, ...services.map((s) => (s.spec?.task?.container?.hasStopGracePeriod ? s.spec.task.container.stopGracePeriodMs : 10_000)));
+      const deadline = Date.now() + grace + TASKS_GONE_MARGIN_MS;
       for (const n of networks) {
         for (;;) {
           const view = await api.getNetwork(n.id).catch(() => undefined);

@@ -68,4 +68,36 @@ describe('depends_on in the orchestrator', () => {
     await c.scale('web', 2);
     await waitFor(() => c.liveTasksOf('web').length === 2, { what: 'web scaled to 2 while db is down' });
   });
+
+  it('over 20 deploys web\'s first task is never created before db reports RUNNING (Raft order)', async () => {
+    await c.addNode('node-a');
+    const dbRunningAt = new Map<string, number>();
+    const webCreatedAt = new Map<string, number>();
+    const watch = c.store.watch({ kinds: ['task'] });
+    const seen = (async () => {
+      for await (const ev of watch) {
+        const t = ev.object?.kind?.$case === 'task' ? ev.object.kind.value : undefined;
+        if (!t) continue;
+        if (t.serviceId.startsWith('db') && t.status?.state === TaskState.TASK_STATE_RUNNING && !dbRunningAt.has(t.serviceId)) dbRunningAt.set(t.serviceId, ev.index);
+        if (t.serviceId.startsWith('web') && ev.op === StoreOp.STORE_OP_CREATE && !webCreatedAt.has(t.serviceId)) webCreatedAt.set(t.serviceId, ev.index);
+      }
+    })();
+    for (let i = 0; i < 20; i++) {
+      await c.store.propose(
+        new TransactionBuilder(`deploy-${i}`, Date.now())
+          .create('service', spec(`web${i}`, [{ service: `db${i}`, condition: DependencyCondition.DEPENDENCY_CONDITION_HEALTHY }]))
+          .create('service', spec(`db${i}`))
+          .build(),
+      );
+      const db = await waitFor(() => c.tasksOf(`db${i}`).find((t) => t.status?.state === TaskState.TASK_STATE_ASSIGNED), { what: `db${i} task ASSIGNED` });
+      await c.reportTask(db.id, TaskState.TASK_STATE_STARTING);
+      expect(c.tasksOf(`web${i}`)).toEqual([]);
+      await c.reportTask(db.id, TaskState.TASK_STATE_RUNNING);
+      await waitFor(() => c.tasksOf(`web${i}`).length === 1, { what: `web${i} task created` });
+    }
+    await waitFor(() => webCreatedAt.size === 20 && dbRunningAt.size === 20, { what: 'every event seen' });
+    watch.close();
+    await seen.catch(() => undefined);
+    for (let i = 0; i < 20; i++) expect([i, webCreatedAt.get(`web${i}`)! > dbRunningAt.get(`db${i}`)!]).toEqual([i, true]);
+  });
 });
