@@ -38,7 +38,7 @@ describe('config output', () => {
 });
 
 describe('stack config', () => {
-  const ctx = (out: string[], err: string[]): CommandContext => ({ out: (t) => out.push(t), warn: (t) => err.push(t), connect: () => { throw new Error('stack config needs no daemon'); } }) as unknown as CommandContext;
+  const ctx = (out: string[], err: string[]): CommandContext => ({ out: (t: string) => out.push(t), warn: (t: string) => err.push(t), connect: () => { throw new Error('stack config needs no daemon'); } }) as unknown as CommandContext;
   it('prints the merged file from standard input, and says which keys a stack ignores', async () => {
     const out: string[] = [];
     const err: string[] = [];

@@ -35,13 +35,13 @@ describe('compose fixtures', () => {
       }
       // v1 sorts placement constraints and keeps memory as written; the rest of deploy is the same.
       const deploy = (d: unknown) => {
-        const copy = structuredClone((d ?? {}) as Record<string, { constraints?: string[] } & Record<string, { memory?: string }>>);
-        if (copy['placement']?.constraints) copy['placement'].constraints.sort();
+        const copy = structuredClone((d ?? {}) as { placement?: { constraints?: string[] }; resources?: Record<string, { memory?: string }> });
+        if (copy.placement?.constraints) copy.placement.constraints.sort();
         // v1 keeps deploy.labels as a list when written so; v2 prints a mapping.
         const labels = (copy as Record<string, unknown>)['labels'];
         if (Array.isArray(labels)) (copy as Record<string, unknown>)['labels'] = Object.fromEntries(labels.map((l: string) => l.split('=')));
         // v1 keeps "128M" as written; v2 prints bytes.
-        for (const r of Object.values(copy['resources'] ?? {})) if (r.memory !== undefined) r.memory = String(parseMemoryBytes(String(r.memory)));
+        for (const r of Object.values(copy.resources ?? {})) if (r.memory !== undefined) r.memory = String(parseMemoryBytes(String(r.memory)));
         // v1 keeps durations as written ("120s"); v2 prints Go's form ("2m0s").
         const walk = (o: Record<string, unknown>) => {
           for (const [k, v] of Object.entries(o)) {

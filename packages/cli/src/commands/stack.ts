@@ -123,6 +123,8 @@ function printChanges(ctx: CommandContext, res: DeployStackResponse): void {
 }
 
 const POLL_MS = 500;
+/** Rejected tasks of one service (this spec version) after which waiting cannot help. */
+const REJECTIONS_BEFORE_GIVING_UP = 3;
 const GIVE_UP_MS = 300_000;
 
 /** A service that runs to completion (restart none or on-failure) is done when its tasks completed. */
@@ -131,7 +133,13 @@ function settled(service: Service, tasks: Parameters<typeof progressOf>[1]): { d
   const waiting = service.dependencies?.waitingFor;
   if (waiting) return { done: false, line: `${name}: waiting for ${waiting}` };
   const p = progressOf(service, tasks);
-  if (p.failure) return { done: false, line: `${name}: ${p.failure}`, failure: p.failure };
+  if (p.failure) {
+    // Many tasks start at once in a stack: a rejection the restart policy will retry is shown,
+    // not fatal, unless nothing will retry it or it keeps happening (a missing image).
+    const rejected = tasks.filter((t) => t.status?.state === TaskState.TASK_STATE_REJECTED && t.specVersion === service.specVersion).length;
+    const retried = service.spec?.task?.restart?.condition !== RestartCondition.RESTART_CONDITION_NONE;
+    return { done: false, line: `${name}: ${p.failure}`, ...(!retried || rejected >= REJECTIONS_BEFORE_GIVING_UP ? { failure: p.failure } : {}) };
+  }
   const job = service.spec?.task?.restart?.condition !== RestartCondition.RESTART_CONDITION_ANY;
   const completed = new Set(tasks.filter((t) => t.status?.state === TaskState.TASK_STATE_COMPLETE && t.specVersion === service.specVersion).map((t) => t.slot)).size;
   if (job && p.desired > 0 && completed >= p.desired) return { done: true, line: `${name}: ${completed} out of ${p.desired} tasks completed` };
