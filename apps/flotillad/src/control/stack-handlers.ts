@@ -33,8 +33,8 @@ export const STACK_NAMESPACE_LABEL = 'io.flotilla.stack.namespace';
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const sameSpec = (a: ServiceSpec | undefined, b: ServiceSpec): boolean => a !== undefined && sameBytes(ServiceSpec.encode(a).finish(), ServiceSpec.encode(b).finish());
 
-/** Checks and writes one deploy; `changes` is filled as the transaction is built. */
-function buildDeploy(view: ReadTx, tx: TransactionBuilder, req: DeployStackRequest, key: () => import('@flotilla/ca').SecretsKey, changes: StackObjectChange[]): void {
+/** Checks one deploy against `view` and adds its writes to `tx` (nothing when unchanged); `changes` is filled as it goes. Throws, adding nothing usable, on any refusal. */
+export function buildDeploy(view: ReadTx, tx: TransactionBuilder, req: DeployStackRequest, key: () => import('@flotilla/ca').SecretsKey, changes: StackObjectChange[]): void {
   const ns = req.namespace;
   const inStack = (labels: Record<string, string> | undefined) => labels?.[STACK_NAMESPACE_LABEL] === ns;
   const now = Date.now();
