@@ -22,11 +22,11 @@ const LONG = 300_000;
 const HERE = fileURLToPath(new URL('./stacks/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../../../packages/stack/test/fixtures/', import.meta.url));
 const BUSYBOX = 'flotilla/busybox:latest';
-// The real-world files name images with no command of ours: this one ignores its arguments and sleeps.
+// Images that ignore their arguments and sleep: the real-world files (no command of ours) and the bundle.
 const SLEEPER = 'stacks-e2e/sleeper:latest';
-const OURS = ['stacks/web:1', 'stacks/web:2', 'stacks/api:1', 'stacks/db:1', 'stacks/agent:1', 'stacks/worker:1', 'stacks/dab:1'];
-const REAL_WORLD = [
-  'redis:alpine', 'postgres:15-alpine', 'dockersamples/examplevotingapp_vote', 'dockersamples/examplevotingapp_result', 'dockersamples/examplevotingapp_worker', 'dockersamples/visualizer:stable',
+const OURS = ['stacks/web:1', 'stacks/web:2', 'stacks/api:1', 'stacks/db:1', 'stacks/agent:1', 'stacks/worker:1'];
+const SLEEPING_IMAGES = [
+  'stacks/dab:1', 'redis:alpine', 'postgres:15-alpine', 'dockersamples/examplevotingapp_vote', 'dockersamples/examplevotingapp_result', 'dockersamples/examplevotingapp_worker', 'dockersamples/visualizer:stable',
   'prom/prometheus:v2.45.0', 'grafana/grafana:10.0.3', 'prom/node-exporter:v1.6.1', 'gcr.io/cadvisor/cadvisor:v0.47.2',
 ];
 
@@ -74,7 +74,7 @@ beforeAll(async () => {
     // Ends at once on SIGTERM (a bare sleep as PID 1 ignores it and waits out the grace period).
     await sh(`printf 'FROM ${BUSYBOX}\\nENTRYPOINT ["/bin/sh", "-c", "trap exit TERM; sleep 100000 & wait", "sleeper"]\\n' | docker build -q -t ${SLEEPER} - >/dev/null`);
     for (const name of OURS) await node.host.exec(['docker', 'tag', BUSYBOX, name]);
-    for (const name of REAL_WORLD) await node.host.exec(['docker', 'tag', SLEEPER, name]);
+    for (const name of SLEEPING_IMAGES) await node.host.exec(['docker', 'tag', SLEEPER, name]);
   }
 }, LONG);
 
@@ -169,13 +169,13 @@ describe('stack deploy on three hosts (real flotillad, CLI, engines)', () => {
   }, LONG);
 
   it('deploys a DAB bundle with --bundle-file and with 1.12\'s deploy NAME', async () => {
-    const bundle = { Version: '0.1', Services: { hello: { Image: 'stacks/dab:1', Args: ['sleep', '100000'], Env: ['GREETING=hi'], Networks: ['net'], Ports: [{ Protocol: 'tcp', Port: 80 }] } } };
+    const bundle = { Version: '0.1', Services: { hello: { Image: 'stacks/dab:1', Env: ['GREETING=hi'], Networks: ['net'], Ports: [{ Protocol: 'tcp', Port: 80 }] } } };
     await writeFile(join(dir, 'dabapp.dab'), JSON.stringify(bundle));
     const out = await ok('deploy', 'dabapp');
     expect(out).toMatch(/^Loading bundle from dabapp\.dab\nCreating network dabapp_net\nCreating service dabapp_hello\n/);
     expect(await ok('stack', 'services', 'dabapp')).toMatch(/dabapp_hello\s+replicated\s+1\/1\s+stacks\/dab:1/);
     await writeFile(join(dir, 'other.dab'), JSON.stringify(bundle));
-    expect(await ok('stack', 'deploy', '--bundle-file', 'other.dab', 'other')).toContain('Creating service other_hello\n');
+    expect(await ok('stack', 'deploy', '--detach', '--bundle-file', 'other.dab', 'other')).toContain('Creating service other_hello\n');
     await ok('stack', 'rm', 'dabapp', 'other');
   }, LONG);
 
