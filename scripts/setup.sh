@@ -24,6 +24,7 @@ if [ "$system" = 1 ]; then
   command -v openssl >/dev/null || missing+=(openssl)       # testkit's throwaway PKI
   command -v cfssl >/dev/null || missing+=(golang-cfssl)    # the external-CA tests run a real cfssl
   dpkg -s libfaketime >/dev/null 2>&1 || missing+=(libfaketime)  # the chaos suite steps daemons' wall clocks
+  command -v gcc >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)  # builds the static example plugins (examples/plugins)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "setup: missing ${missing[*]}; run as root (or: apt-get install -y ${missing[*]})" >&2; exit 1
