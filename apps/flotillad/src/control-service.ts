@@ -12,6 +12,7 @@ import { stackHandlers } from './control/stack-handlers.js';
 import { swarmHandlers } from './control/swarm-handlers.js';
 import { clusterHandlers } from './control/cluster-handlers.js';
 import { caHandlers } from './control/ca-handlers.js';
+import { pluginHandlers } from './control/plugin-handlers.js';
 import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
 import type { SwarmController } from './swarm/swarm-controller.js';
@@ -42,5 +43,6 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...stackHandlers(swarm, log),
     ...networkHandlers(swarm, log),
     ...caHandlers(swarm, log),
+    ...pluginHandlers(swarm, log),
   };
 }

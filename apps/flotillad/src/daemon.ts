@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.js';
 import { serveOnControlSocket } from './control-socket.js';
 import { controlService } from './control-service.js';
+import { gatedControl } from './plugins/authz-gate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { dockerClient, probeDockerEngine } from './docker-engine.js';
 import { currentProcessFacts } from './info.js';
@@ -39,10 +40,12 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
     );
     // The same control API on a manager's port 2377, for `flotilla -H tcp://`: mutual TLS, and
     // only a manager certificate of this cluster may call it (the CA server's manager-only rule).
-    swarm.serveOnManagerPort([{ definition: ControlService, implementation: control, managerOnly: { apiName: 'the control API' } }]);
+    // Authorization plugins see every call on both (issue 17); the wrapper knows which one it came by.
+    const controlLog = log.child({ component: 'control' });
+    swarm.serveOnManagerPort([{ definition: ControlService, implementation: gatedControl(control, 'tls', swarm, controlLog), managerOnly: { apiName: 'the control API' } }]);
     await swarm.restore();
     const server = new Server();
-    server.addService(ControlService, control);
+    server.addService(ControlService, gatedControl(control, 'local', swarm, controlLog));
     const socket = await serveOnControlSocket(server, config.controlSocket);
     log.info(
       { dataDir: config.dataDir, controlSocket: socket.path, labels: config.labels, loadBalancer: lb.kind, loadBalancerReason: lb.reason },

@@ -15,6 +15,7 @@ import { AssignmentSequencer } from './assignments/assignment-sequencer.js';
 import type { DockerExecutor } from './executor/docker-executor.js';
 import { HealthEvents } from './executor/health-events.js';
 import { TaskSecretFiles } from './secrets/task-secret-files.js';
+import { TaskPluginVolumes, type VolumeDriverAccess } from './volumes/plugin-volumes.js';
 import { NodeNetworking, type OverlayOptions } from './network-state/node-networking.js';
 import { LogServer } from './logs/log-server.js';
 import { describeNode } from './executor/node-description.js';
@@ -43,6 +44,8 @@ export interface AgentOptions {
   overlay?: OverlayOptions;
   /** Told the managers' join/CA addresses at every heartbeat (the node keeps them to reach another manager). */
   onManagers?: (addrs: readonly string[]) => void;
+  /** Reaches volume driver plugins; without it a task with a plugin volume fails. */
+  volumeDrivers?: VolumeDriverAccess;
 }
 
 /**
@@ -112,6 +115,7 @@ export class Agent {
       ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     });
     opts.executor.useSecretFiles(this.secretFiles);
+    if (opts.volumeDrivers) opts.executor.usePluginVolumes(new TaskPluginVolumes(opts.volumeDrivers, this.log));
     this.reporter = new StatusReporter({
       nc: opts.nc,
       subjects: opts.subjects,

@@ -20,3 +20,4 @@ export { openContainerLog, NoTaskContainer, type ContainerLog } from './logs/doc
 export * from './network-state/index.js';
 export { TaskSecretFiles, DEFAULT_SECRETS_ROOT, type TaskSecretFilesOptions } from './secrets/task-secret-files.js';
 export { planSecretFiles, tmpfsSizeFor, CONTAINER_SECRETS_DIR, type SecretFilePlan } from './secrets/secret-mounts.js';
+export { TaskPluginVolumes, isPluginVolume, type VolumeDriverAccess } from './volumes/plugin-volumes.js';

@@ -42,3 +42,4 @@ export * from './gen/flotilla/dispatcher.js';
 export * from './gen/flotilla/logs.js';
 export * from './task-name.js';
 export * from './control-status.js';
+export * from './gen/flotilla/plugin.js';

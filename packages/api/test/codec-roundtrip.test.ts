@@ -32,8 +32,8 @@ function fullSpec(): ServiceSpec {
         user: '1000:1000',
         hostname: 'web-{{.Task.Slot}}',
         mounts: [
-          { type: MountType.MOUNT_TYPE_BIND, source: '/data', target: '/data', readOnly: true },
-          { type: MountType.MOUNT_TYPE_TMPFS, source: '', target: '/tmp', readOnly: false },
+          { type: MountType.MOUNT_TYPE_BIND, source: '/data', target: '/data', readOnly: true, volumeDriver: '', volumeOptions: {} },
+          { type: MountType.MOUNT_TYPE_TMPFS, source: '', target: '/tmp', readOnly: false, volumeDriver: '', volumeOptions: {} },
         ],
         stopGracePeriodMs: 12_000,
         healthcheck: { test: ['CMD-SHELL', 'wget -q localhost'], intervalMs: 5000, timeoutMs: 2000, retries: 3, startPeriodMs: 1000 },

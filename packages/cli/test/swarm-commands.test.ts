@@ -48,7 +48,7 @@ describe('service create flags', () => {
     expect(spec.annotations).toEqual({ name: 'web', labels: { tier: 'front' } });
     expect(spec.replicas).toBe(3);
     expect(spec.task?.container).toMatchObject({ image: 'flotilla/busybox:latest', args: ['sleep', '1000'], env: ['A=1'], dir: '/data', stopGracePeriodMs: 3000 });
-    expect(spec.task?.container?.mounts).toEqual([{ type: MountType.MOUNT_TYPE_BIND, source: '/tmp', target: '/data', readOnly: true }]);
+    expect(spec.task?.container?.mounts).toEqual([{ type: MountType.MOUNT_TYPE_BIND, source: '/tmp', target: '/data', readOnly: true, volumeDriver: '', volumeOptions: {} }]);
     expect(spec.task?.restart).toMatchObject({ condition: RestartCondition.RESTART_CONDITION_ON_FAILURE, delayMs: 2000, maxAttempts: 4 });
     expect(spec.task?.resources?.limits?.memoryBytes).toBe(64 * 1024 * 1024);
     expect(spec.task?.resources?.reservations?.nanoCpus).toBe(500_000_000);
@@ -70,6 +70,20 @@ describe('service create flags', () => {
     expect(usage({ mode: 'global', replicas: '2' })).toBe('2 replicas can only be used with replicated mode');
     expect(usage({ restartDelay: '5' })).toMatch(/^2 invalid argument "5" for "--restart-delay" flag/);
     expect(() => parseMount('source=/a')).toThrow(/target is required/);
+  });
+
+  it('parses a volume from a volume driver plugin with its options (docker --mount keys)', () => {
+    expect(parseMount('type=volume,source=v,target=/data,volume-driver=local-dir,volume-opt=mode=0700,volume-opt=a=b=c')).toEqual({
+      type: MountType.MOUNT_TYPE_VOLUME,
+      source: 'v',
+      target: '/data',
+      readOnly: false,
+      volumeDriver: 'local-dir',
+      volumeOptions: { mode: '0700', a: 'b=c' },
+    });
+    expect(() => parseMount('type=volume,source=v,target=/d,volume-opt=novalue')).toThrow(/volume-opt must be key=value/);
+    const spec = serviceSpecFromFlags({ ...noFlags, name: 'x', mount: ['type=bind,source=/a,target=/b,volume-driver=local-dir'] }, 'img', []);
+    expect(() => validateServiceSpec(spec)).toThrow(/volume-driver and volume-opt apply only to type=volume mounts/);
   });
 
   it('leaves constraint checking to validateServiceSpec, which names the mistake', () => {

@@ -65,3 +65,34 @@ async function packRootfs(rootfsDir: string, maxBytes: number, shownAs: string):
   }
   return Buffer.concat(chunks);
 }
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * config.json out of a tar stream (what the engine's archive endpoint returns for one file of
+ * an image), for plugins installed from a local image that carries /config.json.
+ */
+export async function configFromTar(stream: NodeJS.ReadableStream, shownAs: string): Promise<string> {
+  let found: string | undefined;
+  const parser = new tar.Parser({
+    onReadEntry: (entry) => {
+      if (entry.path.replace(/^\.?\//, '') !== 'config.json' || (entry.size ?? 0) > MAX_CONFIG_BYTES) {
+        entry.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      entry.on('data', (c: Buffer) => chunks.push(c));
+      entry.on('end', () => {
+        found = Buffer.concat(chunks).toString('utf8');
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+  if (found === undefined) throw new PluginSourceError(`${shownAs} has no /config.json of at most ${MAX_CONFIG_BYTES} bytes`);
+  return found;
+}

@@ -84,8 +84,8 @@ function describe(obj: StoreObject | undefined, old: StoreObject | undefined): {
     }
     default: {
       // network, cluster, secret and kinds added later: their name and when they last changed.
-      const v = kind.value as { id?: string; spec?: { annotations?: { name?: string } }; meta?: { updatedAt?: number } };
-      attrs['name'] = v.spec?.annotations?.name ?? '';
+      const v = kind.value as { id?: string; spec?: { annotations?: { name?: string }; name?: string }; meta?: { updatedAt?: number } };
+      attrs['name'] = v.spec?.annotations?.name ?? v.spec?.name ?? '';
       return { type: kind.$case, id: v.id ?? '', attrs, timeMs: v.meta?.updatedAt ?? 0 };
     }
   }

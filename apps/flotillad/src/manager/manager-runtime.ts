@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { startLocalAgent } from '../swarm/local-agent.js';
+import { managerPlugins, type ManagerPlugins } from '../plugins/node-plugins.js';
 import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
 import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
@@ -51,6 +52,8 @@ export interface ManagerRuntime {
   readonly managerAddr: string;
   /** `info`'s gossip figures; undefined until the gossip member runs. */
   gossipInfo(): GossipInfo | undefined;
+  /** Plugins this manager runs (issue 17): the authz plugins it enforces, volume drivers. */
+  readonly plugins: ManagerPlugins;
   stop(): Promise<void>;
 }
 
@@ -204,7 +207,9 @@ export async function startManagerRuntime(
     });
     stops.push(() => leaderWork.stop());
 
-    const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0 });
+    const plugins = managerPlugins(config, state.nodeId, member, log0);
+    stops.push(() => plugins.stop());
+    const agent: Agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0, volumeDrivers: plugins.volumeAccess });
     stops.push(() => agent.stop());
     const nodeLb = await startNodeLb(agent, { nodeId: state.nodeId, advertiseHost: state.advertiseHost, dataDir: files.agentDir, log: log0 });
     stops.push(async () => nodeLb?.stop());
@@ -253,6 +258,7 @@ export async function startManagerRuntime(
       roots,
       managerAddr,
       gossipInfo: () => gossipInfo(nodeGossip, networkDb),
+      plugins,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

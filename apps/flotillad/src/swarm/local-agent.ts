@@ -1,5 +1,5 @@
 import type { NodeDescription } from '@flotilla/api';
-import { Agent, DockerExecutor, describeNode } from '@flotilla/agent';
+import { Agent, DockerExecutor, describeNode, type VolumeDriverAccess } from '@flotilla/agent';
 import type { BusConnection, ClusterSubjects } from '@flotilla/bus';
 import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.js';
@@ -16,6 +16,8 @@ export async function startLocalAgent(options: {
   log: Logger;
   /** Told the managers' join/CA addresses at every heartbeat (workers keep them). */
   onManagers?: (addrs: readonly string[]) => void;
+  /** Volume driver plugins (issue 17). */
+  volumeDrivers?: VolumeDriverAccess;
 }): Promise<Agent> {
   const executor = new DockerExecutor(options.config.dockerHost.url);
   const describe = async (): Promise<NodeDescription> => {
@@ -36,6 +38,7 @@ export async function startLocalAgent(options: {
     logger: options.log.child({ component: 'agent' }),
     describe,
     ...(options.onManagers ? { onManagers: options.onManagers } : {}),
+    ...(options.volumeDrivers ? { volumeDrivers: options.volumeDrivers } : {}),
     ...overlayOptions(options.advertiseHost, options.log),
   });
   await agent.start();

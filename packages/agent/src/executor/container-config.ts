@@ -1,6 +1,7 @@
 import { MountType, taskSlotName, type HealthConfig, type Task } from '@flotilla/api';
 import type Docker from 'dockerode';
 import { hostPortBindings } from './host-ports.js';
+import { isPluginVolume } from '../volumes/plugin-volumes.js';
 import { LABEL_NODE_ID, LABEL_SERVICE_ID, LABEL_SERVICE_NAME, LABEL_TASK_ID } from './labels.js';
 
 /** Docker's default when a service gives no stop grace period. */
@@ -41,12 +42,16 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
     ...(ExposedPorts ? { ExposedPorts } : {}),
     HostConfig: {
       ...(PortBindings ? { PortBindings } : {}),
-      Mounts: c.mounts.map((m) => ({
-        Type: m.type === MountType.MOUNT_TYPE_BIND ? 'bind' : m.type === MountType.MOUNT_TYPE_TMPFS ? 'tmpfs' : 'volume',
-        Source: m.type === MountType.MOUNT_TYPE_TMPFS ? undefined : m.source,
-        Target: m.target,
-        ReadOnly: m.readOnly,
-      })) as Docker.MountConfig,
+      // Plugin volumes become bind mounts once their driver has mounted them (the executor adds them).
+      Mounts: c.mounts
+        .filter((m) => !isPluginVolume(m))
+        .map((m) => ({
+          Type: m.type === MountType.MOUNT_TYPE_BIND ? 'bind' : m.type === MountType.MOUNT_TYPE_TMPFS ? 'tmpfs' : 'volume',
+          Source: m.type === MountType.MOUNT_TYPE_TMPFS ? undefined : m.source,
+          Target: m.target,
+          ReadOnly: m.readOnly,
+          ...(m.type === MountType.MOUNT_TYPE_VOLUME && Object.keys(m.volumeOptions).length > 0 ? { VolumeOptions: { DriverConfig: { Name: 'local', Options: m.volumeOptions } } } : {}),
+        })) as Docker.MountConfig,
       ...(limits?.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
       ...(limits?.memoryBytes ? { Memory: limits.memoryBytes } : {}),
       ...(reservations?.memoryBytes ? { MemoryReservation: reservations.memoryBytes } : {}),

@@ -6,7 +6,9 @@ import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
 import { ImagePresence } from './image-presence.js';
 import type { TaskSecretFiles } from '../secrets/task-secret-files.js';
+import type { TaskPluginVolumes } from '../volumes/plugin-volumes.js';
 import { errMessage } from '../error-message.js';
+import { isPluginVolume } from '../volumes/plugin-volumes.js';
 
 /** The task failed for a reason the agent must report, not retry (e.g. a missing image). */
 export class TaskError extends Error {
@@ -31,6 +33,7 @@ export class DockerExecutor {
   readonly docker: Docker;
 
   private secrets: TaskSecretFiles | undefined;
+  private volumes: TaskPluginVolumes | undefined;
   private readonly images: ImagePresence<Docker.ImageInspectInfo>;
 
   constructor(dockerHost: string) {
@@ -41,6 +44,11 @@ export class DockerExecutor {
   /** From now on, tasks with secrets get them on a tmpfs bind-mounted into the container. */
   useSecretFiles(secrets: TaskSecretFiles): void {
     this.secrets = secrets;
+  }
+
+  /** From now on, volumes with a plugin driver are created and mounted by that plugin. */
+  usePluginVolumes(volumes: TaskPluginVolumes): void {
+    this.volumes = volumes;
   }
 
   /** `networking`: the overlay network options of the task (network mode, endpoint, DNS), merged in. */
@@ -66,13 +74,17 @@ export class DockerExecutor {
       }
       throw err;
     }
-    const secretMounts = await this.secretMounts(task);
-    if (secretMounts.length > 0) opts.HostConfig = { ...opts.HostConfig, Mounts: [...(opts.HostConfig?.Mounts ?? []), ...secretMounts] };
+    const volumeMounts = await this.pluginVolumeMounts(task);
+    let secretMounts: Docker.MountSettings[] = [];
     try {
+      secretMounts = await this.secretMounts(task);
+      const extra = [...volumeMounts, ...secretMounts];
+      if (extra.length > 0) opts.HostConfig = { ...opts.HostConfig, Mounts: [...(opts.HostConfig?.Mounts ?? []), ...extra] };
       const container = await this.docker.createContainer(opts);
       return { containerId: container.id, healthCheck: hasHealthCheck(opts.Healthcheck?.Test, image.Config?.Healthcheck?.Test) };
     } catch (err) {
       if (secretMounts.length > 0) await this.secrets?.release(task.id);
+      if (volumeMounts.length > 0) await this.volumes?.release(task.id);
       throw err;
     }
   }
@@ -106,7 +118,7 @@ export class DockerExecutor {
   }
 
   async remove(containerId: string): Promise<void> {
-    const taskId = this.secrets ? await this.taskIdOf(containerId) : undefined;
+    const taskId = this.secrets || this.volumes ? await this.taskIdOf(containerId) : undefined;
     try {
       await this.docker.getContainer(containerId).remove({ force: true, v: true });
     } catch (err) {
@@ -115,8 +127,9 @@ export class DockerExecutor {
       if (statusOf(err) === 409 && /already in progress/.test(errMessage(err))) await this.untilRemoved(containerId);
       else if (statusOf(err) !== 404) throw err;
     }
-    // The secrets go with the container, never later than it.
+    // The secrets and plugin volumes go with the container, never later than it.
     if (taskId) await this.secrets?.release(taskId);
+    if (taskId) await this.volumes?.release(taskId);
   }
 
   private async untilRemoved(containerId: string): Promise<void> {
@@ -126,6 +139,16 @@ export class DockerExecutor {
       // 404: gone before the wait began. Anything else (the other removal failed and the wait
       // ran out) goes to the caller, whose next attempt asks for the removal again.
       if (statusOf(err) !== 404) throw new Error(`waiting for the removal of container ${containerId} already in progress: ${errMessage(err)}`);
+    }
+  }
+
+  private async pluginVolumeMounts(task: Task): Promise<Docker.MountSettings[]> {
+    if (!(task.spec?.container?.mounts ?? []).some(isPluginVolume)) return [];
+    if (!this.volumes) throw new TaskError('this node cannot mount volumes from volume driver plugins', task.id);
+    try {
+      return await this.volumes.prepare(task);
+    } catch (err) {
+      throw new TaskError(errMessage(err), task.id);
     }
   }
 

@@ -152,6 +152,24 @@ function checkContainer(p: Problems, input: SpecInput<ContainerSpec> | undefined
   return out;
 }
 
+const PLUGIN_REF = /^[a-z0-9][a-z0-9._/-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
+
+/** A volume driver (a plugin name; "local" is the engine's own) only on a named volume mount. */
+function checkVolumeDriver(p: Problems, mount: Mount, at: string): void {
+  const hasOptions = Object.keys(mount.volumeOptions).length > 0;
+  if (mount.volumeDriver === '' && !hasOptions) return;
+  if (mount.type !== MountType.MOUNT_TYPE_VOLUME) {
+    p.add(`${at}.volumeDriver`, `${at}: volume-driver and volume-opt apply only to type=volume mounts`);
+    return;
+  }
+  if (mount.volumeDriver !== '' && !PLUGIN_REF.test(mount.volumeDriver)) {
+    p.add(`${at}.volumeDriver`, `${at}.volumeDriver ${JSON.stringify(mount.volumeDriver)} is not a plugin name`);
+  }
+  if (mount.volumeDriver !== '' && mount.volumeDriver !== 'local' && mount.source === '') {
+    p.add(`${at}.source`, `${at}.source must name the volume when a volume driver is given`);
+  }
+}
+
 function checkMounts(p: Problems, inputs: ReadonlyArray<SpecInput<Mount>>, path: string): Mount[] {
   const targets = new Map<string, number>();
   return inputs.map((input, i) => {
@@ -161,8 +179,11 @@ function checkMounts(p: Problems, inputs: ReadonlyArray<SpecInput<Mount>>, path:
       source: input.source ?? '',
       target: input.target ?? '',
       readOnly: input.readOnly ?? false,
+      volumeDriver: input.volumeDriver ?? '',
+      volumeOptions: Object.fromEntries(Object.entries(input.volumeOptions ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     };
     checkEnum(p, `${at}.type`, MountType, mount.type);
+    checkVolumeDriver(p, mount, at);
     if (mount.target === '') p.add(`${at}.target`, `${at}.target must be provided`);
     else if (!posix.isAbsolute(mount.target)) p.add(`${at}.target`, `${at}.target must be an absolute path (got ${JSON.stringify(mount.target)})`);
     else if (posix.normalize(mount.target) === '/') p.add(`${at}.target`, `${at}.target must not be "/"`);

@@ -87,7 +87,7 @@ const MOUNT_TYPES: Record<string, MountType> = { bind: MountType.MOUNT_TYPE_BIND
 
 /** `--mount type=bind,source=/a,target=/b,readonly` (docker's CSV form). */
 export function parseMount(raw: string): Mount {
-  const mount: Mount = { type: MountType.MOUNT_TYPE_VOLUME, source: '', target: '', readOnly: false };
+  const mount: Mount = { type: MountType.MOUNT_TYPE_VOLUME, source: '', target: '', readOnly: false, volumeDriver: '', volumeOptions: {} };
   for (const part of raw.split(',')) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
@@ -104,6 +104,13 @@ export function parseMount(raw: string): Mount {
       mount.source = value;
     } else if (key === 'target' || key === 'destination' || key === 'dst') {
       mount.target = value;
+    } else if (key === 'volume-driver') {
+      mount.volumeDriver = value;
+    } else if (key === 'volume-opt') {
+      // volume-opt=k=v, repeatable; docker's form keeps everything after the first '=' as the value.
+      const at = value.indexOf('=');
+      if (at <= 0) throw usage(`invalid argument "${raw}" for "--mount" flag: volume-opt must be key=value (got "${value}")`);
+      mount.volumeOptions[value.slice(0, at)] = value.slice(at + 1);
     } else {
       throw usage(`invalid argument "${raw}" for "--mount" flag: unknown field "${key}"`);
     }

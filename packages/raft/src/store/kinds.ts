@@ -1,5 +1,5 @@
 // The object kinds the store holds and, per kind, the secondary indexes it keeps.
-import type { Cluster, Config, Network, Node, Secret, Service, Task } from '@flotilla/api';
+import type { Cluster, Config, Network, Node, Plugin, Secret, Service, Task } from '@flotilla/api';
 
 export interface ObjectByKind {
   cluster: Cluster;
@@ -9,10 +9,11 @@ export interface ObjectByKind {
   network: Network;
   secret: Secret;
   config: Config;
+  plugin: Plugin;
 }
 export type Kind = keyof ObjectByKind;
 export type StoredObject = ObjectByKind[Kind];
-export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config'];
+export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config', 'plugin'];
 
 export interface IndexDef<T> {
   /** A unique index refuses a second object with the same key (NameConflict). */
@@ -67,6 +68,10 @@ export const INDEXES: { [K in Kind]: IndexTable<ObjectByKind[K]> } = {
   config: {
     name: { unique: true, keys: (c) => nonEmpty(c.spec?.annotations?.name) },
     label: { unique: false, keys: (c) => labelKeys(c.spec?.annotations?.labels) },
+  },
+  // Plugins (issue 17): NAME:TAG is unique, like docker's.
+  plugin: {
+    name: { unique: true, keys: (p) => nonEmpty(p.spec?.name) },
   },
   task: {
     service: { unique: false, keys: (t) => nonEmpty(t.serviceId) },

@@ -65,6 +65,14 @@ export interface Mount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** A volume from a volume driver plugin (issue 17): type=volume,volume-driver=NAME,volume-opt=k=v */
+  volumeDriver: string;
+  volumeOptions: { [key: string]: string };
+}
+
+export interface Mount_VolumeOptionsEntry {
+  key: string;
+  value: string;
 }
 
 /**
@@ -152,7 +160,14 @@ export interface ContainerSpec_SysctlsEntry {
 }
 
 function createBaseMount(): Mount {
-  return { type: MountType.MOUNT_TYPE_BIND, source: "", target: "", readOnly: false };
+  return {
+    type: MountType.MOUNT_TYPE_BIND,
+    source: "",
+    target: "",
+    readOnly: false,
+    volumeDriver: "",
+    volumeOptions: {},
+  };
 }
 
 export const Mount: MessageFns<Mount> = {
@@ -169,6 +184,12 @@ export const Mount: MessageFns<Mount> = {
     if (message.readOnly !== false) {
       writer.uint32(32).bool(message.readOnly);
     }
+    if (message.volumeDriver !== "") {
+      writer.uint32(42).string(message.volumeDriver);
+    }
+    globalThis.Object.entries(message.volumeOptions).forEach(([key, value]: [string, string]) => {
+      Mount_VolumeOptionsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
     return writer;
   },
 
@@ -217,6 +238,25 @@ export const Mount: MessageFns<Mount> = {
             message.readOnly = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.volumeDriver = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = Mount_VolumeOptionsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.volumeOptions[entry6.key] = entry6.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -239,6 +279,38 @@ export const Mount: MessageFns<Mount> = {
         : isSet(object.read_only)
         ? globalThis.Boolean(object.read_only)
         : false,
+      volumeDriver: isSet(object.volumeDriver)
+        ? globalThis.String(object.volumeDriver)
+        : isSet(object.volume_driver)
+        ? globalThis.String(object.volume_driver)
+        : "",
+      volumeOptions: isObject(object.volumeOptions)
+        ? (globalThis.Object.entries(object.volumeOptions) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.volume_options)
+        ? (globalThis.Object.entries(object.volume_options) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -256,6 +328,18 @@ export const Mount: MessageFns<Mount> = {
     if (message.readOnly !== false) {
       obj.readOnly = message.readOnly;
     }
+    if (message.volumeDriver !== "") {
+      obj.volumeDriver = message.volumeDriver;
+    }
+    if (message.volumeOptions) {
+      const entries = globalThis.Object.entries(message.volumeOptions) as [string, string][];
+      if (entries.length > 0) {
+        obj.volumeOptions = {};
+        entries.forEach(([k, v]) => {
+          obj.volumeOptions[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -268,6 +352,101 @@ export const Mount: MessageFns<Mount> = {
     message.source = object.source ?? "";
     message.target = object.target ?? "";
     message.readOnly = object.readOnly ?? false;
+    message.volumeDriver = object.volumeDriver ?? "";
+    message.volumeOptions = (globalThis.Object.entries(object.volumeOptions ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseMount_VolumeOptionsEntry(): Mount_VolumeOptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const Mount_VolumeOptionsEntry: MessageFns<Mount_VolumeOptionsEntry> = {
+  encode(message: Mount_VolumeOptionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Mount_VolumeOptionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMount_VolumeOptionsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Mount_VolumeOptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Mount_VolumeOptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Mount_VolumeOptionsEntry>): Mount_VolumeOptionsEntry {
+    return Mount_VolumeOptionsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Mount_VolumeOptionsEntry>): Mount_VolumeOptionsEntry {
+    const message = createBaseMount_VolumeOptionsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

@@ -43,6 +43,21 @@ import {
   nodeRoleToNumber,
 } from "./node.js";
 import {
+  DisablePluginRequest,
+  EnablePluginRequest,
+  GetPluginRequest,
+  InstallPluginRequest,
+  ListPluginsRequest,
+  ListPluginsResponse,
+  Plugin,
+  PluginPrivilegesRequest,
+  PluginPrivilegesResponse,
+  RemovePluginRequest,
+  RemovePluginResponse,
+  SetPluginRequest,
+  UpgradePluginRequest,
+} from "./plugin.js";
+import {
   CreateSecretRequest,
   GetSecretRequest,
   ListSecretsRequest,
@@ -7479,6 +7494,91 @@ export const ControlService = {
     responseSerialize: (value: RootCaView): Buffer => Buffer.from(RootCaView.encode(value).finish()),
     responseDeserialize: (value: Buffer): RootCaView => RootCaView.decode(value),
   },
+  /** plugins (issue 17): install/ls/inspect/enable/disable/rm/set/upgrade; answers never carry a rootfs */
+  installPlugin: {
+    path: "/flotilla.Control/InstallPlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InstallPluginRequest): Buffer => Buffer.from(InstallPluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InstallPluginRequest => InstallPluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  listPlugins: {
+    path: "/flotilla.Control/ListPlugins" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPluginsRequest): Buffer => Buffer.from(ListPluginsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPluginsRequest => ListPluginsRequest.decode(value),
+    responseSerialize: (value: ListPluginsResponse): Buffer => Buffer.from(ListPluginsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPluginsResponse => ListPluginsResponse.decode(value),
+  },
+  getPlugin: {
+    path: "/flotilla.Control/GetPlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPluginRequest): Buffer => Buffer.from(GetPluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPluginRequest => GetPluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  enablePlugin: {
+    path: "/flotilla.Control/EnablePlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnablePluginRequest): Buffer => Buffer.from(EnablePluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnablePluginRequest => EnablePluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  disablePlugin: {
+    path: "/flotilla.Control/DisablePlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DisablePluginRequest): Buffer => Buffer.from(DisablePluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DisablePluginRequest => DisablePluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  removePlugin: {
+    path: "/flotilla.Control/RemovePlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemovePluginRequest): Buffer => Buffer.from(RemovePluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemovePluginRequest => RemovePluginRequest.decode(value),
+    responseSerialize: (value: RemovePluginResponse): Buffer =>
+      Buffer.from(RemovePluginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemovePluginResponse => RemovePluginResponse.decode(value),
+  },
+  setPlugin: {
+    path: "/flotilla.Control/SetPlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPluginRequest): Buffer => Buffer.from(SetPluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPluginRequest => SetPluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  upgradePlugin: {
+    path: "/flotilla.Control/UpgradePlugin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpgradePluginRequest): Buffer => Buffer.from(UpgradePluginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpgradePluginRequest => UpgradePluginRequest.decode(value),
+    responseSerialize: (value: Plugin): Buffer => Buffer.from(Plugin.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Plugin => Plugin.decode(value),
+  },
+  pluginPrivileges: {
+    path: "/flotilla.Control/PluginPrivileges" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PluginPrivilegesRequest): Buffer =>
+      Buffer.from(PluginPrivilegesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PluginPrivilegesRequest => PluginPrivilegesRequest.decode(value),
+    responseSerialize: (value: PluginPrivilegesResponse): Buffer =>
+      Buffer.from(PluginPrivilegesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PluginPrivilegesResponse => PluginPrivilegesResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -7535,6 +7635,16 @@ export interface ControlServer extends UntypedServiceImplementation {
   /** root CA rotation (H13): swarm ca [--rotate] */
   getRootCa: handleUnaryCall<GetRootCaRequest, RootCaView>;
   rotateRootCa: handleUnaryCall<RotateRootCaRequest, RootCaView>;
+  /** plugins (issue 17): install/ls/inspect/enable/disable/rm/set/upgrade; answers never carry a rootfs */
+  installPlugin: handleUnaryCall<InstallPluginRequest, Plugin>;
+  listPlugins: handleUnaryCall<ListPluginsRequest, ListPluginsResponse>;
+  getPlugin: handleUnaryCall<GetPluginRequest, Plugin>;
+  enablePlugin: handleUnaryCall<EnablePluginRequest, Plugin>;
+  disablePlugin: handleUnaryCall<DisablePluginRequest, Plugin>;
+  removePlugin: handleUnaryCall<RemovePluginRequest, RemovePluginResponse>;
+  setPlugin: handleUnaryCall<SetPluginRequest, Plugin>;
+  upgradePlugin: handleUnaryCall<UpgradePluginRequest, Plugin>;
+  pluginPrivileges: handleUnaryCall<PluginPrivilegesRequest, PluginPrivilegesResponse>;
 }
 
 export interface ControlClient extends Client {
@@ -8084,6 +8194,142 @@ export interface ControlClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RootCaView) => void,
+  ): ClientUnaryCall;
+  /** plugins (issue 17): install/ls/inspect/enable/disable/rm/set/upgrade; answers never carry a rootfs */
+  installPlugin(
+    request: InstallPluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  installPlugin(
+    request: InstallPluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  installPlugin(
+    request: InstallPluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  listPlugins(
+    request: ListPluginsRequest,
+    callback: (error: ServiceError | null, response: ListPluginsResponse) => void,
+  ): ClientUnaryCall;
+  listPlugins(
+    request: ListPluginsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPluginsResponse) => void,
+  ): ClientUnaryCall;
+  listPlugins(
+    request: ListPluginsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPluginsResponse) => void,
+  ): ClientUnaryCall;
+  getPlugin(
+    request: GetPluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  getPlugin(
+    request: GetPluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  getPlugin(
+    request: GetPluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  enablePlugin(
+    request: EnablePluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  enablePlugin(
+    request: EnablePluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  enablePlugin(
+    request: EnablePluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  disablePlugin(
+    request: DisablePluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  disablePlugin(
+    request: DisablePluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  disablePlugin(
+    request: DisablePluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  removePlugin(
+    request: RemovePluginRequest,
+    callback: (error: ServiceError | null, response: RemovePluginResponse) => void,
+  ): ClientUnaryCall;
+  removePlugin(
+    request: RemovePluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemovePluginResponse) => void,
+  ): ClientUnaryCall;
+  removePlugin(
+    request: RemovePluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemovePluginResponse) => void,
+  ): ClientUnaryCall;
+  setPlugin(
+    request: SetPluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  setPlugin(
+    request: SetPluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  setPlugin(
+    request: SetPluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  upgradePlugin(
+    request: UpgradePluginRequest,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  upgradePlugin(
+    request: UpgradePluginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  upgradePlugin(
+    request: UpgradePluginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Plugin) => void,
+  ): ClientUnaryCall;
+  pluginPrivileges(
+    request: PluginPrivilegesRequest,
+    callback: (error: ServiceError | null, response: PluginPrivilegesResponse) => void,
+  ): ClientUnaryCall;
+  pluginPrivileges(
+    request: PluginPrivilegesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PluginPrivilegesResponse) => void,
+  ): ClientUnaryCall;
+  pluginPrivileges(
+    request: PluginPrivilegesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PluginPrivilegesResponse) => void,
   ): ClientUnaryCall;
 }
 

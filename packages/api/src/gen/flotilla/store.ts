@@ -10,6 +10,7 @@ import { Cluster } from "./cluster.js";
 import { Config } from "./config.js";
 import { Network } from "./network.js";
 import { Node } from "./node.js";
+import { Plugin } from "./plugin.js";
 import { Secret } from "./secret.js";
 import { Service } from "./service.js";
 import { Task } from "./task.js";
@@ -81,6 +82,9 @@ export interface StoreObject {
     | //
     /** issue 15 */
     { $case: "config"; value: Config }
+    | //
+    /** issue 17 (7 is config, issue 15) */
+    { $case: "plugin"; value: Plugin }
     | undefined;
 }
 
@@ -169,6 +173,9 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "config":
         Config.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
+      case "plugin":
+        Plugin.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
     }
     return writer;
   },
@@ -242,6 +249,14 @@ export const StoreObject: MessageFns<StoreObject> = {
             message.kind = { $case: "config", value: Config.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "plugin", value: Plugin.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -270,6 +285,8 @@ export const StoreObject: MessageFns<StoreObject> = {
         ? { $case: "secret", value: Secret.fromJSON(object.secret) }
         : isSet(object.config)
         ? { $case: "config", value: Config.fromJSON(object.config) }
+        : isSet(object.plugin)
+        ? { $case: "plugin", value: Plugin.fromJSON(object.plugin) }
         : undefined,
     };
   },
@@ -290,6 +307,8 @@ export const StoreObject: MessageFns<StoreObject> = {
       obj.secret = Secret.toJSON(message.kind.value);
     } else if (message.kind?.$case === "config") {
       obj.config = Config.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "plugin") {
+      obj.plugin = Plugin.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -339,6 +358,12 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "config": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "config", value: Config.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "plugin": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "plugin", value: Plugin.fromPartial(object.kind.value) };
         }
         break;
       }
