@@ -43,6 +43,12 @@ import {
   type RemoveConfigResponse,
   type DeployStackRequest,
   type DeployStackResponse,
+  type Plugin,
+  type InstallPluginRequest,
+  type UpgradePluginRequest,
+  type ListPluginsResponse,
+  type RemovePluginResponse,
+  type PluginPrivilegesResponse,
 } from '@flotilla/api';
 import { controlStream, type ControlStream } from './control-stream.js';
 import { CliError, controlCallError } from './errors.js';
@@ -52,6 +58,8 @@ import type { ControlTls } from './tls-credentials.js';
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** swarm init generates keys and starts nats-server and Raft: give it longer. */
 const SWARM_CALL_TIMEOUT_MS = 60_000;
+/** Importing a plugin's rootfs and starting it, on top of the plugin's own --timeout. */
+const PLUGIN_START_CALL_MS = 30_000;
 
 /** The Control API as promises whose failures are already user-facing CliErrors. */
 export interface ControlApi {
@@ -90,6 +98,16 @@ export interface ControlApi {
   getConfig(config: string): Promise<Config>;
   removeConfig(config: string): Promise<RemoveConfigResponse>;
   deployStack(req: DeployStackRequest): Promise<DeployStackResponse>;
+  // plugins (issue 17)
+  installPlugin(req: InstallPluginRequest): Promise<Plugin>;
+  listPlugins(): Promise<ListPluginsResponse>;
+  getPlugin(plugin: string): Promise<Plugin>;
+  enablePlugin(plugin: string, timeoutMs: number): Promise<Plugin>;
+  disablePlugin(plugin: string, force: boolean): Promise<Plugin>;
+  removePlugin(plugin: string, force: boolean): Promise<RemovePluginResponse>;
+  setPlugin(plugin: string, settings: string[]): Promise<Plugin>;
+  upgradePlugin(req: UpgradePluginRequest): Promise<Plugin>;
+  pluginPrivileges(image: string): Promise<PluginPrivilegesResponse>;
   /** service logs: streams until every log ended (or, following, until cancelled). */
   serviceLogs(req: ServiceLogsRequest, onMessage: (m: ServiceLogsMessage) => void): ControlStream;
   /** events: streams store changes until --until or until cancelled. */
@@ -155,6 +173,16 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     removeConfig: (config) => call('RemoveConfig', client.removeConfig, { config }),
     // A stack write checks and seals everything at once: give it longer than one object's call.
     deployStack: (req) => call('DeployStack', client.deployStack, req, SWARM_CALL_TIMEOUT_MS),
+    // Enabling starts the plugin container on the manager first: give it its --timeout and more.
+    installPlugin: (req) => call('InstallPlugin', client.installPlugin, req, PLUGIN_START_CALL_MS + req.timeoutMs),
+    listPlugins: () => call('ListPlugins', client.listPlugins, {}),
+    getPlugin: (plugin) => call('GetPlugin', client.getPlugin, { plugin }),
+    enablePlugin: (plugin, ms) => call('EnablePlugin', client.enablePlugin, { plugin, timeoutMs: ms }, PLUGIN_START_CALL_MS + ms),
+    disablePlugin: (plugin, force) => call('DisablePlugin', client.disablePlugin, { plugin, force }),
+    removePlugin: (plugin, force) => call('RemovePlugin', client.removePlugin, { plugin, force }),
+    setPlugin: (plugin, settings) => call('SetPlugin', client.setPlugin, { plugin, settings }),
+    upgradePlugin: (req) => call('UpgradePlugin', client.upgradePlugin, req),
+    pluginPrivileges: (image) => call('PluginPrivileges', client.pluginPrivileges, { image }),
     serviceLogs: (req, onMessage) => controlStream(client, client.serviceLogs, 'ServiceLogs', host.url, req, onMessage),
     events: (req, onMessage) => controlStream(client, client.events, 'Events', host.url, req, onMessage),
     close: () => client.close(),

@@ -10,6 +10,8 @@ export interface CommandContext {
   connect(): ControlApi;
   /** stdout is a terminal: progress is redrawn in place instead of printed line by line. */
   readonly tty?: boolean;
+  /** One line of standard input (a terminal or a pipe), undefined at end of input. */
+  readLine?(): Promise<string | undefined>;
 }
 
 export interface ClientFacts {

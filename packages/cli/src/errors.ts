@@ -30,6 +30,8 @@ export function controlCallError(err: unknown, host: string, rpc: string, timeou
       if (host.startsWith('tcp://')) return new CliError(`cannot connect to flotillad at ${host}: ${err.details}`);
       return new CliError(`cannot connect to flotillad at ${host}: is it running?`);
     case GrpcStatus.PERMISSION_DENIED:
+      // An authorization plugin's denial, or a plugin's missing grant: the daemon's words are the line.
+      if (/^(authorization (denied|plugin)|plugin )/.test(err.details)) return new CliError(err.details);
       return new CliError(`permission denied by flotillad at ${host}: ${err.details}`);
     case GrpcStatus.UNAUTHENTICATED:
       return new CliError(`flotillad at ${host} did not accept this client: ${err.details}`);

@@ -12,6 +12,7 @@ import { registerNetworkCommands } from './commands/register-network.js';
 import { registerSecretCommands } from './commands/register-secret.js';
 import { registerConfigCommands } from './commands/register-config.js';
 import { registerStackCommands } from './commands/register-stack.js';
+import { registerPluginCommands } from './commands/register-plugin.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
@@ -24,6 +25,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly client: ClientFacts;
   readonly stdoutIsTty?: boolean;
+  /** One line of standard input, undefined at its end (questions such as plugin install's). */
+  readLine?(): Promise<string | undefined>;
 }
 
 /** Runs one `flotilla` invocation and returns its exit code; never throws. */
@@ -84,7 +87,7 @@ function buildProgram(io: CliIo): Command {
   const context = (command: Command): CommandContext => {
     const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
     const connect = () => connectControl(host, undefined, tls);
-    return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty) };
+    return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty), ...(io.readLine ? { readLine: io.readLine } : {}) };
   };
 
   program
@@ -105,5 +108,6 @@ function buildProgram(io: CliIo): Command {
   registerSecretCommands(program, context);
   registerConfigCommands(program, context);
   registerStackCommands(program, context);
+  registerPluginCommands(program, context);
   return program;
 }

@@ -59,7 +59,7 @@ export function gatedControl(control: ControlServer, transport: ControlTransport
           const decision = await authorizeRequest(await handles(), { method, caller, request: call.request });
           if (!decision.allow) {
             log.warn({ rpc: method, caller, plugin: decision.plugin }, decision.message);
-            call.destroy(Object.assign(new Error(decision.message), denied(decision.message)));
+            call.emit('error', denied(decision.message));
             return;
           }
           handler(call);

@@ -205,7 +205,7 @@ export class PluginHost {
     await this.docker.getImage(image).inspect().catch(() => {
       throw new Error(`image ${image} is not on this node`);
     });
-    const container = await this.docker.createContainer({ Image: image, Entrypoint: ['/config.json'], NetworkDisabled: true, Labels: { [LABEL_PLUGIN_NODE]: this.nodeId } });
+    const container = await this.docker.createContainer({ Image: image, Entrypoint: ['/config.json'], NetworkDisabled: true, Labels: { 'com.flotilla.plugin.reader': this.nodeId } });
     try {
       return await read(await container.getArchive({ path }));
     } finally {
