@@ -82,6 +82,8 @@ export interface ClusterSubjects {
     gossip(nodeId: string): string;
     /** Request from an agent: the secret values of a task assigned to it (reply to its own inbox only). */
     secrets(nodeId: string): string;
+    /** Request from an agent: a volume driver plugin (with its rootfs) that a task assigned to it uses. */
+    plugins(nodeId: string): string;
     /** What the dispatcher subscribes to, one wildcard per kind. */
     readonly sessionAny: string;
     readonly heartbeatAny: string;
@@ -90,6 +92,7 @@ export interface ClusterSubjects {
     readonly networksAny: string;
     readonly gossipAny: string;
     readonly secretsAny: string;
+    readonly pluginsAny: string;
     /** Everything a given node may publish to the dispatcher. */
     fromNode(nodeId: string): string;
     readonly any: string;
@@ -156,6 +159,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       gossipAny: `${base}.dispatcher.gossip.*`,
       secrets: (nodeId) => `${base}.dispatcher.secrets.${node(nodeId)}`,
       secretsAny: `${base}.dispatcher.secrets.*`,
+      plugins: (nodeId) => `${base}.dispatcher.plugins.${node(nodeId)}`,
+      pluginsAny: `${base}.dispatcher.plugins.*`,
       fromNode: (nodeId) => `${base}.dispatcher.*.${node(nodeId)}`,
       any: `${base}.dispatcher.>`,
     },

@@ -10,3 +10,4 @@ export { NetworkIndex, isLiveTask, isServing, publishesIngress, serviceNetworkId
 export { NetworkChanges } from './networks/network-change.js';
 export { NetworkStatePublisher, DEFAULT_NETWORK_BATCH_MS, type NetworkStateSource, type NetworkStatePublisherOptions } from './networks/network-state-publisher.js';
 export { TaskSecretServer, SecretsRefused, type TaskSecretSource, type TaskSecretServerOptions } from './secrets/task-secret-server.js';
+export { TaskPluginServer, PluginRefused, type TaskPluginSource } from './plugins/task-plugin-server.js';

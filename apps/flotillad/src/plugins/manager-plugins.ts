@@ -26,9 +26,9 @@ function configOf(p: Plugin) {
 export const isEnabledAuthz = (p: Plugin): boolean => Boolean(p.spec?.enabled) && configOf(p) !== undefined && isAuthzPlugin(configOf(p)!);
 
 /** Resolves a volume driver plugin by name and mounts through it; shared by managers and workers. */
-export function volumeAccessVia(host: PluginHost, pluginNamed: (name: string) => Promise<Plugin>): VolumeDriverAccess {
-  const driverFor = async (name: string): Promise<{ running: RunningPlugin; driver: VolumeDriverClient }> => {
-    const plugin = await pluginNamed(name);
+export function volumeAccessVia(host: PluginHost, pluginNamed: (name: string, taskId: string) => Promise<Plugin>): VolumeDriverAccess {
+  const driverFor = async (name: string, taskId: string): Promise<{ running: RunningPlugin; driver: VolumeDriverClient }> => {
+    const plugin = await pluginNamed(name, taskId);
     const config = configOf(plugin);
     if (!config || !isVolumeDriver(config)) throw new Error(`plugin ${plugin.spec?.name} is not a volume driver`);
     if (!plugin.spec?.enabled) throw new Error(`plugin ${plugin.spec?.name} is disabled`);
@@ -37,7 +37,7 @@ export function volumeAccessVia(host: PluginHost, pluginNamed: (name: string) =>
   };
   return {
     async mount(name, volume, options, taskId) {
-      const { running, driver } = await driverFor(name);
+      const { running, driver } = await driverFor(name, taskId);
       await driver.create(volume, { ...options });
       const inPlugin = await driver.mount(volume, taskId);
       const onHost = hostPathFor(inPlugin, running.binds);
@@ -45,7 +45,7 @@ export function volumeAccessVia(host: PluginHost, pluginNamed: (name: string) =>
       return onHost;
     },
     async unmount(name, volume, taskId) {
-      const { driver } = await driverFor(name);
+      const { driver } = await driverFor(name, taskId);
       await driver.unmount(volume, taskId);
     },
   };

@@ -9,6 +9,7 @@ import { NodeGossip } from '../gossip/node-gossip.js';
 import { startNodeLb } from '../node-lb/node-lb.js';
 import { gossipInfo, startNodeNetworkDb } from '../networkdb/node-networkdb.js';
 import { startLocalAgent } from './local-agent.js';
+import { workerPlugins } from '../plugins/node-plugins.js';
 import { reloadBusTls } from './bus-tls.js';
 import { followRotationNotices } from './rotation-notices.js';
 import { finishInterruptedRenewal, renewAfterMsFrom, startNodeCertRenewal, workerRenewalAddrs } from './cert-renewal.js';
@@ -51,9 +52,10 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
   );
   // The managers this worker knows follow its heartbeats and are kept on disk for a restart.
   const managers = followManagers(files, state, log0);
-  let agent: Agent;
+  let agent: Agent | undefined;
+  const plugins = workerPlugins(config, state.nodeId, bus, subjects, () => agent?.sessionId, log0);
   try {
-    agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0, onManagers: (addrs) => managers.update(addrs) });
+    agent = await startLocalAgent({ config, nodeId: state.nodeId, advertiseHost: state.advertiseHost, bus, subjects, dataDir: files.agentDir, log: log0, onManagers: (addrs) => managers.update(addrs), volumeDrivers: plugins.volumeAccess });
   } catch (err) {
     await bus.close();
     throw err;
@@ -95,6 +97,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
         await gossip.stop();
         await nodeLb?.stop();
         await agent.stop();
+        await plugins.stop();
         await managers.stop();
         await bus.close();
       })()),

@@ -1,4 +1,4 @@
-// Plugins end to end (issue 17): two managers (real flotillad on 127.0.6.1 and .2, real
+// Plugins end to end (issue 17): two managers and a worker (real flotillad on 127.0.6.1-3, real
 // nats-server, real Raft), the real CLI with real standard input, and the shipped example
 // plugins built from source (examples/plugins/build.sh) and run as real containers of the real
 // Docker Engine from their imported rootfs, spoken to over their unix sockets.
@@ -12,7 +12,7 @@ import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '.
 import { CLI_MAIN, REPO_ROOT, type Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
-const ADDRS = ['127.0.6.1', '127.0.6.2'] as const;
+const ADDRS = ['127.0.6.1', '127.0.6.2', '127.0.6.3'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -20,6 +20,7 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 let cluster: LoopbackCluster;
 let m1: LoopbackHost;
 let m2: LoopbackHost;
+let w3: LoopbackHost;
 let built: string;
 let volumes: string;
 
@@ -48,8 +49,8 @@ const pluginNames = async (host: LoopbackHost): Promise<string[]> =>
     .map((l) => l.split(/\s+/)[1]!);
 
 beforeAll(async () => {
-  cluster = await startLoopbackCluster({ addrs: ADDRS, names: ['e2e-plg1', 'e2e-plg2'], tmpPrefix: 'flotillad-plugins-', daemonArgs: ['--log-level', 'debug'] });
-  [m1, m2] = cluster.hosts as [LoopbackHost, LoopbackHost];
+  cluster = await startLoopbackCluster({ addrs: ADDRS, names: ['e2e-plg1', 'e2e-plg2', 'e2e-plg3'], tmpPrefix: 'flotillad-plugins-', daemonArgs: ['--log-level', 'debug'] });
+  [m1, m2, w3] = cluster.hosts as [LoopbackHost, LoopbackHost, LoopbackHost];
   built = join(cluster.dir, 'built');
   volumes = join(cluster.dir, 'volumes');
   await mkdir(volumes);
@@ -59,6 +60,9 @@ beforeAll(async () => {
   const token = (await ok(m1, 'swarm', 'join-token', '-q', 'manager')).trim();
   await ok(m2, 'swarm', 'join', '--advertise-addr', m2.addr, '--token', token, `${m1.addr}:${cluster.joinPort}`);
   m2.nodeId = /NodeID: (\w+)/.exec(await ok(m2, 'info'))![1]!;
+  const workerToken = (await ok(m1, 'swarm', 'join-token', '-q', 'worker')).trim();
+  await ok(w3, 'swarm', 'join', '--advertise-addr', w3.addr, '--token', workerToken, `${m1.addr}:${cluster.joinPort}`);
+  w3.nodeId = /NodeID: (\w+)/.exec(await ok(w3, 'info'))![1]!;
 }, LONG * 3);
 
 afterAll(async () => {
@@ -182,6 +186,15 @@ describe('local-dir volumes', () => {
     await docker.getContainer(first[0]!.Id).kill();
     await waitFor('the replacement task to append to the same file', async () => ((await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length === 2 ? true : undefined), LONG);
     await ok(m1, 'service', 'rm', 'writer');
+  }, LONG * 2);
+
+  it('on a worker the plugin comes from the dispatcher and runs there', async () => {
+    await ok(m1, 'service', 'create', '--name', 'far', '--constraint', 'node.hostname==e2e-plg3',
+      '--mount', 'type=volume,source=v3,target=/data,volume-driver=local-dir', IMAGE, 'sh', '-c', 'echo from-worker > /data/hello; sleep 3600');
+    expect(await waitFor('the worker task to write', async () => (await readFile(join(volumes, 'v3', 'hello'), 'utf8').catch(() => '')) || undefined, LONG)).toBe('from-worker\n');
+    const workerPlugins = await docker.listContainers({ filters: { label: [`com.flotilla.plugin.node=${w3.nodeId}`] } });
+    expect(workerPlugins.map((c) => c.Labels['com.flotilla.plugin.name'])).toEqual(['local-dir:latest']);
+    await ok(m1, 'service', 'rm', 'far');
   }, LONG * 2);
 
   it('a volume the plugin refuses fails the task with the plugin\'s error', async () => {
