@@ -38,6 +38,7 @@ import { findPlugin, pluginView } from '../plugins/plugin-lookup.js';
 import { readImagePluginConfig } from '../plugins/image-config.js';
 import { alreadyExists, ControlError, invalidArgument } from './control-error.js';
 import { unary } from './unary.js';
+import { upToDateManager } from './up-to-date-manager.js';
 
 /**
  * The largest compressed rootfs the store takes. It travels in Raft entries and, to workers, in
@@ -122,7 +123,7 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
 
   return {
     installPlugin: unary(log, 'InstallPlugin', async (req: InstallPluginRequest): Promise<Plugin> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const name = checked(() => normalizePluginName(req.name));
       checkRootfs(req.image, req.rootfs);
       effectiveConfig(name, req.configJson, req.settings, req.granted);
@@ -142,14 +143,14 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
       if (req.disable) return pluginView(findPlugin(rt.member.store.view(), id));
       return enable(rt, id, req.timeoutMs);
     }),
-    listPlugins: unary(log, 'ListPlugins', (): ListPluginsResponse => ({ plugins: [...swarm.requireManager().member.store.view().plugins.all()].map(pluginView) })),
-    getPlugin: unary(log, 'GetPlugin', (req: GetPluginRequest): Plugin => pluginView(findPlugin(swarm.requireManager().member.store.view(), req.plugin))),
+    listPlugins: unary(log, 'ListPlugins', async (): Promise<ListPluginsResponse> => ({ plugins: [...(await upToDateManager(swarm)).member.store.view().plugins.all()].map(pluginView) })),
+    getPlugin: unary(log, 'GetPlugin', async (req: GetPluginRequest): Promise<Plugin> => pluginView(findPlugin((await upToDateManager(swarm)).member.store.view(), req.plugin))),
     enablePlugin: unary(log, 'EnablePlugin', async (req: EnablePluginRequest): Promise<Plugin> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       return enable(rt, findPlugin(rt.member.store.view(), req.plugin).id, req.timeoutMs);
     }),
     disablePlugin: unary(log, 'DisablePlugin', async (req: DisablePluginRequest): Promise<Plugin> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findPlugin(rt.member.store.view(), req.plugin).id;
       const out = await updatePlugin(rt, id, (p, view) => {
         const name = p.spec?.name ?? id;
@@ -162,7 +163,7 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
       return out;
     }),
     removePlugin: unary(log, 'RemovePlugin', async (req: RemovePluginRequest): Promise<RemovePluginResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const found = findPlugin(rt.member.store.view(), req.plugin);
       await writeStore(rt.member, (view, tx) => {
         const p = findPlugin(view, found.id);
@@ -176,7 +177,7 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
       return { id: found.id, name: found.spec?.name ?? '' };
     }),
     setPlugin: unary(log, 'SetPlugin', async (req: SetPluginRequest): Promise<Plugin> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const id = findPlugin(rt.member.store.view(), req.plugin).id;
       return updatePlugin(rt, id, (p) => {
         const name = p.spec?.name ?? id;
@@ -188,7 +189,7 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
       });
     }),
     upgradePlugin: unary(log, 'UpgradePlugin', async (req: UpgradePluginRequest): Promise<Plugin> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const current = findPlugin(rt.member.store.view(), req.plugin);
       const name = current.spec?.name ?? current.id;
       if (current.spec?.enabled) throw refused(`plugin ${name} must be disabled before upgrading`);
@@ -209,7 +210,7 @@ export function pluginHandlers(swarm: SwarmController, log: Logger) {
       return out;
     }),
     pluginPrivileges: unary(log, 'PluginPrivileges', async (req: PluginPrivilegesRequest): Promise<PluginPrivilegesResponse> => {
-      const rt = swarm.requireManager();
+      const rt = await upToDateManager(swarm);
       const configJson = await readImagePluginConfig(rt.plugins.host, req.image);
       const config = checked(() => parsePluginConfig(configJson));
       return { configJson, privileges: privilegesOf(config) };
