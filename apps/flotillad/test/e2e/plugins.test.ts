@@ -16,6 +16,7 @@ const ADDRS = ['127.0.6.1', '127.0.6.2', '127.0.6.3'] as const;
 const IMAGE = 'flotilla/busybox:latest';
 const LONG = 60_000;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+const LOCAL_IMAGE = 'flotilla-test/no-remove-plugin:e2e';
 
 let cluster: LoopbackCluster;
 let m1: LoopbackHost;
@@ -72,7 +73,7 @@ afterAll(async () => {
     if (!host.nodeId) continue;
     for (const c of await docker.listContainers({ all: true, filters: { label: [`com.flotilla.plugin.node=${host.nodeId}`] } })) await docker.getContainer(c.Id).remove({ force: true });
   }
-  for (const image of await docker.listImages({ filters: { reference: ['flotilla-plugin-rootfs'] } })) await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
+  for (const image of await docker.listImages({ filters: { reference: ['flotilla-plugin-rootfs', LOCAL_IMAGE] } })) await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
 }, LONG);
 
 describe('plugin install asks before granting', () => {
@@ -130,6 +131,26 @@ describe('no-remove on every manager', () => {
     expect(await ok(m2, 'plugin', 'disable', 'no-remove')).toBe('no-remove\n');
     expect(await ok(m2, 'service', 'rm', 'keep')).toBe('keep\n');
     expect(await ok(m1, 'plugin', 'rm', 'no-remove')).toBe('no-remove\n');
+  });
+});
+
+describe('a plugin from a local image', () => {
+  it('installs from an image holding /config.json, runs from that image and enforces', async () => {
+    // The image: the no-remove rootfs with its config.json at the root, imported without a registry.
+    const image = join(cluster.dir, 'image');
+    await cp(join(built, 'no-remove', 'rootfs'), image, { recursive: true });
+    await cp(join(built, 'no-remove', 'config.json'), join(image, 'config.json'));
+    await promisify(execFile)('sh', ['-c', `tar -C ${image} -c . | docker import - ${LOCAL_IMAGE}`]);
+    expect(await ok(m1, 'plugin', 'install', '--alias', 'imaged', LOCAL_IMAGE)).toBe('Installed plugin imaged:latest\n');
+    expect(await ok(m1, 'plugin', 'inspect', '--format', '{{.Image}} {{.RootfsSize}}', 'imaged')).toBe(`${LOCAL_IMAGE} 0\n`);
+    await ok(m1, 'service', 'create', '--detach', '--name', 'kept', IMAGE, 'sleep', '3600');
+    const run = await cli(m1, 'service', 'rm', 'kept');
+    expect(run).toMatchObject({ code: 1, stderr: 'flotilla: authorization denied by plugin imaged:latest: removing services is not allowed on this cluster (no-remove plugin)\n' });
+    await ok(m1, 'plugin', 'rm', '-f', 'imaged');
+    await ok(m1, 'service', 'rm', 'kept');
+    const missing = await cli(m1, 'plugin', 'install', 'flotilla-test/not-here:1');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read the plugin config of image flotilla-test/not-here:1: image flotilla-test/not-here:1 is not on this node');
   });
 });
 
