@@ -1,7 +1,7 @@
 import { StoreOp, type ClusterEvent, type StoreEvent, type StoreObject } from '@flotilla/api';
 import { invalidArgument } from '../control/control-error.js';
 
-export const EVENT_TYPES = ['service', 'node', 'task', 'network', 'cluster', 'secret', 'config'] as const;
+export const EVENT_TYPES = ['service', 'node', 'task', 'network', 'cluster', 'secret', 'config', 'plugin'] as const;
 export const EVENT_ACTIONS = ['create', 'update', 'remove'] as const;
 
 export interface EventFilter {
