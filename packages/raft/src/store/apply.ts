@@ -30,7 +30,7 @@ export function applyTransaction(state: StoreState, index: number, tx: StoreTran
     if ('error' in result) return { ok: false, error: result.error };
     events.push(result.event);
   }
-  return { ok: true, state: { index, tables: tables as unknown as Tables }, events };
+  return { ok: true, state: { ...state, index, tables: tables as unknown as Tables }, events };
 }
 
 function applyAction(

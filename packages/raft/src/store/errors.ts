@@ -1,8 +1,10 @@
 import type { Kind } from './kinds.js';
 
+export type StoreErrorCode = 'VersionConflict' | 'NameConflict' | 'NotFound' | 'InvalidTransaction';
+
 /** Why a transaction was refused. A refused transaction changes nothing. */
 export abstract class StoreError extends Error {
-  abstract readonly code: 'VersionConflict' | 'NameConflict' | 'NotFound' | 'InvalidTransaction';
+  abstract readonly code: StoreErrorCode;
 }
 
 /** An update or delete carried a meta.version other than the object's current one. */
@@ -75,4 +77,22 @@ export class WatchClosed extends Error {
   constructor(readonly reason: string) {
     super(`watch closed: ${reason}`);
   }
+}
+
+/**
+ * A refusal known only by its code and message (recorded for a transaction id, or received over
+ * the bus), as the class a caller checks with instanceof. Only `code` and `message` are carried:
+ * the other fields (kind, id, versions) are blank.
+ */
+export function storeErrorFrom(code: StoreErrorCode, message: string): StoreError {
+  const e: StoreError =
+    code === 'VersionConflict'
+      ? new VersionConflict('service', '', 0, 0)
+      : code === 'NameConflict'
+        ? new NameConflict('service', '', 'id', '', '')
+        : code === 'NotFound'
+          ? new NotFound('service', '')
+          : new InvalidTransaction('');
+  e.message = message;
+  return e;
 }

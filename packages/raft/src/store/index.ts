@@ -1,8 +1,10 @@
 export type { ApplyOutcome } from './apply.js';
-export { EventGap, InvalidTransaction, NameConflict, NotFound, StoreError, VersionConflict, WatchClosed } from './errors.js';
+export { EventGap, InvalidTransaction, NameConflict, NotFound, StoreError, VersionConflict, WatchClosed, storeErrorFrom, type StoreErrorCode } from './errors.js';
 export { KINDS, type Kind, type ObjectByKind, type StoredObject } from './kinds.js';
 export { NamedTableReader, NodeTableReader, ReadTx, TableReader, TaskTableReader } from './read-tx.js';
-export { Store, type ApplyResult, type StoreOptions, type WatchOptions } from './store.js';
+export { Store, recordedResult, type ApplyResult, type CapturedSnapshot, type StoreOptions, type WatchOptions } from './store.js';
+export { REQUEST_RETENTION, requestDigest, type RequestRecord } from './requests.js';
+export type { SnapshotContent } from './snapshot.js';
 export { TransactionBuilder } from './transaction.js';
 export { Subscription, type WatchFilter } from './watch.js';
 export { ReplicaDiverged } from './replay.js';

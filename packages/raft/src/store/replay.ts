@@ -43,5 +43,5 @@ export function replayEvents(state: StoreState, events: readonly StoreEvent[]): 
         throw new ReplicaDiverged(`event at index ${ev.index} has unknown op ${String(ev.op)}`);
     }
   }
-  return { index, tables: tables as unknown as Tables };
+  return { ...state, index, tables: tables as unknown as Tables };
 }

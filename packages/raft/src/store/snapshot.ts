@@ -4,15 +4,72 @@ import { wrap, unwrap } from './apply.js';
 import { deepFreeze } from './freeze.js';
 import { KINDS, type Kind, type StoredObject } from './kinds.js';
 import { emptyState, type StoreState } from './state.js';
+import { requestRecords, requestRecordToWire, requestTableFromWire } from './requests.js';
 import { putRow, uniqueClash, type Table } from './table.js';
 
-export function encodeStoreSnapshot(state: StoreState, kinds: readonly Kind[] = KINDS): Uint8Array {
-  const objects: StoreObject[] = [];
+export interface SnapshotContent {
+  /** Only these kinds' objects (default: all). */
+  kinds?: readonly Kind[];
+  /** Include the table of recent transaction ids (Raft snapshots need it; re-lists do not). Default true. */
+  requests?: boolean;
+}
+
+/** The snapshot without its objects: its index and, when asked, the request table. */
+function headOf(state: StoreState, content: SnapshotContent): StoreSnapshot {
+  const withRequests = content.requests ?? true;
+  return {
+    index: state.index,
+    objects: [],
+    recentRequests: withRequests ? [...requestRecords(state.requests)].map(requestRecordToWire) : [],
+    requestsNewestTimestampMs: withRequests ? state.requests.newestTimestampMs : 0,
+  };
+}
+
+export function encodeStoreSnapshot(state: StoreState, content: SnapshotContent = {}): Uint8Array {
+  const kinds = content.kinds ?? KINDS;
+  const snap = headOf(state, content);
   for (const kind of KINDS) {
     if (!kinds.includes(kind)) continue;
-    (state.tables[kind] as Table<StoredObject>).primary.forEach((obj) => void objects.push(wrap(kind, obj)));
+    (state.tables[kind] as Table<StoredObject>).primary.forEach((obj) => void snap.objects.push(wrap(kind, obj)));
   }
-  return StoreSnapshot.encode({ index: state.index, objects }).finish();
+  return StoreSnapshot.encode(snap).finish();
+}
+
+/**
+ * The same bytes as encodeStoreSnapshot, encoded in slices of at most about `sliceMs` of CPU with
+ * the event loop free in between, so timers and messages keep flowing while a large store is
+ * written out. Safe because a StoreState never changes: later applies make new versions.
+ * Protobuf concatenation merges messages, so the snapshot is its index, one encoded StoreSnapshot
+ * per batch of objects, then the request table.
+ */
+export async function encodeStoreSnapshotSliced(state: StoreState, content: SnapshotContent & { sliceMs?: number } = {}): Promise<Buffer> {
+  const kinds = content.kinds ?? KINDS;
+  const sliceMs = content.sliceMs ?? 4;
+  const { recentRequests, requestsNewestTimestampMs } = headOf(state, content);
+  const pieces: Uint8Array[] = [StoreSnapshot.encode({ index: state.index, objects: [], recentRequests: [], requestsNewestTimestampMs: 0 }).finish()];
+  let sliceStart = performance.now();
+  for (const kind of KINDS) {
+    if (!kinds.includes(kind)) continue;
+    const batch: StoreObject[] = [];
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      pieces.push(StoreSnapshot.encode({ index: 0, objects: batch, recentRequests: [], requestsNewestTimestampMs: 0 }).finish());
+      batch.length = 0;
+    };
+    for (const obj of (state.tables[kind] as Table<StoredObject>).primary.values()) {
+      batch.push(wrap(kind, obj));
+      if (batch.length < 256) continue;
+      flush();
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+    }
+    flush();
+  }
+  // The table after the objects, in the field order of the one-shot encoding: the same bytes.
+  pieces.push(StoreSnapshot.encode({ index: 0, objects: [], recentRequests, requestsNewestTimestampMs }).finish());
+  return Buffer.concat(pieces);
 }
 
 /** Rebuilds a state with all indexes; throws (changing nothing) when the bytes are not a consistent store. */
@@ -35,5 +92,6 @@ export function decodeStoreSnapshot(bytes: Uint8Array): StoreState {
     if (clash) throw new Error(`store snapshot: ${obj.kind} ${frozen.id} and ${clash.existingId} share the name "${clash.value}"`);
     tables[obj.kind] = putRow(obj.kind, table, frozen, undefined);
   });
-  return { index: snap.index, tables: tables as unknown as StoreState['tables'] };
+  const requests = requestTableFromWire(snap.recentRequests, snap.requestsNewestTimestampMs);
+  return { index: snap.index, tables: tables as unknown as StoreState['tables'], requests };
 }

@@ -3,12 +3,13 @@
 import { StoreEventsSince, StoreTransaction, type StoreEvent } from '@flotilla/api';
 import { pino, type Logger } from 'pino';
 import { applyTransaction } from './apply.js';
-import { EventGap, InvalidTransaction, WatchClosed, type StoreError } from './errors.js';
+import { EventGap, InvalidTransaction, WatchClosed, storeErrorFrom, type StoreError } from './errors.js';
 import { EventRing } from './event-ring.js';
 import { deepFreeze } from './freeze.js';
 import { ReadTx } from './read-tx.js';
 import { replayEvents } from './replay.js';
-import { decodeStoreSnapshot, encodeStoreSnapshot } from './snapshot.js';
+import { lookupRequest, recordRequest, requestDigest, type RequestRecord } from './requests.js';
+import { decodeStoreSnapshot, encodeStoreSnapshot, encodeStoreSnapshotSliced, type SnapshotContent } from './snapshot.js';
 import { emptyState, type StoreState } from './state.js';
 import { Subscription, type WatchFilter } from './watch.js';
 import type { Kind } from './kinds.js';
@@ -22,9 +23,27 @@ export interface StoreOptions {
   watchQueue?: number;
 }
 
+/**
+ * The store's verdict on a transaction. `index` is where it took effect; for a `duplicate` (its id
+ * was applied before) that is the first application's index, and the verdict is the first one.
+ */
 export type ApplyResult =
-  | { ok: true; index: number; txId: string; events: readonly StoreEvent[] }
-  | { ok: false; index: number; txId: string; error: StoreError };
+  | { ok: true; index: number; txId: string; events: readonly StoreEvent[]; duplicate?: boolean }
+  | { ok: false; index: number; txId: string; error: StoreError; duplicate?: boolean };
+
+/** A version of the store captured for encoding later (the state it holds never changes). */
+export interface CapturedSnapshot {
+  readonly index: number;
+  /** StoreSnapshot bytes, encoded in slices that leave the event loop free in between. */
+  encode(content?: SnapshotContent & { sliceMs?: number }): Promise<Buffer>;
+}
+
+/** The verdict recorded for a transaction id, as a duplicate's result. */
+export function recordedResult(rec: RequestRecord): ApplyResult {
+  return rec.error === undefined
+    ? { ok: true, index: rec.index, txId: rec.id, events: [], duplicate: true }
+    : { ok: false, index: rec.index, txId: rec.id, error: storeErrorFrom(rec.error.code, rec.error.message), duplicate: true };
+}
 
 export interface WatchOptions {
   maxQueue?: number;
@@ -65,7 +84,9 @@ export class Store {
   /**
    * Applies the committed entry at `index`. Empty bytes are an empty transaction (for entries that
    * carry no store change). A refused transaction changes nothing but the index, identically on
-   * every member; the result tells the proposer why.
+   * every member; the result tells the proposer why. A transaction whose id is in the recent
+   * request table applies nothing and returns the recorded verdict (exactly once); the same id
+   * with different bytes is refused.
    */
   apply(index: number, txBytes: Uint8Array): ApplyResult {
     if (!Number.isSafeInteger(index) || index <= this.state.index) {
@@ -80,13 +101,38 @@ export class Store {
       this.logger.warn({ index, err: error.message }, 'refused undecodable store transaction');
       return { ok: false, index, txId: '', error };
     }
+    const digest = tx.id === '' ? '' : requestDigest(txBytes);
+    const prior = lookupRequest(this.state.requests, tx.id);
+    if (prior !== undefined) {
+      this.state = { ...this.state, index };
+      if (prior.digest === digest) {
+        this.logger.debug({ index, txId: tx.id, firstIndex: prior.index }, 'store transaction is a retry of one already applied; applying nothing');
+        return recordedResult(prior);
+      }
+      const error = new InvalidTransaction(`transaction id ${tx.id} was already used at index ${prior.index} by a different transaction`);
+      this.logger.warn({ index, txId: tx.id, firstIndex: prior.index }, 'refused a transaction reusing another one\'s id');
+      return { ok: false, index, txId: tx.id, error };
+    }
+    const record = (state: typeof this.state, error?: StoreError): typeof this.state =>
+      tx.id === ''
+        ? state
+        : {
+            ...state,
+            requests: recordRequest(state.requests, {
+              id: tx.id,
+              digest,
+              index,
+              timestampMs: tx.timestampMs,
+              ...(error ? { error: { code: error.code, message: error.message } } : {}),
+            }),
+          };
     const outcome = applyTransaction(this.state, index, tx);
     if (!outcome.ok) {
-      this.state = { ...this.state, index };
+      this.state = record({ ...this.state, index }, outcome.error);
       this.logger.debug({ index, txId: tx.id, code: outcome.error.code, err: outcome.error.message }, 'store transaction refused');
       return { ok: false, index, txId: tx.id, error: outcome.error };
     }
-    this.state = outcome.state;
+    this.state = record(outcome.state);
     for (const ev of outcome.events) {
       deepFreeze(ev);
       this.ring.push(ev);
@@ -143,11 +189,28 @@ export class Store {
   }
 
   /**
-   * The whole store at its current index, as StoreSnapshot bytes. With `kinds`, only those tables:
-   * the "list at an index" a follower interested in some kinds starts from.
+   * The whole store at its current index, as StoreSnapshot bytes, with the recent request table
+   * (what a Raft snapshot needs). With `kinds`, only those tables and no request table: the "list
+   * at an index" a follower interested in some kinds starts from.
    */
   snapshot(kinds?: readonly Kind[]): Uint8Array {
-    return encodeStoreSnapshot(this.state, kinds);
+    return encodeStoreSnapshot(this.state, kinds === undefined ? {} : { kinds, requests: false });
+  }
+
+  /** Captures the current version in O(1), to encode later without holding the event loop. */
+  captureSnapshot(): CapturedSnapshot {
+    const state = this.state;
+    return { index: state.index, encode: (content = {}) => encodeStoreSnapshotSliced(state, content) };
+  }
+
+  /** The recorded outcome of the transaction with this id, if it was applied recently. */
+  recentRequest(id: string): RequestRecord | undefined {
+    return lookupRequest(this.state.requests, id);
+  }
+
+  /** Number of transaction ids the store remembers now. */
+  get recentRequestCount(): number {
+    return this.state.requests.byId.size;
   }
 
   /**

@@ -102,7 +102,11 @@ export interface StoreAction {
  * timestamp_ms is chosen by the proposer so that applying is deterministic on every member.
  */
 export interface StoreTransaction {
-  /** proposer-chosen, to match the apply result to the request */
+  /**
+   * Proposer-chosen and unique per write: the idempotency key. A transaction whose id was applied
+   * recently is not applied again; the store answers with the first outcome (exactly-once writes).
+   * Empty: no deduplication.
+   */
   id: string;
   /** becomes meta.created_at / updated_at */
   timestampMs: number;
@@ -143,6 +147,27 @@ export interface StoreEventGap {
 export interface StoreSnapshot {
   index: number;
   objects: StoreObject[];
+  /**
+   * The replicated table of recent transaction ids and their outcomes, oldest first. Raft
+   * snapshots carry it so a retry is recognised on every member; re-lists leave it out.
+   */
+  recentRequests: StoreRequestRecord[];
+  /** Newest transaction timestamp the table has seen (its age-based eviction counts from here). */
+  requestsNewestTimestampMs: number;
+}
+
+/** The outcome of one applied transaction that carried an id. */
+export interface StoreRequestRecord {
+  id: string;
+  /** of the transaction bytes: the same id with other content is refused */
+  digest: Buffer;
+  /** Raft index where it was applied (or refused) */
+  index: number;
+  /** the transaction's own timestamp */
+  timestampMs: number;
+  /** the store error's code when it was refused; empty when applied */
+  errorCode: string;
+  errorMessage: string;
 }
 
 function createBaseStoreObject(): StoreObject {
@@ -987,7 +1012,7 @@ export const StoreEventGap: MessageFns<StoreEventGap> = {
 };
 
 function createBaseStoreSnapshot(): StoreSnapshot {
-  return { index: 0, objects: [] };
+  return { index: 0, objects: [], recentRequests: [], requestsNewestTimestampMs: 0 };
 }
 
 export const StoreSnapshot: MessageFns<StoreSnapshot> = {
@@ -997,6 +1022,12 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     }
     for (const v of message.objects) {
       StoreObject.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.recentRequests) {
+      StoreRequestRecord.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.requestsNewestTimestampMs !== 0) {
+      writer.uint32(32).int64(message.requestsNewestTimestampMs);
     }
     return writer;
   },
@@ -1030,6 +1061,22 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
             message.objects.push(StoreObject.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recentRequests.push(StoreRequestRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.requestsNewestTimestampMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1046,6 +1093,16 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     return {
       index: isSet(object.index) ? globalThis.Number(object.index) : 0,
       objects: globalThis.Array.isArray(object?.objects) ? object.objects.map((e: any) => StoreObject.fromJSON(e)) : [],
+      recentRequests: globalThis.Array.isArray(object?.recentRequests)
+        ? object.recentRequests.map((e: any) => StoreRequestRecord.fromJSON(e))
+        : globalThis.Array.isArray(object?.recent_requests)
+        ? object.recent_requests.map((e: any) => StoreRequestRecord.fromJSON(e))
+        : [],
+      requestsNewestTimestampMs: isSet(object.requestsNewestTimestampMs)
+        ? globalThis.Number(object.requestsNewestTimestampMs)
+        : isSet(object.requests_newest_timestamp_ms)
+        ? globalThis.Number(object.requests_newest_timestamp_ms)
+        : 0,
     };
   },
 
@@ -1057,6 +1114,12 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     if (message.objects?.length) {
       obj.objects = message.objects.map((e) => StoreObject.toJSON(e));
     }
+    if (message.recentRequests?.length) {
+      obj.recentRequests = message.recentRequests.map((e) => StoreRequestRecord.toJSON(e));
+    }
+    if (message.requestsNewestTimestampMs !== 0) {
+      obj.requestsNewestTimestampMs = Math.round(message.requestsNewestTimestampMs);
+    }
     return obj;
   },
 
@@ -1067,9 +1130,180 @@ export const StoreSnapshot: MessageFns<StoreSnapshot> = {
     const message = createBaseStoreSnapshot();
     message.index = object.index ?? 0;
     message.objects = object.objects?.map((e) => StoreObject.fromPartial(e)) || [];
+    message.recentRequests = object.recentRequests?.map((e) => StoreRequestRecord.fromPartial(e)) || [];
+    message.requestsNewestTimestampMs = object.requestsNewestTimestampMs ?? 0;
     return message;
   },
 };
+
+function createBaseStoreRequestRecord(): StoreRequestRecord {
+  return { id: "", digest: Buffer.alloc(0), index: 0, timestampMs: 0, errorCode: "", errorMessage: "" };
+}
+
+export const StoreRequestRecord: MessageFns<StoreRequestRecord> = {
+  encode(message: StoreRequestRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.digest.length !== 0) {
+      writer.uint32(18).bytes(message.digest);
+    }
+    if (message.index !== 0) {
+      writer.uint32(24).uint64(message.index);
+    }
+    if (message.timestampMs !== 0) {
+      writer.uint32(32).int64(message.timestampMs);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(42).string(message.errorCode);
+    }
+    if (message.errorMessage !== "") {
+      writer.uint32(50).string(message.errorMessage);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreRequestRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreRequestRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.digest = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.index = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timestampMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.errorMessage = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoreRequestRecord {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0),
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      timestampMs: isSet(object.timestampMs)
+        ? globalThis.Number(object.timestampMs)
+        : isSet(object.timestamp_ms)
+        ? globalThis.Number(object.timestamp_ms)
+        : 0,
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+      errorMessage: isSet(object.errorMessage)
+        ? globalThis.String(object.errorMessage)
+        : isSet(object.error_message)
+        ? globalThis.String(object.error_message)
+        : "",
+    };
+  },
+
+  toJSON(message: StoreRequestRecord): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.digest.length !== 0) {
+      obj.digest = base64FromBytes(message.digest);
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.timestampMs !== 0) {
+      obj.timestampMs = Math.round(message.timestampMs);
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    if (message.errorMessage !== "") {
+      obj.errorMessage = message.errorMessage;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoreRequestRecord>): StoreRequestRecord {
+    return StoreRequestRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoreRequestRecord>): StoreRequestRecord {
+    const message = createBaseStoreRequestRecord();
+    message.id = object.id ?? "";
+    message.digest = object.digest ?? Buffer.alloc(0);
+    message.index = object.index ?? 0;
+    message.timestampMs = object.timestampMs ?? 0;
+    message.errorCode = object.errorCode ?? "";
+    message.errorMessage = object.errorMessage ?? "";
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
