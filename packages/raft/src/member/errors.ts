@@ -6,6 +6,7 @@ export type RaftMemberErrorCode =
   | 'TIMEOUT' // not applied within the deadline; it may still commit later
   | 'REFUSED' // a membership change the configuration cannot take
   | 'STOPPED' // the member stopped (or crashed) while the request was pending
+  | 'NO_SPACE' // the disk under the data dir is full: writes are refused until space returns
   | 'FAILED'; // the write-ahead log failed; the member stopped
 
 export class RaftMemberError extends Error {

@@ -1,4 +1,4 @@
-export { RaftMember, type LeaderChange, type MemberStatus, type RaftMemberOptions } from './member.js';
+export { RaftMember, type LeaderChange, type MemberStatus, type RaftMemberOptions, type SnapshotFigures } from './member.js';
 export { RaftMemberError, isRaftMemberError, type RaftMemberErrorCode } from './errors.js';
 export type { Applied } from './pending.js';
 export { SharedReadBarrier } from './shared-read-barrier.js';

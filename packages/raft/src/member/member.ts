@@ -7,6 +7,7 @@ import {
   RaftConfChangeType,
   RaftEntryType,
   RaftSnapshot,
+  type RaftConfState,
   type RaftEntry,
   type RaftHardState,
   type RaftMessage,
@@ -18,8 +19,12 @@ import { RaftNode } from '../core/node.js';
 import { isRaftError } from '../core/errors.js';
 import { SeededRng } from '../core/rng.js';
 import { EMPTY, NONE, isEmptySnapshot, snapshotIndex, type Ready, type RaftRole, type SoftState } from '../core/types.js';
+import { WalUsageError, isNoSpace } from '../storage/errors.js';
+import type { PreparedSnapshot } from '../storage/snapshot-files.js';
 import type { Wal, WalOptions } from '../storage/wal.js';
-import type { Store, StoreOptions } from '../store/store.js';
+import { requestDigest } from '../store/requests.js';
+import { recordedResult, type Store, type StoreOptions } from '../store/store.js';
+import { transactionIdOf } from '../store/transaction.js';
 import { NatsRaftTransport } from '../transport/nats-transport.js';
 import type { DropFilter } from '../transport/drop-filter.js';
 import { encodeHardState, recover, walEntries } from './durable-state.js';
@@ -47,6 +52,14 @@ export interface RaftMemberOptions {
   keepEntriesAfterSnapshot?: number;
   /** Default deadline of propose/readBarrier/addMember/removeMember. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * A leader that has heard from no quorum of voters for this many ticks refuses proposals at once
+   * (NOT_LEADER, no hint) instead of taking writes it probably cannot commit. Counted in ticks like
+   * the core's timeouts, so a stalled event loop does not trip it. Default: electionTicks.
+   */
+  leaderContactTicks?: number;
+  /** While the disk is full, how often the write that failed is tried again. Default 500 ms. */
+  noSpaceRetryMs?: number;
   wal?: Omit<WalOptions, 'logger'>;
   store?: Omit<StoreOptions, 'logger' | 'nodeId'>;
   /** Largest append message; keep well under the NATS max payload. Default 512 KiB. */
@@ -67,6 +80,16 @@ export interface MemberStatus {
   applied: number;
   snapshotIndex: number;
   voters: number[];
+}
+
+/** What the last snapshot this member took cost. */
+export interface SnapshotFigures {
+  index: number;
+  bytes: number;
+  /** Wall time to encode the store (sliced, the event loop free in between). */
+  encodeMs: number;
+  /** From the start of the encoding to the snapshot installed and the log compacted. */
+  totalMs: number;
 }
 
 export interface LeaderChange {
@@ -92,11 +115,29 @@ export class RaftMember {
   private batch: Array<{ data: Uint8Array; timeoutMs: number; resolve: (a: Applied) => void; reject: (e: unknown) => void }> = [];
   private readonly appliedWaiters = new Set<{ index: number; done: (reached: boolean) => void }>();
   private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
+  private readonly fatalListeners = new Set<(err: Error) => void>();
+  /** Proposals on their way through this leader's log, by transaction id: a retry joins its first try. */
+  private readonly inflight = new Map<string, { digest: string; applied: Promise<Applied> }>();
+  /** Ticks counted here, and the tick at which each peer was last heard from (stale-leader check). */
+  private ticks = 0;
+  private readonly lastHeard = new Map<number, number>();
+  private leaderSinceTick = 0;
+  /** Set while the disk under the data dir is full; writes are refused until a retry succeeds. */
+  private noSpace: RaftMemberError | undefined;
+  private snapshotTask: Promise<void> | undefined;
+  private prepared: { prepared: PreparedSnapshot; index: number; confState: RaftConfState; data: Buffer; bytes: number; encodeMs: number; startedAt: number } | undefined;
+  private snapshotNotBefore = 0;
   /** Counters for tests and metrics. */
-  readonly stats = { snapshotsTaken: 0, snapshotsInstalled: 0, readiesHandled: 0 };
+  readonly stats: { snapshotsTaken: number; snapshotsInstalled: number; readiesHandled: number; lastSnapshot?: SnapshotFigures } = {
+    snapshotsTaken: 0,
+    snapshotsInstalled: 0,
+    readiesHandled: 0,
+  };
 
   private constructor(
-    private readonly opts: Required<Pick<RaftMemberOptions, 'id' | 'requestTimeoutMs' | 'snapshotEvery' | 'keepEntriesAfterSnapshot'>>,
+    private readonly opts: Required<
+      Pick<RaftMemberOptions, 'id' | 'requestTimeoutMs' | 'snapshotEvery' | 'keepEntriesAfterSnapshot' | 'leaderContactTicks' | 'noSpaceRetryMs' | 'dataDir' | 'nodeId'>
+    >,
     readonly node: RaftNode,
     private readonly storage: MemoryStorage,
     private readonly wal: Wal,
@@ -143,6 +184,10 @@ export class RaftMember {
         requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
         snapshotEvery: o.snapshotEvery ?? 10_000,
         keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot ?? 1_000,
+        leaderContactTicks: o.leaderContactTicks ?? o.electionTicks ?? 10,
+        noSpaceRetryMs: o.noSpaceRetryMs ?? 500,
+        dataDir: o.dataDir,
+        nodeId: o.nodeId ?? String(o.id),
       },
       node,
       rec.storage,
@@ -184,6 +229,28 @@ export class RaftMember {
     return this.stopped;
   }
 
+  /** The unrecoverable error that stopped this member (WAL, apply, snapshot), if any. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Set while the disk under the data dir is full: writes are refused with this error until space returns. */
+  get writeRefusal(): RaftMemberError | undefined {
+    return this.noSpace;
+  }
+
+  /**
+   * Calls `listener` once if the member fails for good (a WAL or apply error): the member has
+   * stopped and the process should exit so its supervisor restarts it from the data dir.
+   * Called at once (asynchronously) when the member has failed already. Returns an unsubscribe.
+   */
+  onFatal(listener: (err: Error) => void): () => void {
+    const failure = this.failure;
+    if (failure !== undefined) queueMicrotask(() => listener(failure));
+    else this.fatalListeners.add(listener);
+    return () => this.fatalListeners.delete(listener);
+  }
+
   status(): MemberStatus {
     const s = this.node.status();
     return {
@@ -214,9 +281,31 @@ export class RaftMember {
    * Proposes an encoded StoreTransaction. Resolves once its entry is applied on this member, with
    * the store's verdict (a refused transaction still resolves: it was ordered, and refused the same
    * way everywhere). Rejects NOT_LEADER with a leader hint on followers.
+   *
+   * Exactly once: the transaction id is the idempotency key. When the store already holds the
+   * outcome of this id (and these bytes), it resolves at once with that first outcome, on any
+   * member; while the same bytes are still on their way through this leader's log, a repeat waits
+   * for that entry instead of appending another. So a caller may send the same bytes again after
+   * any failure (timeout, lost reply, leader change) and the write applies once.
    */
   propose(txBytes: Uint8Array, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
-    return this.queueProposal(txBytes, timeoutMs);
+    const txId = transactionIdOf(txBytes);
+    if (txId === '') return this.queueProposal(txBytes, timeoutMs);
+    const digest = requestDigest(txBytes);
+    const recorded = this.store.recentRequest(txId);
+    if (recorded !== undefined && recorded.digest === digest) return Promise.resolve({ index: recorded.index, result: recordedResult(recorded) });
+    let flight = this.inflight.get(txId);
+    if (flight === undefined || flight.digest !== digest) {
+      const applied = this.queueProposal(txBytes, Math.max(timeoutMs, this.opts.requestTimeoutMs));
+      const f = { digest, applied };
+      flight = f;
+      this.inflight.set(txId, f);
+      const forget = (): void => {
+        if (this.inflight.get(txId) === f) this.inflight.delete(txId);
+      };
+      applied.then(forget, forget);
+    }
+    return this.withDeadline(flight.applied, timeoutMs, `transaction ${txId} not applied within ${timeoutMs} ms`);
   }
 
   /** Adds `id` as a voter (single-server change); resolves once the change is applied here. */
@@ -283,11 +372,13 @@ export class RaftMember {
     return () => this.leaderListeners.delete(listener);
   }
 
-  /** Stops cleanly: no more ticks or messages, waits for the current Ready, closes the WAL. */
+  /** Stops cleanly: no more ticks or messages, waits for the current Ready and snapshot, closes the WAL. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.halt(new RaftMemberError('STOPPED', `member ${this.id} stopped`));
     await this.loopDone;
+    await this.snapshotTask;
+    if (this.prepared) await this.wal.discardSnapshot(this.prepared.prepared).catch(() => undefined);
     await this.wal.close().catch(() => undefined);
     this.logger.info({ applied: this.applied }, 'raft member stopped');
   }
@@ -316,6 +407,33 @@ export class RaftMember {
     for (const w of [...this.appliedWaiters]) w.done(false);
   }
 
+  /** An unrecoverable error: stop for good and tell whoever listens (flotillad exits). */
+  private fail(err: Error): void {
+    if (this.failure !== undefined || this.stopped) return;
+    this.failure = err;
+    this.logger.error({ err }, 'raft member failed; stopping for good');
+    this.halt(new RaftMemberError('FAILED', `member ${this.id} failed: ${err.message}`));
+    for (const l of [...this.fatalListeners]) {
+      try {
+        l(err);
+      } catch (e) {
+        this.logger.error({ err: e }, 'fatal-error listener failed');
+      }
+    }
+  }
+
+  /** Resolves as `p` does, or rejects TIMEOUT after `timeoutMs` (p goes on; others may wait for it). */
+  private withDeadline<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+    if (timeoutMs >= this.opts.requestTimeoutMs) return p;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RaftMemberError('TIMEOUT', `member ${this.id}: ${what}`, this.node.raft.lead)), timeoutMs);
+      p.then(
+        (v) => (clearTimeout(timer), resolve(v)),
+        (e: unknown) => (clearTimeout(timer), reject(e)),
+      );
+    });
+  }
+
   private ensureRunning(): void {
     if (this.failure) throw new RaftMemberError('FAILED', `member ${this.id} failed: ${this.failure.message}`);
     if (this.stopped) throw new RaftMemberError('STOPPED', `member ${this.id} is stopped`);
@@ -325,11 +443,27 @@ export class RaftMember {
   private leaderCheck(): RaftMemberError | undefined {
     if (this.failure) return new RaftMemberError('FAILED', `member ${this.id} failed: ${this.failure.message}`);
     if (this.stopped) return new RaftMemberError('STOPPED', `member ${this.id} is stopped`);
+    if (this.noSpace) return this.noSpace;
     const r = this.node.raft;
     if (r.role !== 'leader') {
       return new RaftMemberError('NOT_LEADER', `member ${this.id} is not the leader (leader: ${r.lead === NONE ? 'unknown' : r.lead})`, r.lead);
     }
+    const cutOff = this.quorumContactLost();
+    if (cutOff) return new RaftMemberError('NOT_LEADER', cutOff);
     return undefined;
+  }
+
+  /** Why this leader is probably cut off from its voters, or undefined when a quorum was heard from lately. */
+  private quorumContactLost(): string | undefined {
+    const window = this.opts.leaderContactTicks;
+    if (this.ticks - this.leaderSinceTick < window) return undefined;
+    const voters = this.node.confState().voters;
+    const others = voters.filter((v) => v !== this.id);
+    if (others.length === 0) return undefined;
+    const heard = others.filter((v) => this.ticks - (this.lastHeard.get(v) ?? -Infinity) <= window).length;
+    const selfVotes = voters.includes(this.id) ? 1 : 0;
+    if (heard + selfVotes > voters.length / 2) return undefined;
+    return `member ${this.id} leads term ${this.node.raft.term} but heard from only ${heard} of ${others.length} other voters in the last ${window} ticks: it is probably cut off; refusing the write`;
   }
 
   private mapProposeError(e: unknown): unknown {
@@ -418,12 +552,14 @@ export class RaftMember {
 
   private onTick(): void {
     if (this.stopped) return;
+    this.ticks++;
     this.node.tick();
     this.kick();
   }
 
   private receive(m: RaftMessage): void {
     if (this.stopped) return;
+    this.lastHeard.set(m.from, this.ticks);
     this.node.step(m);
     this.kick();
   }
@@ -443,19 +579,46 @@ export class RaftMember {
 
   private async runLoop(): Promise<void> {
     try {
-      while (!this.stopped && this.node.hasReady()) {
-        await this.handleReady(this.node.ready());
-        if (this.stopped) return;
-        this.node.advance();
-        this.stats.readiesHandled++;
-        await this.maybeSnapshot();
+      while (!this.stopped && (this.node.hasReady() || this.prepared !== undefined)) {
+        if (this.node.hasReady()) {
+          await this.handleReady(this.node.ready());
+          if (this.stopped) return;
+          this.node.advance();
+          this.stats.readiesHandled++;
+        }
+        if (this.prepared !== undefined) await this.installPreparedSnapshot();
+        this.maybeStartSnapshot();
       }
     } catch (err) {
-      this.failure = err as Error;
-      this.logger.error({ err }, 'raft member failed while handling a Ready; stopping');
-      this.halt(new RaftMemberError('FAILED', `member ${this.id} failed: ${(err as Error).message}`));
+      this.fail(err as Error);
     } finally {
       this.loopActive = false;
+    }
+  }
+
+  /**
+   * Runs a write, and while the disk is full keeps the member as it is and tries again every
+   * noSpaceRetryMs: nothing of this Ready is sent or applied meanwhile (nothing is acknowledged
+   * that is not on disk), and new writes are refused with a clear error. Other errors are fatal.
+   */
+  private async durably(what: string, write: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        await write();
+        if (this.noSpace) {
+          this.logger.warn({ dataDir: this.opts.dataDir }, 'space is available again under the data dir; writes resume');
+          this.noSpace = undefined;
+        }
+        return;
+      } catch (err) {
+        if (!isNoSpace(err) || this.stopped) throw err;
+        if (!this.noSpace) {
+          this.noSpace = new RaftMemberError('NO_SPACE', `no space left on device under ${this.opts.dataDir} on manager ${this.opts.nodeId}: write refused`, this.node.raft.lead);
+          this.logger.error({ err, dataDir: this.opts.dataDir, while: what }, `${this.noSpace.message}; retrying every ${this.opts.noSpaceRetryMs} ms`);
+        }
+        await new Promise((r) => setTimeout(r, this.opts.noSpaceRetryMs));
+        if (this.stopped) return;
+      }
     }
   }
 
@@ -465,7 +628,8 @@ export class RaftMember {
     const snap = rd.snapshot !== undefined && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
     if (snap !== undefined) {
       const meta = snap.metadata!;
-      await this.wal.saveSnapshot({ index: meta.index, term: meta.term, data: RaftSnapshot.encode(snap).finish() });
+      const bytes = RaftSnapshot.encode(snap).finish();
+      await this.durably('saving the leader\'s snapshot', () => this.wal.saveSnapshot({ index: meta.index, term: meta.term, data: bytes }));
       if (this.stopped) return;
       this.storage.applySnapshot(snap);
     }
@@ -481,7 +645,8 @@ export class RaftMember {
       hs !== undefined && hs.commit > this.durableHard.commit && rd.committedEntries.some((e) => e.type === RaftEntryType.RAFT_ENTRY_CONF_CHANGE);
     if (rd.entries.length > 0 || voteChanged || membershipCommitted) {
       const writeHard = voteChanged || membershipCommitted ? hs : undefined;
-      await this.wal.save(writeHard ? encodeHardState(writeHard) : undefined, walEntries(rd.entries));
+      const records = walEntries(rd.entries);
+      await this.durably('appending entries', () => this.wal.save(writeHard ? encodeHardState(writeHard) : undefined, records));
       if (this.stopped) return;
       if (writeHard) this.durableHard = { ...writeHard };
     }
@@ -512,6 +677,11 @@ export class RaftMember {
       } catch (err) {
         this.logger.error({ err }, 'leader-change listener failed');
       }
+    }
+    if (s.role === 'leader' && prev.role !== 'leader') this.leaderSinceTick = this.ticks;
+    if (s.lead !== prev.lead && this.reads.size > 0) {
+      // A read index asked of the previous leader will never be answered: fail it now, the caller retries.
+      this.reads.failAll(new RaftMemberError('LEADER_CHANGED', `member ${this.id}: the leader changed (${prev.lead} -> ${s.lead}) while a read barrier was pending; retry`, s.lead));
     }
     if (prev.role === 'leader' && s.role !== 'leader') {
       this.proposals.failAll(
@@ -547,22 +717,75 @@ export class RaftMember {
     this.proposals.applied(e.index, e.term, { result, confRefused: e.data.length === 0 });
   }
 
-  /** Store snapshot -> WAL snapshot -> trim the in-memory log and the WAL, keeping a tail. */
-  private async maybeSnapshot(): Promise<void> {
-    if (this.applied - this.lastSnapshotIndex < this.opts.snapshotEvery) return;
+  /**
+   * Every snapshotEvery applied entries: captures the store's current version (immutable, O(1))
+   * and encodes and writes it in the background, sliced so heartbeats and appends keep flowing.
+   * Only the short install step (rename, compaction) runs in the loop, in order with the appends.
+   */
+  private maybeStartSnapshot(): void {
+    if (this.snapshotTask !== undefined || this.prepared !== undefined || this.stopped) return;
+    if (this.applied - this.lastSnapshotIndex < this.opts.snapshotEvery || Date.now() < this.snapshotNotBefore) return;
     const index = this.applied;
-    const data = Buffer.from(this.store.snapshot());
-    const snap = this.storage.createSnapshot(index, this.node.confState(), data);
-    if (this.durableHard.commit < index) {
-      await this.wal.save(encodeHardState(this.latestHard), []);
-      this.durableHard = { ...this.latestHard };
+    const term = this.storage.term(index);
+    const confState = this.node.confState();
+    const captured = this.store.captureSnapshot();
+    if (captured.index !== index) throw new Error(`member ${this.id}: store at ${captured.index} but applied ${index}`);
+    const startedAt = performance.now();
+    this.snapshotTask = (async () => {
+      const data = await captured.encode();
+      const encodeMs = performance.now() - startedAt;
+      const bytes = RaftSnapshot.encode({ metadata: { index, term, confState }, data }).finish();
+      const prepared = await this.wal.prepareSnapshot({ index, term, data: bytes });
+      if (this.stopped) {
+        await this.wal.discardSnapshot(prepared);
+        return;
+      }
+      this.prepared = { prepared, index, confState, data, bytes: bytes.length, encodeMs, startedAt };
+      this.kick();
+    })()
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        if (isNoSpace(err)) {
+          this.snapshotNotBefore = Date.now() + 10 * this.opts.noSpaceRetryMs;
+          this.logger.warn({ err, snapshotIndex: index, dataDir: this.opts.dataDir }, 'no space for a snapshot; the log keeps growing until there is');
+        } else if (err instanceof WalUsageError && this.lastSnapshotIndex >= index) {
+          this.logger.debug({ snapshotIndex: index }, 'a newer snapshot was installed while this one was written; dropped');
+        } else {
+          this.fail(err as Error);
+        }
+      })
+      .finally(() => {
+        this.snapshotTask = undefined;
+      });
+  }
+
+  /** Store snapshot (prepared in the background) -> WAL snapshot -> trim the in-memory log and the WAL, keeping a tail. */
+  private async installPreparedSnapshot(): Promise<void> {
+    const p = this.prepared!;
+    this.prepared = undefined;
+    if (p.index <= this.lastSnapshotIndex) {
+      // The leader's snapshot got here first.
+      await this.wal.discardSnapshot(p.prepared);
+      return;
     }
-    await this.wal.saveSnapshot({ index, term: snap.metadata!.term, data: RaftSnapshot.encode(snap).finish() });
-    this.lastSnapshotIndex = index;
+    if (this.durableHard.commit < p.index) {
+      const hard = { ...this.latestHard };
+      await this.durably('saving hard state before a snapshot', () => this.wal.save(encodeHardState(hard), []));
+      if (this.stopped) return;
+      this.durableHard = hard;
+    }
+    await this.wal.installSnapshot(p.prepared);
+    const snap = this.storage.createSnapshot(p.index, p.confState, p.data);
+    this.lastSnapshotIndex = p.index;
     this.stats.snapshotsTaken++;
-    const compactTo = index - this.opts.keepEntriesAfterSnapshot;
+    const compactTo = p.index - this.opts.keepEntriesAfterSnapshot;
     if (compactTo >= this.storage.firstIndex()) this.storage.compact(compactTo);
-    await this.wal.compact(index);
-    this.logger.info({ snapshotIndex: index, term: snap.metadata!.term, bytes: data.length, firstIndex: this.storage.firstIndex() }, 'snapshot taken');
+    await this.wal.compact(p.index);
+    const totalMs = performance.now() - p.startedAt;
+    this.stats.lastSnapshot = { index: p.index, bytes: p.bytes, encodeMs: p.encodeMs, totalMs };
+    this.logger.info(
+      { snapshotIndex: p.index, term: snap.metadata!.term, bytes: p.bytes, encodeMs: Math.round(p.encodeMs), totalMs: Math.round(totalMs), firstIndex: this.storage.firstIndex() },
+      'snapshot taken',
+    );
   }
 }

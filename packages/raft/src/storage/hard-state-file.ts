@@ -6,7 +6,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalUsageError } from './errors.js';
-import { fsyncDir } from './fsync.js';
+import { fsyncDir, writeFully } from './fsync.js';
 import { readU64, writeU64 } from './record.js';
 
 export const SLOT_BYTES = 512;
@@ -95,7 +95,7 @@ export class HardStateFile {
       if (created) await fsyncDir(this.dir);
     }
     const seq = this.seq + 1;
-    await this.handle.write(encodeSlot(seq, payload), 0, SLOT_BYTES, (seq % 2) * SLOT_BYTES);
+    await writeFully(this.handle, encodeSlot(seq, payload), (seq % 2) * SLOT_BYTES);
     await this.handle.datasync();
     this.seq = seq;
     this.current = Buffer.from(payload);

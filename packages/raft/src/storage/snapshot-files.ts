@@ -5,8 +5,8 @@ import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { crc32c } from './crc32c.js';
-import { WalCorruptionError } from './errors.js';
-import { fsyncDir } from './fsync.js';
+import { WalCorruptionError, WalNoSpaceError, isNoSpace } from './errors.js';
+import { fsyncDir, writeFully } from './fsync.js';
 import { readU64, writeU64 } from './record.js';
 
 export interface WalSnapshot {
@@ -30,14 +30,40 @@ function parseSnapshotFileName(name: string): { index: number; term: number } | 
   return m ? { index: parseInt(m[1]!, 16), term: parseInt(m[2]!, 16) } : undefined;
 }
 
+/** A snapshot written and fsynced under its temporary name, waiting to be made the newest. */
+export interface PreparedSnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly tmpPath: string;
+  readonly name: string;
+}
+
+/** The header of a snapshot file (everything before the data). */
+function snapshotHead(snap: { index: number; term: number; data: Uint8Array }): Buffer {
+  const head = Buffer.allocUnsafe(HEAD_BYTES);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(VERSION, 8);
+  writeU64(head, snap.index, 12);
+  writeU64(head, snap.term, 20);
+  head.writeUInt32LE(snap.data.length, 28);
+  return head;
+}
+
+const CRC_SLICE_BYTES = 1 << 20;
+
+/** CRC32C of head + data, one MiB at a time with the event loop free in between. */
+async function fileChecksum(head: Buffer, data: Uint8Array): Promise<number> {
+  let crc = crc32c(head, 0, 0, head.length);
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
+  for (let at = 0; at < buf.length; at += CRC_SLICE_BYTES) {
+    crc = crc32c(buf, crc, at, Math.min(buf.length, at + CRC_SLICE_BYTES));
+    if (at + CRC_SLICE_BYTES < buf.length) await new Promise<void>((r) => setImmediate(r));
+  }
+  return crc;
+}
+
 export function encodeSnapshotFile(snap: WalSnapshot): Buffer {
-  const buf = Buffer.allocUnsafe(HEAD_BYTES + snap.data.length + 4);
-  MAGIC.copy(buf, 0);
-  buf.writeUInt32LE(VERSION, 8);
-  writeU64(buf, snap.index, 12);
-  writeU64(buf, snap.term, 20);
-  buf.writeUInt32LE(snap.data.length, 28);
-  buf.set(snap.data, HEAD_BYTES);
+  const buf = Buffer.concat([snapshotHead(snap), snap.data, Buffer.alloc(4)]);
   buf.writeUInt32LE(crc32c(buf, 0, 0, HEAD_BYTES + snap.data.length), HEAD_BYTES + snap.data.length);
   return buf;
 }
@@ -70,16 +96,21 @@ export class SnapshotDir {
     private readonly logger: Logger,
   ) {}
 
-  /** Lists snapshot files, oldest first; removes temp files a crash left behind (never committed). */
+  /** Removes temp files a crash left behind (never committed). Only at open: later, one may be a write under way. */
+  async removeLeftovers(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (!name.endsWith(TMP_SUFFIX)) continue;
+      this.logger.warn({ file: join(this.dir, name) }, 'removing unfinished snapshot temp file left by a crash');
+      await unlink(join(this.dir, name));
+    }
+  }
+
+  /** Lists snapshot files, oldest first. */
   async list(): Promise<SnapshotListing[]> {
     const names = await readdir(this.dir);
     const out: SnapshotListing[] = [];
     for (const name of names) {
-      if (name.endsWith(TMP_SUFFIX)) {
-        this.logger.warn({ file: join(this.dir, name) }, 'removing unfinished snapshot temp file left by a crash');
-        await unlink(join(this.dir, name));
-        continue;
-      }
+      if (name.endsWith(TMP_SUFFIX)) continue;
       const parsed = parseSnapshotFileName(name);
       if (parsed === undefined) {
         this.logger.warn({ file: join(this.dir, name) }, 'ignoring unknown file in the snapshot directory');
@@ -92,6 +123,7 @@ export class SnapshotDir {
 
   /** The newest snapshot; a corrupt newest snapshot refuses to start rather than falling back silently. */
   async loadNewest(): Promise<WalSnapshot | undefined> {
+    await this.removeLeftovers();
     const all = await this.list();
     const newest = all[all.length - 1];
     if (newest === undefined) return undefined;
@@ -103,19 +135,50 @@ export class SnapshotDir {
     return snap;
   }
 
-  async write(snap: WalSnapshot): Promise<void> {
+  /**
+   * Writes the snapshot under a temporary name and fsyncs it. Touches no other file, so it may run
+   * beside the log's appends. A full disk removes the temp file and throws WalNoSpaceError.
+   */
+  async prepare(snap: WalSnapshot): Promise<PreparedSnapshot> {
     const name = snapshotFileName(snap.index, snap.term);
-    const tmp = join(this.dir, name + TMP_SUFFIX);
-    const handle = await open(tmp, 'w');
+    const tmpPath = join(this.dir, name + TMP_SUFFIX);
+    const head = snapshotHead(snap);
+    const crc = Buffer.allocUnsafe(4);
+    crc.writeUInt32LE(await fileChecksum(head, snap.data), 0);
+    const handle = await open(tmpPath, 'w');
     try {
-      await handle.writeFile(encodeSnapshotFile(snap));
+      try {
+        await writeFully(handle, head, 0);
+        await writeFully(handle, snap.data, HEAD_BYTES);
+        await writeFully(handle, crc, HEAD_BYTES + snap.data.length);
+      } catch (err) {
+        if (!isNoSpace(err)) throw err;
+        await handle.close();
+        await unlink(tmpPath);
+        throw new WalNoSpaceError(this.dir, `writing snapshot ${snap.index}`, err);
+      }
       await handle.sync();
     } finally {
-      await handle.close();
+      await handle.close().catch(() => undefined);
     }
-    await rename(tmp, join(this.dir, name));
+    return { index: snap.index, term: snap.term, tmpPath, name };
+  }
+
+  /** Renames a prepared snapshot into place, durably, and keeps only the newest few. */
+  async install(p: PreparedSnapshot): Promise<void> {
+    await rename(p.tmpPath, join(this.dir, p.name));
     await fsyncDir(this.dir);
     await this.prune();
+  }
+
+  async discard(p: PreparedSnapshot): Promise<void> {
+    await unlink(p.tmpPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  async write(snap: WalSnapshot): Promise<void> {
+    await this.install(await this.prepare(snap));
   }
 
   private async prune(): Promise<void> {

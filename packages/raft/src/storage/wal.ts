@@ -4,12 +4,12 @@
 import { mkdir, open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { WalCorruptionError, WalUsageError } from './errors.js';
-import { fsyncDir } from './fsync.js';
+import { WalCorruptionError, WalNoSpaceError, WalUsageError, isNoSpace } from './errors.js';
+import { fsyncDir, writeFully } from './fsync.js';
 import { HardStateFile, MAX_HARD_STATE_BYTES } from './hard-state-file.js';
 import { encodeEntryRecord, encodeSegmentHeader, parseSegment, segmentFileName, type WalEntry } from './segment-format.js';
 import { lastIndexOf, loadSegments, type SegmentState } from './segment-loader.js';
-import { SnapshotDir, type WalSnapshot } from './snapshot-files.js';
+import { SnapshotDir, type PreparedSnapshot, type WalSnapshot } from './snapshot-files.js';
 
 export interface WalOptions {
   logger?: Logger;
@@ -38,6 +38,7 @@ export class Wal {
   private closed = false;
 
   private constructor(
+    private readonly dataDir: string,
     private readonly walDir: string,
     private readonly segments: SegmentState[],
     private readonly hardStateFile: HardStateFile,
@@ -78,6 +79,7 @@ export class Wal {
       );
     }
     const wal = new Wal(
+      dir,
       walDir,
       segments,
       hardStateFile,
@@ -152,7 +154,15 @@ export class Wal {
         throw new WalUsageError(`hard state must be 1..${MAX_HARD_STATE_BYTES} bytes, got ${hardState.length}`);
       }
       if (entries.length > 0) await this.appendEntries(entries);
-      if (hardState !== undefined) await this.hardStateFile.save(hardState);
+      if (hardState !== undefined) {
+        try {
+          await this.hardStateFile.save(hardState);
+        } catch (err) {
+          // The slot write changed nothing durable (the other slot holds the previous value).
+          if (isNoSpace(err)) throw new WalNoSpaceError(this.dataDir, 'saving hard state', err);
+          throw err;
+        }
+      }
     });
   }
 
@@ -167,18 +177,51 @@ export class Wal {
    */
   saveSnapshot(snapshot: WalSnapshot): Promise<void> {
     return this.serial('saveSnapshot', async () => {
-      if (snapshot.index < this.snapshotIndex) {
-        throw new WalUsageError(`snapshot at index ${snapshot.index} is older than the saved one at ${this.snapshotIndex}`);
-      }
-      await this.snapshots.write(snapshot);
-      const stale = this.logConflictsWith(snapshot);
-      this.snapshotIndex = snapshot.index;
-      this.snapshotTerm = snapshot.term;
-      if (stale) {
-        this.logger.info({ snapshotIndex: snapshot.index }, 'snapshot does not match the local log; discarding the log');
-        await this.removeSegmentsFrom(0);
-      }
+      this.checkSnapshotIndex(snapshot.index);
+      await this.installNow(await this.snapshots.prepare(snapshot));
     });
+  }
+
+  /**
+   * Writes a snapshot file under a temporary name, fsynced, outside the queue of the other calls:
+   * appends go on meanwhile, so a large snapshot never holds up the log. installSnapshot then makes
+   * it the newest in a short step. A full disk rejects with WalNoSpaceError and leaves nothing.
+   */
+  async prepareSnapshot(snapshot: WalSnapshot): Promise<PreparedSnapshot> {
+    if (this.closed) throw new WalUsageError('prepareSnapshot: write-ahead log is closed');
+    if (this.failure) throw new Error(`prepareSnapshot: write-ahead log failed earlier: ${this.failure.message}`);
+    this.checkSnapshotIndex(snapshot.index);
+    return this.snapshots.prepare(snapshot);
+  }
+
+  /** Makes a prepared snapshot the newest (rename, directory fsync), in order with the other calls. */
+  installSnapshot(prepared: PreparedSnapshot): Promise<void> {
+    return this.serial('installSnapshot', async () => {
+      this.checkSnapshotIndex(prepared.index);
+      await this.installNow(prepared);
+    });
+  }
+
+  /** Deletes a prepared snapshot that will not be installed (a newer one came first). */
+  discardSnapshot(prepared: PreparedSnapshot): Promise<void> {
+    return this.snapshots.discard(prepared);
+  }
+
+  private checkSnapshotIndex(index: number): void {
+    if (index < this.snapshotIndex) {
+      throw new WalUsageError(`snapshot at index ${index} is older than the saved one at ${this.snapshotIndex}`);
+    }
+  }
+
+  private async installNow(prepared: PreparedSnapshot): Promise<void> {
+    await this.snapshots.install(prepared);
+    const stale = this.logConflictsWith(prepared);
+    this.snapshotIndex = prepared.index;
+    this.snapshotTerm = prepared.term;
+    if (stale) {
+      this.logger.info({ snapshotIndex: prepared.index }, 'snapshot does not match the local log; discarding the log');
+      await this.removeSegmentsFrom(0);
+    }
   }
 
   /**
@@ -243,7 +286,7 @@ export class Wal {
       try {
         return await fn();
       } catch (err) {
-        if (!(err instanceof WalUsageError)) {
+        if (!(err instanceof WalUsageError) && !(err instanceof WalNoSpaceError)) {
           this.failure = err as Error;
           this.logger.error({ err, op }, 'write-ahead log operation failed; refusing further writes');
         }
@@ -277,7 +320,42 @@ export class Wal {
       throw new WalUsageError(`gap: appending entry ${first} after last index ${this.lastIndex}`);
     }
     if (first <= this.lastIndex) await this.truncateAfterNow(first - 1);
+    const segmentsBefore = this.segments.length;
+    const last = this.segments[segmentsBefore - 1];
+    const lastBefore = last === undefined ? undefined : { size: last.size, count: last.terms.length };
+    try {
+      await this.writeEntries(entries, first);
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      await this.rollBackAppend(segmentsBefore, lastBefore);
+      throw new WalNoSpaceError(this.dataDir, `appending entries ${first}..${first + entries.length - 1}`, err);
+    }
+  }
 
+  /**
+   * Undoes an append that ran out of space: segments it started are deleted and the segment it
+   * continued is cut back to its size before, so the log holds exactly what it held (the records
+   * written so far were never acknowledged). If this fails too, the log fails for good.
+   */
+  private async rollBackAppend(segmentsBefore: number, lastBefore: { size: number; count: number } | undefined): Promise<void> {
+    await this.removeSegmentsFrom(segmentsBefore);
+    const seg = this.segments[segmentsBefore - 1];
+    if (seg === undefined || lastBefore === undefined) return;
+    seg.terms.length = lastBefore.count;
+    seg.ends.length = lastBefore.count;
+    seg.size = lastBefore.size;
+    await this.handle?.close();
+    this.handle = undefined;
+    const handle = await open(seg.path, 'r+');
+    try {
+      await handle.truncate(lastBefore.size);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async writeEntries(entries: readonly WalEntry[], first: number): Promise<void> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let seg = await this.activeSegment(first);
@@ -299,7 +377,7 @@ export class Wal {
 
   private async writeAndSync(seg: SegmentState, records: Buffer[]): Promise<void> {
     const buf = records.length === 1 ? records[0]! : Buffer.concat(records);
-    await this.handle!.write(buf, 0, buf.length, seg.size);
+    await writeFully(this.handle!, buf, seg.size);
     await this.handle!.datasync();
     seg.size += buf.length;
   }
@@ -319,7 +397,15 @@ export class Wal {
     const header = encodeSegmentHeader(firstIndex);
     const handle = await open(path, 'wx+');
     this.handle = handle;
-    await handle.write(header, 0, header.length, 0);
+    try {
+      await writeFully(handle, header, 0);
+    } catch (err) {
+      // Not a segment yet: remove the file so a retry can create it again.
+      await handle.close();
+      this.handle = undefined;
+      await unlink(path);
+      throw err;
+    }
     await handle.datasync();
     await fsyncDir(this.walDir);
     const seg: SegmentState = { firstIndex, path, size: header.length, terms: [], ends: [] };

@@ -9,25 +9,43 @@ import {
   StoreSnapshot,
   type StoreEvent,
 } from '@flotilla/api';
-import { BusErrorCode, clusterSubjects, isBusRequestError, request, type BusConnection } from '@flotilla/bus';
+import { BusErrorCode, BusRequestError, clusterSubjects, isBusRequestError, request, type BusConnection } from '@flotilla/bus';
 import { pino, type Logger } from 'pino';
 import { Store } from '../store/store.js';
+import { transactionIdOf } from '../store/transaction.js';
 import { requestList } from './list-stream.js';
 
 export interface StoreClientOptions {
   nc: BusConnection['nc'];
   clusterId: string;
-  /** Deadline of each request. Default 10 s. */
+  /** Deadline of each list/events request, and the default overall deadline of propose. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * How long one propose attempt waits for an answer before it sends the same bytes again. Short:
+   * members answer at once unless they are gone or paused, and a repeat cannot apply twice (the
+   * transaction id), while on a live leader it joins the first try. Default 500 ms.
+   */
+  attemptTimeoutMs?: number;
+  /** After an attempt at a member timed out, its name as leader is not followed for this long. Default 1 000 ms. */
+  suspectMs?: number;
 }
+
+/** Codes with which a proposal can be sent again (the same bytes): nothing was decided against it. */
+const RESENDABLE = new Set<BusErrorCode>([BusErrorCode.NOT_LEADER, BusErrorCode.UNAVAILABLE, BusErrorCode.DEADLINE_EXCEEDED]);
 
 export class StoreClient {
   private readonly subjects;
   private readonly timeoutMs: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly suspectMs: number;
+  /** The member that last answered as leader: the next proposal goes straight to it. */
+  private knownLeader: number | undefined;
 
   constructor(private readonly o: StoreClientOptions) {
     this.subjects = clusterSubjects(o.clusterId).store;
     this.timeoutMs = o.timeoutMs ?? 10_000;
+    this.attemptTimeoutMs = o.attemptTimeoutMs ?? 500;
+    this.suspectMs = o.suspectMs ?? 1_000;
   }
 
   /** The whole store at its index, as of a linearizable read on the answering member. */
@@ -43,32 +61,75 @@ export class StoreClient {
   }
 
   /** Proposes to one member; a follower answers NOT_LEADER with the leader in `leaderHint`. */
-  async proposeTo(memberId: number, transaction: Uint8Array): Promise<number> {
-    const r = await request(this.o.nc, this.subjects.proposeTo(String(memberId)), StoreProposeRequest, { transaction }, StoreProposeResponse, {
-      timeoutMs: this.timeoutMs,
-    });
+  async proposeTo(memberId: number, transaction: Uint8Array, timeoutMs = this.timeoutMs): Promise<number> {
+    const r = await request(this.o.nc, this.subjects.proposeTo(String(memberId)), StoreProposeRequest, { transaction }, StoreProposeResponse, { timeoutMs });
     return r.index;
   }
 
   /**
-   * Proposes to whoever leads, retrying while there is none (no responders) until the deadline.
-   * Resolves with the index the transaction was applied at; store refusals reject with their code.
+   * Proposes until the transaction is applied or `deadlineMs` passes, and resolves with the index
+   * it was applied at; store refusals (CONFLICT, ALREADY_EXISTS, NOT_FOUND, INVALID_ARGUMENT)
+   * reject with their code at once.
+   *
+   * Every attempt sends the same bytes, so with a transaction id (TransactionBuilder always sets
+   * one) a retry after a timeout, a lost reply, NOT_LEADER, a leader change or UNAVAILABLE cannot
+   * apply twice: the store answers a repeat with the first outcome. Attempts go to the shared
+   * subject (any member; followers answer NOT_LEADER with the leader's id) or straight to the
+   * leader named; each waits attemptTimeoutMs, and a member that did not answer in time is not
+   * followed as leader for suspectMs (it may be paused or gone while the others still name it).
+   * Without an id, only NOT_LEADER and UNAVAILABLE are retried, never a timeout.
    */
   async propose(transaction: Uint8Array, deadlineMs = this.timeoutMs): Promise<number> {
     const deadline = Date.now() + deadlineMs;
-    for (let attempt = 0; ; attempt++) {
+    const idempotent = transactionIdOf(transaction) !== '';
+    const suspects = new Map<number, number>();
+    const suspected = (id: number): boolean => (suspects.get(id) ?? 0) > Date.now();
+    let target = this.knownLeader;
+    let pauses = 0;
+    let attempts = 0;
+    for (;;) {
+      const left = deadline - Date.now();
+      const subject = target === undefined ? this.subjects.propose : this.subjects.proposeTo(String(target));
+      let err: unknown;
       try {
-        const left = Math.max(1, deadline - Date.now());
-        const r = await request(this.o.nc, this.subjects.propose, StoreProposeRequest, { transaction }, StoreProposeResponse, {
-          timeoutMs: Math.min(left, this.timeoutMs),
+        attempts++;
+        const r = await request(this.o.nc, subject, StoreProposeRequest, { transaction }, StoreProposeResponse, {
+          timeoutMs: Math.max(1, Math.min(left, this.attemptTimeoutMs)),
         });
+        if (target !== undefined) this.knownLeader = target;
         return r.index;
-      } catch (err) {
-        const retry = isBusRequestError(err, BusErrorCode.UNAVAILABLE) || isBusRequestError(err, BusErrorCode.NOT_LEADER);
-        if (!retry || Date.now() >= deadline) throw err;
-        // No leader right now (election): back off a little and ask again.
-        await new Promise((r) => setTimeout(r, Math.min(500, 25 * 2 ** Math.min(attempt, 4))));
+      } catch (e) {
+        err = e;
       }
+      const timedOut = isBusRequestError(err, BusErrorCode.DEADLINE_EXCEEDED);
+      if (!isBusRequestError(err) || !RESENDABLE.has(err.code) || (timedOut && !idempotent)) throw err;
+      if (Date.now() >= deadline) {
+        throw new BusRequestError(err.code, `proposal not applied within ${deadlineMs} ms (${attempts} attempts): ${err.message}`, {
+          subject: this.subjects.propose,
+          ...(err.leaderHint ? { leaderHint: err.leaderHint } : {}),
+          cause: err,
+        });
+      }
+      if (this.knownLeader === target) this.knownLeader = undefined;
+      const hint = Number(err.leaderHint ?? 0);
+      if (timedOut) {
+        // Nobody answered: that member may be paused or gone. Ask around again at once.
+        if (target !== undefined) suspects.set(target, Date.now() + this.suspectMs);
+        target = undefined;
+        continue;
+      }
+      if (isBusRequestError(err, BusErrorCode.NOT_LEADER) && hint > 0 && hint !== target && !suspected(hint)) {
+        target = hint;
+        continue;
+      }
+      if (target !== undefined) {
+        // The member named is gone or could not take it (leader change, stopping): ask around at once.
+        target = undefined;
+        continue;
+      }
+      // No leader known yet (election), or only one we suspect: ask again shortly.
+      target = undefined;
+      await new Promise((r) => setTimeout(r, Math.min(deadline - Date.now(), pauses++ < 40 ? 50 : 200)));
     }
   }
 }

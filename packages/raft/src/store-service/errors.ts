@@ -26,7 +26,8 @@ export function memberErrorToBus(err: unknown, subject: string): unknown {
     case 'REFUSED':
       return new BusRequestError(BusErrorCode.INVALID_ARGUMENT, err.message, { subject });
     default:
-      // LEADER_CHANGED, STOPPED, FAILED: the outcome of a write is unknown; the caller may retry.
+      // LEADER_CHANGED, STOPPED, FAILED, NO_SPACE: this member cannot settle it now; a caller
+      // resending the same transaction (same id) elsewhere or later cannot apply it twice.
       return new BusRequestError(BusErrorCode.UNAVAILABLE, err.message, { subject, ...hint });
   }
 }

@@ -1,7 +1,9 @@
 // The store, served over NATS by every Raft member so processes elsewhere can follow it:
 // list at an index (linearizable, through a read barrier), events after an index (long poll,
-// or a gap that forces a re-list), and proposals (the leader takes them; a follower asked
-// directly answers NOT_LEADER with the leader's id).
+// or a gap that forces a re-list), and proposals. Every member answers proposals all the time,
+// on the shared subject (queue group) and on its own: the leader proposes, a follower answers
+// NOT_LEADER with the leader's id at once, and a leader cut off from its voters refuses. No
+// subscription comes and goes with leadership, so no request is left with nobody to answer it.
 import { StoreEventsRequest, StoreEventsSince, StoreProposeRequest, StoreProposeResponse, StoreTransaction } from '@flotilla/api';
 import { BusErrorCode, BusRequestError, clusterSubjects, serve, type BusConnection, type RequestContext, type Served } from '@flotilla/bus';
 import { pino, type Logger } from 'pino';
@@ -23,8 +25,6 @@ export interface StoreServiceOptions {
 export class StoreService {
   private readonly served: Served[] = [];
   private listSub: ReturnType<BusConnection['nc']['subscribe']> | undefined;
-  private leaderServed: Served | undefined;
-  private unsubscribeLeader: (() => void) | undefined;
   private readonly logger: Logger;
   private readonly subjects;
 
@@ -41,35 +41,22 @@ export class StoreService {
     const { nc } = this.o;
     const opts = { logger: this.logger };
     this.listSub = serveList(nc, this.subjects.list, 'store-list', (timeoutMs) => this.list(timeoutMs), this.logger, this.o.defaultTimeoutMs ?? 10_000);
+    const propose = (req: StoreProposeRequest, ctx: RequestContext) => this.propose(req, ctx);
     this.served.push(
       serve(nc, this.subjects.eventsSince, StoreEventsRequest, StoreEventsSince, (req, ctx) => this.events(req, ctx), { ...opts, queue: 'store-events' }),
-      serve(nc, this.subjects.proposeTo(String(this.o.member.id)), StoreProposeRequest, StoreProposeResponse, (req, ctx) => this.propose(req, ctx), opts),
+      serve(nc, this.subjects.propose, StoreProposeRequest, StoreProposeResponse, propose, { ...opts, queue: 'store-propose' }),
+      serve(nc, this.subjects.proposeTo(String(this.o.member.id)), StoreProposeRequest, StoreProposeResponse, propose, opts),
     );
-    // The shared propose subject is answered by the leader alone, so a caller that does not know
-    // the leader reaches it directly; between leaders there are no responders and it retries.
-    this.unsubscribeLeader = this.o.member.onLeaderChange((c) => this.gateLeaderSubject(c.isLeader));
-    this.gateLeaderSubject(this.o.member.isLeader);
   }
 
+  /**
+   * Drains before stopping: requests the server already routed here are still answered (an
+   * unsubscribe would drop them unanswered and leave their callers waiting out their timeout).
+   */
   async stop(): Promise<void> {
-    this.unsubscribeLeader?.();
-    if (this.listSub && !this.listSub.isClosed()) this.listSub.unsubscribe();
-    const all = [...this.served.splice(0), ...(this.leaderServed ? [this.leaderServed] : [])];
-    this.leaderServed = undefined;
-    await Promise.all(all.map((s) => s.stop()));
-  }
-
-  private gateLeaderSubject(isLeader: boolean): void {
-    if (isLeader && this.leaderServed === undefined) {
-      this.leaderServed = serve(this.o.nc, this.subjects.propose, StoreProposeRequest, StoreProposeResponse, (req, ctx) => this.propose(req, ctx), {
-        logger: this.logger,
-      });
-      this.logger.info('serving store proposals as leader');
-    } else if (!isLeader && this.leaderServed !== undefined) {
-      void this.leaderServed.stop();
-      this.leaderServed = undefined;
-      this.logger.info('stopped serving store proposals: no longer leader');
-    }
+    const subs = [...(this.listSub ? [this.listSub] : []), ...this.served.map((s) => s.subscription)];
+    await Promise.all(subs.map((sub) => (sub.isClosed() ? undefined : sub.drain().catch(() => undefined))));
+    await Promise.all(this.served.splice(0).map((s) => s.stop()));
   }
 
   private remaining(ctx: RequestContext): number {
@@ -82,7 +69,8 @@ export class StoreService {
     } catch (err) {
       throw memberErrorToBus(err, this.subjects.list);
     }
-    return this.o.member.store.snapshot();
+    // Encoded in slices: a large store must not hold this member's Raft loop for the whole list.
+    return this.o.member.store.captureSnapshot().encode({ requests: false });
   }
 
   private async events(req: StoreEventsRequest, ctx: RequestContext): Promise<StoreEventsSince> {
@@ -104,6 +92,7 @@ export class StoreService {
       throw memberErrorToBus(err, ctx.subject);
     }
     if (applied.result && !applied.result.ok) throw storeErrorToBus(applied.result.error, ctx.subject);
-    return { index: applied.index };
+    // A retry of a transaction applied before answers with the first application's index.
+    return { index: applied.result?.index ?? applied.index };
   }
 }

@@ -5,6 +5,6 @@ export { NamedTableReader, NodeTableReader, ReadTx, TableReader, TaskTableReader
 export { Store, recordedResult, type ApplyResult, type CapturedSnapshot, type StoreOptions, type WatchOptions } from './store.js';
 export { REQUEST_RETENTION, requestDigest, type RequestRecord } from './requests.js';
 export type { SnapshotContent } from './snapshot.js';
-export { TransactionBuilder } from './transaction.js';
+export { TransactionBuilder, transactionIdOf } from './transaction.js';
 export { Subscription, type WatchFilter } from './watch.js';
 export { ReplicaDiverged } from './replay.js';

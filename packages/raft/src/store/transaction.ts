@@ -51,3 +51,40 @@ export class TransactionBuilder {
     return this;
   }
 }
+
+/**
+ * The id (field 1) of encoded StoreTransaction bytes without decoding the actions: the
+ * idempotency key of a proposal. '' when there is none or the bytes do not parse (the store
+ * refuses those at apply).
+ */
+export function transactionIdOf(bytes: Uint8Array): string {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= bytes.length) throw new RangeError('truncated varint');
+      const b = bytes[pos++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return v;
+    }
+    throw new RangeError('varint too long');
+  };
+  try {
+    while (pos < bytes.length) {
+      const tag = varint();
+      const wire = tag % 8;
+      if (wire === 2) {
+        const len = varint();
+        if (pos + len > bytes.length) return '';
+        if (Math.floor(tag / 8) === 1) return Buffer.from(bytes.buffer, bytes.byteOffset + pos, len).toString('utf8');
+        pos += len;
+      } else if (wire === 0) varint();
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else return '';
+    }
+  } catch {
+    return '';
+  }
+  return '';
+}

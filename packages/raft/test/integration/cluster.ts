@@ -135,9 +135,9 @@ export class TestCluster {
   }
 }
 
-/** A transaction creating one network, named after `n`; its id identifies the write. */
-export function createNetworkTx(n: string): Uint8Array {
-  return new TransactionBuilder(`tx-${n}`, 1_700_000_000_000)
+/** A transaction creating one network, named after `n`; its id (`tx-n`, or `tx-n-attempt`) identifies the write. */
+export function createNetworkTx(n: string, attempt = ''): Uint8Array {
+  return new TransactionBuilder(attempt ? `tx-${n}-${attempt}` : `tx-${n}`, 1_700_000_000_000)
     .create('network', Network.fromPartial({ id: `net-${n}`, spec: { annotations: { name: `name-${n}` }, driver: 'overlay' } }))
     .encode();
 }
@@ -155,13 +155,10 @@ export async function proposeUntilAcked(c: TestCluster, n: string, among?: numbe
     const target = candidates.find((m) => m.isLeader);
     if (target) {
       try {
+        // The same bytes every time: a retry of a write that did commit earlier answers with its first outcome.
         const a = await target.propose(tx, 3_000);
-        if (a.result && !a.result.ok) {
-          // A retry of a write that did commit earlier (ambiguous failure) is refused as a duplicate id: still acknowledged.
-          if (a.result.error.code === 'NameConflict') return a.index;
-          throw a.result.error;
-        }
-        return a.index;
+        if (a.result && !a.result.ok) throw a.result.error;
+        return a.result?.index ?? a.index;
       } catch (err) {
         last = err;
         if (!isRaftMemberError(err)) throw err;

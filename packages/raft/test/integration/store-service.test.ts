@@ -2,7 +2,7 @@
 // certificate): list, events, gaps, proposals through the leader and NOT_LEADER answers.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Network, StoreSnapshot, type StoreEvent } from '@flotilla/api';
-import { BusErrorCode, isBusRequestError, type BusConnection } from '@flotilla/bus';
+import { BusErrorCode, clusterSubjects, isBusRequestError, type BusConnection } from '@flotilla/bus';
 import { waitFor } from '@flotilla/testkit';
 import { StoreClient, StoreFollower, StoreReplica } from '../../src/store-service/client.js';
 import { StoreService } from '../../src/store-service/server.js';
@@ -62,8 +62,10 @@ describe('store service over NATS', () => {
     expect((err as { leaderHint?: string }).leaderHint).toBe(String(leader.id));
     expect(await client.proposeTo(leader.id, createNetworkTx('two'))).toBeGreaterThan(index);
 
-    // Refused writes come back with their code and change nothing.
-    const dup = await client.propose(createNetworkTx('one')).catch((e: unknown) => e);
+    // The same transaction again (a retry) applies nothing and answers with its first index.
+    expect(await client.propose(createNetworkTx('one'))).toBe(index);
+    // Refused writes come back with their code and change nothing: another transaction creating the same network.
+    const dup = await client.propose(createNetworkTx('one', 'again')).catch((e: unknown) => e);
     expect(isBusRequestError(dup, BusErrorCode.ALREADY_EXISTS)).toBe(true);
     const bad = await client.propose(Buffer.from([0xff, 0xff, 0xff])).catch((e: unknown) => e);
     expect(isBusRequestError(bad, BusErrorCode.INVALID_ARGUMENT)).toBe(true);
@@ -168,7 +170,8 @@ describe('store service over NATS', () => {
     await waitFor(() => seen.size === 18, { what: 'catching up after the gap' });
     expect(follower.relists).toBe(2);
 
-    // The leader crashes: the client's proposals find the new leader by themselves.
+    // The leader crashes: the client's proposals find the new leader by themselves. Its store
+    // service drains first, as a stopping member's does; a crash cuts the rest off unanswered.
     const old = c.live().find((m) => m.isLeader)!;
     const idx = services.findIndex((s) => s.memberId === old.id);
     await services[idx]!.stop();
@@ -177,4 +180,33 @@ describe('store service over NATS', () => {
     await client.propose(createNetworkTx('after-crash'), 20_000);
     await waitFor(() => seen.has('net-after-crash'), { what: 'the follower to see the write made after the crash' });
   });
+
+  it('a proposal the server routed to a member that never answers (crashed with it unread, or paused) is sent again and applies once', async () => {
+    // The old flake, made deterministic: at the leader crash, the client's request was routed to the
+    // leader's subscription an instant before its connection died; nobody answered, the attempt waited
+    // out its 10 s and a deadline was never retried. Here a subscription that reads and never answers
+    // stands in for that member (a real one in the queue group, as every member now is).
+    cluster = await TestCluster.start(3);
+    const c = cluster;
+    await c.leader();
+    const { client } = await remoteClient(c);
+    const zombieBus = await c.nats.connect('follower');
+    const swallowed: string[] = [];
+    const zombie = zombieBus.nc.subscribe(clusterSubjects(c.clusterId).store.propose, { queue: 'store-propose', callback: (_e, m) => {
+      swallowed.push(m.subject);
+    } });
+    await zombieBus.nc.flush();
+    const tx = createNetworkTx('routed-to-nobody');
+    const write = client.propose(tx, 20_000);
+    await waitFor(() => swallowed.length > 0, { what: 'the request to reach the member that never answers' });
+    zombie.unsubscribe();
+    serveAll(c);
+    const index = await write;
+    await c.appliedEverywhere(index);
+    for (const m of c.live()) {
+      expect(m.store.recentRequest('tx-routed-to-nobody')?.index).toBe(index);
+      expect(m.store.view().get('network', 'net-routed-to-nobody')?.meta?.version).toBe(index);
+    }
+  });
 });
+

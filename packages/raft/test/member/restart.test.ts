@@ -52,7 +52,8 @@ describe('RaftMember on its own', () => {
       expect(a.result?.ok).toBe(true);
       last = a.index;
     }
-    expect(m.stats.snapshotsTaken).toBeGreaterThanOrEqual(3);
+    // Snapshots are written in the background: wait for the third to be installed.
+    await waitFor(() => m.stats.snapshotsTaken >= 3, { what: 'three snapshots taken' });
     const snapIndex = m.status().snapshotIndex;
     expect(snapIndex).toBeGreaterThan(0);
     expect(snapIndex).toBeLessThan(last); // so the restart must replay entries after the snapshot
@@ -75,10 +76,42 @@ describe('RaftMember on its own', () => {
     const m = await startSolo(join(tmp.path, 'd2'));
     await expect(m.removeMember(1)).rejects.toSatisfy((e: unknown) => isRaftMemberError(e, 'REFUSED'));
     await m.propose(createNetworkTx('dup'));
-    const again = await m.propose(createNetworkTx('dup'));
+    const again = await m.propose(createNetworkTx('dup', 'second-writer'));
     expect(again.result?.ok).toBe(false);
     expect(again.result && !again.result.ok && again.result.error.code).toBe('NameConflict');
     expect(await m.readBarrier()).toBeGreaterThanOrEqual(again.index);
+    await m.stop();
+  });
+});
+
+describe('exactly-once proposals', () => {
+  it('the same bytes proposed again (lost reply, concurrent retry, restart from a snapshot) apply once with the first outcome', async () => {
+    const dir = join(tmp.path, 'd4');
+    let m = await startSolo(dir);
+    const tx = createNetworkTx('once');
+    // Two sends of the same bytes in flight at once share one log entry.
+    const lastBefore = m.status().commit;
+    const [a, b] = await Promise.all([m.propose(tx), m.propose(tx)]);
+    expect(b.result?.index).toBe(a.index);
+    expect(m.status().commit).toBe(lastBefore + 1);
+    // The reply was lost and the caller sends it again: the first outcome, nothing applied.
+    const retry = await m.propose(tx);
+    expect(retry).toMatchObject({ index: a.index, result: { ok: true, index: a.index, duplicate: true } });
+    expect(m.status().commit).toBe(lastBefore + 1);
+    // A refused write's retry gets the same refusal.
+    const clash = createNetworkTx('once', 'clash');
+    const refused = await m.propose(clash);
+    expect(refused.result?.ok).toBe(false);
+    // Past a snapshot (every 10 entries here) and a restart, the table still knows both.
+    for (let i = 0; i < 12; i++) await m.propose(createNetworkTx(`fill-${i}`));
+    await waitFor(() => m.status().snapshotIndex > refused.index, { what: 'a snapshot past the refused write' });
+    await m.stop();
+    m = await startSolo(dir);
+    await m.readBarrier();
+    expect((await m.propose(tx)).result).toMatchObject({ ok: true, index: a.index, duplicate: true });
+    const again = await m.propose(clash);
+    expect(again.result).toMatchObject({ ok: false, index: refused.index, duplicate: true });
+    expect([...m.store.view().networks.all()].filter((n) => n.id === 'net-once')).toHaveLength(1);
     await m.stop();
   });
 });
