@@ -4,6 +4,7 @@ import { parseDaemonArgs } from './config.js';
 import { SocketInUseError } from './control-socket.js';
 import { startDaemon } from './daemon.js';
 import { DataDirInUseError } from './data-dir-lock.js';
+import { DaemonFatal } from './fatal.js';
 import { runUntilSignalled } from './lifecycle.js';
 import { daemonLogger } from './logger.js';
 import { daemonVersion } from './version.js';
@@ -24,6 +25,11 @@ try {
   process.exit(0);
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof DaemonFatal) {
+    // Logged once already (lifecycle); the supervisor restarts the daemon.
+    process.stderr.write(`flotillad: ${message}\n`);
+    process.exit(1);
+  }
   // An expected refusal needs no stack trace; anything else keeps it for the bug report.
   const expected = err instanceof DataDirInUseError || err instanceof SocketInUseError;
   log.fatal(

@@ -34,6 +34,7 @@ import type { RootCaSource } from './root-ca-source.js';
 import { driveRootRotation } from './rotation-driver.js';
 import { followRotationNotices } from '../swarm/rotation-notices.js';
 import { gossipInfo, startNodeNetworkDb } from '../networkdb/node-networkdb.js';
+import { failDaemon } from '../fatal.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -133,6 +134,9 @@ export async function startManagerRuntime(
       nodeId: state.nodeId,
     });
     stops.push(() => member.stop());
+    // A member whose WAL or store failed stops for good; this daemon must not go on as a voter
+    // serving frozen reads: it exits and its supervisor restarts it from the data dir.
+    member.onFatal((err) => failDaemon(`raft member ${state.raftId} of manager ${state.nodeId} failed (data dir ${files.raftDir})`, err));
     if (start.kind === 'init') {
       await waitForLeader(member, LEADER_WAIT_MS, true);
       await start.initialize(member);

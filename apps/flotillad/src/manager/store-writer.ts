@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BusErrorCode, isBusRequestError } from '@flotilla/bus';
-import { InvalidTransaction, NameConflict, NotFound, RaftMember, RaftMemberError, ReadTx, StoreClient, TransactionBuilder, VersionConflict, type StoreError } from '@flotilla/raft';
+import { RaftMember, RaftMemberError, ReadTx, StoreClient, TransactionBuilder, VersionConflict, isRaftMemberError, storeErrorFrom, type StoreError } from '@flotilla/raft';
 
 /** A transaction the store refused (name taken, not found, ...): the caller's input was wrong. */
 export class StoreRefused extends Error {
@@ -11,7 +11,10 @@ export class StoreRefused extends Error {
 }
 
 const MAX_ATTEMPTS = 8;
-const FORWARD_DEADLINE_MS = 10_000;
+/** How long one write may take, retries through elections included. */
+const WRITE_DEADLINE_MS = 10_000;
+/** One try on this manager's own member while it leads (it commits in milliseconds unless cut off). */
+const LOCAL_ATTEMPT_MS = 1_000;
 
 /**
  * A follower manager cannot append to the Raft log itself: its writes go to the leader's store
@@ -26,45 +29,78 @@ export function forwardWritesOnFollower(member: RaftMember, client: StoreClient)
 
 type Outcome = { index: number } | { conflict: true } | { refused: StoreError };
 
-function withMessage(e: StoreError, message: string): StoreError {
-  e.message = message;
-  return e;
-}
-
-async function proposeHere(member: RaftMember, bytes: Uint8Array): Promise<Outcome> {
-  const applied = await member.propose(bytes);
-  const result = applied.result;
-  if (!result || result.ok) return { index: applied.index };
+function outcomeOf(index: number, result: { ok: true } | { ok: false; error: StoreError } | undefined): Outcome {
+  if (!result || result.ok) return { index };
   if (result.error instanceof VersionConflict) return { conflict: true };
   return { refused: result.error };
 }
 
-async function proposeThroughLeader(member: RaftMember, client: StoreClient, bytes: Uint8Array): Promise<Outcome> {
+/** Codes of a forwarded write's final failure that the store decided (the leader's refusal). */
+const REFUSALS = new Map<BusErrorCode, StoreError['code']>([
+  [BusErrorCode.ALREADY_EXISTS, 'NameConflict'],
+  [BusErrorCode.NOT_FOUND, 'NotFound'],
+  [BusErrorCode.INVALID_ARGUMENT, 'InvalidTransaction'],
+]);
+
+async function proposeThroughLeader(member: RaftMember, client: StoreClient, bytes: Uint8Array, deadline: number): Promise<Outcome> {
   let index: number;
   try {
-    index = await client.propose(bytes, FORWARD_DEADLINE_MS);
+    // The client sends these same bytes again after timeouts, NOT_LEADER and leader changes until
+    // the deadline; the transaction id makes every repeat apply at most once.
+    index = await client.propose(bytes, Math.max(1, deadline - Date.now()));
   } catch (err) {
     if (isBusRequestError(err, BusErrorCode.CONFLICT)) return { conflict: true };
     // The leader's refusal arrives as a bus code; rebuilt as the store's own error so callers map it alike.
-    if (isBusRequestError(err, BusErrorCode.ALREADY_EXISTS)) return { refused: withMessage(new NameConflict('service', '', 'name', '', ''), err.message) };
-    if (isBusRequestError(err, BusErrorCode.NOT_FOUND)) return { refused: withMessage(new NotFound('service', ''), err.message) };
-    if (isBusRequestError(err, BusErrorCode.INVALID_ARGUMENT)) return { refused: withMessage(new InvalidTransaction(''), err.message) };
+    const refusal = isBusRequestError(err) ? REFUSALS.get(err.code) : undefined;
+    if (refusal) return { refused: storeErrorFrom(refusal, (err as Error).message) };
+    if (isBusRequestError(err, BusErrorCode.DEADLINE_EXCEEDED)) throw new RaftMemberError('TIMEOUT', `the write was not applied within ${WRITE_DEADLINE_MS / 1000}s: ${err.message}`);
     if (isBusRequestError(err, BusErrorCode.UNAVAILABLE) || isBusRequestError(err, BusErrorCode.NOT_LEADER)) {
-      throw new RaftMemberError('NOT_LEADER', `no Raft leader took the write within ${FORWARD_DEADLINE_MS / 1000}s: ${(err as Error).message}`);
+      throw new RaftMemberError('NOT_LEADER', `no Raft leader took the write within ${WRITE_DEADLINE_MS / 1000}s: ${err.message}`);
     }
     throw err;
   }
   // Our own reads must see what we just wrote before the caller answers.
-  if (!(await member.waitForApplied(index, FORWARD_DEADLINE_MS))) {
+  if (!(await member.waitForApplied(index, Math.max(1, deadline - Date.now())))) {
     throw new RaftMemberError('TIMEOUT', `write applied by the leader at index ${index} but not yet here`);
   }
   return { index };
 }
 
+/** Read through a call: the refusal comes and goes while a write waits. */
+const diskFull = (member: RaftMember): RaftMemberError | undefined => member.writeRefusal;
+
+/**
+ * Proposes `bytes` until they are applied or the deadline passes: on this member while it leads,
+ * through the leader's store service otherwise, switching as leadership moves. Always the same
+ * bytes (one transaction id), so no retry can apply the write twice.
+ */
+async function proposeOnce(member: RaftMember, bytes: Uint8Array, deadline: number): Promise<Outcome> {
+  // A full disk on this manager: refuse with the clear reason before the write goes anywhere.
+  if (member.writeRefusal) throw member.writeRefusal;
+  for (;;) {
+    const forwarder = forwarders.get(member);
+    if (!member.isLeader && forwarder) return proposeThroughLeader(member, forwarder, bytes, deadline);
+    try {
+      const applied = await member.propose(bytes, Math.max(1, Math.min(LOCAL_ATTEMPT_MS, deadline - Date.now())));
+      return outcomeOf(applied.result?.index ?? applied.index, applied.result);
+    } catch (err) {
+      const retry = forwarder !== undefined && (isRaftMemberError(err, 'NOT_LEADER') || isRaftMemberError(err, 'LEADER_CHANGED') || isRaftMemberError(err, 'TIMEOUT'));
+      if (retry && Date.now() < deadline) {
+        if (isRaftMemberError(err, 'NOT_LEADER') && member.isLeader) await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      // The disk filled while this write was in the log: it is not lost, it applies once space returns.
+      const full = diskFull(member);
+      if (full) throw new RaftMemberError('NO_SPACE', `${full.message}; this write reached the log first and applies once space returns`);
+      throw err;
+    }
+  }
+}
+
 /**
  * Writes through Raft on this manager. `build` reads the current view and adds its actions;
- * when another writer got in first (a stale meta.version), it runs again on the newer view.
- * Returns undefined when `build` decided there was nothing to write.
+ * when another writer got in first (a stale meta.version), it runs again on the newer view with a
+ * new transaction id. Returns undefined when `build` decided there was nothing to write.
  */
 export async function writeStore(
   member: RaftMember,
@@ -73,9 +109,7 @@ export async function writeStore(
   for (let attempt = 1; ; attempt++) {
     const tx = new TransactionBuilder(randomUUID(), Date.now());
     if (build(member.store.view(), tx) === false || tx.size === 0) return undefined;
-    const bytes = tx.encode();
-    const forwarder = forwarders.get(member);
-    const outcome = !member.isLeader && forwarder ? await proposeThroughLeader(member, forwarder, bytes) : await proposeHere(member, bytes);
+    const outcome = await proposeOnce(member, tx.encode(), Date.now() + WRITE_DEADLINE_MS);
     if ('index' in outcome) return outcome.index;
     if ('conflict' in outcome && attempt < MAX_ATTEMPTS) continue;
     if ('refused' in outcome) throw new StoreRefused(outcome.refused);
