@@ -123,7 +123,10 @@ export class StoreClient {
         continue;
       }
       if (target !== undefined) {
-        // The member named is gone or could not take it (leader change, stopping): ask around at once.
+        // The member named is gone or could not take it (leader change, stopping): ask around at
+        // once, and do not follow the others' word for it again for a while (they name it until
+        // they elect another).
+        suspects.set(target, Date.now() + this.suspectMs);
         target = undefined;
         continue;
       }
