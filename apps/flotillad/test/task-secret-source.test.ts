@@ -59,7 +59,13 @@ afterAll(async () => {
 async function filesContaining(root: string, needle: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && (await readFile(join(e.parentPath, e.name))).includes(Buffer.from(needle))) out.push(join(e.parentPath, e.name));
+    if (!e.isFile()) continue;
+    // A snapshot is written in the background under a temp name, then renamed: it may be gone by now.
+    const bytes = await readFile(join(e.parentPath, e.name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (bytes?.includes(Buffer.from(needle))) out.push(join(e.parentPath, e.name));
   }
   return out;
 }
