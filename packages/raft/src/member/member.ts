@@ -55,7 +55,7 @@ export interface RaftMemberOptions {
   /**
    * A leader that has heard from no quorum of voters for this many ticks refuses proposals at once
    * (NOT_LEADER, no hint) instead of taking writes it probably cannot commit. Counted in ticks like
-   * the core's timeouts, so a stalled event loop does not trip it. Default: electionTicks.
+   * the core's timeouts, so a stalled event loop does not trip it. Default: half of electionTicks.
    */
   leaderContactTicks?: number;
   /** While the disk is full, how often the write that failed is tried again. Default 500 ms. */
@@ -184,7 +184,9 @@ export class RaftMember {
         requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
         snapshotEvery: o.snapshotEvery ?? 10_000,
         keepEntriesAfterSnapshot: o.keepEntriesAfterSnapshot ?? 1_000,
-        leaderContactTicks: o.leaderContactTicks ?? o.electionTicks ?? 10,
+        // Half an election timeout: heartbeats go every tick, so this much silence from a quorum
+        // is telling, and it refuses before check-quorum deposes the leader (a full timeout).
+        leaderContactTicks: o.leaderContactTicks ?? Math.max(2, Math.ceil((o.electionTicks ?? 10) / 2)),
         noSpaceRetryMs: o.noSpaceRetryMs ?? 500,
         dataDir: o.dataDir,
         nodeId: o.nodeId ?? String(o.id),

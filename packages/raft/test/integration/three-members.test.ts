@@ -128,4 +128,46 @@ describe('a 3-member cluster over NATS', () => {
     await c.appliedEverywhere(last);
     expectAllWrites(c, acked, [1, 2, 3]);
   });
+
+  it('a read barrier waiting on a leader that is cut off fails with LEADER_CHANGED as soon as another leads', async () => {
+    cluster = await TestCluster.start(3, { requestTimeoutMs: 30_000 });
+    const c = cluster;
+    const leader = await c.leader();
+    const others = [1, 2, 3].filter((id) => id !== leader.id);
+    const follower = c.member(others[0]!);
+    // Nothing reaches the leader any more, so the follower's read index request is never answered.
+    leader.setDropFilter(isolateFrom(others));
+    const barrier = follower.readBarrier().then(
+      () => 'confirmed',
+      (e: unknown) => e,
+    );
+    const next = await c.leader(others);
+    expect(next.id).not.toBe(leader.id);
+    const outcome = await barrier;
+    expect(isRaftMemberError(outcome, 'LEADER_CHANGED'), String(outcome)).toBe(true);
+    leader.setDropFilter(undefined);
+    expect(await follower.readBarrier()).toBeGreaterThan(0);
+  });
+
+  it('a leader that has heard from no quorum for leaderContactTicks refuses writes at once, before check-quorum deposes it', async () => {
+    // Elections slow (40 ticks), the contact window short (2 ticks): a window where the cut-off leader still leads.
+    cluster = await TestCluster.start(3, { electionTicks: 40, leaderContactTicks: 2 });
+    const c = cluster;
+    const leader = await c.leader();
+    await proposeUntilAcked(c, 'before');
+    leader.setDropFilter(isolateFrom([1, 2, 3].filter((id) => id !== leader.id)));
+    let attempt = 0;
+    const refused = await waitFor(
+      async () => {
+        // A new transaction each time: a repeat of one already taken would wait for its entry instead.
+        const e = await leader.propose(createNetworkTx(`cut-off-${attempt++}`), 100).catch((err: unknown) => err);
+        return isRaftMemberError(e, 'NOT_LEADER') ? e : undefined;
+      },
+      { what: 'the cut-off leader to refuse' },
+    );
+    expect(leader.isLeader, refused.message).toBe(true);
+    expect(refused.message).toMatch(/heard from only 0 of 2 other voters in the last 2 ticks: it is probably cut off/);
+    leader.setDropFilter(undefined);
+  });
 });
+
