@@ -23,6 +23,7 @@ import { WalUsageError, isNoSpace } from '../storage/errors.js';
 import type { PreparedSnapshot } from '../storage/snapshot-files.js';
 import type { Wal, WalOptions } from '../storage/wal.js';
 import { requestDigest } from '../store/requests.js';
+import { concatSliced } from '../store/snapshot.js';
 import { recordedResult, type Store, type StoreOptions } from '../store/store.js';
 import { transactionIdOf } from '../store/transaction.js';
 import { NatsRaftTransport } from '../transport/nats-transport.js';
@@ -734,15 +735,21 @@ export class RaftMember {
     if (captured.index !== index) throw new Error(`member ${this.id}: store at ${captured.index} but applied ${index}`);
     const startedAt = performance.now();
     this.snapshotTask = (async () => {
-      const data = await captured.encode();
+      const storePieces = await captured.encodePieces();
       const encodeMs = performance.now() - startedAt;
-      const bytes = RaftSnapshot.encode({ metadata: { index, term, confState }, data }).finish();
-      const prepared = await this.wal.prepareSnapshot({ index, term, data: bytes });
+      // RaftSnapshot{metadata, data} is its metadata field followed by the data field's tag and
+      // length, then the store bytes: written as pieces, never joined into one more copy.
+      const storeBytes = storePieces.reduce((n, p) => n + p.length, 0);
+      const head = RaftSnapshot.encode({ metadata: { index, term, confState }, data: EMPTY }).finish();
+      const dataTag = lengthDelimitedTag(2, storeBytes);
+      const prepared = await this.wal.prepareSnapshot({ index, term, pieces: [head, dataTag, ...storePieces] });
+      // The in-memory log keeps the store bytes whole, to send to a follower that needs them.
+      const data = await concatSliced(storePieces);
       if (this.stopped) {
         await this.wal.discardSnapshot(prepared);
         return;
       }
-      this.prepared = { prepared, index, confState, data, bytes: bytes.length, encodeMs, startedAt };
+      this.prepared = { prepared, index, confState, data, bytes: head.length + dataTag.length + storeBytes, encodeMs, startedAt };
       this.kick();
     })()
       .catch((err: unknown) => {
@@ -790,4 +797,17 @@ export class RaftMember {
       'snapshot taken',
     );
   }
+}
+
+/** The tag and length varint that precede a length-delimited protobuf field of `length` bytes. */
+function lengthDelimitedTag(field: number, length: number): Buffer {
+  const out = [(field << 3) | 2];
+  for (let v = length; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      out.push(v);
+      break;
+    }
+    out.push((v % 128) | 128);
+  }
+  return Buffer.from(out);
 }

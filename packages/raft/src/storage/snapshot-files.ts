@@ -38,8 +38,15 @@ export interface PreparedSnapshot {
   readonly name: string;
 }
 
+/** A snapshot whose data is given as pieces that, joined, are the data (written without joining them). */
+export interface WalSnapshotPieces {
+  index: number;
+  term: number;
+  pieces: readonly Uint8Array[];
+}
+
 /** The header of a snapshot file (everything before the data). */
-function snapshotHead(snap: { index: number; term: number; data: Uint8Array }): Buffer {
+function snapshotHead(snap: { index: number; term: number; data: { length: number } }): Buffer {
   const head = Buffer.allocUnsafe(HEAD_BYTES);
   MAGIC.copy(head, 0);
   head.writeUInt32LE(VERSION, 8);
@@ -51,15 +58,39 @@ function snapshotHead(snap: { index: number; term: number; data: Uint8Array }): 
 
 const CRC_SLICE_BYTES = 1 << 20;
 
-/** CRC32C of head + data, one MiB at a time with the event loop free in between. */
-async function fileChecksum(head: Buffer, data: Uint8Array): Promise<number> {
+/** CRC32C of head + data pieces, about a MiB at a time with the event loop free in between. */
+async function fileChecksum(head: Buffer, pieces: readonly Uint8Array[]): Promise<number> {
   let crc = crc32c(head, 0, 0, head.length);
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
-  for (let at = 0; at < buf.length; at += CRC_SLICE_BYTES) {
-    crc = crc32c(buf, crc, at, Math.min(buf.length, at + CRC_SLICE_BYTES));
-    if (at + CRC_SLICE_BYTES < buf.length) await new Promise<void>((r) => setImmediate(r));
+  let sinceYield = 0;
+  for (const piece of pieces) {
+    const buf = Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+    for (let at = 0; at < buf.length; at += CRC_SLICE_BYTES) {
+      const end = Math.min(buf.length, at + CRC_SLICE_BYTES);
+      crc = crc32c(buf, crc, at, end);
+      sinceYield += end - at;
+      if (sinceYield >= CRC_SLICE_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
   }
   return crc;
+}
+
+/** Pieces grouped into writes of about a MiB (small pieces joined, large ones as they are). */
+function* writeGroups(pieces: readonly Uint8Array[]): Generator<Uint8Array> {
+  let group: Uint8Array[] = [];
+  let bytes = 0;
+  for (const p of pieces) {
+    group.push(p);
+    bytes += p.length;
+    if (bytes >= CRC_SLICE_BYTES) {
+      yield group.length === 1 ? group[0]! : Buffer.concat(group);
+      group = [];
+      bytes = 0;
+    }
+  }
+  if (group.length > 0) yield group.length === 1 ? group[0]! : Buffer.concat(group);
 }
 
 export function encodeSnapshotFile(snap: WalSnapshot): Buffer {
@@ -139,18 +170,24 @@ export class SnapshotDir {
    * Writes the snapshot under a temporary name and fsyncs it. Touches no other file, so it may run
    * beside the log's appends. A full disk removes the temp file and throws WalNoSpaceError.
    */
-  async prepare(snap: WalSnapshot): Promise<PreparedSnapshot> {
+  async prepare(snap: WalSnapshot | WalSnapshotPieces): Promise<PreparedSnapshot> {
+    const pieces = 'pieces' in snap ? snap.pieces : [snap.data];
+    const length = pieces.reduce((n, p) => n + p.length, 0);
     const name = snapshotFileName(snap.index, snap.term);
     const tmpPath = join(this.dir, name + TMP_SUFFIX);
-    const head = snapshotHead(snap);
+    const head = snapshotHead({ index: snap.index, term: snap.term, data: { length } });
     const crc = Buffer.allocUnsafe(4);
-    crc.writeUInt32LE(await fileChecksum(head, snap.data), 0);
+    crc.writeUInt32LE(await fileChecksum(head, pieces), 0);
     const handle = await open(tmpPath, 'w');
     try {
       try {
         await writeFully(handle, head, 0);
-        await writeFully(handle, snap.data, HEAD_BYTES);
-        await writeFully(handle, crc, HEAD_BYTES + snap.data.length);
+        let at = HEAD_BYTES;
+        for (const group of writeGroups(pieces)) {
+          await writeFully(handle, group, at);
+          at += group.length;
+        }
+        await writeFully(handle, crc, at);
       } catch (err) {
         if (!isNoSpace(err)) throw err;
         await handle.close();

@@ -9,7 +9,7 @@ import { fsyncDir, writeFully } from './fsync.js';
 import { HardStateFile, MAX_HARD_STATE_BYTES } from './hard-state-file.js';
 import { encodeEntryRecord, encodeSegmentHeader, parseSegment, segmentFileName, type WalEntry } from './segment-format.js';
 import { lastIndexOf, loadSegments, type SegmentState } from './segment-loader.js';
-import { SnapshotDir, type PreparedSnapshot, type WalSnapshot } from './snapshot-files.js';
+import { SnapshotDir, type PreparedSnapshot, type WalSnapshot, type WalSnapshotPieces } from './snapshot-files.js';
 
 export interface WalOptions {
   logger?: Logger;
@@ -187,7 +187,7 @@ export class Wal {
    * appends go on meanwhile, so a large snapshot never holds up the log. installSnapshot then makes
    * it the newest in a short step. A full disk rejects with WalNoSpaceError and leaves nothing.
    */
-  async prepareSnapshot(snapshot: WalSnapshot): Promise<PreparedSnapshot> {
+  async prepareSnapshot(snapshot: WalSnapshot | WalSnapshotPieces): Promise<PreparedSnapshot> {
     if (this.closed) throw new WalUsageError('prepareSnapshot: write-ahead log is closed');
     if (this.failure) throw new Error(`prepareSnapshot: write-ahead log failed earlier: ${this.failure.message}`);
     this.checkSnapshotIndex(snapshot.index);

@@ -36,13 +36,13 @@ export function encodeStoreSnapshot(state: StoreState, content: SnapshotContent 
 }
 
 /**
- * The same bytes as encodeStoreSnapshot, encoded in slices of at most about `sliceMs` of CPU with
- * the event loop free in between, so timers and messages keep flowing while a large store is
- * written out. Safe because a StoreState never changes: later applies make new versions.
- * Protobuf concatenation merges messages, so the snapshot is its index, one encoded StoreSnapshot
- * per batch of objects, then the request table.
+ * The same bytes as encodeStoreSnapshot, as pieces encoded in slices of at most about `sliceMs`
+ * of CPU with the event loop free in between, so timers and messages keep flowing while a large
+ * store is written out. Safe because a StoreState never changes: later applies make new versions.
+ * Protobuf concatenation merges messages, so the pieces are the index, one encoded StoreSnapshot
+ * per batch of objects, then the request table; joined, they are the one-shot encoding.
  */
-export async function encodeStoreSnapshotSliced(state: StoreState, content: SnapshotContent & { sliceMs?: number } = {}): Promise<Buffer> {
+export async function encodeStoreSnapshotPieces(state: StoreState, content: SnapshotContent & { sliceMs?: number } = {}): Promise<Uint8Array[]> {
   const kinds = content.kinds ?? KINDS;
   const sliceMs = content.sliceMs ?? 4;
   const { recentRequests, requestsNewestTimestampMs } = headOf(state, content);
@@ -61,7 +61,7 @@ export async function encodeStoreSnapshotSliced(state: StoreState, content: Snap
       if (batch.length < 256) continue;
       flush();
       if (performance.now() - sliceStart >= sliceMs) {
-        await new Promise<void>((r) => setImmediate(r));
+        await yieldToLoop();
         sliceStart = performance.now();
       }
     }
@@ -69,7 +69,27 @@ export async function encodeStoreSnapshotSliced(state: StoreState, content: Snap
   }
   // The table after the objects, in the field order of the one-shot encoding: the same bytes.
   pieces.push(StoreSnapshot.encode({ index: 0, objects: [], recentRequests, requestsNewestTimestampMs }).finish());
-  return Buffer.concat(pieces);
+  return pieces;
+}
+
+export const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Joins pieces into one buffer, copying about a MiB per turn of the event loop. */
+export async function concatSliced(pieces: readonly Uint8Array[]): Promise<Buffer> {
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  let sinceYield = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+    sinceYield += p.length;
+    if (sinceYield >= 1 << 20) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
+  }
+  return out;
 }
 
 /** Rebuilds a state with all indexes; throws (changing nothing) when the bytes are not a consistent store. */

@@ -9,7 +9,7 @@ import { deepFreeze } from './freeze.js';
 import { ReadTx } from './read-tx.js';
 import { replayEvents } from './replay.js';
 import { lookupRequest, recordRequest, requestDigest, type RequestRecord } from './requests.js';
-import { decodeStoreSnapshot, encodeStoreSnapshot, encodeStoreSnapshotSliced, type SnapshotContent } from './snapshot.js';
+import { concatSliced, decodeStoreSnapshot, encodeStoreSnapshot, encodeStoreSnapshotPieces, type SnapshotContent } from './snapshot.js';
 import { emptyState, type StoreState } from './state.js';
 import { Subscription, type WatchFilter } from './watch.js';
 import type { Kind } from './kinds.js';
@@ -36,6 +36,8 @@ export interface CapturedSnapshot {
   readonly index: number;
   /** StoreSnapshot bytes, encoded in slices that leave the event loop free in between. */
   encode(content?: SnapshotContent & { sliceMs?: number }): Promise<Buffer>;
+  /** The same bytes as pieces (joined, they are encode()'s), for a writer that need not join them. */
+  encodePieces(content?: SnapshotContent & { sliceMs?: number }): Promise<Uint8Array[]>;
 }
 
 /** The verdict recorded for a transaction id, as a duplicate's result. */
@@ -200,7 +202,11 @@ export class Store {
   /** Captures the current version in O(1), to encode later without holding the event loop. */
   captureSnapshot(): CapturedSnapshot {
     const state = this.state;
-    return { index: state.index, encode: (content = {}) => encodeStoreSnapshotSliced(state, content) };
+    return {
+      index: state.index,
+      encode: async (content = {}) => concatSliced(await encodeStoreSnapshotPieces(state, content)),
+      encodePieces: (content = {}) => encodeStoreSnapshotPieces(state, content),
+    };
   }
 
   /** The recorded outcome of the transaction with this id, if it was applied recently. */
