@@ -73,6 +73,16 @@ export type InitializeStore = (member: RaftMember) => Promise<void>;
 export type ManagerStart = { kind: 'init'; initialize: InitializeStore } | { kind: 'join' } | { kind: 'restart' };
 
 const LEADER_WAIT_MS = 15_000;
+/** Operators (and tests) may take Raft snapshots more often than every 10 000 entries, like etcd's --snapshot-count. */
+const SNAPSHOT_EVERY_ENV = 'FLOTILLA_RAFT_SNAPSHOT_EVERY';
+
+function snapshotEveryFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[SNAPSHOT_EVERY_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${SNAPSHOT_EVERY_ENV}=${raw}: expected a positive whole number of entries`);
+  return n;
+}
 /** A joining manager waits this long to be added as a voter and catch up on the store. */
 const JOIN_CATCH_UP_MS = 30_000;
 
@@ -87,6 +97,7 @@ export async function startManagerRuntime(
   const log0 = log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
   const subjects = clusterSubjects(state.clusterId);
   const renewAfterMs = renewAfterMsFrom(process.env);
+  const snapshotEvery = snapshotEveryFrom(process.env);
   await finishInterruptedRenewal(files, log0);
   const pem = {
     certPem: await readFile(files.nodeCert, 'utf8'),
@@ -132,6 +143,7 @@ export async function startManagerRuntime(
       ...(start.kind === 'join' ? {} : { bootstrap: [state.raftId] }),
       logger: log0,
       nodeId: state.nodeId,
+      ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
     });
     stops.push(() => member.stop());
     // A member whose WAL or store failed stops for good; this daemon must not go on as a voter

@@ -1,10 +1,10 @@
 // A manager's Raft data on a real small tmpfs (mounted by the test; the tests run as root), with a
 // real flotillad: a full disk refuses writes with a clear error and the daemon carries on by itself
-// once space returns; an unrecoverable write error (the filesystem turned read-only) makes the
-// daemon log one line and exit non-zero, and restarted it recovers every acknowledged write from
-// its WAL. Nothing is mocked.
+// once space returns; an unrecoverable write error (its snapshot directory replaced by a file, so
+// writing a snapshot fails with ENOTDIR) makes the daemon log one line and exit non-zero, and
+// restarted it recovers every acknowledged write from its WAL. Nothing is mocked.
 import { execFile } from 'node:child_process';
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,12 @@ let cluster: LoopbackCluster;
 let host: LoopbackHost;
 let mnt = '';
 let mounted = false;
+/** Networks whose create was acknowledged: all must be there after the restart. */
+const acked: string[] = [];
 
 beforeAll(async () => {
-  cluster = await startLoopbackCluster({ addrs: [ADDR], names: ['e2e-disk'], tmpPrefix: 'flotillad-store-disk-' });
+  // Snapshots every 20 entries, so the test reaches one in a few writes.
+  cluster = await startLoopbackCluster({ addrs: [ADDR], names: ['e2e-disk'], tmpPrefix: 'flotillad-store-disk-', daemonEnv: { FLOTILLA_RAFT_SNAPSHOT_EVERY: '20' } });
   host = cluster.hosts[0]!;
   // The Raft directory (WAL, snapshots) gets its own 4 MiB filesystem before `swarm init` creates it.
   mnt = join(host.dataDir, 'swarm', 'raft');
@@ -61,38 +64,57 @@ describe('a manager whose Raft disk fills up or fails', () => {
     await cluster.ok(host, 'network', 'create', '-d', 'overlay', 'net-a');
 
     const filler = await fill(mnt);
-    // The first write finds the disk full inside the log: it says it applies once space returns.
-    const first = await cluster.cli(host, 'network', 'create', '-d', 'overlay', 'net-b');
-    expect(first.code).not.toBe(0);
-    expect(first.stderr).toMatch(new RegExp(`no space left on device under ${mnt} on manager \\w+: write refused; this write reached the log first and applies once space returns`));
+    // The WAL may still append into the page it last wrote: write until a write is refused.
+    acked.push('net-a');
+    let first: Awaited<ReturnType<typeof cluster.cli>> | undefined;
+    let firstName = '';
+    for (let i = 0; i < 100 && first === undefined; i++) {
+      const run = await cluster.cli(host, 'network', 'create', '-d', 'overlay', `net-f${i}`);
+      if (run.code === 0) acked.push(`net-f${i}`);
+      else [first, firstName] = [run, `net-f${i}`];
+    }
+    const refusal = new RegExp(`no space left on device under ${mnt} on manager \\w+: write refused`);
+    expect(first?.stderr).toMatch(refusal);
+    // The write that found the disk full had reached the log: it says so, and applies once space returns.
+    const inLog = first!.stderr.includes('this write reached the log first and applies once space returns');
     // Later writes are refused before they go anywhere.
     const refused = await cluster.cli(host, 'network', 'create', '-d', 'overlay', 'net-x');
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(new RegExp(`no space left on device under ${mnt} on manager \\w+: write refused`));
+    expect(refused.stderr).toMatch(refusal);
+    expect(refused.stderr).not.toContain('reached the log');
     expect(host.daemon!.child.exitCode).toBeNull();
 
     await unlink(filler);
     await waitFor('writes to be taken again', async () => ((await cluster.cli(host, 'network', 'create', '-d', 'overlay', 'net-c')).code === 0 ? true : undefined), 30_000);
-    expect(await networks()).toEqual(expect.arrayContaining(['net-a', 'net-b', 'net-c']));
-    expect(await networks()).not.toContain('net-x');
+    acked.push('net-c');
+    const now = await networks();
+    expect(now).toEqual(expect.arrayContaining(acked));
+    expect(now.includes(firstName)).toBe(inLog);
+    expect(now).not.toContain('net-x');
   }, LONG);
 
   it('exits non-zero with one clear line on an unrecoverable write error, and recovers from its WAL on restart', async () => {
-    await run('mount', ['-o', 'remount,ro', mnt]);
+    const snap = join(mnt, 'snap');
+    await rename(snap, `${snap}.kept`);
+    await writeFile(snap, 'not a directory');
     const daemon = host.daemon!;
-    // Any write now fails in the WAL with EROFS: not a full disk, the member stops for good.
-    await cluster.cli(host, 'network', 'create', '-d', 'overlay', 'net-d');
+    // Writes until the next snapshot is due: writing it fails with ENOTDIR, and the member stops for good.
+    for (let i = 0; i < 40 && daemon.child.exitCode === null; i++) {
+      const run = await cluster.cli(host, 'network', 'create', '-d', 'overlay', `net-s${i}`);
+      if (run.code === 0) acked.push(`net-s${i}`);
+    }
     const exited = await daemon.exited;
     expect(exited.code).toBe(1);
     const fatal = exited.stderr.split('\n').filter((l) => l.includes('"level":60'));
     expect(fatal).toHaveLength(1);
-    expect(fatal[0]).toMatch(/raft member \d+ of manager \w+ failed \(data dir [^)]+\): .*exiting so the supervisor restarts flotillad/);
+    expect(fatal[0]).toMatch(/raft member \d+ of manager \w+ failed \(data dir [^)]+\): .*ENOTDIR.*exiting so the supervisor restarts flotillad/);
 
-    await run('mount', ['-o', 'remount,rw', mnt]);
+    await unlink(snap);
+    await rename(`${snap}.kept`, snap);
     await cluster.start(host);
-    await waitFor('the restarted manager to list the networks', async () => {
+    await waitFor('the restarted manager to list every acknowledged network', async () => {
       const ls = await cluster.cli(host, 'network', 'ls');
-      return ls.code === 0 && ['net-a', 'net-b', 'net-c'].every((n) => names(ls.stdout).includes(n)) ? true : undefined;
+      return ls.code === 0 && acked.every((n) => names(ls.stdout).includes(n)) ? true : undefined;
     }, 30_000);
   }, LONG);
 });

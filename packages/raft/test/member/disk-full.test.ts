@@ -1,8 +1,9 @@
 // A full disk is not fatal: a real member on a real, small tmpfs (mounted here; the tests run as
 // root) refuses writes with a clear error while the disk is full, loses nothing it acknowledged,
-// keeps its log readable, and carries on by itself once space returns.
+// keeps its log readable, and carries on by itself once space returns. Any other write error is:
+// the member stops for good and tells its onFatal listeners.
 import { execFile } from 'node:child_process';
-import { open, mkdir, rm, unlink } from 'node:fs/promises';
+import { open, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,3 +122,29 @@ describe('a member whose disk fills up', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 });
+
+describe('a member whose data dir fails', () => {
+  it('stops for good on a write error that is not a full disk and calls onFatal once', async () => {
+    const dataDir = join(tmp.path, 'fatal');
+    const bus = await nats.connect('m1');
+    const m = await RaftMember.start({ id: 1, clusterId: 'fatal', dataDir, nc: bus.nc, bootstrap: [1], tickMs: 20, snapshotEvery: 10 });
+    await waitFor(() => m.isLeader, { what: 'the member to lead' });
+    const fatal: Error[] = [];
+    m.onFatal((err) => fatal.push(err));
+    // The snapshot directory is replaced by a file: the next snapshot cannot be written (ENOTDIR).
+    await rename(join(dataDir, 'snap'), join(dataDir, 'snap.kept'));
+    await writeFile(join(dataDir, 'snap'), 'not a directory');
+    for (let i = 0; i < 30 && m.failed === undefined; i++) await m.propose(tx(`f-${i}`)).catch(() => undefined);
+    await waitFor(() => fatal.length > 0, { what: 'onFatal' });
+    expect(fatal).toHaveLength(1);
+    expect((fatal[0] as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    expect(m.failed).toBe(fatal[0]);
+    const after = await m.propose(tx('after')).catch((e: unknown) => e);
+    expect(isRaftMemberError(after, 'FAILED')).toBe(true);
+    // A listener added afterwards hears of it too.
+    const late = await new Promise<Error>((resolve) => m.onFatal(resolve));
+    expect(late).toBe(fatal[0]);
+    await m.stop();
+  });
+});
+
