@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         try {
           await client.propose(tx(), 15_000);
           latencies.push(performance.now() - t0);
+          process.stderr.write(`round ${r} (${mode}): ${(performance.now() - t0).toFixed(0)} ms\n`);
         } catch (err) {
           timeouts++;
           process.stderr.write(`round ${r} (${mode}): ${(err as Error).message}\n`);
