@@ -11,33 +11,16 @@
 //
 // One line: snapshot: tasks=… bytes=… encode_ms=… loop_max_block_ms=… elections=… old_loop_block_ms=… block_ratio=…
 import { parseArgs } from 'node:util';
-import { Network, Node, Service, Task, TaskState } from '@flotilla/api';
+import { Network, Node, Service } from '@flotilla/api';
 import { StoreClient } from '../src/store-service/client.js';
 import { TransactionBuilder } from '../src/store/transaction.js';
 import { ProcessCluster, type ChildStats } from './process-cluster.js';
+import { makeTask, NODES, SERVICES } from './tasks.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '100000' } } });
 const TASKS = Number(values.tasks);
-const SERVICES = 1_000;
-const NODES = 200;
 const BATCH = 500;
 const IDS = [1, 2, 3];
-
-function makeTask(i: number): Task {
-  const svc = i % SERVICES;
-  return Task.fromPartial({
-    id: `task${i.toString(36).padStart(20, '0')}`,
-    serviceId: `svc${svc.toString(36).padStart(22, '0')}`,
-    serviceName: `service-${svc}`,
-    slot: Math.floor(i / SERVICES) + 1,
-    nodeId: `node${(i % NODES).toString(36).padStart(21, '0')}`,
-    desiredState: TaskState.TASK_STATE_RUNNING,
-    annotations: { name: `service-${svc}.${Math.floor(i / SERVICES) + 1}`, labels: { app: `app-${svc % 10}` } },
-    spec: { container: { image: `registry.local/app-${svc}:1.0`, env: ['MODE=prod'] }, restart: { delayMs: 5000 } },
-    status: { state: TaskState.TASK_STATE_RUNNING, timestamp: 1_700_000_000_000, message: 'started', container: { containerId: `c${i}`, pid: 1000 + i } },
-    specVersion: 1,
-  });
-}
 
 async function main(): Promise<void> {
   const loadEntries = Math.ceil(TASKS / BATCH) + 1;

@@ -1,15 +1,14 @@
 // Store benchmark: 100k tasks in memory, indexed lookups per second (by service, by node)
 // and heap bytes per task including every index. Prints one result line.
 //   pnpm --filter @flotilla/raft exec tsx bench/store.ts
-import { Node, Service, Task, TaskState } from '@flotilla/api';
+import { Node, Service } from '@flotilla/api';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Store } from '../src/store/store.js';
 import { TransactionBuilder } from '../src/store/transaction.js';
+import { makeTask, NODES, SERVICES } from './tasks.js';
 
 const TASKS = 100_000;
-const SERVICES = 1_000; // 100 tasks each
-const NODES = 200; // 500 tasks each
 const BATCH = 500; // tasks per transaction
 
 setFlagsFromString('--expose-gc');
@@ -19,22 +18,6 @@ const heap = (): number => {
   gc();
   return process.memoryUsage().heapUsed;
 };
-
-function makeTask(i: number): Task {
-  const svc = i % SERVICES;
-  return Task.fromPartial({
-    id: `task${i.toString(36).padStart(20, '0')}`,
-    serviceId: `svc${svc.toString(36).padStart(22, '0')}`,
-    serviceName: `service-${svc}`,
-    slot: Math.floor(i / SERVICES) + 1,
-    nodeId: `node${(i % NODES).toString(36).padStart(21, '0')}`,
-    desiredState: TaskState.TASK_STATE_RUNNING,
-    annotations: { name: `service-${svc}.${Math.floor(i / SERVICES) + 1}`, labels: { app: `app-${svc % 10}` } },
-    spec: { container: { image: `registry.local/app-${svc}:1.0`, env: ['MODE=prod'] }, restart: { delayMs: 5000 } },
-    status: { state: TaskState.TASK_STATE_RUNNING, timestamp: 1_700_000_000_000, message: 'started', container: { containerId: `c${i}`, pid: 1000 + i } },
-    specVersion: 1,
-  });
-}
 
 const store = new Store({ eventRingSize: 10_000 });
 let index = 0;

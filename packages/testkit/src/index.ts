@@ -4,3 +4,4 @@ export * from './pki.js';
 export * from './nats.js';
 export * from './test-hosts/index.js';
 export * from './linearizability/index.js';
+export * from './fill-disk.js';

@@ -4,7 +4,8 @@
 // writing a snapshot fails with ENOTDIR) makes the daemon log one line and exit non-zero, and
 // restarted it recovers every acknowledged write from its WAL. Nothing is mocked.
 import { execFile } from 'node:child_process';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { fillDisk } from '@flotilla/testkit';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,21 +39,6 @@ afterAll(async () => {
   if (mounted) await run('umount', ['-l', mnt]).catch(() => undefined);
 }, LONG);
 
-/** Writes a file until the filesystem is full; returns its path. */
-async function fill(dir: string): Promise<string> {
-  const path = join(dir, 'filler');
-  const h = await open(path, 'w');
-  const block = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) await h.write(block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    await h.close();
-  }
-  return path;
-}
-
 /** The NAME column of `network ls`. */
 const names = (table: string): string[] => table.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[1]!);
 const networks = async (): Promise<string[]> => names(await cluster.ok(host, 'network', 'ls'));
@@ -63,7 +49,7 @@ describe('a manager whose Raft disk fills up or fails', () => {
     host.nodeId = (/NodeID: (\w+)/.exec(await cluster.ok(host, 'info')) ?? [])[1] ?? '';
     await cluster.ok(host, 'network', 'create', '-d', 'overlay', 'net-a');
 
-    const filler = await fill(mnt);
+    const filler = await fillDisk(mnt);
     // The WAL may still append into the page it last wrote: write until a write is refused.
     acked.push('net-a');
     let first: Awaited<ReturnType<typeof cluster.cli>> | undefined;

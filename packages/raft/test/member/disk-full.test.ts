@@ -3,11 +3,11 @@
 // keeps its log readable, and carries on by itself once space returns. Any other write error is:
 // the member stops for good and tells its onFatal listeners.
 import { execFile } from 'node:child_process';
-import { open, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
+import { fillDisk, makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
 import { Network } from '@flotilla/api';
 import { RaftMember } from '../../src/member/member.js';
 import { isRaftMemberError } from '../../src/member/errors.js';
@@ -42,21 +42,6 @@ function tx(n: string): Uint8Array {
     .encode();
 }
 
-/** Writes a file until the filesystem is full; returns its path. */
-async function fill(dir: string): Promise<string> {
-  const path = join(dir, 'filler');
-  const h = await open(path, 'w');
-  const block = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) await h.write(block);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    await h.close();
-  }
-  return path;
-}
-
 describe('a member whose disk fills up', () => {
   it('refuses writes with a clear error, keeps what it acknowledged, and resumes when space returns', async () => {
     const dataDir = join(mnt, 'member');
@@ -86,7 +71,7 @@ describe('a member whose disk fills up', () => {
       acked.push(`before-${i}`);
     }
 
-    const filler = await fill(mnt);
+    const filler = await fillDisk(mnt);
     // The write that finds the disk full waits in the log; the member notices and refuses new ones.
     const stuck = m.propose(tx('while-full'), 30_000);
     await waitFor(() => m.writeRefusal !== undefined, { what: 'the member to notice the full disk' });
