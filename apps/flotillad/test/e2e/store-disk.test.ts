@@ -4,7 +4,7 @@
 // writing a snapshot fails with ENOTDIR) makes the daemon log one line and exit non-zero, and
 // restarted it recovers every acknowledged write from its WAL. Nothing is mocked.
 import { execFile } from 'node:child_process';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { fillDisk } from '@flotilla/testkit';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,17 +27,32 @@ beforeAll(async () => {
   // Snapshots every 20 entries, so the test reaches one in a few writes.
   cluster = await startLoopbackCluster({ addrs: [ADDR], names: ['e2e-disk'], tmpPrefix: 'flotillad-store-disk-', daemonEnv: { FLOTILLA_RAFT_SNAPSHOT_EVERY: '20' } });
   host = cluster.hosts[0]!;
-  // The Raft directory (WAL, snapshots) gets its own 4 MiB filesystem before `swarm init` creates it.
   mnt = join(host.dataDir, 'swarm', 'raft');
-  await mkdir(mnt, { recursive: true });
-  await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
-  mounted = true;
 }, LONG);
 
 afterAll(async () => {
-  await cluster?.stop();
+  // The daemon first, then the mount (cluster.stop removes the temp dir, mount point included).
+  if (host?.daemon && host.daemon.child.exitCode === null) {
+    host.daemon.child.kill('SIGTERM');
+    await host.daemon.exited;
+  }
   if (mounted) await run('umount', ['-l', mnt]).catch(() => undefined);
+  await cluster?.stop();
 }, LONG);
+
+/** Moves the manager's Raft directory onto its own 4 MiB tmpfs: stop, copy aside, mount, copy back, start. */
+async function raftDirOnSmallDisk(): Promise<void> {
+  host.daemon!.child.kill('SIGTERM');
+  await host.daemon!.exited;
+  const aside = join(cluster.dir, 'raft-aside');
+  await run('cp', ['-a', mnt, aside]);
+  await rm(mnt, { recursive: true, force: true });
+  await mkdir(mnt);
+  await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  mounted = true;
+  await run('cp', ['-a', `${aside}/.`, mnt]);
+  await cluster.start(host);
+}
 
 /** The NAME column of `network ls`. */
 const names = (table: string): string[] => table.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[1]!);
@@ -48,6 +63,11 @@ describe('a manager whose Raft disk fills up or fails', () => {
     await cluster.ok(host, 'swarm', 'init', '--advertise-addr', ADDR, '--listen-addr', `${ADDR}:${cluster.joinPort}`);
     host.nodeId = (/NodeID: (\w+)/.exec(await cluster.ok(host, 'info')) ?? [])[1] ?? '';
     await cluster.ok(host, 'network', 'create', '-d', 'overlay', 'net-a');
+    // `swarm init` recreates the swarm directory, so the small disk goes in after it.
+    await raftDirOnSmallDisk();
+    await waitFor('the restarted manager to serve', async () => ((await cluster.cli(host, 'network', 'ls')).code === 0 ? true : undefined), 30_000);
+    await cluster.ok(host, 'network', 'create', '-d', 'overlay', 'net-b');
+    acked.push('net-b');
 
     const filler = await fillDisk(mnt);
     // The WAL may still append into the page it last wrote: write until a write is refused.
