@@ -50,3 +50,15 @@ describe('stack config', () => {
     await expect(stackConfigCommand(ctx([], []), { stdin: async () => 'services:\n  web:\n    image: a\n    ports: [x]\n', env: {}, cwd: '/srv/app' }, { composeFile: ['-'] })).rejects.toThrow(/^-:4: services\.web\.ports\[0\]: invalid port "x"/);
   });
 });
+
+describe('a published port the manager refuses', () => {
+  it('is placed at the service\'s ports in the file, like the file\'s own problems', async () => {
+    const { loadCompose } = await import('@flotilla/stack');
+    const { placeRefusal } = await import('../src/commands/stack.js');
+    const loaded = loadCompose([{ file: 'ports.yml', text: 'version: "3.8"\nservices:\n  x:\n    image: a\n    ports: ["18090:80"]\n' }], { name: 'broken', baseDir: '/srv', env: {}, readText: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } });
+    const placed = placeRefusal(new CliError('service broken_x: port 18090/tcp is already in use by service app_web', 1), 'broken', loaded.positionOf) as CliError;
+    expect(placed.message).toBe('ports.yml:5: services.x.ports: port 18090/tcp is already in use by service app_web');
+    const other = new CliError('network "shared" is declared as external, but could not be found', 1);
+    expect(placeRefusal(other, 'broken', loaded.positionOf)).toBe(other);
+  });
+});

@@ -33,6 +33,8 @@ export interface LoadedCompose {
   /** Service keys docker's stack deploy ignores ("Ignoring unsupported options: build"). */
   unsupported: string[];
   deprecated: string[];
+  /** Where a key path was written (the latest file that has it), for problems found later by the manager. */
+  positionOf(path: Path): Position | undefined;
 }
 
 /** Reads `.env` beside the first file, if there is one; the caller's variables win. */
@@ -103,7 +105,7 @@ export function loadCompose(inputs: readonly ComposeInput[], o: LoadOptions): Lo
     where: (path, reason) => new StackFileError(pathText(path), reason, positionIn(sources, path)),
   });
   if (found.length > 0) throw new StackFileErrors(found);
-  return { model, unsupported: [...unsupported], deprecated: [...deprecated] };
+  return { model, unsupported: [...unsupported], deprecated: [...deprecated], positionOf: (path) => positionIn(sources, path) };
 }
 
 /** The latest file that mentions the path (or its nearest parent) decides the position shown. */

@@ -156,7 +156,7 @@ describe('stack deploy on three hosts (real flotillad, CLI, engines)', () => {
       ['unknown.yml', 'version: "3.8"\nservices:\n  x:\n    image: stacks/web:1\n    replica: 2\n', /^flotilla: unknown\.yml:5: services\.x\.replica: services\.x Additional property replica is not allowed/],
       ['type.yml', 'version: "3.8"\nservices:\n  x:\n    image: stacks/web:1\n    deploy:\n      replicas: many\n', /^flotilla: type\.yml:6: services\.x\.deploy\.replicas: must be an integer/],
       ['variable.yml', 'version: "3.8"\nservices:\n  x:\n    image: "stacks/web:${TAG:?TAG must be set}"\n', /^flotilla: variable\.yml:4: services\.x\.image: required variable TAG is missing a value: TAG must be set/],
-      ['ports.yml', 'version: "3.8"\nservices:\n  x:\n    image: stacks/web:1\n    ports: ["18090:80"]\n  y:\n    image: stacks/web:1\n', /^flotilla: service broken_x: port 18090\/tcp is already in use by service app_web/],
+      ['ports.yml', 'version: "3.8"\nservices:\n  x:\n    image: stacks/web:1\n    ports: ["18090:80"]\n  y:\n    image: stacks/web:1\n', /^flotilla: ports\.yml:5: services\.x\.ports: port 18090\/tcp is already in use by service app_web/],
       ['external.yml', 'version: "3.8"\nservices:\n  x:\n    image: stacks/web:1\n    networks: [shared]\n  y:\n    image: stacks/web:1\nnetworks:\n  shared:\n    external: true\n', /^flotilla: network "shared" is declared as external, but could not be found/],
     ];
     for (const [file, text, message] of broken) {

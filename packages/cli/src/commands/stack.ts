@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { StackChange, TaskState, ResolveImage, RestartCondition, type DeployStackResponse, type Service, type ServiceView } from '@flotilla/api';
-import { convertStack, DEPRECATION_REASONS, loadBundle, loadCompose, printCompose, STACK_NAMESPACE_LABEL, StackFileErrors, type ComposeModel } from '@flotilla/stack';
+import { convertStack, DEPRECATION_REASONS, formatProblem, loadBundle, loadCompose, printCompose, STACK_NAMESPACE_LABEL, StackFileErrors, type ComposeModel, type Position } from '@flotilla/stack';
 import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -37,8 +37,14 @@ function checkStackName(name: string): void {
 
 const readFileAt = (path: string): string => readFileSync(path, 'utf8');
 
+type PositionOf = (path: readonly string[]) => Position | undefined;
+
 /** The model from -c files (merged in order) or a bundle; file problems become one CliError listing each. */
 export async function loadStackModel(io: StackIo, name: string, opts: Pick<DeployOptions, 'composeFile' | 'bundleFile'>, warn: (t: string) => void): Promise<ComposeModel> {
+  return (await loadStack(io, name, opts, warn)).model;
+}
+
+async function loadStack(io: StackIo, name: string, opts: Pick<DeployOptions, 'composeFile' | 'bundleFile'>, warn: (t: string) => void): Promise<{ model: ComposeModel; positionOf: PositionOf }> {
   try {
     if (opts.bundleFile) {
       const path = resolve(io.cwd, opts.bundleFile);
@@ -48,7 +54,7 @@ export async function loadStackModel(io: StackIo, name: string, opts: Pick<Deplo
       } catch (err) {
         throw new CliError(`reading the bundle ${opts.bundleFile}: ${(err as Error).message}`, 1);
       }
-      return loadBundle(text, opts.bundleFile, name);
+      return { model: loadBundle(text, opts.bundleFile, name), positionOf: () => undefined };
     }
     if (opts.composeFile.length === 0) throw new CliError('please specify either a bundle file (with --bundle-file) or a Compose file (with --compose-file)', 1);
     const inputs: Array<{ file: string; text: string }> = [];
@@ -64,7 +70,7 @@ export async function loadStackModel(io: StackIo, name: string, opts: Pick<Deplo
     const loaded = loadCompose(inputs, { name, baseDir, env: io.env, readText: readFileAt });
     if (loaded.unsupported.length > 0) warn(`Ignoring unsupported options: ${loaded.unsupported.join(', ')}\n\n`);
     if (loaded.deprecated.length > 0) warn(`Ignoring deprecated options:\n\n${loaded.deprecated.map((k) => `${k}: ${DEPRECATION_REASONS[k] ?? ''}`).join('\n\n')}\n\n`);
-    return loaded.model;
+    return { model: loaded.model, positionOf: loaded.positionOf };
   } catch (err) {
     if (err instanceof StackFileErrors) throw new CliError(err.message, 1);
     throw err;
@@ -80,7 +86,7 @@ export async function stackDeployCommand(ctx: CommandContext, io: StackIo, name:
   const resolveImage = RESOLVE[opts.resolveImage];
   if (resolveImage === undefined) throw new CliError(`invalid option ${JSON.stringify(opts.resolveImage)} for flag --resolve-image: expected always, changed or never`, 2);
   if (opts.bundleFile && opts.composeFile.length > 0) throw new CliError('you cannot specify both a bundle file and a Compose file', 1);
-  const model = await loadStackModel(io, name, opts, ctx.warn);
+  const { model, positionOf } = await loadStack(io, name, opts, ctx.warn);
   const { request, problems } = convertStack(model, { readBytes: (p) => readFileSync(p) });
   if (problems.length > 0) throw new CliError(problems.map((p) => p.message).join('\n'), 1);
   request.prune = Boolean(opts.prune);
@@ -89,7 +95,9 @@ export async function stackDeployCommand(ctx: CommandContext, io: StackIo, name:
   const api = ctx.connect();
   try {
     if (resolveImage !== ResolveImage.RESOLVE_IMAGE_NEVER) await checkImages(ctx, api, request.services.map((s) => [s.annotations?.name ?? '', s.task?.container?.image ?? '']), resolveImage);
-    const res = await api.deployStack(request);
+    const res = await api.deployStack(request).catch((err: unknown) => {
+      throw placeRefusal(err, name, positionOf);
+    });
     printChanges(ctx, res);
     if (opts.detach) return;
     const changed = res.changes.filter((c) => c.kind === 'service' && (c.change === StackChange.STACK_CHANGE_CREATED || c.change === StackChange.STACK_CHANGE_UPDATED)).map((c) => c.id);
@@ -112,6 +120,19 @@ async function checkImages(ctx: CommandContext, api: ControlApi, images: Array<[
     }
     if (found === 'missing') ctx.warn(`image ${image} could not be found on the local engine. Each node will look for ${image} itself, possibly leading to different nodes running different versions of the image.\n`);
   }
+}
+
+/**
+ * The manager's refusal of a service's published port names the service; the file knows where its
+ * ports are: say it as file:line: key like the file's own problems.
+ */
+export function placeRefusal(err: unknown, stack: string, positionOf: PositionOf): unknown {
+  if (!(err instanceof CliError)) return err;
+  const m = new RegExp(`^service ${stack}_(\\S+): (port \\d+/(tcp|udp) .*)$`).exec(err.message);
+  if (!m) return err;
+  const key = ['services', m[1]!, 'ports'];
+  const where = positionOf(key);
+  return where ? new CliError(formatProblem(key.join('.'), m[2]!, where), err.exitCode) : err;
 }
 
 function printChanges(ctx: CommandContext, res: DeployStackResponse): void {
