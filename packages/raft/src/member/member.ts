@@ -326,6 +326,9 @@ export class RaftMember {
    */
   readBarrier(timeoutMs = this.opts.requestTimeoutMs): Promise<number> {
     this.ensureRunning();
+    // The Ready that found the disk full is held until it can be written; no later one (which
+    // would confirm the read point) is handled meanwhile: say why now rather than time out.
+    if (this.noSpace) return Promise.reject(new RaftMemberError('NO_SPACE', `${this.noSpace.message}; reads cannot be confirmed until space returns`, this.node.raft.lead));
     const lead = this.node.raft.lead;
     if (lead === NONE) return Promise.reject(new RaftMemberError('NOT_LEADER', `member ${this.id}: no leader known for a read barrier`));
     const ctx = randomBytes(12);

@@ -79,6 +79,9 @@ describe('a member whose disk fills up', () => {
     expect(isRaftMemberError(refused, 'NO_SPACE')).toBe(true);
     expect((refused as Error).message).toBe(`no space left on device under ${dataDir} on manager node-a: write refused`);
     expect(m.failed).toBeUndefined();
+    // A read barrier cannot be confirmed while the Ready is held: it says so at once.
+    const read = await m.readBarrier().catch((e: unknown) => e);
+    expect(isRaftMemberError(read, 'NO_SPACE')).toBe(true);
 
     await unlink(filler);
     const applied = await stuck;
