@@ -9,10 +9,12 @@ import {
   RaftEntryType,
   RaftHardState,
   RaftSnapshot,
+  type RaftConfState,
 } from '@flotilla/api';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { applyConfChangeTo } from '../core/conf-change.js';
 import { Wal } from '../storage/wal.js';
 import { Store } from '../store/store.js';
 import type { ReadTx } from '../store/read-tx.js';
@@ -61,15 +63,13 @@ export async function forceNewCluster(dataDir: string, selfId: number, options: 
       throw new Error(`force-new-cluster: ${dataDir} holds no Raft state (nothing to keep)`);
     }
     const hs = hardState !== undefined ? RaftHardState.decode(hardState) : { term: 0, vote: 0, commit: 0 };
-    const voters = new Set<number>();
-    const learners = new Set<number>();
+    let conf: RaftConfState = { voters: [], learners: [] };
     const store = new Store({ logger });
     let lastIndex = 0;
     let lastTerm = 0;
     if (snapshot !== undefined) {
       const snap = RaftSnapshot.decode(snapshot.data);
-      for (const v of snap.metadata?.confState?.voters ?? []) voters.add(v);
-      for (const l of snap.metadata?.confState?.learners ?? []) learners.add(l);
+      conf = snap.metadata?.confState ?? conf;
       if (options.transaction) store.restore(snap.data);
       lastIndex = snapshot.index;
       lastTerm = snapshot.term;
@@ -77,7 +77,8 @@ export async function forceNewCluster(dataDir: string, selfId: number, options: 
     for (const raw of entries) {
       const e = RaftEntry.decode(raw.data);
       if (e.type === RaftEntryType.RAFT_ENTRY_CONF_CHANGE) {
-        changeMembership(voters, learners, RaftConfChange.decode(e.data));
+        // The core's own rule, so the members counted are the ones the core would count.
+        conf = applyConfChangeTo(conf, RaftConfChange.decode(e.data));
         if (options.transaction) store.apply(e.index, EMPTY);
       } else if (options.transaction) {
         store.apply(e.index, e.data);
@@ -88,8 +89,8 @@ export async function forceNewCluster(dataDir: string, selfId: number, options: 
     const term = Math.max(hs.term, lastTerm) + 1;
     const changes: RaftConfChange[] = [];
     // Self first: the configuration must never be left without a voter.
-    if (!voters.has(selfId)) changes.push({ type: RaftConfChangeType.RAFT_CONF_CHANGE_ADD_VOTER, nodeId: selfId, context: EMPTY });
-    const removed = [...voters, ...learners].filter((id) => id !== selfId).sort((a, b) => a - b);
+    if (!conf.voters.includes(selfId)) changes.push({ type: RaftConfChangeType.RAFT_CONF_CHANGE_ADD_VOTER, nodeId: selfId, context: EMPTY });
+    const removed = [...conf.voters, ...conf.learners].filter((id) => id !== selfId).sort((a, b) => a - b);
     for (const id of removed) changes.push({ type: RaftConfChangeType.RAFT_CONF_CHANGE_REMOVE_VOTER, nodeId: id, context: EMPTY });
     const added: RaftEntry[] = changes.map((cc, i) => ({
       term,
@@ -111,26 +112,6 @@ export async function forceNewCluster(dataDir: string, selfId: number, options: 
     return { removed, commitIndex, term };
   } finally {
     await wal.close();
-  }
-}
-
-function changeMembership(voters: Set<number>, learners: Set<number>, cc: RaftConfChange): void {
-  switch (cc.type) {
-    case RaftConfChangeType.RAFT_CONF_CHANGE_ADD_VOTER:
-    case RaftConfChangeType.RAFT_CONF_CHANGE_PROMOTE_LEARNER:
-      learners.delete(cc.nodeId);
-      voters.add(cc.nodeId);
-      return;
-    case RaftConfChangeType.RAFT_CONF_CHANGE_ADD_LEARNER:
-      voters.delete(cc.nodeId);
-      learners.add(cc.nodeId);
-      return;
-    case RaftConfChangeType.RAFT_CONF_CHANGE_REMOVE_VOTER:
-      voters.delete(cc.nodeId);
-      learners.delete(cc.nodeId);
-      return;
-    default:
-      throw new Error(`force-new-cluster: unknown membership change ${String(cc.type)} for member ${cc.nodeId}`);
   }
 }
 
