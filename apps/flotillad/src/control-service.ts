@@ -13,6 +13,7 @@ import { swarmHandlers } from './control/swarm-handlers.js';
 import { clusterHandlers } from './control/cluster-handlers.js';
 import { caHandlers } from './control/ca-handlers.js';
 import { pluginHandlers } from './control/plugin-handlers.js';
+import { backupHandlers } from './control/backup-handlers.js';
 import { unary } from './control/unary.js';
 import { buildInfo, buildVersion, type ProcessFacts } from './info.js';
 import type { SwarmController } from './swarm/swarm-controller.js';
@@ -44,5 +45,6 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
     ...networkHandlers(swarm, log),
     ...caHandlers(swarm, log),
     ...pluginHandlers(swarm, log),
+    ...backupHandlers(swarm, sources.config.dataDir, log),
   };
 }

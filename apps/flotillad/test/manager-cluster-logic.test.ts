@@ -29,8 +29,15 @@ describe('joined managers', () => {
   it('managers that are not voters yet are the ones the leader adds', () => {
     const m2 = createJoinedNode('n2', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.32'], 2377);
     const w = createJoinedNode('w1', NodeRole.NODE_ROLE_WORKER, ['127.0.0.40'], 2377);
-    expect(missingVoters([first, m2, w], [7])).toEqual([raftIdForNode('n2')]);
-    expect(missingVoters([first, m2, w], [7, raftIdForNode('n2')])).toEqual([]);
+    expect(missingVoters([first, m2, w], [7], [])).toEqual([raftIdForNode('n2')]);
+    expect(missingVoters([first, m2, w], [7, raftIdForNode('n2')], [])).toEqual([]);
+  });
+
+  it('a denied manager (dropped by --force-new-cluster, or removed) is never added back as a voter', () => {
+    const m2 = createJoinedNode('n2', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.32'], 2377);
+    const m3 = createJoinedNode('n3', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.33'], 2377);
+    expect(missingVoters([first, m2, m3], [7], ['n2'])).toEqual([raftIdForNode('n3')]);
+    expect(missingVoters([first, m2, m3], [7], ['n2', 'n3'])).toEqual([]);
   });
 
   it('route to every other manager on the shared route port, never to itself or a worker', () => {

@@ -26,30 +26,38 @@ const W = NodeRole.NODE_ROLE_WORKER;
 describe('demotion refusals', () => {
   it('refuses the last manager, whatever the workers', () => {
     const m1 = node('m1', M);
-    const refusal = roleChangeRefusal([m1, node('w1', W), node('w2', W)], m1, W);
+    const refusal = roleChangeRefusal([m1, node('w1', W), node('w2', W)], m1, W, []);
     expect(refusal?.message).toBe('cannot demote the last manager of the swarm');
   });
 
   it('counts a manager already being demoted as gone', () => {
     const m1 = node('m1', M);
-    expect(roleChangeRefusal([m1, node('m2', M, { desired: W })], m1, W)?.message).toBe('cannot demote the last manager of the swarm');
+    expect(roleChangeRefusal([m1, node('m2', M, { desired: W })], m1, W, [])?.message).toBe('cannot demote the last manager of the swarm');
   });
 
   it('refuses when the managers left that are reachable are no majority of them', () => {
     const m1 = node('m1', M);
     // 3 managers left after the demotion, only 1 of them Ready: quorum of 3 is 2.
     const nodes = [m1, node('m2', M), node('m3', M, { ready: false }), node('m4', M, { ready: false })];
-    expect(roleChangeRefusal(nodes, m1, W)?.message).toMatch(/only 1 of the 3 other managers are reachable, and the swarm would lose quorum/);
+    expect(roleChangeRefusal(nodes, m1, W, [])?.message).toMatch(/only 1 of the 3 other managers are reachable, and the swarm would lose quorum/);
     // 2 of 3 Ready is enough.
     const healthier = [m1, node('m2', M), node('m3', M), node('m4', M, { ready: false })];
-    expect(roleChangeRefusal(healthier, m1, W)).toBeUndefined();
+    expect(roleChangeRefusal(healthier, m1, W, [])).toBeUndefined();
+  });
+
+  it('does not count managers dropped by --force-new-cluster (denied): they hold no vote', () => {
+    const m1 = node('m1', M);
+    const nodes = [m1, node('m2', M), node('m3', M, { ready: false }), node('m4', M, { ready: false })];
+    expect(roleChangeRefusal(nodes, m1, W, ['m3', 'm4'])).toBeUndefined();
+    // The last voter stays the last voter, whatever dropped managers are still listed.
+    expect(roleChangeRefusal([m1, node('m3', M, { ready: false })], m1, W, ['m3'])?.message).toBe('cannot demote the last manager of the swarm');
   });
 
   it('lets a promotion, and a demotion of a worker (nothing to do), through; refuses an unknown role', () => {
     const w1 = node('w1', W);
-    expect(roleChangeRefusal([node('m1', M), w1], w1, M)).toBeUndefined();
-    expect(roleChangeRefusal([node('m1', M), w1], w1, W)).toBeUndefined();
-    expect(roleChangeRefusal([node('m1', M), w1], w1, NodeRole.UNRECOGNIZED)?.message).toMatch(/invalid role/);
+    expect(roleChangeRefusal([node('m1', M), w1], w1, M, [])).toBeUndefined();
+    expect(roleChangeRefusal([node('m1', M), w1], w1, W, [])).toBeUndefined();
+    expect(roleChangeRefusal([node('m1', M), w1], w1, NodeRole.UNRECOGNIZED, [])?.message).toMatch(/invalid role/);
   });
 });
 

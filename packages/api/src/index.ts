@@ -43,3 +43,5 @@ export * from './gen/flotilla/logs.js';
 export * from './task-name.js';
 export * from './control-status.js';
 export * from './gen/flotilla/plugin.js';
+export * from './gen/flotilla/backup.js';
+export * from './backup-file.js';

@@ -1,5 +1,5 @@
 // The one way to open a NATS connection: mutual TLS always, reconnect forever
-// with jitter, every disconnect and reconnect logged, drain on close.
+// with jitter (through refusals too), every disconnect and reconnect logged, drain on close.
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { silentLogger } from './log.js';
@@ -64,6 +64,10 @@ export async function connectBus(opts: ConnectOptions): Promise<BusConnection> {
       ...(opts.name ? { name: opts.name } : {}),
       ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
       maxReconnectAttempts: -1,
+      // nats.js gives up for good after two refusals of our certificate in a row. A refusal is
+      // often brief: a manager's nats-server that restarts listens before it has loaded the
+      // users from the store, and a worker reconnecting then would be cut off until restarted.
+      ignoreAuthErrorAbort: true,
       reconnectTimeWait: opts.reconnectWaitMs ?? 250,
       reconnectJitter: opts.reconnectJitterMs ?? 250,
       reconnectJitterTLS: opts.reconnectJitterMs ?? 500,
@@ -109,26 +113,47 @@ export async function connectBus(opts: ConnectOptions): Promise<BusConnection> {
 
 async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {
   // The status iterator ends when the connection closes; nothing waits on it.
+  const state: StatusLogState = { connected: true, refusals: 0, lastRefusalLogAt: 0 };
   void (async () => {
-    for await (const s of nc.status()) logStatus(log, s);
+    for await (const s of nc.status()) logStatus(log, s, state);
   })().catch((err: unknown) => log.warn({ err }, 'watching NATS status failed'));
   const closed = await nc.closed();
   if (closed) log.error({ err: closed }, 'NATS connection closed with an error');
   else log.info('NATS connection closed');
 }
 
-function logStatus(log: Logger, s: Status): void {
+/** A refused client retries every few hundred ms: say so once, then at most every REFUSAL_LOG_MS. */
+const REFUSAL_LOG_MS = 60_000;
+
+interface StatusLogState {
+  /** Connected since the last disconnect (a failed reconnect attempt is no new disconnect). */
+  connected: boolean;
+  refusals: number;
+  lastRefusalLogAt: number;
+}
+
+function logStatus(log: Logger, s: Status, state: StatusLogState): void {
   switch (s.type) {
     case 'disconnect':
-      log.warn({ server: s.server }, 'disconnected from NATS server');
+      if (state.connected) log.warn({ server: s.server }, 'disconnected from NATS server');
+      state.connected = false;
       break;
     case 'reconnecting':
       log.debug('reconnecting to NATS');
       break;
     case 'reconnect':
-      log.info({ server: s.server }, 'reconnected to NATS server');
+      state.connected = true;
+      log.info({ server: s.server, ...(state.refusals > 0 ? { refusedBefore: state.refusals } : {}) }, 'reconnected to NATS server');
+      state.refusals = 0;
       break;
     case 'error':
+      if (s.error.name === 'AuthorizationError') {
+        state.refusals++;
+        if (Date.now() - state.lastRefusalLogAt < REFUSAL_LOG_MS) break;
+        state.lastRefusalLogAt = Date.now();
+        log.error({ err: s.error, refusals: state.refusals }, 'NATS server refused this node (retrying; logged again in a minute if it goes on)');
+        break;
+      }
       log.error({ err: s.error }, 'NATS server reported an error');
       break;
     case 'staleConnection':

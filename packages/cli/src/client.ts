@@ -49,6 +49,7 @@ import {
   type ListPluginsResponse,
   type RemovePluginResponse,
   type PluginPrivilegesResponse,
+  type SwarmRestoreResponse,
 } from '@flotilla/api';
 import { controlStream, type ControlStream } from './control-stream.js';
 import { CliError, controlCallError } from './errors.js';
@@ -112,8 +113,21 @@ export interface ControlApi {
   serviceLogs(req: ServiceLogsRequest, onMessage: (m: ServiceLogsMessage) => void): ControlStream;
   /** events: streams store changes until --until or until cancelled. */
   events(req: EventsRequest, onMessage: (m: EventsMessage) => void): ControlStream;
+  /** swarm backup: the backup file's pieces, in order, until it ends. */
+  swarmBackup(onPiece: (data: Uint8Array) => void): ControlStream;
+  /** swarm restore: sends a backup file to a daemon in no swarm, which comes back as its manager. */
+  swarmRestore(file: Uint8Array): Promise<SwarmRestoreResponse>;
   close(): void;
 }
+
+/** Pieces a backup file travels in (each one gRPC message, well under its 4 MiB limit). */
+const BACKUP_PIECE_BYTES = 1024 * 1024;
+
+type ClientStreaming<Res> = (
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (error: ServiceError | null, response: Res) => void,
+) => { write(message: unknown): boolean; end(): void };
 
 type Unary<Req, Res> = (
   request: Req,
@@ -185,6 +199,16 @@ export function connectControl(host: ControlHost, timeoutMs: number = DEFAULT_CA
     pluginPrivileges: (image) => call('PluginPrivileges', client.pluginPrivileges, { image }),
     serviceLogs: (req, onMessage) => controlStream(client, client.serviceLogs, 'ServiceLogs', host.url, req, onMessage),
     events: (req, onMessage) => controlStream(client, client.events, 'Events', host.url, req, onMessage),
+    swarmBackup: (onPiece) => controlStream(client, client.swarmBackup, 'SwarmBackup', host.url, {}, (m: { data: Uint8Array }) => onPiece(m.data)),
+    swarmRestore: (file) =>
+      new Promise((resolve, reject) => {
+        const deadline = new Date(Date.now() + SWARM_CALL_TIMEOUT_MS);
+        const upload = (client.swarmRestore as unknown as ClientStreaming<SwarmRestoreResponse>).call(client, new Metadata(), { deadline }, (err, response) =>
+          err ? reject(controlCallError(err, host.url, 'SwarmRestore', SWARM_CALL_TIMEOUT_MS)) : resolve(response),
+        );
+        for (let at = 0; at < file.length; at += BACKUP_PIECE_BYTES) upload.write({ data: Buffer.from(file.subarray(at, at + BACKUP_PIECE_BYTES)) });
+        upload.end();
+      }),
     close: () => client.close(),
   };
 }

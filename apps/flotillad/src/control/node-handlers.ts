@@ -60,7 +60,7 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
           delete labels[key];
         }
         if (req.setRole) {
-          const refusal = roleChangeRefusal(view.nodes.all(), node, req.role);
+          const refusal = roleChangeRefusal(view.nodes.all(), node, req.role, view.clusters.get(rt.state.clusterId)?.deniedNodeIds ?? []);
           if (refusal) throw refusal;
         }
         const spec = validateNodeSpec({
@@ -85,10 +85,10 @@ export function nodeHandlers(swarm: SwarmController, log: Logger) {
       const id = findNodeOrNoSuch(rt.member.store.view(), req.node).id;
       await writeStore(rt.member, (view, tx) => {
         const node = findNodeOrNoSuch(view, id);
-        const refusal = nodeRemovalRefusal(node, req.force);
-        if (refusal) throw refusal;
         const cluster = view.clusters.get(rt.state.clusterId);
         if (!cluster) throw new Error(`cluster ${rt.state.clusterId} is missing from the store while removing node ${id}`);
+        const refusal = nodeRemovalRefusal(node, req.force, cluster.deniedNodeIds);
+        if (refusal) throw refusal;
         tx.delete('node', node);
         tx.update('cluster', { ...cluster, deniedNodeIds: denyNode(cluster.deniedNodeIds, id) });
       });

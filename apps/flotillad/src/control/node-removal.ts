@@ -4,11 +4,14 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 
 /**
  * Why `node rm` must refuse this node, as docker words it, or undefined when it may go.
- * A manager is refused even with --force: deleting it would leave a Raft member with no Node object.
+ * A manager is refused even with --force: deleting it would leave a Raft member with no Node
+ * object. Except a denied one (`denied`: the cluster's list): a manager dropped by `swarm init
+ * --force-new-cluster` is no Raft member any more, and goes like a worker (Down, or --force).
  */
-export function nodeRemovalRefusal(node: Node, force: boolean): ControlError | undefined {
+export function nodeRemovalRefusal(node: Node, force: boolean, denied: readonly string[]): ControlError | undefined {
   const name = node.description?.hostname || node.id;
-  if (node.role === NodeRole.NODE_ROLE_MANAGER || node.spec?.desiredRole === NodeRole.NODE_ROLE_MANAGER) {
+  const raftMember = !denied.includes(node.id);
+  if (raftMember && (node.role === NodeRole.NODE_ROLE_MANAGER || node.spec?.desiredRole === NodeRole.NODE_ROLE_MANAGER)) {
     return new ControlError(
       GrpcStatus.FAILED_PRECONDITION,
       `node ${name} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`,

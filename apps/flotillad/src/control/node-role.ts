@@ -11,13 +11,14 @@ function isOrBecomesManager(n: Node): boolean {
  * Why setting `node`'s desired role to `role` must be refused, or undefined when it may change.
  * Demotion takes a Raft voter away: never the last manager, and never when the managers left
  * that are reachable (their node Ready, i.e. heartbeating) would be fewer than a majority of them.
+ * Denied managers (`denied`: dropped by `swarm init --force-new-cluster`) hold no vote: not counted.
  */
-export function roleChangeRefusal(nodes: Iterable<Node>, node: Node, role: NodeRole): ControlError | undefined {
+export function roleChangeRefusal(nodes: Iterable<Node>, node: Node, role: NodeRole, denied: readonly string[]): ControlError | undefined {
   if (role !== NodeRole.NODE_ROLE_MANAGER && role !== NodeRole.NODE_ROLE_WORKER) {
     return invalidArgument(`invalid role ${String(role)}: expected manager or worker`);
   }
   if (role === NodeRole.NODE_ROLE_MANAGER || !isOrBecomesManager(node)) return undefined;
-  const remaining = [...nodes].filter((n) => n.id !== node.id && isOrBecomesManager(n));
+  const remaining = [...nodes].filter((n) => n.id !== node.id && isOrBecomesManager(n) && !denied.includes(n.id));
   if (remaining.length === 0) return new ControlError(GrpcStatus.FAILED_PRECONDITION, 'cannot demote the last manager of the swarm');
   const reachable = remaining.filter((n) => n.status?.state === NodeState.NODE_STATE_READY).length;
   const quorum = Math.floor(remaining.length / 2) + 1;

@@ -1,27 +1,29 @@
 import type { JoinTokensRequest, JoinTokensResponse, SwarmInitRequest, SwarmInitResponse, SwarmJoinRequest, SwarmJoinResponse } from '@flotilla/api';
 import { rotateJoinTokens } from '@flotilla/ca';
 import type { Logger } from 'pino';
+import type { ManagerRuntime } from '../manager/manager-runtime.js';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
 import { unary } from './unary.js';
 import { upToDateManager } from './up-to-date-manager.js';
 
+/** The command a worker joins with, as `swarm init` prints it. */
+export function workerJoinCommand(rt: ManagerRuntime): string {
+  return `flotilla swarm join --token ${rt.cluster()?.rootCa?.joinTokens?.worker ?? ''} ${rt.managerAddr}`;
+}
+
 export function swarmHandlers(swarm: SwarmController, log: Logger) {
   return {
     swarmInit: unary(log, 'SwarmInit', async (req: SwarmInitRequest): Promise<SwarmInitResponse> => {
-      const rt = await swarm.init({
+      const options = {
         advertiseAddr: req.advertiseAddr,
         listenAddr: req.listenAddr,
         certExpiryMs: req.certExpiryMs,
         defaultAddrPool: req.defaultAddrPool,
         defaultAddrPoolMaskLength: req.defaultAddrPoolMaskLength,
-      });
-      const tokens = rt.cluster()?.rootCa?.joinTokens;
-      return {
-        nodeId: rt.state.nodeId,
-        clusterId: rt.state.clusterId,
-        workerJoinCommand: `flotilla swarm join --token ${tokens?.worker ?? ''} ${rt.managerAddr}`,
       };
+      const { runtime: rt, dropped } = req.forceNewCluster ? await swarm.forceNewCluster(options) : { runtime: await swarm.init(options), dropped: [] };
+      return { nodeId: rt.state.nodeId, clusterId: rt.state.clusterId, workerJoinCommand: workerJoinCommand(rt), droppedManagers: dropped };
     }),
     swarmJoin: unary(log, 'SwarmJoin', (req: SwarmJoinRequest): Promise<SwarmJoinResponse> =>
       swarm.join({ remoteAddr: req.remoteAddr, token: req.token, advertiseAddr: req.advertiseAddr }),

@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { SpecError } from '@flotilla/api';
 import { NameConflict, NotFound, RaftMemberError } from '@flotilla/raft';
 import type { Logger } from 'pino';
@@ -10,6 +10,21 @@ export function unary<Req, Res>(log: Logger, rpc: string, body: (request: Req) =
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     Promise.resolve()
       .then(() => body(call.request))
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => {
+          const status = toStatus(err, rpc, log);
+          callback(daemonStatus(status.code ?? GrpcStatus.UNKNOWN, status.details ?? ''));
+        },
+      );
+  };
+}
+
+/** Adapts a handler of a client-streaming call (the request arrives in pieces) like `unary`. */
+export function clientStream<Req, Res>(log: Logger, rpc: string, body: (requests: AsyncIterable<Req>) => Promise<Res>) {
+  return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
+    Promise.resolve()
+      .then(() => body(call as AsyncIterable<Req>))
       .then(
         (response) => callback(null, response),
         (err: unknown) => {

@@ -149,6 +149,11 @@ export async function startManagerRuntime(
     // A member whose WAL or store failed stops for good; this daemon must not go on as a voter
     // serving frozen reads: it exits and its supervisor restarts it from the data dir.
     member.onFatal((err) => failDaemon(`raft member ${state.raftId} of manager ${state.nodeId} failed (data dir ${files.raftDir})`, err));
+    // nats-server admits only nodes the store knows; keep its users in step with the node table.
+    // From the local store at once, not after a leader is found: a restarted manager's nats-server
+    // starts with no users, and refuses every worker reconnecting until this runs.
+    const natsSync = followNodesForNats(member, nats, state, subjects, log0);
+    stops.push(async () => natsSync.stop());
     if (start.kind === 'init') {
       await waitForLeader(member, LEADER_WAIT_MS, true);
       await start.initialize(member);
@@ -196,10 +201,6 @@ export async function startManagerRuntime(
       services: portServices,
     });
     stops.push(() => caServer.stop());
-
-    // nats-server admits only nodes the store knows; keep its users in step with the node table.
-    const natsSync = followNodesForNats(member, nats, state, subjects, log0);
-    stops.push(async () => natsSync.stop());
 
     const leaderWork = runWhileLeader(member, log0, async () => {
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), networks: new StoreNetworkStateSource(member, log0.child({ component: 'network-state-source' })), logger: log0.child({ component: 'dispatcher' }) });

@@ -2,13 +2,18 @@ import { NodeRole, type Node } from '@flotilla/api';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
 
-/** Raft ids of the manager nodes in the store that are not voters yet. Pure. */
-export function missingVoters(nodes: Iterable<Node>, voters: readonly number[]): number[] {
+/**
+ * Raft ids of the manager nodes in the store that are not voters yet. A denied node never
+ * becomes one: a removed node, or a manager dropped by `swarm init --force-new-cluster` (its Node
+ * object stays, its vote must not come back). Pure.
+ */
+export function missingVoters(nodes: Iterable<Node>, voters: readonly number[], denied: readonly string[]): number[] {
   const have = new Set(voters);
+  const refused = new Set(denied);
   const missing: number[] = [];
   for (const n of nodes) {
     const id = n.managerStatus?.raftId ?? 0;
-    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0 && !have.has(id)) missing.push(id);
+    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0 && !have.has(id) && !refused.has(n.id)) missing.push(id);
   }
   return missing;
 }
@@ -30,7 +35,7 @@ export function departedVoters(nodes: Iterable<Node>, voters: readonly number[],
  * on the next node change or after a second.
  */
 export function followManagerVoters(member: RaftMember, log: Logger): { stop(): void } {
-  const sub = member.store.watch({ kinds: ['node'] });
+  const sub = member.store.watch({ kinds: ['node', 'cluster'] });
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let running = false;
@@ -38,7 +43,8 @@ export function followManagerVoters(member: RaftMember, log: Logger): { stop(): 
     if (running || stopped) return;
     running = true;
     try {
-      for (const raftId of missingVoters(member.store.view().nodes.all(), member.status().voters)) {
+      const view = member.store.view();
+      for (const raftId of missingVoters(view.nodes.all(), member.status().voters, [...view.clusters.all()][0]?.deniedNodeIds ?? [])) {
         if (stopped || !member.isLeader) return;
         log.info({ raftId }, 'adding a joined manager as a Raft voter');
         await member.addMember(raftId);

@@ -1,5 +1,5 @@
 import { randomInt, X509Certificate } from 'node:crypto';
-import { NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
+import { BackupFileError, decodeBackupFile, NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
 import { createRootCa, issuedCertificate, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -17,6 +17,8 @@ import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.j
 import { followOwnRole } from '../manager/own-role.js';
 import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
 import { writeStore } from '../manager/store-writer.js';
+import { forceManagerAlone } from '../manager/force-new-cluster.js';
+import { writeRestoredDataDir } from './backup.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeNodeNetworking, removeTaskContainers } from './leave-cleanup.js';
 import { managerSwarmInfo, withGossip, workerSwarmInfo } from './swarm-info.js';
@@ -355,6 +357,61 @@ export class SwarmController {
 
   init(options: SwarmInitOptions): Promise<ManagerRuntime> {
     return this.exclusive(() => this.doInit(options));
+  }
+
+  /**
+   * `swarm init --force-new-cluster` (docker's disaster recovery): this manager's Raft group
+   * becomes itself alone with the state it holds, the other managers dropped (their Node objects
+   * stay, denied: see forceManagerAlone). On a node in no swarm it is a plain init, as in docker.
+   */
+  forceNewCluster(options: SwarmInitOptions): Promise<{ runtime: ManagerRuntime; dropped: string[] }> {
+    return this.exclusive(async () => {
+      const state = await readSwarmState(this.files);
+      if (!state) return { runtime: await this.doInit(options), dropped: [] };
+      if (state.role !== NodeRole.NODE_ROLE_MANAGER) {
+        throw new ControlError(GrpcStatus.FAILED_PRECONDITION, "this node is a worker: --force-new-cluster needs a manager's data; run it on a manager that survived");
+      }
+      const log = this.log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
+      if (this.runtime) await this.dropManager(this.runtime);
+      const dropped = await forceManagerAlone(this.files, state, log);
+      const runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' }, this.managerPortServices);
+      this.adoptManager(runtime);
+      log.warn({ dropped, managerAddr: runtime.managerAddr }, 'swarm re-initialised from this manager alone (--force-new-cluster)');
+      return { runtime, dropped };
+    });
+  }
+
+  /**
+   * `swarm restore`: on a node in no swarm, comes back as the manager a backup file was taken on,
+   * the only voter of a new Raft group with the backed-up store (same cluster, root CA, join
+   * tokens, services, secrets, networks). A bad file changes nothing; a failed start removes what
+   * was written, as a failed init does.
+   */
+  restoreBackup(file: Uint8Array): Promise<{ runtime: ManagerRuntime; dropped: string[]; raftIndex: number }> {
+    return this.exclusive(async () => {
+      if (this.runtime || this.worker || this.pendingWorker || (await readSwarmState(this.files))) throw alreadyInSwarm();
+      let backup;
+      try {
+        backup = decodeBackupFile(file);
+      } catch (err) {
+        if (err instanceof BackupFileError) throw invalidArgument(err.message);
+        throw err;
+      }
+      const log = this.log.child({ nodeId: backup.nodeId, clusterId: backup.clusterId });
+      let runtime: ManagerRuntime | undefined;
+      try {
+        const { state, dropped } = await writeRestoredDataDir(this.files, backup, log);
+        runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' }, this.managerPortServices);
+        await writeSwarmState(this.files, state);
+        this.adoptManager(runtime);
+        log.warn({ raftIndex: backup.raftIndex, backedUpAt: new Date(backup.createdAtMs).toISOString(), dropped }, 'swarm restored from a backup');
+        return { runtime, dropped, raftIndex: backup.raftIndex };
+      } catch (err) {
+        await runtime?.stop();
+        await removeSwarmFiles(this.files);
+        throw err;
+      }
+    });
   }
 
   leave(force: boolean): Promise<void> {

@@ -26,8 +26,8 @@ export interface LoopbackCluster {
   readonly hosts: readonly LoopbackHost[];
   /** The swarm's join/control port, the same on every address. */
   readonly joinPort: number;
-  /** (Re)starts a host's daemon from its data dir and waits until its socket answers. */
-  start(host: LoopbackHost): Promise<void>;
+  /** (Re)starts a host's daemon from its data dir and waits until its socket answers (default 15 s). */
+  start(host: LoopbackHost, deadlineMs?: number): Promise<void>;
   cli(host: LoopbackHost, ...args: string[]): Promise<Finished>;
   /** The CLI's stdout; a non-zero exit throws with its stderr. */
   ok(host: LoopbackHost, ...args: string[]): Promise<string>;
@@ -74,12 +74,12 @@ export async function startLoopbackCluster(opts: LoopbackClusterOptions): Promis
     const name = opts.names[i]!;
     return { name, addr, dataDir: join(dir, name), socket: join(dir, `${name}.sock`), nodeId: '' };
   });
-  const start = async (host: LoopbackHost): Promise<void> => {
+  const start = async (host: LoopbackHost, deadlineMs?: number): Promise<void> => {
     host.daemon = spawnDaemon([
       '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
       '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), ...(opts.daemonArgs ?? []),
     ], opts.daemonEnv ? { env: { ...process.env, ...opts.daemonEnv } } : {});
-    await waitUntilServing(host.daemon, host.socket);
+    await waitUntilServing(host.daemon, host.socket, deadlineMs);
   };
   const cli = (host: LoopbackHost, ...args: string[]): Promise<Finished> => runCli(['-H', `unix://${host.socket}`, ...args]);
   const ok = async (host: LoopbackHost, ...args: string[]): Promise<string> => {

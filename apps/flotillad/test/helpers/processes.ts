@@ -62,14 +62,17 @@ export function spawnDaemon(args: readonly string[], options: SpawnOptions = {})
   return spawnTracked(process.execPath, [DAEMON_MAIN, ...args], options);
 }
 
-/** Waits until the daemon answers on its socket; fails early with its stderr if it exits. */
-export async function waitUntilServing(daemon: DaemonProcess, socketPath: string): Promise<void> {
+/**
+ * Waits until the daemon answers on its socket; fails early with its stderr if it exits. A
+ * manager restarted without a quorum serves only after its Raft waits (about 25 s): pass more.
+ */
+export async function waitUntilServing(daemon: DaemonProcess, socketPath: string, deadlineMs = 15_000): Promise<void> {
   let exited: Finished | undefined;
   void daemon.exited.then((f) => (exited = f));
   await waitFor(`flotillad pid ${daemon.pid} to answer on ${socketPath}`, async () => {
     if (exited) throw new Error(`flotillad exited (code ${exited.code}) before serving: ${exited.stderr}`);
     return (await socketAnswers(socketPath)) ? true : undefined;
-  });
+  }, deadlineMs);
 }
 
 export async function runToEnd(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Finished> {

@@ -220,6 +220,28 @@ describe('NatsServerSupervisor', () => {
     expect(await readFile(sup.configFile, 'utf8')).toContain(pki.clients.late!.dn);
   });
 
+  it('a client refused for a while (its user gone, then back) keeps reconnecting instead of giving up', async () => {
+    // What a worker sees when a manager's nats-server restarts and loads its users from the store
+    // a moment later: nats.js would abort for good after two refusals in a row.
+    const withLate = [pki.clients.a!, pki.clients.late!].map((c) => ({ user: c.dn, permissions: managerPermissions(subjects) }));
+    const sup = await supervise(withLate);
+    const { logger, messages } = capturingLogger();
+    const bus = await connectBus({ servers: [sup.url], tls: tlsOf(pki, pki.clients.late!), reconnectWaitMs: 50, reconnectJitterMs: 50, drainTimeoutMs: 500, logger });
+    cleanups.push(() => bus.close());
+    let refusals = 0;
+    void (async () => {
+      for await (const s of bus.nc.status()) if (s.type === 'error') refusals++;
+    })();
+    await sup.reload([withLate[0]!]);
+    // Refused again and again (nats.js reports each attempt; our log says it once).
+    await waitFor(() => refusals >= 4, { what: 'four refused reconnect attempts' });
+    expect(messages.filter((m) => m.startsWith('NATS server refused this node'))).toHaveLength(1);
+    expect(messages.filter((m) => m === 'disconnected from NATS server')).toHaveLength(1);
+    await sup.reload(withLate);
+    await waitFor(() => messages.includes('reconnected to NATS server'), { what: 'the client back once its user is', timeoutMs: 15_000 });
+    expect(bus.nc.isClosed()).toBe(false);
+  });
+
   it('reload refuses bad input and changes nothing', async () => {
     const sup = await supervise();
     const before = await readFile(sup.configFile, 'utf8');

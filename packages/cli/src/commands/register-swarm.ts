@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { swarmInitCommand, swarmJoinCommand, swarmJoinTokenCommand, swarmLeaveCommand } from './swarm.js';
+import { swarmBackupCommand, swarmRestoreCommand } from './swarm-backup.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -16,7 +17,13 @@ export function registerSwarmCommands(program: Command, context: ContextOf): voi
     .option('--cert-expiry <duration>', 'validity period for node certificates (default 2160h0m0s)')
     .option('--default-addr-pool <cidr>', 'default address pool overlay subnets are carved from (repeatable; default 10.0.0.0/8)', collect, [])
     .option('--default-addr-pool-mask-length <n>', 'mask length of the subnets carved from the default pools (default 24)')
-    .action((opts, command: Command) => swarmInitCommand(context(command), opts));
+    .option(
+      '--force-new-cluster',
+      "force create a new cluster from current state: on a manager that lost its quorum for good (restart it from its data dir first), the other managers are dropped from the Raft group, the state is kept, and this node becomes the only manager; the dropped managers' nodes stay listed but their certificates are refused (to bring one back: swarm leave --force on it, then join again). Keeps this manager's addresses and settings: no other init flag goes with it",
+    )
+    .action((opts, command: Command) =>
+      swarmInitCommand(context(command), { ...opts, listenAddrGiven: command.getOptionValueSource('listenAddr') !== 'default' }),
+    );
   swarm
     .command('join')
     .description('join a swarm as a node and/or manager')
@@ -32,6 +39,22 @@ export function registerSwarmCommands(program: Command, context: ContextOf): voi
     .option('-q, --quiet', 'only display the token')
     .option('--rotate', 'rotate the join token')
     .action((role: string, opts, command: Command) => swarmJoinTokenCommand(context(command), role, opts));
+  swarm
+    .command('backup')
+    .description(
+      "write this manager's state to FILE: the swarm's store (after a read barrier: everything the swarm committed), its root CA key, join tokens, secrets and this manager's identity. " +
+        'The file is written 0600: whoever reads it owns the swarm (it holds the CA key and every secret). Restore it with swarm restore',
+    )
+    .argument('<file>', 'where to write the backup')
+    .action((file: string, _opts, command: Command) => swarmBackupCommand(context(command), file));
+  swarm
+    .command('restore')
+    .description(
+      'bring a swarm back from a backup FILE (swarm backup) onto a daemon that is in no swarm (start it on an empty data dir, on the address the backed-up manager had): ' +
+        'it comes back as that manager, the only one, with the same cluster, root CA, join tokens, services, secrets and networks; the other managers of the backup are dropped as with --force-new-cluster',
+    )
+    .argument('<file>', 'a backup written by swarm backup')
+    .action((file: string, _opts, command: Command) => swarmRestoreCommand(context(command), file));
   swarm
     .command('leave')
     .description('leave the swarm')

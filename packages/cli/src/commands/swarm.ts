@@ -9,9 +9,22 @@ export interface SwarmInitOptions {
   certExpiry?: string;
   defaultAddrPool?: string[];
   defaultAddrPoolMaskLength?: string;
+  forceNewCluster?: boolean;
+  /** --listen-addr came from the command line, not its default. */
+  listenAddrGiven?: boolean;
 }
 
 export async function swarmInitCommand(ctx: CommandContext, opts: SwarmInitOptions): Promise<void> {
+  if (opts.forceNewCluster) {
+    const others = [
+      ['--advertise-addr', opts.advertiseAddr !== undefined],
+      ['--listen-addr', opts.listenAddrGiven === true],
+      ['--cert-expiry', opts.certExpiry !== undefined],
+      ['--default-addr-pool', (opts.defaultAddrPool ?? []).length > 0],
+      ['--default-addr-pool-mask-length', opts.defaultAddrPoolMaskLength !== undefined],
+    ].flatMap(([flag, given]) => (given ? [flag as string] : []));
+    if (others.length > 0) throw new CliError(`--force-new-cluster keeps this manager's addresses and the swarm's settings: leave out ${others.join(', ')}`, 2);
+  }
   let certExpiryMs = 0;
   if (opts.certExpiry !== undefined) {
     try {
@@ -24,8 +37,20 @@ export async function swarmInitCommand(ctx: CommandContext, opts: SwarmInitOptio
   const pool = addrPoolFromFlags(opts.defaultAddrPool ?? [], opts.defaultAddrPoolMaskLength);
   const api = ctx.connect();
   try {
-    const res = await api.swarmInit({ advertiseAddr: opts.advertiseAddr ?? '', listenAddr: opts.listenAddr ?? '', certExpiryMs, forceNewCluster: false, ...pool });
+    const res = await api.swarmInit({
+      advertiseAddr: opts.advertiseAddr ?? '',
+      listenAddr: opts.forceNewCluster ? '' : (opts.listenAddr ?? ''),
+      certExpiryMs,
+      forceNewCluster: opts.forceNewCluster === true,
+      ...pool,
+    });
     ctx.out(formatSwarmInit(res.nodeId, res.workerJoinCommand));
+    if (res.droppedManagers.length > 0) {
+      ctx.out(
+        `The other managers (${res.droppedManagers.join(', ')}) are no longer part of the swarm: their certificates are refused and their nodes stay listed as Down. ` +
+          "Remove them with 'flotilla node rm'; to bring one of those machines back, run 'flotilla swarm leave --force' on it and join it again.\n\n",
+      );
+    }
   } finally {
     api.close();
   }

@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -136,6 +138,30 @@ export function swarmStateToNumber(object: SwarmState): number {
   }
 }
 
+export interface SwarmBackupRequest {
+}
+
+export interface SwarmBackupChunk {
+  /** the next piece of the backup file */
+  data: Buffer;
+}
+
+export interface SwarmRestoreChunk {
+  /** the next piece of the backup file */
+  data: Buffer;
+}
+
+export interface SwarmRestoreResponse {
+  nodeId: string;
+  clusterId: string;
+  /** the store came back as of this index */
+  raftIndex: number;
+  /** node ids of the other managers, no longer voters (refused like removed nodes) */
+  droppedManagers: string[];
+  /** as swarm init's: the join tokens are the backed-up ones */
+  workerJoinCommand: string;
+}
+
 export interface SwarmInitRequest {
   /** ip[:port]; empty = the daemon's --advertise-addr */
   advertiseAddr: string;
@@ -154,6 +180,8 @@ export interface SwarmInitResponse {
   clusterId: string;
   /** "flotilla swarm join --token ... addr:port" */
   workerJoinCommand: string;
+  /** --force-new-cluster: node ids of the other managers, no longer voters (refused like removed nodes) */
+  droppedManagers: string[];
 }
 
 export interface SwarmJoinRequest {
@@ -590,6 +618,345 @@ export interface RootCaView {
   desiredRootCaCertificate: string;
 }
 
+function createBaseSwarmBackupRequest(): SwarmBackupRequest {
+  return {};
+}
+
+export const SwarmBackupRequest: MessageFns<SwarmBackupRequest> = {
+  encode(_: SwarmBackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmBackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SwarmBackupRequest {
+    return {};
+  },
+
+  toJSON(_: SwarmBackupRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmBackupRequest>): SwarmBackupRequest {
+    return SwarmBackupRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SwarmBackupRequest>): SwarmBackupRequest {
+    const message = createBaseSwarmBackupRequest();
+    return message;
+  },
+};
+
+function createBaseSwarmBackupChunk(): SwarmBackupChunk {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SwarmBackupChunk: MessageFns<SwarmBackupChunk> = {
+  encode(message: SwarmBackupChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmBackupChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmBackupChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmBackupChunk {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SwarmBackupChunk): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmBackupChunk>): SwarmBackupChunk {
+    return SwarmBackupChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmBackupChunk>): SwarmBackupChunk {
+    const message = createBaseSwarmBackupChunk();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSwarmRestoreChunk(): SwarmRestoreChunk {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SwarmRestoreChunk: MessageFns<SwarmRestoreChunk> = {
+  encode(message: SwarmRestoreChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmRestoreChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmRestoreChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmRestoreChunk {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SwarmRestoreChunk): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmRestoreChunk>): SwarmRestoreChunk {
+    return SwarmRestoreChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmRestoreChunk>): SwarmRestoreChunk {
+    const message = createBaseSwarmRestoreChunk();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSwarmRestoreResponse(): SwarmRestoreResponse {
+  return { nodeId: "", clusterId: "", raftIndex: 0, droppedManagers: [], workerJoinCommand: "" };
+}
+
+export const SwarmRestoreResponse: MessageFns<SwarmRestoreResponse> = {
+  encode(message: SwarmRestoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    if (message.clusterId !== "") {
+      writer.uint32(18).string(message.clusterId);
+    }
+    if (message.raftIndex !== 0) {
+      writer.uint32(24).uint64(message.raftIndex);
+    }
+    for (const v of message.droppedManagers) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.workerJoinCommand !== "") {
+      writer.uint32(42).string(message.workerJoinCommand);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwarmRestoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwarmRestoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clusterId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.raftIndex = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.droppedManagers.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.workerJoinCommand = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwarmRestoreResponse {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      clusterId: isSet(object.clusterId)
+        ? globalThis.String(object.clusterId)
+        : isSet(object.cluster_id)
+        ? globalThis.String(object.cluster_id)
+        : "",
+      raftIndex: isSet(object.raftIndex)
+        ? globalThis.Number(object.raftIndex)
+        : isSet(object.raft_index)
+        ? globalThis.Number(object.raft_index)
+        : 0,
+      droppedManagers: globalThis.Array.isArray(object?.droppedManagers)
+        ? object.droppedManagers.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dropped_managers)
+        ? object.dropped_managers.map((e: any) => globalThis.String(e))
+        : [],
+      workerJoinCommand: isSet(object.workerJoinCommand)
+        ? globalThis.String(object.workerJoinCommand)
+        : isSet(object.worker_join_command)
+        ? globalThis.String(object.worker_join_command)
+        : "",
+    };
+  },
+
+  toJSON(message: SwarmRestoreResponse): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.clusterId !== "") {
+      obj.clusterId = message.clusterId;
+    }
+    if (message.raftIndex !== 0) {
+      obj.raftIndex = Math.round(message.raftIndex);
+    }
+    if (message.droppedManagers?.length) {
+      obj.droppedManagers = message.droppedManagers;
+    }
+    if (message.workerJoinCommand !== "") {
+      obj.workerJoinCommand = message.workerJoinCommand;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwarmRestoreResponse>): SwarmRestoreResponse {
+    return SwarmRestoreResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwarmRestoreResponse>): SwarmRestoreResponse {
+    const message = createBaseSwarmRestoreResponse();
+    message.nodeId = object.nodeId ?? "";
+    message.clusterId = object.clusterId ?? "";
+    message.raftIndex = object.raftIndex ?? 0;
+    message.droppedManagers = object.droppedManagers?.map((e) => e) || [];
+    message.workerJoinCommand = object.workerJoinCommand ?? "";
+    return message;
+  },
+};
+
 function createBaseSwarmInitRequest(): SwarmInitRequest {
   return {
     advertiseAddr: "",
@@ -771,7 +1138,7 @@ export const SwarmInitRequest: MessageFns<SwarmInitRequest> = {
 };
 
 function createBaseSwarmInitResponse(): SwarmInitResponse {
-  return { nodeId: "", clusterId: "", workerJoinCommand: "" };
+  return { nodeId: "", clusterId: "", workerJoinCommand: "", droppedManagers: [] };
 }
 
 export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
@@ -784,6 +1151,9 @@ export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
     }
     if (message.workerJoinCommand !== "") {
       writer.uint32(26).string(message.workerJoinCommand);
+    }
+    for (const v of message.droppedManagers) {
+      writer.uint32(34).string(v!);
     }
     return writer;
   },
@@ -825,6 +1195,14 @@ export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
             message.workerJoinCommand = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.droppedManagers.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -854,6 +1232,11 @@ export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
         : isSet(object.worker_join_command)
         ? globalThis.String(object.worker_join_command)
         : "",
+      droppedManagers: globalThis.Array.isArray(object?.droppedManagers)
+        ? object.droppedManagers.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.dropped_managers)
+        ? object.dropped_managers.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -868,6 +1251,9 @@ export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
     if (message.workerJoinCommand !== "") {
       obj.workerJoinCommand = message.workerJoinCommand;
     }
+    if (message.droppedManagers?.length) {
+      obj.droppedManagers = message.droppedManagers;
+    }
     return obj;
   },
 
@@ -879,6 +1265,7 @@ export const SwarmInitResponse: MessageFns<SwarmInitResponse> = {
     message.nodeId = object.nodeId ?? "";
     message.clusterId = object.clusterId ?? "";
     message.workerJoinCommand = object.workerJoinCommand ?? "";
+    message.droppedManagers = object.droppedManagers?.map((e) => e) || [];
     return message;
   },
 };
@@ -7579,6 +7966,30 @@ export const ControlService = {
       Buffer.from(PluginPrivilegesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PluginPrivilegesResponse => PluginPrivilegesResponse.decode(value),
   },
+  /**
+   * Disaster recovery (issue 14): swarm backup FILE streams a manager's backup file (backup.proto)
+   * in pieces; swarm restore FILE streams one to a daemon that is in no swarm, which comes back as
+   * the manager it was taken on, the only voter of a new Raft group with the backed-up state.
+   */
+  swarmBackup: {
+    path: "/flotilla.Control/SwarmBackup" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SwarmBackupRequest): Buffer => Buffer.from(SwarmBackupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwarmBackupRequest => SwarmBackupRequest.decode(value),
+    responseSerialize: (value: SwarmBackupChunk): Buffer => Buffer.from(SwarmBackupChunk.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwarmBackupChunk => SwarmBackupChunk.decode(value),
+  },
+  swarmRestore: {
+    path: "/flotilla.Control/SwarmRestore" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwarmRestoreChunk): Buffer => Buffer.from(SwarmRestoreChunk.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwarmRestoreChunk => SwarmRestoreChunk.decode(value),
+    responseSerialize: (value: SwarmRestoreResponse): Buffer =>
+      Buffer.from(SwarmRestoreResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwarmRestoreResponse => SwarmRestoreResponse.decode(value),
+  },
 } as const;
 
 export interface ControlServer extends UntypedServiceImplementation {
@@ -7645,6 +8056,13 @@ export interface ControlServer extends UntypedServiceImplementation {
   setPlugin: handleUnaryCall<SetPluginRequest, Plugin>;
   upgradePlugin: handleUnaryCall<UpgradePluginRequest, Plugin>;
   pluginPrivileges: handleUnaryCall<PluginPrivilegesRequest, PluginPrivilegesResponse>;
+  /**
+   * Disaster recovery (issue 14): swarm backup FILE streams a manager's backup file (backup.proto)
+   * in pieces; swarm restore FILE streams one to a daemon that is in no swarm, which comes back as
+   * the manager it was taken on, the only voter of a new Raft group with the backed-up state.
+   */
+  swarmBackup: handleServerStreamingCall<SwarmBackupRequest, SwarmBackupChunk>;
+  swarmRestore: handleClientStreamingCall<SwarmRestoreChunk, SwarmRestoreResponse>;
 }
 
 export interface ControlClient extends Client {
@@ -8331,6 +8749,33 @@ export interface ControlClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PluginPrivilegesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Disaster recovery (issue 14): swarm backup FILE streams a manager's backup file (backup.proto)
+   * in pieces; swarm restore FILE streams one to a daemon that is in no swarm, which comes back as
+   * the manager it was taken on, the only voter of a new Raft group with the backed-up state.
+   */
+  swarmBackup(request: SwarmBackupRequest, options?: Partial<CallOptions>): ClientReadableStream<SwarmBackupChunk>;
+  swarmBackup(
+    request: SwarmBackupRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SwarmBackupChunk>;
+  swarmRestore(
+    callback: (error: ServiceError | null, response: SwarmRestoreResponse) => void,
+  ): ClientWritableStream<SwarmRestoreChunk>;
+  swarmRestore(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwarmRestoreResponse) => void,
+  ): ClientWritableStream<SwarmRestoreChunk>;
+  swarmRestore(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwarmRestoreResponse) => void,
+  ): ClientWritableStream<SwarmRestoreChunk>;
+  swarmRestore(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwarmRestoreResponse) => void,
+  ): ClientWritableStream<SwarmRestoreChunk>;
 }
 
 export const ControlClient = makeGenericClientConstructor(ControlService, "flotilla.Control") as unknown as {
@@ -8338,6 +8783,14 @@ export const ControlClient = makeGenericClientConstructor(ControlService, "floti
   service: typeof ControlService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
