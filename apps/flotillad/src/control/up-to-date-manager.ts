@@ -19,6 +19,7 @@ export async function upToDateManager(swarm: SwarmController): Promise<ManagerRu
     if (err instanceof NoReadLeader) {
       throw unavailable(`this manager cannot reach a Raft leader (${err.message}): its view may be stale; try another manager`);
     }
+    if (isRaftMemberError(err, 'NO_SPACE')) throw unavailable(`this manager cannot confirm what it reads (${err.message}); try another manager`);
     if (isRaftMemberError(err)) throw unavailable(`this manager's Raft member is not running (${err.message}); try another manager`);
     throw err;
   }

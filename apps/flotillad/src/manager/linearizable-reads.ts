@@ -32,7 +32,8 @@ export function readBarrierStats(member: RaftMember): { barriers: number; reads:
  * (read-index through the leader; concurrent reads share rounds), so a read of the local store
  * after it is linearizable, on a follower as on the leader. Through an election it waits for the
  * new leader; when none confirms a read point within `deadlineMs` it throws NoReadLeader rather
- * than let the caller serve what may be stale. A stopped or failed member throws its own error.
+ * than let the caller serve what may be stale. A stopped or failed member, or one whose disk is
+ * full, throws its own error at once.
  */
 export async function awaitReadBarrier(member: RaftMember, deadlineMs = READ_DEADLINE_MS): Promise<void> {
   const deadline = Date.now() + deadlineMs;
@@ -50,7 +51,8 @@ export async function awaitReadBarrier(member: RaftMember, deadlineMs = READ_DEA
       return;
     } catch (err) {
       if (err === DEADLINE) continue;
-      if (!isRaftMemberError(err) || err.code === 'STOPPED' || err.code === 'FAILED') throw err;
+      // A stopped or failed member, or one whose disk is full, will not confirm a read by waiting.
+      if (!isRaftMemberError(err) || err.code === 'STOPPED' || err.code === 'FAILED' || err.code === 'NO_SPACE') throw err;
       why = err.message;
       await new Promise((r) => setTimeout(r, Math.min(RETRY_PAUSE_MS, Math.max(0, deadline - Date.now()))));
     }
