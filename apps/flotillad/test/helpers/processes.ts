@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { socketAnswers, waitFor } from './wait.js';
@@ -98,7 +98,11 @@ export async function copyCliForAnyUser(dir: string): Promise<string> {
   await cp(join(cliDir, 'package.json'), join(into, 'package.json'));
   await cp(CLI_MAIN, join(into, 'dist', 'main.js'));
   await cp(join(cliDir, 'dist', 'chunks'), join(into, 'dist', 'chunks'), { recursive: true });
+  // Whatever the umask of the checkout, the copy must be readable by nobody.
   for (const d of [dir, into, join(into, 'dist'), join(into, 'dist', 'chunks')]) await chmod(d, 0o755);
+  const files = [join(into, 'package.json'), join(into, 'dist', 'main.js')];
+  for (const chunk of await readdir(join(into, 'dist', 'chunks'))) files.push(join(into, 'dist', 'chunks', chunk));
+  for (const f of files) await chmod(f, 0o644);
   return join(into, 'dist', 'main.js');
 }
 
