@@ -7,6 +7,7 @@ import { DataDirInUseError } from './data-dir-lock.js';
 import { DaemonFatal } from './fatal.js';
 import { runUntilSignalled } from './lifecycle.js';
 import { daemonLogger } from './logger.js';
+import { findOnPath, NATS_SERVER_MISSING } from './nats-server-check.js';
 import { daemonVersion } from './version.js';
 
 const version = daemonVersion();
@@ -15,6 +16,13 @@ if (parsed.kind === 'exit') {
   process.stdout.write(parsed.stdout);
   process.stderr.write(parsed.stderr);
   process.exit(parsed.code);
+}
+
+// Checked before anything starts: a manager cannot run without it, and learning that at
+// `swarm init` (or at a promotion, months later) is worse than one line now.
+if (findOnPath('nats-server', process.env['PATH']) === undefined) {
+  process.stderr.write(`${NATS_SERVER_MISSING}\n`);
+  process.exit(1);
 }
 
 const { config } = parsed;

@@ -8,7 +8,8 @@ import { chooseBackend, probeHost } from '@flotilla/ipvs-lb';
 import { copyCliForAnyUser, killStarted, REPO_ROOT, runCli, runToEnd, spawnDaemon, spawnTracked, waitUntilServing } from './helpers/processes.js';
 import { socketAnswers } from './helpers/wait.js';
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Flotilla's one version: the workspace root's package.json (both binaries report it).
+const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 let dir: string;
 let dataDir: string;

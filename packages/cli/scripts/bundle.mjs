@@ -6,9 +6,13 @@
 // What main.js imports dynamically (@flotilla/ca with node-forge, ~1 MB, only for tcp:// hosts)
 // goes to dist/chunks/ (esbuild code splitting), so unix:// commands never read or parse it.
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+// Flotilla's one version lives in the workspace root's package.json; the bundle carries it.
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+if (typeof version !== 'string') throw new Error('the root package.json has no version');
 
 await build({
   entryPoints: [main],
@@ -23,6 +27,7 @@ await build({
   target: 'node20',
   // CommonJS dependencies (grpc-js) call require() for Node's built-ins; an ES module has none.
   banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
+  define: { __FLOTILLA_VERSION__: JSON.stringify(version) },
   legalComments: 'none',
   logLevel: 'warning',
 });

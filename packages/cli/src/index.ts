@@ -1,5 +1,8 @@
 export { runCli } from './program.js';
 export type { CliIo } from './program.js';
+export { describeCli } from './program.js';
+export { commandTree, flattenCommands, completionScript, SHELLS } from './completion/index.js';
+export type { CommandNode, OptionNode, Shell } from './completion/index.js';
 export { connectControl, DEFAULT_CALL_TIMEOUT_MS } from './client.js';
 export type { ControlApi } from './client.js';
 export { CliError } from './errors.js';

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { connectControl } from './client.js';
 import { infoCommand } from './commands/info.js';
 import { versionCommand } from './commands/version.js';
@@ -13,6 +13,7 @@ import { registerSecretCommands } from './commands/register-secret.js';
 import { registerConfigCommands } from './commands/register-config.js';
 import { registerStackCommands } from './commands/register-stack.js';
 import { registerPluginCommands } from './commands/register-plugin.js';
+import { commandTree, completionScript, SHELLS, type CommandNode, type Shell } from './completion/index.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { DEFAULT_HOST, parseHost } from './host.js';
@@ -109,5 +110,17 @@ function buildProgram(io: CliIo): Command {
   registerConfigCommands(program, context);
   registerStackCommands(program, context);
   registerPluginCommands(program, context);
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish), generated from these commands')
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(SHELLS))
+    .addHelpText('after', '\nbash: source <(flotilla completion bash)\nzsh:  source <(flotilla completion zsh)   (after compinit)\nfish: flotilla completion fish > ~/.config/fish/completions/flotilla.fish\n')
+    .action((shell: Shell) => io.out(completionScript(shell, commandTree(program))));
   return program;
+}
+
+/** The CLI's command tree, as `completion` and the docs' command table read it. */
+export function describeCli(): CommandNode {
+  const quiet = (): void => {};
+  return commandTree(buildProgram({ out: quiet, err: quiet, env: {}, client: { version: '0.0.0', runtimeVersion: '', os: '', arch: '' } }));
 }

@@ -85,8 +85,8 @@ export function runCli(args: readonly string[], options: SpawnOptions = {}): Pro
 }
 
 /**
- * Copies the built CLI (its self-contained bundle: main.js, its chunks and the package.json it
- * reads its version from) into `dir`, readable by every user, and returns the copy's main.js.
+ * Copies the built CLI (its self-contained bundle: main.js and its chunks, the version stamped in;
+ * its package.json comes along as it would in an install) into `dir`, readable by every user, and returns the copy's main.js.
  * For running the CLI as another user: the checkout may sit under a directory only its owner can
  * enter (root's home, any mktemp -d).
  */
