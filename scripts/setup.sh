@@ -24,6 +24,9 @@ if [ "$system" = 1 ]; then
   command -v openssl >/dev/null || missing+=(openssl)       # testkit's throwaway PKI
   command -v cfssl >/dev/null || missing+=(golang-cfssl)    # the external-CA tests run a real cfssl
   dpkg -s libfaketime >/dev/null 2>&1 || missing+=(libfaketime)  # the chaos suite steps daemons' wall clocks
+  command -v zsh >/dev/null || missing+=(zsh)                # the CLI's completion scripts are tested in each shell
+  command -v fish >/dev/null || missing+=(fish)
+  command -v ansible-playbook >/dev/null || missing+=(ansible-core)  # syntax check of infra/ansible (npm run test:ansible adds the full ansible)
   command -v gcc >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)  # builds the static example plugins (examples/plugins)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
