@@ -57,7 +57,7 @@ node "$root/packages/release/dist/main.js" --out "$root/release" >&2
 
 say "root filesystem (cached under /var/cache/flotilla/ansible-test)"
 rootfs="$(bash "$here/rootfs.sh")"
-docker import -q -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' "$rootfs" "$image" >/dev/null
+docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' "$rootfs" "$image" >/dev/null
 
 # Node.js for the hosts, as an official tarball would give it (bin/node, bin/npm, lib/node_modules/npm),
 # made from this machine's own: Debian 12's nodejs (18.19) is too old, and nothing else is reachable.
