@@ -45,6 +45,18 @@ function isLockOutEscape(swarm: SwarmController, method: string, caller: Caller,
 
 const denied = (message: string) => ({ code: GrpcStatus.PERMISSION_DENIED, details: message });
 
+/**
+ * Runs one gate decision; if asking the plugins throws (the plugin table could not be read, a
+ * handle broke), the call is denied rather than left without an answer: the gate fails closed.
+ */
+function failClosed(log: Logger, method: string, deny: (message: string) => void, decide: () => Promise<void>): void {
+  decide().catch((err: unknown) => {
+    const message = `authorization could not be checked, so the call is denied: ${err instanceof Error ? err.message : String(err)}`;
+    log.error({ rpc: method, err }, message);
+    deny(message);
+  });
+}
+
 export function gatedControl(control: ControlServer, transport: ControlTransport, swarm: SwarmController, log: Logger): ControlServer {
   const handles = async (): Promise<AuthzPluginHandle[]> => (swarm.manager ? swarm.manager.plugins.authzHandles() : []);
   const gated: Record<string, unknown> = {};
@@ -55,7 +67,7 @@ export function gatedControl(control: ControlServer, transport: ControlTransport
     if (definition.responseStream) {
       gated[key] = (call: ServerWritableStream<unknown, unknown>) => {
         const caller = callerOf(transport, call);
-        void (async () => {
+        failClosed(log, method, (message) => call.emit('error', denied(message)), async () => {
           const decision = await authorizeRequest(await handles(), { method, caller, request: call.request });
           if (!decision.allow) {
             log.warn({ rpc: method, caller, plugin: decision.plugin }, decision.message);
@@ -63,13 +75,13 @@ export function gatedControl(control: ControlServer, transport: ControlTransport
             return;
           }
           handler(call);
-        })();
+        });
       };
       continue;
     }
     gated[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const caller = callerOf(transport, call);
-      void (async () => {
+      failClosed(log, method, (message) => callback(denied(message)), async () => {
         if (isLockOutEscape(swarm, method, caller, call.request)) {
           log.warn({ rpc: method, caller }, 'authorization plugin disabled from the local socket without asking the plugins');
           handler(call, callback);
@@ -95,7 +107,7 @@ export function gatedControl(control: ControlServer, transport: ControlTransport
             }
           });
         });
-      })();
+      });
     };
   }
   return gated as unknown as ControlServer;
