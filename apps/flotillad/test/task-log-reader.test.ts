@@ -48,8 +48,13 @@ afterAll(async () => {
 
 const line = (text: string): LogLine => ({ source: LogSource.LOG_SOURCE_STDOUT, timestamp: '', text });
 
-/** A scripted agent on n1: on OPEN runs `script(send)`; records every control request. */
-function scriptedAgent(script: (send: (seq: number, lines: LogLine[], end?: boolean, error?: string) => void) => void): LogStreamControl[] {
+/**
+ * A scripted agent on n1: on OPEN runs `script(send)`; records every control request. Resolves once
+ * the server holds its subscription (a flush of the agent's own connection): until then a request
+ * from the manager's connection can reach the server first and find no responder ("node n1 is
+ * not connected"), which made this file fail about 1 run in 4 on a loaded machine.
+ */
+async function scriptedAgent(script: (send: (seq: number, lines: LogLine[], end?: boolean, error?: string) => void) => void): Promise<LogStreamControl[]> {
   const seen: LogStreamControl[] = [];
   agent = serve(worker.nc, subjects.node.logs('n1'), LogStreamControl, LogStreamControlReply, (req) => {
     seen.push(req);
@@ -60,10 +65,15 @@ function scriptedAgent(script: (send: (seq: number, lines: LogLine[], end?: bool
     }
     return { known: true };
   });
+  await worker.nc.flush();
   return seen;
 }
 
-async function read(nodeId: string, deliver: (lines: LogLine[]) => Promise<void>, silenceMs = 10_000): Promise<TaskLogOutcome> {
+/**
+ * Only the silence test shortens a timing; the others are generous, so a loaded machine (a slow
+ * reply) cannot turn the outcome under test into another notice.
+ */
+async function read(nodeId: string, deliver: (lines: LogLine[]) => Promise<void>, silenceMs = 30_000): Promise<TaskLogOutcome> {
   return readTaskLog({
     nc: manager.nc,
     subjects,
@@ -75,14 +85,14 @@ async function read(nodeId: string, deliver: (lines: LogLine[]) => Promise<void>
     signal: new AbortController().signal,
     deliver,
     log,
-    timings: { openTimeoutMs: 2_000, silenceMs, ackTimeoutMs: 2_000 },
+    timings: { openTimeoutMs: 10_000, silenceMs, ackTimeoutMs: 10_000 },
   });
 }
 
 describe('readTaskLog (real nats-server, production permissions)', () => {
   it('hands chunks on in order and acknowledges each only after it was handed on', async () => {
     const order: string[] = [];
-    const seen = scriptedAgent((send) => {
+    const seen = await scriptedAgent((send) => {
       send(1, [line('a'), line('b')]);
       send(2, [line('c')]);
       send(3, [], true);
@@ -100,7 +110,7 @@ describe('readTaskLog (real nats-server, production permissions)', () => {
 
   it('stops with a notice at a missing chunk instead of showing the lines around a hole', async () => {
     const got: string[] = [];
-    const seen = scriptedAgent((send) => {
+    const seen = await scriptedAgent((send) => {
       send(1, [line('a')]);
       send(3, [line('c')]);
     });
@@ -112,11 +122,11 @@ describe('readTaskLog (real nats-server, production permissions)', () => {
   });
 
   it('says so when the agent cannot read the log, when the node falls silent, and when nobody answers', async () => {
-    scriptedAgent((send) => send(1, [], true, 'task t1 has no container on this node'));
+    await scriptedAgent((send) => send(1, [], true, 'task t1 has no container on this node'));
     expect(await read('n1', async () => {})).toEqual({ kind: 'failed', notice: 'cannot read the logs on node n1: task t1 has no container on this node' });
     await agent?.stop();
 
-    scriptedAgent(() => {});
+    await scriptedAgent(() => {});
     expect(await read('n1', async () => {}, 300)).toEqual({ kind: 'failed', notice: expect.stringMatching(/^node n1 stopped sending this task's logs/) });
     await agent?.stop();
     agent = undefined;
