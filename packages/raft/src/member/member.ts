@@ -117,6 +117,7 @@ export class RaftMember {
   private readonly appliedWaiters = new Set<{ index: number; done: (reached: boolean) => void }>();
   private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
   private readonly fatalListeners = new Set<(err: Error) => void>();
+  private readonly writeRefusalListeners = new Set<(refusal: RaftMemberError) => void>();
   /** Proposals on their way through this leader's log, by transaction id: a retry joins its first try. */
   private readonly inflight = new Map<string, { digest: string; applied: Promise<Applied> }>();
   /** Ticks counted here, and the tick at which each peer was last heard from (stale-leader check). */
@@ -252,6 +253,16 @@ export class RaftMember {
     if (failure !== undefined) queueMicrotask(() => listener(failure));
     else this.fatalListeners.add(listener);
     return () => this.fatalListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` each time this member finds its disk full (writeRefusal becomes set): a
+   * caller waiting for this member to apply a write committed elsewhere learns at once that it
+   * will not until space returns. Returns an unsubscribe.
+   */
+  onWriteRefusal(listener: (refusal: RaftMemberError) => void): () => void {
+    this.writeRefusalListeners.add(listener);
+    return () => this.writeRefusalListeners.delete(listener);
   }
 
   status(): MemberStatus {
@@ -621,6 +632,13 @@ export class RaftMember {
         if (!this.noSpace) {
           this.noSpace = new RaftMemberError('NO_SPACE', `no space left on device under ${this.opts.dataDir} on manager ${this.opts.nodeId}: write refused`, this.node.raft.lead);
           this.logger.error({ err, dataDir: this.opts.dataDir, while: what }, `${this.noSpace.message}; retrying every ${this.opts.noSpaceRetryMs} ms`);
+          for (const l of [...this.writeRefusalListeners]) {
+            try {
+              l(this.noSpace);
+            } catch (e) {
+              this.logger.error({ err: e }, 'write-refusal listener failed');
+            }
+          }
         }
         await new Promise((r) => setTimeout(r, this.opts.noSpaceRetryMs));
         if (this.stopped) return;

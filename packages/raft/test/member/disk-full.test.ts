@@ -71,10 +71,14 @@ describe('a member whose disk fills up', () => {
       acked.push(`before-${i}`);
     }
 
+    const heard: Error[] = [];
+    m.onWriteRefusal((refusal) => heard.push(refusal));
     const filler = await fillDisk(mnt);
     // The write that finds the disk full waits in the log; the member notices and refuses new ones.
     const stuck = m.propose(tx('while-full'), 30_000);
     await waitFor(() => m.writeRefusal !== undefined, { what: 'the member to notice the full disk' });
+    // Its listeners hear of it once, with the refusal.
+    expect(heard).toEqual([m.writeRefusal]);
     const refused = await m.propose(tx('refused')).catch((e: unknown) => e);
     expect(isRaftMemberError(refused, 'NO_SPACE')).toBe(true);
     expect((refused as Error).message).toBe(`no space left on device under ${dataDir} on manager node-a: write refused`);
