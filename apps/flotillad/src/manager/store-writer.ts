@@ -60,10 +60,32 @@ async function proposeThroughLeader(member: RaftMember, client: StoreClient, byt
     throw err;
   }
   // Our own reads must see what we just wrote before the caller answers.
-  if (!(await member.waitForApplied(index, Math.max(1, deadline - Date.now())))) {
-    throw new RaftMemberError('TIMEOUT', `write applied by the leader at index ${index} but not yet here`);
+  const here = await appliedHere(member, index, deadline);
+  if (here instanceof RaftMemberError) {
+    // Committed, so not refused; but this manager cannot show it (nor confirm any read) until space returns.
+    const full = here.message.replace(/: write refused$/, '');
+    throw new RaftMemberError('NO_SPACE', `${full}: the leader committed this write at index ${index} before this manager found its disk full; it is in the swarm, and shows here once space returns`);
   }
+  if (!here) throw new RaftMemberError('TIMEOUT', `write applied by the leader at index ${index} but not yet here`);
   return { index };
+}
+
+/**
+ * Waits until this member applied `index` (true), the deadline (false), or its disk is found full
+ * (the refusal): a follower whose disk filled cannot apply what the leader committed until space
+ * returns, and waiting out the deadline would only turn a clear answer into a TIMEOUT.
+ */
+async function appliedHere(member: RaftMember, index: number, deadline: number): Promise<boolean | RaftMemberError> {
+  if (member.writeRefusal) return member.writeRefusal;
+  let unsubscribe = (): void => undefined;
+  const full = new Promise<RaftMemberError>((resolve) => {
+    unsubscribe = member.onWriteRefusal(resolve);
+  });
+  try {
+    return await Promise.race([member.waitForApplied(index, Math.max(1, deadline - Date.now())), full]);
+  } finally {
+    unsubscribe();
+  }
 }
 
 /** Read through a call: the refusal comes and goes while a write waits. */
