@@ -9,10 +9,12 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Network } from '@flotilla/api';
+import { status as GrpcStatus, type ServerUnaryCall } from '@grpc/grpc-js';
 import { isRaftMemberError, RaftMember, StoreClient, StoreService } from '@flotilla/raft';
 import { fillDisk, makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unary } from '../src/control/unary.js';
 import { awaitReadBarrier } from '../src/manager/linearizable-reads.js';
 import { forwardWritesOnFollower, writeStore } from '../src/manager/store-writer.js';
 
@@ -74,6 +76,14 @@ const createNetwork = (m: RaftMember, name: string): Promise<number | undefined>
     tx.create('network', Network.fromPartial({ id: `net-${name}`, spec: { annotations: { name, labels: { pad: 'p'.repeat(2_000) } } } }));
   });
 
+/** The gRPC status a control call answers with when its handler throws `err`. */
+function controlAnswer(err: unknown): Promise<{ code: number | undefined; details: string | undefined }> {
+  return new Promise((resolve) => {
+    const call = { request: {} } as ServerUnaryCall<object, object>;
+    unary(pino({ level: 'silent' }), 'NetworkCreate', () => Promise.reject(err))(call, (e) => resolve({ code: e?.code, details: e?.details }));
+  });
+}
+
 describe('a follower manager whose disk is full', () => {
   it('answers writes sent to it with the clear NO_SPACE error or takes them, never a timeout, and catches up when space returns', async () => {
     const leader = await waitFor(() => [...members.values()].find((m) => m.isLeader), { what: 'a leader' });
@@ -106,6 +116,8 @@ describe('a follower manager whose disk is full', () => {
     // here: the follower's WAL is the first to find the disk full): it says so. Else refused.
     const committed = (first as Error).message.startsWith(`${full}: the leader committed this write at index `);
     expect(committed || (first as Error).message === refusal, (first as Error).message).toBe(true);
+    // What the user is told: that the disk is full, not that the swarm could not take the change.
+    expect(await controlAnswer(first)).toEqual({ code: GrpcStatus.UNAVAILABLE, details: `this manager's disk is full (NO_SPACE): ${(first as Error).message}` });
     // Later writes are refused before they go anywhere, and reads cannot be confirmed: said at once.
     const refused = await createNetwork(follower, 'refused').then(() => undefined, (e: unknown) => e);
     expect(isRaftMemberError(refused, 'NO_SPACE'), String(refused)).toBe(true);

@@ -45,6 +45,8 @@ function toStatus(err: unknown, rpc: string, log: Logger): Partial<ServiceError>
   }
   if (err instanceof RaftMemberError) {
     log.warn({ rpc, err }, `control ${rpc}: the store could not take the write`);
+    // A full disk may have refused the write or only delayed it here (committed, or in the log): the message says which.
+    if (err.code === 'NO_SPACE') return { code: GrpcStatus.UNAVAILABLE, details: `this manager's disk is full (NO_SPACE): ${err.message}` };
     return { code: GrpcStatus.UNAVAILABLE, details: `the swarm could not take the change (${err.code}): ${err.message}` };
   }
   const message = err instanceof Error ? err.message : String(err);
