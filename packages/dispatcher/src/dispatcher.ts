@@ -73,6 +73,8 @@ export class Dispatcher {
   private readonly links = new Map<string, NodeLink>();
   private readonly tracker: HeartbeatTracker;
   private readonly timer: DeadlineTimer;
+  /** Set when stop begins: no node is expired any more, whatever is still draining. */
+  private halted = false;
   private readonly statuses: StatusBatcher;
   private served: Served[] = [];
   private readonly newSessionId: () => string;
@@ -98,6 +100,7 @@ export class Dispatcher {
   /** Serves the agents; nodes the store calls READY get one grace period to open a session. */
   async start(): Promise<void> {
     if (this.served.length > 0) return;
+    this.halted = false;
     const now = Date.now();
     for (const nodeId of await this.opts.backend.readyNodes()) {
       if (!this.sessions.ofNode(nodeId)) this.tracker.heartbeat(nodeId, now);
@@ -121,11 +124,15 @@ export class Dispatcher {
 
   /** Stops serving, writes the statuses already accepted, and ends every session. */
   async stop(): Promise<void> {
+    // Deciding that nodes are down ends first, before anything that can wait: a dispatcher whose
+    // manager just lost the leadership (often to a cut-off network) must not go on expiring nodes
+    // while its subscriptions drain.
+    this.halted = true;
+    this.timer.cancel();
     const served = this.served;
     this.served = [];
     await Promise.all(served.map((s) => s.stop()));
     await this.statuses.flush();
-    this.timer.cancel();
     this.networkStates?.stop();
     for (const nodeId of [...this.links.keys()]) this.endSession(nodeId);
     this.log.info('dispatcher stopped');
@@ -133,6 +140,7 @@ export class Dispatcher {
 
   /** Gossip declared the node dead: mark it down now instead of waiting out the grace. */
   async expireNode(nodeId: string): Promise<void> {
+    if (this.halted) return;
     if (this.tracker.expireNow(nodeId)) await this.markDown(nodeId, 'node declared dead by gossip');
   }
 
@@ -253,6 +261,7 @@ export class Dispatcher {
   }
 
   private expireSilentNodes(): void {
+    if (this.halted) return;
     for (const nodeId of this.tracker.expire(Date.now())) {
       void this.markDown(nodeId, `heartbeat failure: no heartbeat for ${this.tracker.graceMs} ms`);
     }
