@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Network } from '@flotilla/api';
 import { status as GrpcStatus, type ServerUnaryCall } from '@grpc/grpc-js';
-import { isRaftMemberError, RaftMember, StoreClient, StoreService } from '@flotilla/raft';
-import { fillDisk, makeTestPki, startTestNats, tempDir, waitFor, type TempDir, type TestNats } from '@flotilla/testkit';
+import { isRaftMemberError, type RaftMember } from '@flotilla/raft';
+import { fillDisk, tempDir, waitFor, type TempDir } from '@flotilla/testkit';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unary } from '../src/control/unary.js';
 import { awaitReadBarrier } from '../src/manager/linearizable-reads.js';
-import { forwardWritesOnFollower, writeStore } from '../src/manager/store-writer.js';
+import { writeStore } from '../src/manager/store-writer.js';
+import { startForwardingMembers, type ForwardingMembers } from './helpers/forwarding-members.js';
 
 const run = promisify(execFile);
 const IDS = [1, 2, 3];
@@ -24,46 +25,27 @@ const IDS = [1, 2, 3];
 const FULL = 3;
 
 let tmp: TempDir;
-let nats: TestNats;
+let trio: ForwardingMembers | undefined;
 let mnt = '';
 let mounted = false;
 const members = new Map<number, RaftMember>();
-const services: StoreService[] = [];
 
 beforeAll(async () => {
   tmp = await tempDir('flotilla-follower-diskfull-');
-  const pki = await makeTestPki(join(tmp.path, 'pki'), { clients: IDS.map((id) => ({ name: `m${id}`, cn: `member-${id}` })) });
-  nats = await startTestNats({ pki });
   mnt = join(tmp.path, 'small-disk');
   await mkdir(mnt);
   await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
   mounted = true;
-  for (const id of IDS) {
-    const bus = await nats.connect(`m${id}`);
-    const member = await RaftMember.start({
-      id,
-      clusterId: 'c1',
-      dataDir: id === FULL ? join(mnt, 'raft') : join(tmp.path, `raft-${id}`),
-      nc: bus.nc,
-      bootstrap: IDS,
-      nodeId: `node-${id}`,
-      tickMs: 25,
-      noSpaceRetryMs: 100,
-      wal: { segmentBytes: 32 * 1024, compactionTail: 5 },
-      logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
-    });
-    members.set(id, member);
-    forwardWritesOnFollower(member, new StoreClient({ nc: bus.nc, clusterId: 'c1' }));
-    const service = new StoreService({ member, nc: bus.nc, clusterId: 'c1' });
-    await service.start();
-    services.push(service);
-  }
+  trio = await startForwardingMembers(tmp.path, IDS, (id) => ({
+    ...(id === FULL ? { dataDir: join(mnt, 'raft') } : {}),
+    noSpaceRetryMs: 100,
+    wal: { segmentBytes: 32 * 1024, compactionTail: 5 },
+  }));
+  for (const [id, m] of trio.members) members.set(id, m);
 });
 
 afterAll(async () => {
-  await Promise.all(services.map((s) => s.stop()));
-  for (const m of members.values()) await m.stop().catch(() => undefined);
-  await nats?.stop();
+  await trio?.stop();
   if (mounted) await run('umount', ['-l', mnt]);
   await tmp?.cleanup();
 });

@@ -143,6 +143,6 @@ export class StoreDispatcherBackend implements DispatcherBackend {
         status: { state, message, addr: node.status?.addr ?? '' },
         ...(description ? { description } : {}),
       });
-    });
+    }, { onlyAsLeader: `node ${nodeId} is ${state === NodeState.NODE_STATE_DOWN ? 'down' : 'ready'}` });
   }
 }

@@ -216,14 +216,16 @@ export async function startManagerRuntime(
       const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
       const rotation = driveRootRotation(member, bus, subjects, roots, state.clusterId, log0.child({ component: 'root-rotation' }));
       return async () => {
+        // Decisions about nodes end first and at once (both halt synchronously, then drain): the
+        // other stops can wait on writes stuck behind the network that cost the leadership.
+        const nodeDecisions = Promise.all([gossip.stop(), dispatcher.stop()]);
         rotation.stop();
         promotions.stop();
         voters.stop();
         await services.stop();
         await secretServer.stop();
         await pluginServer.stop();
-        await gossip.stop();
-        await dispatcher.stop();
+        await nodeDecisions;
       };
     });
     stops.push(() => leaderWork.stop());
@@ -296,6 +298,23 @@ function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(':') + 1));
 }
 
+/** How long a leadership change waits for the old leader-only services to finish stopping. */
+const LEADER_STOP_WAIT_MS = 15_000;
+
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<'settled' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const settled = p.then(() => 'settled' as const);
+  settled.catch(() => undefined); // a rejection after 'late' belongs to the caller's own handler
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts `work` whenever this member leads and undoes it when leadership goes; one at a time. */
 function runWhileLeader(member: RaftMember, log: Logger, work: () => Promise<() => Promise<void>>): { stop(): Promise<void> } {
   let undo: (() => Promise<void>) | undefined;
@@ -310,8 +329,13 @@ function runWhileLeader(member: RaftMember, log: Logger, work: () => Promise<() 
         } else if ((!leader || stopped) && undo) {
           const u = undo;
           undo = undefined;
-          await u();
-          log.info('no longer leader: dispatcher and manager services stopped');
+          // A stop waits for handlers in flight, whose writes may wait out their deadlines; the
+          // next leadership change must not queue behind that for good.
+          const done = u().then(() => log.info('no longer leader: dispatcher and manager services stopped'));
+          if ((await settledWithin(done, LEADER_STOP_WAIT_MS)) === 'late') {
+            log.error({ waitedMs: LEADER_STOP_WAIT_MS }, 'the leader-only services are still stopping; going on (their decisions already ended)');
+            done.catch((err: unknown) => log.error({ err }, 'stopping the leader-only services failed'));
+          }
         }
       } catch (err) {
         log.error({ err, leader }, 'changing the leader-only services failed');

@@ -119,6 +119,32 @@ async function proposeOnce(member: RaftMember, bytes: Uint8Array, deadline: numb
   }
 }
 
+export interface WriteOptions {
+  /**
+   * The write is a decision only the leader may take (a node is down, a node is ready), named
+   * here for the refusal: it is proposed on this member while it leads and never forwarded. A
+   * deposed leader whose services have not stopped yet (a stop stuck behind a cut-off network)
+   * must not go on deciding through the new leader.
+   */
+  onlyAsLeader?: string;
+}
+
+function notLeading(decision: string): RaftMemberError {
+  return new RaftMemberError('NOT_LEADER', `this manager no longer leads the swarm, so it does not record that ${decision}; the leader decides`);
+}
+
+/** One proposal on this member, only while it leads: a lost leadership ends the write, no retry elsewhere. */
+async function proposeAsLeader(member: RaftMember, bytes: Uint8Array, deadline: number, decision: string): Promise<Outcome> {
+  if (member.writeRefusal) throw member.writeRefusal;
+  try {
+    const applied = await member.propose(bytes, Math.max(1, deadline - Date.now()));
+    return outcomeOf(applied.result?.index ?? applied.index, applied.result);
+  } catch (err) {
+    if (isRaftMemberError(err, 'NOT_LEADER')) throw notLeading(decision);
+    throw err;
+  }
+}
+
 /**
  * Writes through Raft on this manager. `build` reads the current view and adds its actions;
  * when another writer got in first (a stale meta.version), it runs again on the newer view with a
@@ -127,11 +153,14 @@ async function proposeOnce(member: RaftMember, bytes: Uint8Array, deadline: numb
 export async function writeStore(
   member: RaftMember,
   build: (view: ReadTx, tx: TransactionBuilder) => void | false,
+  options: WriteOptions = {},
 ): Promise<number | undefined> {
   for (let attempt = 1; ; attempt++) {
+    if (options.onlyAsLeader !== undefined && !member.isLeader) throw notLeading(options.onlyAsLeader);
     const tx = new TransactionBuilder(randomUUID(), Date.now());
     if (build(member.store.view(), tx) === false || tx.size === 0) return undefined;
-    const outcome = await proposeOnce(member, tx.encode(), Date.now() + WRITE_DEADLINE_MS);
+    const deadline = Date.now() + WRITE_DEADLINE_MS;
+    const outcome = options.onlyAsLeader !== undefined ? await proposeAsLeader(member, tx.encode(), deadline, options.onlyAsLeader) : await proposeOnce(member, tx.encode(), deadline);
     if ('index' in outcome) return outcome.index;
     if ('conflict' in outcome && attempt < MAX_ATTEMPTS) continue;
     if ('refused' in outcome) throw new StoreRefused(outcome.refused);

@@ -24,7 +24,11 @@ export interface Container {
 
 interface Sample {
   readonly at: number;
-  readonly down: Set<string>;
+  /**
+   * Nodes Down for the whole sample → their record's version. A node counts only when it was
+   * Down with the same version before and after the task lists were read.
+   */
+  readonly down: Map<string, number>;
   /** task id → node id, for tasks that want to run. */
   readonly placed: Map<string, string>;
 }
@@ -76,9 +80,8 @@ export class Observer {
     const at = this.now();
     const m = await this.someManager();
     if (!m) return;
-    const nodes = await control<ListNodesResponse>(m.socket, 'listNodes', {}, 3_000);
-    if (!nodes.ok) return;
-    const down = new Set(nodes.res.nodes.filter((v) => v.node?.status?.state === NodeState.NODE_STATE_DOWN).map((v) => v.node!.id));
+    const before = await this.downNodes(m);
+    if (!before) return;
     const placed = new Map<string, string>();
     for (const name of this.names) {
       const r = await control<ListTasksResponse>(m.socket, 'listTasks', { service: name, desiredStates: [] }, 3_000);
@@ -88,18 +91,34 @@ export class Observer {
         if (t.nodeId && wantsToRun(t)) placed.set(t.id, t.nodeId);
       }
     }
+    const after = await this.downNodes(m);
+    if (!after) return;
+    // The task lists take a while: a node that came back (or changed at all) meanwhile may rightly
+    // have been given tasks, so only nodes whose record did not change during the sample count.
+    const down = new Map([...before].filter(([id, version]) => after.get(id) === version));
     this.checkDownAssignments({ at, down, placed }, m);
     this.checkDuplicateSlots(at, await this.containers());
     this.last = { at, down, placed };
     this.samples++;
   }
 
-  /** A task that appeared on a node that was Down in this sample and the one before. */
+  /** Down nodes → the version of their record, as one manager sees them; undefined if it cannot answer. */
+  private async downNodes(m: ClusterNode): Promise<Map<string, number> | undefined> {
+    const nodes = await control<ListNodesResponse>(m.socket, 'listNodes', {}, 3_000);
+    if (!nodes.ok) return undefined;
+    const down = new Map<string, number>();
+    for (const v of nodes.res.nodes) if (v.node?.status?.state === NodeState.NODE_STATE_DOWN) down.set(v.node.id, v.node.meta?.version ?? -1);
+    return down;
+  }
+
+  /** A task that appeared on a node that was Down, its record unchanged, from the sample before to this one. */
   private checkDownAssignments(cur: Sample, asked: ClusterNode): void {
     const prev = this.last;
     if (!prev) return;
     for (const [taskId, nodeId] of cur.placed) {
-      if (!cur.down.has(nodeId) || !prev.down.has(nodeId) || prev.placed.get(taskId) === nodeId) continue;
+      // Same record version in both samples: the node stayed Down, untouched, from one to the next.
+      const version = cur.down.get(nodeId);
+      if (version === undefined || prev.down.get(nodeId) !== version || prev.placed.get(taskId) === nodeId) continue;
       this.violations.push(
         `task ${taskId} was assigned to node ${this.nodeName.get(nodeId) ?? nodeId} while it was Down (Down at ${ms(prev.at)} and ${ms(cur.at)}, seen from ${asked.name})`,
       );
