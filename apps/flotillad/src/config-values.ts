@@ -1,3 +1,4 @@
+import { isLoopback } from '@flotilla/bus';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve, dirname, join } from 'node:path';
 
@@ -143,4 +144,19 @@ export function parsePort(raw: string, flag: string): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) throw new ConfigError(`invalid ${flag} "${raw}": expected a port number 0-65535`);
   return port;
+}
+
+/**
+ * `--nats-monitor-addr host:port`: nats-server's HTTP monitoring (/varz, /routez, ...), a
+ * diagnostic off by default. Loopback only: it answers without authentication.
+ */
+export function parseNatsMonitorAddr(raw: string): { host: string; port: number } {
+  const at = raw.lastIndexOf(':');
+  const host = at > 0 ? raw.slice(0, at) : '';
+  const port = Number(raw.slice(at + 1));
+  if (at <= 0 || !/^\d+$/.test(raw.slice(at + 1)) || port < 1 || port > 65535) {
+    throw new ConfigError(`invalid --nats-monitor-addr "${raw}": expected host:port with a port 1-65535`);
+  }
+  if (!isLoopback(host)) throw new ConfigError(`invalid --nats-monitor-addr "${raw}": monitoring answers without authentication, so only a loopback address is allowed`);
+  return { host, port };
 }

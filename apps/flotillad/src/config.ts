@@ -9,6 +9,7 @@ import {
   parseDockerHost,
   parseLabels,
   parseLogLevel,
+  parseNatsMonitorAddr,
   parseNodeName,
   parsePort,
   type DockerHost,
@@ -27,6 +28,8 @@ export interface DaemonConfig {
   /** NATS client and route ports a manager binds on its advertise address (0 = any free port). */
   readonly natsPort: number;
   readonly natsClusterPort: number;
+  /** nats-server HTTP monitoring on loopback (a diagnostic; off when absent). */
+  readonly natsMonitorAddr?: { readonly host: string; readonly port: number };
   /** Gossip probe interval; the other gossip timings scale with it (see gossip/gossip-config.ts). */
   readonly gossipProbeIntervalMs?: number;
 }
@@ -58,6 +61,7 @@ interface RawOptions {
   advertiseAddr?: string;
   natsPort: string;
   natsClusterPort: string;
+  natsMonitorAddr?: string;
   gossipProbeInterval: string;
 }
 
@@ -76,6 +80,7 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--advertise-addr <ip|interface[:port]>', 'address other nodes reach this one on (used by swarm init/join)')
     .option('--nats-port <port>', 'NATS client port a manager listens on (0 = any free port)', '4222')
     .option('--nats-cluster-port <port>', 'NATS route port between managers (0 = any free port)', '6222')
+    .option('--nats-monitor-addr <host:port>', "a manager's nats-server HTTP monitoring (routes, connections), loopback only; off by default")
     .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '300ms')
     .exitOverride()
     .configureOutput({
@@ -120,6 +125,7 @@ function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: bool
     advertiseAddr: raw.advertiseAddr === undefined ? '' : parseAdvertiseAddr(raw.advertiseAddr),
     natsPort: parsePort(raw.natsPort, '--nats-port'),
     natsClusterPort: parsePort(raw.natsClusterPort, '--nats-cluster-port'),
+    ...(raw.natsMonitorAddr !== undefined ? { natsMonitorAddr: parseNatsMonitorAddr(raw.natsMonitorAddr) } : {}),
     gossipProbeIntervalMs: parseProbeInterval(raw.gossipProbeInterval),
   };
 }

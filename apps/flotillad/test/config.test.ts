@@ -63,6 +63,13 @@ describe('flotillad flags', () => {
     expect(config(['--control-socket', 'run/ctl.sock']).controlSocket).toBe('/home/op/run/ctl.sock');
   });
 
+  it('takes nats-server monitoring on a loopback address only, off by default', () => {
+    const outcome = parseDaemonArgs(['--nats-monitor-addr', '127.0.1.9:8222'], ctx);
+    expect(outcome.kind === 'run' && outcome.config.natsMonitorAddr).toEqual({ host: '127.0.1.9', port: 8222 });
+    const plain = parseDaemonArgs([], ctx);
+    expect(plain.kind === 'run' && plain.config.natsMonitorAddr).toBeUndefined();
+  });
+
   it('uses DOCKER_HOST when --docker-host is not given', () => {
     expect(config([], { ...ctx, env: { DOCKER_HOST: 'unix:///run/other.sock' } }).dockerHost.url).toBe('unix:///run/other.sock');
     expect(config(['--docker-host', 'unix:///x.sock'], { ...ctx, env: { DOCKER_HOST: 'unix:///run/other.sock' } }).dockerHost.url).toBe(
@@ -95,6 +102,9 @@ describe('flotillad flags', () => {
     [['--control-socket', `/${'d'.repeat(110)}.sock`], /^flotillad: invalid control socket "\/d+\.sock": path too long for a unix socket \(\d+ bytes with the staging name, max 107\)\n$/],
     [['--nats-port', '70000'], 'flotillad: invalid --nats-port "70000": expected a port number 0-65535\n'],
     [['--nats-cluster-port', 'x'], 'flotillad: invalid --nats-cluster-port "x": expected a port number 0-65535\n'],
+    [['--nats-monitor-addr', '0.0.0.0:8222'], 'flotillad: invalid --nats-monitor-addr "0.0.0.0:8222": monitoring answers without authentication, so only a loopback address is allowed\n'],
+    [['--nats-monitor-addr', '127.0.0.1:0'], 'flotillad: invalid --nats-monitor-addr "127.0.0.1:0": expected host:port with a port 1-65535\n'],
+    [['--nats-monitor-addr', '8222'], 'flotillad: invalid --nats-monitor-addr "8222": expected host:port with a port 1-65535\n'],
     [['--gossip-probe-interval', '10ms'], 'flotillad: invalid --gossip-probe-interval "10ms": expected 50ms to 10s\n'],
     [['--gossip-probe-interval', 'often'], /^flotillad: invalid --gossip-probe-interval "often": /],
     [['--lable', 'a=b'], "flotillad: unknown option '--lable' (Did you mean --label?) (see 'flotillad --help')\n"],

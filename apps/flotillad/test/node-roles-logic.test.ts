@@ -4,7 +4,7 @@ import { newNodeId } from '@flotilla/ca';
 import { describe, expect, it } from 'vitest';
 import { roleChangeRefusal } from '../src/control/node-role.js';
 import { nodeView } from '../src/control/views.js';
-import { natsUsersFor } from '../src/manager/nats-users.js';
+import { natsRouteKeysFor, natsUsersFor } from '../src/manager/nats-users.js';
 import { promotedNode } from '../src/manager/node-objects.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
 import { pendingPromotions } from '../src/manager/role-notices.js';
@@ -77,12 +77,12 @@ describe('promotion bookkeeping', () => {
   it('a manager being demoted keeps manager rights on its own nats-server until it stops', () => {
     const subjects = clusterSubjects('c1');
     const [m1, m2] = [newNodeId(), newNodeId()];
-    const users = natsUsersFor('c1', subjects, [node(m1, M), node(m2, W, { desired: W })], [], m2);
+    const users = natsUsersFor(subjects, [node(m1, M), node(m2, W, { desired: W })], [], m2);
     const self = users.filter((u) => u.user === m2);
     expect(self).toHaveLength(1);
-    expect(self[0]!.permissions).toEqual(natsUsersFor('c1', subjects, [], [], m2)[0]!.permissions);
+    expect(self[0]!.permissions).toEqual(natsUsersFor(subjects, [], [], m2)[0]!.permissions);
     // Seen from the other manager's server, the demoted node is a worker already.
-    const fromOther = natsUsersFor('c1', subjects, [node(m1, M), node(m2, W, { desired: W })], [], m1);
+    const fromOther = natsUsersFor(subjects, [node(m1, M), node(m2, W, { desired: W })], [], m1);
     expect(fromOther.find((u) => u.user === m2)!.permissions).not.toEqual(self[0]!.permissions);
   });
 });
@@ -149,5 +149,26 @@ describe('node ls MANAGER STATUS', () => {
     expect(nodeView(m1, 'm1', raftIdForNode('m1'))).toMatchObject({ self: true, leader: true, reachable: true });
     expect(nodeView(node('m1', M, { ready: false }), 'm1', 0)).toMatchObject({ reachable: true });
     expect(nodeView(node('w1', W), 'm1', raftIdForNode('m1'))).toMatchObject({ leader: false, reachable: false });
+  });
+});
+
+describe('route keys through a demotion', () => {
+  const key = (c: string): string => c.repeat(64);
+  const withKeys = (n: Node, current: string, certRole: NodeRole, previous = '', previousRole: NodeRole = W): Node => ({
+    ...n,
+    tlsInfo: { certIssuerSubject: '', certNotAfter: 0, publicKeySha256: current, certRole, previousPublicKeySha256: previous, previousCertRole: previousRole },
+  });
+
+  it("a demoted manager's manager key stays pinned while it is a Raft voter, then goes; its worker key never counts", () => {
+    const [m1, d1] = [newNodeId(), newNodeId()];
+    // d1 was re-issued a worker certificate (renewed with its manager key) and marked a worker: no managerStatus any more.
+    const { managerStatus: _gone, ...demotedBase } = node(d1, M);
+    const demoted = withKeys({ ...demotedBase, role: W }, key('b'), W, key('a'), M);
+    const nodes = [withKeys(node(m1, M), key('1'), M), demoted];
+    const own = key('0');
+    expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1), raftIdForNode(d1)], own)).toEqual([own, key('1'), key('a')]);
+    expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1)], own)).toEqual([own, key('1')]);
+    // Removed from the swarm: never, voter or not.
+    expect(natsRouteKeysFor(nodes, [d1], [raftIdForNode(m1), raftIdForNode(d1)], own)).toEqual([own, key('1')]);
   });
 });

@@ -60,11 +60,11 @@ describe('NATS users and service counts', () => {
       { id: wrk, role: NodeRole.NODE_ROLE_WORKER },
       { id: gone, role: NodeRole.NODE_ROLE_WORKER },
     ].map((n) => ({ ...n, spec: undefined }) as never);
-    const users = natsUsersFor('c1', subjects, nodes, [gone], mgr);
+    const users = natsUsersFor(subjects, nodes, [gone], mgr);
     expect(users.map((u) => u.user).sort()).toEqual([mgr, wrk].sort());
     expect(users.find((u) => u.user === wrk)!.permissions?.publish?.allow).toEqual([subjects.dispatcher.fromNode(wrk), subjects.logs.fromNode(wrk)]);
     // this manager is always a user, even before its Node object is in the store
-    expect(natsUsersFor('c1', subjects, [], [], mgr).map((u) => u.user)).toEqual([mgr]);
+    expect(natsUsersFor(subjects, [], [], mgr).map((u) => u.user)).toEqual([mgr]);
   });
 
   it('counts running tasks that should run against the replicas', () => {

@@ -30,7 +30,26 @@ export interface ConnectOptions {
   waitOnFirstConnect?: boolean;
   /** How long close() lets pending work drain before closing anyway (default 5000). */
   drainTimeoutMs?: number;
+  /** PING the server this often (default BUS_PING.intervalMs)... */
+  pingIntervalMs?: number;
+  /** ...and treat it as gone (reconnect elsewhere) after this many unanswered (default BUS_PING.maxOutstanding). */
+  maxPingsOutstanding?: number;
+  /** One connection attempt's deadline (default BUS_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
 }
+
+/**
+ * The client side of dead-peer detection, matching the servers' NATS_LIMITS ping settings: a
+ * vanished server is noticed in about interval x (max + 1) — seconds, not nats.js's default
+ * 2 minutes x 2 — and the connection moves to another server.
+ */
+export const BUS_PING = Object.freeze({ intervalMs: 2_000, maxOutstanding: 2 });
+
+/**
+ * How long one connection attempt may take (TCP, TLS, the server's INFO). nats.js waits 20 s by
+ * default, so a reconnect that picks a frozen server first would hang that long before trying another.
+ */
+export const BUS_CONNECT_TIMEOUT_MS = 5_000;
 
 export interface BusConnection {
   readonly nc: NatsConnection;
@@ -72,6 +91,9 @@ export async function connectBus(opts: ConnectOptions): Promise<BusConnection> {
       reconnectJitter: opts.reconnectJitterMs ?? 250,
       reconnectJitterTLS: opts.reconnectJitterMs ?? 500,
       waitOnFirstConnect: opts.waitOnFirstConnect ?? false,
+      pingInterval: opts.pingIntervalMs ?? BUS_PING.intervalMs,
+      maxPingOut: opts.maxPingsOutstanding ?? BUS_PING.maxOutstanding,
+      timeout: opts.connectTimeoutMs ?? BUS_CONNECT_TIMEOUT_MS,
     });
   } catch (err) {
     throw new BusConnectError(opts.servers, err);

@@ -3,9 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateUserName, clusterSubjects, NatsConfigError, renderNatsConfig, workerPermissions, type NatsServerConfig } from '../src/index.js';
+import { certificateUserName, clusterSubjects, NATS_LIMITS, NatsConfigError, renderNatsConfig, workerPermissions, type NatsServerConfig } from '../src/index.js';
 import { parseNatsLogLine } from '../src/nats-server/server-log.js';
 import { makeTestPki, tempDir, type TempDir } from './support/fixtures.js';
+
+const K1 = 'a'.repeat(64);
+const K2 = 'b'.repeat(64);
 
 const base: NatsServerConfig = {
   serverName: 'm1',
@@ -43,16 +46,23 @@ describe('renderNatsConfig', () => {
     const text = renderNatsConfig({
       ...base,
       monitor: { host: '127.0.0.1', port: 8222 },
-      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.12:6222'] },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.12:6222'], pinnedKeys: [K1, K2] },
     });
     expect(text).toContain('http: "127.0.0.1:8222"');
     expect(text).toContain('routes: ["nats-route://127.0.0.12:6222"]');
-    expect(text).toMatch(/cluster \{[\s\S]*tls \{[\s\S]*verify: true[\s\S]*\}\n\}/);
+    expect(text).toMatch(/cluster \{[\s\S]*tls \{[\s\S]*verify: true\n {4}pinned_certs: \["a{64}", "b{64}"\]\n {2}\}\n\}/);
   });
 
-  it('quotes values so DNs with commas and quotes stay one string', () => {
-    const text = renderNatsConfig({ ...base, users: [{ user: 'CN=a "b",O=c\\d' }] });
-    expect(text).toContain('{ user: "CN=a \\"b\\",O=c\\\\d" }');
+  it('sets every limit explicitly, defaults from NATS_LIMITS, and renders no leafnode or gateway listener', () => {
+    const text = renderNatsConfig({ ...base, monitor: { host: '127.0.0.1', port: 8222 }, cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: [], pinnedKeys: [K1] } });
+    expect(text).toContain(`max_payload: ${NATS_LIMITS.maxPayloadBytes}\n`);
+    expect(text).toContain(`max_pending: ${NATS_LIMITS.maxPendingBytes}\n`);
+    expect(text).toContain(`max_connections: ${NATS_LIMITS.maxConnections}\n`);
+    expect(text).toContain(`write_deadline: "${NATS_LIMITS.writeDeadlineSec}s"\n`);
+    expect(text).toContain(`ping_interval: "${NATS_LIMITS.pingIntervalSec}s"\n`);
+    expect(text).toContain(`ping_max: ${NATS_LIMITS.pingMax}\n`);
+    expect(text).not.toMatch(/leaf|gateway/i);
+    expect(renderNatsConfig({ ...base, limits: { pingIntervalSec: 1, maxConnections: 5 } })).toMatch(/max_connections: 5\n[\s\S]*ping_interval: "1s"\n/);
   });
 
   it.each<[string, Partial<NatsServerConfig>, string]>([
@@ -63,9 +73,26 @@ describe('renderNatsConfig', () => {
     ['an empty ca file', { tls: { caFile: '', certFile: 'c', keyFile: 'k' } }, 'tls.caFile must not be empty'],
     [
       'a bad route',
-      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: ['127.0.0.1:6222'] } },
+      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: ['127.0.0.1:6222'], pinnedKeys: [K1] } },
       'route "127.0.0.1:6222" must look like nats-route://host:port',
     ],
+    [
+      'a cluster that pins no key',
+      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: [], pinnedKeys: [] } },
+      'cluster.pinnedKeys must name at least one key',
+    ],
+    [
+      'a pinned key that is not a sha256',
+      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: [], pinnedKeys: [K1, 'AB'.repeat(32)] } },
+      `pinned route key "${'AB'.repeat(32)}" must be 64 lowercase hex characters`,
+    ],
+    [
+      'a pinned key that would break out of its string',
+      { cluster: { name: 'x', host: '127.0.0.1', port: 6222, routes: [], pinnedKeys: ['a"] }\nleafnodes {'] } },
+      'must be 64 lowercase hex characters',
+    ],
+    ['a zero limit', { limits: { maxConnections: 0 } }, 'limit maxConnections must be a positive whole number, got 0'],
+    ['a payload above the pending limit', { limits: { maxPayloadBytes: 2048, maxPendingBytes: 1024 } }, 'must not exceed maxPendingBytes'],
     [
       'a bad permission subject',
       { users: [{ user: 'CN=a', permissions: { publish: { allow: ['a..b'] } } }] },
@@ -96,7 +123,7 @@ describe('rendered config is accepted by the real nats-server', () => {
         ...base,
         tls: { caFile: pki.ca.certFile, certFile: pki.server.certFile, keyFile: pki.server.keyFile },
         monitor: { host: '127.0.0.1', port: 8222 },
-        cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.1:6223'] },
+        cluster: { name: 'flt-c1', host: '127.0.0.1', port: 6222, routes: ['nats-route://127.0.0.1:6223'], pinnedKeys: [K1, K2] },
         users: [
           { user: 'CN=m1,OU=flotilla-manager,O=c1', permissions: { publish: { allow: ['flt.c1.>'] }, subscribe: { allow: ['flt.c1.>'] }, allowResponses: true } },
           { user: 'CN=n1,OU=flotilla-worker,O=c1', permissions: workerPermissions(clusterSubjects('c1'), 'n1') },

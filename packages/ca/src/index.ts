@@ -46,15 +46,9 @@ export {
   type RenewOptions,
   type CallOptions,
 } from './grpc/node-ca-client.js';
-export {
-  natsPermissionPolicy,
-  natsPermissionsFor,
-  workerInboxPrefix,
-  type NatsUser,
-  type NatsUserPermissions,
-  type NatsPermissionRule,
-  type NatsNodeEntry,
-} from './nats-permissions.js';
+export { natsUsers, type NatsNodeEntry } from './nats-permissions.js';
+export { natsRouteKeys, type NatsRouteKeyOptions } from './nats-route-keys.js';
+export { publicKeySha256, certificateKeySha256, isPublicKeySha256 } from './public-key.js';
 export { localSigner, type NodeCertificateSigner, type NodeSignRequest } from './signer.js';
 export { cfsslSigner, signerFromExternalCas, type CfsslSignerOptions } from './cfssl-signer.js';
 export { nodeSanHosts } from './node-cert.js';

@@ -11,6 +11,8 @@ export interface NodeCredentials {
   certPem: string;
   keyPem: string;
   caCertPem: string;
+  /** From a join or renewal as a manager: the keys the managers' nats-servers accept routes from (see NodeCaState.routeKeys). */
+  routeKeys?: string[];
 }
 
 export interface IssueLocalOptions {

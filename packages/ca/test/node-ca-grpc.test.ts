@@ -11,6 +11,7 @@ import { issueLocalNodeCredentials, NodeCredentials } from '../src/local-issue.j
 import { CertRole } from '../src/roles.js';
 import { createRootCa } from '../src/root-ca.js';
 import { verifyNodeCertificate } from '../src/verify.js';
+import { certificateKeySha256 } from '../src/public-key.js';
 
 const clusterId = 'cluster-grpc-test';
 const silent = pino({ level: 'silent' });
@@ -32,6 +33,7 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
   const roleOverrides = new Map<string, CertRole>();
   const joined: string[] = [];
   const renewed: Array<{ nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] }> = [];
+  const routeKeysNow = ['1'.repeat(64), '2'.repeat(64)];
   const state: NodeCaState = {
     clusterId,
     rootCa: () => rootCa,
@@ -45,6 +47,7 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
     onNodeRenewed: (event) => {
       renewed.push(event);
     },
+    routeKeys: () => routeKeysNow,
   };
   const managerIdentity = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER, addresses: ['127.0.0.1'] });
   let running: RunningNodeCaServer;
@@ -72,6 +75,8 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
     expect(verifyNodeCertificate(creds.certPem, { caCertPem: rootCa.certPem, clusterId }).role).toBe(NodeRole.NODE_ROLE_WORKER);
     expect(creds.caCertPem).toBe(rootCa.certPem);
     expect(joined).toContain(creds.nodeId);
+    // A worker runs no nats-server: it is told nothing of the managers' route keys.
+    expect(creds.routeKeys).toBeUndefined();
   });
 
   it('a manager token gets a manager certificate with its addresses', async () => {
@@ -80,6 +85,8 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
     const cert = new X509Certificate(creds.certPem);
     expect(cert.subject).toContain('OU=flotilla-manager');
     expect(cert.checkIP('127.0.0.12')).toBe('127.0.0.12');
+    // Its nats-server must pin the managers' keys before it can read the store.
+    expect(creds.routeKeys).toEqual(routeKeysNow);
   });
 
   it('an unknown or malformed token is refused with "invalid join token"', async () => {
@@ -130,8 +137,21 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
         const promoted = await renewNodeCertificate({ addr, current: worker, addresses: ['127.0.0.13'] });
         expect(promoted.role).toBe(NodeRole.NODE_ROLE_MANAGER);
         expect(new X509Certificate(promoted.certPem).subject).toContain('OU=flotilla-manager');
-        // The owner hears of the change (it records the node as a manager from then on).
-        expect(renewed.at(-1)).toEqual({ nodeId: worker.nodeId, role: NodeRole.NODE_ROLE_MANAGER, previousRole: NodeRole.NODE_ROLE_WORKER, addresses: ['127.0.0.13'], issuerDigest: rootCa.digest, trustsOldRoot: false, certNotAfterMs: new Date(new X509Certificate(promoted.certPem).validTo).getTime(), certIssuerSubject: expect.stringContaining('CN=flotilla-root-ca') });
+        // The owner hears of the change (it records the node as a manager from then on), with the new
+        // key and the one the node renewed with (the key its routes, if any, were opened with).
+        expect(renewed.at(-1)).toEqual({
+          nodeId: worker.nodeId,
+          role: NodeRole.NODE_ROLE_MANAGER,
+          previousRole: NodeRole.NODE_ROLE_WORKER,
+          previousPublicKeySha256: certificateKeySha256(worker.certPem),
+          addresses: ['127.0.0.13'],
+          issuerDigest: rootCa.digest,
+          trustsOldRoot: false,
+          certNotAfterMs: new Date(new X509Certificate(promoted.certPem).validTo).getTime(),
+          certIssuerSubject: expect.stringContaining('CN=flotilla-root-ca'),
+          publicKeySha256: certificateKeySha256(promoted.certPem),
+        });
+        expect(promoted.routeKeys).toEqual(routeKeysNow);
       } finally {
         roleOverrides.delete(worker.nodeId);
       }

@@ -41,6 +41,8 @@ export interface TestPki {
   clients: Record<string, ClientCert>;
   /** Issues one more client certificate from the same CA. */
   issueClient(spec: ClientCertSpec): Promise<ClientCert>;
+  /** Issues another server certificate (same hosts and usages as `server`, its own key), e.g. for a second route peer. */
+  issueServer(name: string): Promise<CertFiles>;
 }
 
 export interface TestPkiOptions {
@@ -104,17 +106,21 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
     return readPair(certFile, keyFile);
   };
 
-  const server = await issue(
-    'server',
-    '/O=flotilla-test/CN=localhost',
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth,clientAuth',
-      `subjectAltName=${serverHosts.map((h) => (isIp(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`,
-      '',
-    ].join('\n'),
-  );
+  const issueServer = async (name: string): Promise<CertFiles> => {
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`server certificate name ${JSON.stringify(name)} must be a plain file name`);
+    return issue(
+      name,
+      '/O=flotilla-test/CN=localhost',
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth,clientAuth',
+        `subjectAltName=${serverHosts.map((h) => (isIp(h) ? `IP:${h}` : `DNS:${h}`)).join(',')}`,
+        '',
+      ].join('\n'),
+    );
+  };
+  const server = await issueServer('server');
 
   const issueClient = async (spec: ClientCertSpec): Promise<ClientCert> => {
     for (const [what, value] of [['cn', spec.cn], ['ou', spec.ou], ['o', spec.o]] as const) {
@@ -145,7 +151,7 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
     return cert;
   };
 
-  const pki: TestPki = { dir, ca, server, clients: {}, issueClient };
+  const pki: TestPki = { dir, ca, server, clients: {}, issueClient, issueServer };
   for (const spec of opts.clients ?? []) await issueClient(spec);
   return pki;
 }

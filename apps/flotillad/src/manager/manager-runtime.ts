@@ -3,7 +3,7 @@ import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node } f
 import { asCertRole } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
-import { startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
+import { certificateKeySha256, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
 import { Dispatcher, TaskPluginServer, TaskSecretServer } from '@flotilla/dispatcher';
 import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
@@ -18,7 +18,9 @@ import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { StoreNetworkStateSource } from './network-state-source.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
-import { natsUsersFor } from './nats-users.js';
+import { natsRouteKeysFor, natsUsersFor } from './nats-users.js';
+import { followNodesForNats } from './nats-sync.js';
+import { readRouteKeys } from './route-keys-file.js';
 import { killStaleNatsServer } from './stale-nats.js';
 import { createJoinedNode, withTlsInfo } from './node-objects.js';
 import { recordRenewedNode } from './node-cert-records.js';
@@ -111,14 +113,19 @@ export async function startManagerRuntime(
     }
   };
   try {
+    // Routes only from current managers' keys (issue 13). Until the store is readable: the keys
+    // pinned last (or handed over by the join/promotion answer), and always this node's own.
+    let ownKey = certificateKeySha256(pem.certPem);
+    const startKeys = [...new Set([ownKey, ...(await readRouteKeys(files, log0))])].sort();
     const nats = new NatsServerSupervisor({
       configDir: files.natsDir,
       serverName: state.nodeId,
       host: state.advertiseHost,
       port: state.natsPort,
-      cluster: { name: `flt-${state.clusterId}`, host: state.advertiseHost, port: state.natsClusterPort, routes: [...(state.natsRoutes ?? [])] },
+      ...(config.natsMonitorAddr ? { monitor: config.natsMonitorAddr } : {}),
+      cluster: { name: `flt-${state.clusterId}`, host: state.advertiseHost, port: state.natsClusterPort, routes: [...(state.natsRoutes ?? [])], pinnedKeys: startKeys },
       tls: { caFile: files.caCert, certFile: files.nodeCert, keyFile: files.nodeKey },
-      users: natsUsersFor(state.clusterId, subjects, [], [], state.nodeId),
+      users: natsUsersFor(subjects, [], [], state.nodeId),
       logger: log0.child({ component: 'nats-server' }),
     });
     await killStaleNatsServer(files.natsDir, log0);
@@ -149,10 +156,10 @@ export async function startManagerRuntime(
     // A member whose WAL or store failed stops for good; this daemon must not go on as a voter
     // serving frozen reads: it exits and its supervisor restarts it from the data dir.
     member.onFatal((err) => failDaemon(`raft member ${state.raftId} of manager ${state.nodeId} failed (data dir ${files.raftDir})`, err));
-    // nats-server admits only nodes the store knows; keep its users in step with the node table.
+    // nats-server admits only nodes the store knows, and routes only from current managers' keys.
     // From the local store at once, not after a leader is found: a restarted manager's nats-server
     // starts with no users, and refuses every worker reconnecting until this runs.
-    const natsSync = followNodesForNats(member, nats, state, subjects, log0);
+    const natsSync = followNodesForNats(member, nats, state, subjects, files, () => ownKey, log0);
     stops.push(async () => natsSync.stop());
     if (start.kind === 'init') {
       await waitForLeader(member, LEADER_WAIT_MS, true);
@@ -192,6 +199,10 @@ export async function startManagerRuntime(
         onNodeRenewed: async (renewed) => {
           await recordCertIssuer(member, renewed.nodeId, renewed);
           await recordRenewedNode(member, renewed, portOf(state.listenAddr), log0);
+        },
+        routeKeys: () => {
+          const view = member.store.view();
+          return natsRouteKeysFor(view.nodes.all(), view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], member.status().voters, ownKey);
         },
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,
@@ -252,9 +263,10 @@ export async function startManagerRuntime(
         applyTls: async (creds) => {
           caServer.credentials.updateIdentity(creds);
           // Same cert/key paths, new content: a SIGHUP reload makes nats-server read them again
-          // (client port and routes) without dropping its connections.
-          const view = member.store.view();
-          await nats.reload(natsUsersFor(state.clusterId, subjects, view.nodes.all() as Iterable<Node>, view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], state.nodeId));
+          // (client port and routes) without dropping its connections. The CA recorded the new key
+          // (and the one renewed with) before answering, so the other managers pin it already.
+          ownKey = certificateKeySha256(creds.certPem);
+          await natsSync.sync(true);
           await reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem });
         },
         log: log0.child({ component: 'cert-renewal' }),
@@ -352,28 +364,6 @@ function runWhileLeader(member: RaftMember, log: Logger, work: () => Promise<() 
       await chain;
     },
   };
-}
-
-function followNodesForNats(member: RaftMember, nats: NatsServerSupervisor, state: SwarmState, subjects: ClusterSubjects, log: Logger): { stop(): void } {
-  const sub = member.store.watch({ kinds: ['node', 'cluster'] });
-  let lastUsers = '';
-  const sync = async () => {
-    const view = member.store.view();
-    const users = natsUsersFor(state.clusterId, subjects, view.nodes.all() as Iterable<Node>, view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], state.nodeId);
-    const key = JSON.stringify(users);
-    if (key === lastUsers) return;
-    lastUsers = key;
-    await nats.reload(users).catch((err: unknown) => log.error({ err }, 'updating nats-server users failed'));
-  };
-  void (async () => {
-    await sync();
-    try {
-      for await (const _event of sub) await sync();
-    } catch {
-      // closed on stop or by a snapshot restore; the next start syncs again
-    }
-  })();
-  return { stop: () => sub.close() };
 }
 
 /** Waits until this member leads (`self`) or until any leader is known. */

@@ -1,14 +1,14 @@
 import { NodeRole, type Node } from '@flotilla/api';
-import { managerPermissions, workerPermissions, type ClusterSubjects, type NatsUser } from '@flotilla/bus';
-import { natsPermissionPolicy, type CertRole } from '@flotilla/ca';
+import type { ClusterSubjects, NatsUser } from '@flotilla/bus';
+import { natsRouteKeys, natsUsers, type CertRole } from '@flotilla/ca';
+import { raftIdForNode } from './raft-ids.js';
 
 /**
- * nats-server users for the nodes in the store. The user list (one user per node, named by
- * node ID, which every node certificate carries as a DNS SAN for verify_and_map; removed nodes
- * left out) comes from the CA's policy; the subject rules come from the bus, whose worker rules
- * tie each dispatcher subject to the sender's own node id.
+ * nats-server users for the nodes in the store: one user per node, named by node ID (every node
+ * certificate carries it as a DNS SAN, for verify_and_map), removed nodes left out, with the one
+ * definition of each role's subject rules (@flotilla/ca natsUsers, built on the bus's rules).
  */
-export function natsUsersFor(clusterId: string, subjects: ClusterSubjects, nodes: Iterable<Node>, deniedIds: readonly string[], selfId: string): NatsUser[] {
+export function natsUsersFor(subjects: ClusterSubjects, nodes: Iterable<Node>, deniedIds: readonly string[], selfId: string): NatsUser[] {
   const entries = [...nodes].flatMap((n) => {
     const role = asCertRole(n.role);
     return role && n.id !== selfId ? [{ nodeId: n.id, role }] : [];
@@ -16,13 +16,19 @@ export function natsUsersFor(clusterId: string, subjects: ClusterSubjects, nodes
   // This server's own flotillad is a manager for as long as it runs one, even once the store marks it
   // a worker (a demotion): its Raft member must keep talking until it is out of the voters.
   entries.push({ nodeId: selfId, role: NodeRole.NODE_ROLE_MANAGER });
-  return natsPermissionPolicy(clusterId, entries, deniedIds).map((u) => {
-    const role = entries.find((e) => e.nodeId === u.user)?.role;
-    return {
-      user: u.user,
-      permissions: role === NodeRole.NODE_ROLE_MANAGER ? managerPermissions(subjects) : workerPermissions(subjects, u.user),
-    };
-  });
+  return natsUsers(subjects, entries, deniedIds);
+}
+
+/**
+ * The keys this manager's nats-server accepts routes from (@flotilla/ca natsRouteKeys): the
+ * managers' and its own. A node that is no manager any more but still a Raft voter (a demotion or a
+ * leave being committed) keeps its manager key pinned until its removal from the voters is applied.
+ */
+export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly string[], voters: readonly number[], ownKey: string): string[] {
+  const all = [...nodes];
+  const voterIds = new Set(voters);
+  const voting = all.filter((n) => voterIds.has(n.managerStatus?.raftId || raftIdForNode(n.id))).map((n) => n.id);
+  return natsRouteKeys(all, { deniedNodeIds: deniedIds, votingNodeIds: voting, ownKeys: [ownKey] });
 }
 
 export function asCertRole(role: NodeRole | undefined): CertRole | undefined {

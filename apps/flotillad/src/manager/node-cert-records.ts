@@ -1,3 +1,4 @@
+import { NodeRole } from '@flotilla/api';
 import type { CertRole, IssuedCertificate } from '@flotilla/ca';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
@@ -7,15 +8,21 @@ import { writeStore } from './store-writer.js';
 export interface RenewedCertificate extends IssuedCertificate {
   nodeId: string;
   role: CertRole;
+  previousRole: CertRole;
+  /** The key of the certificate the node renewed with. */
+  previousPublicKeySha256: string;
   addresses: string[];
 }
 
 /**
  * After the CA renewed a node's certificate, records it in the node's object (see renewedNode).
- * A promotion must be written before the certificate goes out (the node must not hold a manager
- * certificate the cluster does not know of), so its failure fails the renewal. A plain renewal's
- * TLS info is written without holding up the answer: a renewal must keep working while the store
- * cannot take writes (no quorum), and the info catches up with the next one.
+ * Whenever a manager certificate is involved (issued or renewed with) the write completes before
+ * the certificate goes out, and its failure fails the renewal: a promotion must not hand out a
+ * manager certificate the cluster does not know of, and a manager's new key must be pinned by the
+ * other managers before its nats-server presents it on a route (its routes would be refused). A
+ * worker's renewal is written without holding up the answer: worker keys are never pinned, a
+ * worker's renewal must keep working while the store cannot take writes (no quorum), and its TLS
+ * info catches up with the next one.
  */
 export async function recordRenewedNode(member: RaftMember, renewed: RenewedCertificate, managerPort: number, log: Logger): Promise<void> {
   const current = member.store.view().nodes.get(renewed.nodeId);
@@ -26,10 +33,10 @@ export async function recordRenewedNode(member: RaftMember, renewed: RenewedCert
     tx.update('node', renewedNode(node, renewed, managerPort).node);
     return undefined;
   });
-  if (!promotion) {
+  if (renewed.role !== NodeRole.NODE_ROLE_MANAGER && renewed.previousRole !== NodeRole.NODE_ROLE_MANAGER) {
     void write.catch((err: unknown) => log.warn({ err, renewedNodeId: renewed.nodeId }, 'recording the TLS info of a renewed certificate failed'));
     return;
   }
   await write;
-  log.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
+  if (promotion) log.info({ promotedNodeId: renewed.nodeId }, 'promoted node renewed its certificate as a manager');
 }

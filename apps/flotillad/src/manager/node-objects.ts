@@ -52,16 +52,39 @@ export function promotedNode(node: Node, addresses: readonly string[], managerPo
   };
 }
 
-/** The node with the TLS info of the certificate the CA just issued it (what `node inspect` shows). */
-export function withTlsInfo(node: Node, issued: IssuedCertificate): Node {
-  return { ...node, tlsInfo: { certIssuerSubject: issued.certIssuerSubject, certNotAfter: issued.certNotAfterMs } };
+/** A certificate the CA issued: its facts and the role it carries. */
+export type IssuedToNode = IssuedCertificate & { role: CertRole };
+
+/**
+ * The node with the TLS info of the certificate the CA just issued it: what `node inspect` shows,
+ * and the key (with the role it was issued for) the managers' nats-servers pin for routes.
+ * `renewedWith` is the certificate the node renewed with, whose key its routes may still use.
+ */
+export function withTlsInfo(node: Node, issued: IssuedToNode, renewedWith?: { publicKeySha256: string; role: CertRole }): Node {
+  return {
+    ...node,
+    tlsInfo: {
+      certIssuerSubject: issued.certIssuerSubject,
+      certNotAfter: issued.certNotAfterMs,
+      publicKeySha256: issued.publicKeySha256,
+      certRole: issued.role,
+      previousPublicKeySha256: renewedWith?.publicKeySha256 ?? '',
+      previousCertRole: renewedWith?.role ?? NodeRole.NODE_ROLE_WORKER,
+    },
+  };
 }
 
 /**
- * The node after the CA renewed its certificate: with the new certificate's TLS info, and made a
- * manager when it renewed as one while the store still has it as a worker (a promotion).
+ * The node after the CA renewed its certificate: with the new certificate's TLS info (and the key
+ * it renewed with), and made a manager when it renewed as one while the store still has it as a
+ * worker (a promotion).
  */
-export function renewedNode(node: Node, renewed: { role: CertRole; addresses: readonly string[] } & IssuedCertificate, managerPort: number): { node: Node; promoted: boolean } {
+export function renewedNode(
+  node: Node,
+  renewed: IssuedToNode & { addresses: readonly string[]; previousRole: CertRole; previousPublicKeySha256: string },
+  managerPort: number,
+): { node: Node; promoted: boolean } {
   const promoted = renewed.role === NodeRole.NODE_ROLE_MANAGER && node.role !== NodeRole.NODE_ROLE_MANAGER;
-  return { node: withTlsInfo(promoted ? promotedNode(node, renewed.addresses, managerPort) : node, renewed), promoted };
+  const base = promoted ? promotedNode(node, renewed.addresses, managerPort) : node;
+  return { node: withTlsInfo(base, renewed, { publicKeySha256: renewed.previousPublicKeySha256, role: renewed.previousRole }), promoted };
 }

@@ -1,4 +1,4 @@
-import { randomInt, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { BackupFileError, decodeBackupFile, NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
 import { createRootCa, issuedCertificate, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
@@ -13,6 +13,7 @@ import { startManagerRuntime, type ManagerPortServices, type ManagerRuntime } fr
 import { createInitNode, withTlsInfo } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
+import { writeRouteKeys } from '../manager/route-keys-file.js';
 import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
 import { followOwnRole } from '../manager/own-role.js';
 import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
@@ -190,7 +191,7 @@ export class SwarmController {
    */
   private async joinAsManager(
     options: SwarmJoinOptions,
-    creds: { nodeId: string; certPem: string; keyPem: string; caCertPem: string },
+    creds: { nodeId: string; certPem: string; keyPem: string; caCertPem: string; routeKeys?: string[] },
     clusterId: string,
     advertiseHost: string,
     remoteHost: string,
@@ -215,6 +216,8 @@ export class SwarmController {
     const log = this.log.child({ nodeId: creds.nodeId, clusterId });
     await removeSwarmFiles(this.files);
     await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
+    // The managers' route keys from the join answer: this node's nats-server pins them until it can read the store.
+    await writeRouteKeys(this.files, creds.routeKeys ?? []);
     let runtime: ManagerRuntime;
     try {
       runtime = await this.startJoiningManager(state, log);
@@ -311,6 +314,7 @@ export class SwarmController {
       this.worker = undefined;
       await worker.stop();
       await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_MANAGER);
+      await writeRouteKeys(this.files, creds.routeKeys ?? []);
       try {
         this.adoptManager(await this.startJoiningManager(state, log));
         log.info({ managerAddr: this.runtime?.managerAddr }, 'now a manager');
@@ -523,7 +527,9 @@ export class SwarmController {
       clusterId,
       nodeId,
       role: NodeRole.NODE_ROLE_MANAGER,
-      raftId: randomInt(1, 2 ** 31),
+      // Derived from the node id like every other manager's, so a demoted first manager can still be
+      // told apart among the Raft voters once its Node object no longer names its Raft id.
+      raftId: raftIdForNode(nodeId),
       advertiseHost: advertise.host,
       listenAddr: `${listen.host}:${listenPort}`,
       natsPort: this.natsPorts.client === 0 ? await pickFreePort(advertise.host) : this.natsPorts.client,
@@ -540,7 +546,7 @@ export class SwarmController {
       const cluster = createInitCluster(clusterId, clusterSpec, rootCa);
       const node = withTlsInfo(
         createInitNode({ nodeId, hostname: this.config.nodeName, labels: { ...this.config.labels }, raftId: state.raftId, managerAddr, nodeAddr: advertise.host }),
-        issuedCertificate(creds.certPem),
+        { ...issuedCertificate(creds.certPem), role: NodeRole.NODE_ROLE_MANAGER },
       );
       runtime = await startManagerRuntime(this.config, this.files, state, log, {
         kind: 'init',

@@ -22,7 +22,42 @@ export interface NatsClusterConfig {
   port: number;
   /** Other members, e.g. "nats-route://127.0.0.12:6222". */
   routes: string[];
+  /**
+   * The only public keys a route may present, either way (hex sha256 of the DER
+   * SubjectPublicKeyInfo, nats-server's `pinned_certs`): a chain to the CA alone would let any
+   * node of the cluster route in, and subject permissions do not apply to routes. At least one
+   * (the server's own). A reload re-checks open routes and drops those no longer pinned.
+   */
+  pinnedKeys: string[];
 }
+
+/**
+ * Limits every Flotilla nats-server runs with, set explicitly rather than left to nats-server's
+ * defaults (see the bus README, "Limits"). Pure data; override only in tests.
+ */
+export interface NatsLimits {
+  /** Largest message. Raft sends 512 KiB appends in 256 KiB chunks; 1 MiB leaves room for headers. */
+  maxPayloadBytes: number;
+  /** Bytes buffered for one slow connection before nats-server closes it. */
+  maxPendingBytes: number;
+  /** Client connections, the pre-TLS ones included. */
+  maxConnections: number;
+  /** A write to a connection that blocks this long closes it (a vanished peer with a full socket buffer). */
+  writeDeadlineSec: number;
+  /** PING every this many seconds... */
+  pingIntervalSec: number;
+  /** ...and close a client or route after this many unanswered: a vanished peer goes in about interval x (max + 1). */
+  pingMax: number;
+}
+
+export const NATS_LIMITS: Readonly<NatsLimits> = Object.freeze({
+  maxPayloadBytes: 1024 * 1024,
+  maxPendingBytes: 64 * 1024 * 1024,
+  maxConnections: 10_000,
+  writeDeadlineSec: 5,
+  pingIntervalSec: 2,
+  pingMax: 2,
+});
 
 export interface NatsServerConfig {
   serverName: string;
@@ -36,6 +71,8 @@ export interface NatsServerConfig {
   users: NatsUser[];
   /** Seconds allowed for a TLS handshake (default 2). */
   tlsTimeoutSec?: number;
+  /** Defaults to NATS_LIMITS. */
+  limits?: Partial<NatsLimits>;
 }
 
 /**
@@ -77,6 +114,7 @@ export function renderNatsConfig(cfg: NatsServerConfig): string {
     `server_name: ${str(cfg.serverName)}`,
     `host: ${str(cfg.host)}`,
     `port: ${cfg.port}`,
+    ...limitLines(limitsOf(cfg)),
   ];
   if (cfg.monitor) lines.push(`http: ${str(`${cfg.monitor.host}:${cfg.monitor.port}`)}`);
   lines.push(
@@ -102,11 +140,28 @@ export function renderNatsConfig(cfg: NatsServerConfig): string {
       '  tls {',
       ...tlsBlock(cfg.tls, tlsTimeout).map((l) => indent(indent(l))),
       '    verify: true',
+      `    pinned_certs: [${c.pinnedKeys.map(str).join(', ')}]`,
       '  }',
       '}',
     );
   }
+  // No leafnodes {} and no gateway {} block, ever: both would be listeners outside this trust model.
   return `${lines.join('\n')}\n`;
+}
+
+export function limitsOf(cfg: NatsServerConfig): NatsLimits {
+  return { ...NATS_LIMITS, ...cfg.limits };
+}
+
+function limitLines(l: NatsLimits): string[] {
+  return [
+    `max_payload: ${l.maxPayloadBytes}`,
+    `max_pending: ${l.maxPendingBytes}`,
+    `max_connections: ${l.maxConnections}`,
+    `write_deadline: "${l.writeDeadlineSec}s"`,
+    `ping_interval: "${l.pingIntervalSec}s"`,
+    `ping_max: ${l.pingMax}`,
+  ];
 }
 
 function tlsBlock(tls: NatsTlsFiles, timeoutSec: number): string[] {
@@ -159,6 +214,13 @@ function validate(cfg: NatsServerConfig): void {
   if (cfg.tlsTimeoutSec !== undefined && !(cfg.tlsTimeoutSec > 0)) {
     throw new NatsConfigError(`tlsTimeoutSec must be positive, got ${cfg.tlsTimeoutSec}`);
   }
+  const limits = limitsOf(cfg);
+  for (const [what, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1) throw new NatsConfigError(`limit ${what} must be a positive whole number, got ${value}`);
+  }
+  if (limits.maxPayloadBytes > limits.maxPendingBytes) {
+    throw new NatsConfigError(`limit maxPayloadBytes (${limits.maxPayloadBytes}) must not exceed maxPendingBytes (${limits.maxPendingBytes})`);
+  }
   if (cfg.users.length === 0) {
     throw new NatsConfigError('at least one user is required (without users any certificate of the CA would be admitted)');
   }
@@ -181,6 +243,14 @@ function validate(cfg: NatsServerConfig): void {
     for (const r of c.routes) {
       if (!/^nats-route:\/\/[^\s/]+:\d+$/.test(r)) {
         throw new NatsConfigError(`route ${JSON.stringify(r)} must look like nats-route://host:port`);
+      }
+    }
+    if (!Array.isArray(c.pinnedKeys) || c.pinnedKeys.length === 0) {
+      throw new NatsConfigError('cluster.pinnedKeys must name at least one key (without pinning any certificate of the CA could route in)');
+    }
+    for (const k of c.pinnedKeys) {
+      if (typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k)) {
+        throw new NatsConfigError(`pinned route key ${JSON.stringify(k)} must be 64 lowercase hex characters (sha256 of a SubjectPublicKeyInfo)`);
       }
     }
   }

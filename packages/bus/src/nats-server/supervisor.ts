@@ -1,13 +1,13 @@
 // Runs one local nats-server as a child process: writes its config, starts it,
 // waits until it accepts connections, restarts it with backoff when it dies,
-// reloads users/permissions with SIGHUP, and stops it with its owner (and on
+// reloads users/permissions and pinned route keys with SIGHUP, and stops it with its owner (and on
 // process exit, so a crashed parent never leaves a server behind).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log.js';
-import { renderNatsConfig, type NatsClusterConfig, type NatsServerConfig, type NatsTlsFiles, type NatsUser } from './config.js';
+import { renderNatsConfig, type NatsClusterConfig, type NatsLimits, type NatsServerConfig, type NatsTlsFiles, type NatsUser } from './config.js';
 import { resolvePort } from './ports.js';
 import { lineSplitter, parseNatsLogLine, RELOAD_FAILED, RELOAD_OK, SERVER_READY, type NatsLogLine } from './server-log.js';
 
@@ -23,6 +23,8 @@ export interface NatsSupervisorOptions {
   monitor?: { host: string; port: number };
   /** Cluster routes; port 0 picks a free one. */
   cluster?: NatsClusterConfig;
+  /** Defaults to NATS_LIMITS (tests may lower them). */
+  limits?: Partial<NatsLimits>;
   tls: NatsTlsFiles;
   users: NatsUser[];
   /** Executable; default "nats-server" from PATH. */
@@ -152,14 +154,20 @@ export class NatsServerSupervisor {
     this.log.info('nats-server stopped');
   }
 
+  /** The public keys routes may present now (cluster.pinnedKeys as last applied); empty without a cluster. */
+  get pinnedKeys(): readonly string[] {
+    return (this.config?.cluster ?? this.opts.cluster)?.pinnedKeys ?? [];
+  }
+
   /**
-   * Replaces the users and their permissions without restarting the server:
-   * rewrites the config and sends SIGHUP, then waits for the server to confirm.
-   * Bad input throws before anything changes; a reload the server refuses
-   * restores the previous config file and throws.
+   * Replaces the users and their permissions, and (when given, for a server with a cluster) the
+   * public keys routes may present, without restarting the server: rewrites the config and sends
+   * SIGHUP, then waits for the server to confirm. nats-server re-checks open routes on reload and
+   * drops those whose key is no longer pinned. Bad input throws before anything changes; a reload
+   * the server refuses restores the previous config file and throws.
    */
-  reload(users: NatsUser[]): Promise<void> {
-    const run = this.reloadQueue.then(() => this.reloadNow(users));
+  reload(users: NatsUser[], pinnedKeys?: string[]): Promise<void> {
+    const run = this.reloadQueue.then(() => this.reloadNow(users, pinnedKeys));
     this.reloadQueue = run.catch(() => undefined);
     return run;
   }
@@ -175,12 +183,14 @@ export class NatsServerSupervisor {
     }
   }
 
-  private async reloadNow(users: NatsUser[]): Promise<void> {
+  private async reloadNow(users: NatsUser[], pinnedKeys: string[] | undefined): Promise<void> {
     const what = `reloading nats-server ${this.opts.serverName}`;
     if ((this.state !== 'running' && this.state !== 'restarting') || !this.config) {
       throw new Error(`${what}: server is ${this.state}, not running`);
     }
+    if (pinnedKeys !== undefined && !this.config.cluster) throw new Error(`${what}: pinned route keys given to a server without a cluster`);
     const next: NatsServerConfig = { ...this.config, users };
+    if (pinnedKeys !== undefined && this.config.cluster) next.cluster = { ...this.config.cluster, pinnedKeys: [...pinnedKeys] };
     const nextText = renderNatsConfig(next);
     const previousText = renderNatsConfig(this.config);
     await this.writeConfig(nextText);
@@ -190,7 +200,7 @@ export class NatsServerSupervisor {
       // up its handlers yet) kills it, and the next restart reads the new file.
       this.config = next;
       if (this.current && !this.current.exit) this.current.child.kill('SIGHUP');
-      this.log.info({ users: users.length }, 'nats-server configuration updated for the restart');
+      this.log.info({ users: users.length, pinnedKeys: next.cluster?.pinnedKeys.length }, 'nats-server configuration updated for the restart');
       return;
     }
     const outcome = this.nextLine(
@@ -210,7 +220,7 @@ export class NatsServerSupervisor {
       throw new Error(`${what}: ${line.message}`);
     }
     this.config = next;
-    this.log.info({ users: users.length }, 'nats-server configuration reloaded');
+    this.log.info({ users: users.length, pinnedKeys: next.cluster?.pinnedKeys.length }, 'nats-server configuration reloaded');
   }
 
   private resolved(): NatsServerConfig {
@@ -226,6 +236,7 @@ export class NatsServerSupervisor {
       port: await resolvePort(o.host, o.port),
       tls: o.tls,
       users: o.users,
+      ...(o.limits ? { limits: o.limits } : {}),
     };
     if (o.monitor) cfg.monitor = { host: o.monitor.host, port: await resolvePort(o.monitor.host, o.monitor.port) };
     if (o.cluster) cfg.cluster = { ...o.cluster, port: await resolvePort(o.cluster.host, o.cluster.port) };

@@ -18,7 +18,7 @@ import {
   serve,
   type BusConnection,
 } from '../../src/index.js';
-import { capturingLogger, makeTestPki, probeTls, serverTls, startSupervised, tempDir, tlsOf, waitFor, type TempDir, type TestPki } from '../support/fixtures.js';
+import { capturingLogger, keySha256, makeTestPki, probeTls, serverTls, startSupervised, tempDir, tlsOf, waitFor, type TempDir, type TestPki } from '../support/fixtures.js';
 
 const subjects = clusterSubjects('c1');
 
@@ -322,12 +322,12 @@ describe('NatsServerSupervisor', () => {
     const { logger, messages: lines } = capturingLogger();
     const first = await supervise(users, {
       serverName: 'r1',
-      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [], pinnedKeys: [keySha256(pki.server.cert)] },
       logger,
     });
     const second = await supervise(users, {
       serverName: 'r2',
-      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`] },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`], pinnedKeys: [keySha256(pki.server.cert)] },
     });
     const onFirst = await connect(first, 'a');
     const onSecond = await connect(second, 'b');
@@ -347,12 +347,13 @@ describe('NatsServerSupervisor', () => {
     const { logger, messages: lines } = capturingLogger();
     const first = await supervise(undefined, {
       serverName: 'r1',
-      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [], pinnedKeys: [keySha256(pki.server.cert)] },
       logger,
     });
+    // The intruder even pins the first server's key: the chain alone must fail it.
     const intruder = await startSupervised(other, nextDir(), [{ user: other.clients.a!.dn }], {
       serverName: 'intruder',
-      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`] },
+      cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [`nats-route://127.0.0.1:${first.clusterPort}`], pinnedKeys: [keySha256(other.server.cert), keySha256(pki.server.cert)] },
     });
     cleanups.push(() => intruder.stop());
     const refusal = await waitFor(() => lines.find((l) => /TLS route handshake error/.test(l)), {

@@ -1,6 +1,7 @@
 // Test fixtures of the bus package. The PKI, waitFor and tempDir come from
 // testkit's sources by path: testkit depends on bus, so a package dependency
 // back would be a cycle. Only testkit modules that do not import bus are used.
+import { createHash, createPublicKey } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
 import { Writable } from 'node:stream';
@@ -85,4 +86,9 @@ export function capturingLogger(): { logger: Logger; messages: string[] } {
     },
   });
   return { logger: createLogger({ component: 'test', level: 'debug', destination }), messages };
+}
+
+/** Hex sha256 of a certificate's DER SubjectPublicKeyInfo: what nats-server's pinned_certs lists. */
+export function keySha256(certPem: string): string {
+  return createHash('sha256').update(createPublicKey(certPem).export({ type: 'spki', format: 'der' })).digest('hex');
 }

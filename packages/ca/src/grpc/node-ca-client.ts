@@ -14,6 +14,7 @@ import { splitPemCertificates } from '../pem-bundle.js';
 import { CaError } from '../errors.js';
 import { checkCaPin, parseJoinToken } from '../join-token.js';
 import { NodeCredentials } from '../local-issue.js';
+import { isPublicKeySha256 } from '../public-key.js';
 import { isCertRole } from '../roles.js';
 import { readNodeIdentity, verifyNodeCertificate } from '../verify.js';
 import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS, unverifiedChannelCredentials } from './client-credentials.js';
@@ -74,7 +75,7 @@ function clusterIdOfCa(caCertPem: string): string {
   return o.slice(2);
 }
 
-type IssuedResponse = { nodeId: string; role: unknown; certificate: Uint8Array; rootCaCertificate: Uint8Array };
+type IssuedResponse = { nodeId: string; role: unknown; certificate: Uint8Array; rootCaCertificate: Uint8Array; routeKeys?: string[] };
 
 /**
  * Checks what a manager handed back before the node stores it. The certificate may be a chain
@@ -99,7 +100,12 @@ function acceptIssued(response: IssuedResponse, keyPem: string, trustedPem: stri
   if (identity.nodeId !== response.nodeId || !isCertRole(response.role) || identity.role !== response.role) {
     throw new CaError('certificate-invalid', `${doing}: the issued certificate does not match the reply (node ${response.nodeId})`);
   }
-  return { nodeId: identity.nodeId, role: identity.role, certPem, keyPem, caCertPem };
+  const routeKeys = response.routeKeys ?? [];
+  const badKey = routeKeys.find((k) => !isPublicKeySha256(k));
+  if (badKey !== undefined) {
+    throw new CaError('certificate-invalid', `${doing}: the manager handed back a route key that is not a hex sha256: ${JSON.stringify(badKey.slice(0, 80))}`);
+  }
+  return { nodeId: identity.nodeId, role: identity.role, certPem, keyPem, caCertPem, ...(routeKeys.length > 0 ? { routeKeys: [...routeKeys] } : {}) };
 }
 
 export interface JoinOptions extends CallOptions {

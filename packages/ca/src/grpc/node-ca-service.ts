@@ -18,7 +18,8 @@ import { CertRole, roleToOu } from '../roles.js';
 import { RootCaMaterial } from '../root-ca.js';
 import { issuedCertificate, IssuedCertificate } from '../issued-certificate.js';
 import { issuancePlan, type IssuancePlan, type RootRotationRecord } from '../rotation/rotation-plan.js';
-import { PeerPolicy, requirePeer, requireRole } from './peer.js';
+import { HasAuthContext, PeerPolicy, requirePeer, requireRole } from './peer.js';
+import { certificateKeySha256 } from '../public-key.js';
 import { toStatus } from './status.js';
 
 /** What the CA reads from the cluster state (the store on a manager) at each call. */
@@ -39,7 +40,15 @@ export interface NodeCaState {
    * Told before a renewed certificate is returned, with the role it carries and the one it had, so
    * the owner can record a role change (a promoted node becomes a manager once it holds the certificate).
    */
-  onNodeRenewed?(event: { nodeId: string; role: CertRole; previousRole: CertRole; addresses: string[] } & IssuedBy & IssuedCertificate): void | Promise<void>;
+  onNodeRenewed?(
+    event: { nodeId: string; role: CertRole; previousRole: CertRole; previousPublicKeySha256: string; addresses: string[] } & IssuedBy & IssuedCertificate,
+  ): void | Promise<void>;
+  /**
+   * The public keys the managers' nats-servers accept routes from now (see natsRouteKeys), read
+   * after the join/renew hook has recorded the node: handed back with every manager certificate,
+   * because a node starting its own nats-server must pin the others before it can read the store.
+   */
+  routeKeys?(): string[];
   /** An external CA (CFSSL) when the cluster has one; otherwise the root CA key signs. */
   externalSigner?(): NodeCertificateSigner | undefined;
 }
@@ -84,6 +93,16 @@ function unary<Req, Res>(logger: Logger, method: string, body: (call: ServerUnar
   };
 }
 
+/** Only a manager runs a nats-server that routes; a worker is told nothing about the managers' keys. */
+function routeKeysFor(state: NodeCaState, role: CertRole): string[] {
+  return role === NodeRole.NODE_ROLE_MANAGER ? (state.routeKeys?.() ?? []) : [];
+}
+
+function callerKeySha256(call: HasAuthContext): string {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  return raw === undefined ? '' : certificateKeySha256(raw);
+}
+
 export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCaServer {
   const policy = peerPolicyOf(state);
 
@@ -112,6 +131,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         role,
         certificate: Buffer.from(plan.chain(certPem)),
         rootCaCertificate: Buffer.from(plan.trust),
+        routeKeys: routeKeysFor(state, role),
       });
     }),
 
@@ -137,6 +157,9 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         nodeId: caller.nodeId,
         role,
         previousRole: caller.role,
+        // The key the caller is using right now (its routes, if a manager, were opened with it),
+        // not the one last recorded: a renewal whose answer was lost is retried with the same key.
+        previousPublicKeySha256: callerKeySha256(call),
         addresses: [...call.request.addresses],
         issuerDigest: plan.issuerDigest,
         trustsOldRoot: plan.trustsOldRoot,
@@ -147,6 +170,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         role,
         certificate: Buffer.from(plan.chain(certPem)),
         rootCaCertificate: Buffer.from(plan.trust),
+        routeKeys: routeKeysFor(state, role),
       });
     }),
 

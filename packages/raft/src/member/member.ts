@@ -129,6 +129,7 @@ export class RaftMember {
   private snapshotTask: Promise<void> | undefined;
   private prepared: { prepared: PreparedSnapshot; index: number; confState: RaftConfState; data: Buffer; bytes: number; encodeMs: number; startedAt: number } | undefined;
   private snapshotNotBefore = 0;
+  private readonly votersListeners = new Set<(voters: number[]) => void>();
   /** Counters for tests and metrics. */
   readonly stats: { snapshotsTaken: number; snapshotsInstalled: number; readiesHandled: number; lastSnapshot?: SnapshotFigures } = {
     snapshotsTaken: 0,
@@ -387,6 +388,26 @@ export class RaftMember {
   onLeaderChange(listener: (change: LeaderChange) => void): () => void {
     this.leaderListeners.add(listener);
     return () => this.leaderListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` with the voters after this member applied a membership change or installed a
+   * snapshot (whose configuration may differ); returns an unsubscribe. Store watchers see neither.
+   */
+  onVotersChange(listener: (voters: number[]) => void): () => void {
+    this.votersListeners.add(listener);
+    return () => this.votersListeners.delete(listener);
+  }
+
+  private tellVoters(): void {
+    const voters = this.node.confState().voters;
+    for (const l of this.votersListeners) {
+      try {
+        l([...voters]);
+      } catch (err) {
+        this.logger.error({ err }, 'voters listener failed');
+      }
+    }
   }
 
   /** Stops cleanly: no more ticks or messages, waits for the current Ready and snapshot, closes the WAL. */
@@ -722,6 +743,7 @@ export class RaftMember {
     this.stats.snapshotsInstalled++;
     this.proposals.failAll((i) => new RaftMemberError('LEADER_CHANGED', `entry ${i} was covered by a snapshot from the leader; outcome unknown`), idx);
     this.logger.info({ snapshotIndex: idx, term: snap.metadata?.term }, 'installed snapshot from the leader');
+    this.tellVoters();
   }
 
   private applyEntry(e: RaftEntry): void {
@@ -733,6 +755,7 @@ export class RaftMember {
       this.applied = e.index;
       this.logger.info({ index: e.index, change: cc.type, nodeId: cc.nodeId, voters: cs.voters, learners: cs.learners }, 'membership change applied');
       this.proposals.applied(e.index, e.term, {});
+      this.tellVoters();
       return;
     }
     const result = this.store.apply(e.index, e.data);

@@ -17,6 +17,9 @@ describe('membership changes', () => {
     let last = 0;
     for (let i = 0; i < 5; i++) last = await proposeUntilAcked(c, `x-${i}`);
     const leader = await c.leader();
+    const follower = c.member([1, 2, 3].find((id) => id !== leader.id)!);
+    const heard: number[][] = [];
+    const off = follower.onVotersChange((voters) => heard.push(voters));
 
     await expect(leader.addMember(2)).rejects.toSatisfy((e: unknown) => isRaftMemberError(e, 'REFUSED'));
     const joined = await c.startMember(4, { join: true });
@@ -27,7 +30,11 @@ describe('membership changes', () => {
     expect(joined.store.view().get('network', 'net-x-0')).toBeDefined();
     expect(joined.status().voters).toEqual([1, 2, 3, 4]);
 
-    const victim = [1, 2, 3].find((id) => id !== leader.id)!;
+    // Followers hear of membership changes as they apply them (store watchers see nothing).
+    await waitFor(() => heard.some((v) => v.join() === '1,2,3,4'), { what: 'a follower to hear of the added voter' });
+    off();
+
+    const victim = [1, 2, 3].find((id) => id !== leader.id && id !== follower.id)!;
     await leader.removeMember(victim);
     await waitFor(() => [leader.id, 4].every((id) => !c.member(id).status().voters.includes(victim)), { what: `member ${victim} removed everywhere` });
     await c.crash(victim);

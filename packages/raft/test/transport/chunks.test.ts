@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaftMessage, RaftMessageType, RaftTransportFrame, type RaftMessageChunk } from '@flotilla/api';
-import { ChunkAssembler, encodeFrames } from '../../src/transport/chunks.js';
+import { NATS_LIMITS } from '@flotilla/bus';
+import { ChunkAssembler, DEFAULT_CHUNK_BYTES, encodeFrames } from '../../src/transport/chunks.js';
 import { message } from '../../src/core/types.js';
 
 function snapMessage(bytes: number): RaftMessage {
@@ -44,6 +45,13 @@ describe('chunking of large raft messages', () => {
     expect(Buffer.from(got.snapshot!.data).equals(Buffer.from(m.snapshot!.data))).toBe(true);
     expect({ ...got, snapshot: got.snapshot!.metadata }).toEqual({ ...m, snapshot: m.snapshot!.metadata });
     expect(asm.transfersInProgress).toBe(0);
+  });
+
+  it("every frame of the default chunking fits under the managers' nats-server max_payload (bus NATS_LIMITS)", () => {
+    // A 512 KiB append (the default maxSizePerMsg) and a larger snapshot alike.
+    for (const bytes of [512 * 1024, 3 * 1024 * 1024 + 17]) {
+      for (const f of encodeFrames(snapMessage(bytes), DEFAULT_CHUNK_BYTES, () => 'p1')) expect(f.length).toBeLessThan(NATS_LIMITS.maxPayloadBytes);
+    }
   });
 
   it('ignores a duplicated piece, forgets a transfer missing a piece after the stale time, and refuses inconsistent counts', () => {

@@ -44,6 +44,12 @@ export interface IssueNodeCertificateResponse {
   certificate: Buffer;
   /** PEM */
   rootCaCertificate: Buffer;
+  /**
+   * Manager certificates only: the public keys (hex sha256 of the SubjectPublicKeyInfo) the
+   * managers' nats-servers accept routes from now, this node's new key included. A node starting
+   * its own nats-server pins these until it can read the store (pinning is checked both ways).
+   */
+  routeKeys: string[];
 }
 
 export interface RenewNodeCertificateRequest {
@@ -57,6 +63,12 @@ export interface RenewNodeCertificateResponse {
   role: NodeRole;
   certificate: Buffer;
   rootCaCertificate: Buffer;
+  /**
+   * Manager certificates only: the public keys (hex sha256 of the SubjectPublicKeyInfo) the
+   * managers' nats-servers accept routes from now, this node's new key included. A node starting
+   * its own nats-server pins these until it can read the store (pinning is checked both ways).
+   */
+  routeKeys: string[];
 }
 
 export interface GetJoinTokensRequest {
@@ -296,6 +308,7 @@ function createBaseIssueNodeCertificateResponse(): IssueNodeCertificateResponse 
     role: NodeRole.NODE_ROLE_WORKER,
     certificate: Buffer.alloc(0),
     rootCaCertificate: Buffer.alloc(0),
+    routeKeys: [],
   };
 }
 
@@ -312,6 +325,9 @@ export const IssueNodeCertificateResponse: MessageFns<IssueNodeCertificateRespon
     }
     if (message.rootCaCertificate.length !== 0) {
       writer.uint32(34).bytes(message.rootCaCertificate);
+    }
+    for (const v of message.routeKeys) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -361,6 +377,14 @@ export const IssueNodeCertificateResponse: MessageFns<IssueNodeCertificateRespon
             message.rootCaCertificate = Buffer.from(reader.bytes());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.routeKeys.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -387,6 +411,11 @@ export const IssueNodeCertificateResponse: MessageFns<IssueNodeCertificateRespon
         : isSet(object.root_ca_certificate)
         ? Buffer.from(bytesFromBase64(object.root_ca_certificate))
         : Buffer.alloc(0),
+      routeKeys: globalThis.Array.isArray(object?.routeKeys)
+        ? object.routeKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.route_keys)
+        ? object.route_keys.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -404,6 +433,9 @@ export const IssueNodeCertificateResponse: MessageFns<IssueNodeCertificateRespon
     if (message.rootCaCertificate.length !== 0) {
       obj.rootCaCertificate = base64FromBytes(message.rootCaCertificate);
     }
+    if (message.routeKeys?.length) {
+      obj.routeKeys = message.routeKeys;
+    }
     return obj;
   },
 
@@ -416,6 +448,7 @@ export const IssueNodeCertificateResponse: MessageFns<IssueNodeCertificateRespon
     message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
     message.certificate = object.certificate ?? Buffer.alloc(0);
     message.rootCaCertificate = object.rootCaCertificate ?? Buffer.alloc(0);
+    message.routeKeys = object.routeKeys?.map((e) => e) || [];
     return message;
   },
 };
@@ -513,6 +546,7 @@ function createBaseRenewNodeCertificateResponse(): RenewNodeCertificateResponse 
     role: NodeRole.NODE_ROLE_WORKER,
     certificate: Buffer.alloc(0),
     rootCaCertificate: Buffer.alloc(0),
+    routeKeys: [],
   };
 }
 
@@ -529,6 +563,9 @@ export const RenewNodeCertificateResponse: MessageFns<RenewNodeCertificateRespon
     }
     if (message.rootCaCertificate.length !== 0) {
       writer.uint32(34).bytes(message.rootCaCertificate);
+    }
+    for (const v of message.routeKeys) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -578,6 +615,14 @@ export const RenewNodeCertificateResponse: MessageFns<RenewNodeCertificateRespon
             message.rootCaCertificate = Buffer.from(reader.bytes());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.routeKeys.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -604,6 +649,11 @@ export const RenewNodeCertificateResponse: MessageFns<RenewNodeCertificateRespon
         : isSet(object.root_ca_certificate)
         ? Buffer.from(bytesFromBase64(object.root_ca_certificate))
         : Buffer.alloc(0),
+      routeKeys: globalThis.Array.isArray(object?.routeKeys)
+        ? object.routeKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.route_keys)
+        ? object.route_keys.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -621,6 +671,9 @@ export const RenewNodeCertificateResponse: MessageFns<RenewNodeCertificateRespon
     if (message.rootCaCertificate.length !== 0) {
       obj.rootCaCertificate = base64FromBytes(message.rootCaCertificate);
     }
+    if (message.routeKeys?.length) {
+      obj.routeKeys = message.routeKeys;
+    }
     return obj;
   },
 
@@ -633,6 +686,7 @@ export const RenewNodeCertificateResponse: MessageFns<RenewNodeCertificateRespon
     message.role = object.role ?? NodeRole.NODE_ROLE_WORKER;
     message.certificate = object.certificate ?? Buffer.alloc(0);
     message.rootCaCertificate = object.rootCaCertificate ?? Buffer.alloc(0);
+    message.routeKeys = object.routeKeys?.map((e) => e) || [];
     return message;
   },
 };

@@ -286,6 +286,16 @@ export interface NodeTlsInfo {
   certIssuerSubject: string;
   /** unix milliseconds: when the certificate expires */
   certNotAfter: number;
+  /**
+   * NATS route pinning (issue 13): hex sha256 of the DER SubjectPublicKeyInfo of the current
+   * certificate's key and the role that certificate carries; the same for the certificate the node
+   * renewed with (the key it was using until then), so routes it opened before the renewal survive
+   * it. Managers' nats-servers accept routes only from the keys of manager certificates among these.
+   */
+  publicKeySha256: string;
+  certRole: NodeRole;
+  previousPublicKeySha256: string;
+  previousCertRole: NodeRole;
 }
 
 /** Which root signed a node's current certificate, so the leader can count a rotation's progress (H13). */
@@ -1206,7 +1216,14 @@ export const Node: MessageFns<Node> = {
 };
 
 function createBaseNodeTlsInfo(): NodeTlsInfo {
-  return { certIssuerSubject: "", certNotAfter: 0 };
+  return {
+    certIssuerSubject: "",
+    certNotAfter: 0,
+    publicKeySha256: "",
+    certRole: NodeRole.NODE_ROLE_WORKER,
+    previousPublicKeySha256: "",
+    previousCertRole: NodeRole.NODE_ROLE_WORKER,
+  };
 }
 
 export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
@@ -1216,6 +1233,18 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     }
     if (message.certNotAfter !== 0) {
       writer.uint32(16).int64(message.certNotAfter);
+    }
+    if (message.publicKeySha256 !== "") {
+      writer.uint32(26).string(message.publicKeySha256);
+    }
+    if (message.certRole !== NodeRole.NODE_ROLE_WORKER) {
+      writer.uint32(32).int32(nodeRoleToNumber(message.certRole));
+    }
+    if (message.previousPublicKeySha256 !== "") {
+      writer.uint32(42).string(message.previousPublicKeySha256);
+    }
+    if (message.previousCertRole !== NodeRole.NODE_ROLE_WORKER) {
+      writer.uint32(48).int32(nodeRoleToNumber(message.previousCertRole));
     }
     return writer;
   },
@@ -1249,6 +1278,38 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
             message.certNotAfter = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.publicKeySha256 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.certRole = nodeRoleFromJSON(reader.int32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.previousPublicKeySha256 = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.previousCertRole = nodeRoleFromJSON(reader.int32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1273,6 +1334,26 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
         : isSet(object.cert_not_after)
         ? globalThis.Number(object.cert_not_after)
         : 0,
+      publicKeySha256: isSet(object.publicKeySha256)
+        ? globalThis.String(object.publicKeySha256)
+        : isSet(object.public_key_sha256)
+        ? globalThis.String(object.public_key_sha256)
+        : "",
+      certRole: isSet(object.certRole)
+        ? nodeRoleFromJSON(object.certRole)
+        : isSet(object.cert_role)
+        ? nodeRoleFromJSON(object.cert_role)
+        : NodeRole.NODE_ROLE_WORKER,
+      previousPublicKeySha256: isSet(object.previousPublicKeySha256)
+        ? globalThis.String(object.previousPublicKeySha256)
+        : isSet(object.previous_public_key_sha256)
+        ? globalThis.String(object.previous_public_key_sha256)
+        : "",
+      previousCertRole: isSet(object.previousCertRole)
+        ? nodeRoleFromJSON(object.previousCertRole)
+        : isSet(object.previous_cert_role)
+        ? nodeRoleFromJSON(object.previous_cert_role)
+        : NodeRole.NODE_ROLE_WORKER,
     };
   },
 
@@ -1284,6 +1365,18 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     if (message.certNotAfter !== 0) {
       obj.certNotAfter = Math.round(message.certNotAfter);
     }
+    if (message.publicKeySha256 !== "") {
+      obj.publicKeySha256 = message.publicKeySha256;
+    }
+    if (message.certRole !== NodeRole.NODE_ROLE_WORKER) {
+      obj.certRole = nodeRoleToJSON(message.certRole);
+    }
+    if (message.previousPublicKeySha256 !== "") {
+      obj.previousPublicKeySha256 = message.previousPublicKeySha256;
+    }
+    if (message.previousCertRole !== NodeRole.NODE_ROLE_WORKER) {
+      obj.previousCertRole = nodeRoleToJSON(message.previousCertRole);
+    }
     return obj;
   },
 
@@ -1294,6 +1387,10 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     const message = createBaseNodeTlsInfo();
     message.certIssuerSubject = object.certIssuerSubject ?? "";
     message.certNotAfter = object.certNotAfter ?? 0;
+    message.publicKeySha256 = object.publicKeySha256 ?? "";
+    message.certRole = object.certRole ?? NodeRole.NODE_ROLE_WORKER;
+    message.previousPublicKeySha256 = object.previousPublicKeySha256 ?? "";
+    message.previousCertRole = object.previousCertRole ?? NodeRole.NODE_ROLE_WORKER;
     return message;
   },
 };
