@@ -26,6 +26,8 @@ export interface LoopbackCluster {
   readonly hosts: readonly LoopbackHost[];
   /** The swarm's join/control port, the same on every address. */
   readonly joinPort: number;
+  /** The NATS route port managers listen on, the same on every address. */
+  readonly natsClusterPort: number;
   /** (Re)starts a host's daemon from its data dir and waits until its socket answers (default 15 s). */
   start(host: LoopbackHost, deadlineMs?: number): Promise<void>;
   cli(host: LoopbackHost, ...args: string[]): Promise<Finished>;
@@ -44,6 +46,8 @@ export interface LoopbackClusterOptions {
   readonly tmpPrefix: string;
   /** Extra daemon flags (e.g. --log-level debug). */
   readonly daemonArgs?: readonly string[];
+  /** Extra flags of one host's daemon (e.g. a diagnostic listener on its own address). */
+  readonly hostArgs?: (host: LoopbackHost) => readonly string[];
   /** Extra environment of every daemon (e.g. test/ops knobs). */
   readonly daemonEnv?: Readonly<Record<string, string>>;
 }
@@ -56,7 +60,7 @@ function portIsFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function freePortOnAll(addrs: readonly string[]): Promise<number> {
+export async function freePortOnAll(addrs: readonly string[]): Promise<number> {
   for (;;) {
     const port = await pickFreePort(addrs[0]!);
     const others = await Promise.all(addrs.slice(1).map((a) => portIsFree(a, port)));
@@ -77,7 +81,7 @@ export async function startLoopbackCluster(opts: LoopbackClusterOptions): Promis
   const start = async (host: LoopbackHost, deadlineMs?: number): Promise<void> => {
     host.daemon = spawnDaemon([
       '--data-dir', host.dataDir, '--control-socket', host.socket, '--node-name', host.name,
-      '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), ...(opts.daemonArgs ?? []),
+      '--nats-port', String(natsPort), '--nats-cluster-port', String(clusterPort), ...(opts.daemonArgs ?? []), ...(opts.hostArgs?.(host) ?? []),
     ], opts.daemonEnv ? { env: { ...process.env, ...opts.daemonEnv } } : {});
     await waitUntilServing(host.daemon, host.socket, deadlineMs);
   };
@@ -91,6 +95,7 @@ export async function startLoopbackCluster(opts: LoopbackClusterOptions): Promis
     dir,
     hosts,
     joinPort,
+    natsClusterPort: clusterPort,
     start,
     cli,
     ok,
