@@ -154,17 +154,18 @@ describe('node ls MANAGER STATUS', () => {
 
 describe('route keys through a demotion', () => {
   const key = (c: string): string => c.repeat(64);
-  const withKeys = (n: Node, current: string, certRole: NodeRole, previous = '', previousRole: NodeRole = W): Node => ({
+  const LATER = Date.now() + 86_400_000;
+  const withKeys = (n: Node, managerKeys: string[]): Node => ({
     ...n,
-    tlsInfo: { certIssuerSubject: '', certNotAfter: 0, publicKeySha256: current, certRole, previousPublicKeySha256: previous, previousCertRole: previousRole },
+    tlsInfo: { certIssuerSubject: '', certNotAfter: 0, publicKeySha256: managerKeys[0] ?? '', managerKeys: managerKeys.map((k) => ({ publicKeySha256: k, notAfter: LATER })) },
   });
 
-  it("a demoted manager's manager key stays pinned while it is a Raft voter, then goes; its worker key never counts", () => {
+  it("a demoted manager's manager key stays pinned while it is a Raft voter, then goes", () => {
     const [m1, d1] = [newNodeId(), newNodeId()];
-    // d1 was re-issued a worker certificate (renewed with its manager key) and marked a worker: no managerStatus any more.
+    // d1 was re-issued a worker certificate (its manager key kept) and marked a worker: no managerStatus any more.
     const { managerStatus: _gone, ...demotedBase } = node(d1, M);
-    const demoted = withKeys({ ...demotedBase, role: W }, key('b'), W, key('a'), M);
-    const nodes = [withKeys(node(m1, M), key('1'), M), demoted];
+    const demoted = withKeys({ ...demotedBase, role: W }, [key('a')]);
+    const nodes = [withKeys(node(m1, M), [key('1')]), demoted];
     const own = key('0');
     expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1), raftIdForNode(d1)], own)).toEqual([own, key('1'), key('a')]);
     expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1)], own)).toEqual([own, key('1')]);

@@ -21,18 +21,18 @@ async function files() {
 describe('the pinned route keys file', () => {
   it('keeps the keys across a restart, sorted, readable by the owner only', async () => {
     const f = await files();
-    expect(await readRouteKeys(f, silent)).toEqual([]);
-    await writeRouteKeys(f, ['b'.repeat(64), 'a'.repeat(64)]);
-    expect(await readRouteKeys(f, silent)).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
+    expect(await readRouteKeys(f, silent)).toEqual({ keys: [], managers: [] });
+    await writeRouteKeys(f, { keys: ['b'.repeat(64), 'a'.repeat(64)], managers: ['127.0.1.11:2377'] });
+    expect(await readRouteKeys(f, silent)).toEqual({ keys: ['a'.repeat(64), 'b'.repeat(64)], managers: ['127.0.1.11:2377'] });
     expect((await stat(routeKeysFile(f))).mode & 0o777).toBe(0o600);
   });
 
   it('a damaged file pins nothing more than the node itself', async () => {
     const f = await files();
     await mkdir(f.natsDir, { recursive: true });
-    for (const text of ['{', '{"keys": "x"}', `{"keys": ["${'a'.repeat(64)}", "not-a-key"]}`]) {
+    for (const text of ['{', '{"keys": "x"}', `{"keys": ["${'a'.repeat(64)}", "not-a-key"]}`, `{"keys": [], "managers": ["no port"]}`]) {
       await writeFile(routeKeysFile(f), text);
-      expect(await readRouteKeys(f, silent)).toEqual([]);
+      expect(await readRouteKeys(f, silent)).toEqual({ keys: [], managers: [] });
     }
   });
 });

@@ -35,19 +35,21 @@ export { decideManagerOnlyCall, managerOnlyInterceptor, type ManagerOnlyDecision
 export { toStatus, fromServiceError, CA_ERROR_CODE_KEY } from './grpc/status.js';
 export { createNodeCaHandlers, peerPolicyOf, type NodeCaState, type IssuedBy } from './grpc/node-ca-service.js';
 export { startNodeCaServer, type NodeCaServerOptions, type RunningNodeCaServer } from './grpc/node-ca-server.js';
+export { CA_LISTENER_LIMITS, ConnectionGate, grpcServerOptions, type CaListenerLimits } from './grpc/listener-limits.js';
 export { managerChannelCredentials, unverifiedChannelCredentials, managerIdentityCheck, MANAGER_CHANNEL_OPTIONS } from './grpc/client-credentials.js';
 export {
   joinCluster,
   renewNodeCertificate,
   fetchRootCaCertificate,
   getJoinTokens,
+  getRouteKeys,
   DEFAULT_CALL_TIMEOUT_MS,
   type JoinOptions,
   type RenewOptions,
   type CallOptions,
 } from './grpc/node-ca-client.js';
 export { natsUsers, type NatsNodeEntry } from './nats-permissions.js';
-export { natsRouteKeys, type NatsRouteKeyOptions } from './nats-route-keys.js';
+export { natsRouteKeys, nextManagerKeys, MAX_MANAGER_KEYS, type NatsRouteKeyOptions, type KeyedCertificate } from './nats-route-keys.js';
 export { publicKeySha256, certificateKeySha256, isPublicKeySha256 } from './public-key.js';
 export { localSigner, type NodeCertificateSigner, type NodeSignRequest } from './signer.js';
 export { cfsslSigner, signerFromExternalCas, type CfsslSignerOptions } from './cfssl-signer.js';

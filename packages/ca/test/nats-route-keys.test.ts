@@ -1,67 +1,81 @@
-import { NodeRole, type Node } from '@flotilla/api';
+import { NodeRole, type Node, type NodeRouteKey } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
-import { natsRouteKeys } from '../src/nats-route-keys.js';
+import { MAX_MANAGER_KEYS, natsRouteKeys, nextManagerKeys } from '../src/nats-route-keys.js';
 
 const key = (c: string): string => c.repeat(64);
 const M = NodeRole.NODE_ROLE_MANAGER;
 const W = NodeRole.NODE_ROLE_WORKER;
+const NOW = 1_000_000;
+const LATER = NOW + 86_400_000;
 
-function node(id: string, role: NodeRole, tls?: { key: string; certRole: NodeRole; previous?: string; previousRole?: NodeRole }): Node {
-  return {
-    id,
-    role,
-    ...(tls
-      ? {
-          tlsInfo: {
-            certIssuerSubject: 'O=c1, CN=flotilla-root-ca',
-            certNotAfter: 0,
-            publicKeySha256: tls.key,
-            certRole: tls.certRole,
-            previousPublicKeySha256: tls.previous ?? '',
-            previousCertRole: tls.previousRole ?? W,
-          },
-        }
-      : {}),
-  };
+function node(id: string, role: NodeRole, managerKeys: NodeRouteKey[] = []): Node {
+  return { id, role, tlsInfo: { certIssuerSubject: '', certNotAfter: 0, publicKeySha256: managerKeys[0]?.publicKeySha256 ?? '', managerKeys } };
 }
+const k = (c: string, notAfter = LATER): NodeRouteKey => ({ publicKeySha256: key(c), notAfter });
+const cert = (c: string, role: NodeRole.NODE_ROLE_MANAGER | NodeRole.NODE_ROLE_WORKER, notAfterMs = LATER) => ({ publicKeySha256: key(c), notAfterMs, role });
 
 describe('natsRouteKeys: whose keys a manager nats-server accepts routes from (pure)', () => {
-  it("pins every manager's current key, never a worker's", () => {
-    const nodes = [node('m1', M, { key: key('1'), certRole: M }), node('m2', M, { key: key('2'), certRole: M }), node('w1', W, { key: key('3'), certRole: W })];
-    expect(natsRouteKeys(nodes)).toEqual([key('1'), key('2')]);
+  it("pins every manager's unexpired manager keys, never a worker's", () => {
+    const nodes = [node('m1', M, [k('1'), k('0')]), node('m2', M, [k('2'), k('9', NOW)]), node('w1', W, [])];
+    expect(natsRouteKeys(nodes, { nowMs: NOW })).toEqual([key('0'), key('1'), key('2')]);
   });
 
-  it('keeps the key a manager renewed with, so its routes survive the renewal', () => {
-    expect(natsRouteKeys([node('m1', M, { key: key('2'), certRole: M, previous: key('1'), previousRole: M })])).toEqual([key('1'), key('2')]);
+  it('a demoted manager keeps its manager keys pinned only while it is still a Raft voter', () => {
+    const left = node('d1', W, [k('a')]);
+    expect(natsRouteKeys([left], { nowMs: NOW, votingNodeIds: ['d1'] })).toEqual([key('a')]);
+    expect(natsRouteKeys([left], { nowMs: NOW })).toEqual([]);
   });
 
-  it("a promoted worker's old worker key is not pinned, only its new manager key", () => {
-    expect(natsRouteKeys([node('p1', M, { key: key('2'), certRole: M, previous: key('1'), previousRole: W })])).toEqual([key('2')]);
+  it('a denied node is never pinned, even recorded as a manager and voting', () => {
+    expect(natsRouteKeys([node('m1', M, [k('1')])], { nowMs: NOW, deniedNodeIds: ['m1'], votingNodeIds: ['m1'] })).toEqual([]);
   });
 
-  it("a demoted manager: its worker key never; its manager key only while it is still a Raft voter", () => {
-    // Re-issued as a worker while still recorded a manager (the demotion has begun).
-    const reissued = node('d1', M, { key: key('7'), certRole: W, previous: key('a'), previousRole: M });
-    expect(natsRouteKeys([reissued])).toEqual([key('a')]);
-    // Marked a worker: pinned while the voters still count it, gone once it is out of them.
-    const left = { ...reissued, role: W };
-    expect(natsRouteKeys([left], { votingNodeIds: ['d1'] })).toEqual([key('a')]);
-    expect(natsRouteKeys([left])).toEqual([]);
-    // A worker that is somehow a voter still contributes no worker key.
-    expect(natsRouteKeys([node('w1', W, { key: key('b'), certRole: W })], { votingNodeIds: ['w1'] })).toEqual([]);
+  it("adds this server's own key, skips malformed keys, and sorts without duplicates", () => {
+    const nodes = [node('m1', M), node('m2', M, [{ publicKeySha256: 'not-hex', notAfter: LATER }]), node('m3', M, [k('f'), k('f')])];
+    expect(natsRouteKeys(nodes, { nowMs: NOW, ownKeys: [key('5'), 'short'] })).toEqual([key('5'), key('f')]);
+  });
+});
+
+describe("nextManagerKeys: a node's manager keys after each certificate the CA issues (pure)", () => {
+  it('a manager join records its key; a worker join records none', () => {
+    expect(nextManagerKeys([], cert('1', M), undefined, NOW)).toEqual([k('1')]);
+    expect(nextManagerKeys([], cert('1', W), undefined, NOW)).toEqual([]);
   });
 
-  it('a denied node is never pinned, even recorded as a manager', () => {
-    expect(natsRouteKeys([node('m1', M, { key: key('1'), certRole: M })], { deniedNodeIds: ['m1'], votingNodeIds: ['m1'] })).toEqual([]);
+  it("a manager's renewals keep every unexpired key it may still present on a route, newest first", () => {
+    let keys = nextManagerKeys([], cert('1', M), undefined, NOW);
+    keys = nextManagerKeys(keys, cert('2', M), cert('1', M), NOW);
+    keys = nextManagerKeys(keys, cert('3', M), cert('2', M), NOW);
+    expect(keys.map((x) => x.publicKeySha256)).toEqual([key('3'), key('2'), key('1')]);
+    // Key 1's certificate expires: it drops out at the next renewal.
+    expect(nextManagerKeys([k('2'), k('1', NOW)], cert('3', M), cert('2', M), NOW).map((x) => x.publicKeySha256)).toEqual([key('3'), key('2')]);
   });
 
-  it("adds this server's own key, skips nodes without a recorded key and malformed keys, and sorts without duplicates", () => {
-    const nodes = [
-      node('m1', M),
-      node('m2', M, { key: 'not-hex', certRole: M }),
-      node('m3', M, { key: key('f'), certRole: M, previous: key('f'), previousRole: M }),
-      node('m4', M, { key: key('0'), certRole: M }),
-    ];
-    expect(natsRouteKeys(nodes, { ownKeys: [key('5'), 'short'] })).toEqual([key('0'), key('5'), key('f')]);
+  it('a renewal whose answer was lost, retried with the key in use, keeps that key', () => {
+    const recorded = [k('2'), k('1')]; // 2 was issued but never installed; the node still uses 1
+    expect(nextManagerKeys(recorded, cert('3', M), cert('1', M), NOW).map((x) => x.publicKeySha256)).toEqual([key('3'), key('1'), key('2')]);
+  });
+
+  it("a promotion starts afresh: the worker's old key never counts", () => {
+    expect(nextManagerKeys([], cert('c', M), cert('e', W), NOW)).toEqual([k('c')]);
+  });
+
+  it('a demotion keeps the manager keys (for the voter window) and adds no worker key; a later promotion drops them', () => {
+    const demoted = nextManagerKeys([k('1')], cert('e', W), cert('2', M), NOW);
+    expect(demoted.map((x) => x.publicKeySha256)).toEqual([key('2'), key('1')]);
+    expect(nextManagerKeys(demoted, cert('b', W), cert('e', W), NOW)).toEqual([]);
+    expect(nextManagerKeys(demoted, cert('d', M), cert('e', W), NOW)).toEqual([k('d')]);
+  });
+
+  it(`keeps at most ${MAX_MANAGER_KEYS} keys`, () => {
+    let keys: NodeRouteKey[] = [];
+    let previous: ReturnType<typeof cert> = cert('0', M);
+    for (let i = 1; i <= MAX_MANAGER_KEYS + 5; i++) {
+      const next = { publicKeySha256: i.toString(16).padStart(64, '0'), notAfterMs: LATER, role: M } as const;
+      keys = nextManagerKeys(keys, next, previous, NOW);
+      previous = next;
+    }
+    expect(keys).toHaveLength(MAX_MANAGER_KEYS);
+    expect(keys[0]!.publicKeySha256).toBe((MAX_MANAGER_KEYS + 5).toString(16).padStart(64, '0'));
   });
 });

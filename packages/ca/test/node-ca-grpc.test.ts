@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CA_DIGEST_MISMATCH, CaError, INVALID_JOIN_TOKEN } from '../src/errors.js';
 import { startNodeCaServer, RunningNodeCaServer } from '../src/grpc/node-ca-server.js';
-import { fetchRootCaCertificate, getJoinTokens, joinCluster, renewNodeCertificate } from '../src/grpc/node-ca-client.js';
+import { fetchRootCaCertificate, getJoinTokens, getRouteKeys, joinCluster, renewNodeCertificate } from '../src/grpc/node-ca-client.js';
 import { NodeCaState } from '../src/grpc/node-ca-service.js';
 import { createJoinTokens, generateJoinToken, rotateJoinTokens } from '../src/join-token.js';
 import { issueLocalNodeCredentials, NodeCredentials } from '../src/local-issue.js';
@@ -143,7 +143,7 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
           nodeId: worker.nodeId,
           role: NodeRole.NODE_ROLE_MANAGER,
           previousRole: NodeRole.NODE_ROLE_WORKER,
-          previousPublicKeySha256: certificateKeySha256(worker.certPem),
+          renewedWith: { publicKeySha256: certificateKeySha256(worker.certPem), notAfterMs: new Date(new X509Certificate(worker.certPem).validTo).getTime() },
           addresses: ['127.0.0.13'],
           issuerDigest: rootCa.digest,
           trustsOldRoot: false,
@@ -228,6 +228,11 @@ describe('NodeCa gRPC service over TLS on loopback', () => {
       const err = await rejection(getJoinTokens({ addr, credentials: worker }));
       expect(err.code).toBe('permission-denied');
       expect(err.message).toContain('for flotilla-manager nodes only');
+      expect((await rejection(getRouteKeys({ addr, credentials: worker }))).code).toBe('permission-denied');
+    });
+
+    it('a manager certificate reads the route keys (a manager that cannot route asks here)', async () => {
+      expect(await getRouteKeys({ addr, credentials: managerIdentity })).toEqual(routeKeysNow);
     });
 
     it('a denied manager is refused by the verify hook on every call', async () => {

@@ -21,6 +21,7 @@ import { startLeaderServices, type LeaderServices } from './leader-services.js';
 import { natsRouteKeysFor, natsUsersFor } from './nats-users.js';
 import { followNodesForNats } from './nats-sync.js';
 import { readRouteKeys } from './route-keys-file.js';
+import { fetchRouteKeys } from './route-keys-fetch.js';
 import { killStaleNatsServer } from './stale-nats.js';
 import { createJoinedNode, withTlsInfo } from './node-objects.js';
 import { recordRenewedNode } from './node-cert-records.js';
@@ -116,7 +117,11 @@ export async function startManagerRuntime(
     // Routes only from current managers' keys (issue 13). Until the store is readable: the keys
     // pinned last (or handed over by the join/promotion answer), and always this node's own.
     let ownKey = certificateKeySha256(pem.certPem);
-    const startKeys = [...new Set([ownKey, ...(await readRouteKeys(files, log0))])].sort();
+    let ownCredentials: NodeCredentials = { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, ...pem };
+    const known = await readRouteKeys(files, log0);
+    // A restart: the others may have renewed their keys meanwhile; ask them (over 2377) first.
+    const fetchedKeys = start.kind === 'restart' ? await fetchRouteKeys(known.managers, ownCredentials, log0) : undefined;
+    const startKeys = [...new Set([ownKey, ...(fetchedKeys ?? known.keys)])].sort();
     const nats = new NatsServerSupervisor({
       configDir: files.natsDir,
       serverName: state.nodeId,
@@ -159,7 +164,18 @@ export async function startManagerRuntime(
     // nats-server admits only nodes the store knows, and routes only from current managers' keys.
     // From the local store at once, not after a leader is found: a restarted manager's nats-server
     // starts with no users, and refuses every worker reconnecting until this runs.
-    const natsSync = followNodesForNats(member, nats, state, subjects, files, () => ownKey, log0);
+    const natsSync = followNodesForNats({
+      member,
+      nats,
+      state,
+      subjects,
+      files,
+      ownKey: () => ownKey,
+      knownManagers: known.managers,
+      ...(fetchedKeys ? { fetchedKeys } : {}),
+      askManagers: (addrs) => fetchRouteKeys(addrs, ownCredentials, log0),
+      log: log0,
+    });
     stops.push(async () => natsSync.stop());
     if (start.kind === 'init') {
       await waitForLeader(member, LEADER_WAIT_MS, true);
@@ -266,6 +282,7 @@ export async function startManagerRuntime(
           // (client port and routes) without dropping its connections. The CA recorded the new key
           // (and the one renewed with) before answering, so the other managers pin it already.
           ownKey = certificateKeySha256(creds.certPem);
+          ownCredentials = creds;
           await natsSync.sync(true);
           await reloadBusTls(bus.nc, { ca: creds.caCertPem, cert: creds.certPem, key: creds.keyPem });
         },

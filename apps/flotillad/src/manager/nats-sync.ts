@@ -2,9 +2,30 @@ import type { Node } from '@flotilla/api';
 import type { ClusterSubjects, NatsServerSupervisor } from '@flotilla/bus';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
+import { otherManagerAddrs } from '../swarm/role-change.js';
 import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
 import { natsRouteKeysFor, natsUsersFor } from './nats-users.js';
 import { writeRouteKeys } from './route-keys-file.js';
+
+/** How often the lost-contact watchdog looks; two looks without a Raft leader make it ask the managers' CAs. */
+export const ROUTE_RECOVERY_CHECK_MS = 2_000;
+
+export interface NatsSyncOptions {
+  member: RaftMember;
+  nats: NatsServerSupervisor;
+  state: SwarmState;
+  subjects: ClusterSubjects;
+  files: SwarmFiles;
+  /** This server's own key, read at every sync (a renewal changes it): always pinned. */
+  ownKey: () => string;
+  /** The other managers' join/CA addresses known before the store is readable (the route keys file). */
+  knownManagers: readonly string[];
+  /** Keys fetched from a manager's CA at start (see fetchRouteKeys): pinned too until this member is caught up. */
+  fetchedKeys?: readonly string[];
+  /** Asks these managers' CAs for the route keys of now. */
+  askManagers: (addrs: readonly string[]) => Promise<string[] | undefined>;
+  log: Logger;
+}
 
 export interface NatsSync {
   /** Recomputes users and pinned route keys and reloads nats-server if they changed (always with `force`: new TLS files). */
@@ -18,22 +39,21 @@ export interface NatsSync {
  * cluster change and every change of the Raft voters, with a reload (SIGHUP), never a restart.
  * Until the store holds the Cluster object (a restart before the log is replayed) the route keys
  * the server started with stay: an empty store would unpin every other manager, and the store
- * comes back only through those routes. Pinned keys that changed are written to the route keys
- * file for the next start. A watch closed by a snapshot restore is opened again.
+ * comes back only through those routes. Keys and the managers' addresses are written to the route
+ * keys file for the next start. A watch closed by a snapshot restore is opened again.
+ *
+ * A manager that has no Raft leader for two looks of the watchdog may be unable to route because
+ * the others renewed their keys while it was away (down or cut off): it asks their CAs for the
+ * keys of now and pins those as well, until a read barrier shows its store caught up.
  */
-export function followNodesForNats(
-  member: RaftMember,
-  nats: NatsServerSupervisor,
-  state: SwarmState,
-  subjects: ClusterSubjects,
-  files: SwarmFiles,
-  /** This server's own key, read at every sync (a renewal changes it): always pinned. */
-  ownKey: () => string,
-  log: Logger,
-): NatsSync {
+export function followNodesForNats(o: NatsSyncOptions): NatsSync {
+  const { member, nats, state, log } = o;
   let stopped = false;
   let applied = '';
-  let written = [...nats.pinnedKeys].sort().join();
+  let writtenKeys = [...nats.pinnedKeys].sort().join();
+  let writtenRecord = '';
+  let fetched: string[] = [...(o.fetchedKeys ?? [])];
+  let managers = [...o.knownManagers];
   let running: Promise<void> = Promise.resolve();
   let sub = member.store.watch({ kinds: ['node', 'cluster'] });
 
@@ -43,27 +63,69 @@ export function followNodesForNats(
     const cluster = view.clusters.get(state.clusterId);
     const denied = cluster?.deniedNodeIds ?? [];
     const nodes = [...view.nodes.all()] as Node[];
-    const users = natsUsersFor(subjects, nodes, denied, state.nodeId);
-    const keys = cluster ? natsRouteKeysFor(nodes, denied, member.status().voters, ownKey()) : [...new Set([...nats.pinnedKeys, ownKey()])].sort();
+    const users = natsUsersFor(o.subjects, nodes, denied, state.nodeId);
+    const base = cluster ? natsRouteKeysFor(nodes, denied, member.status().voters, o.ownKey()) : [...nats.pinnedKeys, o.ownKey()];
+    const keys = [...new Set([...base, ...fetched])].sort();
+    if (cluster) managers = otherManagerAddrs(nodes, state.nodeId);
     const next = JSON.stringify({ users, keys });
-    if (next === applied && !force) return;
+    if (next !== applied || force) {
+      try {
+        await nats.reload(users, keys);
+        applied = next;
+      } catch (err) {
+        log.error({ err }, 'updating nats-server users and pinned route keys failed');
+        return;
+      }
+    }
+    const record = JSON.stringify({ keys, managers: [...managers].sort() });
+    if (record === writtenRecord) return;
     try {
-      await nats.reload(users, keys);
-      applied = next;
+      await writeRouteKeys(o.files, { keys, managers });
     } catch (err) {
-      log.error({ err }, 'updating nats-server users and pinned route keys failed');
+      log.warn({ err }, 'writing the pinned route keys file failed');
       return;
     }
-    if (keys.join() !== written) {
-      log.info({ routeKeys: keys.length }, 'nats-server pinned route keys changed');
-      await writeRouteKeys(files, keys).then(
-        () => (written = keys.join()),
-        (err: unknown) => log.warn({ err }, 'writing the pinned route keys file failed'),
-      );
-    }
+    writtenRecord = record;
+    if (keys.join() !== writtenKeys) log.info({ routeKeys: keys.length }, 'nats-server pinned route keys changed');
+    writtenKeys = keys.join();
   };
   // One sync at a time, in order; each reads the latest view when it runs.
   const sync = (force = false): Promise<void> => (running = running.then(() => syncNow(force)));
+
+  let leaderless = 0;
+  let recovering = false;
+  const watchdog = setInterval(() => {
+    if (stopped || recovering) return;
+    leaderless = member.leaderId === 0 ? leaderless + 1 : 0;
+    if (leaderless >= 2) {
+      recovering = true;
+      void o
+        .askManagers(managers)
+        .then(async (keys) => {
+          if (keys && keys.some((k) => !fetched.includes(k))) {
+            fetched = [...new Set([...fetched, ...keys])];
+            await sync();
+          }
+        })
+        .finally(() => {
+          recovering = false;
+          leaderless = 0;
+        });
+    } else if (leaderless === 0 && fetched.length > 0) {
+      // A leader again: once a read barrier shows this store caught up, its own keys are enough.
+      recovering = true;
+      void member
+        .readBarrier(3_000)
+        .then(async () => {
+          fetched = [];
+          await sync();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          recovering = false;
+        });
+    }
+  }, ROUTE_RECOVERY_CHECK_MS);
 
   const offVoters = member.onVotersChange(() => void sync());
   void (async () => {
@@ -84,6 +146,7 @@ export function followNodesForNats(
     sync,
     stop: () => {
       stopped = true;
+      clearInterval(watchdog);
       offVoters();
       sub.close();
     },

@@ -24,11 +24,11 @@ export function natsUsersFor(subjects: ClusterSubjects, nodes: Iterable<Node>, d
  * managers' and its own. A node that is no manager any more but still a Raft voter (a demotion or a
  * leave being committed) keeps its manager key pinned until its removal from the voters is applied.
  */
-export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly string[], voters: readonly number[], ownKey: string): string[] {
+export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly string[], voters: readonly number[], ownKey: string, nowMs = Date.now()): string[] {
   const all = [...nodes];
   const voterIds = new Set(voters);
   const voting = all.filter((n) => voterIds.has(n.managerStatus?.raftId || raftIdForNode(n.id))).map((n) => n.id);
-  return natsRouteKeys(all, { deniedNodeIds: deniedIds, votingNodeIds: voting, ownKeys: [ownKey] });
+  return natsRouteKeys(all, { nowMs, deniedNodeIds: deniedIds, votingNodeIds: voting, ownKeys: [ownKey] });
 }
 
 export function asCertRole(role: NodeRole | undefined): CertRole | undefined {

@@ -9,8 +9,8 @@ export interface RenewedCertificate extends IssuedCertificate {
   nodeId: string;
   role: CertRole;
   previousRole: CertRole;
-  /** The key of the certificate the node renewed with. */
-  previousPublicKeySha256: string;
+  /** The certificate the node renewed with (its key may still be in use on routes). */
+  renewedWith: { publicKeySha256: string; notAfterMs: number };
   addresses: string[];
 }
 

@@ -5,7 +5,7 @@ import {
   ReachabilityState,
   type Node,
 } from '@flotilla/api';
-import type { CertRole, IssuedCertificate } from '@flotilla/ca';
+import { nextManagerKeys, type CertRole, type IssuedCertificate, type KeyedCertificate } from '@flotilla/ca';
 import { raftIdForNode } from './raft-ids.js';
 
 /** The first manager's Node object, written by `swarm init`. */
@@ -57,34 +57,30 @@ export type IssuedToNode = IssuedCertificate & { role: CertRole };
 
 /**
  * The node with the TLS info of the certificate the CA just issued it: what `node inspect` shows,
- * and the key (with the role it was issued for) the managers' nats-servers pin for routes.
- * `renewedWith` is the certificate the node renewed with, whose key its routes may still use.
+ * and the manager keys the managers' nats-servers pin for routes (see @flotilla/ca
+ * nextManagerKeys). `renewedWith` is the certificate the node renewed with (its key may still be
+ * in use on routes); absent for a join.
  */
-export function withTlsInfo(node: Node, issued: IssuedToNode, renewedWith?: { publicKeySha256: string; role: CertRole }): Node {
+export function withTlsInfo(node: Node, issued: IssuedToNode, renewedWith?: KeyedCertificate, nowMs = Date.now()): Node {
+  const managerKeys = nextManagerKeys(node.tlsInfo?.managerKeys ?? [], { publicKeySha256: issued.publicKeySha256, notAfterMs: issued.certNotAfterMs, role: issued.role }, renewedWith, nowMs);
   return {
     ...node,
-    tlsInfo: {
-      certIssuerSubject: issued.certIssuerSubject,
-      certNotAfter: issued.certNotAfterMs,
-      publicKeySha256: issued.publicKeySha256,
-      certRole: issued.role,
-      previousPublicKeySha256: renewedWith?.publicKeySha256 ?? '',
-      previousCertRole: renewedWith?.role ?? NodeRole.NODE_ROLE_WORKER,
-    },
+    tlsInfo: { certIssuerSubject: issued.certIssuerSubject, certNotAfter: issued.certNotAfterMs, publicKeySha256: issued.publicKeySha256, managerKeys },
   };
 }
 
 /**
- * The node after the CA renewed its certificate: with the new certificate's TLS info (and the key
- * it renewed with), and made a manager when it renewed as one while the store still has it as a
- * worker (a promotion).
+ * The node after the CA renewed its certificate: with the new certificate's TLS info and manager
+ * keys, and made a manager when it renewed as one while the store still has it as a worker (a
+ * promotion).
  */
 export function renewedNode(
   node: Node,
-  renewed: IssuedToNode & { addresses: readonly string[]; previousRole: CertRole; previousPublicKeySha256: string },
+  renewed: IssuedToNode & { addresses: readonly string[]; previousRole: CertRole; renewedWith: { publicKeySha256: string; notAfterMs: number } },
   managerPort: number,
+  nowMs = Date.now(),
 ): { node: Node; promoted: boolean } {
   const promoted = renewed.role === NodeRole.NODE_ROLE_MANAGER && node.role !== NodeRole.NODE_ROLE_MANAGER;
   const base = promoted ? promotedNode(node, renewed.addresses, managerPort) : node;
-  return { node: withTlsInfo(base, renewed, { publicKeySha256: renewed.previousPublicKeySha256, role: renewed.previousRole }), promoted };
+  return { node: withTlsInfo(base, renewed, { ...renewed.renewedWith, role: renewed.previousRole }, nowMs), promoted };
 }

@@ -217,7 +217,7 @@ export class SwarmController {
     await removeSwarmFiles(this.files);
     await writeNodePems(this.files, { certPem: creds.certPem, keyPem: creds.keyPem, caCertPem: creds.caCertPem });
     // The managers' route keys from the join answer: this node's nats-server pins them until it can read the store.
-    await writeRouteKeys(this.files, creds.routeKeys ?? []);
+    await writeRouteKeys(this.files, { keys: creds.routeKeys ?? [], managers: [options.remoteAddr] });
     let runtime: ManagerRuntime;
     try {
       runtime = await this.startJoiningManager(state, log);
@@ -314,7 +314,7 @@ export class SwarmController {
       this.worker = undefined;
       await worker.stop();
       await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_MANAGER);
-      await writeRouteKeys(this.files, creds.routeKeys ?? []);
+      await writeRouteKeys(this.files, { keys: creds.routeKeys ?? [], managers: [worker.state.joinedVia ?? ''].filter(Boolean) });
       try {
         this.adoptManager(await this.startJoiningManager(state, log));
         log.info({ managerAddr: this.runtime?.managerAddr }, 'now a manager');

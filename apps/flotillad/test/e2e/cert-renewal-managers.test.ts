@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RENEW_AFTER_ENV } from '../../src/swarm/cert-renewal.js';
-import { startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import { freePortOnAll, startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
+import { routeCount } from '../helpers/rogue-nats.js';
 import type { Finished } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -22,6 +23,7 @@ type Host = LoopbackHost;
 
 let cluster: LoopbackCluster;
 let joinPort: number;
+let monitorPort: number;
 const hosts: Host[] = [];
 
 const start = (host: Host): Promise<void> => cluster.start(host);
@@ -64,8 +66,10 @@ async function waitForHealthyManagers(): Promise<void> {
 }
 
 beforeAll(async () => {
+  monitorPort = await freePortOnAll(ADDRS);
   cluster = await startLoopbackCluster({
     addrs: ADDRS,
+    hostArgs: (host) => ['--nats-monitor-addr', `${host.addr}:${monitorPort}`],
     names: ADDRS.map((_, i) => `e2e-renew-m${i + 1}`),
     tmpPrefix: 'flotillad-cert-renewal-mgrs-',
     daemonEnv: { [RENEW_AFTER_ENV]: String(RENEW_AFTER_MS) },
@@ -91,6 +95,11 @@ describe('certificate renewal on three managers', () => {
   it('Raft, routes and the control API keep working while every manager renews twice', async () => {
     await waitForRenewals(2);
     await waitForHealthyManagers();
+    // Each renewal brings a new key: the CA records it (and the one renewed with) before answering,
+    // so the other managers pin it before any route presents it, and the full mesh stays up.
+    for (const host of hosts) {
+      await waitFor(`${host.name} routed to both other managers`, async () => ((await routeCount(host.addr, monitorPort)) === 2 ? true : undefined), LONG);
+    }
     // A write through any manager reaches the leader (over NATS, after the reconnects) and converges.
     expect(await ok(hosts[2]!, 'service', 'create', '--replicas', '3', '--name', 'through-renewals', '--stop-grace-period', '1s', IMAGE, 'sleep', '3600')).toContain('verify: Service converged');
     for (const host of hosts) expect(await ok(host, 'service', 'ls')).toMatch(/\sthrough-renewals\s+replicated\s+3\/3\s/);

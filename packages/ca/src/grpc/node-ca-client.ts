@@ -1,5 +1,6 @@
 import {
   GetJoinTokensRequest,
+  GetRouteKeysRequest,
   GetRootCaCertificateRequest,
   IssueNodeCertificateRequest,
   JoinTokens,
@@ -157,6 +158,24 @@ export async function renewNodeCertificate(options: RenewOptions): Promise<NodeC
     options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );
   return acceptIssued(response, keyPem, current.caCertPem, doing);
+}
+
+/** Manager-only: the keys the managers' nats-servers accept routes from now (checked to be hex sha256s). */
+export async function getRouteKeys(options: CallOptions & { credentials: NodeCredentials }): Promise<string[]> {
+  const { credentials } = options;
+  const clusterId = readNodeIdentity(new X509Certificate(credentials.certPem)).clusterId;
+  const doing = `reading the route keys from ${options.addr}`;
+  const response = await callOnce(
+    options.addr,
+    managerChannelCredentials({ caCertPem: credentials.caCertPem, clusterId, certPem: credentials.certPem, keyPem: credentials.keyPem }),
+    (c) => c.getRouteKeys as UnaryMethod<GetRouteKeysRequest, { routeKeys: string[] }>,
+    GetRouteKeysRequest.fromPartial({}),
+    doing,
+    options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+  );
+  const bad = response.routeKeys.find((k) => !isPublicKeySha256(k));
+  if (bad !== undefined) throw new CaError('certificate-invalid', `${doing}: the manager handed back a route key that is not a hex sha256: ${JSON.stringify(bad.slice(0, 80))}`);
+  return [...response.routeKeys];
 }
 
 /** Manager-only: the current join tokens. */

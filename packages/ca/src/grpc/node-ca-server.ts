@@ -6,6 +6,8 @@ import { denyListInterceptor } from './deny-interceptor.js';
 import { managerOnlyInterceptor } from './manager-only.js';
 import { createNodeCaHandlers, NodeCaState, peerPolicyOf } from './node-ca-service.js';
 import { OptionalClientCertServerCredentials } from './server-credentials.js';
+import { CA_LISTENER_LIMITS, ConnectionGate, grpcServerOptions, type CaListenerLimits } from './listener-limits.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 const STOP_GRACE_MS = 5_000;
 
@@ -22,12 +24,16 @@ export interface NodeCaServerOptions {
    * `managerOnly` (the control API) answers only callers with a manager certificate of this cluster.
    */
   services?: ReadonlyArray<{ definition: ServiceDefinition; implementation: UntypedServiceImplementation; managerOnly?: { apiName: string } }>;
+  /** Defaults to CA_LISTENER_LIMITS (tests may lower them). */
+  limits?: Partial<CaListenerLimits>;
 }
 
 export interface RunningNodeCaServer {
   server: Server;
   port: number;
   credentials: OptionalClientCertServerCredentials;
+  /** Connections open now and refused by the caps so far. */
+  connections(): { open: number; refused: number };
   stop(): Promise<void>;
 }
 
@@ -37,38 +43,60 @@ export interface RunningNodeCaServer {
  */
 export async function startNodeCaServer(options: NodeCaServerOptions): Promise<RunningNodeCaServer> {
   const logger = (options.logger ?? pino({ name: 'flotilla' })).child({ component: 'ca', nodeId: options.identity.nodeId });
+  const limits: CaListenerLimits = { ...CA_LISTENER_LIMITS, ...options.limits };
   const policy = peerPolicyOf(options.state);
   const managerOnlyApis = new Map<string, string>();
   for (const service of options.services ?? []) {
     if (service.managerOnly) for (const method of Object.values(service.definition)) managerOnlyApis.set(method.path, service.managerOnly.apiName);
   }
   // The deny list first, so a removed node hears that it was removed whatever it calls.
-  const server = new Server({ interceptors: [denyListInterceptor(policy), managerOnlyInterceptor(policy, (path) => managerOnlyApis.get(path))] });
+  const server = new Server({
+    ...grpcServerOptions(limits),
+    interceptors: [denyListInterceptor(policy), managerOnlyInterceptor(policy, (path) => managerOnlyApis.get(path))],
+  });
   server.addService(NodeCaService, createNodeCaHandlers(options.state, logger));
   for (const service of options.services ?? []) server.addService(service.definition, service.implementation);
-  const credentials = new OptionalClientCertServerCredentials({
-    certPem: options.identity.certPem,
-    keyPem: options.identity.keyPem,
-    caCertPem: options.identity.caCertPem,
+  const credentials = new OptionalClientCertServerCredentials(
+    { certPem: options.identity.certPem, keyPem: options.identity.keyPem, caCertPem: options.identity.caCertPem },
+    limits.tlsHandshakeTimeoutMs,
+  );
+  // Our own TCP listener in front of grpc-js (which has no connection cap): a connection over the
+  // total or per-address cap is closed before any TLS byte is read, the rest go to grpc-js.
+  const injector = server.createConnectionInjector(credentials);
+  const gate = new ConnectionGate(limits);
+  const listener = createServer((socket) => {
+    const from = socket.remoteAddress ?? '';
+    if (!gate.admit(from)) {
+      logger.debug({ from, open: gate.open, refused: gate.refused }, 'connection to the manager port refused: too many open');
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => gate.release(from));
+    injector.injectConnection(socket);
   });
   const address = `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, boundPort) => {
-      if (err) reject(new Error(`starting the node CA gRPC server on ${address}: ${err.message}`));
-      else resolve(boundPort);
-    });
+    listener.once('error', (err) => reject(new Error(`starting the node CA gRPC server on ${address}: ${err.message}`)));
+    listener.listen(options.port, options.host, () => resolve((listener.address() as AddressInfo).port));
   });
-  logger.info({ address: `${options.host}:${port}` }, 'node CA gRPC server listening');
+  listener.on('error', (err) => logger.error({ err }, 'manager port listener failed'));
+  logger.info({ address: `${options.host}:${port}`, limits }, 'node CA gRPC server listening');
   return {
     server,
     port,
     credentials,
+    connections: () => ({ open: gate.open, refused: gate.refused }),
     stop: () =>
       new Promise<void>((resolve) => {
+        listener.close();
         // Let in-flight calls finish, but never hang a shutdown on an idle client's open connection.
-        const force = setTimeout(() => server.forceShutdown(), STOP_GRACE_MS);
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          injector.destroy();
+        }, STOP_GRACE_MS);
         server.tryShutdown(() => {
           clearTimeout(force);
+          injector.destroy();
           resolve();
         });
       }),

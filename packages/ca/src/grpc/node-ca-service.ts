@@ -1,5 +1,6 @@
 import {
   GetJoinTokensResponse,
+  GetRouteKeysResponse,
   GetRootCaCertificateResponse,
   IssueNodeCertificateResponse,
   JoinTokens,
@@ -8,6 +9,7 @@ import {
   RenewNodeCertificateResponse,
 } from '@flotilla/api';
 import { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { parseCsr } from '../csr.js';
 import { CaError } from '../errors.js';
@@ -41,7 +43,7 @@ export interface NodeCaState {
    * the owner can record a role change (a promoted node becomes a manager once it holds the certificate).
    */
   onNodeRenewed?(
-    event: { nodeId: string; role: CertRole; previousRole: CertRole; previousPublicKeySha256: string; addresses: string[] } & IssuedBy & IssuedCertificate,
+    event: { nodeId: string; role: CertRole; previousRole: CertRole; renewedWith: { publicKeySha256: string; notAfterMs: number }; addresses: string[] } & IssuedBy & IssuedCertificate,
   ): void | Promise<void>;
   /**
    * The public keys the managers' nats-servers accept routes from now (see natsRouteKeys), read
@@ -98,9 +100,11 @@ function routeKeysFor(state: NodeCaState, role: CertRole): string[] {
   return role === NodeRole.NODE_ROLE_MANAGER ? (state.routeKeys?.() ?? []) : [];
 }
 
-function callerKeySha256(call: HasAuthContext): string {
+function callerCertificate(call: HasAuthContext): { publicKeySha256: string; notAfterMs: number } {
   const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-  return raw === undefined ? '' : certificateKeySha256(raw);
+  if (raw === undefined) return { publicKeySha256: '', notAfterMs: 0 };
+  const cert = new X509Certificate(raw);
+  return { publicKeySha256: certificateKeySha256(cert), notAfterMs: new Date(cert.validTo).getTime() };
 }
 
 export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCaServer {
@@ -157,9 +161,9 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
         nodeId: caller.nodeId,
         role,
         previousRole: caller.role,
-        // The key the caller is using right now (its routes, if a manager, were opened with it),
-        // not the one last recorded: a renewal whose answer was lost is retried with the same key.
-        previousPublicKeySha256: callerKeySha256(call),
+        // The certificate the caller is using right now (its routes, if a manager, were opened
+        // with its key), not the one last recorded: a renewal whose answer was lost is retried with it.
+        renewedWith: callerCertificate(call),
         addresses: [...call.request.addresses],
         issuerDigest: plan.issuerDigest,
         trustsOldRoot: plan.trustsOldRoot,
@@ -177,6 +181,11 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
     getJoinTokens: unary(logger, 'GetJoinTokens', async (call) => {
       requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER);
       return GetJoinTokensResponse.fromPartial({ joinTokens: state.joinTokens() });
+    }),
+
+    getRouteKeys: unary(logger, 'GetRouteKeys', async (call) => {
+      requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER);
+      return GetRouteKeysResponse.fromPartial({ routeKeys: state.routeKeys?.() ?? [] });
     }),
   };
 }

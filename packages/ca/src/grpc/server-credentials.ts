@@ -15,8 +15,9 @@ export interface ServerIdentity {
  * or nothing.
  */
 export class OptionalClientCertServerCredentials extends ServerCredentials {
-  constructor(identity: ServerIdentity) {
-    super({ requestCert: true, rejectUnauthorized: false }, OptionalClientCertServerCredentials.context(identity));
+  /** `handshakeTimeoutMs`: a TLS handshake not finished by then closes the connection (Node's default is 120 s). */
+  constructor(identity: ServerIdentity, handshakeTimeoutMs = 5_000) {
+    super({ requestCert: true, rejectUnauthorized: false, handshakeTimeout: handshakeTimeoutMs }, OptionalClientCertServerCredentials.context(identity));
   }
 
   private static context(identity: ServerIdentity) {

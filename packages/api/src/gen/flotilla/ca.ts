@@ -78,6 +78,14 @@ export interface GetJoinTokensResponse {
   joinTokens?: JoinTokens | undefined;
 }
 
+export interface GetRouteKeysRequest {
+}
+
+export interface GetRouteKeysResponse {
+  /** hex sha256 of each SubjectPublicKeyInfo */
+  routeKeys: string[];
+}
+
 function createBaseGetRootCaCertificateRequest(): GetRootCaCertificateRequest {
   return {};
 }
@@ -818,6 +826,131 @@ export const GetJoinTokensResponse: MessageFns<GetJoinTokensResponse> = {
   },
 };
 
+function createBaseGetRouteKeysRequest(): GetRouteKeysRequest {
+  return {};
+}
+
+export const GetRouteKeysRequest: MessageFns<GetRouteKeysRequest> = {
+  encode(_: GetRouteKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRouteKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRouteKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetRouteKeysRequest {
+    return {};
+  },
+
+  toJSON(_: GetRouteKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRouteKeysRequest>): GetRouteKeysRequest {
+    return GetRouteKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetRouteKeysRequest>): GetRouteKeysRequest {
+    const message = createBaseGetRouteKeysRequest();
+    return message;
+  },
+};
+
+function createBaseGetRouteKeysResponse(): GetRouteKeysResponse {
+  return { routeKeys: [] };
+}
+
+export const GetRouteKeysResponse: MessageFns<GetRouteKeysResponse> = {
+  encode(message: GetRouteKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.routeKeys) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRouteKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRouteKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.routeKeys.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRouteKeysResponse {
+    return {
+      routeKeys: globalThis.Array.isArray(object?.routeKeys)
+        ? object.routeKeys.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.route_keys)
+        ? object.route_keys.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetRouteKeysResponse): unknown {
+    const obj: any = {};
+    if (message.routeKeys?.length) {
+      obj.routeKeys = message.routeKeys;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRouteKeysResponse>): GetRouteKeysResponse {
+    return GetRouteKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRouteKeysResponse>): GetRouteKeysResponse {
+    const message = createBaseGetRouteKeysResponse();
+    message.routeKeys = object.routeKeys?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * The node CA service on the managers' gRPC port (2377).
  * GetRootCaCertificate and IssueNodeCertificate are the only calls allowed
@@ -873,6 +1006,21 @@ export const NodeCaService = {
       Buffer.from(GetJoinTokensResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJoinTokensResponse => GetJoinTokensResponse.decode(value),
   },
+  /**
+   * Managers only: the public keys the managers' nats-servers accept routes from now. A manager
+   * that cannot route (restarted or cut off while the others renewed their keys) asks for them
+   * here, over mutual TLS with its own certificate, since its store comes back only through routes.
+   */
+  getRouteKeys: {
+    path: "/flotilla.NodeCa/GetRouteKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRouteKeysRequest): Buffer => Buffer.from(GetRouteKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRouteKeysRequest => GetRouteKeysRequest.decode(value),
+    responseSerialize: (value: GetRouteKeysResponse): Buffer =>
+      Buffer.from(GetRouteKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRouteKeysResponse => GetRouteKeysResponse.decode(value),
+  },
 } as const;
 
 export interface NodeCaServer extends UntypedServiceImplementation {
@@ -884,6 +1032,12 @@ export interface NodeCaServer extends UntypedServiceImplementation {
   renewNodeCertificate: handleUnaryCall<RenewNodeCertificateRequest, RenewNodeCertificateResponse>;
   /** Managers only: the current join tokens (what `swarm join-token` prints). */
   getJoinTokens: handleUnaryCall<GetJoinTokensRequest, GetJoinTokensResponse>;
+  /**
+   * Managers only: the public keys the managers' nats-servers accept routes from now. A manager
+   * that cannot route (restarted or cut off while the others renewed their keys) asks for them
+   * here, over mutual TLS with its own certificate, since its store comes back only through routes.
+   */
+  getRouteKeys: handleUnaryCall<GetRouteKeysRequest, GetRouteKeysResponse>;
 }
 
 export interface NodeCaClient extends Client {
@@ -950,6 +1104,26 @@ export interface NodeCaClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJoinTokensResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Managers only: the public keys the managers' nats-servers accept routes from now. A manager
+   * that cannot route (restarted or cut off while the others renewed their keys) asks for them
+   * here, over mutual TLS with its own certificate, since its store comes back only through routes.
+   */
+  getRouteKeys(
+    request: GetRouteKeysRequest,
+    callback: (error: ServiceError | null, response: GetRouteKeysResponse) => void,
+  ): ClientUnaryCall;
+  getRouteKeys(
+    request: GetRouteKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRouteKeysResponse) => void,
+  ): ClientUnaryCall;
+  getRouteKeys(
+    request: GetRouteKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRouteKeysResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -288,14 +288,20 @@ export interface NodeTlsInfo {
   certNotAfter: number;
   /**
    * NATS route pinning (issue 13): hex sha256 of the DER SubjectPublicKeyInfo of the current
-   * certificate's key and the role that certificate carries; the same for the certificate the node
-   * renewed with (the key it was using until then), so routes it opened before the renewal survive
-   * it. Managers' nats-servers accept routes only from the keys of manager certificates among these.
+   * certificate's key, and the keys of this node's manager certificates that have not expired
+   * (newest first, at most 32): a route stays open with the key it was opened with, so every key
+   * the node may still present is pinned while it is a manager. A worker certificate's key is never
+   * listed; a promotion starts the list afresh. Managers' nats-servers accept routes only from these.
    */
   publicKeySha256: string;
-  certRole: NodeRole;
-  previousPublicKeySha256: string;
-  previousCertRole: NodeRole;
+  managerKeys: NodeRouteKey[];
+}
+
+/** The key of one of a node's manager certificates, and when that certificate expires. */
+export interface NodeRouteKey {
+  publicKeySha256: string;
+  /** unix milliseconds */
+  notAfter: number;
 }
 
 /** Which root signed a node's current certificate, so the leader can count a rotation's progress (H13). */
@@ -1216,14 +1222,7 @@ export const Node: MessageFns<Node> = {
 };
 
 function createBaseNodeTlsInfo(): NodeTlsInfo {
-  return {
-    certIssuerSubject: "",
-    certNotAfter: 0,
-    publicKeySha256: "",
-    certRole: NodeRole.NODE_ROLE_WORKER,
-    previousPublicKeySha256: "",
-    previousCertRole: NodeRole.NODE_ROLE_WORKER,
-  };
+  return { certIssuerSubject: "", certNotAfter: 0, publicKeySha256: "", managerKeys: [] };
 }
 
 export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
@@ -1237,14 +1236,8 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     if (message.publicKeySha256 !== "") {
       writer.uint32(26).string(message.publicKeySha256);
     }
-    if (message.certRole !== NodeRole.NODE_ROLE_WORKER) {
-      writer.uint32(32).int32(nodeRoleToNumber(message.certRole));
-    }
-    if (message.previousPublicKeySha256 !== "") {
-      writer.uint32(42).string(message.previousPublicKeySha256);
-    }
-    if (message.previousCertRole !== NodeRole.NODE_ROLE_WORKER) {
-      writer.uint32(48).int32(nodeRoleToNumber(message.previousCertRole));
+    for (const v of message.managerKeys) {
+      NodeRouteKey.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1287,27 +1280,11 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
             continue;
           }
           case 4: {
-            if (tag !== 32) {
+            if (tag !== 34) {
               break;
             }
 
-            message.certRole = nodeRoleFromJSON(reader.int32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.previousPublicKeySha256 = reader.string();
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.previousCertRole = nodeRoleFromJSON(reader.int32());
+            message.managerKeys.push(NodeRouteKey.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1339,21 +1316,11 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
         : isSet(object.public_key_sha256)
         ? globalThis.String(object.public_key_sha256)
         : "",
-      certRole: isSet(object.certRole)
-        ? nodeRoleFromJSON(object.certRole)
-        : isSet(object.cert_role)
-        ? nodeRoleFromJSON(object.cert_role)
-        : NodeRole.NODE_ROLE_WORKER,
-      previousPublicKeySha256: isSet(object.previousPublicKeySha256)
-        ? globalThis.String(object.previousPublicKeySha256)
-        : isSet(object.previous_public_key_sha256)
-        ? globalThis.String(object.previous_public_key_sha256)
-        : "",
-      previousCertRole: isSet(object.previousCertRole)
-        ? nodeRoleFromJSON(object.previousCertRole)
-        : isSet(object.previous_cert_role)
-        ? nodeRoleFromJSON(object.previous_cert_role)
-        : NodeRole.NODE_ROLE_WORKER,
+      managerKeys: globalThis.Array.isArray(object?.managerKeys)
+        ? object.managerKeys.map((e: any) => NodeRouteKey.fromJSON(e))
+        : globalThis.Array.isArray(object?.manager_keys)
+        ? object.manager_keys.map((e: any) => NodeRouteKey.fromJSON(e))
+        : [],
     };
   },
 
@@ -1368,14 +1335,8 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     if (message.publicKeySha256 !== "") {
       obj.publicKeySha256 = message.publicKeySha256;
     }
-    if (message.certRole !== NodeRole.NODE_ROLE_WORKER) {
-      obj.certRole = nodeRoleToJSON(message.certRole);
-    }
-    if (message.previousPublicKeySha256 !== "") {
-      obj.previousPublicKeySha256 = message.previousPublicKeySha256;
-    }
-    if (message.previousCertRole !== NodeRole.NODE_ROLE_WORKER) {
-      obj.previousCertRole = nodeRoleToJSON(message.previousCertRole);
+    if (message.managerKeys?.length) {
+      obj.managerKeys = message.managerKeys.map((e) => NodeRouteKey.toJSON(e));
     }
     return obj;
   },
@@ -1388,9 +1349,100 @@ export const NodeTlsInfo: MessageFns<NodeTlsInfo> = {
     message.certIssuerSubject = object.certIssuerSubject ?? "";
     message.certNotAfter = object.certNotAfter ?? 0;
     message.publicKeySha256 = object.publicKeySha256 ?? "";
-    message.certRole = object.certRole ?? NodeRole.NODE_ROLE_WORKER;
-    message.previousPublicKeySha256 = object.previousPublicKeySha256 ?? "";
-    message.previousCertRole = object.previousCertRole ?? NodeRole.NODE_ROLE_WORKER;
+    message.managerKeys = object.managerKeys?.map((e) => NodeRouteKey.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseNodeRouteKey(): NodeRouteKey {
+  return { publicKeySha256: "", notAfter: 0 };
+}
+
+export const NodeRouteKey: MessageFns<NodeRouteKey> = {
+  encode(message: NodeRouteKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.publicKeySha256 !== "") {
+      writer.uint32(10).string(message.publicKeySha256);
+    }
+    if (message.notAfter !== 0) {
+      writer.uint32(16).int64(message.notAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeRouteKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeRouteKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.publicKeySha256 = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.notAfter = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeRouteKey {
+    return {
+      publicKeySha256: isSet(object.publicKeySha256)
+        ? globalThis.String(object.publicKeySha256)
+        : isSet(object.public_key_sha256)
+        ? globalThis.String(object.public_key_sha256)
+        : "",
+      notAfter: isSet(object.notAfter)
+        ? globalThis.Number(object.notAfter)
+        : isSet(object.not_after)
+        ? globalThis.Number(object.not_after)
+        : 0,
+    };
+  },
+
+  toJSON(message: NodeRouteKey): unknown {
+    const obj: any = {};
+    if (message.publicKeySha256 !== "") {
+      obj.publicKeySha256 = message.publicKeySha256;
+    }
+    if (message.notAfter !== 0) {
+      obj.notAfter = Math.round(message.notAfter);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NodeRouteKey>): NodeRouteKey {
+    return NodeRouteKey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NodeRouteKey>): NodeRouteKey {
+    const message = createBaseNodeRouteKey();
+    message.publicKeySha256 = object.publicKeySha256 ?? "";
+    message.notAfter = object.notAfter ?? 0;
     return message;
   },
 };
