@@ -4,7 +4,7 @@ import { newNodeId } from '@flotilla/ca';
 import { describe, expect, it } from 'vitest';
 import { roleChangeRefusal } from '../src/control/node-role.js';
 import { nodeView } from '../src/control/views.js';
-import { natsRouteKeysFor, natsUsersFor } from '../src/manager/nats-users.js';
+import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from '../src/manager/nats-users.js';
 import { promotedNode } from '../src/manager/node-objects.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
 import { pendingPromotions } from '../src/manager/role-notices.js';
@@ -167,9 +167,11 @@ describe('route keys through a demotion', () => {
     const demoted = withKeys({ ...demotedBase, role: W }, [key('a')]);
     const nodes = [withKeys(node(m1, M), [key('1')]), demoted];
     const own = key('0');
-    expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1), raftIdForNode(d1)], own)).toEqual([own, key('1'), key('a')]);
-    expect(natsRouteKeysFor(nodes, [], [raftIdForNode(m1)], own)).toEqual([own, key('1')]);
+    // Its Raft id is derived from its node id, so it is still recognised among the voters.
+    expect(votingNodeIds(nodes, [raftIdForNode(m1), raftIdForNode(d1)])).toEqual([m1, d1]);
+    expect(natsRouteKeysFor(nodes, [], votingNodeIds(nodes, [raftIdForNode(m1), raftIdForNode(d1)]), own)).toEqual([own, key('1'), key('a')]);
+    expect(natsRouteKeysFor(nodes, [], votingNodeIds(nodes, [raftIdForNode(m1)]), own)).toEqual([own, key('1')]);
     // Removed from the swarm: never, voter or not.
-    expect(natsRouteKeysFor(nodes, [d1], [raftIdForNode(m1), raftIdForNode(d1)], own)).toEqual([own, key('1')]);
+    expect(natsRouteKeysFor(nodes, [d1], [m1, d1], own)).toEqual([own, key('1')]);
   });
 });

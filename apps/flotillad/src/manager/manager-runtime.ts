@@ -18,7 +18,7 @@ import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { StoreNetworkStateSource } from './network-state-source.js';
 import { startLeaderServices, type LeaderServices } from './leader-services.js';
-import { natsRouteKeysFor, natsUsersFor } from './nats-users.js';
+import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from './nats-users.js';
 import { followNodesForNats } from './nats-sync.js';
 import { readRouteKeys } from './route-keys-file.js';
 import { fetchRouteKeys } from './route-keys-fetch.js';
@@ -121,6 +121,9 @@ export async function startManagerRuntime(
     const known = await readRouteKeys(files, log0);
     // A restart: the others may have renewed their keys meanwhile; ask them (over 2377) first.
     const fetchedKeys = start.kind === 'restart' ? await fetchRouteKeys(known.managers, ownCredentials, log0) : undefined;
+    if (start.kind === 'restart' && !fetchedKeys && known.managers.length > 0) {
+      log0.warn({ managers: known.managers }, 'no other manager answered for the route keys; pinning the keys pinned last');
+    }
     const startKeys = [...new Set([ownKey, ...(fetchedKeys ?? known.keys)])].sort();
     const nats = new NatsServerSupervisor({
       configDir: files.natsDir,
@@ -218,7 +221,8 @@ export async function startManagerRuntime(
         },
         routeKeys: () => {
           const view = member.store.view();
-          return natsRouteKeysFor(view.nodes.all(), view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], member.status().voters, ownKey);
+          const nodes = [...view.nodes.all()];
+          return natsRouteKeysFor(nodes, view.clusters.get(state.clusterId)?.deniedNodeIds ?? [], votingNodeIds(nodes, member.status().voters), ownKey);
         },
       },
       identity: { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, certPem: pem.certPem, keyPem: pem.keyPem, caCertPem: pem.caCertPem } satisfies NodeCredentials,

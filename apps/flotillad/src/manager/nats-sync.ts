@@ -4,11 +4,19 @@ import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
 import { otherManagerAddrs } from '../swarm/role-change.js';
 import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
-import { natsRouteKeysFor, natsUsersFor } from './nats-users.js';
+import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from './nats-users.js';
 import { writeRouteKeys } from './route-keys-file.js';
 
 /** How often the lost-contact watchdog looks; two looks without a Raft leader make it ask the managers' CAs. */
 export const ROUTE_RECOVERY_CHECK_MS = 2_000;
+
+/**
+ * How long a manager that left the voters (demoted, or left the swarm) stays pinned: it stops its
+ * nats-server once it sees its removal (at most ~10 s, see waitUntilNotVoter). Cutting its routes
+ * before that makes its server tell its clients (workers) that the other managers are gone
+ * (connect_urls), and when it then stops they have nowhere to go.
+ */
+export const LEFT_VOTER_GRACE_MS = 20_000;
 
 export interface NatsSyncOptions {
   member: RaftMember;
@@ -36,7 +44,8 @@ export interface NatsSync {
 /**
  * Keeps the local nats-server's users (nodes the store knows, removed ones left out) and its pinned
  * route keys (current managers, see natsRouteKeysFor) in step with the store: on every node or
- * cluster change and every change of the Raft voters, with a reload (SIGHUP), never a restart.
+ * cluster change and every change of the Raft voters, with a reload (SIGHUP), never a restart. A
+ * node that left the voters keeps its manager keys pinned for LEFT_VOTER_GRACE_MS more.
  * Until the store holds the Cluster object (a restart before the log is replayed) the route keys
  * the server started with stay: an empty store would unpin every other manager, and the store
  * comes back only through those routes. Keys and the managers' addresses are written to the route
@@ -56,6 +65,22 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
   let managers = [...o.knownManagers];
   let running: Promise<void> = Promise.resolve();
   let sub = member.store.watch({ kinds: ['node', 'cluster'] });
+  /** Nodes seen voting, and until when a node that stopped voting still counts (its grace). */
+  let votingBefore = new Set<string>();
+  const graceUntil = new Map<string, number>();
+  let graceTimer: NodeJS.Timeout | undefined;
+
+  const votingWithGrace = (nodes: Node[]): string[] => {
+    const now = Date.now();
+    const voting = new Set(votingNodeIds(nodes, member.status().voters));
+    for (const id of votingBefore) if (!voting.has(id) && !graceUntil.has(id)) graceUntil.set(id, now + LEFT_VOTER_GRACE_MS);
+    for (const [id, until] of graceUntil) if (until <= now || voting.has(id)) graceUntil.delete(id);
+    votingBefore = voting;
+    clearTimeout(graceTimer);
+    const next = Math.min(...graceUntil.values());
+    if (Number.isFinite(next)) graceTimer = setTimeout(() => void sync(), next - now + 50);
+    return [...voting, ...graceUntil.keys()];
+  };
 
   const syncNow = async (force: boolean): Promise<void> => {
     if (stopped) return;
@@ -64,7 +89,7 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
     const denied = cluster?.deniedNodeIds ?? [];
     const nodes = [...view.nodes.all()] as Node[];
     const users = natsUsersFor(o.subjects, nodes, denied, state.nodeId);
-    const base = cluster ? natsRouteKeysFor(nodes, denied, member.status().voters, o.ownKey()) : [...nats.pinnedKeys, o.ownKey()];
+    const base = cluster ? natsRouteKeysFor(nodes, denied, votingWithGrace(nodes), o.ownKey()) : [...nats.pinnedKeys, o.ownKey()];
     const keys = [...new Set([...base, ...fetched])].sort();
     if (cluster) managers = otherManagerAddrs(nodes, state.nodeId);
     const next = JSON.stringify({ users, keys });
@@ -94,6 +119,7 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
 
   let leaderless = 0;
   let recovering = false;
+  let unanswered = false;
   const watchdog = setInterval(() => {
     if (stopped || recovering) return;
     leaderless = member.leaderId === 0 ? leaderless + 1 : 0;
@@ -102,6 +128,8 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
       void o
         .askManagers(managers)
         .then(async (keys) => {
+          if (!keys && !unanswered) log.warn({ managers }, "no Raft leader, and no manager answered for the route keys; asking again every few seconds");
+          unanswered = !keys;
           if (keys && keys.some((k) => !fetched.includes(k))) {
             fetched = [...new Set([...fetched, ...keys])];
             await sync();
@@ -147,6 +175,7 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
     stop: () => {
       stopped = true;
       clearInterval(watchdog);
+      clearTimeout(graceTimer);
       offVoters();
       sub.close();
     },

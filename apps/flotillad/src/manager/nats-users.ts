@@ -19,16 +19,19 @@ export function natsUsersFor(subjects: ClusterSubjects, nodes: Iterable<Node>, d
   return natsUsers(subjects, entries, deniedIds);
 }
 
+/** Ids of the nodes whose Raft id (recorded, or derived from the node id) is among `voters`. Pure. */
+export function votingNodeIds(nodes: Iterable<Node>, voters: readonly number[]): string[] {
+  const voterIds = new Set(voters);
+  return [...nodes].filter((n) => voterIds.has(n.managerStatus?.raftId || raftIdForNode(n.id))).map((n) => n.id);
+}
+
 /**
  * The keys this manager's nats-server accepts routes from (@flotilla/ca natsRouteKeys): the
- * managers' and its own. A node that is no manager any more but still a Raft voter (a demotion or a
- * leave being committed) keeps its manager key pinned until its removal from the voters is applied.
+ * managers' and its own. A node that is no manager any more but still counted as voting (a
+ * demotion or a leave being committed, see NatsSync's grace) keeps its manager keys pinned.
  */
-export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly string[], voters: readonly number[], ownKey: string, nowMs = Date.now()): string[] {
-  const all = [...nodes];
-  const voterIds = new Set(voters);
-  const voting = all.filter((n) => voterIds.has(n.managerStatus?.raftId || raftIdForNode(n.id))).map((n) => n.id);
-  return natsRouteKeys(all, { nowMs, deniedNodeIds: deniedIds, votingNodeIds: voting, ownKeys: [ownKey] });
+export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly string[], voting: Iterable<string>, ownKey: string, nowMs = Date.now()): string[] {
+  return natsRouteKeys(nodes, { nowMs, deniedNodeIds: deniedIds, votingNodeIds: voting, ownKeys: [ownKey] });
 }
 
 export function asCertRole(role: NodeRole | undefined): CertRole | undefined {

@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeRole } from '@flotilla/api';
-import { createRootCa, issueLocalNodeCredentials } from '@flotilla/ca';
+import { certificateKeySha256, createRootCa, issueLocalNodeCredentials } from '@flotilla/ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortOnAll, startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
 import { routez, startRogueNats, type RogueNats } from '../helpers/rogue-nats.js';
@@ -156,6 +156,13 @@ describe('NATS routes are for current managers only', () => {
     }, LONG);
     // The swarm still writes with the two managers left.
     await ok(m2, 'service', 'create', '--detach', '--name', 'after-demote', 'flotilla/busybox:latest', 'sleep', '1000');
+    // Its manager key stays pinned for a grace after it left the voters (its own nats-server stops
+    // first, so its clients fail over cleanly); m1 writes what it pins to route-keys.json.
+    const oldKey = certificateKeySha256(await readFile(managerFiles.certFile, 'utf8'));
+    await waitFor("m1 no longer pinning the demoted manager's key", async () => {
+      const pinned = (JSON.parse(await readFile(join(m1.dataDir, 'swarm', 'nats', 'route-keys.json'), 'utf8')) as { keys: string[] }).keys;
+      return pinned.includes(oldKey) ? undefined : true;
+    }, LONG);
     await expectRefused('demoted-manager-old-cert', managerFiles, /certificate not pinned/);
     await expectRefused('demoted-manager-worker-cert', await steal(w1, 'w1-demoted'), /certificate not pinned/);
   }, 4 * LONG);
