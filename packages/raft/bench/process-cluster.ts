@@ -2,6 +2,7 @@
 // mutual-TLS routes, each supervised here), one Raft member with its store service per child
 // process (test/integration/member-process.ts), each connected to its own server. A member can
 // be SIGKILLed with its nats-server, or SIGSTOPped with its subscriptions still registered.
+import { createHash, createPublicKey } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,8 @@ export class ProcessCluster {
     });
     const routePorts = await Promise.all(ids.map(() => pickFreePort(HOST)));
     const users = Object.values(pki.clients).map((c) => ({ user: c.dn }));
+    // Every server presents the same test certificate: its key is the one routes may use.
+    const serverKey = createHash('sha256').update(createPublicKey(pki.server.cert).export({ type: 'spki', format: 'der' })).digest('hex');
     const servers = ids.map(
       (id, i) =>
         new NatsServerSupervisor({
@@ -57,7 +60,7 @@ export class ProcessCluster {
           serverName: `bench-n${id}`,
           host: HOST,
           port: 0,
-          cluster: { name: 'bench', host: HOST, port: routePorts[i]!, routes: routePorts.filter((_, j) => j !== i).map((p) => `nats-route://${HOST}:${p}`) },
+          cluster: { name: 'bench', host: HOST, port: routePorts[i]!, routes: routePorts.filter((_, j) => j !== i).map((p) => `nats-route://${HOST}:${p}`), pinnedKeys: [serverKey] },
           tls: { caFile: pki.ca.certFile, certFile: pki.server.certFile, keyFile: pki.server.keyFile },
           users,
           stopGraceMs: 1_000,
