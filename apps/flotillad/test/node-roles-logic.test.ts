@@ -4,7 +4,7 @@ import { newNodeId } from '@flotilla/ca';
 import { describe, expect, it } from 'vitest';
 import { roleChangeRefusal } from '../src/control/node-role.js';
 import { nodeView } from '../src/control/views.js';
-import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from '../src/manager/nats-users.js';
+import { isManagerNow, natsRouteKeysFor, natsUsersFor, votingNodeIds } from '../src/manager/nats-users.js';
 import { promotedNode } from '../src/manager/node-objects.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
 import { pendingPromotions } from '../src/manager/role-notices.js';
@@ -173,5 +173,17 @@ describe('route keys through a demotion', () => {
     expect(natsRouteKeysFor(nodes, [], votingNodeIds(nodes, [raftIdForNode(m1)]), own)).toEqual([own, key('1')]);
     // Removed from the swarm: never, voter or not.
     expect(natsRouteKeysFor(nodes, [d1], [m1, d1], own)).toEqual([own, key('1')]);
+  });
+});
+
+describe('manager-only calls follow the store, not the certificate', () => {
+  it('a manager may; a manager being demoted, a demoted one, a worker and an unknown node may not; a promotion counts once recorded', () => {
+    expect(isManagerNow(node('m1', M))).toBe(true);
+    expect(isManagerNow(node('m1', M, { desired: W }))).toBe(false);
+    expect(isManagerNow(node('d1', W))).toBe(false);
+    expect(isManagerNow(undefined)).toBe(false);
+    // Promotion asked for, the manager certificate not issued yet: still a worker.
+    expect(isManagerNow(node('w1', W, { desired: M }))).toBe(false);
+    expect(isManagerNow(node('w1', M, { desired: M }))).toBe(true);
   });
 });

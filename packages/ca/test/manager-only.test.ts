@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr } from '../src/csr.js';
 import { managerChannelCredentials, MANAGER_CHANNEL_OPTIONS } from '../src/grpc/client-credentials.js';
 import { decideManagerOnlyCall } from '../src/grpc/manager-only.js';
-import { joinCluster } from '../src/grpc/node-ca-client.js';
+import { getJoinTokens, getRouteKeys, joinCluster } from '../src/grpc/node-ca-client.js';
 import { RunningNodeCaServer } from '../src/grpc/node-ca-server.js';
 import { issueLocalNodeCredentials, NodeCredentials } from '../src/local-issue.js';
 import { signNodeCertificate } from '../src/node-cert.js';
@@ -48,6 +48,20 @@ describe('decideManagerOnlyCall', () => {
     );
   });
 
+  it('a manager certificate of a node the cluster no longer holds as a manager (demoted): permission denied', () => {
+    const decision = decideManagerOnlyCall({
+      methodPath: '/flotilla.Control/CreateService',
+      apiName: 'the control API',
+      clusterId,
+      peer: identity(NodeRole.NODE_ROLE_MANAGER),
+      isManagerNow: (id) => id !== 'n1',
+    });
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.error.code).toBe('permission-denied');
+    expect(decision.error.message).toBe('node n1 presented a manager certificate but is no manager of this cluster now (demoted): the control API is for current managers only');
+  });
+
   it("another cluster's manager certificate is refused", () => {
     const decision = decide(identity(NodeRole.NODE_ROLE_MANAGER, 'other-cluster'));
     expect(decision.allowed).toBe(false);
@@ -62,7 +76,7 @@ const probeService: ServiceDefinition = { echo: rawMethod('/flotilla.test.Admin/
 
 describe('a manager-only service on the CA server (real gRPC over TLS)', () => {
   const fixture = caFixture(clusterId);
-  const { rootCa, tokens, denied, managerIdentity } = fixture;
+  const { rootCa, tokens, denied, demoted, managerIdentity } = fixture;
   let server: RunningNodeCaServer;
   let addr: string;
 
@@ -114,6 +128,21 @@ describe('a manager-only service on the CA server (real gRPC over TLS)', () => {
     const otherCa = createRootCa({ clusterId });
     const foreign = issueLocalNodeCredentials({ rootCa: otherCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER });
     await expect(echo(withCert(foreign))).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+  });
+
+  it("refuses a demoted manager's still-valid manager certificate, on the control API and on the CA's manager-only calls", async () => {
+    const manager3 = await joinCluster({ addr, token: tokens.manager });
+    expect(await echo(withCert(manager3))).toBe('hello');
+    expect((await getJoinTokens({ addr, credentials: manager3 })).manager).toBe(tokens.manager);
+    await getRouteKeys({ addr, credentials: manager3 });
+    demoted.add(manager3.nodeId);
+    const why = `node ${manager3.nodeId} presented a manager certificate but is no manager of this cluster now (demoted)`;
+    await expect(echo(withCert(manager3))).rejects.toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringContaining(why) });
+    const refused = { code: 'permission-denied', message: expect.stringContaining(why) };
+    await expect(getJoinTokens({ addr, credentials: manager3 })).rejects.toMatchObject(refused);
+    await expect(getRouteKeys({ addr, credentials: manager3 })).rejects.toMatchObject(refused);
+    // The server's own manager identity is untouched.
+    expect(await echo(withCert(managerIdentity))).toBe('hello');
   });
 
   it('refuses a removed manager with PERMISSION_DENIED saying it was removed', async () => {

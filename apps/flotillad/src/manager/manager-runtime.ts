@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node } from '@flotilla/api';
-import { asCertRole } from './nats-users.js';
+import { asCertRole, isManagerNow } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
 import { certificateKeySha256, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
@@ -210,6 +210,7 @@ export async function startManagerRuntime(
         nodeCertExpiryMs: () => cluster()?.spec?.caConfig?.nodeCertExpiryMs || undefined,
         deniedNodeIds: () => cluster()?.deniedNodeIds ?? [],
         currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),
+        isManagerNow: (nodeId) => isManagerNow(member.store.view().nodes.get(nodeId)),
         onNodeJoined: async (joined) => {
           await writeStore(member, (_view, tx) => {
             tx.create('node', withCertIssuer(withTlsInfo(createJoinedNode(joined.nodeId, joined.role, joined.addresses, portOf(state.listenAddr)), joined), joined));

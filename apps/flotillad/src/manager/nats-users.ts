@@ -37,3 +37,12 @@ export function natsRouteKeysFor(nodes: Iterable<Node>, deniedIds: readonly stri
 export function asCertRole(role: NodeRole | undefined): CertRole | undefined {
   return role === NodeRole.NODE_ROLE_MANAGER || role === NodeRole.NODE_ROLE_WORKER ? role : undefined;
 }
+
+/**
+ * Whether a node may make manager-only calls on the managers' port now: the store has it as a
+ * manager and no demotion is asked for. Its manager certificate alone is not enough: that stays
+ * valid after a demotion until it expires. Pure.
+ */
+export function isManagerNow(node: Node | undefined): boolean {
+  return node?.role === NodeRole.NODE_ROLE_MANAGER && node.spec?.desiredRole !== NodeRole.NODE_ROLE_WORKER;
+}

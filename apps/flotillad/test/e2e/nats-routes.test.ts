@@ -5,8 +5,10 @@
 // (d) another cluster's — refused, and the manager's routes do not change (read from its
 // nats-server monitoring, which --nats-monitor-addr turns on, on loopback) — and with a current
 // manager's certificate the same rogue config does route in, so the test proves the check, not a
-// broken port. The managers' own route stays the same connection through a promotion, a demotion
-// and a `node rm`, and comes back after a manager restart. Nothing is mocked.
+// broken port. A promoted worker routes in; a route opened with a manager's key before its demotion
+// is dropped by the demotion (a config reload), and the demoted manager's certificate no longer
+// opens the manager port's control API. The managers' own route stays the same connection through
+// a promotion, a demotion and a `node rm`, and comes back after a manager restart. Nothing is mocked.
 import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { certificateKeySha256, createRootCa, issueLocalNodeCredentials } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortOnAll, startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
 import { routez, startRogueNats, type RogueNats } from '../helpers/rogue-nats.js';
+import { runCli } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADDRS = ['127.0.1.10', '127.0.1.11', '127.0.1.12'] as const;
@@ -44,6 +47,7 @@ async function steal(host: Host, as: string): Promise<{ certFile: string; keyFil
   await mkdir(dir, { recursive: true });
   await copyFile(join(certDir(host), 'node.crt'), join(dir, 'node.crt'));
   await copyFile(join(certDir(host), 'node.key'), join(dir, 'node.key'));
+  await copyFile(join(certDir(host), 'ca.crt'), join(dir, 'ca.crt'));
   return { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key') };
 }
 
@@ -137,7 +141,7 @@ describe('NATS routes are for current managers only', () => {
     await expectRefused('other-cluster', { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key'), caFile: join(dir, 'ca.crt') }, /certificate/);
   }, LONG);
 
-  it("a promoted worker's routes come up and the managers' route stays the same connection; (c) once demoted, its old manager certificate and its new worker one are refused", async () => {
+  it("a promoted worker becomes routable; (c) once demoted, a route already open with its manager key is dropped, and its old manager certificate and its new worker one are refused", async () => {
     expect(await ok(m1, 'node', 'promote', w1.name)).toContain('promoted to a manager');
     await waitFor('m1 routed to the promoted w1 as well as m2', async () => {
       const r = await m1Routes();
@@ -148,21 +152,34 @@ describe('NATS routes are for current managers only', () => {
       return subject.includes('OU=flotilla-manager') && /Is Manager: true/.test(await ok(w1, 'info')) ? true : undefined;
     }, LONG);
     const managerFiles = await steal(w1, 'w1-manager');
+    const managerPort = `tcp://${m1.addr}:${cluster.joinPort}`;
+    // While w1 is a manager its key routes in: an attacker holding its files opens a route now...
+    const early = await rogueWith('manager-before-demotion', managerFiles);
+    try {
+      await waitFor('the rogue with the manager key of w1 to route in', async () => ((await m1Routes()).length === 3 && (await early.routes()) >= 1 ? true : undefined), 30_000);
+      const asManager = await runCli(['-H', managerPort, '--tls-dir', join(managerFiles.certFile, '..'), 'node', 'ls']);
+      expect(asManager.code, asManager.stderr).toBe(0);
 
-    expect(await ok(m1, 'node', 'demote', w1.name)).toContain('demoted');
-    await waitFor('w1 a worker again, and m1 routed to m2 alone over the same connection', async () => {
-      const info = await cluster.cli(w1, 'info');
-      return info.code === 0 && info.stdout.includes('Is Manager: false') && (await m1Routes()).join() === String(m2Route) ? true : undefined;
-    }, LONG);
+      expect(await ok(m1, 'node', 'demote', w1.name)).toContain('demoted');
+      // ...and once w1 is demoted m1 drops that open route (a reload, not a restart), though the
+      // rogue never closes it itself: m1 is left with its route to m2, the same connection.
+      await waitFor('w1 a worker again, and m1 routed to m2 alone over the same connection, the rogue cut off', async () => {
+        const info = await cluster.cli(w1, 'info');
+        return info.code === 0 && info.stdout.includes('Is Manager: false') && (await m1Routes()).join() === String(m2Route) && (await early.routes()) === 0 ? true : undefined;
+      }, LONG);
+      expect(early.process.child.exitCode).toBeNull();
+    } finally {
+      await early.stop();
+    }
     // The swarm still writes with the two managers left.
     await ok(m2, 'service', 'create', '--detach', '--name', 'after-demote', 'flotilla/busybox:latest', 'sleep', '1000');
-    // Its manager key stays pinned for a grace after it left the voters (its own nats-server stops
-    // first, so its clients fail over cleanly); m1 writes what it pins to route-keys.json.
+    // The demoted manager's certificate is still valid, but the manager port's control API wants a current manager.
+    const demotedCall = await runCli(['-H', managerPort, '--tls-dir', join(managerFiles.certFile, '..'), 'node', 'ls']);
+    expect(demotedCall.code).not.toBe(0);
+    expect(demotedCall.stderr).toMatch(/no manager of this cluster now \(demoted\)/);
     const oldKey = certificateKeySha256(await readFile(managerFiles.certFile, 'utf8'));
-    await waitFor("m1 no longer pinning the demoted manager's key", async () => {
-      const pinned = (JSON.parse(await readFile(join(m1.dataDir, 'swarm', 'nats', 'route-keys.json'), 'utf8')) as { keys: string[] }).keys;
-      return pinned.includes(oldKey) ? undefined : true;
-    }, LONG);
+    const pinned = (JSON.parse(await readFile(join(m1.dataDir, 'swarm', 'nats', 'route-keys.json'), 'utf8')) as { keys: string[] }).keys;
+    expect(pinned).not.toContain(oldKey);
     await expectRefused('demoted-manager-old-cert', managerFiles, /certificate not pinned/);
     await expectRefused('demoted-manager-worker-cert', await steal(w1, 'w1-demoted'), /certificate not pinned/);
   }, 4 * LONG);

@@ -4,7 +4,7 @@ import { CaError } from '../errors.js';
 import { roleToOu } from '../roles.js';
 import { NodeIdentity } from '../verify.js';
 import { callGate } from './call-gate.js';
-import { peerIdentity, PeerPolicy } from './peer.js';
+import { noManagerNow, peerIdentity, PeerPolicy } from './peer.js';
 
 /** What a manager-only call is refused with, or nothing when it may go ahead. */
 export type ManagerOnlyDecision = { allowed: true } | { allowed: false; error: CaError };
@@ -13,10 +13,17 @@ export type ManagerOnlyDecision = { allowed: true } | { allowed: false; error: C
  * The rule for the manager-only APIs on the managers' port (the control API): the caller must
  * present a certificate this cluster's CA issued (TLS verified it; `peer` is undefined when it
  * presented none, or one that is expired or from another CA, since grpc-js hides unverified
- * certificates), for this cluster, with OU=flotilla-manager. Removed nodes never get here: the
- * deny-list check refuses them first.
+ * certificates), for this cluster, with OU=flotilla-manager, of a node the cluster holds as a
+ * manager now (`isManagerNow`, when given: a demoted manager's old certificate is still valid).
+ * Removed nodes never get here: the deny-list check refuses them first.
  */
-export function decideManagerOnlyCall(request: { methodPath: string; apiName: string; clusterId: string; peer: NodeIdentity | undefined }): ManagerOnlyDecision {
+export function decideManagerOnlyCall(request: {
+  methodPath: string;
+  apiName: string;
+  clusterId: string;
+  peer: NodeIdentity | undefined;
+  isManagerNow?: (nodeId: string) => boolean;
+}): ManagerOnlyDecision {
   const { peer } = request;
   if (peer === undefined) {
     return {
@@ -36,6 +43,7 @@ export function decideManagerOnlyCall(request: { methodPath: string; apiName: st
       ),
     };
   }
+  if (request.isManagerNow?.(peer.nodeId) === false) return { allowed: false, error: noManagerNow(peer.nodeId, request.apiName) };
   return { allowed: true };
 }
 
@@ -52,7 +60,7 @@ export function managerOnlyInterceptor(policy: PeerPolicy, apiOf: (methodPath: s
   return callGate((methodPath, call) => {
     const apiName = apiOf(methodPath);
     if (apiName === undefined) return;
-    const decision = decideManagerOnlyCall({ methodPath, apiName, clusterId: policy.clusterId, peer: peerIdentity(call, policy) });
+    const decision = decideManagerOnlyCall({ methodPath, apiName, clusterId: policy.clusterId, peer: peerIdentity(call, policy), ...(policy.isManagerNow ? { isManagerNow: (id: string) => policy.isManagerNow!(id) } : {}) });
     if (!decision.allowed) throw decision.error;
   });
 }

@@ -34,6 +34,12 @@ export interface NodeCaState {
   deniedNodeIds(): Iterable<string>;
   /** The role the cluster wants the node to have now; undefined keeps the role in its certificate. */
   currentRole?(nodeId: string): CertRole | undefined;
+  /**
+   * Whether the node is a manager now: its Node object says manager and no demotion is asked for.
+   * Manager-only calls (the control API, join tokens, route keys) need it besides a manager
+   * certificate, which outlives a demotion. Absent: the certificate's role decides.
+   */
+  isManagerNow?(nodeId: string): boolean;
   /** A root CA rotation under way (Cluster.root_ca.rotation), read per call like the rest. */
   rotation?(): RootRotationRecord | undefined;
   /** Told after a join so the owner can record the new node (and which root issued it, for a rotation's progress). */
@@ -72,7 +78,12 @@ function signerOf(state: NodeCaState, plan: IssuancePlan): NodeCertificateSigner
 }
 
 export function peerPolicyOf(state: NodeCaState): PeerPolicy {
-  return { clusterId: state.clusterId, caCertPem: () => planOf(state).trust, deniedNodeIds: () => state.deniedNodeIds() };
+  return {
+    clusterId: state.clusterId,
+    caCertPem: () => planOf(state).trust,
+    deniedNodeIds: () => state.deniedNodeIds(),
+    ...(state.isManagerNow ? { isManagerNow: (nodeId: string) => state.isManagerNow!(nodeId) } : {}),
+  };
 }
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;

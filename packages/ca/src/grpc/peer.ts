@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { PeerCertificate } from 'node:tls';
+import { NodeRole } from '@flotilla/api';
 import { isDenied } from '../deny.js';
 import { CaError } from '../errors.js';
 import { CertRole, roleToOu } from '../roles.js';
@@ -10,6 +11,12 @@ export interface PeerPolicy {
   caCertPem(): string;
   clusterId: string;
   deniedNodeIds(): Iterable<string>;
+  /**
+   * Whether the cluster holds this node as a manager now (the store's word, not the certificate's):
+   * a manager certificate outlives a demotion — it stays valid until it expires — so manager-only
+   * calls ask this too. Absent: the certificate's role alone decides (a CA without a store).
+   */
+  isManagerNow?(nodeId: string): boolean;
 }
 
 /** The part of a grpc-js server call (or intercepting call) used here; grpc-js does not export its AuthContext type. */
@@ -38,6 +45,11 @@ export function peerIdentity(call: HasAuthContext, policy: PeerPolicy): NodeIden
   return identity;
 }
 
+/** The refusal of a manager certificate whose node the cluster no longer holds as a manager (demoted). */
+export function noManagerNow(nodeId: string, what: string): CaError {
+  return new CaError('permission-denied', `node ${nodeId} presented a manager certificate but is no manager of this cluster now (demoted): ${what} is for current managers only`);
+}
+
 /** The caller's identity, refusing calls without a valid cluster certificate. */
 export function requirePeer(call: HasAuthContext, policy: PeerPolicy): NodeIdentity {
   const identity = peerIdentity(call, policy);
@@ -53,5 +65,6 @@ export function requireRole(call: HasAuthContext, policy: PeerPolicy, role: Cert
   if (identity.role !== role) {
     throw new CaError('permission-denied', `node ${identity.nodeId} is a ${roleToOu(identity.role)}; this call is for ${roleToOu(role)} nodes only`);
   }
+  if (role === NodeRole.NODE_ROLE_MANAGER && policy.isManagerNow?.(identity.nodeId) === false) throw noManagerNow(identity.nodeId, 'this call');
   return identity;
 }

@@ -11,6 +11,8 @@ export interface CaFixture {
   tokens: JoinTokens;
   /** Add a node ID to refuse it, as `node rm` does through the store. */
   denied: Set<string>;
+  /** Add a node ID to make it no manager now (a demotion, as the store says it), whatever its certificate. */
+  demoted: Set<string>;
   state: NodeCaState;
   /** The first manager's credentials: the CA server's own identity. */
   managerIdentity: NodeCredentials;
@@ -21,9 +23,11 @@ export function caFixture(clusterId: string): CaFixture {
   const rootCa = createRootCa({ clusterId });
   const tokens = createJoinTokens(rootCa.digest);
   const denied = new Set<string>();
+  const demoted = new Set<string>();
   const state: NodeCaState = { clusterId, rootCa: () => rootCa, joinTokens: () => tokens, nodeCertExpiryMs: () => undefined, deniedNodeIds: () => denied };
+  state.isManagerNow = (nodeId) => !demoted.has(nodeId);
   const managerIdentity = issueLocalNodeCredentials({ rootCa, clusterId, role: NodeRole.NODE_ROLE_MANAGER });
-  return { rootCa, tokens, denied, state, managerIdentity };
+  return { rootCa, tokens, denied, demoted, state, managerIdentity };
 }
 
 /** The fixture's CA server on an ephemeral 127.0.0.1 port with more `services`; stop it after. */
