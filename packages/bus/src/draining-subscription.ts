@@ -9,7 +9,10 @@ export class DrainingSubscription {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping: Promise<void> | undefined;
 
-  constructor(readonly subscription: Subscription) {}
+  constructor(
+    readonly subscription: Subscription,
+    private readonly onStopped?: () => void,
+  ) {}
 
   track(work: Promise<void>): void {
     const p = work.finally(() => this.inFlight.delete(p));
@@ -21,6 +24,7 @@ export class DrainingSubscription {
     this.stopping ??= (async () => {
       if (!this.subscription.isClosed()) this.subscription.unsubscribe();
       await Promise.allSettled([...this.inFlight]);
+      this.onStopped?.();
     })();
     return this.stopping;
   }

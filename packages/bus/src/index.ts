@@ -9,3 +9,4 @@ export * from './pubsub.js';
 export * from './service.js';
 export * from './nats-server/index.js';
 export * from './work-loop.js';
+export * from './refusal-log.js';

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { decodeMessage, encodeMessage, MalformedMessageError, type MessageType } from './codec.js';
 import { DrainingSubscription } from './draining-subscription.js';
 import { silentLogger } from './log.js';
+import { busRefusalLog } from './request.js';
 
 export function publishMessage<T>(nc: NatsConnection, subject: string, type: MessageType<T>, message: T): void {
   nc.publish(subject, encodeMessage(type, message));
@@ -46,13 +47,14 @@ export function subscribeMessages<T>(
   opts: SubscribeOptions = {},
 ): Subscribed {
   const log = (opts.logger ?? silentLogger()).child({ subject });
+  const refusals = busRefusalLog(log, 'messages');
   let last: Promise<void> = Promise.resolve();
   const handle = async (data: Uint8Array, received: string): Promise<void> => {
     let message: T;
     try {
       message = decodeMessage(type, data, received);
     } catch (err) {
-      log.warn({ err, received }, 'dropping a malformed message');
+      refusals.refuse('malformed', received, err instanceof Error ? err.message : String(err));
       if (err instanceof MalformedMessageError) opts.onMalformed?.(err);
       return;
     }
@@ -74,6 +76,6 @@ export function subscribeMessages<T>(
       const run = (): Promise<void> => handle(msg.data, msg.subject);
       draining.track(opts.concurrent ? run() : (last = last.then(run)));
     },
-  }));
+  }), () => refusals.stop());
   return draining;
 }

@@ -9,6 +9,7 @@ import { decodeMessage, encodeMessage, MalformedMessageError, messageTypeName, t
 import { BusErrorCode, BusRequestError } from './errors.js';
 import { DrainingSubscription } from './draining-subscription.js';
 import { silentLogger } from './log.js';
+import { RefusalLog } from './refusal-log.js';
 
 /** Header marking a reply whose payload is a BusError instead of the response type. */
 export const REPLY_KIND_HEADER = 'flt-reply';
@@ -125,6 +126,8 @@ export function serve<Req, Res>(
   opts: ServeOptions = {},
 ): Served {
   const log = (opts.logger ?? silentLogger()).child({ subject });
+  // Any connection allowed to publish here can send junk as fast as it likes: summed up, not a line each.
+  const refusals = busRefusalLog(log, 'requests');
   // The callback never runs before subscribe() returns, so `draining` is set by then.
   const draining: DrainingSubscription = new DrainingSubscription(nc.subscribe(subject, {
     ...(opts.queue ? { queue: opts.queue } : {}),
@@ -133,9 +136,9 @@ export function serve<Req, Res>(
         log.error({ err }, 'subscription failed');
         return;
       }
-      draining.track(answer(msg, reqType, resType, handler, log));
+      draining.track(answer(msg, reqType, resType, handler, log, refusals));
     },
-  }));
+  }), () => refusals.stop());
   return draining;
 }
 
@@ -145,9 +148,10 @@ async function answer<Req, Res>(
   resType: MessageType<Res>,
   handler: Handler<Req, Res>,
   log: Logger,
+  refusals: RefusalLog,
 ): Promise<void> {
   if (!msg.reply) {
-    log.warn({ received: msg.subject }, 'dropping a message without a reply subject');
+    refusals.refuse('no-reply-subject', msg.subject);
     return;
   }
   const receivedAt = Date.now();
@@ -160,16 +164,21 @@ async function answer<Req, Res>(
     const res = await handler(req, ctx);
     payload = encodeMessage(resType, res);
   } catch (err) {
-    replyError(msg, toBusError(err, msg.subject, log), log);
+    replyError(msg, toBusError(err, msg.subject, log, refusals), log);
     return;
   }
   if (!msg.respond(payload)) log.warn({ received: msg.subject }, 'could not send the reply');
 }
 
-function toBusError(err: unknown, subject: string, log: Logger): BusRequestError {
+/** Where serve() and subscribeMessages() sum up what they drop unread (RefusalLog). */
+export function busRefusalLog(log: Logger, noun: 'requests' | 'messages'): RefusalLog {
+  return new RefusalLog({ log, what: 'bus', noun, sources: ['subject', 'subjects'] });
+}
+
+function toBusError(err: unknown, subject: string, log: Logger, refusals: RefusalLog): BusRequestError {
   if (err instanceof BusRequestError) return err;
   if (err instanceof MalformedMessageError) {
-    log.warn({ err }, 'refusing a malformed request');
+    refusals.refuse('malformed', subject, err.message);
     return new BusRequestError(BusErrorCode.INVALID_ARGUMENT, err.message, { subject });
   }
   log.error({ err, received: subject }, 'request handler failed');

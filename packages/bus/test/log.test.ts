@@ -1,22 +1,11 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/index.js';
-
-function capture(): { lines: Array<Record<string, unknown>>; stream: Writable } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { logLines } from './support/fixtures.js';
 
 describe('createLogger', () => {
   it('writes JSON lines carrying component and node id; children add object ids', async () => {
-    const { lines, stream } = capture();
-    const log = createLogger({ component: 'scheduler', nodeId: 'n1', level: 'info', destination: stream });
+    const { lines, destination } = logLines();
+    const log = createLogger({ component: 'scheduler', nodeId: 'n1', level: 'info', destination });
     log.info('plain');
     log.child({ serviceId: 's1', taskId: 't1' }).warn({ attempt: 2 }, 'task placed');
     log.debug('below the level');

@@ -5,3 +5,4 @@ export * from './nats.js';
 export * from './test-hosts/index.js';
 export * from './linearizability/index.js';
 export * from './fill-disk.js';
+export * from './log-lines.js';

@@ -7,9 +7,10 @@ import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log.js';
+import { RefusalLog, type RefusalCount } from '../refusal-log.js';
 import { renderNatsConfig, type NatsClusterConfig, type NatsLimits, type NatsServerConfig, type NatsTlsFiles, type NatsUser } from './config.js';
 import { resolvePort } from './ports.js';
-import { lineSplitter, parseNatsLogLine, RELOAD_FAILED, RELOAD_OK, SERVER_READY, type NatsLogLine } from './server-log.js';
+import { classifyNatsLine, lineSplitter, parseNatsLogLine, RELOAD_FAILED, RELOAD_OK, SERVER_READY, type NatsLogLine } from './server-log.js';
 
 export interface NatsSupervisorOptions {
   /** Directory for the generated config file (created if missing). */
@@ -38,6 +39,8 @@ export interface NatsSupervisorOptions {
   stopGraceMs?: number;
   reloadTimeoutMs?: number;
   logger?: Logger;
+  /** Interval of the summaries of refused connections (default 30 s). */
+  refusalLogIntervalMs?: number;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -71,10 +74,17 @@ export class NatsServerSupervisor {
   private readonly stderrTail: string[] = [];
   private reloadQueue: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  /** Connections the server refused (TLS, authorization, caps): summed up, counted for `info`. */
+  private readonly refusals: RefusalLog;
+  /** Other per-connection lines (closed connections, errors): summed up, not counted as refusals. */
+  private readonly connectionEvents: RefusalLog;
   readonly configFile: string;
 
   constructor(private readonly opts: NatsSupervisorOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ natsServer: opts.serverName });
+    const intervalMs = opts.refusalLogIntervalMs ? { intervalMs: opts.refusalLogIntervalMs } : {};
+    this.refusals = new RefusalLog({ log: this.log, what: 'nats-server', noun: 'connections', ...intervalMs });
+    this.connectionEvents = new RefusalLog({ log: this.log, what: 'nats-server', verb: 'saw', noun: ['connection closed', 'connections closed'], nouns: { error: 'connection errors' }, level: 'info', ...intervalMs });
     this.configFile = join(opts.configDir, 'nats-server.conf');
     this.restartDelayMs = opts.restartInitialDelayMs ?? 100;
   }
@@ -109,6 +119,11 @@ export class NatsServerSupervisor {
   /** True while a server runs that has accepted connections. */
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /** Connections the server refused since the supervisor was made, by cause (NatsRefusalCause). */
+  refused(): RefusalCount[] {
+    return this.refusals.counts();
   }
 
   get users(): readonly NatsUser[] {
@@ -151,6 +166,8 @@ export class NatsServerSupervisor {
     await this.killCurrent();
     live.delete(this);
     this.state = 'stopped';
+    this.refusals.stop();
+    this.connectionEvents.stop();
     this.log.info('nats-server stopped');
   }
 
@@ -314,7 +331,11 @@ export class NatsServerSupervisor {
     this.stderrTail.push(raw);
     if (this.stderrTail.length > 5) this.stderrTail.shift();
     const line = parseNatsLogLine(raw);
-    this.log[line.level]({ pid }, line.message);
+    // What a remote party can make the server write at will is summed up, not forwarded one for one.
+    const about = classifyNatsLine(line);
+    if (about?.kind === 'refusal') this.refusals.refuse(about.cause, about.from, about.detail);
+    else if (about?.kind === 'event') this.connectionEvents.refuse(about.cause, about.from, about.detail);
+    else this.log[line.level]({ pid }, line.message);
     for (const listener of [...this.lineListeners]) listener(line, pid);
   }
 

@@ -16,7 +16,7 @@ import {
   type NatsServerSupervisor,
   type Served,
 } from '../../src/index.js';
-import { makeTestPki, startSupervised, tempDir, tlsOf, waitFor, type TempDir } from '../support/fixtures.js';
+import { capturingLogger, makeTestPki, startSupervised, tempDir, tlsOf, waitFor, type TempDir } from '../support/fixtures.js';
 
 const subjects = clusterSubjects('c1');
 
@@ -141,6 +141,22 @@ describe('request/serve', () => {
     // A good request afterwards reaches the handler: the subscription survived.
     await request(client.nc, subject, Annotations, Annotations.create(), Meta, { timeoutMs: 5_000 });
     expect(calls).toBe(1);
+  });
+
+  it('a flood of malformed requests is refused each time but logged as one line, then one summary', async () => {
+    const subject = subjects.control.method('Flooded');
+    const { logger, messages } = capturingLogger();
+    const s = serve(server.nc, subject, Annotations, Meta, () => Meta.create(), { logger });
+    await server.nc.flush();
+    for (let i = 0; i < 25; i++) {
+      const reply = await client.nc.request(subject, Uint8Array.from([0x0a, 0x05, 0x61]), { timeout: 5_000 });
+      expect(BusError.decode(reply.data).code).toBe(BusError_Code.INVALID_ARGUMENT);
+    }
+    expect(messages.filter((m) => /malformed/.test(m))).toEqual([
+      `bus: refused a request (cause=malformed, from ${subject}: malformed Annotations on subject "${subject}": premature EOF); more are summed up every 30 s`,
+    ]);
+    await s.stop();
+    expect(messages.filter((m) => /malformed/.test(m))[1]).toMatch(new RegExp(`^bus: refused 24 requests in the last \\d+ s \\(cause=malformed, from 1 subject, e\\.g\\. ${subject.replaceAll('.', '\\.')}\\)$`));
   });
 
   it('reports a malformed reply as MalformedMessageError naming the response type and subject', async () => {

@@ -1,7 +1,8 @@
 // The nats-server supervisor against the real Debian nats-server binary.
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect as netConnect, createServer, type Server } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -361,6 +362,43 @@ describe('NatsServerSupervisor', () => {
     });
     expect(refusal).toMatch(/certificate/);
     expect(lines.some((l) => /Route connection created/.test(l))).toBe(false);
+  });
+
+  it('refused connections are counted by cause and summed up, not forwarded one line each', async () => {
+    const { logger, messages: lines } = capturingLogger();
+    const sup = await supervise(undefined, { cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] }, logger });
+    // A TLS client without a certificate: refused at the handshake.
+    const noCert = (port: number) =>
+      new Promise<void>((resolve) => {
+        const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+        s.resume();
+        s.on('error', () => resolve());
+        s.on('close', () => resolve());
+      });
+    const garbage = (port: number) =>
+      new Promise<void>((resolve) => {
+        const s = netConnect({ host: '127.0.0.1', port });
+        s.resume(); // read what the server says, so its close is seen
+        s.on('error', () => resolve());
+        s.on('close', () => resolve());
+        s.on('connect', () => s.write('GARBAGE\r\n'.repeat(40)));
+      });
+    for (let i = 0; i < 10; i++) await Promise.all([garbage(sup.clientPort), noCert(sup.clusterPort!)]);
+    for (let i = 0; i < 3; i++) expect((await probeTls(sup.clientPort, { ca: pki.ca.cert })).ok).toBe(false);
+    for (let i = 0; i < 3; i++) expect(await probeTls(sup.clientPort, { ca: pki.ca.cert, cert: pki.clients.late!.cert, key: pki.clients.late!.key })).toEqual({ ok: false, reason: "-ERR 'Authorization Violation'" });
+    const count = (cause: string) => sup.refused().find((c) => c.cause === cause)?.count ?? 0;
+    await waitFor(() => count('tls-handshake') === 13 && count('route-tls-handshake') === 10 && count('auth') === 3, { what: `the refusals counted (now ${JSON.stringify(sup.refused())})` });
+    // The first of each cause at once; the rest in one summary, written at the end of the interval or at stop.
+    const summed = (cause: string) => lines.filter((l) => l.startsWith('nats-server: refused') && l.includes(`cause=${cause}`));
+    expect([summed('tls-handshake').length, summed('route-tls-handshake').length, summed('auth').length]).toEqual([1, 1, 1]);
+    await sup.stop();
+    expect(summed('tls-handshake')[1]).toMatch(/^nats-server: refused 12 connections in the last \d+ s \(cause=tls-handshake, from 1 address, e\.g\. 127\.0\.0\.1\)$/);
+    expect(summed('route-tls-handshake')[1]).toMatch(/refused 9 connections .*cause=route-tls-handshake/);
+    expect(summed('auth')[1]).toMatch(/refused 2 connections .*cause=auth/);
+    // nats-server's own per-connection lines are not forwarded; the closes are summed up apart.
+    expect(lines.filter((l) => /TLS (route )?handshake error|authentication error|connection closed/.test(l) && !l.startsWith('nats-server: '))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('nats-server: saw')).map((l) => /cause=([\w-]+)/.exec(l)![1])).toEqual(['closed-tls-handshake-failure', 'closed-tls-handshake-failure']);
+    expect(lines.filter((l) => /refused|connection closed|handshake/i.test(l)).length).toBe(8);
   });
 
   it('kills the server when the owning process exits without stopping it', async () => {

@@ -4,13 +4,14 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
-import { Writable } from 'node:stream';
 import { createLogger, NatsServerSupervisor, type Logger, type NatsUser } from '../../src/index.js';
 import type { ClientCert, TestPki } from '../../../testkit/src/pki.js';
+import { logLines } from '../../../testkit/src/log-lines.js';
 
 export { makeTestPki, type TestPki, type ClientCert } from '../../../testkit/src/pki.js';
 export { waitFor } from '../../../testkit/src/wait.js';
 export { tempDir, type TempDir } from '../../../testkit/src/temp.js';
+export { logLines, type LogLines } from '../../../testkit/src/log-lines.js';
 
 export function tlsOf(pki: TestPki, client: ClientCert): { ca: string; cert: string; key: string } {
   return { ca: pki.ca.cert, cert: client.cert, key: client.key };
@@ -76,16 +77,10 @@ export function probeTls(
   });
 }
 
-/** A debug-level logger whose messages (the `msg` of each line) land in `messages`. */
-export function capturingLogger(): { logger: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) messages.push((JSON.parse(line) as { msg: string }).msg);
-      done();
-    },
-  });
-  return { logger: createLogger({ component: 'test', level: 'debug', destination }), messages };
+/** A debug-level logger whose messages (the `msg` of each line) land in `messages`; `lines` has them parsed. */
+export function capturingLogger(): { logger: Logger; messages: string[]; lines: Array<Record<string, unknown>> } {
+  const { destination, messages, lines } = logLines();
+  return { logger: createLogger({ component: 'test', level: 'debug', destination }), messages, lines };
 }
 
 /** Hex sha256 of a certificate's DER SubjectPublicKeyInfo: what nats-server's pinned_certs lists. */
