@@ -17,6 +17,7 @@ import {
   BusRequestError,
   encodeMessage,
   lastSubjectToken,
+  RefusalLog,
   serve,
   silentLogger,
   type BusConnection,
@@ -69,6 +70,8 @@ export const DEFAULT_STATUS_BATCH: StatusBatcherOptions = { delayMs: 20, maxBatc
  */
 export class Dispatcher {
   private readonly log: Logger;
+  /** What nodes send that is refused (updates for tasks they do not hold): summed up, a worker can loop. */
+  private readonly refusals: RefusalLog;
   private readonly sessions = new SessionTable();
   private readonly links = new Map<string, NodeLink>();
   private readonly tracker: HeartbeatTracker;
@@ -82,6 +85,7 @@ export class Dispatcher {
 
   constructor(private readonly opts: DispatcherOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'dispatcher' });
+    this.refusals = new RefusalLog({ log: this.log, what: 'dispatcher', noun: 'status batches', sources: ['node', 'nodes'] });
     this.tracker = new HeartbeatTracker(opts.backend.heartbeatSettings().periodMs, opts.graceMultiplier ?? DEFAULT_GRACE_MULTIPLIER);
     this.timer = new DeadlineTimer(() => this.expireSilentNodes());
     this.statuses = new StatusBatcher((batch) => opts.backend.updateTaskStatuses(batch), { ...DEFAULT_STATUS_BATCH, ...opts.statusBatch });
@@ -135,6 +139,7 @@ export class Dispatcher {
     await this.statuses.flush();
     this.networkStates?.stop();
     for (const nodeId of [...this.links.keys()]) this.endSession(nodeId);
+    this.refusals.stop();
     this.log.info('dispatcher stopped');
   }
 
@@ -229,7 +234,7 @@ export class Dispatcher {
       else if (!link.stream.isAssigned(u.taskId)) rejected.push({ taskId: u.taskId, reason: `task is not assigned to node ${nodeId}` });
       else writes.push({ nodeId, taskId: u.taskId, status: u.status });
     }
-    if (rejected.length > 0) this.log.warn({ nodeId, rejected }, 'refusing status updates for tasks the node does not hold');
+    if (rejected.length > 0) this.refusals.refuse('status-not-held', nodeId, `${rejected.length} updates, e.g. task ${rejected[0]!.taskId}: ${rejected[0]!.reason}`);
     try {
       await this.statuses.submit(writes);
     } catch (err) {

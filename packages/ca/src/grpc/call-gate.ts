@@ -8,7 +8,10 @@ import { toStatus } from './status.js';
  * where grpc-js shows the verified peer certificate) and ends the call with the status of the
  * CaError it throws, before any handler runs. Any other error is a bug and propagates.
  */
-export function callGate(check: (methodPath: string, call: HasAuthContext) => void): ServerInterceptor {
+/** Told of every call a gate ends (to count it); `peer` is grpc-js's "ipv4:10.0.0.5:41234". */
+export type GateRefused = (err: CaError, peer: string, methodPath: string) => void;
+
+export function callGate(check: (methodPath: string, call: HasAuthContext) => void, onRefused?: GateRefused): ServerInterceptor {
   return (method, call) => {
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
@@ -16,6 +19,7 @@ export function callGate(check: (methodPath: string, call: HasAuthContext) => vo
           check(method.path, call);
         } catch (err) {
           if (err instanceof CaError) {
+            onRefused?.(err, call.getPeer(), method.path);
             call.sendStatus(toStatus(err));
             return;
           }

@@ -1,5 +1,5 @@
 import { ServerInterceptor } from '@grpc/grpc-js';
-import { callGate } from './call-gate.js';
+import { callGate, type GateRefused } from './call-gate.js';
 import { peerIdentity, PeerPolicy } from './peer.js';
 
 /**
@@ -10,8 +10,8 @@ import { peerIdentity, PeerPolicy } from './peer.js';
  * certificate in hand.) Calls without a certificate pass; handlers decide
  * whether they need one.
  */
-export function denyListInterceptor(policy: PeerPolicy): ServerInterceptor {
+export function denyListInterceptor(policy: PeerPolicy, onRefused?: GateRefused): ServerInterceptor {
   return callGate((_method, call) => {
     peerIdentity(call, policy);
-  });
+  }, onRefused);
 }

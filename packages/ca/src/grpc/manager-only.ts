@@ -3,7 +3,7 @@ import { NodeRole } from '@flotilla/api';
 import { CaError } from '../errors.js';
 import { roleToOu } from '../roles.js';
 import { NodeIdentity } from '../verify.js';
-import { callGate } from './call-gate.js';
+import { callGate, type GateRefused } from './call-gate.js';
 import { noManagerNow, peerIdentity, PeerPolicy } from './peer.js';
 
 /** What a manager-only call is refused with, or nothing when it may go ahead. */
@@ -56,11 +56,11 @@ function methodName(path: string): string {
  * Applies decideManagerOnlyCall to every call whose method path `apiOf` names an API for (the
  * methods of the services registered as manager-only); other calls pass untouched.
  */
-export function managerOnlyInterceptor(policy: PeerPolicy, apiOf: (methodPath: string) => string | undefined): ServerInterceptor {
+export function managerOnlyInterceptor(policy: PeerPolicy, apiOf: (methodPath: string) => string | undefined, onRefused?: GateRefused): ServerInterceptor {
   return callGate((methodPath, call) => {
     const apiName = apiOf(methodPath);
     if (apiName === undefined) return;
     const decision = decideManagerOnlyCall({ methodPath, apiName, clusterId: policy.clusterId, peer: peerIdentity(call, policy), ...(policy.isManagerNow ? { isManagerNow: (id: string) => policy.isManagerNow!(id) } : {}) });
     if (!decision.allowed) throw decision.error;
-  });
+  }, onRefused);
 }

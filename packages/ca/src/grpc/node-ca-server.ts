@@ -1,10 +1,12 @@
 import { NodeCaService } from '@flotilla/api';
 import { Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import pino, { type Logger } from 'pino';
+import type { CaError } from '../errors.js';
 import { NodeCredentials } from '../local-issue.js';
 import { denyListInterceptor } from './deny-interceptor.js';
 import { managerOnlyInterceptor } from './manager-only.js';
-import { createNodeCaHandlers, NodeCaState, peerPolicyOf } from './node-ca-service.js';
+import type { RefusalCount } from '@flotilla/bus';
+import { createNodeCaHandlers, NodeCaState, nodeCaRefusalLog, peerHost, peerPolicyOf } from './node-ca-service.js';
 import { OptionalClientCertServerCredentials } from './server-credentials.js';
 import { CA_LISTENER_LIMITS, ConnectionGate, grpcServerOptions, type CaListenerLimits } from './listener-limits.js';
 import { createServer, type AddressInfo } from 'node:net';
@@ -34,6 +36,8 @@ export interface RunningNodeCaServer {
   credentials: OptionalClientCertServerCredentials;
   /** Connections open now and refused by the caps so far. */
   connections(): { open: number; refused: number };
+  /** Calls refused since start, by cause (a CaError code: invalid-join-token, node-denied, …). */
+  refused(): RefusalCount[];
   stop(): Promise<void>;
 }
 
@@ -49,12 +53,14 @@ export async function startNodeCaServer(options: NodeCaServerOptions): Promise<R
   for (const service of options.services ?? []) {
     if (service.managerOnly) for (const method of Object.values(service.definition)) managerOnlyApis.set(method.path, service.managerOnly.apiName);
   }
+  const refusals = nodeCaRefusalLog(logger);
+  const gateRefused = (err: CaError, peer: string, methodPath: string): void => refusals.refuse(err.code, peerHost(peer), `${methodPath}: ${err.message}`);
   // The deny list first, so a removed node hears that it was removed whatever it calls.
   const server = new Server({
     ...grpcServerOptions(limits),
-    interceptors: [denyListInterceptor(policy), managerOnlyInterceptor(policy, (path) => managerOnlyApis.get(path))],
+    interceptors: [denyListInterceptor(policy, gateRefused), managerOnlyInterceptor(policy, (path) => managerOnlyApis.get(path), gateRefused)],
   });
-  server.addService(NodeCaService, createNodeCaHandlers(options.state, logger));
+  server.addService(NodeCaService, createNodeCaHandlers(options.state, logger, refusals));
   for (const service of options.services ?? []) server.addService(service.definition, service.implementation);
   const credentials = new OptionalClientCertServerCredentials(
     { certPem: options.identity.certPem, keyPem: options.identity.keyPem, caCertPem: options.identity.caCertPem },
@@ -67,8 +73,9 @@ export async function startNodeCaServer(options: NodeCaServerOptions): Promise<R
   const listener = createServer((socket) => {
     const from = socket.remoteAddress ?? '';
     if (!gate.admit(from)) {
-      logger.debug({ from, open: gate.open, refused: gate.refused }, 'connection to the manager port refused: too many open');
       socket.destroy();
+      // Counted for info and summed up in the log with the refused calls, never a line each.
+      refusals.refuse('too-many-connections', from.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, ''), `${gate.open} open`);
       return;
     }
     socket.once('close', () => gate.release(from));
@@ -86,9 +93,11 @@ export async function startNodeCaServer(options: NodeCaServerOptions): Promise<R
     port,
     credentials,
     connections: () => ({ open: gate.open, refused: gate.refused }),
+    refused: () => refusals.counts(),
     stop: () =>
       new Promise<void>((resolve) => {
         listener.close();
+        refusals.stop();
         // Let in-flight calls finish, but never hang a shutdown on an idle client's open connection.
         const force = setTimeout(() => {
           server.forceShutdown();

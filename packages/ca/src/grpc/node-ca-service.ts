@@ -11,6 +11,7 @@ import {
 import { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
+import { RefusalLog } from '@flotilla/bus';
 import { parseCsr } from '../csr.js';
 import { CaError } from '../errors.js';
 import { newNodeId } from '../ids.js';
@@ -89,13 +90,14 @@ export function peerPolicyOf(state: NodeCaState): PeerPolicy {
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 /** Runs a handler body and maps refusals to statuses; unexpected failures are logged and reported without internals. */
-function unary<Req, Res>(logger: Logger, method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>): Handler<Req, Res> {
+function unary<Req, Res>(logger: Logger, refusals: RefusalLog, method: string, body: (call: ServerUnaryCall<Req, Res>) => Promise<Res>): Handler<Req, Res> {
   return (call, callback) => {
     body(call).then(
       (response) => callback(null, response),
       (err: unknown) => {
         if (err instanceof CaError) {
-          logger.info({ method, peer: call.getPeer(), reason: err.code, err: err.message }, 'node CA call refused');
+          // A stranger can call as often as it likes (bad tokens, wrong digests): counted and summed up.
+          refusals.refuse(err.code, peerHost(call.getPeer()), `${method}: ${err.message}`);
           callback(toStatus(err));
           return;
         }
@@ -118,15 +120,26 @@ function callerCertificate(call: HasAuthContext): { publicKeySha256: string; not
   return { publicKeySha256: certificateKeySha256(cert), notAfterMs: new Date(cert.validTo).getTime() };
 }
 
-export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCaServer {
+/** grpc-js's "ipv4:10.0.0.5:41234" / "ipv6:[::1]:41234" → the address alone. */
+export function peerHost(peer: string): string {
+  const m = /^(?:ipv[46]:)?(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(peer);
+  return m ? (m[1] ?? m[2]!) : peer;
+}
+
+/** How refusals on the managers' port are summed up in the log (one line per cause and interval). */
+export function nodeCaRefusalLog(logger: Logger): RefusalLog {
+  return new RefusalLog({ log: logger, what: 'node CA', noun: 'calls', level: 'info' });
+}
+
+export function createNodeCaHandlers(state: NodeCaState, logger: Logger, refusals: RefusalLog = nodeCaRefusalLog(logger)): NodeCaServer {
   const policy = peerPolicyOf(state);
 
   return {
-    getRootCaCertificate: unary(logger, 'GetRootCaCertificate', async () =>
+    getRootCaCertificate: unary(logger, refusals, 'GetRootCaCertificate', async () =>
       GetRootCaCertificateResponse.fromPartial({ certificate: Buffer.from(state.rootCa().certPem) }),
     ),
 
-    issueNodeCertificate: unary(logger, 'IssueNodeCertificate', async (call) => {
+    issueNodeCertificate: unary(logger, refusals, 'IssueNodeCertificate', async (call) => {
       const role = matchJoinToken(call.request.token, state.joinTokens());
       const plan = planOf(state);
       // The CA names the node: a CSR cannot pick an existing (or denied) node's identity.
@@ -150,7 +163,7 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
       });
     }),
 
-    renewNodeCertificate: unary(logger, 'RenewNodeCertificate', async (call) => {
+    renewNodeCertificate: unary(logger, refusals, 'RenewNodeCertificate', async (call) => {
       const caller = requirePeer(call, policy);
       const csrPem = Buffer.from(call.request.csr).toString('utf8');
       const csr = parseCsr(csrPem);
@@ -189,12 +202,12 @@ export function createNodeCaHandlers(state: NodeCaState, logger: Logger): NodeCa
       });
     }),
 
-    getJoinTokens: unary(logger, 'GetJoinTokens', async (call) => {
+    getJoinTokens: unary(logger, refusals, 'GetJoinTokens', async (call) => {
       requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER);
       return GetJoinTokensResponse.fromPartial({ joinTokens: state.joinTokens() });
     }),
 
-    getRouteKeys: unary(logger, 'GetRouteKeys', async (call) => {
+    getRouteKeys: unary(logger, refusals, 'GetRouteKeys', async (call) => {
       requireRole(call, policy, NodeRole.NODE_ROLE_MANAGER);
       return GetRouteKeysResponse.fromPartial({ routeKeys: state.routeKeys?.() ?? [] });
     }),

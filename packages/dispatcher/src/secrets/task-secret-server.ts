@@ -1,5 +1,5 @@
 import { TaskSecretsRequest, TaskSecretsResponse, type TaskConfigValue, type TaskSecretValue } from '@flotilla/api';
-import { BusErrorCode, BusRequestError, lastSubjectToken, serve, silentLogger, type BusConnection, type ClusterSubjects, type Logger, type Served } from '@flotilla/bus';
+import { BusErrorCode, BusRequestError, lastSubjectToken, RefusalLog, serve, silentLogger, type BusConnection, type ClusterSubjects, type Logger, type Served } from '@flotilla/bus';
 
 /** Why a node may not have a task's secrets. */
 export class SecretsRefused extends Error {
@@ -34,10 +34,13 @@ export interface TaskSecretServerOptions {
  */
 export class TaskSecretServer {
   private readonly log: Logger;
+  /** Refused asks (a task that is not the node's, a secret the task does not use): summed up. */
+  private readonly refusals: RefusalLog;
   private served: Served | undefined;
 
   constructor(private readonly opts: TaskSecretServerOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ component: 'dispatcher', part: 'secrets' });
+    this.refusals = new RefusalLog({ log: this.log, what: 'dispatcher', noun: 'secret requests', sources: ['node', 'nodes'] });
   }
 
   start(): void {
@@ -52,6 +55,7 @@ export class TaskSecretServer {
     const s = this.served;
     this.served = undefined;
     await s?.stop();
+    this.refusals.stop();
   }
 
   private async answer(nodeId: string, req: TaskSecretsRequest): Promise<TaskSecretsResponse> {
@@ -75,7 +79,7 @@ export class TaskSecretServer {
       return { secrets, configs };
     } catch (err) {
       if (err instanceof SecretsRefused) {
-        this.log.warn({ nodeId, taskId: req.taskId, reason: err.message }, 'refused secrets to a node');
+        this.refusals.refuse('secrets-refused', nodeId, `task ${req.taskId}: ${err.message}`);
         throw new BusRequestError(BusErrorCode.PERMISSION_DENIED, err.message);
       }
       throw new BusRequestError(BusErrorCode.UNAVAILABLE, `reading the secrets of task ${req.taskId} for node ${nodeId}: ${err instanceof Error ? err.message : String(err)}`);
