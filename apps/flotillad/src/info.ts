@@ -26,6 +26,8 @@ export function inactiveSwarm(advertiseAddr: string): SwarmInfo {
     managers: 0,
     nodes: 0,
     remoteManagers: [],
+    natsRefused: [],
+    managerPortRefused: [],
   };
 }
 

@@ -83,7 +83,7 @@ describe('network DB views', () => {
         { id: 'c', addr: '', incarnation: 0, state: 'suspect', meta: new Uint8Array(), since: 0 },
         { id: 'd', addr: '', incarnation: 0, state: 'dead', meta: new Uint8Array(), since: 0 },
       ],
-      { droppedNoKey: 3, droppedMalformed: 1, packetsSent: 0, packetsReceived: 0, bytesSent: 0, pushPullFailures: 0 },
+      [{ cause: 'bad-key', count: 3 }, { cause: 'frame-oversize', count: 1 }],
       b,
       (id) => (id === 'n' ? 'mynet' : undefined),
     );
@@ -92,9 +92,8 @@ describe('network DB views', () => {
       membersSuspect: 1,
       membersDead: 1,
       membersLeft: 0,
-      droppedNoKey: 3,
-      droppedMalformed: 1,
       networks: [{ networkId: 'n', networkName: 'mynet', peers: 2, endpoints: 1, vteps: 1, tombstones: 1 }],
+      refused: [{ cause: 'bad-key', count: 3 }, { cause: 'frame-oversize', count: 1 }],
     });
   });
 });

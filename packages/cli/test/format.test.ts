@@ -13,6 +13,8 @@ const swarm = (overrides: Partial<SwarmInfo>): SwarmInfo => ({
   managers: 0,
   nodes: 0,
   remoteManagers: [],
+  natsRefused: [],
+  managerPortRefused: [],
   ...overrides,
 });
 
@@ -100,9 +102,14 @@ describe('flotilla info output', () => {
         '  Manager Addresses:',
         '   10.0.0.1:2377',
         '   10.0.0.2:2377',
+        '  Refused:',
+        '   NATS: none',
+        '   Manager Port: none',
         '',
       ].join('\n'),
     );
+    const attacked = swarm({ ...active, natsRefused: [{ cause: 'auth', count: 3 }, { cause: 'tls-handshake', count: 1234 }], managerPortRefused: [{ cause: 'invalid-join-token', count: 2 }] });
+    expect(formatSwarm(attacked)).toContain(['  Refused:', '   NATS: 3 auth, 1234 tls-handshake', '   Manager Port: 2 invalid-join-token', ''].join('\n'));
   });
 
   it('leaves manager-only counts out for an active worker and shows the error of a failed join', () => {
@@ -115,7 +122,7 @@ describe('flotilla info output', () => {
     expect(formatSwarm(swarm({ localNodeState: SwarmState.SWARM_STATE_PENDING, nodeId: 'p1' }))).toContain(' Swarm: pending\n  NodeID: p1\n');
   });
 
-  it('shows the gossip members, dropped packets and network DB groups once the gossip member runs', () => {
+  it('shows the gossip members, refusals by cause and network DB groups once the gossip member runs', () => {
     const base = { nodeId: 'w1', localNodeState: SwarmState.SWARM_STATE_ACTIVE, clusterId: 'cl9', nodeAddr: '10.0.0.9' };
     expect(formatSwarm(swarm(base))).not.toContain('Gossip');
     const gossip = {
@@ -123,8 +130,7 @@ describe('flotilla info output', () => {
       membersSuspect: 1,
       membersDead: 0,
       membersLeft: 1,
-      droppedNoKey: 2,
-      droppedMalformed: 0,
+      refused: [{ cause: 'bad-key', count: 2 }, { cause: 'frame-oversize', count: 64 }],
       networks: [
         { networkId: 'n1', networkName: 'ingress', peers: 4, endpoints: 1, vteps: 4, tombstones: 0 },
         { networkId: 'n2', networkName: '', peers: 1, endpoints: 0, vteps: 1, tombstones: 2 },
@@ -135,7 +141,7 @@ describe('flotilla info output', () => {
         '  Node Address: 10.0.0.9',
         '  Gossip:',
         '   Members: 3 alive, 1 suspect, 0 dead, 1 left',
-        '   Dropped Packets: 2 no key, 0 malformed',
+        '   Refused: 2 bad-key, 64 frame-oversize',
         '   Network DB: 2 groups',
         '    ingress: 4 peers, 1 endpoint, 4 VTEPs, 0 tombstones',
         '    n2: 1 peer, 0 endpoints, 1 VTEP, 2 tombstones',

@@ -38,6 +38,7 @@ import { driveRootRotation } from './rotation-driver.js';
 import { followRotationNotices } from '../swarm/rotation-notices.js';
 import { gossipInfo, startNodeNetworkDb } from '../networkdb/node-networkdb.js';
 import { failDaemon } from '../fatal.js';
+import type { ManagerRefusals } from '../swarm/swarm-info.js';
 
 /** Everything a manager node runs, started from the swarm state in its data dir. */
 export interface ManagerRuntime {
@@ -59,6 +60,8 @@ export interface ManagerRuntime {
   gossipInfo(): GossipInfo | undefined;
   /** Plugins this manager runs (issue 17): the authz plugins it enforces, volume drivers. */
   readonly plugins: ManagerPlugins;
+  /** What this manager's nats-server and its port 2377 refused, by cause. */
+  refused(): ManagerRefusals;
   stop(): Promise<void>;
 }
 
@@ -316,6 +319,7 @@ export async function startManagerRuntime(
       managerAddr,
       gossipInfo: () => gossipInfo(nodeGossip, networkDb),
       plugins,
+      refused: () => ({ nats: nats.refused(), managerPort: caServer.refused() }),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

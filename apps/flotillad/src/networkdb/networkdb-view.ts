@@ -1,7 +1,7 @@
 // Pure: the network DB as the agent's networking consumes it, and as `flotilla info` shows it.
-import type { GossipInfo, NetworkDbGroupInfo } from '@flotilla/api';
+import type { GossipInfo, NetworkDbGroupInfo, RefusalCount } from '@flotilla/api';
 import type { LiveFacts, LiveNetworkFacts } from '@flotilla/agent';
-import type { GossipNodeStats, MemberView, NetworkDb } from '@flotilla/gossip';
+import type { MemberView, NetworkDb } from '@flotilla/gossip';
 
 /** Every network whose group this node is in, with its members and live rows. */
 export function liveFactsOf(db: NetworkDb): LiveFacts {
@@ -10,8 +10,8 @@ export function liveFactsOf(db: NetworkDb): LiveFacts {
   return out;
 }
 
-/** `info`'s gossip figures; network names from `nameOf` (the id when unknown). */
-export function gossipInfoOf(members: readonly MemberView[], stats: GossipNodeStats, db: NetworkDb | undefined, nameOf: (networkId: string) => string | undefined): GossipInfo {
+/** `info`'s gossip figures; `refused` by cause (GossipNode#refused); network names from `nameOf` (the id when unknown). */
+export function gossipInfoOf(members: readonly MemberView[], refused: readonly RefusalCount[], db: NetworkDb | undefined, nameOf: (networkId: string) => string | undefined): GossipInfo {
   const count = (state: MemberView['state']) => members.filter((m) => m.state === state).length;
   const networks: NetworkDbGroupInfo[] = (db?.groupStats() ?? []).map((g) => ({
     networkId: g.networkId,
@@ -26,8 +26,7 @@ export function gossipInfoOf(members: readonly MemberView[], stats: GossipNodeSt
     membersSuspect: count('suspect'),
     membersDead: count('dead'),
     membersLeft: count('left'),
-    droppedNoKey: stats.droppedNoKey,
-    droppedMalformed: stats.droppedMalformed,
     networks,
+    refused: refused.map((r) => ({ cause: r.cause, count: r.count })),
   };
 }

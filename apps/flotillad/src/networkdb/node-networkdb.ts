@@ -66,7 +66,7 @@ export class NodeNetworkDb {
     const member = this.opts.gossip.member;
     if (!member) return undefined;
     const names = new Map((this.state?.networks ?? []).map((n) => [n.network?.id ?? '', n.network?.spec?.annotations?.name ?? '']));
-    return gossipInfoOf(member.members(), member.stats, this.ndb?.db, (id) => names.get(id) || undefined);
+    return gossipInfoOf(member.members(), member.refused(), this.ndb?.db, (id) => names.get(id) || undefined);
   }
 
   private attach(member: GossipNode): void {
@@ -145,5 +145,5 @@ export function startNodeNetworkDb(opts: Omit<NodeNetworkDbOptions, 'networking'
 export function gossipInfo(gossip: NodeGossip, ndb: NodeNetworkDb | undefined): GossipInfo | undefined {
   if (ndb) return ndb.info();
   const member = gossip.member;
-  return member ? gossipInfoOf(member.members(), member.stats, undefined, () => undefined) : undefined;
+  return member ? gossipInfoOf(member.members(), member.refused(), undefined, () => undefined) : undefined;
 }

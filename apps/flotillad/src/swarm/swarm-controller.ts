@@ -465,7 +465,7 @@ export class SwarmController {
   }
 
   info(): SwarmInfo {
-    if (this.runtime) return withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all()), this.runtime.gossipInfo());
+    if (this.runtime) return withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all(), this.runtime.refused()), this.runtime.gossipInfo());
     const worker = this.worker?.state ?? this.pendingWorker;
     if (worker) return withGossip(workerSwarmInfo(worker, this.worker !== undefined), this.worker?.gossipInfo());
     return inactiveSwarm(this.config.advertiseAddr);

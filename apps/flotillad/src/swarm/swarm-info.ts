@@ -1,9 +1,15 @@
-import { NodeRole, SwarmState as SwarmStateEnum, type GossipInfo, type Node, type SwarmInfo } from '@flotilla/api';
+import { NodeRole, SwarmState as SwarmStateEnum, type GossipInfo, type Node, type RefusalCount, type SwarmInfo } from '@flotilla/api';
 import { workerRenewalAddrs } from './cert-renewal.js';
 import type { SwarmState } from './swarm-state.js';
 
+/** What a manager's listeners refused, by cause (its nats-server's, and 2377's). */
+export interface ManagerRefusals {
+  readonly nats: readonly RefusalCount[];
+  readonly managerPort: readonly RefusalCount[];
+}
+
 /** `info`'s Swarm section on a manager: counts and manager addresses from the store. */
-export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>): SwarmInfo {
+export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>, refused: ManagerRefusals = { nats: [], managerPort: [] }): SwarmInfo {
   const all = [...nodes];
   const managers = all.filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER);
   return {
@@ -16,6 +22,8 @@ export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>): Swar
     managers: managers.length,
     nodes: all.length,
     remoteManagers: managers.map((n) => ({ nodeId: n.id, addr: n.managerStatus?.addr ?? '' })),
+    natsRefused: [...refused.nats],
+    managerPortRefused: [...refused.managerPort],
   };
 }
 
@@ -31,6 +39,8 @@ export function workerSwarmInfo(state: SwarmState, connected: boolean): SwarmInf
     managers: 0,
     nodes: 0,
     remoteManagers: workerRenewalAddrs(state).map((addr) => ({ nodeId: '', addr })),
+    natsRefused: [],
+    managerPortRefused: [],
   };
 }
 

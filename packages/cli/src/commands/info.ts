@@ -1,4 +1,4 @@
-import { SwarmState, type GossipInfo, type InfoResponse, type SwarmInfo } from '@flotilla/api';
+import { SwarmState, type GossipInfo, type InfoResponse, type RefusalCount, type SwarmInfo } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { renderFields, type Field } from '../output/fields.js';
 
@@ -76,8 +76,28 @@ export function formatSwarm(swarm: SwarmInfo | undefined): string {
     ` Swarm: ${state}\n` +
     renderFields(fields, '  ') +
     (managers === '' ? '' : '  Manager Addresses:\n' + managers) +
+    (swarm.isManager && swarm.localNodeState === SwarmState.SWARM_STATE_ACTIVE ? formatManagerRefusals(swarm) : '') +
     (swarm.gossip ? formatGossip(swarm.gossip) : '')
   );
+}
+
+/** Flotilla's own lines: what this manager's listeners refused since the daemon started. */
+export function formatManagerRefusals(swarm: SwarmInfo): string {
+  return (
+    '  Refused:\n' +
+    renderFields(
+      [
+        ['NATS', refusalText(swarm.natsRefused)],
+        ['Manager Port', refusalText(swarm.managerPortRefused)],
+      ],
+      '   ',
+    )
+  );
+}
+
+/** "1234 bad-key, 3 frame-oversize", or "none". */
+export function refusalText(counts: readonly RefusalCount[]): string {
+  return counts.length === 0 ? 'none' : counts.map((c) => `${c.count} ${c.cause}`).join(', ');
 }
 
 /** Flotilla's own lines (docker info has none): the node's gossip members and network DB groups. */
@@ -90,7 +110,7 @@ export function formatGossip(g: GossipInfo): string {
     renderFields(
       [
         ['Members', `${g.membersAlive} alive, ${g.membersSuspect} suspect, ${g.membersDead} dead, ${g.membersLeft} left`],
-        ['Dropped Packets', `${g.droppedNoKey} no key, ${g.droppedMalformed} malformed`],
+        ['Refused', refusalText(g.refused)],
         ['Network DB', groups.length === 0 ? 'no groups' : `${groups.length} ${plural(groups.length, 'group')}`],
       ],
       '   ',

@@ -92,6 +92,8 @@ export function makeSwimConfig(overrides: Partial<SwimConfig> = {}): SwimConfig 
   }
   if (config.suspicionMaxTimeoutMult < 1) problems.push('suspicionMaxTimeoutMult must be at least 1');
   if (config.maxPacketBytes < 256) problems.push(`maxPacketBytes must be at least 256, got ${config.maxPacketBytes}`);
+  // Receivers drop datagrams over 8 KiB unopened (transport/limits.ts), the seal included.
+  if (config.maxPacketBytes > 8000) problems.push(`maxPacketBytes must be at most 8000 (receivers drop bigger datagrams), got ${config.maxPacketBytes}`);
   if (problems.length > 0) throw new Error(`invalid gossip configuration: ${problems.join('; ')}`);
   return config;
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
+import { RefusalLog, type RefusalCount } from '@flotilla/bus';
 import type { Keyring } from '../crypto/keyring.js';
 import type { SwimConfig } from '../swim/config.js';
 import { SeededRng, type Rng } from '../swim/rng.js';
 import { Swim } from '../swim/swim.js';
 import type { MemberView, MembershipEvent } from '../swim/types.js';
 import { openPacket, sealPacket } from './sealed-codec.js';
-import { GossipSockets } from './sockets.js';
+import { GossipSockets, type SocketRefusal } from './sockets.js';
+import type { StreamLimits } from './stream-admission.js';
 
 export interface GossipNodeOptions {
   /** The node id (unique in the cluster). */
@@ -21,13 +23,20 @@ export interface GossipNodeOptions {
   config?: Partial<SwimConfig>;
   logger?: Logger;
   rng?: Rng;
+  /** Caps on what strangers can make the node hold (defaults: DEFAULT_STREAM_LIMITS). */
+  limits?: Partial<StreamLimits>;
+  /** Length of a refusal summary interval (default 30 s). */
+  refusalLogIntervalMs?: number;
 }
 
+/**
+ * Why a datagram or push/pull frame was refused: the sockets' reasons (before anything is
+ * opened), `bad-key` (no key in the ring opens it: a stale key, another cluster, noise) and
+ * `malformed` (it opens but is not a GossipPacket).
+ */
+export type GossipRefusal = SocketRefusal | 'bad-key' | 'malformed';
+
 export interface GossipNodeStats {
-  /** Packets no key in the ring could open (stale key, another cluster, noise). */
-  droppedNoKey: number;
-  /** Packets that opened but did not decode as a GossipPacket. */
-  droppedMalformed: number;
   packetsSent: number;
   packetsReceived: number;
   bytesSent: number;
@@ -42,15 +51,17 @@ export interface GossipNodeStats {
  */
 export class GossipNode {
   readonly swim: Swim;
-  readonly stats: GossipNodeStats = { droppedNoKey: 0, droppedMalformed: 0, packetsSent: 0, packetsReceived: 0, bytesSent: 0, pushPullFailures: 0 };
+  readonly stats: GossipNodeStats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, pushPullFailures: 0 };
   private readonly listeners: ((event: MembershipEvent) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private saidTooBig = false;
 
   private constructor(
     private readonly sockets: GossipSockets,
     private readonly keyring: Keyring,
     private readonly log: Logger,
+    private readonly refusals: RefusalLog,
     options: GossipNodeOptions,
   ) {
     this.swim = new Swim({
@@ -65,14 +76,16 @@ export class GossipNode {
 
   static async start(options: GossipNodeOptions): Promise<GossipNode> {
     const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'gossip', nodeId: options.id });
+    const refusals = new RefusalLog({ log, what: 'gossip', noun: 'packets', nouns: REFUSAL_NOUNS, ...(options.refusalLogIntervalMs ? { intervalMs: options.refusalLogIntervalMs } : {}) });
     let node: GossipNode | undefined;
     const sockets = await GossipSockets.bind(
       options.host,
       options.port,
-      (from, bytes, reliable) => node?.onInbound(from, bytes, reliable),
+      (from, bytes, reliable, fromHost) => node?.onInbound(from, bytes, reliable, fromHost),
       (what, err) => log.warn({ err: err.message }, `gossip: error on ${what}`),
+      { ...(options.limits ? { limits: options.limits } : {}), onRefused: (cause, from, detail) => refusals.refuse(cause, from, detail) },
     );
-    node = new GossipNode(sockets, options.keyring, log, options);
+    node = new GossipNode(sockets, options.keyring, log, refusals, options);
     log.info({ addr: sockets.addr }, 'gossip: listening');
     node.flush();
     return node;
@@ -106,6 +119,21 @@ export class GossipNode {
     return seq;
   }
 
+  /** Refusals since start, by cause (GossipRefusal), for `info`. */
+  refused(): RefusalCount[] {
+    return this.refusals.counts();
+  }
+
+  /** Refusals of one cause since start. */
+  refusedCount(cause: GossipRefusal): number {
+    return this.refusals.count(cause);
+  }
+
+  /** Inbound push/pull streams open now and the unauthenticated bytes they hold. */
+  get inbound(): { streams: number; bufferedBytes: number } {
+    return this.sockets.inbound;
+  }
+
   members(): MemberView[] {
     return this.swim.memberList();
   }
@@ -131,16 +159,15 @@ export class GossipNode {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.sockets.close();
+    this.refusals.stop();
     this.log.info('gossip: stopped');
   }
 
-  private onInbound(from: string, bytes: Buffer, reliable: boolean): void {
+  private onInbound(from: string, bytes: Buffer, reliable: boolean, fromHost: string): void {
     if (this.stopped) return;
     const opened = openPacket(this.keyring, bytes);
     if (!opened.ok) {
-      if (opened.reason === 'no-key') this.stats.droppedNoKey++;
-      else this.stats.droppedMalformed++;
-      this.log.debug({ from, reliable, reason: opened.reason }, 'gossip: dropped a packet');
+      this.refusals.refuse(opened.reason === 'no-key' ? 'bad-key' : 'malformed', fromHost, reliable ? 'push/pull frame' : 'datagram');
       return;
     }
     this.stats.packetsReceived++;
@@ -158,6 +185,13 @@ export class GossipNode {
     const { packets, events } = this.swim.takeOutput();
     for (const out of packets) {
       const sealed = sealPacket(this.keyring, out.packet);
+      if (out.reliable && sealed.length > this.sockets.limits.maxFrameBytes) {
+        // Peers would refuse it unread: the cluster has outgrown the cap (MAX_FRAME_BYTES).
+        this.stats.pushPullFailures++;
+        if (!this.saidTooBig) this.log.error({ to: out.to, bytes: sealed.length, maxFrameBytes: this.sockets.limits.maxFrameBytes, members: this.swim.memberList().length }, 'gossip: our push/pull is larger than peers accept; not sent');
+        this.saidTooBig = true;
+        continue;
+      }
       this.stats.packetsSent++;
       this.stats.bytesSent += sealed.length;
       if (!out.reliable) {
@@ -190,3 +224,18 @@ export class GossipNode {
     this.timer.unref();
   }
 }
+
+const REFUSAL_NOUNS: Readonly<Record<GossipRefusal, string>> = {
+  'bad-key': 'packets',
+  malformed: 'packets',
+  'datagram-oversize': 'datagrams',
+  'frame-oversize': 'push/pull frames',
+  'frame-undersize': 'push/pull frames',
+  'frame-trailing': 'push/pull frames',
+  'frame-truncated': 'push/pull frames',
+  'frame-deadline': 'push/pull frames',
+  'frame-busy': 'push/pull frames',
+  'too-many-from-source': 'connections',
+  'too-many-streams': 'connections',
+};
+

@@ -1,13 +1,44 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
+import { PACKET_OVERHEAD } from '../crypto/keyring.js';
 import { formatAddr, parseAddr } from './address.js';
+import { FrameReader } from './frame-reader.js';
+import { DEFAULT_STREAM_LIMITS } from './limits.js';
+import { StreamAdmission, type StreamLimits } from './stream-admission.js';
 
-/** TCP frames carry one sealed push/pull each; a full state of thousands of members fits easily. */
-const MAX_FRAME_BYTES = 32 * 1024 * 1024;
-const TCP_TIMEOUT_MS = 10_000;
+/** Our own push/pull to a peer gives up after this long without progress. */
+const OUTBOUND_TIMEOUT_MS = 10_000;
 
-export type Inbound = (fromAddr: string, bytes: Buffer, reliable: boolean) => void;
+/** `fromHost` is `fromAddr` without its port. */
+export type Inbound = (fromAddr: string, bytes: Buffer, reliable: boolean, fromHost: string) => void;
+
+/**
+ * Why the sockets refused what a remote party sent, before anything was authenticated:
+ * `datagram-oversize` (a datagram larger than any of ours), `frame-oversize` / `frame-undersize`
+ * (the length prefix says a size no sealed push/pull has), `frame-trailing` (bytes after the
+ * frame), `frame-truncated` (the stream ended mid-frame), `frame-deadline` (not complete by the
+ * stream's deadline), `frame-busy` (the bytes all inbound streams may hold are taken),
+ * `too-many-from-source` / `too-many-streams` (connection caps).
+ */
+export type SocketRefusal =
+  | 'datagram-oversize'
+  | 'frame-oversize'
+  | 'frame-undersize'
+  | 'frame-trailing'
+  | 'frame-truncated'
+  | 'frame-deadline'
+  | 'frame-busy'
+  | 'too-many-from-source'
+  | 'too-many-streams';
+
+/** `from` is the remote address without its port: caps and summaries count addresses. */
+export type Refused = (cause: SocketRefusal, from: string, detail?: string) => void;
+
+export interface GossipSocketsOptions {
+  limits?: Partial<StreamLimits>;
+  onRefused?: Refused;
+}
 
 /**
  * The gossip port: UDP for probes and gossip, TCP on the same port number for push/pull
@@ -17,6 +48,9 @@ export type Inbound = (fromAddr: string, bytes: Buffer, reliable: boolean) => vo
 export class GossipSockets {
   private readonly open = new Set<net.Socket>();
   private closed = false;
+  readonly limits: StreamLimits;
+  private readonly admission: StreamAdmission;
+  private readonly onRefused: Refused;
 
   private constructor(
     private readonly udp: dgram.Socket,
@@ -24,9 +58,18 @@ export class GossipSockets {
     readonly addr: string,
     private readonly onInbound: Inbound,
     private readonly onError: (what: string, err: Error) => void,
+    options: GossipSocketsOptions,
   ) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
+    this.admission = new StreamAdmission(this.limits);
+    this.onRefused = options.onRefused ?? (() => undefined);
     udp.on('message', (msg, rinfo) => {
-      if (!this.closed) this.onInbound(formatAddr(rinfo.address, rinfo.port), msg, false);
+      if (this.closed) return;
+      if (msg.length > this.limits.maxDatagramBytes) {
+        this.onRefused('datagram-oversize', rinfo.address, `${msg.length} bytes > ${this.limits.maxDatagramBytes}`);
+        return;
+      }
+      this.onInbound(formatAddr(rinfo.address, rinfo.port), msg, false, rinfo.address);
     });
     udp.on('error', (err) => this.onError('udp socket', err));
     tcp.on('connection', (socket) => this.acceptStream(socket));
@@ -34,7 +77,7 @@ export class GossipSockets {
   }
 
   /** Binds UDP and TCP to the same port on `host`; port 0 picks a free one for both. */
-  static async bind(host: string, port: number, onInbound: Inbound, onError: (what: string, err: Error) => void): Promise<GossipSockets> {
+  static async bind(host: string, port: number, onInbound: Inbound, onError: (what: string, err: Error) => void, options: GossipSocketsOptions = {}): Promise<GossipSockets> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 20; attempt++) {
       const tcp = net.createServer();
@@ -51,7 +94,7 @@ export class GossipSockets {
       try {
         udp.bind(chosen, host);
         await once(udp, 'listening');
-        return new GossipSockets(udp, tcp, formatAddr(host, chosen), onInbound, onError);
+        return new GossipSockets(udp, tcp, formatAddr(host, chosen), onInbound, onError, options);
       } catch (err) {
         // The UDP port of that number is taken by someone else: try another pair.
         lastError = err;
@@ -85,7 +128,7 @@ export class GossipSockets {
     const { host, port } = parseAddr(to); // throws inside the async function: the caller's catch sees it
     const socket = net.connect({ host, port });
     this.open.add(socket);
-    socket.setTimeout(TCP_TIMEOUT_MS, () => socket.destroy(new Error(`push/pull to ${to} timed out`)));
+    socket.setTimeout(OUTBOUND_TIMEOUT_MS, () => socket.destroy(new Error(`push/pull to ${to} timed out`)));
     try {
       await once(socket, 'connect');
       const header = Buffer.alloc(4);
@@ -109,36 +152,79 @@ export class GossipSockets {
     ]);
   }
 
+  /** Inbound streams open now and the body bytes they hold (for tests and figures). */
+  get inbound(): { streams: number; bufferedBytes: number } {
+    return { streams: this.admission.openStreams, bufferedBytes: this.admission.bufferedBytes };
+  }
+
+  /**
+   * One inbound push/pull: admitted only within the per-source and total caps, closed at an
+   * absolute deadline, its length prefix checked before any of the body is kept, its body bytes
+   * counted against the budget of all inbound streams. Exactly one frame per stream; the frame
+   * is handed on as soon as it is complete and the stream closed.
+   */
   private acceptStream(socket: net.Socket): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
+    const source = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+    const from = formatAddr(source, socket.remotePort ?? 0);
+    const refusedPlace = this.admission.admit(source);
+    if (refusedPlace) {
+      socket.destroy();
+      this.onRefused(refusedPlace, source);
+      return;
+    }
     this.open.add(socket);
-    const from = formatAddr(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    socket.setTimeout(TCP_TIMEOUT_MS, () => socket.destroy());
+    const reader = new FrameReader(this.limits.maxFrameBytes, PACKET_OVERHEAD + 1);
+    let held = 0;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      this.admission.release(source);
+      this.admission.drop(held);
+      held = 0;
+      this.open.delete(socket);
+      socket.destroy();
+    };
+    const refuse = (cause: SocketRefusal, detail: string): void => {
+      finish();
+      this.onRefused(cause, source, detail);
+    };
+    const deadline = setTimeout(() => {
+      const got = reader.declared === undefined ? 'no length prefix' : `${reader.buffered} of ${reader.declared} bytes`;
+      refuse('frame-deadline', `${got} after ${this.limits.streamDeadlineMs} ms`);
+    }, this.limits.streamDeadlineMs);
+    deadline.unref();
     socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_FRAME_BYTES + 4) {
-        this.onError(`push/pull from ${from}`, new Error(`stream larger than ${MAX_FRAME_BYTES} bytes`));
-        socket.destroy();
+      if (finished) return;
+      if (!this.admission.hold(chunk.length)) {
+        refuse('frame-busy', `inbound streams already hold ${this.admission.bufferedBytes} bytes`);
         return;
       }
-      chunks.push(chunk);
+      held += chunk.length;
+      const step = reader.push(chunk);
+      if (step.kind === 'more') return;
+      if (step.kind === 'refused') {
+        refuse(`frame-${step.cause}`, step.detail);
+        return;
+      }
+      // The sender closes its side after the frame: ours closes gracefully too (a reset could
+      // fail its push/pull); the place is given back on close or at the deadline.
+      this.admission.drop(held);
+      held = 0;
+      socket.end();
+      if (!this.closed) this.onInbound(from, step.frame, true, source);
     });
     socket.on('end', () => {
-      const all = Buffer.concat(chunks);
-      const length = all.length >= 4 ? all.readUInt32BE(0) : -1;
-      if (length < 0 || all.length !== length + 4) {
-        this.onError(`push/pull from ${from}`, new Error(`bad frame: ${all.length} bytes, header says ${length}`));
-      } else if (!this.closed) {
-        this.onInbound(from, all.subarray(4), true);
-      }
-      socket.end();
+      const step = reader.end();
+      if (step?.kind === 'refused') refuse(`frame-${step.cause}`, step.detail);
+      else finish();
     });
-    socket.on('error', () => { /* the peer went away mid-stream: nothing was delivered */ });
-    socket.on('close', () => this.open.delete(socket));
+    socket.on('error', () => finish()); // the peer went away mid-stream: nothing was delivered
+    socket.on('close', () => finish());
   }
 }

@@ -370,7 +370,26 @@ export interface SwarmInfo {
   nodes: number;
   remoteManagers: RemoteManager[];
   /** unset until the node's gossip member runs */
-  gossip?: GossipInfo | undefined;
+  gossip?:
+    | GossipInfo
+    | undefined;
+  /**
+   * What this manager's listeners refused since the daemon started (issue 13), by cause;
+   * empty on workers. NATS: connections nats-server refused (TLS handshakes, authorization,
+   * caps); 2377: calls the join/CA and control API port refused (bad tokens, removed nodes,
+   * worker certificates on manager-only APIs).
+   */
+  natsRefused: RefusalCount[];
+  managerPortRefused: RefusalCount[];
+}
+
+/**
+ * How many inputs a listener refused for one cause (a fixed word, e.g. "bad-key",
+ * "frame-oversize", "tls-handshake", "invalid-join-token"), since the daemon started.
+ */
+export interface RefusalCount {
+  cause: string;
+  count: number;
 }
 
 /** --- gossip and network DB figures in `info` (issue 8, networkdb wiring) --- */
@@ -380,11 +399,14 @@ export interface GossipInfo {
   membersSuspect: number;
   membersDead: number;
   membersLeft: number;
-  /** packets no key in the ring opened */
-  droppedNoKey: number;
-  droppedMalformed: number;
   /** the network DB groups this node is in */
   networks: NetworkDbGroupInfo[];
+  /**
+   * Datagrams, push/pull frames and connections refused before or at authentication, by
+   * cause (GossipRefusal in @flotilla/gossip: bad-key, malformed, datagram-oversize,
+   * frame-oversize, frame-deadline, too-many-from-source, …).
+   */
+  refused: RefusalCount[];
 }
 
 export interface NetworkDbGroupInfo {
@@ -3866,6 +3888,8 @@ function createBaseSwarmInfo(): SwarmInfo {
     nodes: 0,
     remoteManagers: [],
     gossip: undefined,
+    natsRefused: [],
+    managerPortRefused: [],
   };
 }
 
@@ -3900,6 +3924,12 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
     }
     if (message.gossip !== undefined) {
       GossipInfo.encode(message.gossip, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.natsRefused) {
+      RefusalCount.encode(v!, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.managerPortRefused) {
+      RefusalCount.encode(v!, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -3997,6 +4027,22 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
             message.gossip = GossipInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.natsRefused.push(RefusalCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.managerPortRefused.push(RefusalCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4045,6 +4091,16 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
         ? object.remote_managers.map((e: any) => RemoteManager.fromJSON(e))
         : [],
       gossip: isSet(object.gossip) ? GossipInfo.fromJSON(object.gossip) : undefined,
+      natsRefused: globalThis.Array.isArray(object?.natsRefused)
+        ? object.natsRefused.map((e: any) => RefusalCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.nats_refused)
+        ? object.nats_refused.map((e: any) => RefusalCount.fromJSON(e))
+        : [],
+      managerPortRefused: globalThis.Array.isArray(object?.managerPortRefused)
+        ? object.managerPortRefused.map((e: any) => RefusalCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.manager_port_refused)
+        ? object.manager_port_refused.map((e: any) => RefusalCount.fromJSON(e))
+        : [],
     };
   },
 
@@ -4080,6 +4136,12 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
     if (message.gossip !== undefined) {
       obj.gossip = GossipInfo.toJSON(message.gossip);
     }
+    if (message.natsRefused?.length) {
+      obj.natsRefused = message.natsRefused.map((e) => RefusalCount.toJSON(e));
+    }
+    if (message.managerPortRefused?.length) {
+      obj.managerPortRefused = message.managerPortRefused.map((e) => RefusalCount.toJSON(e));
+    }
     return obj;
   },
 
@@ -4100,20 +4162,99 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
     message.gossip = (object.gossip !== undefined && object.gossip !== null)
       ? GossipInfo.fromPartial(object.gossip)
       : undefined;
+    message.natsRefused = object.natsRefused?.map((e) => RefusalCount.fromPartial(e)) || [];
+    message.managerPortRefused = object.managerPortRefused?.map((e) => RefusalCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRefusalCount(): RefusalCount {
+  return { cause: "", count: 0 };
+}
+
+export const RefusalCount: MessageFns<RefusalCount> = {
+  encode(message: RefusalCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cause !== "") {
+      writer.uint32(10).string(message.cause);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).uint64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefusalCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefusalCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cause = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefusalCount {
+    return {
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: RefusalCount): unknown {
+    const obj: any = {};
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefusalCount>): RefusalCount {
+    return RefusalCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefusalCount>): RefusalCount {
+    const message = createBaseRefusalCount();
+    message.cause = object.cause ?? "";
+    message.count = object.count ?? 0;
     return message;
   },
 };
 
 function createBaseGossipInfo(): GossipInfo {
-  return {
-    membersAlive: 0,
-    membersSuspect: 0,
-    membersDead: 0,
-    membersLeft: 0,
-    droppedNoKey: 0,
-    droppedMalformed: 0,
-    networks: [],
-  };
+  return { membersAlive: 0, membersSuspect: 0, membersDead: 0, membersLeft: 0, networks: [], refused: [] };
 }
 
 export const GossipInfo: MessageFns<GossipInfo> = {
@@ -4130,14 +4271,11 @@ export const GossipInfo: MessageFns<GossipInfo> = {
     if (message.membersLeft !== 0) {
       writer.uint32(32).uint32(message.membersLeft);
     }
-    if (message.droppedNoKey !== 0) {
-      writer.uint32(40).uint64(message.droppedNoKey);
-    }
-    if (message.droppedMalformed !== 0) {
-      writer.uint32(48).uint64(message.droppedMalformed);
-    }
     for (const v of message.networks) {
       NetworkDbGroupInfo.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.refused) {
+      RefusalCount.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -4187,28 +4325,20 @@ export const GossipInfo: MessageFns<GossipInfo> = {
             message.membersLeft = reader.uint32();
             continue;
           }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.droppedNoKey = longToNumber(reader.uint64());
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.droppedMalformed = longToNumber(reader.uint64());
-            continue;
-          }
           case 7: {
             if (tag !== 58) {
               break;
             }
 
             message.networks.push(NetworkDbGroupInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.refused.push(RefusalCount.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -4245,18 +4375,11 @@ export const GossipInfo: MessageFns<GossipInfo> = {
         : isSet(object.members_left)
         ? globalThis.Number(object.members_left)
         : 0,
-      droppedNoKey: isSet(object.droppedNoKey)
-        ? globalThis.Number(object.droppedNoKey)
-        : isSet(object.dropped_no_key)
-        ? globalThis.Number(object.dropped_no_key)
-        : 0,
-      droppedMalformed: isSet(object.droppedMalformed)
-        ? globalThis.Number(object.droppedMalformed)
-        : isSet(object.dropped_malformed)
-        ? globalThis.Number(object.dropped_malformed)
-        : 0,
       networks: globalThis.Array.isArray(object?.networks)
         ? object.networks.map((e: any) => NetworkDbGroupInfo.fromJSON(e))
+        : [],
+      refused: globalThis.Array.isArray(object?.refused)
+        ? object.refused.map((e: any) => RefusalCount.fromJSON(e))
         : [],
     };
   },
@@ -4275,14 +4398,11 @@ export const GossipInfo: MessageFns<GossipInfo> = {
     if (message.membersLeft !== 0) {
       obj.membersLeft = Math.round(message.membersLeft);
     }
-    if (message.droppedNoKey !== 0) {
-      obj.droppedNoKey = Math.round(message.droppedNoKey);
-    }
-    if (message.droppedMalformed !== 0) {
-      obj.droppedMalformed = Math.round(message.droppedMalformed);
-    }
     if (message.networks?.length) {
       obj.networks = message.networks.map((e) => NetworkDbGroupInfo.toJSON(e));
+    }
+    if (message.refused?.length) {
+      obj.refused = message.refused.map((e) => RefusalCount.toJSON(e));
     }
     return obj;
   },
@@ -4296,9 +4416,8 @@ export const GossipInfo: MessageFns<GossipInfo> = {
     message.membersSuspect = object.membersSuspect ?? 0;
     message.membersDead = object.membersDead ?? 0;
     message.membersLeft = object.membersLeft ?? 0;
-    message.droppedNoKey = object.droppedNoKey ?? 0;
-    message.droppedMalformed = object.droppedMalformed ?? 0;
     message.networks = object.networks?.map((e) => NetworkDbGroupInfo.fromPartial(e)) || [];
+    message.refused = object.refused?.map((e) => RefusalCount.fromPartial(e)) || [];
     return message;
   },
 };
