@@ -45,7 +45,7 @@ export class Keyring {
 
   /** Returns the plaintext, or undefined (and counts a drop) when no key opens the packet. */
   open(packet: Uint8Array): Buffer | undefined {
-    const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
+    const buf = Buffer.isBuffer(packet) ? packet : Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
     if (buf.length < PACKET_OVERHEAD || buf[0] !== VERSION) {
       this.dropped++;
       return undefined;

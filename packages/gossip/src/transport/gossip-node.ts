@@ -7,6 +7,7 @@ import type { SwimConfig } from '../swim/config.js';
 import { SeededRng, type Rng } from '../swim/rng.js';
 import { Swim } from '../swim/swim.js';
 import type { MemberView, MembershipEvent } from '../swim/types.js';
+import { formatAddr } from './address.js';
 import { openPacket, sealPacket } from './sealed-codec.js';
 import { GossipSockets, type SocketRefusal } from './sockets.js';
 import type { StreamLimits } from './stream-admission.js';
@@ -81,7 +82,7 @@ export class GossipNode {
     const sockets = await GossipSockets.bind(
       options.host,
       options.port,
-      (from, bytes, reliable, fromHost) => node?.onInbound(from, bytes, reliable, fromHost),
+      (host, port, bytes, reliable) => node?.onInbound(host, port, bytes, reliable),
       (what, err) => log.warn({ err: err.message }, `gossip: error on ${what}`),
       { ...(options.limits ? { limits: options.limits } : {}), onRefused: (cause, from, detail) => refusals.refuse(cause, from, detail) },
     );
@@ -163,13 +164,14 @@ export class GossipNode {
     this.log.info('gossip: stopped');
   }
 
-  private onInbound(from: string, bytes: Buffer, reliable: boolean, fromHost: string): void {
+  private onInbound(host: string, port: number, bytes: Buffer, reliable: boolean): void {
     if (this.stopped) return;
     const opened = openPacket(this.keyring, bytes);
     if (!opened.ok) {
-      this.refusals.refuse(opened.reason === 'no-key' ? 'bad-key' : 'malformed', fromHost, reliable ? 'push/pull frame' : 'datagram');
+      this.refusals.refuse(opened.reason === 'no-key' ? 'bad-key' : 'malformed', host, reliable ? 'push/pull frame' : 'datagram');
       return;
     }
+    const from = formatAddr(host, port);
     this.stats.packetsReceived++;
     try {
       this.swim.receive(from, opened.packet, GossipNode.now());

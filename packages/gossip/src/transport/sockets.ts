@@ -10,8 +10,8 @@ import { StreamAdmission, type StreamLimits } from './stream-admission.js';
 /** Our own push/pull to a peer gives up after this long without progress. */
 const OUTBOUND_TIMEOUT_MS = 10_000;
 
-/** `fromHost` is `fromAddr` without its port. */
-export type Inbound = (fromAddr: string, bytes: Buffer, reliable: boolean, fromHost: string) => void;
+/** Where a packet came from as an address and a port: "host:port" is made only for packets that open. */
+export type Inbound = (fromHost: string, fromPort: number, bytes: Buffer, reliable: boolean) => void;
 
 /**
  * Why the sockets refused what a remote party sent, before anything was authenticated:
@@ -69,7 +69,7 @@ export class GossipSockets {
         this.onRefused('datagram-oversize', rinfo.address, `${msg.length} bytes > ${this.limits.maxDatagramBytes}`);
         return;
       }
-      this.onInbound(formatAddr(rinfo.address, rinfo.port), msg, false, rinfo.address);
+      this.onInbound(rinfo.address, rinfo.port, msg, false);
     });
     udp.on('error', (err) => this.onError('udp socket', err));
     tcp.on('connection', (socket) => this.acceptStream(socket));
@@ -169,7 +169,6 @@ export class GossipSockets {
       return;
     }
     const source = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
-    const from = formatAddr(source, socket.remotePort ?? 0);
     const refusedPlace = this.admission.admit(source);
     if (refusedPlace) {
       socket.destroy();
@@ -217,7 +216,7 @@ export class GossipSockets {
       this.admission.drop(held);
       held = 0;
       socket.end();
-      if (!this.closed) this.onInbound(from, step.frame, true, source);
+      if (!this.closed) this.onInbound(source, socket.remotePort ?? 0, step.frame, true);
     });
     socket.on('end', () => {
       const step = reader.end();

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@flotilla/testkit';
-import { GossipSockets, parseAddr, type SocketRefusal, type StreamLimits } from '../../src/index.js';
+import { formatAddr, GossipSockets, parseAddr, type SocketRefusal, type StreamLimits } from '../../src/index.js';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ interface Harness {
 async function bind(limits: Partial<StreamLimits>): Promise<Harness> {
   const refused: Harness['refused'] = [];
   const inbound: Harness['inbound'] = [];
-  const sockets = await GossipSockets.bind('127.0.0.1', 0, (from, bytes, reliable) => inbound.push({ from, bytes, reliable }), () => undefined, {
+  const sockets = await GossipSockets.bind('127.0.0.1', 0, (host, port, bytes, reliable) => inbound.push({ from: formatAddr(host, port), bytes, reliable }), () => undefined, {
     limits,
     onRefused: (cause, from) => refused.push({ cause, from }),
   });
