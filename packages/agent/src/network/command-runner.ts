@@ -6,8 +6,8 @@ export interface CommandOutput {
   stdout: string;
 }
 
-/** Runs argv (no shell) and resolves its stdout; rejects when it exits non-zero. */
-export type CommandRunner = (argv: readonly string[]) => Promise<CommandOutput>;
+/** Runs argv (no shell), with `input` on its stdin when given, and resolves its stdout; rejects when it exits non-zero. */
+export type CommandRunner = (argv: readonly string[], input?: string) => Promise<CommandOutput>;
 
 export class NetCommandError extends Error {
   constructor(
@@ -21,15 +21,16 @@ export class NetCommandError extends Error {
 }
 
 /** Runs commands in the agent's own network namespace (where its engine runs). */
-export const localRunner: CommandRunner = (argv) =>
+export const localRunner: CommandRunner = (argv, input) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
     if (file === undefined) {
       reject(new Error('empty command'));
       return;
     }
-    execFile(file, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}${stderr ? `: ${stderr.trim()}` : ''}`));
       else resolve({ stdout });
     });
+    if (input !== undefined) child.stdin?.end(input);
   });

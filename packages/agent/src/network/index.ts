@@ -8,3 +8,4 @@ export { OverlayLinks, type OverlayLinksOptions } from './overlay-links.js';
 export { dockerNetworkCreateOptions, endpointsConfigFor, dockerNetworkMismatch } from './docker-overlay-network.js';
 export { OverlayNetworks, type OverlayNetworksOptions, type EnsureResult } from './overlay-networks.js';
 export { undesiredOverlays, type UndesiredOverlays, type ExistingDockerNetwork } from './overlay-prune.js';
+export { VxlanFilter, VXLAN_FILTER_CHAIN, VXLAN_JUMP, vxlanFilterRestore, vxlanPeersOf, vniMatch, type VxlanPeers } from './vxlan-filter.js';

@@ -11,6 +11,7 @@ import { overlayDeviceNames, parseLinks } from './overlay-observe.js';
 import { undesiredOverlays, type UndesiredOverlays } from './overlay-prune.js';
 import type { NetCommand, OverlayDesired, OverlayNetworkRef } from './overlay-types.js';
 import { validateOverlay } from './overlay-validate.js';
+import { VxlanFilter, vxlanPeersOf, type VxlanPeers } from './vxlan-filter.js';
 
 export interface OverlayNetworksOptions {
   run: CommandRunner;
@@ -36,6 +37,9 @@ export class OverlayNetworks {
   private readonly localAddr: string;
   private readonly logger: Logger | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly filter: VxlanFilter;
+  /** The VTEPs each plumbed VNI takes frames from (what the VXLAN filter lets in). */
+  private readonly peers = new Map<number, VxlanPeers>();
 
   constructor(opts: OverlayNetworksOptions) {
     this.logger = opts.logger?.child({ component: 'overlay' });
@@ -43,12 +47,15 @@ export class OverlayNetworks {
     this.docker = opts.docker;
     this.run = opts.run;
     this.localAddr = opts.localAddr;
+    this.filter = new VxlanFilter(opts.run);
   }
 
-  /** Bridge, VXLAN device, entries, then the Docker network bound to the bridge. */
+  /** The VXLAN filter first (a new device never listens unfiltered), then bridge, VXLAN device, entries, then the Docker network bound to the bridge. */
   ensure(desired: OverlayDesired): Promise<EnsureResult> {
     return this.serial(async () => {
       validateOverlay(desired, this.localAddr);
+      this.peers.set(desired.network.vni, vxlanPeersOf(desired, this.localAddr));
+      await this.applyFilter();
       const commands = await this.links.ensure(desired);
       const dockerNetworkCreated = await this.ensureDockerNetwork(desired.network);
       return { commands, dockerNetworkCreated };
@@ -65,7 +72,10 @@ export class OverlayNetworks {
       } catch (err) {
         if (statusOf(err) !== 404) throw new Error(`removing docker network ${name} of overlay ${network.id}: ${(err as Error).message}`, { cause: err });
       }
-      return this.links.remove(network.vni, network.id);
+      const commands = await this.links.remove(network.vni, network.id);
+      this.peers.delete(network.vni);
+      await this.applyFilter();
+      return commands;
     });
   }
 
@@ -89,6 +99,11 @@ export class OverlayNetworks {
         }
       }
       for (const vni of gone.vnis) await this.links.remove(vni);
+      const keepVnis = new Set(keep.map((n) => n.vni));
+      for (const vni of [...this.peers.keys()]) if (!keepVnis.has(vni)) this.peers.delete(vni);
+      // Nothing kept (a leave, or an agent that has no overlay left): no filter either. Kept
+      // overlays not ensured yet keep the rules an earlier agent wrote until ensure rewrites them.
+      if (keep.length === 0 || this.peers.size > 0) await this.applyFilter();
       if (failures.length > 0) throw new Error(`pruning overlays not in use here: could not remove docker networks ${failures.join('; ')}`);
       return gone;
     });
@@ -104,6 +119,17 @@ export class OverlayNetworks {
         throw new Error(`attaching container ${containerId} to overlay ${network.id} with ${ip}: ${(err as Error).message}`, { cause: err });
       }
     });
+  }
+
+  /** The filter as the plumbed overlays want it; none at all without overlays. */
+  private async applyFilter(): Promise<void> {
+    if (this.peers.size === 0) {
+      await this.filter.remove();
+      return;
+    }
+    if (await this.filter.apply([...this.peers.values()])) {
+      this.logger?.info({ overlays: [...this.peers.values()].map((p) => ({ vni: p.vni, vteps: p.vteps })) }, 'VXLAN filter: frames accepted only from these VTEPs');
+    }
   }
 
   private async ensureDockerNetwork(network: OverlayNetworkRef): Promise<boolean> {

@@ -79,7 +79,7 @@ async function startAgent(nodeId: string, h: TestHost): Promise<Agent> {
     dataDir: join(data.path, nodeId),
     logger: log.child({ nodeId }),
     statusDelayMs: 10,
-    overlay: { localAddr: h.addr, run: async (argv) => ({ stdout: (await h.exec(argv)).stdout }) },
+    overlay: { localAddr: h.addr, run: async (argv, input) => ({ stdout: (await h.exec(argv, input === undefined ? {} : { input })).stdout }) },
   });
   agents.set(nodeId, agent);
   await agent.start();

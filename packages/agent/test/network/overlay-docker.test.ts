@@ -1,7 +1,8 @@
 // Two test hosts, each with its own engine: one overlay network across both,
 // a container on each attached by the Engine API with the allocator's address,
 // traffic across VXLAN, no way in from a second network, restart re-adoption,
-// and removal that leaves no device.
+// and removal that leaves no device. A third host, not a member, cannot put a
+// frame into the overlay over VXLAN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { createTestHosts, waitFor, type TestHost, type TestHosts } from '@flotilla/testkit';
@@ -27,13 +28,14 @@ const C3_IP = '198.19.20.2';
 let th: TestHosts;
 let h1: TestHost;
 let h2: TestHost;
+let h3: TestHost;
 let docker1: Docker;
 let docker2: Docker;
 let ovl1: OverlayNetworks;
 let ovl2: OverlayNetworks;
 
 function overlayOn(h: TestHost, docker: Docker): OverlayNetworks {
-  return new OverlayNetworks({ run: async (argv) => ({ stdout: (await h.exec(argv)).stdout }), docker, localAddr: h.addr });
+  return new OverlayNetworks({ run: async (argv, input) => ({ stdout: (await h.exec(argv, input === undefined ? {} : { input })).stdout }), docker, localAddr: h.addr });
 }
 
 function desiredA(): OverlayDesired {
@@ -73,8 +75,8 @@ async function overlayDevices(h: TestHost): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  th = await createTestHosts({ count: 2, withDocker: true });
-  [h1, h2] = th.hosts as [TestHost, TestHost];
+  th = await createTestHosts({ count: 3, withDocker: true });
+  [h1, h2, h3] = th.hosts as [TestHost, TestHost, TestHost];
   docker1 = dockerFromHost(h1.dockerHost!);
   docker2 = dockerFromHost(h2.dockerHost!);
   ovl1 = overlayOn(h1, docker1);
@@ -84,6 +86,67 @@ beforeAll(async () => {
 afterAll(async () => {
   await th?.destroy();
 }, 120_000);
+
+/** Echo requests the container has received (its namespace's Icmp InEchos). */
+async function echoesReceived(h: TestHost, container: string): Promise<number> {
+  const snmp = (await sh(h, container, ['cat', '/proc/net/snmp'])).stdout.split('\n').filter((l) => l.startsWith('Icmp:'));
+  const [names, values] = snmp.map((l) => l.split(/\s+/));
+  return Number(values![names!.indexOf('InEchos')]);
+}
+
+/** Packets the VXLAN filter's final DROP has counted on `h`. */
+async function vxlanDrops(h: TestHost): Promise<number> {
+  const out = (await h.exec(['iptables', '-L', 'FLT-VXLAN-IN', '-v', '-x', '-n'])).stdout;
+  const drop = out.split('\n').find((l) => /\sDROP\s/.test(l));
+  return Number(drop!.trim().split(/\s+/)[0]);
+}
+
+describe('the VXLAN filter: only member VTEPs put frames into an overlay', () => {
+  it('a namespace that is not a member cannot deliver a VXLAN frame into a container\'s network; members still can', async () => {
+    const netC: OverlayNetworkRef = { id: 'net-c', vni: 4103, subnet: '198.19.30.0/24', gateway: '198.19.30.1' };
+    const [C4, C5] = ['198.19.30.2', '198.19.30.3'];
+    const desiredC: OverlayDesired = {
+      network: netC,
+      peers: [h1.addr, h2.addr],
+      endpoints: [
+        { ip: C4, mac: macForIp(C4), node: h1.addr },
+        { ip: C5, mac: macForIp(C5), node: h2.addr },
+      ],
+    };
+    await ovl1.ensure(desiredC);
+    await ovl2.ensure(desiredC);
+    expect((await h1.exec(['iptables', '-S', 'INPUT'])).stdout).toContain('-A INPUT -p udp -m udp --dport 4789 -j FLT-VXLAN-IN');
+    const c4 = await runOn(docker1, 'ovl-c4', netC, C4, ['sleep', '3600']);
+    const c5 = await runOn(docker2, 'ovl-c5', netC, C5, ['sleep', '3600']);
+    // A member's container reaches c4 over VXLAN.
+    await waitFor(async () => (await sh(h2, c5, ['ping', '-c', '1', '-W', '2', C4])).code === 0, { what: 'c5 on h2 (a member) pinging c4 on h1', timeoutMs: 20_000, intervalMs: 200 });
+
+    // h3 knows the VNI and plumbs a VXLAN device of its own towards h1, with an address on the
+    // subnet and c4's MAC: exactly what it takes to inject frames into the overlay.
+    await h3.exec(['ip', 'link', 'add', 'fltrogue', 'type', 'vxlan', 'id', String(netC.vni), 'local', h3.addr, 'remote', h1.addr, 'dstport', '4789', 'nolearning']);
+    await h3.exec(['ip', 'addr', 'add', '198.19.30.9/24', 'dev', 'fltrogue']);
+    await h3.exec(['ip', 'link', 'set', 'dev', 'fltrogue', 'up']);
+    await h3.exec(['ip', 'neigh', 'replace', C4, 'lladdr', macForIp(C4), 'dev', 'fltrogue', 'nud', 'permanent']);
+    const echoesBefore = await echoesReceived(h1, c4);
+    const dropsBefore = await vxlanDrops(h1);
+    // Its echo requests reach h1 (the filter counts them) but never c4 (no reply, InEchos unchanged).
+    const rogue = await h3.exec(['busybox', 'ping', '-c', '5', '-W', '1', C4], { allowFailure: true, timeoutMs: 20_000 });
+    expect(rogue.code).not.toBe(0);
+    expect(await vxlanDrops(h1)).toBeGreaterThanOrEqual(dropsBefore + 5);
+    expect(await echoesReceived(h1, c4)).toBe(echoesBefore);
+    // The member still gets through, and c4 counts its echo.
+    expect((await sh(h2, c5, ['ping', '-c', '1', '-W', '2', C4])).code).toBe(0);
+    expect(await echoesReceived(h1, c4)).toBe(echoesBefore + 1);
+
+    await h3.exec(['ip', 'link', 'del', 'dev', 'fltrogue']);
+    await docker1.getContainer(c4).remove({ force: true });
+    await docker2.getContainer(c5).remove({ force: true });
+    await ovl1.remove(netC);
+    await ovl2.remove(netC);
+    // The last overlay gone, the filter goes too.
+    for (const h of [h1, h2]) expect((await h.exec(['iptables-save'])).stdout).not.toContain('FLT-VXLAN');
+  }, 120_000);
+});
 
 describe('overlay network across two hosts with real engines', () => {
   it('carries ping and TCP across VXLAN, keeps a second network out, survives an engine restart, and removes cleanly', async () => {
@@ -170,6 +233,7 @@ describe('overlay network across two hosts with real engines', () => {
     await ovl2.remove(netA);
     for (const h of [h1, h2]) {
       expect(await overlayDevices(h)).toEqual([]);
+      expect((await h.exec(['iptables-save'])).stdout).not.toContain('FLT-VXLAN');
       expect((await h.exec(['ip', '-d', 'link'])).stdout).not.toMatch(/vxlan|fltbr|fltvx/);
       expect((await h.exec(['docker', 'network', 'ls', '--format', '{{.Name}}'])).stdout).not.toContain('flotilla-ovl');
     }
