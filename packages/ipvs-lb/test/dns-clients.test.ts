@@ -1,5 +1,7 @@
 import dgram from 'node:dgram';
+import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { waitFor } from '@flotilla/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientTables, EmbeddedDnsServer, planNode } from '../src/index.js';
 import { overlay, service, state } from './helpers/network-state.js';
@@ -70,5 +72,41 @@ describe('names by client', () => {
     // A bad client table is refused and nothing changes.
     expect(() => server.setTables(front.dns, new Map([['127.0.0.1', { services: [{ name: 'bad name', endpointMode: 'dnsrr' as const, tasks: [] }] }]]))).toThrow(/single DNS label/);
     expect(await ask(port, '127.0.0.1', 'db')).toEqual(['198.19.2.2']);
+  });
+
+  it('answers only clients on its network: anyone else gets nothing, over UDP or TCP, and is counted', async () => {
+    // Stand-in: the network is 127.0.0.0/31, so 127.0.0.1 is a container on it and 127.0.0.2 is
+    // not (a container of another network, or a host routing to the gateway through this node).
+    const server = new EmbeddedDnsServer({ host: '127.0.0.1', port: 0, clients: '127.0.0.0/31' });
+    const port = await server.start();
+    cleanups.push(() => server.close());
+    server.setTable(planNode(st, LOCAL).networks.find((n) => n.networkId === 'na')!.dns);
+    expect(await ask(port, '127.0.0.1', 'web')).toEqual(['198.19.1.2']);
+
+    const outsider = dgram.createSocket('udp4');
+    await new Promise<void>((r) => outsider.bind(0, '127.0.0.2', () => r()));
+    cleanups.push(() => new Promise<void>((r) => outsider.close(() => r())));
+    const replies: Buffer[] = [];
+    outsider.on('message', (m) => replies.push(m));
+    outsider.send(dnsPacket.encode({ type: 'query', id: 9, questions: [{ type: 'A', name: 'web' }] }), port, '127.0.0.1');
+    // Refused when it arrives, before any answer could be made.
+    await waitFor(() => server.refused().find((r) => r.cause === 'not-on-network')?.count === 1, { what: 'the outsider\'s UDP query refused' });
+    expect(replies).toEqual([]);
+
+    const tcp = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+    const got: Buffer[] = [];
+    tcp.on('data', (d: Buffer) => got.push(d));
+    tcp.on('error', () => undefined);
+    tcp.on('connect', () => {
+      const q = dnsPacket.encode({ type: 'query', id: 10, questions: [{ type: 'A', name: 'web' }] });
+      const head = Buffer.alloc(2);
+      head.writeUInt16BE(q.length);
+      tcp.write(Buffer.concat([head, q]));
+    });
+    await new Promise((r) => tcp.once('close', r));
+    expect(got).toEqual([]);
+    expect(server.refused()).toEqual([{ cause: 'not-on-network', count: 2 }]);
+    // The network's own container is still answered.
+    expect(await ask(port, '127.0.0.1', 'web')).toEqual(['198.19.1.2']);
   });
 });

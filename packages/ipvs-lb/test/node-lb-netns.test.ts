@@ -86,6 +86,15 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
       { what: 'the embedded DNS on the mynet gateway to answer', timeoutMs: 30_000 },
     );
     expect(names).toEqual({ web: [VIP], 'tasks.web': ['198.19.1.3', '198.19.1.4'], 'web.1.taskaaa': ['198.19.1.3'], nosuch: 'ENOTFOUND' });
+    // Only mynet's containers are answered. h3 is none: routing mynet through h1, it reaches the
+    // gateway address (it pings it), but the DNS there does not answer it.
+    await h3.exec(['ip', 'route', 'add', '198.19.1.0/24', 'via', h1.addr]);
+    try {
+      await waitFor(async () => (await h3.exec(['busybox', 'ping', '-c', '1', '-W', '1', MYNET.gateway], { allowFailure: true })).code === 0, { what: 'h3 to reach the mynet gateway through h1', timeoutMs: 10_000 });
+      expect(await resolveIn(h3, MYNET.gateway, ['web'])).toEqual({ web: 'ETIMEOUT' });
+    } finally {
+      await h3.exec(['ip', 'route', 'del', '198.19.1.0/24', 'via', h1.addr]);
+    }
 
     // Through the VIP from a container on the network: the local task and the one across VXLAN.
     expect(new Set(await connectMany(client, VIP, 80, 20))).toEqual(new Set(['a', 'b']));
@@ -105,6 +114,8 @@ describe('node load balancer, DNS and routing mesh with real packets', () => {
     // h3 is outside: it reaches each node's address on the published port.
     expect(new Set(await connectMany(h3, h1.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
     expect(new Set(await connectMany(h3, h2.addr, 18080, 20))).toEqual(new Set(['a', 'b']));
+    // Only the published port: a task's own port (80) is not reachable on the node's address.
+    expect(await connectMany(h3, h1.addr, 80, 1)).toEqual(['error:ECONNREFUSED']);
     // On each node itself, localhost too (iptables leaves 127/8 alone: the loopback listener serves it).
     expect(new Set(await connectMany(h1, '127.0.0.1', 18080, 20))).toEqual(new Set(['a', 'b']));
     expect(new Set(await connectMany(h2, '127.0.0.1', 18080, 20))).toEqual(new Set(['a', 'b']));

@@ -185,6 +185,8 @@ export class NodeLbController {
         const server = new EmbeddedDnsServer({
           host: net.gateway,
           port: this.opts.dnsPort ?? 53,
+          // Only the network's own containers are answered (not other networks', not other hosts).
+          clients: net.subnet,
           ...(this.opts.upstream ? { upstream: this.opts.upstream } : {}),
           ...(this.log ? { logger: this.log } : {}),
         });

@@ -2,6 +2,8 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
+import { RefusalLog, silentLogger, type RefusalCount } from '@flotilla/bus';
+import { inSubnet } from '../node-plan/cidr.js';
 import { decide, fitUdp, reply, udpLimit, RCODE_SERVFAIL } from './answer.js';
 import { forwardUdp, type UpstreamResolver } from './forward.js';
 import { buildIndex, type DnsIndex, type DnsTable } from './table.js';
@@ -15,7 +17,21 @@ export interface EmbeddedDnsOptions {
   ttl?: number;
   forwardTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * The network's subnet, e.g. "10.0.1.0/24": only its containers are answered. Anything else
+   * (a container of another network, a host that routes to the gateway address through this
+   * node) is dropped unanswered and counted, so the server is neither a window on another
+   * network's names nor an open resolver. Unset: everyone (tests on loopback).
+   */
+  clients?: string;
+  /** TCP connections open at once (default 64); more are closed at once. */
+  maxTcpConnections?: number;
+  /** A TCP connection idle this long is closed (default 10 s). */
+  tcpIdleMs?: number;
 }
+
+/** Queries one TCP connection may have unanswered (pipelined); more close it. */
+const MAX_TCP_PENDING = 16;
 
 /**
  * The embedded DNS: answers service and task names from the table the agent feeds with
@@ -28,8 +44,24 @@ export class EmbeddedDnsServer {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private readonly conns = new Set<net.Socket>();
+  private readonly refusals: RefusalLog;
 
-  constructor(private readonly opts: EmbeddedDnsOptions) {}
+  constructor(private readonly opts: EmbeddedDnsOptions) {
+    this.refusals = new RefusalLog({ log: (opts.logger ?? silentLogger()).child({ component: 'ipvs-lb', dns: opts.host }), what: 'embedded DNS', noun: 'queries', nouns: { 'tcp-busy': 'connections' } });
+  }
+
+  /** Queries and connections refused since start, by cause (not-on-network, tcp-busy, tcp-pipelined). */
+  refused(): RefusalCount[] {
+    return this.refusals.counts();
+  }
+
+  private allowed(client: string | undefined): boolean {
+    if (this.opts.clients === undefined) return true;
+    const addr = (client ?? '').replace(/^::ffff:/, '');
+    if (inSubnet(addr, this.opts.clients)) return true;
+    this.refusals.refuse('not-on-network', addr);
+    return false;
+  }
 
   /** Replaces the whole table; a bad table is refused and the old one stays. */
   setTable(table: DnsTable): void {
@@ -58,6 +90,7 @@ export class EmbeddedDnsServer {
     this.udp = udp;
     const port = udp.address().port;
     udp.on('message', (msg, rinfo) => {
+      if (!this.allowed(rinfo.address)) return;
       void this.handle(msg, 'udp', rinfo.address).then((out) => {
         if (out) udp.send(out, rinfo.port, rinfo.address);
       });
@@ -99,18 +132,37 @@ export class EmbeddedDnsServer {
 
   // DNS over TCP: each message is preceded by its 2-byte length.
   private serveTcp(sock: net.Socket): void {
+    if (!this.allowed(sock.remoteAddress)) {
+      sock.destroy();
+      return;
+    }
+    if (this.conns.size >= (this.opts.maxTcpConnections ?? 64)) {
+      sock.destroy();
+      this.refusals.refuse('tcp-busy', sock.remoteAddress?.replace(/^::ffff:/, ''));
+      return;
+    }
     this.conns.add(sock);
+    sock.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => sock.destroy());
     sock.on('close', () => this.conns.delete(sock));
     sock.on('error', () => sock.destroy());
     let buf = Buffer.alloc(0);
+    let pending = 0;
     sock.on('data', (chunk: Buffer) => {
+      // The 2-byte prefix bounds what waits here to one message (64 KiB); what bounds the work
+      // queued for a connection is the number of its queries not answered yet.
       buf = Buffer.concat([buf, chunk]);
       while (buf.length >= 2) {
         const len = buf.readUInt16BE(0);
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
+        if (++pending > MAX_TCP_PENDING) {
+          sock.destroy();
+          this.refusals.refuse('tcp-pipelined', sock.remoteAddress?.replace(/^::ffff:/, ''));
+          return;
+        }
         void this.handle(msg, 'tcp', sock.remoteAddress).then((out) => {
+          pending--;
           if (!out || sock.destroyed) return;
           const head = Buffer.alloc(2);
           head.writeUInt16BE(out.length);
@@ -121,6 +173,7 @@ export class EmbeddedDnsServer {
   }
 
   async close(): Promise<void> {
+    this.refusals.stop();
     for (const s of this.conns) s.destroy();
     const udp = this.udp;
     const tcp = this.tcp;
