@@ -193,7 +193,10 @@ export class GossipSockets {
       finish();
       this.onRefused(cause, source, detail);
     };
+    let delivered = false;
     const deadline = setTimeout(() => {
+      // Delivered but the peer has not closed its side yet: nothing was refused.
+      if (delivered) return finish();
       const got = reader.declared === undefined ? 'no length prefix' : `${reader.buffered} of ${reader.declared} bytes`;
       refuse('frame-deadline', `${got} after ${this.limits.streamDeadlineMs} ms`);
     }, this.limits.streamDeadlineMs);
@@ -215,6 +218,7 @@ export class GossipSockets {
       // fail its push/pull); the place is given back on close or at the deadline.
       this.admission.drop(held);
       held = 0;
+      delivered = true;
       socket.end();
       if (!this.closed) this.onInbound(source, socket.remotePort ?? 0, step.frame, true);
     });
