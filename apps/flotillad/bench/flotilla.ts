@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import pino from 'pino';
 import { killStaleNatsServer } from '../src/manager/stale-nats.js';
+import { DAEMON_NODE_FLAGS } from '../src/node-flags.js';
 import { socketAnswers } from '../test/helpers/wait.js';
 import type { Cleanup } from './cleanup.js';
 import { removeContainersByLabel } from './engine-watch.js';
@@ -50,7 +51,7 @@ export async function flotillaSwarm(docker: Docker, cleanup: Cleanup, options: {
   cleanup.add('stop the bench nats-server', () => killStaleNatsServer(join(dataDir, 'swarm', 'nats'), pino({ level: 'silent' })));
   const daemon = spawn(
     process.execPath,
-    [DAEMON_MAIN, '--data-dir', dataDir, '--control-socket', socket, '--node-name', 'flotilla-bench',
+    [...DAEMON_NODE_FLAGS, DAEMON_MAIN, '--data-dir', dataDir, '--control-socket', socket, '--node-name', 'flotilla-bench',
       '--nats-port', '0', '--nats-cluster-port', '0', '--log-level', options.daemonLog ? 'debug' : 'warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

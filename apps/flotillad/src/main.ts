@@ -8,6 +8,7 @@ import { DaemonFatal } from './fatal.js';
 import { runUntilSignalled } from './lifecycle.js';
 import { daemonLogger } from './logger.js';
 import { findOnPath, NATS_SERVER_MISSING } from './nats-server-check.js';
+import { DAEMON_NODE_FLAGS, missingNodeFlags } from './node-flags.js';
 import { daemonVersion } from './version.js';
 
 const version = daemonVersion();
@@ -27,6 +28,10 @@ if (findOnPath('nats-server', process.env['PATH']) === undefined) {
 
 const { config } = parsed;
 const log = daemonLogger(config.logLevel, config.nodeName);
+const missing = missingNodeFlags(process.execArgv);
+if (missing.length > 0) {
+  log.warn({ missing, wanted: DAEMON_NODE_FLAGS }, 'flotillad started without its Node.js flags (bin/flotillad passes them): memory under a flood of gossip packets is less bounded');
+}
 try {
   await runUntilSignalled(() => startDaemon(config, version, log), log);
   // Explicit: idle keep-alive sockets (e.g. to the Docker Engine) must not hold the process.

@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestHosts, tempDir, type TestHost, type TestHosts } from '@flotilla/testkit';
+import { DAEMON_NODE_FLAGS } from '../../src/node-flags.js';
 import { DAEMON_MAIN, runCli, runToEnd, type Finished } from './processes.js';
 import { socketAnswers, waitFor } from './wait.js';
 
@@ -142,7 +143,7 @@ export async function startHostCluster(options: HostClusterOptions): Promise<Hos
     try {
       child = node.host.spawn(
         [
-          process.execPath, DAEMON_MAIN,
+          process.execPath, ...DAEMON_NODE_FLAGS, DAEMON_MAIN,
           '--data-dir', node.dataDir, '--control-socket', node.socket, '--node-name', node.name,
           '--docker-host', node.host.dockerHost!, '--advertise-addr', node.addr,
           '--log-level', options.logLevel ?? 'debug', ...(options.daemonArgs ?? []),

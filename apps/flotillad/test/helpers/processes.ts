@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../../src/node-flags.js';
 import { socketAnswers, waitFor } from './wait.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -59,7 +60,7 @@ export function spawnTracked(command: string, args: readonly string[], options: 
 
 export function spawnDaemon(args: readonly string[], options: SpawnOptions = {}): DaemonProcess {
   requireBuilt(DAEMON_MAIN, '@flotilla/flotillad');
-  return spawnTracked(process.execPath, [DAEMON_MAIN, ...args], options);
+  return spawnTracked(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON_MAIN, ...args], options);
 }
 
 /**

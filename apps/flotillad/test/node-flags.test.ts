@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DAEMON_NODE_FLAGS, missingNodeFlags } from '../src/node-flags.js';
+import { REPO_ROOT } from './helpers/processes.js';
+
+describe("flotillad's Node.js flags", () => {
+  it('bin/flotillad passes every one of them (the tests and benches take them from node-flags.ts)', () => {
+    const launcher = readFileSync(join(REPO_ROOT, 'bin/flotillad'), 'utf8');
+    const exec = launcher.split('\n').find((l) => l.startsWith('exec node '))!;
+    expect(missingNodeFlags(exec.split(/\s+/))).toEqual([]);
+    expect(DAEMON_NODE_FLAGS.length).toBeGreaterThan(0);
+  });
+
+  it('names the ones a start without them lacks', () => {
+    expect(missingNodeFlags([])).toEqual([...DAEMON_NODE_FLAGS]);
+    expect(missingNodeFlags(['--inspect', ...DAEMON_NODE_FLAGS])).toEqual([]);
+  });
+});
