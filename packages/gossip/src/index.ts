@@ -3,7 +3,7 @@ export * from './swim/index.js';
 export { GossipNode, type GossipNodeOptions, type GossipNodeStats, type GossipRefusal } from './transport/gossip-node.js';
 export { GossipSockets, type GossipSocketsOptions, type SocketRefusal } from './transport/sockets.js';
 export { FrameReader, type FrameStep, type FrameRefusal } from './transport/frame-reader.js';
-export { StreamAdmission, type StreamLimits } from './transport/stream-admission.js';
+export { StreamAdmission, strangerSourceKey, type StreamLimits, type StreamPlace, type SourceKind } from './transport/stream-admission.js';
 export { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, MAX_DATAGRAM_BYTES } from './transport/limits.js';
 export { sealPacket, openPacket } from './transport/sealed-codec.js';
 export { parseAddr, formatAddr } from './transport/address.js';

@@ -7,7 +7,7 @@ import type { SwimConfig } from '../swim/config.js';
 import { SeededRng, type Rng } from '../swim/rng.js';
 import { Swim } from '../swim/swim.js';
 import type { MemberView, MembershipEvent } from '../swim/types.js';
-import { formatAddr } from './address.js';
+import { formatAddr, parseAddr } from './address.js';
 import { openPacket, sealPacket } from './sealed-codec.js';
 import { GossipSockets, type SocketRefusal } from './sockets.js';
 import type { StreamLimits } from './stream-admission.js';
@@ -57,6 +57,8 @@ export class GossipNode {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private saidTooBig = false;
+  /** Hosts of the alive and suspect members (their push/pulls count against the members' caps); rebuilt after a membership change. */
+  private memberHosts: Set<string> | undefined;
 
   private constructor(
     private readonly sockets: GossipSockets,
@@ -84,7 +86,11 @@ export class GossipNode {
       options.port,
       (host, port, bytes, reliable) => node?.onInbound(host, port, bytes, reliable),
       (what, err) => log.warn({ err: err.message }, `gossip: error on ${what}`),
-      { ...(options.limits ? { limits: options.limits } : {}), onRefused: (cause, from, detail) => refusals.refuse(cause, from, detail) },
+      {
+        ...(options.limits ? { limits: options.limits } : {}),
+        onRefused: (cause, from, detail) => refusals.refuse(cause, from, detail),
+        isMember: (host) => node?.isMemberHost(host) ?? false,
+      },
     );
     node = new GossipNode(sockets, options.keyring, log, refusals, options);
     log.info({ addr: sockets.addr }, 'gossip: listening');
@@ -133,6 +139,22 @@ export class GossipNode {
   /** Inbound push/pull streams open now and the unauthenticated bytes they hold. */
   get inbound(): { streams: number; bufferedBytes: number } {
     return this.sockets.inbound;
+  }
+
+  /** Whether `host` (an address without port) is an alive or suspect member's. */
+  isMemberHost(host: string): boolean {
+    if (!this.memberHosts) {
+      this.memberHosts = new Set();
+      for (const m of this.swim.memberList()) {
+        if (m.state !== 'alive' && m.state !== 'suspect') continue;
+        try {
+          this.memberHosts.add(parseAddr(m.addr).host);
+        } catch {
+          // A member whose address does not parse has no stream to count.
+        }
+      }
+    }
+    return this.memberHosts.has(host);
   }
 
   members(): MemberView[] {
@@ -207,6 +229,7 @@ export class GossipNode {
     }
     for (const event of events) {
       if (event.type !== 'user') {
+        this.memberHosts = undefined;
         const m = event.member;
         this.log.info({ memberId: m.id, addr: m.addr, incarnation: m.incarnation }, `gossip: member ${event.type}`);
       }

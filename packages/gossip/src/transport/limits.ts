@@ -29,9 +29,13 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
   streamDeadlineMs: 5_000,
   // A peer has one push/pull (or its reply) open at a time; joins add one per seed.
   maxStreamsPerSource: 4,
+  // Strangers (addresses of no current member: joining nodes, and anyone else).
   maxStreams: 32,
-  // Eight full frames in flight at once; a peer's real frames (hundreds of bytes to a few
-  // hundred kB) rarely wait for one another.
+  // Members push/pull with one random peer every interval: even at 5,000 members a node rarely
+  // has more than a few open at once; 256 leaves room for bursts after a partition heals.
+  maxMemberStreams: 256,
+  // Eight full frames in flight at once, for strangers and for members each; a peer's real
+  // frames (hundreds of bytes to a few hundred kB) rarely wait for one another.
   maxBufferedBytes: 8 * MAX_FRAME_BYTES,
   maxDatagramBytes: MAX_DATAGRAM_BYTES,
 };

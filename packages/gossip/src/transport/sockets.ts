@@ -38,6 +38,11 @@ export type Refused = (cause: SocketRefusal, from: string, detail?: string) => v
 export interface GossipSocketsOptions {
   limits?: Partial<StreamLimits>;
   onRefused?: Refused;
+  /**
+   * Whether an address (without port) is a current member's: its streams count against the
+   * members' caps, not the strangers' (StreamAdmission). Default: nobody is.
+   */
+  isMember?: (address: string) => boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export class GossipSockets {
   readonly limits: StreamLimits;
   private readonly admission: StreamAdmission;
   private readonly onRefused: Refused;
+  private readonly isMember: (address: string) => boolean;
 
   private constructor(
     private readonly udp: dgram.Socket,
@@ -63,6 +69,7 @@ export class GossipSockets {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
     this.admission = new StreamAdmission(this.limits);
     this.onRefused = options.onRefused ?? (() => undefined);
+    this.isMember = options.isMember ?? (() => false);
     udp.on('message', (msg, rinfo) => {
       if (this.closed) return;
       if (msg.length > this.limits.maxDatagramBytes) {
@@ -158,7 +165,8 @@ export class GossipSockets {
   }
 
   /**
-   * One inbound push/pull: admitted only within the per-source and total caps, closed at an
+   * One inbound push/pull: admitted only within the per-source and total caps (members' and
+   * strangers' apart), closed at an
    * absolute deadline, its length prefix checked before any of the body is kept, its body bytes
    * counted against the budget of all inbound streams. Exactly one frame per stream; the frame
    * is handed on as soon as it is complete and the stream closed.
@@ -168,11 +176,11 @@ export class GossipSockets {
       socket.destroy();
       return;
     }
-    const source = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
-    const refusedPlace = this.admission.admit(source);
-    if (refusedPlace) {
+    const source = (socket.remoteAddress ?? '?').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const place = this.admission.admit(source, this.isMember(source) ? 'member' : 'stranger');
+    if (typeof place === 'string') {
       socket.destroy();
-      this.onRefused(refusedPlace, source);
+      this.onRefused(place, source);
       return;
     }
     this.open.add(socket);
@@ -183,8 +191,8 @@ export class GossipSockets {
       if (finished) return;
       finished = true;
       clearTimeout(deadline);
-      this.admission.release(source);
-      this.admission.drop(held);
+      this.admission.release(place);
+      this.admission.drop(place, held);
       held = 0;
       this.open.delete(socket);
       socket.destroy();
@@ -203,8 +211,8 @@ export class GossipSockets {
     deadline.unref();
     socket.on('data', (chunk: Buffer) => {
       if (finished) return;
-      if (!this.admission.hold(chunk.length)) {
-        refuse('frame-busy', `inbound streams already hold ${this.admission.bufferedBytes} bytes`);
+      if (!this.admission.hold(place, chunk.length)) {
+        refuse('frame-busy', `inbound ${place.kind} streams already hold ${this.admission.bufferedBy(place.kind)} bytes`);
         return;
       }
       held += chunk.length;
@@ -216,7 +224,7 @@ export class GossipSockets {
       }
       // The sender closes its side after the frame: ours closes gracefully too (a reset could
       // fail its push/pull); the place is given back on close or at the deadline.
-      this.admission.drop(held);
+      this.admission.drop(place, held);
       held = 0;
       delivered = true;
       socket.end();

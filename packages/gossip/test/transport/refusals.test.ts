@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@flotilla/bus';
 import { logLines, waitFor } from '@flotilla/testkit';
-import { GossipNode, Keyring, newGossipKey, parseAddr, sealPacket } from '../../src/index.js';
+import { fastLanConfig, GossipNode, Keyring, newGossipKey, parseAddr, sealPacket } from '../../src/index.js';
 
 const stops: (() => unknown)[] = [];
 afterEach(async () => {
@@ -67,5 +67,24 @@ describe('refusals of a gossip member', () => {
     for (const [cause, count] of byCause) expect(count, cause).toBeLessThanOrEqual(cause === 'datagram-oversize' ? 1 : 3);
     expect(refusalLines()[0]).toMatchObject({ component: 'gossip', nodeId: 'n1', level: 40 });
     expect(lines.length).toBeLessThan(20);
+  });
+});
+
+describe("a gossip member's push/pull budget", () => {
+  it('counts streams from the hosts of alive members apart from strangers', async () => {
+    const key = newGossipKey();
+    const config = fastLanConfig(100);
+    const a = await GossipNode.start({ id: 'a', host: '127.0.0.1', port: 0, keyring: new Keyring(key), config });
+    stops.push(() => a.stop());
+    const b = await GossipNode.start({ id: 'b', host: '127.13.1.2', port: 0, keyring: new Keyring(key), config });
+    let bStopped = false;
+    stops.push(() => (bStopped ? undefined : b.stop()));
+    expect(a.isMemberHost('127.13.1.2')).toBe(false);
+    b.join([a.addr]);
+    await waitFor(() => a.isMemberHost('127.13.1.2'), { what: 'b to be a member a counts apart' });
+    expect(a.isMemberHost('127.13.1.3')).toBe(false);
+    bStopped = true;
+    await b.stop();
+    await waitFor(() => !a.isMemberHost('127.13.1.2'), { what: 'b, dead or gone, to count as a stranger again' });
   });
 });

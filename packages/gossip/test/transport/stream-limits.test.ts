@@ -20,12 +20,13 @@ interface Harness {
   inbound: { from: string; bytes: Buffer; reliable: boolean }[];
 }
 
-async function bind(limits: Partial<StreamLimits>): Promise<Harness> {
+async function bind(limits: Partial<StreamLimits>, members: readonly string[] = []): Promise<Harness> {
   const refused: Harness['refused'] = [];
   const inbound: Harness['inbound'] = [];
   const sockets = await GossipSockets.bind('127.0.0.1', 0, (host, port, bytes, reliable) => inbound.push({ from: formatAddr(host, port), bytes, reliable }), () => undefined, {
     limits,
     onRefused: (cause, from) => refused.push({ cause, from }),
+    isMember: (host) => members.includes(host),
   });
   open.push(sockets);
   return { sockets, port: parseAddr(sockets.addr).port, refused, inbound };
@@ -109,6 +110,24 @@ describe('gossip TCP: nothing held before it is authenticated beyond the caps', 
     c2.socket.end(Buffer.concat([header(40), Buffer.alloc(40, 7)]));
     await c2.closed;
     expect(h.inbound).toEqual([{ from: expect.stringMatching(/^127\.13\.0\.3:\d+$/), bytes: Buffer.alloc(40, 7), reliable: true }]);
+  });
+
+  it("strangers holding every place and the whole byte budget do not keep a member's push/pull out", async () => {
+    const member = '127.13.0.9';
+    const h = await bind({ ...LIMITS, maxMemberStreams: 2 }, [member]);
+    // Strangers from three addresses take all three places; one of them holds the byte budget.
+    const strangers = [await connect(h.port, '127.13.0.1'), await connect(h.port, '127.13.0.2'), await connect(h.port, '127.13.0.3')];
+    strangers[0]!.socket.write(Buffer.concat([header(800), Buffer.alloc(700, 1)]));
+    await waitFor(() => h.sockets.inbound.streams === 3 && h.sockets.inbound.bufferedBytes >= 700, { what: 'the strangers to hold every place and 700 bytes' });
+    const late = await connect(h.port, '127.13.0.4');
+    await late.closed;
+    // The member still gets in, and its 790-byte frame fits its own budget.
+    const m = await connect(h.port, member);
+    m.socket.end(Buffer.concat([header(790), Buffer.alloc(790, 9)]));
+    await m.closed;
+    expect(h.inbound).toEqual([{ from: expect.stringMatching(/^127\.13\.0\.9:\d+$/), bytes: Buffer.alloc(790, 9), reliable: true }]);
+    expect(h.refused).toEqual([{ cause: 'too-many-streams', from: '127.13.0.4' }]);
+    expect(strangers.map((c) => c.isClosed())).toEqual([false, false, false]);
   });
 
   it('all streams together hold at most maxBufferedBytes of unauthenticated body', async () => {
