@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 import { hostname } from 'node:os';
 import { parseDaemonArgs } from './config.js';
 import { SocketInUseError } from './control-socket.js';

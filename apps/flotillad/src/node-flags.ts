@@ -1,4 +1,5 @@
-// The Node.js flags flotillad runs with (bin/flotillad, every test and bench that starts it).
+// The Node.js flags flotillad runs with (bin/flotillad, the first line of src/main.ts, which the
+// npm package's bundled bin keeps, every test and bench that starts it).
 //
 // --max-semi-space-size=1: V8's young generation at 1 MB per semi-space instead of Node's 16.
 // Under a flood of datagrams on the gossip port each one is a Buffer whose memory is freed only

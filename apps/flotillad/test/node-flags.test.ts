@@ -12,6 +12,12 @@ describe("flotillad's Node.js flags", () => {
     expect(DAEMON_NODE_FLAGS.length).toBeGreaterThan(0);
   });
 
+  it("the daemon's own first line passes them too (the npm package's bin runs dist/flotillad.js directly)", () => {
+    const shebang = readFileSync(join(REPO_ROOT, 'apps/flotillad/src/main.ts'), 'utf8').split('\n')[0]!;
+    expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+    expect(missingNodeFlags(shebang.split(/\s+/))).toEqual([]);
+  });
+
   it('names the ones a start without them lacks', () => {
     expect(missingNodeFlags([])).toEqual([...DAEMON_NODE_FLAGS]);
     expect(missingNodeFlags(['--inspect', ...DAEMON_NODE_FLAGS])).toEqual([]);
