@@ -60,6 +60,8 @@ describe('limits of a real manager port', () => {
     const third = await idle(addr);
     await third.closed;
     expect(running!.connections()).toEqual({ open: 2, refused: 1 });
+    // Counted for info with the refused calls (summed up in the log, not a line each).
+    expect(running!.refused()).toEqual([{ cause: 'too-many-connections', count: 1 }]);
     // A client from the same address is refused too while both slots are taken.
     await expect(fetchRootCaCertificate({ addr, timeoutMs: 2_000 })).rejects.toThrow();
     held[0]!.socket.destroy();
