@@ -108,7 +108,8 @@ describe('route pinning (real nats-server processes)', () => {
       timeoutMs: 15_000,
     });
     // The rogue retries every second; give it several tries, then count on both sides.
-    await waitFor(() => aLog.messages.filter((m) => /certificate not pinned/.test(m)).length >= 3, { what: 'three refused attempts', timeoutMs: 15_000 });
+    // Counted by the supervisor (its log sums repeated refusals up: one line, then summaries).
+    await waitFor(() => (a.refused().find((r) => r.cause === 'route-not-pinned')?.count ?? 0) >= 3, { what: 'three refused attempts', timeoutMs: 15_000 });
     expect((await routez(a.monitorPort!)).routes.map((r) => r.rid)).toEqual(before);
     expect((await routez(rogue.monitorPort)).num_routes).toBe(0);
   }, 60_000);

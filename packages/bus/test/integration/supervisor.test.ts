@@ -366,7 +366,7 @@ describe('NatsServerSupervisor', () => {
 
   it('refused connections are counted by cause and summed up, not forwarded one line each', async () => {
     const { logger, messages: lines } = capturingLogger();
-    const sup = await supervise(undefined, { cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [] }, logger });
+    const sup = await supervise(undefined, { cluster: { name: 'flt-c1', host: '127.0.0.1', port: 0, routes: [], pinnedKeys: [keySha256(pki.server.cert)] }, logger });
     // A TLS client without a certificate: refused at the handshake.
     const noCert = (port: number) =>
       new Promise<void>((resolve) => {
