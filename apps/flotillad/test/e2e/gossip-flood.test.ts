@@ -36,6 +36,12 @@ function rssBytes(pid: number): number {
   return Number(kb[1]) * 1024;
 }
 
+/** CPU seconds the process has used (utime + stime of /proc/<pid>/stat, in clock ticks of 100 Hz). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const gossipLine = (info: string) => /Gossip:\n {3}Members: (\d+) alive, (\d+) suspect, (\d+) dead, (\d+) left\n {3}Refused: (.*)\n/.exec(info);
 
 describe('gossip flood against a running manager', () => {
@@ -51,12 +57,17 @@ describe('gossip flood against a running manager', () => {
     const pid = m1.daemon!.pid;
     // Idle: the median of 15 samples 200 ms apart, once the cluster has settled (a measurement, not a wait).
     const samples: number[] = [];
+    const idleCpuFrom = cpuSeconds(pid);
+    const idleFrom = Date.now();
     for (let i = 0; i < 15; i++) {
       samples.push(rssBytes(pid));
       await new Promise((r) => setTimeout(r, 200));
     }
     const idle = [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+    const idleCpu = (cpuSeconds(pid) - idleCpuFrom) / ((Date.now() - idleFrom) / 1000);
     const logBefore = m1.daemon!.stderr().length;
+    const attackCpuFrom = cpuSeconds(pid);
+    const attackFrom = Date.now();
 
     const attacker = spawnTracked(process.execPath, [
       '--import', 'tsx', fileURLToPath(new URL('../helpers/gossip-flood.ts', import.meta.url)),
@@ -78,6 +89,7 @@ describe('gossip flood against a running manager', () => {
       expect(peak - idle, `RSS rise over idle ${idle} during the attack: ${timeline.join(' ')}`).toBeLessThan(50 * MB);
     }
     const attack = await attacker.exited;
+    const attackCpu = (cpuSeconds(pid) - attackCpuFrom) / ((Date.now() - attackFrom) / 1000);
     expect(attack.code, attack.stderr).toBe(0);
     const sent = JSON.parse(attack.stdout.trim()) as { connections: number; datagrams: number };
     expect(sent.datagrams).toBeGreaterThan(100_000);
@@ -91,7 +103,7 @@ describe('gossip flood against a running manager', () => {
       const rss = rssBytes(pid);
       return rss - idle < RETURN_MB * MB ? rss : undefined;
     }, 30_000);
-    console.log(`gossip flood: idle ${(idle / MB).toFixed(1)} MB, peak ${(peak / MB).toFixed(1)} MB, after ${(after / MB).toFixed(1)} MB; sent ${JSON.stringify(sent)}`);
+    console.log(`gossip flood: idle ${(idle / MB).toFixed(1)} MB, peak ${(peak / MB).toFixed(1)} MB, after ${(after / MB).toFixed(1)} MB; daemon CPU idle ${(idleCpu * 100).toFixed(0)} %, under attack ${(attackCpu * 100).toFixed(0)} % of a core; sent ${JSON.stringify(sent)}`);
 
     const final = await cluster.ok(m1, 'info');
     const refused = gossipLine(final)![5]!;
