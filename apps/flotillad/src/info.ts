@@ -28,6 +28,7 @@ export function inactiveSwarm(advertiseAddr: string): SwarmInfo {
     remoteManagers: [],
     natsRefused: [],
     managerPortRefused: [],
+    dnsRefused: [],
   };
 }
 

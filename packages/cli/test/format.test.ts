@@ -15,6 +15,7 @@ const swarm = (overrides: Partial<SwarmInfo>): SwarmInfo => ({
   remoteManagers: [],
   natsRefused: [],
   managerPortRefused: [],
+  dnsRefused: [],
   ...overrides,
 });
 
@@ -105,17 +106,21 @@ describe('flotilla info output', () => {
         '  Refused:',
         '   NATS: none',
         '   Manager Port: none',
+        '   DNS: none',
         '',
       ].join('\n'),
     );
-    const attacked = swarm({ ...active, natsRefused: [{ cause: 'auth', count: 3 }, { cause: 'tls-handshake', count: 1234 }], managerPortRefused: [{ cause: 'invalid-join-token', count: 2 }] });
-    expect(formatSwarm(attacked)).toContain(['  Refused:', '   NATS: 3 auth, 1234 tls-handshake', '   Manager Port: 2 invalid-join-token', ''].join('\n'));
+    const attacked = swarm({ ...active, natsRefused: [{ cause: 'auth', count: 3 }, { cause: 'tls-handshake', count: 1234 }], managerPortRefused: [{ cause: 'invalid-join-token', count: 2 }], dnsRefused: [{ cause: 'not-on-network', count: 7 }] });
+    expect(formatSwarm(attacked)).toContain(['  Refused:', '   NATS: 3 auth, 1234 tls-handshake', '   Manager Port: 2 invalid-join-token', '   DNS: 7 not-on-network', ''].join('\n'));
   });
 
   it('leaves manager-only counts out for an active worker and shows the error of a failed join', () => {
     const worker = formatSwarm(swarm({ nodeId: 'w1', localNodeState: SwarmState.SWARM_STATE_ACTIVE, clusterId: 'cl9', nodeAddr: '10.0.0.9' }));
     expect(worker).toContain('  ClusterID: cl9\n');
     expect(worker).not.toContain('Managers:');
+    // Every node runs an embedded DNS; only managers have a nats-server and port 2377.
+    expect(worker).toContain('  Refused:\n   DNS: none\n');
+    expect(worker).not.toContain('NATS:');
     const failed = formatSwarm(swarm({ localNodeState: SwarmState.SWARM_STATE_ERROR, error: 'join token rejected' }));
     expect(failed).toContain(' Swarm: error\n');
     expect(failed).toContain('  Error: join token rejected\n');
@@ -139,6 +144,8 @@ describe('flotilla info output', () => {
     expect(formatSwarm(swarm({ ...base, gossip }))).toContain(
       [
         '  Node Address: 10.0.0.9',
+        '  Refused:',
+        '   DNS: none',
         '  Gossip:',
         '   Members: 3 alive, 1 suspect, 0 dead, 1 left',
         '   Refused: 2 bad-key, 64 frame-oversize',

@@ -9,7 +9,7 @@ export { renderRestore, serviceRules, serviceChain, chainNames, kernelProbabilit
 export { parseNatSave, type ObservedNat } from './iptables/observed.js';
 export { buildIndex, lookup, type DnsTable, type DnsService, type DnsTask, type DnsIndex, type Lookup } from './dns/table.js';
 export { decide, reply, fitUdp, udpLimit, type Decision } from './dns/answer.js';
-export { EmbeddedDnsServer, type EmbeddedDnsOptions } from './dns/server.js';
+export { EmbeddedDnsServer, embeddedDnsRefusalLog, type EmbeddedDnsOptions } from './dns/server.js';
 export type { UpstreamResolver } from './dns/forward.js';
 export { IpvsBackend, type IpvsBackendOptions } from './ipvs/backend.js';
 export { ipvsRestoreLines, parseIpvsSave, type IpvsService } from './ipvs/commands.js';

@@ -1,9 +1,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { waitFor } from '@flotilla/testkit';
+import { logLines, waitFor } from '@flotilla/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientTables, EmbeddedDnsServer, planNode } from '../src/index.js';
+import { createLogger } from '@flotilla/bus';
+import { clientTables, EmbeddedDnsServer, embeddedDnsRefusalLog, planNode } from '../src/index.js';
 import { overlay, service, state } from './helpers/network-state.js';
 
 // A container on two networks sees the names of both, whichever gateway it asks; another
@@ -108,5 +109,26 @@ describe('names by client', () => {
     expect(server.refused()).toEqual([{ cause: 'not-on-network', count: 2 }]);
     // The network's own container is still answered.
     expect(await ask(port, '127.0.0.1', 'web')).toEqual(['198.19.1.2']);
+  });
+
+  it("a node's servers share one refusal count and log: counts outlive a closed server, a flood over two networks is one line and a summary", async () => {
+    const { destination, lines } = logLines();
+    const refusals = embeddedDnsRefusalLog(createLogger({ component: 'test', nodeId: 'n1', destination }));
+    const a = new EmbeddedDnsServer({ host: '127.0.0.1', port: 0, clients: '127.0.0.0/31', refusals });
+    const b = new EmbeddedDnsServer({ host: '127.0.0.1', port: 0, clients: '127.0.0.0/31', refusals });
+    const [portA, portB] = [await a.start(), await b.start()];
+    cleanups.push(() => a.close());
+    const outsider = dgram.createSocket('udp4');
+    await new Promise<void>((r) => outsider.bind(0, '127.0.0.2', () => r()));
+    cleanups.push(() => new Promise<void>((r) => outsider.close(() => r())));
+    const query = dnsPacket.encode({ type: 'query', id: 11, questions: [{ type: 'A', name: 'web' }] });
+    for (let i = 0; i < 20; i++) outsider.send(query, i % 2 === 0 ? portA : portB, '127.0.0.1');
+    await waitFor(() => refusals.count('not-on-network') === 20, { what: '20 outside queries refused by the two servers' });
+    // The network of b leaves the node: what b refused is still counted.
+    await b.close();
+    expect(refusals.counts()).toEqual([{ cause: 'not-on-network', count: 20 }]);
+    refusals.stop();
+    const dnsLines = lines.filter((l) => String(l.msg).startsWith('embedded DNS'));
+    expect(dnsLines.map((l) => l.refused)).toEqual([1, 19]);
   });
 });

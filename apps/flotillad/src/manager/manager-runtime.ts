@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node } from '@flotilla/api';
+import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node, type RefusalCount } from '@flotilla/api';
 import { asCertRole, isManagerNow } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
@@ -62,6 +62,8 @@ export interface ManagerRuntime {
   readonly plugins: ManagerPlugins;
   /** What this manager's nats-server and its port 2377 refused, by cause. */
   refused(): ManagerRefusals;
+  /** What this node's embedded DNS servers refused, by cause (empty without a load balancer). */
+  dnsRefused(): RefusalCount[];
   stop(): Promise<void>;
 }
 
@@ -320,6 +322,7 @@ export async function startManagerRuntime(
       gossipInfo: () => gossipInfo(nodeGossip, networkDb),
       plugins,
       refused: () => ({ nats: nats.refused(), managerPort: caServer.refused() }),
+      dnsRefused: () => nodeLb?.dnsRefused() ?? [],
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

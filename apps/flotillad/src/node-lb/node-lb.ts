@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '@flotilla/agent';
 import { createLoadBalancer, hostResolver, IptablesBackend, IptablesMesh, KernelMeshWithLoopback, NodeLbController, UserspaceMesh } from '@flotilla/ipvs-lb';
+import type { RefusalCount } from '@flotilla/api';
 import type { Logger } from 'pino';
 import { loadBalancerChoice } from './backend-choice.js';
 
 /** Service VIPs, embedded DNS and the routing mesh of this node, fed by the agent's NodeNetworkState. */
 export interface NodeLb {
   readonly backend: string;
+  /** What the embedded DNS servers refused since start, by cause (all networks together). */
+  dnsRefused(): RefusalCount[];
   /** Stops the DNS servers and removes every rule and address it installed. */
   stop(): Promise<void>;
 }
@@ -61,6 +64,7 @@ async function start(agent: Agent, opts: NodeLbOptions, log: Logger): Promise<No
   log.info({ backend: choice.kind, reason: choice.reason }, 'node load balancer started');
   return {
     backend: choice.kind,
+    dnsRefused: () => controller.dnsRefused(),
     stop: async () => {
       unsubscribe();
       await controller.close();

@@ -22,7 +22,7 @@ import { forceManagerAlone } from '../manager/force-new-cluster.js';
 import { writeRestoredDataDir } from './backup.js';
 import { resolveAdvertiseAddr, resolveListenAddr, SwarmInputError } from './addresses.js';
 import { removeNodeNetworking, removeTaskContainers } from './leave-cleanup.js';
-import { managerSwarmInfo, withGossip, workerSwarmInfo } from './swarm-info.js';
+import { managerSwarmInfo, withDnsRefused, withGossip, workerSwarmInfo } from './swarm-info.js';
 import { readSwarmState, removeSwarmFiles, swarmFiles, writeNodePems, writeSwarmState, type SwarmFiles, type SwarmState } from './swarm-state.js';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
 
@@ -465,9 +465,9 @@ export class SwarmController {
   }
 
   info(): SwarmInfo {
-    if (this.runtime) return withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all(), this.runtime.refused()), this.runtime.gossipInfo());
+    if (this.runtime) return withDnsRefused(withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all(), this.runtime.refused()), this.runtime.gossipInfo()), this.runtime.dnsRefused());
     const worker = this.worker?.state ?? this.pendingWorker;
-    if (worker) return withGossip(workerSwarmInfo(worker, this.worker !== undefined), this.worker?.gossipInfo());
+    if (worker) return withDnsRefused(withGossip(workerSwarmInfo(worker, this.worker !== undefined), this.worker?.gossipInfo()), this.worker?.dnsRefused() ?? []);
     return inactiveSwarm(this.config.advertiseAddr);
   }
 

@@ -24,6 +24,7 @@ export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>, refus
     remoteManagers: managers.map((n) => ({ nodeId: n.id, addr: n.managerStatus?.addr ?? '' })),
     natsRefused: [...refused.nats],
     managerPortRefused: [...refused.managerPort],
+    dnsRefused: [],
   };
 }
 
@@ -41,10 +42,16 @@ export function workerSwarmInfo(state: SwarmState, connected: boolean): SwarmInf
     remoteManagers: workerRenewalAddrs(state).map((addr) => ({ nodeId: '', addr })),
     natsRefused: [],
     managerPortRefused: [],
+    dnsRefused: [],
   };
 }
 
 /** The node's gossip figures, once its gossip member runs. */
 export function withGossip(info: SwarmInfo, gossip: GossipInfo | undefined): SwarmInfo {
   return gossip ? { ...info, gossip } : info;
+}
+
+/** What this node's embedded DNS servers refused (every node that runs a load balancer). */
+export function withDnsRefused(info: SwarmInfo, dnsRefused: readonly RefusalCount[]): SwarmInfo {
+  return { ...info, dnsRefused: [...dnsRefused] };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from '@flotilla/agent';
-import { Node as NodeMessage, type GossipInfo, type Node } from '@flotilla/api';
+import { Node as NodeMessage, type GossipInfo, type Node, type RefusalCount } from '@flotilla/api';
 import type { NodeCredentials } from '@flotilla/ca';
 import { BusConnectError, clusterSubjects, connectBus, subscribeMessages, type BusConnection } from '@flotilla/bus';
 import type { Logger } from 'pino';
@@ -21,6 +21,8 @@ export interface WorkerRuntime {
   readonly state: SwarmState;
   /** `info`'s gossip figures; undefined until the gossip member runs. */
   gossipInfo(): GossipInfo | undefined;
+  /** What this node's embedded DNS servers refused, by cause (empty without a load balancer). */
+  dnsRefused(): RefusalCount[];
   stop(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function startWorkerRuntime(config: DaemonConfig, files: SwarmFiles
       return managers.state;
     },
     gossipInfo: () => gossipInfo(gossip, networkDb),
+    dnsRefused: () => nodeLb?.dnsRefused() ?? [],
     stop: () =>
       (stopping ??= (async () => {
         await rotationNotices.stop();

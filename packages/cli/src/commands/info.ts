@@ -76,23 +76,24 @@ export function formatSwarm(swarm: SwarmInfo | undefined): string {
     ` Swarm: ${state}\n` +
     renderFields(fields, '  ') +
     (managers === '' ? '' : '  Manager Addresses:\n' + managers) +
-    (swarm.isManager && swarm.localNodeState === SwarmState.SWARM_STATE_ACTIVE ? formatManagerRefusals(swarm) : '') +
+    (swarm.localNodeState === SwarmState.SWARM_STATE_ACTIVE ? formatRefusals(swarm) : '') +
     (swarm.gossip ? formatGossip(swarm.gossip) : '')
   );
 }
 
-/** Flotilla's own lines: what this manager's listeners refused since the daemon started. */
-export function formatManagerRefusals(swarm: SwarmInfo): string {
-  return (
-    '  Refused:\n' +
-    renderFields(
-      [
+/**
+ * Flotilla's own lines: what this node's listeners refused since the daemon started (a
+ * manager's nats-server and port 2377; every node's embedded DNS). Gossip's are in its block.
+ */
+export function formatRefusals(swarm: SwarmInfo): string {
+  const fields: Field[] = swarm.isManager
+    ? [
         ['NATS', refusalText(swarm.natsRefused)],
         ['Manager Port', refusalText(swarm.managerPortRefused)],
-      ],
-      '   ',
-    )
-  );
+      ]
+    : [];
+  fields.push(['DNS', refusalText(swarm.dnsRefused)]);
+  return '  Refused:\n' + renderFields(fields, '   ');
 }
 
 /** "1234 bad-key, 3 frame-oversize", or "none". */

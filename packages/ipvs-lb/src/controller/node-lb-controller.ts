@@ -1,6 +1,7 @@
 import type { NodeNetworkState } from '@flotilla/api';
 import type { Logger } from 'pino';
-import { EmbeddedDnsServer } from '../dns/server.js';
+import { EmbeddedDnsServer, embeddedDnsRefusalLog } from '../dns/server.js';
+import { silentLogger, type RefusalCount, type RefusalLog } from '@flotilla/bus';
 import type { UpstreamResolver } from '../dns/forward.js';
 import type { DnsTable } from '../dns/table.js';
 import { localRunner, type CommandRunner } from '../exec/runner.js';
@@ -53,6 +54,8 @@ export class NodeLbController {
   private readonly installedVips = new Map<string, Vip>();
   private readonly dns = new Map<string, DnsListener>();
   private readonly boundPorts = new Map<string, number>();
+  /** Shared by every network's DNS server: counts survive a server's close (a network leaving the node). */
+  private readonly dnsRefusals: RefusalLog;
   private lastPlan: NodeLbPlan | undefined;
   private pendingState: NodeNetworkState | undefined;
   private applying: Promise<void> | undefined;
@@ -63,6 +66,7 @@ export class NodeLbController {
   constructor(private readonly opts: NodeLbControllerOptions) {
     this.run = opts.run ?? localRunner;
     this.log = opts.logger?.child({ component: 'ipvs-lb', nodeId: opts.local.nodeId });
+    this.dnsRefusals = embeddedDnsRefusalLog((this.log ?? silentLogger()).child({ part: 'dns' }));
   }
 
   get backend(): LoadBalancer['kind'] {
@@ -187,6 +191,7 @@ export class NodeLbController {
           port: this.opts.dnsPort ?? 53,
           // Only the network's own containers are answered (not other networks', not other hosts).
           clients: net.subnet,
+          refusals: this.dnsRefusals,
           ...(this.opts.upstream ? { upstream: this.opts.upstream } : {}),
           ...(this.log ? { logger: this.log } : {}),
         });
@@ -225,6 +230,11 @@ export class NodeLbController {
     this.retryTimer.unref();
   }
 
+  /** What this node's embedded DNS servers refused since the controller started, by cause (all networks together). */
+  dnsRefused(): RefusalCount[] {
+    return this.dnsRefusals.counts();
+  }
+
   /** Stops the DNS servers and removes every rule and VIP address this controller installed. */
   async close(): Promise<void> {
     this.closed = true;
@@ -232,6 +242,7 @@ export class NodeLbController {
     await this.applying?.catch(() => undefined);
     for (const l of this.dns.values()) await l.server?.close();
     this.dns.clear();
+    this.dnsRefusals.stop();
     for (const net of this.lastPlan?.networks ?? []) {
       if (!net.ingress) await syncVipAddresses(this.run, overlayBridge(net.vni), []).catch(() => false);
     }

@@ -28,6 +28,17 @@ export interface EmbeddedDnsOptions {
   maxTcpConnections?: number;
   /** A TCP connection idle this long is closed (default 10 s). */
   tcpIdleMs?: number;
+  /**
+   * Where refusals are counted and summed up: a node's servers share one (NodeLbController),
+   * so its count covers every network and a flood costs one summary line per cause, not one
+   * per network. Default: a log of this server's own, stopped with it.
+   */
+  refusals?: RefusalLog;
+}
+
+/** How the embedded DNS sums its refusals up in the log (one line per cause and interval). */
+export function embeddedDnsRefusalLog(log: Logger): RefusalLog {
+  return new RefusalLog({ log, what: 'embedded DNS', noun: 'queries', nouns: { 'tcp-busy': 'connections' } });
 }
 
 /** Queries one TCP connection may have unanswered (pipelined); more close it. */
@@ -46,8 +57,11 @@ export class EmbeddedDnsServer {
   private readonly conns = new Set<net.Socket>();
   private readonly refusals: RefusalLog;
 
+  private readonly ownsRefusals: boolean;
+
   constructor(private readonly opts: EmbeddedDnsOptions) {
-    this.refusals = new RefusalLog({ log: (opts.logger ?? silentLogger()).child({ component: 'ipvs-lb', dns: opts.host }), what: 'embedded DNS', noun: 'queries', nouns: { 'tcp-busy': 'connections' } });
+    this.ownsRefusals = opts.refusals === undefined;
+    this.refusals = opts.refusals ?? embeddedDnsRefusalLog((opts.logger ?? silentLogger()).child({ component: 'ipvs-lb', dns: opts.host }));
   }
 
   /** Queries and connections refused since start, by cause (not-on-network, tcp-busy, tcp-pipelined). */
@@ -173,7 +187,7 @@ export class EmbeddedDnsServer {
   }
 
   async close(): Promise<void> {
-    this.refusals.stop();
+    if (this.ownsRefusals) this.refusals.stop();
     for (const s of this.conns) s.destroy();
     const udp = this.udp;
     const tcp = this.tcp;

@@ -381,6 +381,12 @@ export interface SwarmInfo {
    */
   natsRefused: RefusalCount[];
   managerPortRefused: RefusalCount[];
+  /**
+   * What the embedded DNS servers of this node (one per overlay network, every node) refused
+   * since the daemon started: queries from outside the network's subnet (not-on-network),
+   * TCP connections over the cap (tcp-busy), pipelining over the cap (tcp-pipelined).
+   */
+  dnsRefused: RefusalCount[];
 }
 
 /**
@@ -3890,6 +3896,7 @@ function createBaseSwarmInfo(): SwarmInfo {
     gossip: undefined,
     natsRefused: [],
     managerPortRefused: [],
+    dnsRefused: [],
   };
 }
 
@@ -3930,6 +3937,9 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
     }
     for (const v of message.managerPortRefused) {
       RefusalCount.encode(v!, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.dnsRefused) {
+      RefusalCount.encode(v!, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -4043,6 +4053,14 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
             message.managerPortRefused.push(RefusalCount.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.dnsRefused.push(RefusalCount.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4101,6 +4119,11 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
         : globalThis.Array.isArray(object?.manager_port_refused)
         ? object.manager_port_refused.map((e: any) => RefusalCount.fromJSON(e))
         : [],
+      dnsRefused: globalThis.Array.isArray(object?.dnsRefused)
+        ? object.dnsRefused.map((e: any) => RefusalCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.dns_refused)
+        ? object.dns_refused.map((e: any) => RefusalCount.fromJSON(e))
+        : [],
     };
   },
 
@@ -4142,6 +4165,9 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
     if (message.managerPortRefused?.length) {
       obj.managerPortRefused = message.managerPortRefused.map((e) => RefusalCount.toJSON(e));
     }
+    if (message.dnsRefused?.length) {
+      obj.dnsRefused = message.dnsRefused.map((e) => RefusalCount.toJSON(e));
+    }
     return obj;
   },
 
@@ -4164,6 +4190,7 @@ export const SwarmInfo: MessageFns<SwarmInfo> = {
       : undefined;
     message.natsRefused = object.natsRefused?.map((e) => RefusalCount.fromPartial(e)) || [];
     message.managerPortRefused = object.managerPortRefused?.map((e) => RefusalCount.fromPartial(e)) || [];
+    message.dnsRefused = object.dnsRefused?.map((e) => RefusalCount.fromPartial(e)) || [];
     return message;
   },
 };
