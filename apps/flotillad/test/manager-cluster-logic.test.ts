@@ -4,6 +4,8 @@ import { newNodeId } from '@flotilla/ca';
 import { createInitNode, createJoinedNode } from '../src/manager/node-objects.js';
 import { departedVoters, missingVoters } from '../src/manager/manager-voters.js';
 import { managerRoutes } from '../src/manager/nats-routes.js';
+import { managerSwarmInfo } from '../src/swarm/swarm-info.js';
+import type { SwarmState } from '../src/swarm/swarm-state.js';
 import { raftIdForNode } from '../src/manager/raft-ids.js';
 
 const first = createInitNode({ nodeId: 'n1', hostname: 'h1', labels: {}, raftId: 7, managerAddr: '127.0.0.31:2377', nodeAddr: '127.0.0.31' });
@@ -43,8 +45,22 @@ describe('joined managers', () => {
   it('route to every other manager on the shared route port, never to itself or a worker', () => {
     const m2 = createJoinedNode('n2', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.32'], 2377);
     const w = createJoinedNode('w1', NodeRole.NODE_ROLE_WORKER, ['127.0.0.40'], 2377);
-    expect(managerRoutes([m2, first, w], 'n3', 6222)).toEqual(['nats-route://127.0.0.31:6222', 'nats-route://127.0.0.32:6222']);
-    expect(managerRoutes([m2, first, w], 'n1', 6222)).toEqual(['nats-route://127.0.0.32:6222']);
+    expect(managerRoutes([m2, first, w], 'n3', 6222, [])).toEqual(['nats-route://127.0.0.31:6222', 'nats-route://127.0.0.32:6222']);
+    expect(managerRoutes([m2, first, w], 'n1', 6222, [])).toEqual(['nats-route://127.0.0.32:6222']);
+  });
+
+  it('no route to, and no count of, a manager dropped by --force-new-cluster (denied)', () => {
+    const m2 = createJoinedNode('n2', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.32'], 2377);
+    const m3 = createJoinedNode('n3', NodeRole.NODE_ROLE_MANAGER, ['127.0.0.33'], 2377);
+    const w = createJoinedNode('w1', NodeRole.NODE_ROLE_WORKER, ['127.0.0.40'], 2377);
+    expect(managerRoutes([first, m2, m3, w], 'n4', 6222, ['n2'])).toEqual(['nats-route://127.0.0.31:6222', 'nats-route://127.0.0.33:6222']);
+    expect(managerRoutes([first, m2, m3], 'n1', 6222, ['n2', 'n3'])).toEqual([]);
+    const state = { nodeId: 'n1', advertiseHost: '127.0.0.31', clusterId: 'c1' } as SwarmState;
+    const info = managerSwarmInfo(state, [first, m2, m3, w], ['n2', 'n3']);
+    expect(info.managers).toBe(1);
+    expect(info.nodes).toBe(4);
+    expect(info.remoteManagers).toEqual([{ nodeId: 'n1', addr: '127.0.0.31:2377' }]);
+    expect(managerSwarmInfo(state, [first, m2, m3, w], []).managers).toBe(3);
   });
 });
 

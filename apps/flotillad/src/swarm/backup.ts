@@ -63,5 +63,6 @@ export async function writeRestoredDataDir(files: SwarmFiles, backup: SwarmBacku
   await writeNodePems(files, { certPem: backup.nodeCertPem, keyPem: backup.nodeKeyPem, caCertPem: backup.caCertPem, caKeyPem: backup.caKeyPem });
   await seedFromSnapshot(files.raftDir, { index: backup.raftIndex, term: backup.raftTerm, voters: backup.raftVoters, store: backup.storeSnapshot }, log);
   const dropped = await forceManagerAlone(files, state, log);
-  return { state, dropped };
+  // Alone, like --force-new-cluster: no routes to the backup's other managers, all dropped.
+  return { state: { ...state, natsRoutes: [] }, dropped };
 }

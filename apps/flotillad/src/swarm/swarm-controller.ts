@@ -240,7 +240,8 @@ export class SwarmController {
     let runtime: ManagerRuntime | undefined;
     try {
       runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'join' }, this.managerPortServices);
-      const routes = managerRoutes(runtime.member.store.view().nodes.all(), state.nodeId, state.natsClusterPort);
+      const view = runtime.member.store.view();
+      const routes = managerRoutes(view.nodes.all(), state.nodeId, state.natsClusterPort, view.clusters.get(state.clusterId)?.deniedNodeIds ?? []);
       if (routes.join() !== [...(state.natsRoutes ?? [])].sort().join()) {
         // nats-server takes its routes at start: come back (from the WAL just written) with a route to every manager.
         state = { ...state, natsRoutes: routes };
@@ -378,7 +379,11 @@ export class SwarmController {
       const log = this.log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
       if (this.runtime) await this.dropManager(this.runtime);
       const dropped = await forceManagerAlone(this.files, state, log);
-      const runtime = await startManagerRuntime(this.config, this.files, state, log, { kind: 'restart' }, this.managerPortServices);
+      // The only manager now: its routes went to the managers it dropped (dialled for ever); the
+      // managers that join later dial it.
+      const alone: SwarmState = { ...state, natsRoutes: [] };
+      await writeSwarmState(this.files, alone);
+      const runtime = await startManagerRuntime(this.config, this.files, alone, log, { kind: 'restart' }, this.managerPortServices);
       this.adoptManager(runtime);
       log.warn({ dropped, managerAddr: runtime.managerAddr }, 'swarm re-initialised from this manager alone (--force-new-cluster)');
       return { runtime, dropped };
@@ -465,7 +470,12 @@ export class SwarmController {
   }
 
   info(): SwarmInfo {
-    if (this.runtime) return withDnsRefused(withGossip(managerSwarmInfo(this.runtime.state, this.runtime.member.store.view().nodes.all(), this.runtime.refused()), this.runtime.gossipInfo()), this.runtime.dnsRefused());
+    if (this.runtime) {
+      const view = this.runtime.member.store.view();
+      const denied = view.clusters.get(this.runtime.state.clusterId)?.deniedNodeIds ?? [];
+      const info = withGossip(managerSwarmInfo(this.runtime.state, view.nodes.all(), denied, this.runtime.refused()), this.runtime.gossipInfo());
+      return withDnsRefused(info, this.runtime.dnsRefused());
+    }
     const worker = this.worker?.state ?? this.pendingWorker;
     if (worker) return withDnsRefused(withGossip(workerSwarmInfo(worker, this.worker !== undefined), this.worker?.gossipInfo()), this.worker?.dnsRefused() ?? []);
     return inactiveSwarm(this.config.advertiseAddr);

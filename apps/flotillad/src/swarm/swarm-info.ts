@@ -1,4 +1,5 @@
-import { NodeRole, SwarmState as SwarmStateEnum, type GossipInfo, type Node, type RefusalCount, type SwarmInfo } from '@flotilla/api';
+import { SwarmState as SwarmStateEnum, type GossipInfo, type Node, type RefusalCount, type SwarmInfo } from '@flotilla/api';
+import { currentManagers } from '../manager/current-managers.js';
 import { workerRenewalAddrs } from './cert-renewal.js';
 import type { SwarmState } from './swarm-state.js';
 
@@ -8,10 +9,19 @@ export interface ManagerRefusals {
   readonly managerPort: readonly RefusalCount[];
 }
 
-/** `info`'s Swarm section on a manager: counts and manager addresses from the store. */
-export function managerSwarmInfo(state: SwarmState, nodes: Iterable<Node>, refused: ManagerRefusals = { nats: [], managerPort: [] }): SwarmInfo {
+/**
+ * `info`'s Swarm section on a manager: counts and manager addresses from the store. Managers are
+ * the current ones (`denied`: dropped by --force-new-cluster are not); Nodes counts every node
+ * listed, as `node ls` does.
+ */
+export function managerSwarmInfo(
+  state: SwarmState,
+  nodes: Iterable<Node>,
+  denied: readonly string[],
+  refused: ManagerRefusals = { nats: [], managerPort: [] },
+): SwarmInfo {
   const all = [...nodes];
-  const managers = all.filter((n) => n.role === NodeRole.NODE_ROLE_MANAGER);
+  const managers = currentManagers(all, denied);
   return {
     nodeId: state.nodeId,
     nodeAddr: state.advertiseHost,

@@ -4,6 +4,7 @@
 // `swarm init --force-new-cluster`: it becomes the only voter and leader with the swarm's state,
 // the dead managers stay listed (Down) but are refused, services keep running and converge,
 // the worker's containers were never touched, new writes work, and a new manager (.15) joins.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import pino from 'pino';
@@ -39,6 +40,14 @@ async function destroy(host: LoopbackHost): Promise<void> {
   await killStaleNatsServer(join(host.dataDir, 'swarm', 'nats'), pino({ level: 'silent' }));
   for (const c of await docker.listContainers({ all: true, filters: { label: [`io.flotilla.node.id=${host.nodeId}`] } })) await docker.getContainer(c.Id).remove({ force: true });
 }
+
+/** The routes a host's nats-server was started with (its generated config). */
+async function natsRoutes(host: LoopbackHost): Promise<string[]> {
+  const conf = await readFile(join(host.dataDir, 'swarm', 'nats', 'nats-server.conf'), 'utf8');
+  return [...(/^\s*routes: \[(.*)\]$/m.exec(conf)?.[1] ?? '').matchAll(/nats-route:\/\/([\d.]+):\d+/g)].map((m) => m[1]!);
+}
+
+const managersLine = async (host: LoopbackHost): Promise<string> => /Managers: \d+/.exec(await cluster.ok(host, 'info'))?.[0] ?? 'no Managers line';
 
 const serviceLine = (ls: string, name: string, replicas: string) => new RegExp(`\\s${name}\\s+replicated\\s+${replicas}\\s`).test(ls);
 
@@ -96,6 +105,9 @@ describe('swarm init --force-new-cluster on the last manager standing', () => {
       const now = await nodeRows(m1);
       return [m2, m3].every((h) => /\sDown\s+Active\s+Unreachable\s/.test(now.get(h.nodeId) ?? '')) ? true : undefined;
     }, 2 * LONG);
+    // Listed, but no managers of this swarm: not counted, and no route is dialled to them.
+    expect(await managersLine(m1)).toBe('Managers: 1');
+    expect(await natsRoutes(m1)).toEqual([]);
   }, 4 * LONG);
 
   it('the service keeps running and converges, the worker never lost a container, and new writes work', async () => {
@@ -115,6 +127,9 @@ describe('swarm init --force-new-cluster on the last manager standing', () => {
       const rows = await nodeRows(m4);
       return /\sReady\s+Active\s+Reachable\s/.test(rows.get(m4.nodeId) ?? '') && /\sLeader\s/.test(rows.get(m1.nodeId) ?? '') ? true : undefined;
     }, 2 * LONG);
+    // The new manager routes to the survivor only, not to the managers it dropped.
+    expect(await natsRoutes(m4)).toEqual([m1.addr]);
+    for (const h of [m1, m4]) expect(await managersLine(h)).toBe('Managers: 2');
     await cluster.ok(m4, 'service', 'scale', '--detach', 'after=3');
     await waitFor('after 3/3 seen from both managers', async () => {
       const both = await Promise.all([m1, m4].map((h) => cluster.ok(h, 'service', 'ls')));
