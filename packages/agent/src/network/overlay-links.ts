@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { NetCommandError, type CommandRunner } from './command-runner.js';
 import { bridgeName, vxlanName } from './overlay-names.js';
-import { observedLinks, parseFdb, parseLinks, parsePermanentNeigh } from './overlay-observe.js';
+import { observedLinks, parseFdb, parseIpv4Addrs, parseLinks, parsePermanentNeigh } from './overlay-observe.js';
 import { planOverlay, planOverlayRemoval } from './overlay-plan.js';
 import type { NetCommand, ObservedOverlay, OverlayDesired } from './overlay-types.js';
 import { validateOverlay } from './overlay-validate.js';
@@ -35,7 +35,10 @@ export class OverlayLinks {
     const neigh = bridge
       ? parsePermanentNeigh((await this.exec({ argv: ['ip', '-j', 'neigh', 'show', 'dev', bridgeName(vni), 'nud', 'permanent'], why: `listing neighbours of vni ${vni}` })).stdout)
       : [];
-    return { bridge, vxlan, fdb, neigh };
+    const bridgeAddrs = bridge
+      ? parseIpv4Addrs((await this.exec({ argv: ['ip', '-j', '-4', 'addr', 'show', 'dev', bridgeName(vni)], why: `listing addresses of vni ${vni}'s bridge` })).stdout)
+      : [];
+    return { bridge, bridgeAddrs, vxlan, fdb, neigh };
   }
 
   /** Makes the node's devices and entries for the network match `desired`; returns the commands it ran. */

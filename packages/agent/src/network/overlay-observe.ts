@@ -1,7 +1,7 @@
 // Pure: reads the JSON that `ip -d -j link`, `bridge -j fdb` and
 // `ip -j neigh` print into the observed state of one overlay network.
 import { bridgeName, vxlanName } from './overlay-names.js';
-import type { FdbEntry, NeighEntry, ObservedBridge, ObservedOverlay, ObservedVxlan } from './overlay-types.js';
+import type { BridgeAddress, FdbEntry, NeighEntry, ObservedBridge, ObservedOverlay, ObservedVxlan } from './overlay-types.js';
 
 interface IpLink {
   ifname?: string;
@@ -59,6 +59,14 @@ export function observedLinks(links: readonly IpLink[], vni: number): Pick<Obser
 export function parseFdb(bridgeFdbJson: string): FdbEntry[] {
   const rows = parseJsonArray(bridgeFdbJson, 'parsing `bridge -j fdb show`') as { mac?: string; dst?: string }[];
   return rows.filter((r) => r.mac !== undefined && r.dst !== undefined).map((r) => ({ mac: r.mac!, dst: r.dst! }));
+}
+
+/** The IPv4 addresses `ip -j addr show dev X` lists, in its order. */
+export function parseIpv4Addrs(ipAddrJson: string): BridgeAddress[] {
+  const links = parseJsonArray(ipAddrJson, 'parsing `ip -j addr show`') as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[];
+  return links.flatMap((l) =>
+    (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local !== undefined && a.prefixlen !== undefined).map((a) => ({ addr: a.local!, prefix: a.prefixlen! })),
+  );
 }
 
 export function parsePermanentNeigh(ipNeighJson: string): NeighEntry[] {

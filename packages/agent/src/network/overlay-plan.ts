@@ -2,7 +2,16 @@
 // what it should have. Nothing here touches the kernel; re-planning after the
 // commands ran yields no command (the edge's idempotence rests on that).
 import { bridgeName, macForIp, OVERLAY_MTU, VXLAN_PORT, vxlanName, ZERO_MAC } from './overlay-names.js';
-import type { FdbEntry, NeighEntry, NetCommand, ObservedOverlay, OverlayDesired } from './overlay-types.js';
+import type { BridgeAddress, FdbEntry, NeighEntry, NetCommand, ObservedOverlay, OverlayDesired } from './overlay-types.js';
+import { parseSubnet } from './overlay-validate.js';
+
+/** The bridge already carries the gateway address with another prefix: nothing is changed. */
+export class OverlayAddressConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OverlayAddressConflictError';
+  }
+}
 
 function cmd(why: string, ...argv: string[]): NetCommand {
   return { argv, why };
@@ -32,6 +41,8 @@ function linkPlan(desired: OverlayDesired, localAddr: string, observed: Observed
     out.push(cmd(`bridge ${br}: gateway MAC, MTU ${OVERLAY_MTU}, up`, 'ip', 'link', 'set', 'dev', br, 'address', gwMac, 'mtu', String(OVERLAY_MTU), 'up'));
   }
 
+  out.push(...gatewayAddressPlan(desired, bridgeFresh ? [] : observed.bridgeAddrs));
+
   const vxlan = observed.vxlan;
   const vxlanRight =
     vxlan !== undefined &&
@@ -48,6 +59,30 @@ function linkPlan(desired: OverlayDesired, localAddr: string, observed: Observed
     out.push(cmd(`attach ${vx} to ${br}`, 'ip', 'link', 'set', 'dev', vx, 'master', br, 'mtu', String(OVERLAY_MTU), 'up'));
   }
   return { out, bridgeFresh, vxlanFresh: !vxlanRight };
+}
+
+/**
+ * The gateway address on the bridge is the agent's, not the engine's (the Docker network is made
+ * with inhibit_ipv4, see docker-overlay-network.ts). Present with the subnet's prefix: nothing
+ * to do, wherever it is in the list (ipvs-lb's /32 VIPs may come first). Present with another
+ * prefix: someone else's address, refused before anything runs.
+ */
+function gatewayAddressPlan(desired: OverlayDesired, have: readonly BridgeAddress[]): NetCommand[] {
+  const { id, vni, subnet, gateway } = desired.network;
+  const br = bridgeName(vni);
+  const prefix = parseSubnet(subnet)?.prefix;
+  if (prefix === undefined) throw new OverlayAddressConflictError(`overlay network ${JSON.stringify(id)}: subnet "${subnet}" is not an IPv4 network address`);
+  const mine = have.filter((a) => a.addr === gateway);
+  if (mine.some((a) => a.prefix === prefix)) return [];
+  const other = mine[0];
+  if (other) {
+    throw new OverlayAddressConflictError(
+      `bridge ${br} has ${gateway}/${other.prefix}, but overlay network ${JSON.stringify(id)} needs its gateway as ${gateway}/${prefix} (subnet ${subnet}); ` +
+        `nothing was changed: remove that address (ip addr del ${gateway}/${other.prefix} dev ${br}) or the bridge`,
+    );
+  }
+  // `replace`: an identical address someone added meanwhile is success, not "file exists".
+  return [cmd(`bridge ${br}: gateway ${gateway}/${prefix}`, 'ip', 'addr', 'replace', `${gateway}/${prefix}`, 'dev', br)];
 }
 
 export function desiredFdb(desired: OverlayDesired, localAddr: string): FdbEntry[] {

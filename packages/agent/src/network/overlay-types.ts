@@ -62,8 +62,16 @@ export interface NeighEntry {
   mac: string;
 }
 
+/** An IPv4 address on the bridge, as `ip -j addr` lists it. */
+export interface BridgeAddress {
+  addr: string;
+  prefix: number;
+}
+
 export interface ObservedOverlay {
   bridge: ObservedBridge | undefined;
+  /** The bridge's IPv4 addresses in the kernel's order (none without a bridge). */
+  bridgeAddrs: BridgeAddress[];
   vxlan: ObservedVxlan | undefined;
   fdb: FdbEntry[];
   neigh: NeighEntry[];

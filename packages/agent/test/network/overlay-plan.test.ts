@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   macForIp,
+  OverlayAddressConflictError,
   OverlayInputError,
+  parseIpv4Addrs,
   planOverlay,
   planOverlayRemoval,
   validateOverlay,
@@ -18,12 +20,13 @@ const desired: OverlayDesired = {
     { ip: '198.19.10.3', mac: macForIp('198.19.10.3'), node: '198.18.5.12' },
   ],
 };
-const empty: ObservedOverlay = { bridge: undefined, vxlan: undefined, fdb: [], neigh: [] };
+const empty: ObservedOverlay = { bridge: undefined, bridgeAddrs: [], vxlan: undefined, fdb: [], neigh: [] };
 
 /** What the kernel would show after the plan for `desired` ran on an empty node. */
 function converged(): ObservedOverlay {
   return {
     bridge: { kind: 'bridge', addrGenMode: 'none', mac: '02:42:c6:13:0a:01', mtu: 1450, up: true },
+    bridgeAddrs: [{ addr: '198.19.10.1', prefix: 24 }],
     vxlan: { kind: 'vxlan', vni: 4101, local: LOCAL, port: 4789, learning: false, master: 'fltbr-4101', mtu: 1450, up: true },
     fdb: [
       { mac: '00:00:00:00:00:00', dst: '198.18.5.12' },
@@ -42,6 +45,7 @@ describe('planOverlay', () => {
       'ip link add name fltbr-4101 type bridge',
       'ip link set dev fltbr-4101 addrgenmode none',
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
+      'ip addr replace 198.19.10.1/24 dev fltbr-4101',
       'ip link add fltvx-4101 type vxlan id 4101 local 198.18.5.11 dstport 4789 nolearning',
       'ip link set dev fltvx-4101 master fltbr-4101 mtu 1450 up',
       'bridge fdb append 00:00:00:00:00:00 dev fltvx-4101 dst 198.18.5.12',
@@ -85,6 +89,7 @@ describe('planOverlay', () => {
       'ip link add name fltbr-4101 type bridge',
       'ip link set dev fltbr-4101 addrgenmode none',
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
+      'ip addr replace 198.19.10.1/24 dev fltbr-4101',
       'ip link set dev fltvx-4101 master fltbr-4101 mtu 1450 up',
       'ip neigh replace 198.19.10.3 lladdr 02:42:c6:13:0a:03 dev fltbr-4101 nud permanent',
     ]);
@@ -100,6 +105,24 @@ describe('planOverlay', () => {
       'ip link set dev fltbr-4101 address 02:42:c6:13:0a:01 mtu 1450 up',
       'ip neigh del 198.19.10.9 dev fltbr-4101',
     ]);
+  });
+
+  it('puts the gateway on the bridge unless it is there with the subnet\'s prefix, wherever VIPs are', () => {
+    const o = converged();
+    o.bridgeAddrs = [{ addr: '198.19.10.7', prefix: 32 }];
+    expect(lines(o)).toEqual(['ip addr replace 198.19.10.1/24 dev fltbr-4101']);
+    o.bridgeAddrs = [{ addr: '198.19.10.7', prefix: 32 }, { addr: '198.19.10.1', prefix: 24 }, { addr: '198.19.10.8', prefix: 32 }];
+    expect(lines(o)).toEqual([]);
+  });
+
+  it('refuses a bridge that has the gateway with another prefix, before any command', () => {
+    const o = converged();
+    o.bridge = { ...o.bridge!, mtu: 1500 };
+    o.bridgeAddrs = [{ addr: '198.19.10.1', prefix: 32 }];
+    expect(() => planOverlay(desired, LOCAL, o)).toThrow(OverlayAddressConflictError);
+    expect(() => planOverlay(desired, LOCAL, o)).toThrow(
+      'bridge fltbr-4101 has 198.19.10.1/32, but overlay network "net-a" needs its gateway as 198.19.10.1/24 (subnet 198.19.10.0/24); nothing was changed: remove that address (ip addr del 198.19.10.1/32 dev fltbr-4101) or the bridge',
+    );
   });
 
   it('removal deletes only the devices that exist', () => {
@@ -128,6 +151,20 @@ describe('validateOverlay', () => {
   }
   it('accepts a good one', () => {
     expect(() => validateOverlay(desired, LOCAL)).not.toThrow();
+  });
+});
+
+describe('parseIpv4Addrs', () => {
+  it('keeps the IPv4 addresses of `ip -j addr show` in order, with their prefix', () => {
+    const json = JSON.stringify([
+      { ifname: 'fltbr-4101', addr_info: [
+        { family: 'inet', local: '198.19.10.7', prefixlen: 32 },
+        { family: 'inet', local: '198.19.10.1', prefixlen: 24 },
+        { family: 'inet6', local: 'fe80::1', prefixlen: 64 },
+      ] },
+    ]);
+    expect(parseIpv4Addrs(json)).toEqual([{ addr: '198.19.10.7', prefix: 32 }, { addr: '198.19.10.1', prefix: 24 }]);
+    expect(parseIpv4Addrs('')).toEqual([]);
   });
 });
 
