@@ -28,6 +28,17 @@ describe('task state machine', () => {
     expect(rec).toMatchObject({ state: S.TASK_STATE_RUNNING, containerId: 'c1', running: true, waiting: true, pending: undefined });
   });
 
+  it('prepares a task wanted READY (a delayed restart) and starts it only once it is wanted RUNNING', () => {
+    const ready = task(S.TASK_STATE_READY);
+    const held = run(newRecord(ready), { kind: 'assigned', task: ready }, { kind: 'created', containerId: 'c1', healthCheck: false }, { kind: 'assigned', task: ready });
+    expect(held.actions).toEqual(['report ACCEPTED', 'report PREPARING', 'create', 'report READY']);
+    expect(held.rec).toMatchObject({ state: S.TASK_STATE_READY, containerId: 'c1', running: false, pending: undefined });
+    const go = run(held.rec, { kind: 'assigned', task: task() }, { kind: 'started' });
+    expect(go.actions).toEqual(['report STARTING', 'start', 'report RUNNING', 'wait']);
+    // Shut down while it waits: the created container is removed, never started.
+    expect(run(held.rec, { kind: 'assigned', task: task(S.TASK_STATE_SHUTDOWN) }, { kind: 'removed' }).actions).toEqual(['remove', 'report SHUTDOWN']);
+  });
+
   it('ends COMPLETE on exit 0 and FAILED with docker\'s message otherwise, keeping the container', () => {
     expect(run(runningRecord(), { kind: 'exited', containerId: 'c1', exitCode: 0 }).actions).toEqual(['report COMPLETE']);
     const failed = run(runningRecord(), { kind: 'exited', containerId: 'c1', exitCode: 137 });

@@ -50,8 +50,8 @@ const S = TaskState;
 export const UNHEALTHY_ERR = 'unhealthy container';
 
 /**
- * The agent's task state machine: ASSIGNED → ACCEPTED → PREPARING (create) → STARTING
- * (start) → RUNNING (once healthy, if the container has a health check), then COMPLETE or
+ * The agent's task state machine: ASSIGNED → ACCEPTED → PREPARING (create) → [READY while the
+ * desired state is READY] → STARTING (start) → RUNNING (once healthy, if the container has a health check), then COMPLETE or
  * FAILED from the exit code or an unhealthy report (stopped first), SHUTDOWN when the desired
  * state moves past RUNNING (stop with grace, then remove), REJECTED when the container
  * cannot be created (never retried: the orchestrator decides). Pure: a record and an event
@@ -236,6 +236,12 @@ class Transition {
       case S.TASK_STATE_READY:
         if (!r.containerId) {
           this.op('create');
+          return;
+        }
+        // Like swarm's agent: a task wanted READY (a delayed restart) is prepared and waits there
+        // until the orchestrator moves it to RUNNING, so the restart delay holds on the node too.
+        if (taskStateToNumber(r.task.desiredState) < taskStateToNumber(S.TASK_STATE_RUNNING)) {
+          if (r.state !== S.TASK_STATE_READY) this.moveTo(S.TASK_STATE_READY, 'prepared');
           return;
         }
         this.moveTo(S.TASK_STATE_STARTING, 'starting');
