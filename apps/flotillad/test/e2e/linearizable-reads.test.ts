@@ -1,9 +1,13 @@
 // Linearizable reads on every manager (issue 14, item 4): three real flotillad managers on
 // 127.0.4.1-.3. One follower's nats-server is paused with SIGSTOP (its Raft messages go nowhere,
 // its daemon and control socket keep running), so that follower is cut off from the leader.
-// Its `service ls` / `node ls` must refuse with the clear message instead of answering from
-// its own, now stale, store; a write made through the other two meanwhile must be in the first
-// answer the follower gives once its nats-server runs again. Nothing is mocked.
+// Its `service ls` must never answer from its own, now stale, store: while it cannot reach the
+// leader it refuses with the clear message; once its bus notices the dead server (NATS pings,
+// a few seconds) and fails over to another manager's nats-server, it reaches the leader again and
+// its answers have the write made meanwhile. Which of the two a given call meets is a race, so
+// each answer is checked for being one or the other. (A manager that truly cannot reach a leader
+// is refused in force-new-cluster.test.ts.) A write made through the other two meanwhile must be
+// in the first answer the follower gives once its nats-server runs again. Nothing is mocked.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsServerPids } from '../../src/manager/stale-nats.js';
@@ -52,7 +56,7 @@ describe('reads on a manager cut off from the leader', () => {
     await cluster.ok(m1, 'service', 'create', '--detach', '--name', 'before', IMAGE, 'sleep', '1000');
   }, 2 * LONG);
 
-  it('a follower whose nats-server is paused refuses service ls and node ls with the clear message; writes go on through the others', async () => {
+  it('a follower whose nats-server is paused never answers from its stale store: it refuses with the clear message or answers with the write made meanwhile', async () => {
     const [m1, m2, m3] = cluster.hosts as [LoopbackHost, LoopbackHost, LoopbackHost];
     // Served from its own store before the cut: it has 'before'.
     expect(await cluster.ok(m2, 'service', 'ls')).toMatch(/\sbefore\s/);
@@ -64,16 +68,22 @@ describe('reads on a manager cut off from the leader', () => {
     await cluster.ok(m1, 'service', 'create', '--detach', '--name', 'during', IMAGE, 'sleep', '1000');
     expect(await cluster.ok(m3, 'service', 'ls')).toMatch(/\sduring\s/);
 
-    // The CLI gives up after 10 s on its own: an answer within that is "within a few seconds".
-    const began = Date.now();
-    const ls = await cluster.cli(m2, 'service', 'ls');
-    const tookMs = Date.now() - began;
-    expect({ code: ls.code, stdout: ls.stdout }).toEqual({ code: 1, stdout: '' });
-    expect(ls.stderr).toMatch(NO_LEADER);
-    const nodes = await cluster.cli(m2, 'node', 'ls');
-    expect(nodes.code).toBe(1);
-    expect(nodes.stderr).toMatch(NO_LEADER);
-    console.log(`service ls on the cut-off follower refused after ${tookMs} ms: ${ls.stderr.trim()}`);
+    // The CLI gives up after 10 s on its own: every answer comes within that, refused or current.
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const began = Date.now();
+      const ls = await cluster.cli(m2, 'service', 'ls');
+      const tookMs = Date.now() - began;
+      if (ls.code === 0) {
+        expect(ls.stdout).toMatch(/\sduring\s/); // never the stale list without 'during'
+        seen.push(`answered with 'during' after ${tookMs} ms`);
+      } else {
+        expect({ code: ls.code, stdout: ls.stdout }).toEqual({ code: 1, stdout: '' });
+        expect(ls.stderr).toMatch(NO_LEADER);
+        seen.push(`refused after ${tookMs} ms`);
+      }
+    }
+    console.log(`service ls on the follower whose nats-server is paused: ${seen.join('; ')}`);
   }, 2 * LONG);
 
   it('once its nats-server runs again, the first answer the follower gives has the write made meanwhile', async () => {
