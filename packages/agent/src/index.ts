@@ -1,5 +1,5 @@
 export * from './executor/labels.js';
-export { containerName, containerCreateOptions, healthcheckOf, stopGraceMs, DEFAULT_STOP_GRACE_MS } from './executor/container-config.js';
+export { containerName, containerCreateOptions, healthcheckOf, stopGraceMs, withNetworking, DEFAULT_STOP_GRACE_MS } from './executor/container-config.js';
 export { DockerExecutor, TaskError, dockerFromHost, healthOf, type ExitResult } from './executor/docker-executor.js';
 export { HealthEvents, parseHealthEvent, type HealthEventsOptions } from './executor/health-events.js';
 export { describeNode, nodeDescriptionFromInfo } from './executor/node-description.js';

@@ -97,9 +97,9 @@ describe('agent and dispatcher end to end (real nats-server, real Docker)', () =
 
   it('reports a health-checked task RUNNING once healthy, and an unhealthy one FAILED "unhealthy container"', async () => {
     const healthy = assignedTask(`${nodeId}-h1`, nodeId, ['sleep', '300']);
-    healthy.spec!.container!.healthcheck = { test: ['CMD-SHELL', 'true'], intervalMs: 1000, timeoutMs: 0, retries: 3, startPeriodMs: 0 };
+    healthy.spec!.container!.healthcheck = { test: ['CMD-SHELL', 'true'], intervalMs: 1000, timeoutMs: 0, retries: 3, startPeriodMs: 0, startIntervalMs: 0 };
     const sick = assignedTask(`${nodeId}-h2`, nodeId, ['sleep', '300']);
-    sick.spec!.container!.healthcheck = { test: ['CMD', 'false'], intervalMs: 1000, timeoutMs: 0, retries: 2, startPeriodMs: 0 };
+    sick.spec!.container!.healthcheck = { test: ['CMD', 'false'], intervalMs: 1000, timeoutMs: 0, retries: 2, startPeriodMs: 0, startIntervalMs: 0 };
     backend.put(healthy);
     backend.put(sick);
     await waitFor(stateIs(healthy.id, TaskState.TASK_STATE_RUNNING), { what: 'h1 RUNNING', ...wait });

@@ -58,7 +58,10 @@ describe('validateServiceSpec defaults', () => {
     expect(out.task?.container?.stopGracePeriodMs).toBe(10_000);
     expect(out.task?.container?.hasStopGracePeriod).toBe(true);
     expect(out.endpoint).toEqual({ mode: EndpointMode.ENDPOINT_MODE_VIP, ports: [] });
-    expect(out.task?.resources).toEqual({ limits: { nanoCpus: 0, memoryBytes: 0 }, reservations: { nanoCpus: 0, memoryBytes: 0 } });
+    expect(out.task?.resources).toEqual({ limits: { nanoCpus: 0, memoryBytes: 0, pids: 0 }, reservations: { nanoCpus: 0, memoryBytes: 0, pids: 0 } });
+    expect(out.task?.container?.dnsConfig).toEqual({ nameservers: [], search: [], options: [] });
+    expect(out.task?.container?.groups).toEqual([]);
+    expect(out.task?.container?.oomScoreAdj).toBe(0);
     expect(out.task?.placement).toEqual({ constraints: [] });
     expect(out.task?.networks).toEqual([]);
     expect(out.task?.container?.healthcheck).toBeUndefined();
@@ -168,6 +171,12 @@ describe('validateServiceSpec accepts good specs', () => {
     ['env with empty value and = in value', (s) => (s.task.container.env = ['A=', 'B=x=y'])],
     ['absolute working dir', (s) => (s.task.container.dir = '/srv')],
     ['labels', (s) => ((s.annotations.labels = { 'com.example.tier': 'web' }), (s.task.container.labels = { a: '' }))],
+    ['dns config', (s) => (s.task.container.dnsConfig = { nameservers: ['10.0.0.2', 'fd00::53'], search: ['example.org', 'corp.example.com.', '.'], options: ['ndots:2', 'rotate'] })],
+    ['groups by name and number', (s) => (s.task.container.groups = ['audio', '1001', 'svc_x-1'])],
+    ['oom score adj at the ends', (s) => (s.task.container.oomScoreAdj = -1000)],
+    ['pids limit, and -1 for unlimited', (s) => (s.task.resources = { limits: { pids: 100 } })],
+    ['pids limit -1', (s) => (s.task.resources = { limits: { pids: -1 } })],
+    ['health start interval', (s) => (s.task.container.healthcheck = { test: ['CMD', 'true'], startPeriodMs: 30_000, startIntervalMs: 1000 })],
   ])('%s', (_name, patch) => {
     const { problems } = checkServiceSpec(spec(patch));
     expect(problems.map((e) => `${e.field}: ${e.message}`)).toEqual([]);
@@ -250,6 +259,14 @@ describe('validateServiceSpec rejects bad specs with precise errors', () => {
     ['health NONE with args', (s) => (s.task.container.healthcheck = { test: ['NONE', 'x'] }), 'task.container.healthcheck.test', 'task.container.healthcheck.test ["NONE"] takes no arguments'],
     ['health negative interval', (s) => (s.task.container.healthcheck = { test: ['NONE'], intervalMs: -1 }), 'task.container.healthcheck.intervalMs', 'task.container.healthcheck.intervalMs must be >= 0 (got -1)'],
     ['health negative retries', (s) => (s.task.container.healthcheck = { retries: -1 }), 'task.container.healthcheck.retries', 'task.container.healthcheck.retries must be >= 0 (got -1)'],
+    ['dns server not an IP', (s) => (s.task.container.dnsConfig = { nameservers: ['dns.example'] }), 'task.container.dnsConfig.nameservers[0]', 'task.container.dnsConfig.nameservers[0] must be an IP address (got "dns.example")'],
+    ['dns search not a domain', (s) => (s.task.container.dnsConfig = { search: ['a..b'] }), 'task.container.dnsConfig.search[0]', 'task.container.dnsConfig.search[0] is not a DNS domain (got "a..b")'],
+    ['dns option with a space', (s) => (s.task.container.dnsConfig = { options: ['ndots 2'] }), 'task.container.dnsConfig.options[0]', 'task.container.dnsConfig.options[0] must look like NAME or NAME:VALUE (got "ndots 2")'],
+    ['group with a space', (s) => (s.task.container.groups = ['my group']), 'task.container.groups[0]', 'task.container.groups[0] must be a group name or number (got "my group")'],
+    ['oom score adj too low', (s) => (s.task.container.oomScoreAdj = -1001), 'task.container.oomScoreAdj', 'task.container.oomScoreAdj must be between -1000 and 1000 (got -1001)'],
+    ['pids limit below -1', (s) => (s.task.resources = { limits: { pids: -2 } }), 'task.resources.limits.pids', 'task.resources.limits.pids must be >= -1 (got -2)'],
+    ['pids reservation', (s) => (s.task.resources = { reservations: { pids: 5 } }), 'task.resources.reservations.pids', 'task.resources.reservations.pids cannot be reserved, only limited (got 5)'],
+    ['health start interval negative', (s) => (s.task.container.healthcheck = { startIntervalMs: -1 }), 'task.container.healthcheck.startIntervalMs', 'task.container.healthcheck.startIntervalMs must be >= 0 (got -1)'],
     [
       'memory reservation above limit',
       (s) => (s.task.resources = { limits: { memoryBytes: 100 }, reservations: { memoryBytes: 200 } }),

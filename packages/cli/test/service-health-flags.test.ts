@@ -31,6 +31,7 @@ describe('service create --health-* flags', () => {
       timeoutMs: 500,
       retries: 2,
       startPeriodMs: 3000,
+      startIntervalMs: 0,
     });
   });
 
@@ -41,7 +42,7 @@ describe('service create --health-* flags', () => {
   });
 
   it('timings alone keep the image\'s test (empty test) and no flag means no health config', () => {
-    expect(healthFromFlags({ healthInterval: '5s' })).toEqual({ test: [], intervalMs: 5000, timeoutMs: 0, retries: 0, startPeriodMs: 0 });
+    expect(healthFromFlags({ healthInterval: '5s' })).toEqual({ test: [], intervalMs: 5000, timeoutMs: 0, retries: 0, startPeriodMs: 0, startIntervalMs: 0 });
     expect(healthFromFlags({})).toBeUndefined();
     expect(healthFromFlags({ healthcheck: true })).toBeUndefined();
     expect(serviceSpecFromFlags({ ...noFlags, name: 'w' }, 'img', []).task?.container?.healthcheck).toBeUndefined();
@@ -61,17 +62,22 @@ describe('service update --health-* flags', () => {
     serviceSpecFromFlags({ ...noFlags, name: 'web', healthCmd: 'true', healthInterval: '2s', healthRetries: '3' }, 'img', []),
   );
 
+  it('keeps a start interval no flag sets (one a stack file gave) across an update', () => {
+    const withInterval = { ...checked, task: { ...checked.task!, container: { ...checked.task!.container!, healthcheck: { ...checked.task!.container!.healthcheck!, startIntervalMs: 1000 } } } };
+    expect(applyUpdateFlags(withInterval, { ...noUpdate, healthRetries: '5' }).task?.container?.healthcheck?.startIntervalMs).toBe(1000);
+  });
+
   it('changes only the named fields of the current check', () => {
     const spec = validateServiceSpec(applyUpdateFlags(checked, { ...noUpdate, healthRetries: '5' }));
-    expect(spec.task?.container?.healthcheck).toEqual({ test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 0, retries: 5, startPeriodMs: 0 });
+    expect(spec.task?.container?.healthcheck).toEqual({ test: ['CMD-SHELL', 'true'], intervalMs: 2000, timeoutMs: 0, retries: 5, startPeriodMs: 0, startIntervalMs: 0 });
     const cmd = applyUpdateFlags(checked, { ...noUpdate, healthCmd: 'false' }).task?.container?.healthcheck;
-    expect(cmd).toEqual({ test: ['CMD-SHELL', 'false'], intervalMs: 2000, timeoutMs: 0, retries: 3, startPeriodMs: 0 });
+    expect(cmd).toEqual({ test: ['CMD-SHELL', 'false'], intervalMs: 2000, timeoutMs: 0, retries: 3, startPeriodMs: 0, startIntervalMs: 0 });
   });
 
   it('--no-healthcheck disables it, and a later timing starts from the image\'s check', () => {
     const off = validateServiceSpec(applyUpdateFlags(checked, { ...noUpdate, healthcheck: false }));
     expect(off.task?.container?.healthcheck?.test).toEqual(['NONE']);
-    expect(updatedHealth(off.task?.container?.healthcheck, { healthInterval: '1s' })).toEqual({ test: [], intervalMs: 1000, timeoutMs: 0, retries: 0, startPeriodMs: 0 });
+    expect(updatedHealth(off.task?.container?.healthcheck, { healthInterval: '1s' })).toEqual({ test: [], intervalMs: 1000, timeoutMs: 0, retries: 0, startPeriodMs: 0, startIntervalMs: 0 });
   });
 
   it('leaves the check alone without health flags and refuses bad values without changing anything', () => {

@@ -54,6 +54,7 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
         })) as Docker.MountConfig,
       ...(limits?.nanoCpus ? { NanoCpus: limits.nanoCpus } : {}),
       ...(limits?.memoryBytes ? { Memory: limits.memoryBytes } : {}),
+      ...(limits?.pids ? { PidsLimit: limits.pids } : {}),
       ...(reservations?.memoryBytes ? { MemoryReservation: reservations.memoryBytes } : {}),
       // Compose keys a stack file uses (issue 15), as docker passes them to the engine.
       ...(c.init ? { Init: true } : {}),
@@ -64,6 +65,12 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
       ...(c.ulimits.length > 0 ? { Ulimits: c.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) } : {}),
       ...(c.hosts.length > 0 ? { ExtraHosts: c.hosts.flatMap(hostsLineToExtraHost) } : {}),
       ...(task.spec?.logDriver?.name ? { LogConfig: { Type: task.spec.logDriver.name, Config: task.spec.logDriver.options } } : {}),
+      // service create/update --dns, --dns-search, --dns-option, --group, --oom-score-adj (issue 18)
+      ...(c.dnsConfig?.nameservers.length ? { Dns: c.dnsConfig.nameservers } : {}),
+      ...(c.dnsConfig?.search.length ? { DnsSearch: c.dnsConfig.search } : {}),
+      ...(c.dnsConfig?.options.length ? { DnsOptions: c.dnsConfig.options } : {}),
+      ...(c.groups?.length ? { GroupAdd: c.groups } : {}),
+      ...(c.oomScoreAdj ? { OomScoreAdj: c.oomScoreAdj } : {}),
     },
   };
   if (c.stopSignal) opts.StopSignal = c.stopSignal;
@@ -77,6 +84,23 @@ export function containerCreateOptions(task: Task): Docker.ContainerCreateOption
   const health = healthcheckOf(hc);
   if (health) opts.Healthcheck = health;
   return opts;
+}
+
+/**
+ * The task's overlay networking merged into its create options. The network gateways answer
+ * service names and come first; servers the service names with --dns follow them (the
+ * engine's resolver asks them when the gateways do not answer). Names the gateways do not
+ * know are forwarded by them to the node's own resolvers, not to --dns servers.
+ */
+export function withNetworking(opts: Docker.ContainerCreateOptions, networking: Pick<Docker.ContainerCreateOptions, 'HostConfig' | 'NetworkingConfig'> | undefined): Docker.ContainerCreateOptions {
+  if (!networking) return opts;
+  const out = { ...opts };
+  if (networking.HostConfig) {
+    const dns = [...(networking.HostConfig.Dns ?? []), ...(opts.HostConfig?.Dns ?? []).filter((d) => !(networking.HostConfig?.Dns ?? []).includes(d))];
+    out.HostConfig = { ...opts.HostConfig, ...networking.HostConfig, ...(dns.length > 0 ? { Dns: dns } : {}) };
+  }
+  if (networking.NetworkingConfig) out.NetworkingConfig = networking.NetworkingConfig;
+  return out;
 }
 
 /** The spec keeps hosts-file lines ("IP HOST [ALIAS...]"); the engine wants "HOST:IP". */
@@ -95,7 +119,14 @@ export function hostsLineToExtraHost(line: string): string[] {
 export function healthcheckOf(hc: HealthConfig | undefined): Docker.HealthConfig | undefined {
   if (!hc) return undefined;
   if (hc.test[0] === 'NONE') return { Test: ['NONE'] };
-  const timings = { Interval: msToNs(hc.intervalMs), Timeout: msToNs(hc.timeoutMs), Retries: hc.retries, StartPeriod: msToNs(hc.startPeriodMs) };
-  if (hc.test.length === 0 && !timings.Interval && !timings.Timeout && !timings.Retries && !timings.StartPeriod) return undefined;
+  const timings = {
+    Interval: msToNs(hc.intervalMs),
+    Timeout: msToNs(hc.timeoutMs),
+    Retries: hc.retries,
+    StartPeriod: msToNs(hc.startPeriodMs),
+    // Engines before API 1.44 ignore it (and check at Interval during the start period too).
+    ...(hc.startIntervalMs ? { StartInterval: msToNs(hc.startIntervalMs) } : {}),
+  };
+  if (hc.test.length === 0 && !timings.Interval && !timings.Timeout && !timings.Retries && !timings.StartPeriod && !timings.StartInterval) return undefined;
   return hc.test.length > 0 ? { Test: hc.test, ...timings } : timings;
 }

@@ -1,6 +1,6 @@
 import type { Task } from '@flotilla/api';
 import Docker from 'dockerode';
-import { containerCreateOptions, stopGraceMs } from './container-config.js';
+import { containerCreateOptions, stopGraceMs, withNetworking } from './container-config.js';
 import type { FoundContainer } from '../tasks/task-machine.js';
 import type { TaskHealth } from '../tasks/task-record.js';
 import { LABEL_NODE_ID, LABEL_TASK_ID } from './labels.js';
@@ -62,9 +62,7 @@ export class DockerExecutor {
    * without one need not ask the engine for its health before it starts.
    */
   async createTask(task: Task, networking?: Pick<Docker.ContainerCreateOptions, 'HostConfig' | 'NetworkingConfig'>): Promise<{ containerId: string; healthCheck: boolean }> {
-    const opts = containerCreateOptions(task);
-    if (networking?.HostConfig) opts.HostConfig = { ...opts.HostConfig, ...networking.HostConfig };
-    if (networking?.NetworkingConfig) opts.NetworkingConfig = networking.NetworkingConfig;
+    const opts = withNetworking(containerCreateOptions(task), networking);
     let image: Docker.ImageInspectInfo;
     try {
       image = await this.images.check(opts.Image!);

@@ -22,7 +22,7 @@ export function nodeDescriptionFromInfo(info: EngineInfo, fallbackHostname: stri
   return {
     hostname: info.Name || fallbackHostname,
     platform: { os: info.OSType ?? '', architecture: info.Architecture ?? '' },
-    resources: { nanoCpus: (info.NCPU ?? 0) * 1e9, memoryBytes: info.MemTotal ?? 0 },
+    resources: { nanoCpus: (info.NCPU ?? 0) * 1e9, memoryBytes: info.MemTotal ?? 0, pids: 0 },
     engine: { engineVersion: info.ServerVersion ?? '', labels, plugins: [] },
   };
 }

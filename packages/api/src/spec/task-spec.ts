@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import type { ResourceRequirements, Resources } from '../gen/flotilla/common.js';
-import { MountType, type ConfigReference, type ContainerSpec, type HealthConfig, type Mount, type SecretReference, type Ulimit } from '../gen/flotilla/container.js';
+import { MountType, type ConfigReference, type ContainerSpec, type DnsConfig, type HealthConfig, type Mount, type SecretReference, type Ulimit } from '../gen/flotilla/container.js';
 import { RestartCondition, type LogDriver, type NetworkAttachmentConfig, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
 import { parseConstraint } from './constraint.js';
 import { DEFAULT_RESTART_CONDITION, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_PERIOD_MS } from './defaults.js';
@@ -94,6 +95,33 @@ function checkHosts(p: Problems, list: readonly string[], path: string): string[
   return [...list];
 }
 
+const LABEL = '[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?';
+/** A search domain, or "." for none (docker's ValidateDNSSearch). */
+const DOMAIN = new RegExp(`^\\.$|^${LABEL}(\\.${LABEL})*\\.?$`);
+
+/** --dns (IP addresses), --dns-search (domains), --dns-option (resolv.conf options such as ndots:2). */
+function checkDns(p: Problems, input: SpecInput<DnsConfig> | undefined, path: string): DnsConfig {
+  const dns: DnsConfig = { nameservers: [...(input?.nameservers ?? [])], search: [...(input?.search ?? [])], options: [...(input?.options ?? [])] };
+  dns.nameservers.forEach((ip, i) => {
+    if (!isIP(ip)) p.add(`${path}.nameservers[${i}]`, `${path}.nameservers[${i}] must be an IP address (got ${JSON.stringify(ip)})`);
+  });
+  dns.search.forEach((d, i) => {
+    if (d.length > 255 || !DOMAIN.test(d)) p.add(`${path}.search[${i}]`, `${path}.search[${i}] is not a DNS domain (got ${JSON.stringify(d)})`);
+  });
+
+  dns.options.forEach((o, i) => {
+    if (!/^[A-Za-z0-9_-]+(:\S+)?$/.test(o)) p.add(`${path}.options[${i}]`, `${path}.options[${i}] must look like NAME or NAME:VALUE (got ${JSON.stringify(o)})`);
+  });
+  return dns;
+}
+
+function checkGroups(p: Problems, list: readonly string[], path: string): string[] {
+  list.forEach((g, i) => {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(g)) p.add(`${path}[${i}]`, `${path}[${i}] must be a group name or number (got ${JSON.stringify(g)})`);
+  });
+  return [...list];
+}
+
 function checkedInteger(p: Problems, field: string, value: number): number {
   checkInteger(p, field, value, 0);
   return value;
@@ -144,7 +172,13 @@ function checkContainer(p: Problems, input: SpecInput<ContainerSpec> | undefined
     stopSignal: input?.stopSignal ?? '',
     tty: input?.tty ?? false,
     openStdin: input?.openStdin ?? false,
+    dnsConfig: checkDns(p, input?.dnsConfig, `${path}.dnsConfig`),
+    groups: checkGroups(p, input?.groups ?? [], `${path}.groups`),
+    oomScoreAdj: numberOr(input?.oomScoreAdj, 0),
   };
+  if (!Number.isInteger(out.oomScoreAdj) || out.oomScoreAdj < -1000 || out.oomScoreAdj > 1000) {
+    p.add(`${path}.oomScoreAdj`, `${path}.oomScoreAdj must be between -1000 and 1000 (got ${out.oomScoreAdj})`);
+  }
   if (out.stopSignal !== '' && !/^(SIG)?[A-Z0-9+-]+$|^\d+$/.test(out.stopSignal)) {
     p.add(`${path}.stopSignal`, `${path}.stopSignal ${JSON.stringify(out.stopSignal)} is not a signal name or number`);
   }
@@ -249,6 +283,7 @@ function checkHealth(p: Problems, input: SpecInput<HealthConfig>, path: string):
     timeoutMs: numberOr(input.timeoutMs, 0),
     retries: numberOr(input.retries, 0),
     startPeriodMs: numberOr(input.startPeriodMs, 0),
+    startIntervalMs: numberOr(input.startIntervalMs, 0),
   };
   const [kind, ...rest] = health.test;
   if (kind === undefined) {
@@ -265,15 +300,20 @@ function checkHealth(p: Problems, input: SpecInput<HealthConfig>, path: string):
   checkDurationMs(p, `${path}.intervalMs`, health.intervalMs);
   checkDurationMs(p, `${path}.timeoutMs`, health.timeoutMs);
   checkDurationMs(p, `${path}.startPeriodMs`, health.startPeriodMs);
+  checkDurationMs(p, `${path}.startIntervalMs`, health.startIntervalMs);
   checkInteger(p, `${path}.retries`, health.retries, 0);
   return health;
 }
 
 function checkResources(p: Problems, input: SpecInput<ResourceRequirements> | undefined, path: string): ResourceRequirements {
   const read = (r: SpecInput<Resources> | undefined, at: string): Resources => {
-    const out = { nanoCpus: numberOr(r?.nanoCpus, 0), memoryBytes: numberOr(r?.memoryBytes, 0) };
+    const out = { nanoCpus: numberOr(r?.nanoCpus, 0), memoryBytes: numberOr(r?.memoryBytes, 0), pids: numberOr(r?.pids, 0) };
     checkInteger(p, `${at}.nanoCpus`, out.nanoCpus, 0);
     checkInteger(p, `${at}.memoryBytes`, out.memoryBytes, 0);
+    // -1 is docker's "unlimited" too; a pids reservation means nothing.
+    if (at.endsWith('.reservations')) {
+      if (out.pids !== 0) p.add(`${at}.pids`, `${at}.pids cannot be reserved, only limited (got ${out.pids})`);
+    } else checkInteger(p, `${at}.pids`, out.pids, -1);
     return out;
   };
   const limits = read(input?.limits, `${path}.limits`);

@@ -34,7 +34,7 @@ export function healthFromFlags(f: HealthFlags): HealthConfig | undefined {
   const timingGiven = [f.healthInterval, f.healthTimeout, f.healthRetries, f.healthStartPeriod].some((v) => v !== undefined);
   if (f.healthcheck === false) {
     if (f.healthCmd !== undefined || timingGiven) throw usage('--no-healthcheck conflicts with --health-* options');
-    return { test: ['NONE'], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 };
+    return { test: ['NONE'], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0, startIntervalMs: 0 };
   }
   if (f.healthCmd === undefined && !timingGiven) return undefined;
   let retries = 0;
@@ -49,6 +49,7 @@ export function healthFromFlags(f: HealthFlags): HealthConfig | undefined {
     timeoutMs: durationMs('--health-timeout', f.healthTimeout),
     retries,
     startPeriodMs: durationMs('--health-start-period', f.healthStartPeriod),
+    startIntervalMs: 0,
   };
 }
 
@@ -64,7 +65,7 @@ export function updatedHealth(current: HealthConfig | undefined, f: HealthFlags)
   if (f.healthcheck === false) return given;
   const base: HealthConfig =
     current === undefined || current.test[0] === 'NONE'
-      ? { test: [], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 }
+      ? { test: [], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0, startIntervalMs: 0 }
       : { ...current, test: [...current.test] };
   return {
     test: f.healthCmd === undefined ? base.test : given.test,
@@ -72,5 +73,7 @@ export function updatedHealth(current: HealthConfig | undefined, f: HealthFlags)
     timeoutMs: f.healthTimeout === undefined ? base.timeoutMs : given.timeoutMs,
     retries: f.healthRetries === undefined ? base.retries : given.retries,
     startPeriodMs: f.healthStartPeriod === undefined ? base.startPeriodMs : given.startPeriodMs,
+    // no flag sets it yet: an update keeps what the service has
+    startIntervalMs: base.startIntervalMs,
   };
 }

@@ -22,6 +22,8 @@ export interface Annotations_LabelsEntry {
 export interface Resources {
   nanoCpus: number;
   memoryBytes: number;
+  /** limits only: most processes in the container (--limit-pids); 0 = unlimited */
+  pids: number;
 }
 
 export interface ResourceRequirements {
@@ -235,7 +237,7 @@ export const Annotations_LabelsEntry: MessageFns<Annotations_LabelsEntry> = {
 };
 
 function createBaseResources(): Resources {
-  return { nanoCpus: 0, memoryBytes: 0 };
+  return { nanoCpus: 0, memoryBytes: 0, pids: 0 };
 }
 
 export const Resources: MessageFns<Resources> = {
@@ -245,6 +247,9 @@ export const Resources: MessageFns<Resources> = {
     }
     if (message.memoryBytes !== 0) {
       writer.uint32(16).int64(message.memoryBytes);
+    }
+    if (message.pids !== 0) {
+      writer.uint32(24).int64(message.pids);
     }
     return writer;
   },
@@ -278,6 +283,14 @@ export const Resources: MessageFns<Resources> = {
             message.memoryBytes = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pids = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -302,6 +315,7 @@ export const Resources: MessageFns<Resources> = {
         : isSet(object.memory_bytes)
         ? globalThis.Number(object.memory_bytes)
         : 0,
+      pids: isSet(object.pids) ? globalThis.Number(object.pids) : 0,
     };
   },
 
@@ -313,6 +327,9 @@ export const Resources: MessageFns<Resources> = {
     if (message.memoryBytes !== 0) {
       obj.memoryBytes = Math.round(message.memoryBytes);
     }
+    if (message.pids !== 0) {
+      obj.pids = Math.round(message.pids);
+    }
     return obj;
   },
 
@@ -323,6 +340,7 @@ export const Resources: MessageFns<Resources> = {
     const message = createBaseResources();
     message.nanoCpus = object.nanoCpus ?? 0;
     message.memoryBytes = object.memoryBytes ?? 0;
+    message.pids = object.pids ?? 0;
     return message;
   },
 };

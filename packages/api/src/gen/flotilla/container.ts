@@ -85,6 +85,8 @@ export interface HealthConfig {
   timeoutMs: number;
   retries: number;
   startPeriodMs: number;
+  /** between checks during the start period (engine API 1.44+) */
+  startIntervalMs: number;
 }
 
 export interface SecretReference {
@@ -114,6 +116,13 @@ export interface Ulimit {
   name: string;
   soft: number;
   hard: number;
+}
+
+/** The container's resolv.conf (docker's --dns, --dns-search, --dns-option). */
+export interface DnsConfig {
+  nameservers: string[];
+  search: string[];
+  options: string[];
 }
 
 export interface ContainerSpec {
@@ -147,6 +156,14 @@ export interface ContainerSpec {
   stopSignal: string;
   tty: boolean;
   openStdin: boolean;
+  /** service create/update flags (issue 18) */
+  dnsConfig?:
+    | DnsConfig
+    | undefined;
+  /** supplementary groups (--group) */
+  groups: string[];
+  /** -1000..1000 (--oom-score-adj) */
+  oomScoreAdj: number;
 }
 
 export interface ContainerSpec_LabelsEntry {
@@ -452,7 +469,7 @@ export const Mount_VolumeOptionsEntry: MessageFns<Mount_VolumeOptionsEntry> = {
 };
 
 function createBaseHealthConfig(): HealthConfig {
-  return { test: [], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 };
+  return { test: [], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0, startIntervalMs: 0 };
 }
 
 export const HealthConfig: MessageFns<HealthConfig> = {
@@ -471,6 +488,9 @@ export const HealthConfig: MessageFns<HealthConfig> = {
     }
     if (message.startPeriodMs !== 0) {
       writer.uint32(40).int64(message.startPeriodMs);
+    }
+    if (message.startIntervalMs !== 0) {
+      writer.uint32(48).int64(message.startIntervalMs);
     }
     return writer;
   },
@@ -528,6 +548,14 @@ export const HealthConfig: MessageFns<HealthConfig> = {
             message.startPeriodMs = longToNumber(reader.int64());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.startIntervalMs = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -559,6 +587,11 @@ export const HealthConfig: MessageFns<HealthConfig> = {
         : isSet(object.start_period_ms)
         ? globalThis.Number(object.start_period_ms)
         : 0,
+      startIntervalMs: isSet(object.startIntervalMs)
+        ? globalThis.Number(object.startIntervalMs)
+        : isSet(object.start_interval_ms)
+        ? globalThis.Number(object.start_interval_ms)
+        : 0,
     };
   },
 
@@ -579,6 +612,9 @@ export const HealthConfig: MessageFns<HealthConfig> = {
     if (message.startPeriodMs !== 0) {
       obj.startPeriodMs = Math.round(message.startPeriodMs);
     }
+    if (message.startIntervalMs !== 0) {
+      obj.startIntervalMs = Math.round(message.startIntervalMs);
+    }
     return obj;
   },
 
@@ -592,6 +628,7 @@ export const HealthConfig: MessageFns<HealthConfig> = {
     message.timeoutMs = object.timeoutMs ?? 0;
     message.retries = object.retries ?? 0;
     message.startPeriodMs = object.startPeriodMs ?? 0;
+    message.startIntervalMs = object.startIntervalMs ?? 0;
     return message;
   },
 };
@@ -1011,6 +1048,109 @@ export const Ulimit: MessageFns<Ulimit> = {
   },
 };
 
+function createBaseDnsConfig(): DnsConfig {
+  return { nameservers: [], search: [], options: [] };
+}
+
+export const DnsConfig: MessageFns<DnsConfig> = {
+  encode(message: DnsConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.nameservers) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.search) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.options) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DnsConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDnsConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nameservers.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.search.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.options.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DnsConfig {
+    return {
+      nameservers: globalThis.Array.isArray(object?.nameservers)
+        ? object.nameservers.map((e: any) => globalThis.String(e))
+        : [],
+      search: globalThis.Array.isArray(object?.search) ? object.search.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options) ? object.options.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: DnsConfig): unknown {
+    const obj: any = {};
+    if (message.nameservers?.length) {
+      obj.nameservers = message.nameservers;
+    }
+    if (message.search?.length) {
+      obj.search = message.search;
+    }
+    if (message.options?.length) {
+      obj.options = message.options;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DnsConfig>): DnsConfig {
+    return DnsConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DnsConfig>): DnsConfig {
+    const message = createBaseDnsConfig();
+    message.nameservers = object.nameservers?.map((e) => e) || [];
+    message.search = object.search?.map((e) => e) || [];
+    message.options = object.options?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseContainerSpec(): ContainerSpec {
   return {
     image: "",
@@ -1037,6 +1177,9 @@ function createBaseContainerSpec(): ContainerSpec {
     stopSignal: "",
     tty: false,
     openStdin: false,
+    dnsConfig: undefined,
+    groups: [],
+    oomScoreAdj: 0,
   };
 }
 
@@ -1113,6 +1256,15 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     }
     if (message.openStdin !== false) {
       writer.uint32(192).bool(message.openStdin);
+    }
+    if (message.dnsConfig !== undefined) {
+      DnsConfig.encode(message.dnsConfig, writer.uint32(202).fork()).join();
+    }
+    for (const v of message.groups) {
+      writer.uint32(210).string(v!);
+    }
+    if (message.oomScoreAdj !== 0) {
+      writer.uint32(216).int64(message.oomScoreAdj);
     }
     return writer;
   },
@@ -1328,6 +1480,30 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
             message.openStdin = reader.bool();
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.dnsConfig = DnsConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.groups.push(reader.string());
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.oomScoreAdj = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1426,6 +1602,19 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
         : isSet(object.open_stdin)
         ? globalThis.Boolean(object.open_stdin)
         : false,
+      dnsConfig: isSet(object.dnsConfig)
+        ? DnsConfig.fromJSON(object.dnsConfig)
+        : isSet(object.dns_config)
+        ? DnsConfig.fromJSON(object.dns_config)
+        : undefined,
+      groups: globalThis.Array.isArray(object?.groups)
+        ? object.groups.map((e: any) => globalThis.String(e))
+        : [],
+      oomScoreAdj: isSet(object.oomScoreAdj)
+        ? globalThis.Number(object.oomScoreAdj)
+        : isSet(object.oom_score_adj)
+        ? globalThis.Number(object.oom_score_adj)
+        : 0,
     };
   },
 
@@ -1515,6 +1704,15 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     if (message.openStdin !== false) {
       obj.openStdin = message.openStdin;
     }
+    if (message.dnsConfig !== undefined) {
+      obj.dnsConfig = DnsConfig.toJSON(message.dnsConfig);
+    }
+    if (message.groups?.length) {
+      obj.groups = message.groups;
+    }
+    if (message.oomScoreAdj !== 0) {
+      obj.oomScoreAdj = Math.round(message.oomScoreAdj);
+    }
     return obj;
   },
 
@@ -1565,6 +1763,11 @@ export const ContainerSpec: MessageFns<ContainerSpec> = {
     message.stopSignal = object.stopSignal ?? "";
     message.tty = object.tty ?? false;
     message.openStdin = object.openStdin ?? false;
+    message.dnsConfig = (object.dnsConfig !== undefined && object.dnsConfig !== null)
+      ? DnsConfig.fromPartial(object.dnsConfig)
+      : undefined;
+    message.groups = object.groups?.map((e) => e) || [];
+    message.oomScoreAdj = object.oomScoreAdj ?? 0;
     return message;
   },
 };
