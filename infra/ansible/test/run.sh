@@ -62,11 +62,7 @@ docker import -c 'CMD ["/sbin/init"]' -c 'ENV container=docker' "$rootfs" "$imag
 # Node.js for the hosts, as an official tarball would give it (bin/node, bin/npm, lib/node_modules/npm),
 # made from this machine's own: Debian 12's nodejs (18.19) is too old, and nothing else is reachable.
 say "Node.js tarball from this machine's node $(node --version)"
-node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-mkdir -p "$work/node/bin" "$work/node/lib/node_modules"
-cp "$(readlink -f "$(command -v node)")" "$work/node/bin/node"
-cp -a "$node_prefix/lib/node_modules/npm" "$work/node/lib/node_modules/npm"
-ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/bin/npm"
+bash "$root/infra/lib/node-dist.sh" "$work/node"
 tar -C "$work" -czf "$work/node-linux-x64.tar.gz" --transform 's,^node,node-linux-x64,' node
 
 say "hosts: ${hosts[*]} (systemd containers on $net ${subnet}.0/24)"
