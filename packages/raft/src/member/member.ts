@@ -116,6 +116,7 @@ export class RaftMember {
   private batch: Array<{ data: Uint8Array; timeoutMs: number; resolve: (a: Applied) => void; reject: (e: unknown) => void }> = [];
   private readonly appliedWaiters = new Set<{ index: number; done: (reached: boolean) => void }>();
   private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
+  private readonly proposalListeners = new Set<(seconds: number, ok: boolean) => void>();
   private readonly fatalListeners = new Set<(err: Error) => void>();
   private readonly writeRefusalListeners = new Set<(refusal: RaftMemberError) => void>();
   /** Proposals on their way through this leader's log, by transaction id: a retry joins its first try. */
@@ -304,6 +305,27 @@ export class RaftMember {
    * any failure (timeout, lost reply, leader change) and the write applies once.
    */
   propose(txBytes: Uint8Array, timeoutMs = this.opts.requestTimeoutMs): Promise<Applied> {
+    if (this.proposalListeners.size === 0) return this.proposeOnce(txBytes, timeoutMs);
+    const started = performance.now();
+    const applied = this.proposeOnce(txBytes, timeoutMs);
+    const done = (ok: boolean) => () => {
+      const seconds = (performance.now() - started) / 1000;
+      for (const l of this.proposalListeners) l(seconds, ok);
+    };
+    applied.then(done(true), done(false));
+    return applied;
+  }
+
+  /**
+   * Calls `listener` with each proposal's time from propose() to applied here (or failed), in
+   * seconds: the figure a metrics histogram wants. Returns the unsubscribe function.
+   */
+  onProposalDone(listener: (seconds: number, ok: boolean) => void): () => void {
+    this.proposalListeners.add(listener);
+    return () => this.proposalListeners.delete(listener);
+  }
+
+  private proposeOnce(txBytes: Uint8Array, timeoutMs: number): Promise<Applied> {
     const txId = transactionIdOf(txBytes);
     if (txId === '') return this.queueProposal(txBytes, timeoutMs);
     const digest = requestDigest(txBytes);

@@ -43,6 +43,23 @@ async function startSolo(dataDir: string): Promise<RaftMember> {
 }
 
 describe('RaftMember on its own', () => {
+  it('tells proposal listeners each proposal time to applied, and stops after unsubscribe', async () => {
+    const m = await startSolo(join(tmp.path, 'd-listeners'));
+    try {
+      const seen: { seconds: number; ok: boolean }[] = [];
+      const off = m.onProposalDone((seconds, ok) => seen.push({ seconds, ok }));
+      await m.propose(createNetworkTx('listened-1'));
+      await m.propose(createNetworkTx('listened-2'));
+      await waitFor(() => seen.length === 2, { what: 'two proposals reported' });
+      expect(seen.every((s) => s.ok && s.seconds > 0 && s.seconds < 30)).toBe(true);
+      off();
+      await m.propose(createNetworkTx('unlistened'));
+      expect(seen).toHaveLength(2);
+    } finally {
+      await m.stop();
+    }
+  });
+
   it('snapshots, compacts, and restarts from snapshot plus WAL tail with the same store', async () => {
     const dir = join(tmp.path, 'd1');
     const m = await startSolo(dir);
