@@ -1,3 +1,4 @@
+import { parseMetricsAddr, type MetricsAddr } from '@flotilla/metrics';
 import { Command, CommanderError } from 'commander';
 import { parseProbeInterval } from './gossip/gossip-config.js';
 import {
@@ -32,6 +33,8 @@ export interface DaemonConfig {
   readonly natsMonitorAddr?: { readonly host: string; readonly port: number };
   /** Gossip probe interval; the other gossip timings scale with it (see gossip/gossip-config.ts). */
   readonly gossipProbeIntervalMs?: number;
+  /** Prometheus metrics over plain HTTP on loopback (off when absent). */
+  readonly metricsAddr?: MetricsAddr;
 }
 
 /** What the process around the parser provides; passed in so parsing stays pure. */
@@ -63,6 +66,7 @@ interface RawOptions {
   natsClusterPort: string;
   natsMonitorAddr?: string;
   gossipProbeInterval: string;
+  metricsAddr?: string;
 }
 
 export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): ParseOutcome {
@@ -82,6 +86,7 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--nats-cluster-port <port>', 'NATS route port between managers (0 = any free port)', '6222')
     .option('--nats-monitor-addr <host:port>', "a manager's nats-server HTTP monitoring (routes, connections), loopback only; off by default")
     .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '300ms')
+    .option('--metrics-addr <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics, loopback only (as dockerd\'s flag); off by default')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {
@@ -127,7 +132,16 @@ function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: bool
     natsClusterPort: parsePort(raw.natsClusterPort, '--nats-cluster-port'),
     ...(raw.natsMonitorAddr !== undefined ? { natsMonitorAddr: parseNatsMonitorAddr(raw.natsMonitorAddr) } : {}),
     gossipProbeIntervalMs: parseProbeInterval(raw.gossipProbeInterval),
+    ...(raw.metricsAddr !== undefined ? { metricsAddr: parseMetricsFlag(raw.metricsAddr) } : {}),
   };
+}
+
+function parseMetricsFlag(raw: string): MetricsAddr {
+  try {
+    return parseMetricsAddr(raw);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message.replace(/^--metrics-addr /, 'invalid --metrics-addr ') : String(err));
+  }
 }
 
 /** Says where a bad value came from when the user did not type it on the command line. */

@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { dockerClient, probeDockerEngine } from './docker-engine.js';
 import { currentProcessFacts } from './info.js';
 import { loadBalancerChoice } from './node-lb/backend-choice.js';
+import { startNodeMetrics } from './metrics/node-metrics-server.js';
 import { SwarmController } from './swarm/swarm-controller.js';
 
 export interface RunningDaemon {
@@ -21,6 +22,7 @@ const GRACEFUL_STOP_MS = 5_000;
 
 export async function startDaemon(config: DaemonConfig, version: string, log: Logger): Promise<RunningDaemon> {
   const lock = await lockDataDir(config.dataDir);
+  let stopOnFailure: () => Promise<void> | undefined = () => undefined;
   try {
     const docker = dockerClient(config.dockerHost);
     const dockerEngine = () => probeDockerEngine(docker, config.dockerHost);
@@ -43,6 +45,9 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
     // Authorization plugins see every call on both (issue 17); the wrapper knows which one it came by.
     const controlLog = log.child({ component: 'control' });
     swarm.serveOnManagerPort([{ definition: ControlService, implementation: gatedControl(control, 'tls', swarm, controlLog), managerOnly: { apiName: 'the control API' } }]);
+    // Before restore: a restarted manager's first election counts.
+    const metrics = await startNodeMetrics(config, swarm, log.child({ component: 'metrics' }));
+    stopOnFailure = () => metrics?.stop();
     await swarm.restore();
     const server = new Server();
     server.addService(ControlService, gatedControl(control, 'local', swarm, controlLog));
@@ -59,6 +64,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
       stop() {
         stopping ??= (async () => {
           await shutdownServer(server);
+          await metrics?.stop();
           await swarm.stop();
           await socket.remove();
           await lock.release();
@@ -68,6 +74,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
       },
     };
   } catch (err) {
+    await stopOnFailure();
     await lock.release();
     throw err;
   }

@@ -66,6 +66,7 @@ export class SwarmController {
   private lastPromotionError = '';
   /** What the daemon serves on the manager's port next to NodeCa (the control API), for every manager runtime. */
   private managerPortServices: ManagerPortServices = [];
+  private readonly managerListeners = new Set<(runtime: ManagerRuntime) => void>();
 
   constructor(
     private readonly config: DaemonConfig,
@@ -259,10 +260,20 @@ export class SwarmController {
     }
   }
 
+  /**
+   * Calls `listener` with each manager runtime this node starts (init, join, restart, promotion)
+   * as it is adopted, so what follows its Raft member (metrics) sees it from its first election.
+   */
+  onManagerStarted(listener: (runtime: ManagerRuntime) => void): () => void {
+    this.managerListeners.add(listener);
+    return () => this.managerListeners.delete(listener);
+  }
+
   /** The running manager from now on; it follows its own Node object to notice a demotion. */
   private adoptManager(runtime: ManagerRuntime): void {
     this.runtime = runtime;
     this.roleChanging = false;
+    for (const l of this.managerListeners) l(runtime);
     const watch = followOwnRole(runtime.member, runtime.state.nodeId, () => this.requestDemotion(runtime));
     this.stopRoleWatch = () => watch.stop();
   }
