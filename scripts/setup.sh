@@ -28,6 +28,7 @@ if [ "$system" = 1 ]; then
   command -v fish >/dev/null || missing+=(fish)
   command -v docker-compose >/dev/null || missing+=(docker-compose)  # the dev stack (infra/compose) is checked by npm test
   command -v prometheus >/dev/null || missing+=(prometheus)   # flotillad metrics e2e: a real Prometheus scrapes /metrics
+  command -v tmux >/dev/null || missing+=(tmux)   # flotilla top is tested on a real terminal (tmux)
   command -v ansible-playbook >/dev/null || missing+=(ansible-core)  # syntax check of infra/ansible (npm run test:ansible adds the full ansible)
   command -v gcc >/dev/null && [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(gcc libc6-dev)  # builds the static example plugins (examples/plugins)
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -1,3 +1,4 @@
+import type { Terminal } from './terminal.js';
 import type { ControlApi } from './client.js';
 import type { ControlHost } from './host.js';
 
@@ -12,6 +13,8 @@ export interface CommandContext {
   readonly tty?: boolean;
   /** One line of standard input (a terminal or a pipe), undefined at end of input. */
   readLine?(): Promise<string | undefined>;
+  /** The terminal, when standard input and output are one (full-screen commands: `top`). */
+  readonly terminal?: Terminal;
 }
 
 export interface ClientFacts {

@@ -2,6 +2,9 @@
 import { cliVersion } from './cli-version.js';
 import { runCli } from './program.js';
 import { readStdinLine } from './stdin-line.js';
+import { processTerminal } from './terminal.js';
+
+const terminal = processTerminal();
 
 const code = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
@@ -9,6 +12,7 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
   stdoutIsTty: process.stdout.isTTY === true,
   readLine: readStdinLine,
+  ...(terminal ? { terminal } : {}),
   client: { version: cliVersion(), runtimeVersion: process.version, os: process.platform, arch: process.arch },
 });
 // exitCode rather than exit(): let stdout drain when it is a pipe.

@@ -13,6 +13,8 @@ import { registerSecretCommands } from './commands/register-secret.js';
 import { registerConfigCommands } from './commands/register-config.js';
 import { registerStackCommands } from './commands/register-stack.js';
 import { registerPluginCommands } from './commands/register-plugin.js';
+import { topCommand } from './commands/top.js';
+import type { Terminal } from './terminal.js';
 import { commandTree, completionScript, SHELLS, type CommandNode, type Shell } from './completion/index.js';
 import type { ClientFacts, CommandContext } from './context.js';
 import { CliError } from './errors.js';
@@ -28,6 +30,8 @@ export interface CliIo {
   readonly stdoutIsTty?: boolean;
   /** One line of standard input, undefined at its end (questions such as plugin install's). */
   readLine?(): Promise<string | undefined>;
+  /** Set when standard input and output are a terminal. */
+  readonly terminal?: Terminal;
 }
 
 /** Runs one `flotilla` invocation and returns its exit code; never throws. */
@@ -88,7 +92,7 @@ function buildProgram(io: CliIo): Command {
   const context = (command: Command): CommandContext => {
     const host = parseHost(command.optsWithGlobals<{ host: string }>().host);
     const connect = () => connectControl(host, undefined, tls);
-    return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty), ...(io.readLine ? { readLine: io.readLine } : {}) };
+    return { host, client: io.client, out: io.out, warn: io.err, connect, tty: Boolean(io.stdoutIsTty), ...(io.readLine ? { readLine: io.readLine } : {}), ...(io.terminal ? { terminal: io.terminal } : {}) };
   };
 
   program
@@ -110,6 +114,10 @@ function buildProgram(io: CliIo): Command {
   registerConfigCommands(program, context);
   registerStackCommands(program, context);
   registerPluginCommands(program, context);
+  program
+    .command('top')
+    .description('live view of nodes, services and recent events, redrawn as the swarm changes; q quits (one snapshot when not on a terminal)')
+    .action((_opts: unknown, command: Command) => topCommand(context(command)));
   program
     .command('completion')
     .description('print a shell completion script (bash, zsh or fish), generated from these commands')
