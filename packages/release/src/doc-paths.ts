@@ -49,3 +49,37 @@ export function namedPaths(markdown: string, file: string): NamedPath[] {
 export function missingPaths(markdown: string, file: string, root: string, exists: (p: string) => boolean = existsSync): NamedPath[] {
   return namedPaths(markdown, file).filter((p) => !p.candidates.some((c) => exists(join(root, c))));
 }
+
+// A source file's extension: what a README's backticked file names are checked for. Runtime files
+// (`state.json`, `config.json`: written by the daemon, not in the repository) are not source.
+const SOURCE_FILE = /\.(ts|sh|md|yml|yaml|proto|c|py|j2)$/;
+
+/**
+ * The source files a README names in backticks by a path of its own package or a bare file name
+ * (`src/filters/constraint.ts`, `x.test.ts:12`), which `namedPaths` leaves out because they do
+ * not start at a top-level folder. Left out: commands, globs, placeholders, absolute paths. Pure.
+ */
+export function namedSourceFiles(markdown: string): string[] {
+  const names: string[] = [];
+  for (const m of markdown.matchAll(/`([^`\n]+)`/g)) {
+    const token = m[1]!.trim();
+    if (/[\s*{}<>$=…]|:\/\/|^[-/.]|^\w+:/.test(token)) continue;
+    if (ROOT_DIRS.some((d) => token.startsWith(d))) continue; // namedPaths' business
+    const path = token.split(':')[0]!;
+    if (SOURCE_FILE.test(path)) names.push(path);
+  }
+  return names;
+}
+
+/**
+ * Whether a source file a README in `readmeDir` (relative to the root) names exists: beside the
+ * README, in a folder above it, or as the tail of a tracked file (a table naming another
+ * package's test by its own path). Pure but for `exists`.
+ */
+export function sourceFileExists(name: string, readmeDir: string, tracked: readonly string[], exists: (p: string) => boolean): boolean {
+  for (let dir = normalize(readmeDir); ; dir = dirname(dir)) {
+    if (exists(join(dir, name))) return true;
+    if (dir === '.' || dir === '/' || dir === '') break;
+  }
+  return tracked.some((f) => `/${f}`.endsWith(`/${name}`));
+}
