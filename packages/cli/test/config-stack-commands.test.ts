@@ -25,8 +25,8 @@ describe('--config', () => {
 describe('config output', () => {
   const c = Config.fromPartial({ id: 'cid1', meta: { createdAt: 1000, updatedAt: 1000 }, spec: { annotations: { name: 'app.conf', labels: { tier: 'web' } }, data: Buffer.from('listen 80\n') } });
   it('ls is docker\'s table; -q ids', () => {
-    expect(formatConfigList([c], false, 61_000)).toMatch(/^ID\s+NAME\s+CREATED\s+UPDATED\ncid1\s+app\.conf\s+About a minute ago\s+About a minute ago\n$/);
-    expect(formatConfigList([c], true, 0)).toBe('cid1\n');
+    expect(formatConfigList([c], {}, 61_000)).toMatch(/^ID\s+NAME\s+CREATED\s+UPDATED\ncid1\s+app\.conf\s+About a minute ago\s+About a minute ago\n$/);
+    expect(formatConfigList([c], { quiet: true }, 0)).toBe('cid1\n');
   });
   it('inspect --pretty shows the data', () => {
     expect(formatConfigPretty(c)).toMatch(/ID:\s+cid1\nName:\s+app\.conf\nLabels:\n - tier:\s+web\n[\s\S]*Data:\s*\nlisten 80\n$/);

@@ -58,11 +58,11 @@ const view = (id: string, name: string, o: { subnet?: string; services?: Network
 describe('network ls / inspect output', () => {
   it('lists NETWORK ID NAME DRIVER SCOPE sorted by name, -q the short ids only', () => {
     const views = [view('bbbbbbbbbbbbbbbbbbbb', 'web'), view('aaaaaaaaaaaaaaaaaaaa', 'ingress')];
-    const lines = formatNetworkList(views, false).trimEnd().split('\n');
+    const lines = formatNetworkList(views).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
     expect(lines[1]).toMatch(/^aaaaaaaaaaaa\s+ingress\s+overlay\s+swarm$/);
     expect(lines[2]).toMatch(/^bbbbbbbbbbbb\s+web\s+overlay\s+swarm$/);
-    expect(formatNetworkList(views, true)).toBe('aaaaaaaaaaaa\nbbbbbbbbbbbb\n');
+    expect(formatNetworkList(views, { quiet: true })).toBe('aaaaaaaaaaaa\nbbbbbbbbbbbb\n');
   });
 
   it('--pretty shows subnet, gateway, VXLAN id and the services with their VIPs', () => {

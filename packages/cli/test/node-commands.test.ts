@@ -57,10 +57,14 @@ describe('the built flotilla CLI, node ps / node rm', () => {
     expect(run.stderr).toContain("missing required argument 'nodes'");
   });
 
-  it('node ps refuses an unknown filter with exit 2 and never dials the daemon', async () => {
-    const run = await runBuiltCli(['-H', `unix://${join(dir, 'none.sock')}`, 'node', 'ps', '--filter', 'name=web']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe("flotilla: invalid filter 'name=web': only desired-state=running|shutdown|accepted|ready is supported\n");
+  it('node ps refuses a filter key tasks do not have (exit 1) and a malformed one (exit 2), never dialling the daemon', async () => {
+    const host = `unix://${join(dir, 'none.sock')}`;
+    const unknown = await runBuiltCli(['-H', host, 'node', 'ps', '--filter', 'mode=global']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("flotilla: invalid filter 'mode'\n");
+    const malformed = await runBuiltCli(['-H', host, 'node', 'ps', '--filter', 'web']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toBe('flotilla: invalid argument "web" for "-f, --filter" flag: bad format of filter (expected name=value)\n');
   });
 
   it.each([[['node', 'ps']], [['node', 'rm', '--force', 'abc']]])('%j with no daemon says so in one line and exits 1', async (args) => {

@@ -1,7 +1,8 @@
 import type { Plugin } from '@flotilla/api';
 import { formatPrivileges } from '@flotilla/plugins';
 import { describe, expect, it } from 'vitest';
-import { askToGrant, formatPluginList, pluginFilter, pluginJson, renderFormat } from '../src/commands/plugin.js';
+import { askToGrant, formatPluginList, inspectedPlugin } from '../src/commands/plugin.js';
+import { renderInspect } from '../src/output/inspect-format.js';
 import type { CommandContext } from '../src/context.js';
 
 const plugin = (name: string, enabled: boolean, types: string[]): Plugin => ({
@@ -18,31 +19,25 @@ const vol = plugin('local-dir:latest', false, ['docker.volumedriver/1.0']);
 
 describe('plugin ls', () => {
   it("prints docker's columns, sorted by name, or only the short IDs", () => {
-    const out = formatPluginList([authz, vol], false).split('\n');
+    const out = formatPluginList([authz, vol]).split('\n');
     expect(out[0]).toMatch(/^ID\s+NAME\s+DESCRIPTION\s+ENABLED$/);
     expect(out[1]).toMatch(/^localdirlate\s+local-dir:latest\s+the local-dir:latest plugin\s+false$/);
     expect(out[2]).toMatch(/^noremovelate\s+no-remove:latest\s+the no-remove:latest plugin\s+true$/);
-    expect(formatPluginList([authz, vol], true)).toBe('localdirlate\nnoremovelate\n');
-  });
-
-  it('filters on enabled and capability, and refuses other filters as usage errors', () => {
-    expect([authz, vol].filter(pluginFilter(['enabled=true'])).map((p) => p.spec?.name)).toEqual(['no-remove:latest']);
-    expect([authz, vol].filter(pluginFilter(['capability=volumedriver'])).map((p) => p.spec?.name)).toEqual(['local-dir:latest']);
-    expect([authz, vol].filter(pluginFilter(['capability=authz', 'enabled=false']))).toEqual([]);
-    expect(() => pluginFilter(['enabled=maybe'])).toThrow(expect.objectContaining({ exitCode: 2 }));
-    expect(() => pluginFilter(['name=x'])).toThrow(/filters on enabled or capability/);
+    expect(formatPluginList([authz, vol], { quiet: true })).toBe('localdirlate\nnoremovelate\n');
+    expect(formatPluginList([authz, vol], { format: '{{.Name}} {{if .Enabled}}on{{else}}off{{end}}' })).toBe('local-dir:latest off\nno-remove:latest on\n');
+    expect(formatPluginList([authz], { format: '{{.ID}}', noTrunc: true })).toBe(`${authz.id}\n`);
   });
 });
 
 describe('plugin inspect', () => {
-  it("shows docker's shape and renders --format templates", () => {
-    const json = pluginJson(authz);
+  it("shows docker's shape, settings in force, and --format runs over it", async () => {
+    const json = await inspectedPlugin(authz);
     expect(json).toMatchObject({ Name: 'no-remove:latest', Enabled: true, Settings: { Set: ['A=1'] }, Config: { description: 'the no-remove:latest plugin' } });
-    expect(renderFormat('{{.Name}} is {{.Enabled}}', json)).toBe('no-remove:latest is true');
-    expect(renderFormat('{{json .Config.interface.types}}', json)).toBe('["docker.authz/1.0"]');
-    expect(renderFormat('{{ .Privileges }}', json)).toBe('[{"Name":"network","Description":"d","Value":["host"]}]');
-    expect(JSON.parse(renderFormat('json', json))).toEqual(json);
-    expect(() => renderFormat('{{.Nope}}', json)).toThrow(/can't evaluate field Nope/);
+    expect(renderInspect([json], '{{.Name}} is {{.Enabled}}')).toBe('no-remove:latest is true\n');
+    expect(renderInspect([json], '{{json .Config.interface.types}}')).toBe('["docker.authz/1.0"]\n');
+    expect(renderInspect([json], '{{range .Privileges}}{{.Name}}={{join .Value ","}}{{end}}')).toBe('network=host\n');
+    expect(JSON.parse(renderInspect([json], 'json'))).toEqual(JSON.parse(JSON.stringify(json)));
+    expect(() => renderInspect([json], '{{.Nope}}')).toThrow('template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"');
   });
 });
 

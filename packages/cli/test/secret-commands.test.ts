@@ -47,13 +47,13 @@ describe('--secret', () => {
 describe('secret output', () => {
   const s = Secret.fromPartial({ id: 'abc123', meta: { createdAt: 1_000, updatedAt: 61_000 }, spec: { annotations: { name: 'db_pass', labels: { env: 'prod' } } }, size: 7 });
 
-  it('ls: ID NAME CREATED UPDATED, -q only ids', () => {
-    const out = formatSecretList([s], false, 121_000);
-    expect(out.split('\n')[0]).toMatch(/^ID\s+NAME\s+CREATED\s+UPDATED$/);
+  it('ls: ID NAME DRIVER CREATED UPDATED, -q only ids', () => {
+    const out = formatSecretList([s], {}, 121_000);
+    expect(out.split('\n')[0]).toMatch(/^ID\s+NAME\s+DRIVER\s+CREATED\s+UPDATED$/);
     expect(out).toContain('db_pass');
     expect(out).toContain('2 minutes ago');
     expect(out).toContain('About a minute ago');
-    expect(formatSecretList([s], true, 0)).toBe('abc123\n');
+    expect(formatSecretList([s], { quiet: true }, 0)).toBe('abc123\n');
   });
 
   it('inspect --pretty shows size and labels, never a value', () => {

@@ -14,9 +14,11 @@ import {
 import { formatNodeList } from '../src/commands/node.js';
 import { parseMount, serviceSpecFromFlags, type ServiceCreateOptions } from '../src/commands/service-flags.js';
 import { progressBar, progressBlock, progressOf } from '../src/commands/service-progress.js';
-import { formatServiceList, parseScaleArgs, parseTaskFilters } from '../src/commands/service.js';
+import { formatServiceList, parseScaleArgs } from '../src/commands/service.js';
+import { taskFilters } from '../src/commands/task-list.js';
+import { TASK_LIST } from '../src/output/swarm-list-contexts.js';
 import { humanDuration } from '../src/output/human-duration.js';
-import { orderTasks, taskRow } from '../src/output/task-format.js';
+import { orderTasks } from '../src/output/task-format.js';
 import { CliError } from '../src/errors.js';
 
 const noFlags: ServiceCreateOptions = { constraint: [], env: [], label: [], containerLabel: [], mount: [] };
@@ -101,8 +103,8 @@ describe('service scale, ps filters', () => {
     ]);
     expect(() => parseScaleArgs(['web'])).toThrow("invalid scale specifier 'web'");
     expect(() => parseScaleArgs(['web=-1'])).toThrow(CliError);
-    expect(parseTaskFilters(['desired-state=running'])).toEqual([TaskState.TASK_STATE_RUNNING]);
-    expect(() => parseTaskFilters(['node=x'])).toThrow(/only desired-state/);
+    expect(taskFilters(['desired-state=running']).desiredStates).toEqual([TaskState.TASK_STATE_RUNNING]);
+    expect(() => taskFilters(['mode=x'])).toThrow("invalid filter 'mode'");
   });
 });
 
@@ -150,15 +152,18 @@ describe('progress and task tables', () => {
       ['new', false],
       ['old', true],
     ]);
-    expect(taskRow(rows[1]!.task, true, service, { n1: 'host-1' }, 70_000, false)).toEqual(['old', ' \\_ web.1', 'flotilla/busybox:latest', 'host-1', 'Shutdown', 'Failed About a minute ago', '']);
+    const row = { task: rows[1]!.task, history: true, serviceName: 'web', nodeHostnames: { n1: 'host-1' }, now: 70_000, noTrunc: false, noResolve: false };
+    expect(TASK_LIST.fields(row)).toEqual({ ID: 'old', Name: ' \\_ web.1', Image: 'flotilla/busybox:latest', Node: 'host-1', DesiredState: 'Shutdown', CurrentState: 'Failed About a minute ago', Error: '', Ports: '' });
+    // --no-resolve: the service and node ids where their names would be
+    expect(TASK_LIST.fields({ ...row, noResolve: true })).toMatchObject({ Name: ` \\_ ${service.id}.1`, Node: 'n1' });
     expect(humanDuration(500)).toBe('Less than a second');
     expect(humanDuration(5_000)).toBe('5 seconds');
     expect(humanDuration(3 * 3_600_000)).toBe('3 hours');
   });
 
   it('lists services and nodes the docker way', () => {
-    expect(formatServiceList([{ service, runningTasks: 3, desiredTasks: 3 }], false)).toBe(
-      'ID             NAME      MODE         REPLICAS   IMAGE\nsvc123456789   web       replicated   3/3        flotilla/busybox:latest\n',
+    expect(formatServiceList([{ service, runningTasks: 3, desiredTasks: 3 }])).toBe(
+      'ID             NAME      MODE         REPLICAS   IMAGE                     PORTS\nsvc123456789   web       replicated   3/3        flotilla/busybox:latest\n',
     );
     const view: NodeView = {
       node: { id: 'abc', role: NodeRole.NODE_ROLE_MANAGER, description: { hostname: 'h1', engine: { engineVersion: '20.10', labels: {}, plugins: [] } }, status: { state: NodeState.NODE_STATE_READY, message: '', addr: '' } },
@@ -166,7 +171,7 @@ describe('progress and task tables', () => {
       leader: true,
       reachable: true,
     };
-    expect(formatNodeList([view], false)).toContain('abc *     h1         Ready     Active         Leader           20.10');
-    expect(formatNodeList([view], true)).toBe('abc\n');
+    expect(formatNodeList([view])).toContain('abc *     h1         Ready     Active         Leader           20.10');
+    expect(formatNodeList([view], { quiet: true })).toBe('abc\n');
   });
 });

@@ -152,8 +152,27 @@ describe('a one-node swarm from the CLI', () => {
     }
     expect(await ok('service', 'ls')).toMatch(/^\w{12}\s+web\s+replicated\s+3\/3\s+flotilla\/busybox:latest$/m);
     const ps = await ok('service', 'ps', 'web');
-    expect(ps.split('\n')[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR$/);
+    expect(ps.split('\n')[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR\s+PORTS$/);
     for (const slot of [1, 2, 3]) expect(ps).toMatch(new RegExp(`^\\w{12}\\s+web\\.${slot}\\s+flotilla/busybox:latest\\s+e2e-cp-1\\s+Running\\s+Running .* ago`, 'm'));
+  });
+
+  it('filters and formats lists as docker does: --filter keys, --format templates and tables, --no-resolve', async () => {
+    expect(await ok('service', 'ls', '--filter', 'name=we', '--filter', 'mode=replicated', '--format', '{{.Name}} {{.Replicas}} {{.Mode | upper}}')).toBe('web 3/3 REPLICATED\n');
+    expect(await ok('service', 'ls', '--filter', 'mode=global', '-q')).toBe('');
+    const bad = await cli('service', 'ls', '--filter', 'node=x');
+    expect([bad.code, bad.stderr]).toEqual([1, "flotilla: invalid filter 'node'\n"]);
+    expect(await ok('service', 'ls', '--format', 'table {{.Name}}\t{{.Ports}}')).toBe('NAME      PORTS\nweb\n');
+    const json = JSON.parse(await ok('service', 'ls', '--format', '{{json .}}')) as Record<string, string>;
+    expect(Object.keys(json)).toEqual(['ID', 'Image', 'Mode', 'Name', 'Ports', 'Replicas']);
+    expect(json).toMatchObject({ Name: 'web', Image: IMAGE, Replicas: '3/3' });
+    expect(await ok('service', 'ps', '--filter', 'name=web.2', '--filter', 'node=e2e-cp-1', '--format', '{{.Name}} {{.Node}} {{.DesiredState}}', 'web')).toBe('web.2 e2e-cp-1 Running\n');
+    const ids = await ok('service', 'ps', '--no-resolve', '--format', '{{.Name}} {{.Node}}', 'web');
+    expect(ids).toMatch(new RegExp(`^(\\w{25}\\.[123] ${nodeId}\\n){3}$`));
+    expect(await ok('node', 'ls', '--filter', 'role=manager', '--format', '{{.Hostname}} {{.Self}} {{.ManagerStatus}}')).toBe('e2e-cp-1 true Leader\n');
+    expect(await ok('node', 'ls', '--filter', 'role=worker', '-q')).toBe('');
+    expect(await ok('node', 'ps', '--filter', 'desired-state=running', '--format', '{{range $i, $p := split .Name "."}}{{if eq $i 0}}{{$p}}{{end}}{{end}}')).toBe('web\nweb\nweb\n');
+    const parse = await cli('node', 'ls', '--format', '{{.Hostname');
+    expect([parse.code, parse.stderr]).toEqual([1, 'flotilla: template parsing error: template: :1: unclosed action\n']);
   });
 
   it('refuses a taken name and a bad constraint, creating nothing', async () => {
@@ -179,6 +198,16 @@ describe('a one-node swarm from the CLI', () => {
     expect(ps).toMatch(/ghost\.1 .*Rejected .* ago\s+"image flotilla\/does-not-exist:1 not.*…"$/m);
     expect(await ok('service', 'ps', '--no-trunc', 'ghost')).toContain('"image flotilla/does-not-exist:1 not found on this node (Flotilla never pulls; load it with docker load)"');
     expect(await ok('service', 'rm', 'ghost')).toBe('ghost\n');
+  });
+
+  it("shows a pending task's reason in service ps ERROR, as docker does", async () => {
+    await ok('service', 'create', '--detach', '--name', 'huge', '--reserve-memory', '1000G', IMAGE, 'sleep', '1000');
+    const ps = await waitFor('huge.1 pending with a reason', async () => {
+      const out = await ok('service', 'ps', '--no-trunc', '--format', '{{.CurrentState}}|{{.Error}}', 'huge');
+      return /^Pending .*\|"no suitable node \(.+\)"\n$/.test(out) ? out : undefined;
+    }, LONG);
+    expect(ps).toMatch(/insufficient resources/);
+    expect(await ok('service', 'rm', 'huge')).toBe('huge\n');
   });
 
   it('scales up to 5 and down to 2', async () => {
@@ -217,7 +246,7 @@ describe('a one-node swarm from the CLI', () => {
   it('removes the service and its containers', async () => {
     expect(await ok('service', 'rm', 'web')).toBe('web\n');
     await waitFor('web containers gone', async () => ((await serviceContainers('web', false)).length === 0 ? true : undefined), LONG);
-    expect(await ok('service', 'ls')).toBe('ID        NAME      MODE      REPLICAS   IMAGE\n');
+    expect(await ok('service', 'ls')).toBe('ID        NAME      MODE      REPLICAS   IMAGE     PORTS\n');
   });
 
   it('leaves only with --force as the sole manager', async () => {

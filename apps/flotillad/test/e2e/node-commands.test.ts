@@ -67,7 +67,7 @@ describe('node ps', () => {
     expect(serviceTaskIds).toHaveLength(2);
 
     const table = lines(await ok('node', 'ps'));
-    expect(table[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR$/);
+    expect(table[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR\s+PORTS$/);
     expect(table.slice(1).map((l) => l.split(/\s+/).slice(1, 5))).toEqual([
       ['web.1', IMAGE, HOSTNAME, 'Running'],
       ['web.2', IMAGE, HOSTNAME, 'Running'],

@@ -125,7 +125,7 @@ describe('secrets', () => {
     secretId = created.stdout.trim();
     expect(secretId).toMatch(/^\w{10,}$/);
     const ls = (await ok(manager(), 'secret', 'ls')).split('\n');
-    expect(ls[0]).toMatch(/^ID\s+NAME\s+CREATED\s+UPDATED$/);
+    expect(ls[0]).toMatch(/^ID\s+NAME\s+DRIVER\s+CREATED\s+UPDATED$/);
     expect(ls[1]).toMatch(new RegExp(`^${secretId}\\s+db_pass\\s+.+ ago\\s+.+ ago$`));
     expect(await ok(manager(), 'secret', 'ls', '-q')).toBe(`${secretId}\n`);
     const inspected = JSON.parse(await ok(manager(), 'secret', 'inspect', 'db_pass')) as Array<Record<string, unknown>>;

@@ -2,8 +2,10 @@ import { Config, SpecError, validateConfigSpec, type ConfigSpec } from '@flotill
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { humanDuration } from '../output/human-duration.js';
-import { renderTable } from '../output/table.js';
+import { matchConfig } from '@flotilla/docker-shape';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { CONFIG_LIST } from '../output/object-list-contexts.js';
 import { eachTarget } from './each-target.js';
 import type { ReadSecretInput } from './secret.js';
 import { parseKeyValues } from './service-flags.js';
@@ -17,16 +19,10 @@ export function configSpecFromInput(name: string, labels: readonly string[], dat
   }
 }
 
-const ago = (ms: number, now: number): string => (ms > 0 ? `${humanDuration(now - ms)} ago` : '');
-
-/** docker config ls: ID NAME CREATED UPDATED, by name. */
-export function formatConfigList(configs: readonly Config[], quiet: boolean, now: number): string {
+/** `config ls`: by name, docker's columns or the `--format` asked for. */
+export function formatConfigList(configs: readonly Config[], opts: ListFormatOptions, now: number): string {
   const sorted = [...configs].sort((a, b) => (a.spec?.annotations?.name ?? '').localeCompare(b.spec?.annotations?.name ?? ''));
-  if (quiet) return sorted.map((c) => `${c.id}\n`).join('');
-  return renderTable(
-    ['ID', 'NAME', 'CREATED', 'UPDATED'],
-    sorted.map((c) => [c.id, c.spec?.annotations?.name ?? '', ago(c.meta?.createdAt ?? 0, now), ago(c.meta?.updatedAt ?? 0, now)]),
-  );
+  return renderList(CONFIG_LIST, sorted.map((item) => ({ item, now })), opts);
 }
 
 /** docker config inspect --pretty: the fields, then the data as text. */
@@ -63,10 +59,11 @@ export async function configCreateCommand(ctx: CommandContext, read: ReadSecretI
   }
 }
 
-export async function configLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+export async function configLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('config', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatConfigList((await api.listConfigs()).configs, Boolean(opts.quiet), Date.now()));
+    ctx.out(formatConfigList((await api.listConfigs()).configs.filter((c) => matchConfig(filters, c)), opts, Date.now()));
   } finally {
     api.close();
   }

@@ -2,7 +2,10 @@ import { Network, SpecError, validateNetworkSpec, type NetworkSpec, type Network
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { renderTable } from '../output/table.js';
+import { matchNetwork } from '@flotilla/docker-shape';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { NETWORK_LIST } from '../output/object-list-contexts.js';
 import { parseKeyValues } from './service-flags.js';
 import { eachTarget } from './each-target.js';
 
@@ -43,13 +46,10 @@ export function networkSpecFromFlags(name: string, opts: NetworkCreateOptions): 
   }
 }
 
-export function formatNetworkList(views: readonly NetworkView[], quiet: boolean): string {
+/** `network ls`: by name, docker's columns or the `--format` asked for. */
+export function formatNetworkList(views: readonly NetworkView[], opts: ListFormatOptions = {}): string {
   const sorted = [...views].sort((a, b) => (a.network?.spec?.annotations?.name ?? '').localeCompare(b.network?.spec?.annotations?.name ?? ''));
-  if (quiet) return sorted.map((v) => `${(v.network?.id ?? '').slice(0, 12)}\n`).join('');
-  return renderTable(
-    ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-    sorted.map((v) => [(v.network?.id ?? '').slice(0, 12), v.network?.spec?.annotations?.name ?? '', v.network?.spec?.driver ?? '', 'swarm']),
-  );
+  return renderList(NETWORK_LIST, sorted, opts);
 }
 
 export function formatNetworkPretty(v: NetworkView): string {
@@ -80,10 +80,6 @@ export function formatNetworkPretty(v: NetworkView): string {
 }
 
 /** docker network inspect's JSON: the network object, with the services attached beside it. */
-function networkJson(v: NetworkView): unknown {
-  return { ...(Network.toJSON(v.network!) as object), services: v.services, tasks: v.tasks };
-}
-
 export async function networkCreateCommand(ctx: CommandContext, name: string, opts: NetworkCreateOptions): Promise<void> {
   const spec = networkSpecFromFlags(name, opts);
   const api = ctx.connect();
@@ -95,13 +91,19 @@ export async function networkCreateCommand(ctx: CommandContext, name: string, op
   }
 }
 
-export async function networkLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+export async function networkLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('network', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatNetworkList((await api.listNetworks()).networks, Boolean(opts.quiet)));
+    ctx.out(formatNetworkList((await api.listNetworks()).networks.filter((v) => v.network && matchNetwork(filters, v)), opts));
   } finally {
     api.close();
   }
+}
+
+/** docker network inspect's JSON: the network object, with the services attached beside it. */
+function networkJson(v: NetworkView): unknown {
+  return { ...(Network.toJSON(v.network!) as object), services: v.services, tasks: v.tasks };
 }
 
 export async function networkInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {

@@ -2,10 +2,9 @@ import type { Task } from '@flotilla/api';
 import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { renderTable } from '../output/table.js';
-import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
+import { orderTasks } from '../output/task-format.js';
 import { selfNode } from './node.js';
-import { parseTaskFilters } from './service.js';
+import { renderTaskList, taskFilters, taskRows, type TaskListOptions } from './task-list.js';
 import { eachTarget } from './each-target.js';
 
 /** `node ps` with no NODE means this node, as docker does. */
@@ -32,19 +31,16 @@ export function orderNodeTasks(tasks: readonly Task[]): Array<{ task: Task; hist
   return [...byService.keys()].sort((a, b) => nameOf(a).localeCompare(nameOf(b)) || a.localeCompare(b)).flatMap((id) => orderTasks(byService.get(id)!));
 }
 
-export async function nodePsCommand(ctx: CommandContext, refs: string[], opts: { filter: string[]; noTrunc?: boolean; quiet?: boolean }, now = Date.now()): Promise<void> {
-  const desiredStates = parseTaskFilters(opts.filter);
+export async function nodePsCommand(ctx: CommandContext, refs: string[], opts: TaskListOptions, now = Date.now()): Promise<void> {
+  const { filters, desiredStates } = taskFilters(opts.filter);
   const api = ctx.connect();
   try {
-    const rows: string[][] = [];
+    const rows = [];
     for (const ref of nodePsTargets(refs)) {
-      const res = await api.listNodeTasks({ node: await resolveRef(api, ref), desiredStates });
-      for (const { task, history } of orderNodeTasks(res.tasks)) {
-        rows.push(taskRow(task, history, undefined, res.nodeHostnames, now, Boolean(opts.noTrunc)));
-      }
+      const node = await resolveRef(api, ref);
+      rows.push(...taskRows(await api.listNodeTasks({ node, desiredStates }), filters, opts, now, orderNodeTasks));
     }
-    if (opts.quiet) ctx.out(rows.map((r) => `${r[0]}\n`).join(''));
-    else ctx.out(renderTable(TASK_HEADERS, rows));
+    ctx.out(renderTaskList(rows, opts));
   } finally {
     api.close();
   }

@@ -1,8 +1,11 @@
 import { Node, NodeAvailability, NodeRole, NodeState, type NodeView } from '@flotilla/api';
+import { matchNode } from '@flotilla/docker-shape';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { renderTable } from '../output/table.js';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { managerStatusOf, NODE_LIST } from '../output/swarm-list-contexts.js';
 import { parseKeyValues } from './service-flags.js';
 import { parseRole } from './node-role.js';
 
@@ -11,26 +14,10 @@ const word = (value: string, prefix: string) => {
   return w.charAt(0).toUpperCase() + w.slice(1);
 };
 
-export function managerStatusOf(v: NodeView): string {
-  if (v.node?.role !== NodeRole.NODE_ROLE_MANAGER) return '';
-  if (v.leader) return 'Leader';
-  return v.reachable ? 'Reachable' : 'Unreachable';
-}
-
-export function formatNodeList(views: readonly NodeView[], quiet: boolean): string {
+/** `node ls`: by hostname, docker's columns or the `--format` asked for. */
+export function formatNodeList(views: readonly NodeView[], opts: ListFormatOptions = {}): string {
   const sorted = [...views].sort((a, b) => (a.node?.description?.hostname ?? '').localeCompare(b.node?.description?.hostname ?? '') || (a.node?.id ?? '').localeCompare(b.node?.id ?? ''));
-  if (quiet) return sorted.map((v) => `${v.node?.id}\n`).join('');
-  return renderTable(
-    ['ID', 'HOSTNAME', 'STATUS', 'AVAILABILITY', 'MANAGER STATUS', 'ENGINE VERSION'],
-    sorted.map((v) => [
-      `${v.node?.id ?? ''}${v.self ? ' *' : ''}`,
-      v.node?.description?.hostname ?? '',
-      word(v.node?.status?.state ?? NodeState.NODE_STATE_UNKNOWN, 'NODE_STATE_'),
-      word(v.node?.spec?.availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE, 'NODE_AVAILABILITY_'),
-      managerStatusOf(v),
-      v.node?.description?.engine?.engineVersion ?? '',
-    ]),
-  );
+  return renderList(NODE_LIST, sorted, opts);
 }
 
 export function formatNodePretty(v: NodeView): string {
@@ -72,10 +59,11 @@ export function formatTlsInfo(n: Node): string {
   return 'TLS Info:\n' + renderFields([['Issuer Subject', n.tlsInfo.certIssuerSubject], ['Certificate Expiry', expiry]], ' ');
 }
 
-export async function nodeLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+export async function nodeLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('node', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatNodeList((await api.listNodes()).nodes, Boolean(opts.quiet)));
+    ctx.out(formatNodeList((await api.listNodes()).nodes.filter((v) => v.node && matchNode(filters, v.node)), opts));
   } finally {
     api.close();
   }

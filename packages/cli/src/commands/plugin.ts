@@ -6,7 +6,11 @@ import { stat } from 'node:fs/promises';
 import type { Plugin, PluginPrivilege } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { renderTable } from '../output/table.js';
+import { dockerPlugin, matchPlugin } from '@flotilla/docker-shape';
+import { renderInspect } from '../output/inspect-format.js';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { PLUGIN_LIST } from '../output/object-list-contexts.js';
 import { eachTarget } from './each-target.js';
 
 /** Same cap as the daemon's (the store's): a larger rootfs is refused before it is sent. */
@@ -158,7 +162,6 @@ export async function pluginCreateCommand(ctx: CommandContext, name: string, dir
   }
 }
 
-const shortId = (id: string) => id.slice(0, 12);
 
 function descriptionOf(p: Plugin): string {
   try {
@@ -168,94 +171,40 @@ function descriptionOf(p: Plugin): string {
   }
 }
 
-function typesOf(p: Plugin): string[] {
-  try {
-    const t = (JSON.parse(p.spec?.configJson ?? '{}') as { interface?: { types?: unknown } }).interface?.types;
-    return Array.isArray(t) ? t.map(String) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** docker plugin ls --filter: enabled=true|false, capability=authz|volumedriver. */
-export function pluginFilter(filters: readonly string[]): (p: Plugin) => boolean {
-  const checks = filters.map((f) => {
-    const eq = f.indexOf('=');
-    const key = eq < 0 ? f : f.slice(0, eq);
-    const value = eq < 0 ? '' : f.slice(eq + 1);
-    if (key === 'enabled') {
-      if (value !== 'true' && value !== 'false') throw usage(`invalid filter 'enabled=${value}': expected true or false`);
-      return (p: Plugin) => Boolean(p.spec?.enabled) === (value === 'true');
-    }
-    if (key === 'capability') return (p: Plugin) => typesOf(p).some((t) => t.replace(/^docker\./, '').replace(/\/.*$/, '').toLowerCase() === value.toLowerCase());
-    throw usage(`invalid filter '${f}': plugin ls filters on enabled or capability`);
-  });
-  return (p) => checks.every((c) => c(p));
-}
-
-export function formatPluginList(plugins: readonly Plugin[], quiet: boolean): string {
+/** `plugin ls`: by name, docker's columns or the `--format` asked for. */
+export function formatPluginList(plugins: readonly Plugin[], opts: ListFormatOptions & { noTrunc?: boolean } = {}): string {
   const sorted = [...plugins].sort((a, b) => (a.spec?.name ?? '').localeCompare(b.spec?.name ?? ''));
-  if (quiet) return sorted.map((p) => `${shortId(p.id)}\n`).join('');
-  return renderTable(
-    ['ID', 'NAME', 'DESCRIPTION', 'ENABLED'],
-    sorted.map((p) => [shortId(p.id), p.spec?.name ?? '', descriptionOf(p).slice(0, 45), String(Boolean(p.spec?.enabled))]),
-  );
+  return renderList(PLUGIN_LIST, sorted.map((plugin) => ({ plugin, description: descriptionOf(plugin), noTrunc: Boolean(opts.noTrunc) })), opts);
 }
 
-/** docker plugin inspect's shape: Id, Name, Enabled, Settings, Config (config.json), and what Flotilla adds. */
-export function pluginJson(p: Plugin): Record<string, unknown> {
-  let config: unknown = {};
-  try {
-    config = JSON.parse(p.spec?.configJson ?? '{}');
-  } catch {
-    config = {};
-  }
-  return {
-    Id: p.id,
-    Name: p.spec?.name ?? '',
-    Enabled: Boolean(p.spec?.enabled),
-    Settings: { Set: p.spec?.settings ?? [] },
-    Config: config,
-    Privileges: (p.spec?.granted ?? []).map((g) => ({ Name: g.name, Description: g.description, Value: g.value })),
-    Source: p.spec?.source ?? '',
-    Image: p.spec?.image ?? '',
-    RootfsDigest: p.rootfsDigest,
-    RootfsSize: p.rootfsSize,
-    CreatedAt: new Date(p.meta?.createdAt ?? 0).toISOString(),
-    UpdatedAt: new Date(p.meta?.updatedAt ?? 0).toISOString(),
-  };
-}
-
-/** The part of docker's --format this needs: {{json .}}, {{.Field.Sub}}, {{json .Field}}, around literal text. */
-export function renderFormat(template: string, value: unknown): string {
-  if (template === 'json') return JSON.stringify(value);
-  return template.replace(/\{\{\s*(json\s+)?\.([A-Za-z0-9_.]*)\s*\}\}/g, (_m, json: string | undefined, path: string) => {
-    let v: unknown = value;
-    for (const part of path.split('.').filter((s) => s !== '')) {
-      if (typeof v !== 'object' || v === null || !(part in v)) throw usage(`template: ${template}: can't evaluate field ${part}`);
-      v = (v as Record<string, unknown>)[part];
-    }
-    return json || (typeof v === 'object' && v !== null) ? JSON.stringify(v) : String(v);
-  });
-}
-
-export async function pluginLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter: string[] }): Promise<void> {
-  const keep = pluginFilter(opts.filter);
+export async function pluginLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string; trunc?: boolean }): Promise<void> {
+  const filters = listFilters('plugin', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatPluginList((await api.listPlugins()).plugins.filter(keep), Boolean(opts.quiet)));
+    const plugins = (await api.listPlugins()).plugins.filter((p) => matchPlugin(filters, p));
+    ctx.out(formatPluginList(plugins, { quiet: opts.quiet, format: opts.format, noTrunc: opts.trunc === false }));
   } finally {
     api.close();
+  }
+}
+
+/** docker's types.Plugin, its Settings the values in force (the config with the plugin's settings applied). */
+export async function inspectedPlugin(p: Plugin): Promise<Record<string, unknown>> {
+  const { applySettings, parsePluginConfig } = await pluginsLib();
+  try {
+    return dockerPlugin(p, applySettings(parsePluginConfig(p.spec?.configJson ?? '{}'), p.spec?.settings ?? []));
+  } catch {
+    // a config the daemon accepted but this CLI cannot read: no effective settings to show
+    return dockerPlugin(p);
   }
 }
 
 export async function pluginInspectCommand(ctx: CommandContext, refs: string[], opts: { format?: string }): Promise<void> {
   const api = ctx.connect();
   try {
-    const plugins: Plugin[] = [];
-    for (const ref of refs) plugins.push(await api.getPlugin(ref));
-    if (opts.format !== undefined) ctx.out(plugins.map((p) => `${renderFormat(opts.format!, pluginJson(p))}\n`).join(''));
-    else ctx.out(`${JSON.stringify(plugins.map(pluginJson), null, 4)}\n`);
+    const plugins: Record<string, unknown>[] = [];
+    for (const ref of refs) plugins.push(await inspectedPlugin(await api.getPlugin(ref)));
+    ctx.out(renderInspect(plugins, opts.format));
   } finally {
     api.close();
   }

@@ -18,6 +18,8 @@ export function registerConfigCommands(program: Command, context: ContextOf): vo
     .command('ls')
     .alias('list')
     .description('list configs')
+    .option('-f, --filter <filter>', 'filter output: id, label, name (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display IDs')
     .action((opts, command: Command) => configLsCommand(context(command), opts));
   config

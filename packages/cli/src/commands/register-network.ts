@@ -22,6 +22,8 @@ export function registerNetworkCommands(program: Command, context: ContextOf): v
     .command('ls')
     .alias('list')
     .description('list networks')
+    .option('-f, --filter <filter>', 'filter output: dangling, driver, id, label, name, scope, type (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display network IDs')
     .action((opts, command: Command) => networkLsCommand(context(command), opts));
   network

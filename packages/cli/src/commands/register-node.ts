@@ -3,6 +3,7 @@ import { nodeInspectCommand, nodeLsCommand, nodeUpdateCommand } from './node.js'
 import { nodePsCommand, nodeRmCommand } from './node-tasks.js';
 import type { ContextOf } from './register-swarm.js';
 import { registerNodeRoleCommands } from './node-role.js';
+import { taskListOptions, type TaskListFlags } from './task-list.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -12,6 +13,8 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .command('ls')
     .alias('list')
     .description('list nodes in the swarm')
+    .option('-f, --filter <filter>', 'filter output: id, label, membership, name, node.label, role (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display IDs')
     .action((opts, command: Command) => nodeLsCommand(context(command), opts));
   node
@@ -33,12 +36,12 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .command('ps')
     .description('list tasks running on one or more nodes, defaults to the current node ("self")')
     .argument('[nodes...]', 'node IDs or hostnames', [])
-    .option('-f, --filter <filter>', 'filter output (desired-state=running|shutdown|accepted|ready) (repeatable)', collect, [])
+    .option('-f, --filter <filter>', 'filter output: desired-state, id, label, name, node (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
+    .option('--no-resolve', 'do not map IDs to names')
     .option('--no-trunc', 'do not truncate output')
     .option('-q, --quiet', 'only display task IDs')
-    .action((refs: string[], opts: { filter: string[]; trunc: boolean; quiet?: boolean }, command: Command) =>
-      nodePsCommand(context(command), refs, { filter: opts.filter, noTrunc: !opts.trunc, ...(opts.quiet ? { quiet: true } : {}) }),
-    );
+    .action((refs: string[], opts: TaskListFlags, command: Command) => nodePsCommand(context(command), refs, taskListOptions(opts)));
   node
     .command('rm')
     .alias('remove')

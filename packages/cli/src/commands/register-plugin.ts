@@ -38,12 +38,14 @@ export function registerPluginCommands(program: Command, context: ContextOf): vo
     .description('list plugins')
     .option('-q, --quiet', 'only display plugin IDs')
     .option('-f, --filter <filter>', 'filter output: enabled=true|false, capability=authz|volumedriver (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
+    .option('--no-trunc', "don't truncate output")
     .action((opts, command: Command) => pluginLsCommand(context(command), opts));
   plugin
     .command('inspect')
     .description('display detailed information on one or more plugins')
     .argument('<plugins...>', 'plugin names or IDs')
-    .option('-f, --format <template>', "format the output: json, or a template such as '{{.Enabled}}' or '{{json .Config}}'")
+    .option('-f, --format <format>', "format the output using a Go template, e.g. '{{.Enabled}}' or '{{json .Config}}'")
     .action((refs: string[], opts, command: Command) => pluginInspectCommand(context(command), refs, opts));
   plugin
     .command('enable')

@@ -26,6 +26,8 @@ export function registerSecretCommands(program: Command, context: ContextOf): vo
     .command('ls')
     .alias('list')
     .description('list secrets')
+    .option('-f, --filter <filter>', 'filter output: id, label, name, names (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display IDs')
     .action((opts, command: Command) => secretLsCommand(context(command), opts));
   secret

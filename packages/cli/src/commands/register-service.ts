@@ -10,6 +10,7 @@ import {
 } from './service.js';
 import { serviceRollbackCommand, serviceUpdateCommand } from './service-update.js';
 import { registerServiceLogsCommand } from './register-logs.js';
+import { taskListOptions, type TaskListFlags } from './task-list.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -59,18 +60,20 @@ export function registerServiceCommands(program: Command, context: ContextOf): v
     .command('ls')
     .alias('list')
     .description('list services')
+    .option('-f, --filter <filter>', 'filter output: id, label, mode, name (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display IDs')
     .action((opts, command: Command) => serviceLsCommand(context(command), opts));
   service
     .command('ps')
     .description('list the tasks of one or more services')
     .argument('<services...>', 'service names or IDs')
-    .option('-f, --filter <filter>', 'filter output (desired-state=running|shutdown|accepted|ready) (repeatable)', collect, [])
+    .option('-f, --filter <filter>', 'filter output: desired-state, id, label, name, node (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
+    .option('--no-resolve', 'do not map IDs to names')
     .option('--no-trunc', 'do not truncate output')
     .option('-q, --quiet', 'only display task IDs')
-    .action((refs: string[], opts: { filter: string[]; trunc: boolean; quiet?: boolean }, command: Command) =>
-      servicePsCommand(context(command), refs, { filter: opts.filter, noTrunc: !opts.trunc, ...(opts.quiet ? { quiet: true } : {}) }),
-    );
+    .action((refs: string[], opts: TaskListFlags, command: Command) => servicePsCommand(context(command), refs, taskListOptions(opts)));
   service
     .command('inspect')
     .description('display detailed information on one or more services')

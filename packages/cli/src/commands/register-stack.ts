@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { taskListOptions, type TaskListFlags } from './task-list.js';
 import type { ContextOf } from './register-swarm.js';
 import { deployBundleCommand, stackConfigCommand, stackDeployCommand, stackLsCommand, stackPsCommand, stackRmCommand, stackServicesCommand, type StackIo } from './stack.js';
 
@@ -40,23 +41,26 @@ export function registerStackCommands(program: Command, context: ContextOf, io: 
     .command('ls')
     .alias('list')
     .description('list stacks')
-    .action((_opts, command: Command) => stackLsCommand(context(command)));
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
+    .action((opts: { format?: string }, command: Command) => stackLsCommand(context(command), opts));
   stack
     .command('services')
     .description('list the services in the stack')
     .argument('<stack>', 'stack name')
+    .option('-f, --filter <filter>', 'filter output: id, label, mode, name (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
     .option('-q, --quiet', 'only display IDs')
-    .action((name: string, opts: { quiet?: boolean }, command: Command) => stackServicesCommand(context(command), name, opts));
+    .action((name: string, opts: { quiet?: boolean; filter: string[]; format?: string }, command: Command) => stackServicesCommand(context(command), name, opts));
   stack
     .command('ps')
     .description('list the tasks in the stack')
     .argument('<stack>', 'stack name')
-    .option('-f, --filter <filter>', 'filter output (desired-state=running|shutdown|accepted|ready) (repeatable)', collect, [])
+    .option('-f, --filter <filter>', 'filter output: desired-state, id, label, name, node (repeatable)', collect, [])
+    .option('--format <format>', 'format output: "table", "table TEMPLATE", "json" or a Go template')
+    .option('--no-resolve', 'do not map IDs to names')
     .option('--no-trunc', 'do not truncate output')
     .option('-q, --quiet', 'only display task IDs')
-    .action((name: string, opts: { filter: string[]; trunc: boolean; quiet?: boolean }, command: Command) =>
-      stackPsCommand(context(command), name, { filter: opts.filter, noTrunc: !opts.trunc, ...(opts.quiet ? { quiet: true } : {}) }),
-    );
+    .action((name: string, opts: TaskListFlags, command: Command) => stackPsCommand(context(command), name, taskListOptions(opts)));
   stack
     .command('rm')
     .alias('remove')

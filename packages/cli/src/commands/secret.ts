@@ -2,8 +2,10 @@ import { Secret, SpecError, validateSecretSpec, type SecretSpec } from '@flotill
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { humanDuration } from '../output/human-duration.js';
-import { renderTable } from '../output/table.js';
+import { matchSecret } from '@flotilla/docker-shape';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { SECRET_LIST } from '../output/object-list-contexts.js';
 import { parseKeyValues } from './service-flags.js';
 import { eachTarget } from './each-target.js';
 
@@ -19,15 +21,10 @@ export function secretSpecFromInput(name: string, labels: readonly string[], dat
   }
 }
 
-const ago = (ms: number, now: number): string => (ms > 0 ? `${humanDuration(now - ms)} ago` : '');
-
-export function formatSecretList(secrets: readonly Secret[], quiet: boolean, now: number): string {
+/** `secret ls`: by name, docker's columns (DRIVER included) or the `--format` asked for. */
+export function formatSecretList(secrets: readonly Secret[], opts: ListFormatOptions, now: number): string {
   const sorted = [...secrets].sort((a, b) => (a.spec?.annotations?.name ?? '').localeCompare(b.spec?.annotations?.name ?? ''));
-  if (quiet) return sorted.map((s) => `${s.id}\n`).join('');
-  return renderTable(
-    ['ID', 'NAME', 'CREATED', 'UPDATED'],
-    sorted.map((s) => [s.id, s.spec?.annotations?.name ?? '', ago(s.meta?.createdAt ?? 0, now), ago(s.meta?.updatedAt ?? 0, now)]),
-  );
+  return renderList(SECRET_LIST, sorted.map((item) => ({ item, now })), opts);
 }
 
 export function formatSecretPretty(s: Secret): string {
@@ -46,12 +43,6 @@ export function formatSecretPretty(s: Secret): string {
 }
 
 /** docker secret inspect's JSON: the object without any value (the daemon never sends one). */
-function secretJson(s: Secret): unknown {
-  const { spec, ...rest } = Secret.toJSON(s) as { spec?: { data?: unknown } };
-  if (spec) delete spec.data;
-  return { ...rest, spec };
-}
-
 export async function secretCreateCommand(ctx: CommandContext, read: ReadSecretInput, name: string, source: string, opts: { label: string[] }): Promise<void> {
   let data: Buffer;
   try {
@@ -69,13 +60,21 @@ export async function secretCreateCommand(ctx: CommandContext, read: ReadSecretI
   }
 }
 
-export async function secretLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+export async function secretLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('secret', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatSecretList((await api.listSecrets()).secrets, Boolean(opts.quiet), Date.now()));
+    ctx.out(formatSecretList((await api.listSecrets()).secrets.filter((s) => matchSecret(filters, s)), opts, Date.now()));
   } finally {
     api.close();
   }
+}
+
+/** docker secret inspect's JSON: the object without any value (the daemon never sends one). */
+function secretJson(s: Secret): unknown {
+  const { spec, ...rest } = Secret.toJSON(s) as { spec?: { data?: unknown } };
+  if (spec) delete spec.data;
+  return { ...rest, spec };
 }
 
 export async function secretInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {

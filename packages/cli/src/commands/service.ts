@@ -1,9 +1,12 @@
-import { Service, ServiceMode, TaskState, validateServiceSpec, SpecError, formatDuration, type ServiceView } from '@flotilla/api';
+import { Service, ServiceMode, validateServiceSpec, SpecError, formatDuration, type ServiceView } from '@flotilla/api';
+import { matchService } from '@flotilla/docker-shape';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { renderTable } from '../output/table.js';
-import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
+import { listFilters } from '../output/list-filters.js';
+import { renderList, type ListFormatOptions } from '../output/list-format.js';
+import { SERVICE_LIST } from '../output/swarm-list-contexts.js';
+import { renderTaskList, taskFilters, taskRows, type TaskListOptions } from './task-list.js';
 import { serviceSpecFromFlags, type ServiceCreateOptions } from './service-flags.js';
 import { waitForConvergence } from './service-progress.js';
 import { formatEndpointPretty } from './service-endpoint-format.js';
@@ -13,19 +16,10 @@ import { eachTarget } from './each-target.js';
 
 const modeWord = (s: Service | undefined) => (s?.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? 'global' : 'replicated');
 
-export function formatServiceList(views: readonly ServiceView[], quiet: boolean): string {
+/** `service ls` / `stack services`: sorted by name, docker's columns or the `--format` asked for. */
+export function formatServiceList(views: readonly ServiceView[], opts: ListFormatOptions = {}): string {
   const sorted = [...views].sort((a, b) => (a.service?.spec?.annotations?.name ?? '').localeCompare(b.service?.spec?.annotations?.name ?? ''));
-  if (quiet) return sorted.map((v) => `${v.service?.id}\n`).join('');
-  return renderTable(
-    ['ID', 'NAME', 'MODE', 'REPLICAS', 'IMAGE'],
-    sorted.map((v) => [
-      (v.service?.id ?? '').slice(0, 12),
-      v.service?.spec?.annotations?.name ?? '',
-      modeWord(v.service),
-      `${v.runningTasks}/${v.desiredTasks}`,
-      v.service?.spec?.task?.container?.image ?? '',
-    ]),
-  );
+  return renderList(SERVICE_LIST, sorted, opts);
 }
 
 export function formatServicePretty(v: ServiceView): string {
@@ -91,49 +85,24 @@ export async function serviceCreateCommand(ctx: CommandContext, image: string, a
   }
 }
 
-export async function serviceLsCommand(ctx: CommandContext, opts: { quiet?: boolean }): Promise<void> {
+export async function serviceLsCommand(ctx: CommandContext, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('service', opts.filter);
   const api = ctx.connect();
   try {
-    ctx.out(formatServiceList((await api.listServices()).services, Boolean(opts.quiet)));
+    const views = (await api.listServices()).services.filter((v) => v.service && matchService(filters, v.service));
+    ctx.out(formatServiceList(views, opts));
   } finally {
     api.close();
   }
 }
 
-const DESIRED: Record<string, TaskState> = {
-  running: TaskState.TASK_STATE_RUNNING,
-  shutdown: TaskState.TASK_STATE_SHUTDOWN,
-  accepted: TaskState.TASK_STATE_ACCEPTED,
-  ready: TaskState.TASK_STATE_READY,
-};
-
-export function parseTaskFilters(filters: readonly string[]): TaskState[] {
-  const states: TaskState[] = [];
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    const key = f.slice(0, Math.max(0, eq));
-    const value = f.slice(eq + 1);
-    if (key !== 'desired-state') throw new CliError(`invalid filter '${f}': only desired-state=running|shutdown|accepted|ready is supported`, 2);
-    const state = DESIRED[value];
-    if (state === undefined) throw new CliError(`invalid filter 'desired-state=${value}': expected running, shutdown, accepted or ready`, 2);
-    states.push(state);
-  }
-  return states;
-}
-
-export async function servicePsCommand(ctx: CommandContext, refs: string[], opts: { filter: string[]; noTrunc?: boolean; quiet?: boolean }, now = Date.now()): Promise<void> {
-  const desiredStates = parseTaskFilters(opts.filter);
+export async function servicePsCommand(ctx: CommandContext, refs: string[], opts: TaskListOptions, now = Date.now()): Promise<void> {
+  const { filters, desiredStates } = taskFilters(opts.filter);
   const api = ctx.connect();
   try {
-    const rows: string[][] = [];
-    for (const ref of refs) {
-      const res = await api.listTasks({ service: ref, desiredStates });
-      for (const { task, history } of orderTasks(res.tasks)) {
-        rows.push(taskRow(task, history, res.service, res.nodeHostnames, now, Boolean(opts.noTrunc)));
-      }
-    }
-    if (opts.quiet) ctx.out(rows.map((r) => `${r[0]}\n`).join(''));
-    else ctx.out(renderTable(TASK_HEADERS, rows));
+    const rows = [];
+    for (const ref of refs) rows.push(...taskRows(await api.listTasks({ service: ref, desiredStates }), filters, opts, now));
+    ctx.out(renderTaskList(rows, opts));
   } finally {
     api.close();
   }

@@ -8,11 +8,14 @@ import { convertStack, DEPRECATION_REASONS, formatProblem, loadBundle, loadCompo
 import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { renderTable } from '../output/table.js';
-import { orderTasks, TASK_HEADERS, taskRow } from '../output/task-format.js';
+import { matchService } from '@flotilla/docker-shape';
+import { listFilters } from '../output/list-filters.js';
+import { renderList } from '../output/list-format.js';
+import { STACK_LIST } from '../output/object-list-contexts.js';
 import { localImage } from './local-images.js';
 import { progressOf } from './service-progress.js';
-import { formatServiceList, parseTaskFilters } from './service.js';
+import { formatServiceList } from './service.js';
+import { renderTaskList, taskFilters, taskRows, type TaskListOptions } from './task-list.js';
 
 export interface StackIo {
   /** Reads standard input to the end (`-c -`). */
@@ -198,7 +201,7 @@ export async function deployBundleCommand(ctx: CommandContext, io: StackIo, name
   await stackDeployCommand(ctx, io, name, { ...opts, composeFile: [], bundleFile });
 }
 
-export async function stackLsCommand(ctx: CommandContext): Promise<void> {
+export async function stackLsCommand(ctx: CommandContext, opts: { format?: string } = {}): Promise<void> {
   const api = ctx.connect();
   try {
     const counts = new Map<string, number>();
@@ -206,7 +209,8 @@ export async function stackLsCommand(ctx: CommandContext): Promise<void> {
       const ns = v.service?.spec?.annotations?.labels[STACK_NAMESPACE_LABEL];
       if (ns) counts.set(ns, (counts.get(ns) ?? 0) + 1);
     }
-    ctx.out(renderTable(['NAME', 'SERVICES'], [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, c]) => [n, String(c)])));
+    const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, services]) => ({ name, services }));
+    ctx.out(renderList(STACK_LIST, rows, opts));
   } finally {
     api.close();
   }
@@ -216,34 +220,31 @@ function nothingFound(name: string): CliError {
   return new CliError(`Nothing found in stack: ${name}`, 1);
 }
 
-export async function stackServicesCommand(ctx: CommandContext, name: string, opts: { quiet?: boolean }): Promise<void> {
+export async function stackServicesCommand(ctx: CommandContext, name: string, opts: { quiet?: boolean; filter?: string[]; format?: string }): Promise<void> {
+  const filters = listFilters('service', opts.filter);
   const api = ctx.connect();
   try {
     const views = stackServices((await api.listServices()).services, name);
     if (views.length === 0) throw nothingFound(name);
-    ctx.out(formatServiceList(views, Boolean(opts.quiet)));
+    ctx.out(formatServiceList(views.filter((v) => v.service && matchService(filters, v.service)), opts));
   } finally {
     api.close();
   }
 }
 
-export async function stackPsCommand(ctx: CommandContext, name: string, opts: { filter: string[]; noTrunc?: boolean; quiet?: boolean }, now = Date.now()): Promise<void> {
-  const desiredStates = parseTaskFilters(opts.filter);
+export async function stackPsCommand(ctx: CommandContext, name: string, opts: TaskListOptions, now = Date.now()): Promise<void> {
+  const { filters, desiredStates } = taskFilters(opts.filter);
   const api = ctx.connect();
   try {
     const views = stackServices((await api.listServices()).services, name).sort((a, b) => (a.service?.spec?.annotations?.name ?? '').localeCompare(b.service?.spec?.annotations?.name ?? ''));
     if (views.length === 0) throw nothingFound(name);
-    const rows: string[][] = [];
-    for (const v of views) {
-      const res = await api.listTasks({ service: v.service!.id, desiredStates });
-      for (const { task, history } of orderTasks(res.tasks)) rows.push(taskRow(task, history, res.service, res.nodeHostnames, now, Boolean(opts.noTrunc)));
-    }
+    const rows = [];
+    for (const v of views) rows.push(...taskRows(await api.listTasks({ service: v.service!.id, desiredStates }), filters, opts, now));
     if (rows.length === 0 && !opts.quiet) {
       ctx.warn(`nothing found in stack: ${name}\n`);
       return;
     }
-    if (opts.quiet) ctx.out(rows.map((r) => `${r[0]}\n`).join(''));
-    else ctx.out(renderTable(TASK_HEADERS, rows));
+    ctx.out(renderTaskList(rows, opts));
   } finally {
     api.close();
   }

@@ -36,8 +36,8 @@ function headline(s: TopSnapshot): string {
  */
 export function renderTop(s: TopSnapshot, rows: number, cols: number, footer = ''): string[] {
   const lines = [headline(s), ''];
-  lines.push('NODES', ...formatNodeList(s.nodes, false).trimEnd().split('\n'), '');
-  lines.push('SERVICES', ...(s.services.length ? formatServiceList(s.services, false).trimEnd().split('\n') : ['(none)']), '');
+  lines.push('NODES', ...formatNodeList(s.nodes).trimEnd().split('\n'), '');
+  lines.push('SERVICES', ...(s.services.length ? formatServiceList(s.services).trimEnd().split('\n') : ['(none)']), '');
   const room = rows - lines.length - 1 - (footer ? 1 : 0);
   if (room > 0) {
     lines.push('EVENTS (newest first)');

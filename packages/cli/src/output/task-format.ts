@@ -34,22 +34,6 @@ export function currentState(task: Task, now: number): string {
   return `${stateWord(state)} ${humanDuration(Math.max(0, now - since))} ago`;
 }
 
-export function taskRow(task: Task, history: boolean, service: Service | undefined, nodeHostnames: Record<string, string>, now: number, noTrunc: boolean): string[] {
-  const id = noTrunc ? task.id : task.id.slice(0, 12);
-  const err = task.status?.err ?? '';
-  return [
-    id,
-    `${history ? ' \\_ ' : ''}${taskDisplayName(task, service)}`,
-    task.spec?.container?.image ?? '',
-    nodeHostnames[task.nodeId] ?? '',
-    stateWord(task.desiredState),
-    currentState(task, now),
-    err === '' ? '' : `"${noTrunc || err.length <= 40 ? err : `${err.slice(0, 39)}…`}"`,
-  ];
-}
-
-export const TASK_HEADERS = ['ID', 'NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR'] as const;
-
 export function isFailedEnd(state: TaskState | undefined): boolean {
   return state === TaskState.TASK_STATE_FAILED || state === TaskState.TASK_STATE_REJECTED;
 }
