@@ -5,6 +5,7 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { crc32c } from './crc32c.js';
+import { PRIVATE_FILE_MODE } from './private-modes.js';
 import { WalCorruptionError, WalUsageError } from './errors.js';
 import { fsyncDir, writeFully } from './fsync.js';
 import { readU64, writeU64 } from './record.js';
@@ -89,7 +90,7 @@ export class HardStateFile {
         this.handle = await open(this.path, 'r+');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        this.handle = await open(this.path, 'w+');
+        this.handle = await open(this.path, 'w+', PRIVATE_FILE_MODE);
         created = true;
       }
       if (created) await fsyncDir(this.dir);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { crc32c } from './crc32c.js';
 import { WalCorruptionError, WalNoSpaceError, isNoSpace } from './errors.js';
 import { fsyncDir, writeFully } from './fsync.js';
+import { PRIVATE_FILE_MODE } from './private-modes.js';
 import { readU64, writeU64 } from './record.js';
 
 export interface WalSnapshot {
@@ -178,7 +179,7 @@ export class SnapshotDir {
     const head = snapshotHead({ index: snap.index, term: snap.term, data: { length } });
     const crc = Buffer.allocUnsafe(4);
     crc.writeUInt32LE(await fileChecksum(head, pieces), 0);
-    const handle = await open(tmpPath, 'w');
+    const handle = await open(tmpPath, 'w', PRIVATE_FILE_MODE);
     try {
       try {
         await writeFully(handle, head, 0);

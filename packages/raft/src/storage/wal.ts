@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { WalCorruptionError, WalNoSpaceError, WalUsageError, isNoSpace } from './errors.js';
 import { fsyncDir, writeFully } from './fsync.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-modes.js';
 import { HardStateFile, MAX_HARD_STATE_BYTES } from './hard-state-file.js';
 import { encodeEntryRecord, encodeSegmentHeader, parseSegment, segmentFileName, type WalEntry } from './segment-format.js';
 import { lastIndexOf, loadSegments, type SegmentState } from './segment-loader.js';
@@ -58,9 +59,9 @@ export class Wal {
     const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'wal', dir });
     const walDir = join(dir, 'wal');
     const snapDir = join(dir, 'snap');
-    const createdDir = await mkdir(dir, { recursive: true });
-    await mkdir(walDir, { recursive: true });
-    await mkdir(snapDir, { recursive: true });
+    const createdDir = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(walDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(snapDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await fsyncDir(dir);
     if (createdDir !== undefined) await fsyncDir(dirname(dir));
 
@@ -395,7 +396,7 @@ export class Wal {
     this.handle = undefined;
     const path = join(this.walDir, segmentFileName(firstIndex));
     const header = encodeSegmentHeader(firstIndex);
-    const handle = await open(path, 'wx+');
+    const handle = await open(path, 'wx+', PRIVATE_FILE_MODE);
     this.handle = handle;
     try {
       await writeFully(handle, header, 0);

@@ -24,6 +24,30 @@ async function openWal(opts: Parameters<typeof Wal.open>[1] = {}) {
 const hs = (s: string) => Buffer.from(s);
 
 describe('Wal basics', () => {
+  it('every file it writes is 0600 and every folder 0700, whatever the umask', async () => {
+    const old = process.umask(0o022);
+    try {
+      const { wal } = await openWal({ segmentBytes: 512 });
+      await wal.save(hs('term=1'), entries(1, 20));
+      await wal.saveSnapshot({ index: 10, term: 1, data: hs('state@10') });
+      await wal.close();
+    } finally {
+      process.umask(old);
+    }
+    const modes: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        const mode = (await stat(p)).mode & 0o777;
+        modes.push(`${e.isDirectory() ? 'dir' : 'file'} ${mode.toString(8)}`);
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(dir);
+    expect(modes.length).toBeGreaterThan(4);
+    expect(new Set(modes)).toEqual(new Set(['dir 700', 'file 600']));
+  });
+
   it('opens an empty directory with no state', async () => {
     const { wal, hardState, snapshot, entries: got } = await openWal();
     expect(hardState).toBeUndefined();
