@@ -6,6 +6,7 @@ import { serveOnControlSocket } from './control-socket.js';
 import { controlService } from './control-service.js';
 import { gatedControl } from './plugins/authz-gate.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { checkDataDirModes } from './data-dir-modes.js';
 import { dockerClient, probeDockerEngine } from './docker-engine.js';
 import { currentProcessFacts } from './info.js';
 import { loadBalancerChoice } from './node-lb/backend-choice.js';
@@ -24,6 +25,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   const lock = await lockDataDir(config.dataDir);
   let stopOnFailure: () => Promise<void> | undefined = () => undefined;
   try {
+    await checkDataDirModes(config.dataDir, log.child({ component: 'data-dir' }));
     const docker = dockerClient(config.dockerHost);
     const dockerEngine = () => probeDockerEngine(docker, config.dockerHost);
     // Picked once, at start: what `info` reports and what every node runtime balances with.

@@ -149,7 +149,7 @@ export class Agent {
     let persisted: Awaited<ReturnType<TaskStateFile['load']>>;
     let containers: Map<string, FoundContainer>;
     try {
-      await mkdir(this.opts.dataDir, { recursive: true });
+      await mkdir(this.opts.dataDir, { recursive: true, mode: 0o700 });
       persisted = await this.file.load();
       // Listen first: a container found `starting` may turn healthy right after we look.
       await this.health.start();

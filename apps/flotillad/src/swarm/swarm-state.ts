@@ -102,9 +102,11 @@ export interface NodePems {
   caKeyPem?: string;
 }
 
+// Certificates are public, but the data dir's rule is one mode for every file (0600): a check
+// that every file is private then needs no list of exceptions.
 export async function writeNodePems(files: SwarmFiles, pems: NodePems): Promise<void> {
-  await writeFileAtomic(files.caCert, pems.caCertPem, 0o644);
-  await writeFileAtomic(files.nodeCert, pems.certPem, 0o644);
+  await writeFileAtomic(files.caCert, pems.caCertPem, 0o600);
+  await writeFileAtomic(files.nodeCert, pems.certPem, 0o600);
   await writeFileAtomic(files.nodeKey, pems.keyPem, 0o600);
   if (pems.caKeyPem) await writeFileAtomic(files.caKey, pems.caKeyPem, 0o600);
 }

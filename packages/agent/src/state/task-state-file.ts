@@ -117,7 +117,7 @@ export class TaskStateFile {
 
   private async writeAtomically(text: string): Promise<void> {
     const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
     try {

@@ -137,7 +137,7 @@ export class NatsServerSupervisor {
     this.state = 'starting';
     try {
       this.config = await this.resolveConfig();
-      await mkdir(this.opts.configDir, { recursive: true });
+      await mkdir(this.opts.configDir, { recursive: true, mode: 0o700 });
       await this.writeConfig(renderNatsConfig(this.config));
       live.add(this);
       installExitHook();
