@@ -12,8 +12,9 @@ export interface NatsRouteKeyOptions {
   /** Removed nodes: never pinned, whatever their Node object still says. */
   deniedNodeIds?: Iterable<string>;
   /**
-   * Nodes still Raft voters although their Node object no longer says manager: a demotion or a
-   * manager's `swarm leave` whose removal from the voters has not been applied yet. Their manager
+   * Nodes still Raft voters although their Node object no longer says manager (or asks for the
+   * worker role): a demotion or a manager's `swarm leave` whose removal from the voters has not
+   * been applied yet. Their manager
    * keys stay pinned until then: cutting their routes earlier could leave the remaining voters
    * unable to commit that very removal (two managers, one leaving).
    */
@@ -25,7 +26,7 @@ export interface NatsRouteKeyOptions {
 /**
  * The public keys (hex sha256 of the SubjectPublicKeyInfo) a manager's nats-server accepts routes
  * from: the unexpired manager-certificate keys (NodeTlsInfo.manager_keys) of nodes that are
- * managers, or still voting, and not denied; plus the server's own. A worker's key, a removed
+ * managers not asked to become workers, or still voting, and not denied; plus the server's own. A worker's key, a removed
  * node's, a demoted manager's (once out of the voters) and anything of another cluster are never
  * in it. Sorted, unique. Pure.
  */
@@ -36,7 +37,10 @@ export function natsRouteKeys(nodes: Iterable<Node>, options: NatsRouteKeyOption
   for (const key of options.ownKeys ?? []) if (isPublicKeySha256(key)) keys.add(key);
   for (const node of nodes) {
     if (isDenied(node.id, denied)) continue;
-    if (node.role !== NodeRole.NODE_ROLE_MANAGER && !voting.has(node.id)) continue;
+    // A manager asked to become a worker counts only while it votes: once the leader has removed
+    // it (down or not), nothing waits for the store to record it as a worker.
+    const managerNow = node.role === NodeRole.NODE_ROLE_MANAGER && node.spec?.desiredRole !== NodeRole.NODE_ROLE_WORKER;
+    if (!managerNow && !voting.has(node.id)) continue;
     for (const k of node.tlsInfo?.managerKeys ?? []) {
       if (k.notAfter > options.nowMs && isPublicKeySha256(k.publicKeySha256)) keys.add(k.publicKeySha256);
     }

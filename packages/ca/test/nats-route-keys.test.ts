@@ -1,4 +1,4 @@
-import { NodeRole, type Node, type NodeRouteKey } from '@flotilla/api';
+import { Node, NodeRole, type NodeRouteKey } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
 import { MAX_MANAGER_KEYS, natsRouteKeys, nextManagerKeys } from '../src/nats-route-keys.js';
 
@@ -24,6 +24,12 @@ describe('natsRouteKeys: whose keys a manager nats-server accepts routes from (p
     const left = node('d1', W, [k('a')]);
     expect(natsRouteKeys([left], { nowMs: NOW, votingNodeIds: ['d1'] })).toEqual([key('a')]);
     expect(natsRouteKeys([left], { nowMs: NOW })).toEqual([]);
+  });
+
+  it('a manager asked to become a worker (demoted, maybe while down) is pinned only while it is still a Raft voter', () => {
+    const demoted: Node = { ...node('d2', M, [k('b')]), spec: Node.fromPartial({ spec: { desiredRole: W } }).spec };
+    expect(natsRouteKeys([demoted], { nowMs: NOW, votingNodeIds: ['d2'] })).toEqual([key('b')]);
+    expect(natsRouteKeys([demoted], { nowMs: NOW })).toEqual([]);
   });
 
   it('a denied node is never pinned, even recorded as a manager and voting', () => {

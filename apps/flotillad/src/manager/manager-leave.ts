@@ -46,8 +46,10 @@ async function until(done: () => boolean, what: string): Promise<void> {
  * it stops only once the others no longer count on its vote. The leader never removes itself, and
  * an election while the demotion was written can hand leadership back to us: then it is handed over
  * again. A follower that has not seen its removal after STEP_MS goes on (a removed member is not
- * always told; the removal needed its acknowledgement, given while it ran); one still leading after
- * GIVE_UP_MS throws, and stays a manager rather than leave the others without a quorum.
+ * always told; the removal needed its acknowledgement, given while it ran), after GIVE_UP_MS even
+ * with no leader in sight (the leader removed it and stopped talking to it, and the grace before
+ * its routes are cut has passed); one still leading after GIVE_UP_MS throws, and stays a manager
+ * rather than leave the others without a quorum.
  */
 export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Logger): Promise<void> {
   const { member } = runtime;
@@ -63,8 +65,8 @@ export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Lo
         member.transferLeadership(other);
         handedOverAt = Date.now();
       }
-    } else if (waited > STEP_MS && member.leaderId !== 0) {
-      log.warn({ raftId: member.id }, 'stopping as a manager before the removal from the voters was seen here');
+    } else if ((waited > STEP_MS && member.leaderId !== 0) || waited > GIVE_UP_MS) {
+      log.warn({ raftId: member.id, leader: member.leaderId }, 'stopping as a manager before the removal from the voters was seen here');
       return;
     }
     await new Promise((r) => setTimeout(r, 50));

@@ -64,7 +64,29 @@ export interface ManagerRuntime {
   refused(): ManagerRefusals;
   /** What this node's embedded DNS servers refused, by cause (empty without a load balancer). */
   dnsRefused(): RefusalCount[];
+  /**
+   * Calls `listener` each time a manager this one asks while it has no Raft leader refuses it as no
+   * manager now (demoted while down or cut off, and out of the voters): it cannot route or vote any
+   * more and must become a worker. Returns an unsubscribe.
+   */
+  onNoLongerManager(listener: () => void): () => void;
   stop(): Promise<void>;
+}
+
+/**
+ * A manager restarting after it was demoted: the other managers' CAs refuse it as no manager now.
+ * Nothing was started; its owner becomes a worker instead (or starts anyway with `evenIfDemoted`).
+ */
+export class NoLongerManagerError extends Error {
+  constructor(
+    readonly nodeId: string,
+    /** The other managers' join/CA addresses this node knew (from its route keys file). */
+    readonly managers: readonly string[],
+    reason: string,
+  ) {
+    super(`node ${nodeId} is no manager of its swarm any more: ${reason}`);
+    this.name = 'NoLongerManagerError';
+  }
 }
 
 /** Services served on the manager's port (2377) next to NodeCa, over the same mutual TLS: the control API. */
@@ -76,9 +98,10 @@ export type InitializeStore = (member: RaftMember) => Promise<void>;
 /**
  * How the Raft member starts: `init` founds a single-voter group and writes the first objects;
  * `join` starts empty and waits to be added as a voter by the leader and to catch up;
- * `restart` comes back from the data dir.
+ * `restart` comes back from the data dir (refused with NoLongerManagerError when the other managers
+ * say it was demoted meanwhile, unless `evenIfDemoted`).
  */
-export type ManagerStart = { kind: 'init'; initialize: InitializeStore } | { kind: 'join' } | { kind: 'restart' };
+export type ManagerStart = { kind: 'init'; initialize: InitializeStore } | { kind: 'join' } | { kind: 'restart'; evenIfDemoted?: boolean };
 
 const LEADER_WAIT_MS = 15_000;
 /** Operators (and tests) may take Raft snapshots more often than every 10 000 entries, like etcd's --snapshot-count. */
@@ -113,6 +136,7 @@ export async function startManagerRuntime(
     caCertPem: await readFile(files.caCert, 'utf8'),
   };
   const stops: Array<() => Promise<void>> = [];
+  const notManagerListeners = new Set<() => void>();
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       await stop().catch((err: unknown) => log0.warn({ err }, 'stopping a manager component failed'));
@@ -125,7 +149,12 @@ export async function startManagerRuntime(
     let ownCredentials: NodeCredentials = { nodeId: state.nodeId, role: NodeRole.NODE_ROLE_MANAGER, ...pem };
     const known = await readRouteKeys(files, log0);
     // A restart: the others may have renewed their keys meanwhile; ask them (over 2377) first.
-    const fetchedKeys = start.kind === 'restart' ? await fetchRouteKeys(known.managers, ownCredentials, log0) : undefined;
+    const answer = start.kind === 'restart' ? await fetchRouteKeys(known.managers, ownCredentials, log0) : undefined;
+    if (answer?.kind === 'not-manager') {
+      if (start.kind === 'restart' && !start.evenIfDemoted) throw new NoLongerManagerError(state.nodeId, known.managers, `${answer.from}: ${answer.reason}`);
+      log0.warn({ from: answer.from, reason: answer.reason }, 'the other managers say this node was demoted; starting as a manager anyway until it can become a worker');
+    }
+    const fetchedKeys = answer?.kind === 'keys' ? answer.keys : undefined;
     if (start.kind === 'restart' && !fetchedKeys && known.managers.length > 0) {
       log0.warn({ managers: known.managers }, 'no other manager answered for the route keys; pinning the keys pinned last');
     }
@@ -182,6 +211,10 @@ export async function startManagerRuntime(
       knownManagers: known.managers,
       ...(fetchedKeys ? { fetchedKeys } : {}),
       askManagers: (addrs) => fetchRouteKeys(addrs, ownCredentials, log0),
+      onNotManager: (refusal) => {
+        log0.warn({ from: refusal.from, reason: refusal.reason }, 'no Raft leader, and the other managers say this node is no manager now');
+        for (const listener of [...notManagerListeners]) listener();
+      },
       log: log0,
     });
     stops.push(async () => natsSync.stop());
@@ -323,6 +356,10 @@ export async function startManagerRuntime(
       plugins,
       refused: () => ({ nats: nats.refused(), managerPort: caServer.refused() }),
       dnsRefused: () => nodeLb?.dnsRefused() ?? [],
+      onNoLongerManager: (listener) => {
+        notManagerListeners.add(listener);
+        return () => notManagerListeners.delete(listener);
+      },
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {

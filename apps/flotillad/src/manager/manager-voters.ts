@@ -1,46 +1,36 @@
-import { NodeRole, type Node } from '@flotilla/api';
 import type { RaftMember } from '@flotilla/raft';
 import type { Logger } from 'pino';
+import { writeStore } from './store-writer.js';
+import { demotionsToSettle, missingVoters, settledDemotion, voterRemovals } from './voter-plan.js';
 
-/**
- * Raft ids of the manager nodes in the store that are not voters yet. A denied node never
- * becomes one: a removed node, or a manager dropped by `swarm init --force-new-cluster` (its Node
- * object stays, its vote must not come back). Pure.
- */
-export function missingVoters(nodes: Iterable<Node>, voters: readonly number[], denied: readonly string[]): number[] {
-  const have = new Set(voters);
-  const refused = new Set(denied);
-  const missing: number[] = [];
-  for (const n of nodes) {
-    const id = n.managerStatus?.raftId ?? 0;
-    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0 && !have.has(id) && !refused.has(n.id)) missing.push(id);
-  }
-  return missing;
-}
-
-/** Voters (other than `self`) that no manager node in the store stands for any more: left or demoted. Pure. */
-export function departedVoters(nodes: Iterable<Node>, voters: readonly number[], self: number): number[] {
-  const wanted = new Set<number>();
-  for (const n of nodes) {
-    const id = n.managerStatus?.raftId ?? 0;
-    if (n.role === NodeRole.NODE_ROLE_MANAGER && id > 0) wanted.add(id);
-  }
-  return voters.filter((v) => v !== self && !wanted.has(v));
-}
+/** How often a removal held back by the quorum guard, or a failed step, is tried again (node changes try at once). */
+export const VOTER_RETRY_MS = 2_000;
 
 /**
  * Leader only: every manager node in the store becomes a Raft voter (a manager that joined
- * through the CA is added here, one single-server change at a time) and a voter whose node left
- * or is no manager any more is removed. Retries after a failure
- * on the next node change or after a second.
+ * through the CA is added here, one single-server change at a time); a voter whose node left, is
+ * no manager any more or is asked to become a worker is removed (see voterRemovals: whether or not
+ * that node is up, with the quorum guard); then a demoted node that is no voter any more is
+ * recorded as a worker (demotionsToSettle). Runs on every node or cluster change, and again after
+ * VOTER_RETRY_MS while something is held back or failed.
  */
 export function followManagerVoters(member: RaftMember, log: Logger): { stop(): void } {
   const sub = member.store.watch({ kinds: ['node', 'cluster'] });
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let running = false;
+  let again = false;
+  let heldBefore = '';
+  const retryLater = (): void => {
+    clearTimeout(retry);
+    retry = setTimeout(() => void reconcile(), VOTER_RETRY_MS);
+  };
   const reconcile = async (): Promise<void> => {
-    if (running || stopped) return;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
       const view = member.store.view();
@@ -50,18 +40,37 @@ export function followManagerVoters(member: RaftMember, log: Logger): { stop(): 
         await member.addMember(raftId);
         log.info({ raftId, voters: member.status().voters }, 'Raft voter added');
       }
-      for (const raftId of departedVoters(member.store.view().nodes.all(), member.status().voters, member.id)) {
+      const { remove, held } = voterRemovals(member.store.view().nodes.all(), member.status().voters, member.id);
+      for (const raftId of remove) {
         if (stopped || !member.isLeader) return;
-        log.info({ raftId }, 'removing a manager that left from the Raft voters');
+        log.info({ raftId }, 'removing a manager that left or was demoted from the Raft voters');
         await member.removeMember(raftId);
         log.info({ raftId, voters: member.status().voters }, 'Raft voter removed');
       }
+      if (held.join() !== heldBefore) {
+        if (held.length > 0) log.warn({ raftIds: held }, 'not removing demoted managers from the Raft voters yet: the reachable voters left would be no majority');
+        heldBefore = held.join();
+      }
+      for (const node of demotionsToSettle(member.store.view().nodes.all(), member.status().voters)) {
+        if (stopped || !member.isLeader) return;
+        await writeStore(member, (v, tx) => {
+          const current = v.nodes.get(node.id);
+          if (!current || !demotionsToSettle([current], member.status().voters).length) return false;
+          tx.update('node', settledDemotion(current));
+          return undefined;
+        });
+        log.info({ demotedNodeId: node.id }, 'demotion complete: the node is out of the Raft voters and recorded as a worker');
+      }
+      if (held.length > 0) retryLater();
     } catch (err) {
-      log.warn({ err }, 'adding a manager as a Raft voter failed; retrying');
-      clearTimeout(retry);
-      retry = setTimeout(() => void reconcile(), 1_000);
+      log.warn({ err }, 'changing the Raft voters to match the managers failed; retrying');
+      retryLater();
     } finally {
       running = false;
+    }
+    if (again) {
+      again = false;
+      void reconcile();
     }
   };
   void (async () => {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { otherManagerAddrs } from '../swarm/role-change.js';
 import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
 import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from './nats-users.js';
+import type { RouteKeysAnswer } from './route-keys-fetch.js';
 import { writeRouteKeys } from './route-keys-file.js';
 
 /** How often the lost-contact watchdog looks; two looks without a Raft leader make it ask the managers' CAs. */
@@ -31,7 +32,13 @@ export interface NatsSyncOptions {
   /** Keys fetched from a manager's CA at start (see fetchRouteKeys): pinned too until this member is caught up. */
   fetchedKeys?: readonly string[];
   /** Asks these managers' CAs for the route keys of now. */
-  askManagers: (addrs: readonly string[]) => Promise<string[] | undefined>;
+  askManagers: (addrs: readonly string[]) => Promise<RouteKeysAnswer>;
+  /**
+   * Told each time a manager asked while there is no Raft leader refuses this node as no manager
+   * now: it was demoted (maybe while it was down) and the leader took it out of the voters, so no
+   * route opens for it again; its owner turns it into a worker.
+   */
+  onNotManager?: (answer: Extract<RouteKeysAnswer, { kind: 'not-manager' }>) => void;
   log: Logger;
 }
 
@@ -127,7 +134,12 @@ export function followNodesForNats(o: NatsSyncOptions): NatsSync {
       recovering = true;
       void o
         .askManagers(managers)
-        .then(async (keys) => {
+        .then(async (answer) => {
+          if (answer.kind === 'not-manager') {
+            o.onNotManager?.(answer);
+            return;
+          }
+          const keys = answer.kind === 'keys' ? answer.keys : undefined;
           if (!keys && !unanswered) log.warn({ managers }, "no Raft leader, and no manager answered for the route keys; asking again every few seconds");
           unanswered = !keys;
           if (keys && keys.some((k) => !fetched.includes(k))) {

@@ -9,11 +9,11 @@ import { alreadyInSwarm, ControlError, invalidArgument, notManager } from '../co
 import { inactiveSwarm } from '../info.js';
 import { createInitCluster } from '../manager/cluster-object.js';
 import { ingressNetworkForInit, networkPoolForInit } from '../manager/ingress-network.js';
-import { startManagerRuntime, type ManagerPortServices, type ManagerRuntime } from '../manager/manager-runtime.js';
+import { NoLongerManagerError, startManagerRuntime, type ManagerPortServices, type ManagerRuntime } from '../manager/manager-runtime.js';
 import { createInitNode, withTlsInfo } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
-import { writeRouteKeys } from '../manager/route-keys-file.js';
+import { readRouteKeys, writeRouteKeys } from '../manager/route-keys-file.js';
 import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
 import { followOwnRole } from '../manager/own-role.js';
 import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
@@ -103,7 +103,44 @@ export class SwarmController {
       this.workerStarting = this.startWorkerUntilConnected(state);
       return;
     }
-    else this.adoptManager(await startManagerRuntime(this.config, this.files, state, this.log, { kind: 'restart' }, this.managerPortServices));
+    let runtime: ManagerRuntime;
+    try {
+      runtime = await startManagerRuntime(this.config, this.files, state, this.log, { kind: 'restart' }, this.managerPortServices);
+    } catch (err) {
+      if (!(err instanceof NoLongerManagerError)) throw err;
+      // Demoted while this node was down: the leader took it out of the voters, so its routes are
+      // refused and its Raft log is stale. It comes back as a worker, like a demotion it carried out.
+      const log = this.log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
+      log.warn({ reason: err.message }, 'demoted while down: coming back as a worker');
+      try {
+        await this.becomeWorker(state, err.managers, log);
+        return;
+      } catch (renewErr) {
+        log.error({ err: renewErr }, 'could not become a worker yet; starting as a manager until it can');
+      }
+      runtime = await startManagerRuntime(this.config, this.files, state, this.log, { kind: 'restart', evenIfDemoted: true }, this.managerPortServices);
+    }
+    this.adoptManager(runtime);
+  }
+
+  /**
+   * A demoted manager becomes a worker: a worker certificate from one of `managers` (the CA issues
+   * the role the cluster wants; throws when none gives one, nothing changed yet), `stopManager` (a
+   * running manager's way out), then the worker runtime, connecting to those managers' NATS
+   * servers. Its Raft data goes: the leader has removed it from the voters, or will as soon as that
+   * keeps a quorum.
+   */
+  private async becomeWorker(manager: SwarmState, managers: readonly string[], log: Logger, stopManager?: () => Promise<void>): Promise<void> {
+    const addrs = [...new Set(managers)].filter((a) => a !== '' && a !== manager.listenAddr);
+    const creds = await renewForRole(this.files, manager, addrs, NodeRole.NODE_ROLE_WORKER);
+    const state = workerStateAfterDemotion(manager, addrs);
+    await stopManager?.();
+    await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_WORKER);
+    await writeSwarmState(this.files, state);
+    // Like a restored worker: the managers may still be reloading their users for this node.
+    this.pendingWorker = state;
+    this.workerStarting = this.startWorkerUntilConnected(state);
+    log.info({ nats: state.natsServers }, 'now a worker');
   }
 
   private async startWorkerUntilConnected(state: SwarmState): Promise<void> {
@@ -275,7 +312,11 @@ export class SwarmController {
     this.roleChanging = false;
     for (const l of this.managerListeners) l(runtime);
     const watch = followOwnRole(runtime.member, runtime.state.nodeId, () => this.requestDemotion(runtime));
-    this.stopRoleWatch = () => watch.stop();
+    const offCutOff = runtime.onNoLongerManager(() => this.requestDemotion(runtime, 'cut-off'));
+    this.stopRoleWatch = () => {
+      watch.stop();
+      offCutOff();
+    };
   }
 
   /** Stops the running manager (following its role first) and forgets it. */
@@ -293,10 +334,38 @@ export class SwarmController {
     void this.exclusive(() => this.promoteSelf()).catch((err: unknown) => this.log.error({ err }, 'promotion to manager failed'));
   };
 
-  private requestDemotion(runtime: ManagerRuntime): void {
+  /**
+   * `through-store`: its own Node object asks for the worker role (demoteSelf). `cut-off`: no Raft
+   * leader, and the other managers refuse it as no manager now (demoteCutOff).
+   */
+  private requestDemotion(runtime: ManagerRuntime, how: 'through-store' | 'cut-off' = 'through-store'): void {
     if (this.roleChanging || this.stopped || this.runtime !== runtime) return;
     this.roleChanging = true;
-    void this.exclusive(() => this.demoteSelf(runtime)).catch((err: unknown) => this.log.error({ err }, 'demotion to worker failed'));
+    const demote = how === 'cut-off' ? () => this.demoteCutOff(runtime) : () => this.demoteSelf(runtime);
+    void this.exclusive(demote).catch((err: unknown) => this.log.error({ err }, 'demotion to worker failed'));
+  }
+
+  /**
+   * A running manager that has no Raft leader and that the other managers refuse as no manager now:
+   * demoted while it was cut off (or down, and back before it knew), and taken out of the voters,
+   * so it can neither route to them nor write its demotion through the store. It stops as a manager
+   * and becomes a worker; if no manager gives it a worker certificate, nothing changes and the next
+   * refusal (every few seconds while it has no leader) tries again.
+   */
+  private async demoteCutOff(runtime: ManagerRuntime): Promise<void> {
+    try {
+      if (this.runtime !== runtime || this.stopped || runtime.member.leaderId !== 0) return;
+      const { state } = runtime;
+      const log = this.log.child({ nodeId: state.nodeId, clusterId: state.clusterId });
+      const known = await readRouteKeys(this.files, log);
+      const managers = [...otherManagerAddrs(runtime.member.store.view().nodes.all(), state.nodeId), ...known.managers];
+      await this.becomeWorker(state, managers, log, async () => {
+        log.warn({ managers }, 'demoted while cut off from the other managers: stopping as a manager to run as a worker');
+        await this.dropManager(runtime);
+      });
+    } finally {
+      this.roleChanging = false;
+    }
   }
 
   /**
@@ -352,20 +421,16 @@ export class SwarmController {
       const self = runtime.member.store.view().nodes.get(nodeId);
       if (self?.spec?.desiredRole !== NodeRole.NODE_ROLE_WORKER) return;
       const addrs = otherManagerAddrs(runtime.member.store.view().nodes.all(), nodeId);
-      const state = workerStateAfterDemotion(runtime.state, addrs);
       log.info({ managers: addrs }, 'demoted: leaving the managers to run as a worker');
       // The worker certificate first (the CA already issues the desired role): if no manager can
       // give one, nothing has changed yet and the next change of this node's object tries again.
-      const creds = await renewForRole(this.files, runtime.state, addrs, NodeRole.NODE_ROLE_WORKER);
-      await leaveManagerGroup(runtime.member, nodeId, log);
-      await waitUntilNotVoter(runtime, log);
-      await this.dropManager(runtime);
-      await switchCertificate(this.files, creds, NodeRole.NODE_ROLE_WORKER);
-      await writeSwarmState(this.files, state);
-      // Like a restored worker: the managers may still be reloading their users for this node.
-      this.pendingWorker = state;
-      this.workerStarting = this.startWorkerUntilConnected(state);
-      log.info({ nats: state.natsServers }, 'now a worker');
+      // The leader removes this voter on its own too (node demote alone is enough); whichever comes
+      // first, leaving waits until the others no longer count on this vote.
+      await this.becomeWorker(runtime.state, addrs, log, async () => {
+        await leaveManagerGroup(runtime.member, nodeId, log);
+        await waitUntilNotVoter(runtime, log);
+        await this.dropManager(runtime);
+      });
     } finally {
       this.roleChanging = false;
     }

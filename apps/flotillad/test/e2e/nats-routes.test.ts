@@ -10,13 +10,14 @@
 // opens the manager port's control API. The managers' own route stays the same connection through
 // a promotion, a demotion and a `node rm`, and comes back after a manager restart. Nothing is mocked.
 import { X509Certificate } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeRole } from '@flotilla/api';
 import { certificateKeySha256, createRootCa, issueLocalNodeCredentials } from '@flotilla/ca';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortOnAll, startLoopbackCluster, type LoopbackCluster, type LoopbackHost } from '../helpers/loopback-cluster.js';
-import { routez, startRogueNats, type RogueNats } from '../helpers/rogue-nats.js';
+import type { RogueNats } from '../helpers/rogue-nats.js';
+import { certDir, routeAttacks, type CertFiles, type RouteAttacks } from '../helpers/route-attacks.js';
 import { runCli } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -34,70 +35,13 @@ let w1: Host;
 let clusterId = '';
 /** The id of m1's route to m2, which must survive promotions, demotions and removals. */
 let m2Route = 0;
-const rogues: RogueNats[] = [];
+let attacks: RouteAttacks;
 
 const ok = (host: Host, ...args: string[]): Promise<string> => cluster.ok(host, ...args);
-const certDir = (host: Host): string => join(host.dataDir, 'swarm', 'certificates');
-const m1Routes = async (): Promise<number[]> => (await routez(m1.addr, monitorPort)).routes.map((r) => r.rid).sort();
-/**
- * m1's refused route handshakes by cause (route-not-pinned, route-tls-handshake), from `flotilla
- * info`'s Refused NATS line: the log sums repeated refusals up instead of a line each.
- */
-async function refusedRoutes(): Promise<Map<string, number>> {
-  const line = /^ {3}NATS: (.*)$/m.exec(await ok(m1, 'info'))?.[1] ?? 'none';
-  const byCause = new Map<string, number>();
-  if (line === 'none') return byCause;
-  for (const part of line.split(', ')) {
-    const [count, cause] = part.split(' ');
-    if (cause?.startsWith('route-')) byCause.set(cause, Number(count));
-  }
-  return byCause;
-}
-const total = (byCause: Map<string, number>): number => [...byCause.values()].reduce((a, b) => a + b, 0);
-
-/** Copies a node's current certificate and key (what an attacker who took its files holds). */
-async function steal(host: Host, as: string): Promise<{ certFile: string; keyFile: string }> {
-  const dir = join(cluster.dir, 'stolen', as);
-  await mkdir(dir, { recursive: true });
-  await copyFile(join(certDir(host), 'node.crt'), join(dir, 'node.crt'));
-  await copyFile(join(certDir(host), 'node.key'), join(dir, 'node.key'));
-  await copyFile(join(certDir(host), 'ca.crt'), join(dir, 'ca.crt'));
-  return { certFile: join(dir, 'node.crt'), keyFile: join(dir, 'node.key') };
-}
-
-async function rogueWith(name: string, files: { certFile: string; keyFile: string; caFile?: string }): Promise<RogueNats> {
-  const rogue = await startRogueNats({
-    dir: join(cluster.dir, 'rogue', name),
-    host: ROGUE_HOST,
-    clusterName: `flt-${clusterId}`,
-    routeTo: `nats-route://${m1.addr}:${cluster.natsClusterPort}`,
-    certFile: files.certFile,
-    keyFile: files.keyFile,
-    caFile: files.caFile ?? join(certDir(m1), 'ca.crt'),
-  });
-  rogues.push(rogue);
-  return rogue;
-}
-
-/** Starts a rogue with these files and checks m1 refuses it several times while its routes stay exactly as they were. */
-async function expectRefused(name: string, files: { certFile: string; keyFile: string; caFile?: string }, reason: RegExp): Promise<void> {
-  const before = await m1Routes();
-  const refusedBefore = await refusedRoutes();
-  const rogue = await rogueWith(name, files);
-  try {
-    // The rogue redials every second: wait for three refusals, then count.
-    const after = await waitFor(`m1 to refuse the ${name} route three times`, async () => {
-      const now = await refusedRoutes();
-      return total(now) >= total(refusedBefore) + 3 ? now : undefined;
-    }, 30_000);
-    const grew = [...after].filter(([cause, n]) => n > (refusedBefore.get(cause) ?? 0)).map(([cause]) => cause);
-    expect(grew.some((cause) => reason.test(cause)), `causes that grew: ${grew.join(', ')}`).toBe(true);
-    expect(await m1Routes()).toEqual(before);
-    expect(await rogue.routes()).toBe(0);
-  } finally {
-    await rogue.stop();
-  }
-}
+const m1Routes = (): Promise<number[]> => attacks.routes();
+const steal = (host: Host, as: string): Promise<CertFiles> => attacks.steal(host, as);
+const rogueWith = (name: string, files: CertFiles): Promise<RogueNats> => attacks.rogueWith(name, files);
+const expectRefused = (name: string, files: CertFiles, reason: RegExp): Promise<void> => attacks.expectRefused(name, files, reason);
 
 beforeAll(async () => {
   monitorPort = await freePortOnAll(ADDRS);
@@ -108,10 +52,11 @@ beforeAll(async () => {
     hostArgs: (host) => ['--nats-monitor-addr', `${host.addr}:${monitorPort}`],
   });
   [m1, m2, w1] = cluster.hosts as [Host, Host, Host];
+  attacks = routeAttacks({ cluster, target: m1, monitorPort, rogueHost: ROGUE_HOST, clusterId: () => clusterId });
 }, LONG);
 
 afterAll(async () => {
-  for (const r of rogues) await r.stop();
+  await attacks?.stopAll();
   await cluster?.stop();
 }, LONG);
 
