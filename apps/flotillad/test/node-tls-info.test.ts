@@ -41,7 +41,9 @@ describe("a node's TLS info", () => {
   });
 
   it('a worker renewing as a manager is promoted (Raft id, manager address); only its new manager key is pinned', () => {
-    const worker = withTlsInfo(createJoinedNode('w1', W, ['127.0.0.40'], 2377), { ...issued, role: W }, undefined, NOW);
+    // `node promote` asked for the manager role: the CA issues one only then.
+    const joined = createJoinedNode('w1', W, ['127.0.0.40'], 2377);
+    const worker = withTlsInfo({ ...joined, spec: { ...joined.spec!, desiredRole: M } }, { ...issued, role: W }, undefined, NOW);
     const { node, promoted } = renewedNode(worker, { role: M, previousRole: W, renewedWith: { publicKeySha256: K1, notAfterMs: issued.certNotAfterMs }, addresses: ['127.0.0.40'], ...issued, publicKeySha256: K2 }, 2377, NOW);
     expect(promoted).toBe(true);
     expect(node.role).toBe(M);
@@ -57,10 +59,13 @@ describe("a node's TLS info", () => {
   });
 
   it('a manager re-issued as a worker (a demotion under way) keeps only its manager key pinned, until it is no manager and no voter', () => {
-    const manager = withTlsInfo(createJoinedNode('d1', M, ['127.0.0.33'], 2377), { ...issued, role: M }, undefined, NOW);
+    // `node demote` asked for the worker role: the CA issues one only then.
+    const joined = createJoinedNode('d1', M, ['127.0.0.33'], 2377);
+    const manager = withTlsInfo({ ...joined, spec: { ...joined.spec!, desiredRole: W } }, { ...issued, role: M }, undefined, NOW);
     const { node } = renewedNode(manager, { role: W, previousRole: M, renewedWith: { publicKeySha256: K1, notAfterMs: issued.certNotAfterMs }, addresses: ['127.0.0.33'], ...issued, publicKeySha256: K2 }, 2377, NOW);
     expect(node.role).toBe(M);
-    expect(pinned(node)).toEqual([K1]);
+    expect(natsRouteKeys([node], { nowMs: NOW, votingNodeIds: ['d1'] })).toEqual([K1]);
+    expect(pinned(node)).toEqual([]);
     expect(pinned({ ...node, role: W })).toEqual([]);
   });
 });
