@@ -13,14 +13,7 @@ const HANDOVER_RETRY_MS = 2_000;
  * voter reconciler takes it out of the Raft configuration, so its vote stops counting.
  */
 export async function leaveManagerGroup(member: RaftMember, nodeId: string, log: Logger): Promise<void> {
-  if (member.isLeader) {
-    const other = member.status().voters.find((v) => v !== member.id);
-    if (other !== undefined) {
-      log.info({ to: other }, 'leaving: handing Raft leadership over');
-      member.transferLeadership(other);
-      await until(() => !member.isLeader && member.leaderId !== 0, `leadership to move away from ${member.id}`);
-    }
-  }
+  await handLeadershipOver(member, log);
   await writeStore(member, (view, tx) => {
     const node = view.nodes.get(nodeId);
     if (!node || node.role !== NodeRole.NODE_ROLE_MANAGER) return false;
@@ -31,6 +24,21 @@ export async function leaveManagerGroup(member: RaftMember, nodeId: string, log:
   // The leader's voter reconciler now removes us; that change commits with the other voters'
   // acknowledgements alone, and a removed member is never told, so there is nothing to wait for here.
   log.info({ raftId: member.id }, 'marked as no longer a manager; the leader removes it from the Raft voters');
+}
+
+/**
+ * A manager being demoted (its Node already asks for the worker role): nothing to write, the
+ * leader removes it from the voters and records it as a worker by itself (a write of its own could
+ * only conflict: once removed it no longer receives the log, so its view of its Node is stale). A
+ * leader never removes itself, so one leading hands leadership over first.
+ */
+export async function handLeadershipOver(member: RaftMember, log: Logger): Promise<void> {
+  if (!member.isLeader) return;
+  const other = member.status().voters.find((v) => v !== member.id);
+  if (other === undefined) return;
+  log.info({ to: other }, 'leaving: handing Raft leadership over');
+  member.transferLeadership(other);
+  await until(() => !member.isLeader && member.leaderId !== 0, `leadership to move away from ${member.id}`);
 }
 
 async function until(done: () => boolean, what: string): Promise<void> {
@@ -45,11 +53,11 @@ async function until(done: () => boolean, what: string): Promise<void> {
  * After leaveManagerGroup: waits until this member has applied its own removal from the voters, so
  * it stops only once the others no longer count on its vote. The leader never removes itself, and
  * an election while the demotion was written can hand leadership back to us: then it is handed over
- * again. A follower that has not seen its removal after STEP_MS goes on (a removed member is not
- * always told; the removal needed its acknowledgement, given while it ran), after GIVE_UP_MS even
- * with no leader in sight (the leader removed it and stopped talking to it, and the grace before
- * its routes are cut has passed); one still leading after GIVE_UP_MS throws, and stays a manager
- * rather than leave the others without a quorum.
+ * again. A follower that has not seen its removal after STEP_MS goes on, leader in sight or not:
+ * a removed member is not always told (the leader, which removes a demoted voter on its own, stops
+ * talking to it at once, so it commonly sees no leader at all), and it must stop well within the
+ * grace before its routes are cut (LEFT_VOTER_GRACE_MS). One still leading after GIVE_UP_MS
+ * throws, and stays a manager rather than leave the others without a quorum.
  */
 export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Logger): Promise<void> {
   const { member } = runtime;
@@ -65,7 +73,7 @@ export async function waitUntilNotVoter(runtime: { member: RaftMember }, log: Lo
         member.transferLeadership(other);
         handedOverAt = Date.now();
       }
-    } else if ((waited > STEP_MS && member.leaderId !== 0) || waited > GIVE_UP_MS) {
+    } else if (waited > STEP_MS) {
       log.warn({ raftId: member.id, leader: member.leaderId }, 'stopping as a manager before the removal from the voters was seen here');
       return;
     }

@@ -14,7 +14,7 @@ import { createInitNode, withTlsInfo } from '../manager/node-objects.js';
 import { raftIdForNode } from '../manager/raft-ids.js';
 import { managerRoutes } from '../manager/nats-routes.js';
 import { readRouteKeys, writeRouteKeys } from '../manager/route-keys-file.js';
-import { leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
+import { handLeadershipOver, leaveManagerGroup, waitUntilNotVoter } from '../manager/manager-leave.js';
 import { followOwnRole } from '../manager/own-role.js';
 import { managerStateAfterPromotion, otherManagerAddrs, renewForRole, switchCertificate, workerStateAfterDemotion } from './role-change.js';
 import { writeStore } from '../manager/store-writer.js';
@@ -424,10 +424,11 @@ export class SwarmController {
       log.info({ managers: addrs }, 'demoted: leaving the managers to run as a worker');
       // The worker certificate first (the CA already issues the desired role): if no manager can
       // give one, nothing has changed yet and the next change of this node's object tries again.
-      // The leader removes this voter on its own too (node demote alone is enough); whichever comes
-      // first, leaving waits until the others no longer count on this vote.
+      // The leader removes this voter and records it as a worker on its own (node demote alone is
+      // enough); leaving hands leadership over if needed and waits until the others no longer count
+      // on this vote.
       await this.becomeWorker(runtime.state, addrs, log, async () => {
-        await leaveManagerGroup(runtime.member, nodeId, log);
+        await handLeadershipOver(runtime.member, log);
         await waitUntilNotVoter(runtime, log);
         await this.dropManager(runtime);
       });
