@@ -65,7 +65,8 @@ async function measure(): Promise<void> {
   const node = await GossipNode.start({ id: 'bench', host: '127.0.0.1', port: 0, keyring: new Keyring(newGossipKey()) });
   const sample = (): { rss: number; heap: number; external: number } => {
     const m = process.memoryUsage();
-    return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
+    // external already includes arrayBuffers (every Buffer's memory).
+    return { rss: m.rss, heap: m.heapUsed, external: m.external };
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await sleep(1000);

@@ -8,6 +8,8 @@
 //   connection-rate flood: SYN floods are the kernel's to absorb);
 // - random UDP datagrams (1 to 1,400 bytes, every 64th 9,000 bytes) as fast as this process
 //   can send them.
+// `--from` may be several addresses, comma-separated: the connections are spread over them
+// (per-source caps then do not stop them; the total caps must).
 // Prints one JSON line of what it sent when done. Sends only to the address it is given.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +28,8 @@ const { values } = parseArgs({
 const [host, portText] = (values.target ?? '').split(':');
 const port = Number(portText);
 const from = values.from;
-if (!host || !port || !from) throw new Error('usage: gossip-flood --target host:port --from addr [--seconds N] [--streams N]');
+const sources = (from ?? '').split(',').filter(Boolean);
+if (!host || !port || sources.length === 0) throw new Error('usage: gossip-flood --target host:port --from addr [--seconds N] [--streams N]');
 const endAt = Date.now() + Number(values.seconds) * 1000;
 const FRAME_CAP = 1024 * 1024;
 
@@ -50,7 +53,7 @@ const BODY_BURST = 768 * 1024;
 
 function stream(slot: number, first: boolean): void {
   if (Date.now() >= endAt) return;
-  const socket = net.connect({ host, port, localAddress: from });
+  const socket = net.connect({ host, port, localAddress: sources[slot % sources.length] });
   sockets.add(socket);
   sent.connections++;
   let trickle: NodeJS.Timeout | undefined;
@@ -76,7 +79,7 @@ function stream(slot: number, first: boolean): void {
 }
 
 const udp = dgram.createSocket('udp4');
-udp.bind(0, from, () => {
+udp.bind(0, sources[0], () => {
   const burst = (): void => {
     if (values['no-udp']) {
       if (Date.now() >= endAt) return finish();
