@@ -130,8 +130,11 @@ describe('a one-node swarm from the CLI', () => {
     const pretty = await ok('node', 'inspect', '--pretty', 'self');
     expect(pretty).toContain(' - disk=ssd\n');
     expect(pretty).toContain(' Availability: Pause\n');
-    const json = JSON.parse(await ok('node', 'inspect', nodeId)) as Array<{ spec: { annotations: { labels: Record<string, string> } } }>;
-    expect(json[0]!.spec.annotations.labels).toEqual({ disk: 'ssd' });
+    const json = JSON.parse(await ok('node', 'inspect', nodeId)) as Array<{ ID: string; Spec: { Labels: Record<string, string>; Role: string; Availability: string } }>;
+    expect(json[0]).toMatchObject({ ID: nodeId, Spec: { Labels: { disk: 'ssd' }, Role: 'manager', Availability: 'pause' } });
+    expect(await ok('node', 'inspect', '--format', '{{.Description.Hostname}} {{.Status.State}} {{.ManagerStatus.Leader}}', 'self')).toBe('e2e-cp-1 ready true\n');
+    const both = await cli('node', 'inspect', '--pretty', '--format', '{{.ID}}', 'self');
+    expect([both.code, both.stderr]).toEqual([2, 'flotilla: --format is incompatible with human friendly format\n']);
     const missing = await cli('node', 'update', '--label-rm', 'nope', nodeId);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("flotilla: key nope doesn't exist in node's labels\n");
@@ -151,6 +154,14 @@ describe('a one-node swarm from the CLI', () => {
       expect(info.Config.Cmd).toEqual(['sleep', '1000']);
     }
     expect(await ok('service', 'ls')).toMatch(/^\w{12}\s+web\s+replicated\s+3\/3\s+flotilla\/busybox:latest$/m);
+    // inspect in the Engine API's shape, --format over it
+    const [svc] = JSON.parse(await ok('service', 'inspect', 'web')) as Array<Record<string, unknown>>;
+    expect(Object.keys(svc!)).toEqual(['ID', 'Version', 'CreatedAt', 'UpdatedAt', 'Spec', 'Endpoint']);
+    expect(await ok('service', 'inspect', '--format', '{{.Spec.Name}} {{.Spec.Mode.Replicated.Replicas}} {{.Spec.TaskTemplate.ContainerSpec.Image}} {{join .Spec.TaskTemplate.ContainerSpec.Args " "}}', 'web')).toBe(
+      `web 3 ${IMAGE} sleep 1000\n`,
+    );
+    const missing = await cli('service', 'inspect', '--format', '{{.Spec.Nope}}', 'web');
+    expect([missing.code, missing.stderr]).toEqual([1, 'flotilla: template parsing error: template: :1:7: executing "" at <.Spec.Nope>: map has no entry for key "Nope"\n']);
     const ps = await ok('service', 'ps', 'web');
     expect(ps.split('\n')[0]).toMatch(/^ID\s+NAME\s+IMAGE\s+NODE\s+DESIRED STATE\s+CURRENT STATE\s+ERROR\s+PORTS$/);
     for (const slot of [1, 2, 3]) expect(ps).toMatch(new RegExp(`^\\w{12}\\s+web\\.${slot}\\s+flotilla/busybox:latest\\s+e2e-cp-1\\s+Running\\s+Running .* ago`, 'm'));

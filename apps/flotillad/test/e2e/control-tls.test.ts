@@ -139,12 +139,15 @@ describe('the control API on 2377', () => {
       expect(pretty).toContain(` Certificate Expiry: ${new Date(cert.validTo).toISOString()}\n`);
       expect(pretty).toMatch(/ Issuer Subject: .*CN=flotilla-root-ca/);
       expect(pretty).toContain(`O=${clusterId}`);
-      const [json] = JSON.parse(await okOverTcp(managerTls, 'node', 'inspect', host.nodeId)) as Array<{ tlsInfo?: { certNotAfter?: number; certIssuerSubject?: string } }>;
-      expect(json?.tlsInfo?.certNotAfter).toBe(new Date(cert.validTo).getTime());
-      expect(json?.tlsInfo?.certIssuerSubject).toBe(cert.issuer.split('\n').join(', '));
+      // swarm.Node's TLSInfo: the root the node trusts, the issuer's subject and key (DER, base64)
+      const [json] = JSON.parse(await okOverTcp(managerTls, 'node', 'inspect', host.nodeId)) as Array<{ Description: { TLSInfo: { TrustRoot?: string; CertIssuerSubject?: string; CertIssuerPublicKey?: string } } }>;
+      const root = new X509Certificate(json!.Description.TLSInfo.TrustRoot ?? '');
+      expect(cert.verify(root.publicKey)).toBe(true);
+      expect(json!.Description.TLSInfo.CertIssuerPublicKey).toBe(root.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+      expect(json!.Description.TLSInfo.CertIssuerSubject).toMatch(/^[A-Za-z0-9+/]+=*$/);
     }
     const self = await okOverTcp(managerTls, 'node', 'inspect');
-    expect((JSON.parse(self) as Array<{ role?: string }>)[0]?.role).toBe(NodeRole.NODE_ROLE_MANAGER);
+    expect((JSON.parse(self) as Array<{ Spec: { Role: string } }>)[0]?.Spec.Role).toBe('manager');
   }, LONG);
 
   it("after node rm --force of the worker, its certificate is refused as a removed node's", async () => {
@@ -216,8 +219,8 @@ describe('the control API on 2377 across certificate renewals', () => {
     }, LONG);
     await waitFor("node inspect's TLS info matching the current node.crt", async () => {
       const cert = new X509Certificate((await readTlsFiles(certificatesDir(host.dataDir))).certPem);
-      const [json] = JSON.parse(await okAt(at, join(renewing.dir, 'renewed-tls'), 'node', 'inspect', host.nodeId)) as Array<{ tlsInfo?: { certNotAfter?: number } }>;
-      return json?.tlsInfo?.certNotAfter === new Date(cert.validTo).getTime() && cert.serialNumber !== first ? true : undefined;
+      const pretty = await okAt(at, join(renewing.dir, 'renewed-tls'), 'node', 'inspect', '--pretty', host.nodeId);
+      return pretty.includes(` Certificate Expiry: ${new Date(cert.validTo).toISOString()}\n`) && cert.serialNumber !== first ? true : undefined;
     }, LONG);
   }, 3 * LONG);
 });

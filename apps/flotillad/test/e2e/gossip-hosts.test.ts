@@ -34,8 +34,8 @@ function logLines(node: ClusterNode): LogLine[] {
 
 const sawMember = (node: ClusterNode, event: string, memberId: string) => logLines(node).some((l) => l.msg === `gossip: member ${event}` && l.memberId === memberId);
 
-async function nodeJson(from: ClusterNode, ref: string): Promise<{ status?: { state?: string; message?: string } }> {
-  return (JSON.parse(await c!.ok(from, 'node', 'inspect', ref)) as { status?: { state?: string; message?: string } }[])[0]!;
+async function nodeJson(from: ClusterNode, ref: string): Promise<{ Status?: { State?: string; Message?: string } }> {
+  return (JSON.parse(await c!.ok(from, 'node', 'inspect', ref)) as { Status?: { State?: string; Message?: string } }[])[0]!;
 }
 
 beforeAll(async () => {
@@ -64,7 +64,7 @@ describe('gossip between test hosts', () => {
     }
     await c!.waitForStatus(manager, [victim], 'Down', LONG);
     const inspected = await nodeJson(manager, victim.nodeId);
-    expect(inspected.status?.message).toBe('node declared dead by gossip');
+    expect(inspected.Status).toMatchObject({ State: 'down', Message: 'node declared dead by gossip' });
     expect((await c!.nodeStates(manager)).get(survivor.nodeId)?.status).toBe('Ready');
   });
 
@@ -130,7 +130,7 @@ describe('gossip between test hosts', () => {
     await c!.cutOff(cut);
     try {
       await c!.waitForStatus(manager, [cut], 'Down', LONG);
-      expect((await nodeJson(manager, cut.nodeId)).status?.message).toBe('node declared dead by gossip');
+      expect((await nodeJson(manager, cut.nodeId)).Status?.Message).toBe('node declared dead by gossip');
       await waitFor(`${cut.name} to see the others dead from its side`, () => (sawMember(cut, 'dead', manager.nodeId) && sawMember(cut, 'dead', other.nodeId) ? true : undefined), LONG);
     } finally {
       await c!.heal(cut);
@@ -162,7 +162,7 @@ describe('gossip between test hosts', () => {
     await quiet.host.exec(['iptables', '-I', ...block]);
     try {
       await c!.waitForStatus(manager, [quiet], 'Down', LONG);
-      expect((await nodeJson(manager, quiet.nodeId)).status?.message).toBe('heartbeat failure: no heartbeat for 3000 ms');
+      expect((await nodeJson(manager, quiet.nodeId)).Status?.Message).toBe('heartbeat failure: no heartbeat for 3000 ms');
     } finally {
       await quiet.host.exec(['iptables', '-D', ...block]);
       await c!.ok(manager, 'swarm', 'update', '--dispatcher-heartbeat', '5s');

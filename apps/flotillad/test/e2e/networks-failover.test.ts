@@ -39,8 +39,10 @@ async function allocated(host: Host, ref: string): Promise<Allocated> {
   return waitFor(`network ${ref} allocated (asked ${host.name})`, async () => {
     const run = await cli(host, 'network', 'inspect', ref);
     if (run.code !== 0) return undefined;
-    const n = (JSON.parse(run.stdout) as Array<{ id: string; status?: { ipam: Array<{ subnet: string }>; vxlanId: number } }>)[0]!;
-    return n.status?.ipam[0]?.subnet ? { id: n.id, subnet: n.status.ipam[0].subnet, vxlanId: n.status.vxlanId } : undefined;
+    // network.Inspect: the allocated subnet in IPAM.Config, the VXLAN id in the driver's option
+    const n = (JSON.parse(run.stdout) as Array<{ Id: string; IPAM: { Config: Array<{ Subnet?: string }> }; Options: Record<string, string> }>)[0]!;
+    const vxlan = n.Options['com.docker.network.driver.overlay.vxlanid_list'];
+    return n.IPAM.Config[0]?.Subnet && vxlan ? { id: n.Id, subnet: n.IPAM.Config[0].Subnet, vxlanId: Number(vxlan) } : undefined;
   }, LONG);
 }
 
@@ -48,8 +50,8 @@ async function vipOn(host: Host, service: string, networkId: string): Promise<st
   return waitFor(`${service} VIP on ${networkId} (asked ${host.name})`, async () => {
     const run = await cli(host, 'service', 'inspect', service);
     if (run.code !== 0) return undefined;
-    const s = (JSON.parse(run.stdout) as Array<{ endpoint?: { virtualIps?: Array<{ networkId: string; addr: string }> } }>)[0]!;
-    return s.endpoint?.virtualIps?.find((v) => v.networkId === networkId)?.addr;
+    const s = (JSON.parse(run.stdout) as Array<{ Endpoint: { VirtualIPs?: Array<{ NetworkID: string; Addr: string }> } }>)[0]!;
+    return s.Endpoint.VirtualIPs?.find((v) => v.NetworkID === networkId)?.Addr;
   }, LONG);
 }
 

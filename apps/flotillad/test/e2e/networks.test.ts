@@ -37,13 +37,19 @@ async function ok(...args: string[]): Promise<string> {
 
 interface InspectedNetwork {
   id: string;
-  spec: { annotations: { name: string; labels?: Record<string, string> }; ingress?: boolean };
+  ingress: boolean;
   status?: { ipam: Array<{ subnet: string; gateway: string }>; vxlanId: number };
-  services: Array<{ name: string; virtualIp: string }>;
 }
 
+/** `network inspect` prints the Engine API's network.Inspect: read what these tests check from it. */
 async function inspectNetwork(ref: string): Promise<InspectedNetwork> {
-  return (JSON.parse(await ok('network', 'inspect', ref)) as InspectedNetwork[])[0]!;
+  const [n] = JSON.parse(await ok('network', 'inspect', ref)) as Array<{ Id: string; Ingress: boolean; IPAM: { Config: Array<{ Subnet?: string; Gateway?: string }> }; Options: Record<string, string> }>;
+  const vxlan = n!.Options['com.docker.network.driver.overlay.vxlanid_list'];
+  return {
+    id: n!.Id,
+    ingress: n!.Ingress,
+    ...(vxlan ? { status: { ipam: n!.IPAM.Config.map((c) => ({ subnet: c.Subnet ?? '', gateway: c.Gateway ?? '' })), vxlanId: Number(vxlan) } } : {}),
+  };
 }
 
 /** Waits until the allocator has written the network's subnet, gateway and VXLAN id. */
@@ -55,11 +61,13 @@ async function allocated(ref: string): Promise<{ subnet: string; gateway: string
 }
 
 interface InspectedService {
-  endpoint?: { virtualIps?: Array<{ networkId: string; addr: string }>; ports?: Array<{ publishedPort: number; targetPort: number }> };
+  endpoint?: { virtualIps?: Array<{ networkId: string; addr: string }> };
 }
 
+/** `service inspect` prints swarm.Service: its Endpoint.VirtualIPs, as these tests read them. */
 async function inspectService(ref: string): Promise<InspectedService> {
-  return (JSON.parse(await ok('service', 'inspect', ref)) as InspectedService[])[0]!;
+  const [svc] = JSON.parse(await ok('service', 'inspect', ref)) as Array<{ Endpoint: { VirtualIPs?: Array<{ NetworkID: string; Addr: string }> } }>;
+  return { endpoint: { virtualIps: (svc!.Endpoint.VirtualIPs ?? []).map((v) => ({ networkId: v.NetworkID, addr: v.Addr })) } };
 }
 
 /** The tasks of a service as the daemon's Control API answers (the CLI has no task inspect). */
@@ -108,7 +116,7 @@ describe('overlay networks', () => {
   it('swarm init creates the ingress network, allocated from --default-addr-pool', async () => {
     const ingress = await allocated('ingress');
     expect(ingress).toEqual({ subnet: '198.19.0.0/24', gateway: '198.19.0.1', vxlanId: 4096 });
-    expect((await inspectNetwork('ingress')).spec.ingress).toBe(true);
+    expect((await inspectNetwork('ingress')).ingress).toBe(true);
     const table = (await ok('network', 'ls')).trimEnd().split('\n');
     expect(table[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
     expect(table.slice(1).some((l) => /^\w{12}\s+ingress\s+overlay\s+swarm$/.test(l))).toBe(true);

@@ -34,11 +34,11 @@ async function ok(...args: string[]): Promise<string> {
   return run.stdout;
 }
 
+/** `service inspect` in the Engine API's shape (swarm.Service). */
 interface Inspected {
-  spec: { task: { container: { image: string; args?: string[]; env?: string[] } } };
-  previousSpec?: { task: { container: { image: string; args?: string[]; env?: string[] } } };
-  updateStatus?: { state: string; message?: string };
-  specVersion: number;
+  Spec: { TaskTemplate: { ContainerSpec: { Image: string; Args?: string[]; Env?: string[] } } };
+  PreviousSpec?: { TaskTemplate: { ContainerSpec: { Image: string; Args?: string[]; Env?: string[] } } };
+  UpdateStatus?: { State: string; Message?: string };
 }
 
 async function inspect(service: string): Promise<Inspected> {
@@ -102,10 +102,10 @@ describe('service update', () => {
     expect(after.map((c) => c.cmd.join(' '))).toEqual(Array(4).fill('sleep 3601'));
     expect(after.every((c) => c.env.includes('COLOR=blue'))).toBe(true);
     const svc = await inspect('web');
-    expect(svc.updateStatus?.state).toBe('UPDATE_STATE_COMPLETED');
-    expect(svc.previousSpec?.task.container.args).toEqual(['sleep', '3600']);
-    expect(svc.previousSpec?.task.container.env ?? []).toEqual([]);
-    expect(svc.spec.task.container.args).toEqual(['sleep', '3601']);
+    expect(svc.UpdateStatus?.State).toBe('completed');
+    expect(svc.PreviousSpec?.TaskTemplate.ContainerSpec.Args).toEqual(['sleep', '3600']);
+    expect(svc.PreviousSpec?.TaskTemplate.ContainerSpec.Env ?? []).toEqual([]);
+    expect(svc.Spec.TaskTemplate.ContainerSpec.Args).toEqual(['sleep', '3601']);
   }, LONG * 2);
 
   it('pauses after the first batch when the image does not exist, with the error in service inspect; service rollback undoes it', async () => {
@@ -114,8 +114,8 @@ describe('service update', () => {
     expect(run.stderr).toMatch(/^flotilla: update paused due to failure of task web\.\d\.\w+ \(\w+\): /);
 
     const svc = await inspect('web');
-    expect(svc.updateStatus?.state).toBe('UPDATE_STATE_PAUSED');
-    expect(svc.updateStatus?.message).toContain(MISSING);
+    expect(svc.UpdateStatus?.State).toBe('paused');
+    expect(svc.UpdateStatus?.Message).toContain(MISSING);
     const pretty = await ok('service', 'inspect', '--pretty', 'web');
     expect(pretty).toMatch(/UpdateStatus:\n State:\s+paused\n/);
     // Only the first batch was touched: the other two replicas still run.
@@ -125,7 +125,7 @@ describe('service update', () => {
     expect(back).toContain('rollback: rollback complete');
     const restored = await running('web');
     expect(restored.map((c) => `${c.image} ${c.cmd.join(' ')}`)).toEqual(Array(4).fill(`${IMAGE} sleep 3601`));
-    expect((await inspect('web')).updateStatus?.state).toBe('UPDATE_STATE_ROLLBACK_COMPLETED');
+    expect((await inspect('web')).UpdateStatus?.State).toBe('rollback_completed');
   }, LONG * 2);
 
   it('with --update-failure-action rollback brings the old spec back', async () => {
@@ -135,10 +135,10 @@ describe('service update', () => {
     expect(run.stderr).toMatch(/^flotilla: update rolled back: rollback completed: update rolled back due to failure of task web\.\d\.\w+ \(\w+\): image flotilla\/does-not-exist:latest not found/);
     const svc = await waitFor('the rollback to complete', async () => {
       const s = await inspect('web');
-      return s.updateStatus?.state === 'UPDATE_STATE_ROLLBACK_COMPLETED' ? s : undefined;
+      return s.UpdateStatus?.State === 'rollback_completed' ? s : undefined;
     }, LONG);
-    expect(svc.spec).toEqual(before.spec);
-    expect(svc.previousSpec?.task.container.image).toBe(MISSING);
+    expect(svc.Spec).toEqual(before.Spec);
+    expect(svc.PreviousSpec?.TaskTemplate.ContainerSpec.Image).toBe(MISSING);
     await waitFor('4 tasks of the old spec running', async () => ((await running('web')).length === 4 ? true : undefined), LONG);
     expect((await running('web')).map((c) => `${c.image} ${c.cmd.join(' ')}`)).toEqual(Array(4).fill(`${IMAGE} sleep 3601`));
   }, LONG * 2);

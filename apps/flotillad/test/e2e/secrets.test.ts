@@ -129,7 +129,8 @@ describe('secrets', () => {
     expect(ls[1]).toMatch(new RegExp(`^${secretId}\\s+db_pass\\s+.+ ago\\s+.+ ago$`));
     expect(await ok(manager(), 'secret', 'ls', '-q')).toBe(`${secretId}\n`);
     const inspected = JSON.parse(await ok(manager(), 'secret', 'inspect', 'db_pass')) as Array<Record<string, unknown>>;
-    expect(inspected[0]).toMatchObject({ id: secretId, spec: { annotations: { name: 'db_pass', labels: { env: 'e2e' } } } });
+    expect(inspected[0]).toMatchObject({ ID: secretId, Spec: { Name: 'db_pass', Labels: { env: 'e2e' } } });
+    expect(await ok(manager(), 'secret', 'inspect', '--format', '{{.Spec.Name}} {{index .Spec.Labels "env"}}', secretId)).toBe('db_pass e2e\n');
     const pretty = await ok(manager(), 'secret', 'inspect', '--pretty', secretId);
     expect(pretty).toContain(`${VALUE.length} bytes`);
     for (const text of [JSON.stringify(inspected), pretty, ls.join('\n')]) expect(text).not.toContain(VALUE);

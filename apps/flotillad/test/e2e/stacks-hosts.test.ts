@@ -61,8 +61,8 @@ async function runningTasks(stack: string): Promise<Map<string, string[]>> {
 
 const versions = async (stack: string): Promise<Record<string, number>> => {
   const ids = (await ok('stack', 'services', '-q', stack)).split('\n').filter(Boolean);
-  const inspected = JSON.parse(await ok('service', 'inspect', ...ids)) as Array<{ spec: { annotations: { name: string } }; meta: { version: number } }>;
-  return Object.fromEntries(inspected.map((s) => [s.spec.annotations.name, Number(s.meta.version)]));
+  const inspected = JSON.parse(await ok('service', 'inspect', ...ids)) as Array<{ Spec: { Name: string }; Version: { Index: number } }>;
+  return Object.fromEntries(inspected.map((s) => [s.Spec.Name, Number(s.Version.Index)]));
 };
 
 beforeAll(async () => {

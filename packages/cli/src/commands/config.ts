@@ -1,8 +1,9 @@
-import { Config, SpecError, validateConfigSpec, type ConfigSpec } from '@flotilla/api';
+import { SpecError, type Config, validateConfigSpec, type ConfigSpec } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { matchConfig } from '@flotilla/docker-shape';
+import { dockerConfig, matchConfig } from '@flotilla/docker-shape';
+import { checkPrettyFormat, renderInspect } from '../output/inspect-format.js';
 import { listFilters } from '../output/list-filters.js';
 import { renderList, type ListFormatOptions } from '../output/list-format.js';
 import { CONFIG_LIST } from '../output/object-list-contexts.js';
@@ -69,14 +70,15 @@ export async function configLsCommand(ctx: CommandContext, opts: { quiet?: boole
   }
 }
 
-export async function configInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+export async function configInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean; format?: string }): Promise<void> {
+  checkPrettyFormat(opts);
   const api = ctx.connect();
   try {
     const configs: Config[] = [];
     for (const ref of refs) configs.push(await api.getConfig(ref));
-    // JSON like docker's: Spec.Data is base64.
     if (opts.pretty) ctx.out(configs.map(formatConfigPretty).join('\n\n') + '\n');
-    else ctx.out(`${JSON.stringify(configs.map((c) => Config.toJSON(c)), null, 4)}\n`);
+    // docker's shape: Spec.Data is the bytes, base64 in JSON.
+    else ctx.out(renderInspect(configs.map(dockerConfig), opts.format));
   } finally {
     api.close();
   }

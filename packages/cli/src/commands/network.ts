@@ -1,8 +1,9 @@
-import { Network, SpecError, validateNetworkSpec, type NetworkSpec, type NetworkView } from '@flotilla/api';
+import { SpecError, validateNetworkSpec, type NetworkSpec, type NetworkView } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { matchNetwork } from '@flotilla/docker-shape';
+import { dockerNetworkInspect, matchNetwork } from '@flotilla/docker-shape';
+import { checkPrettyFormat, renderInspect } from '../output/inspect-format.js';
 import { listFilters } from '../output/list-filters.js';
 import { renderList, type ListFormatOptions } from '../output/list-format.js';
 import { NETWORK_LIST } from '../output/object-list-contexts.js';
@@ -101,18 +102,14 @@ export async function networkLsCommand(ctx: CommandContext, opts: { quiet?: bool
   }
 }
 
-/** docker network inspect's JSON: the network object, with the services attached beside it. */
-function networkJson(v: NetworkView): unknown {
-  return { ...(Network.toJSON(v.network!) as object), services: v.services, tasks: v.tasks };
-}
-
-export async function networkInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+export async function networkInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean; format?: string; verbose?: boolean }): Promise<void> {
+  checkPrettyFormat(opts);
   const api = ctx.connect();
   try {
     const views: NetworkView[] = [];
     for (const ref of refs) views.push(await api.getNetwork(ref));
     if (opts.pretty) ctx.out(views.map(formatNetworkPretty).join('\n'));
-    else ctx.out(`${JSON.stringify(views.map(networkJson), null, 4)}\n`);
+    else ctx.out(renderInspect(views.map((v) => dockerNetworkInspect(v, { verbose: Boolean(opts.verbose) })), opts.format));
   } finally {
     api.close();
   }

@@ -1,8 +1,9 @@
-import { Node, NodeAvailability, NodeRole, NodeState, type NodeView } from '@flotilla/api';
-import { matchNode } from '@flotilla/docker-shape';
+import { NodeAvailability, NodeRole, NodeState, type Node, type NodeView } from '@flotilla/api';
+import { dockerNode, matchNode, tlsInfoFromRootPem } from '@flotilla/docker-shape';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
+import { checkPrettyFormat, renderInspect } from '../output/inspect-format.js';
 import { listFilters } from '../output/list-filters.js';
 import { renderList, type ListFormatOptions } from '../output/list-format.js';
 import { managerStatusOf, NODE_LIST } from '../output/swarm-list-contexts.js';
@@ -69,13 +70,20 @@ export async function nodeLsCommand(ctx: CommandContext, opts: { quiet?: boolean
   }
 }
 
-export async function nodeInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+export async function nodeInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean; format?: string }): Promise<void> {
+  checkPrettyFormat(opts);
   const api = ctx.connect();
   try {
     const views = [];
     for (const ref of refs.length ? refs : ['self']) views.push(ref === 'self' ? await selfNode(api) : await api.getNode(ref));
-    if (opts.pretty) ctx.out(views.map(formatNodePretty).join('\n'));
-    else ctx.out(`${JSON.stringify(views.map((v) => Node.toJSON(v.node!)), null, 4)}\n`);
+    if (opts.pretty) {
+      ctx.out(views.map(formatNodePretty).join('\n'));
+      return;
+    }
+    // Every node's TLSInfo is the swarm's root CA, as docker reports it.
+    const root = (await api.getRootCa()).rootCaCertificate;
+    const tls = root ? tlsInfoFromRootPem(root) : {};
+    ctx.out(renderInspect(views.map((v) => dockerNode(v, tls)), opts.format));
   } finally {
     api.close();
   }

@@ -26,6 +26,7 @@ export function registerConfigCommands(program: Command, context: ContextOf): vo
     .command('inspect')
     .description('display detailed information on one or more configs, data included')
     .argument('<configs...>', 'config names or IDs')
+    .option('-f, --format <format>', 'format the output using a Go template')
     .option('--pretty', 'print the information in a human friendly format')
     .action((refs: string[], opts, command: Command) => configInspectCommand(context(command), refs, opts));
   config

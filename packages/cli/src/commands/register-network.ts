@@ -30,7 +30,9 @@ export function registerNetworkCommands(program: Command, context: ContextOf): v
     .command('inspect')
     .description('display detailed information on one or more networks')
     .argument('<networks...>', 'network names or IDs')
+    .option('-f, --format <format>', 'format the output using a Go template')
     .option('--pretty', 'print the information in a human friendly format (subnet, gateway, VXLAN id, services)')
+    .option('-v, --verbose', 'verbose output for diagnostics (the services and their tasks)')
     .action((refs: string[], opts, command: Command) => networkInspectCommand(context(command), refs, opts));
   network
     .command('rm')

@@ -21,6 +21,7 @@ export function registerNodeCommands(program: Command, context: ContextOf): void
     .command('inspect')
     .description('display detailed information on one or more nodes ("self" for this one)')
     .argument('[nodes...]', 'node IDs or hostnames', [])
+    .option('-f, --format <format>', 'format the output using a Go template')
     .option('--pretty', 'print the information in a human friendly format')
     .action((refs: string[], opts, command: Command) => nodeInspectCommand(context(command), refs, opts));
   node

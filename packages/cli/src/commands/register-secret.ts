@@ -34,6 +34,7 @@ export function registerSecretCommands(program: Command, context: ContextOf): vo
     .command('inspect')
     .description('display detailed information on one or more secrets (never their values)')
     .argument('<secrets...>', 'secret names or IDs')
+    .option('-f, --format <format>', 'format the output using a Go template')
     .option('--pretty', 'print the information in a human friendly format')
     .action((refs: string[], opts, command: Command) => secretInspectCommand(context(command), refs, opts));
   secret

@@ -78,6 +78,7 @@ export function registerServiceCommands(program: Command, context: ContextOf): v
     .command('inspect')
     .description('display detailed information on one or more services')
     .argument('<services...>', 'service names or IDs')
+    .option('-f, --format <format>', 'format the output using a Go template')
     .option('--pretty', 'print the information in a human friendly format')
     .action((refs: string[], opts, command: Command) => serviceInspectCommand(context(command), refs, opts));
   service

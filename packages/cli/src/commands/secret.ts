@@ -1,8 +1,9 @@
-import { Secret, SpecError, validateSecretSpec, type SecretSpec } from '@flotilla/api';
+import { SpecError, type Secret, validateSecretSpec, type SecretSpec } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
-import { matchSecret } from '@flotilla/docker-shape';
+import { dockerSecret, matchSecret } from '@flotilla/docker-shape';
+import { checkPrettyFormat, renderInspect } from '../output/inspect-format.js';
 import { listFilters } from '../output/list-filters.js';
 import { renderList, type ListFormatOptions } from '../output/list-format.js';
 import { SECRET_LIST } from '../output/object-list-contexts.js';
@@ -70,20 +71,14 @@ export async function secretLsCommand(ctx: CommandContext, opts: { quiet?: boole
   }
 }
 
-/** docker secret inspect's JSON: the object without any value (the daemon never sends one). */
-function secretJson(s: Secret): unknown {
-  const { spec, ...rest } = Secret.toJSON(s) as { spec?: { data?: unknown } };
-  if (spec) delete spec.data;
-  return { ...rest, spec };
-}
-
-export async function secretInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+export async function secretInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean; format?: string }): Promise<void> {
+  checkPrettyFormat(opts);
   const api = ctx.connect();
   try {
     const secrets: Secret[] = [];
     for (const ref of refs) secrets.push(await api.getSecret(ref));
     if (opts.pretty) ctx.out(secrets.map(formatSecretPretty).join('\n'));
-    else ctx.out(`${JSON.stringify(secrets.map(secretJson), null, 4)}\n`);
+    else ctx.out(renderInspect(secrets.map(dockerSecret), opts.format));
   } finally {
     api.close();
   }

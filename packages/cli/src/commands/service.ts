@@ -1,8 +1,9 @@
-import { Service, ServiceMode, validateServiceSpec, SpecError, formatDuration, type ServiceView } from '@flotilla/api';
-import { matchService } from '@flotilla/docker-shape';
+import { ServiceMode, validateServiceSpec, SpecError, formatDuration, type Service, type ServiceView } from '@flotilla/api';
+import { dockerService, matchService } from '@flotilla/docker-shape';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderFields } from '../output/fields.js';
+import { checkPrettyFormat, renderInspect } from '../output/inspect-format.js';
 import { listFilters } from '../output/list-filters.js';
 import { renderList, type ListFormatOptions } from '../output/list-format.js';
 import { SERVICE_LIST } from '../output/swarm-list-contexts.js';
@@ -108,13 +109,14 @@ export async function servicePsCommand(ctx: CommandContext, refs: string[], opts
   }
 }
 
-export async function serviceInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean }): Promise<void> {
+export async function serviceInspectCommand(ctx: CommandContext, refs: string[], opts: { pretty?: boolean; format?: string }): Promise<void> {
+  checkPrettyFormat(opts);
   const api = ctx.connect();
   try {
     const views: ServiceView[] = [];
     for (const ref of refs) views.push(await api.getService(ref));
     if (opts.pretty) ctx.out(views.map(formatServicePretty).join('\n'));
-    else ctx.out(`${JSON.stringify(views.map((v) => Service.toJSON(v.service!)), null, 4)}\n`);
+    else ctx.out(renderInspect(views.map((v) => dockerService(v.service!)), opts.format));
   } finally {
     api.close();
   }
