@@ -45,3 +45,6 @@ export * from './control-status.js';
 export * from './gen/flotilla/plugin.js';
 export * from './gen/flotilla/backup.js';
 export * from './backup-file.js';
+export * from './gen/flotilla/lease.js';
+export * from './gen/flotilla/services.js';
+export * from './manager-services.js';

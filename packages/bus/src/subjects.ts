@@ -66,6 +66,26 @@ export interface ClusterSubjects {
     /** Request: the kept change events after an index (or a gap: re-list). */
     readonly eventsSince: string;
     readonly any: string;
+    /**
+     * The same requests from a service identity (issue 16), one subtree per service: answers are
+     * redacted for it and its writes are limited to what it may change (packages/raft scopes.ts).
+     */
+    scoped(service: string): { readonly list: string; readonly eventsSince: string; readonly propose: string; proposeTo(memberId: string): string; readonly any: string };
+    /** What every member serves for all services (the service is the subject's 5th token). */
+    readonly scopedAny: { readonly list: string; readonly eventsSince: string; readonly propose: string; proposeTo(memberId: string): string };
+  };
+  /** Manager services as processes (issue 16). */
+  readonly services: {
+    /** Request gathered from every running service instance: who runs where (`flotilla info`). */
+    readonly status: string;
+    /** Reply inbox prefix of one service instance's connection (under its service's subtree). */
+    inboxPrefix(service: string, instanceId: string): string;
+    /** Everything a service identity may subscribe to for its replies. */
+    inboxes(service: string): string;
+    /** Request to the CA signer process: sign a node certificate the manager vetted. */
+    readonly caSign: string;
+    /** Request to the managers: the secret and config values of one task (a dispatcher process asks). */
+    readonly taskSecrets: string;
   };
   readonly dispatcher: {
     /** Request from an agent: open/refresh its session. */
@@ -102,6 +122,9 @@ export interface ClusterSubjects {
     all(nodeId: string): string;
     /** Assignments pushed to one node. */
     assignments(nodeId: string): string;
+    /** Assignments and network states pushed to any node (what a dispatcher process may publish). */
+    readonly assignmentsAny: string;
+    readonly networksAny: string;
     /** NodeNetworkState pushed to one node. */
     networks(nodeId: string): string;
     /** Log stream requests addressed to one node's agent. */
@@ -143,6 +166,29 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
       proposeTo: (memberId) => `${base}.store.propose.${subjectToken('raft member id', memberId)}`,
       eventsSince: `${base}.store.since`,
       any: `${base}.store.>`,
+      scoped: (service) => {
+        const at = `${base}.store.svc.${subjectToken('service name', service)}`;
+        return {
+          list: `${at}.list`,
+          eventsSince: `${at}.since`,
+          propose: `${at}.propose`,
+          proposeTo: (memberId) => `${at}.propose.${subjectToken('raft member id', memberId)}`,
+          any: `${at}.>`,
+        };
+      },
+      scopedAny: {
+        list: `${base}.store.svc.*.list`,
+        eventsSince: `${base}.store.svc.*.since`,
+        propose: `${base}.store.svc.*.propose`,
+        proposeTo: (memberId) => `${base}.store.svc.*.propose.${subjectToken('raft member id', memberId)}`,
+      },
+    },
+    services: {
+      status: `${base}.services.status`,
+      inboxPrefix: (service, instanceId) => `${base}.svc.${subjectToken('service name', service)}.${subjectToken('service instance id', instanceId)}`,
+      inboxes: (service) => `${base}.svc.${subjectToken('service name', service)}.>`,
+      caSign: `${base}.ca.sign`,
+      taskSecrets: `${base}.manager.secrets`,
     },
     dispatcher: {
       session: (nodeId) => `${base}.dispatcher.session.${node(nodeId)}`,
@@ -167,6 +213,8 @@ export function clusterSubjects(clusterId: string): ClusterSubjects {
     node: {
       all: (nodeId) => `${base}.node.${node(nodeId)}.>`,
       assignments: (nodeId) => `${base}.node.${node(nodeId)}.assignments`,
+      assignmentsAny: `${base}.node.*.assignments`,
+      networksAny: `${base}.node.*.networks`,
       networks: (nodeId) => `${base}.node.${node(nodeId)}.networks`,
       logs: (nodeId) => `${base}.node.${node(nodeId)}.logs`,
       role: (nodeId) => `${base}.node.${node(nodeId)}.role`,

@@ -6,3 +6,4 @@ export * from './member/index.js';
 export * from './store-service/index.js';
 export * from './store-access.js';
 export * from './store-follow.js';
+export * from './lease/index.js';

@@ -28,21 +28,31 @@ export interface StoreClientOptions {
   attemptTimeoutMs?: number;
   /** After an attempt at a member timed out, its name as leader is not followed for this long. Default 1 000 ms. */
   suspectMs?: number;
+  /**
+   * A service identity's client (issue 16): the store subjects of this manager service, answered
+   * with what that service may see; its proposals must say the same scope (StoreTransaction.scope).
+   */
+  scope?: string;
 }
 
 /** Codes with which a proposal can be sent again (the same bytes): nothing was decided against it. */
 const RESENDABLE = new Set<BusErrorCode>([BusErrorCode.NOT_LEADER, BusErrorCode.UNAVAILABLE, BusErrorCode.DEADLINE_EXCEEDED]);
 
 export class StoreClient {
-  private readonly subjects;
+  private readonly subjects: Pick<ReturnType<typeof clusterSubjects>['store'], 'list' | 'eventsSince' | 'propose' | 'proposeTo'>;
   private readonly timeoutMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly suspectMs: number;
   /** The member that last answered as leader: the next proposal goes straight to it. */
   private knownLeader: number | undefined;
 
+  get scope(): string | undefined {
+    return this.o.scope;
+  }
+
   constructor(private readonly o: StoreClientOptions) {
-    this.subjects = clusterSubjects(o.clusterId).store;
+    const all = clusterSubjects(o.clusterId).store;
+    this.subjects = o.scope === undefined ? all : all.scoped(o.scope);
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.attemptTimeoutMs = o.attemptTimeoutMs ?? 500;
     this.suspectMs = o.suspectMs ?? 1_000;
@@ -210,6 +220,9 @@ export class StoreFollower {
  */
 export class StoreReplica {
   readonly follower: StoreFollower;
+  private readonly waiters = new Set<{ index: number; done: (reached: boolean) => void }>();
+  private listed = false;
+  private readonly listedWaiters = new Set<() => void>();
 
   constructor(
     client: StoreClient,
@@ -219,8 +232,16 @@ export class StoreReplica {
     this.follower = new StoreFollower(
       client,
       {
-        onList: (snap) => store.restore(StoreSnapshot.encode(snap).finish()),
-        onEvents: (events, currentIndex) => store.applyEvents(events, currentIndex),
+        onList: (snap) => {
+          store.restore(StoreSnapshot.encode(snap).finish());
+          this.listed = true;
+          for (const w of [...this.listedWaiters]) w();
+          this.reached();
+        },
+        onEvents: (events, currentIndex) => {
+          store.applyEvents(events, currentIndex);
+          this.reached();
+        },
       },
       opts,
     );
@@ -230,7 +251,44 @@ export class StoreReplica {
     this.follower.start();
   }
 
-  stop(): Promise<void> {
-    return this.follower.stop();
+  async stop(): Promise<void> {
+    await this.follower.stop();
+    for (const w of [...this.waiters]) w.done(false);
+  }
+
+  /** Resolves true once the replica holds a whole list (its first), false after `timeoutMs`. */
+  whenListed(timeoutMs: number): Promise<boolean> {
+    if (this.listed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.listedWaiters.delete(onListed);
+        resolve(ok);
+      };
+      const onListed = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.listedWaiters.add(onListed);
+    });
+  }
+
+  /** Resolves true once the replica has applied `index` (a write of this process), false after `timeoutMs`. */
+  waitForIndex(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.store.index >= index) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = {
+        index,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => w.done(false), timeoutMs);
+      this.waiters.add(w);
+    });
+  }
+
+  private reached(): void {
+    for (const w of [...this.waiters]) if (this.store.index >= w.index) w.done(true);
   }
 }

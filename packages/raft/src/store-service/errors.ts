@@ -1,7 +1,7 @@
 // How member and store failures travel back to a remote caller as bus error codes.
-import { BusErrorCode, BusRequestError } from '@flotilla/bus';
+import { BusErrorCode, BusRequestError, isBusRequestError } from '@flotilla/bus';
 import { isRaftMemberError } from '../member/errors.js';
-import type { StoreError } from '../store/errors.js';
+import { storeErrorFrom, type StoreError, type StoreErrorCode } from '../store/errors.js';
 
 export function storeErrorToBus(e: StoreError, subject: string): BusRequestError {
   const code =
@@ -11,7 +11,9 @@ export function storeErrorToBus(e: StoreError, subject: string): BusRequestError
         ? BusErrorCode.ALREADY_EXISTS
         : e.code === 'NotFound'
           ? BusErrorCode.NOT_FOUND
-          : BusErrorCode.INVALID_ARGUMENT;
+          : e.code === 'LeaseLost'
+            ? BusErrorCode.LEASE_LOST
+            : BusErrorCode.INVALID_ARGUMENT;
   return new BusRequestError(code, e.message, { subject });
 }
 
@@ -31,3 +33,18 @@ export function memberErrorToBus(err: unknown, subject: string): unknown {
       return new BusRequestError(BusErrorCode.UNAVAILABLE, err.message, { subject, ...hint });
   }
 }
+
+/** The store's refusal a remote caller received as a bus code, rebuilt as the store's own error; undefined for any other failure. */
+export function storeErrorFromBus(err: unknown): StoreError | undefined {
+  if (!isBusRequestError(err)) return undefined;
+  const code = BUS_TO_STORE.get(err.code);
+  return code === undefined ? undefined : storeErrorFrom(code, err.message);
+}
+
+const BUS_TO_STORE = new Map<BusErrorCode, StoreErrorCode>([
+  [BusErrorCode.CONFLICT, 'VersionConflict'],
+  [BusErrorCode.ALREADY_EXISTS, 'NameConflict'],
+  [BusErrorCode.NOT_FOUND, 'NotFound'],
+  [BusErrorCode.INVALID_ARGUMENT, 'InvalidTransaction'],
+  [BusErrorCode.LEASE_LOST, 'LeaseLost'],
+]);

@@ -27,7 +27,7 @@ export function serveList(
   nc: NatsConnection,
   subject: string,
   queue: string,
-  produce: (timeoutMs: number) => Promise<Uint8Array>,
+  produce: (timeoutMs: number, subject: string) => Promise<Uint8Array>,
   logger: Logger,
   defaultTimeoutMs: number,
 ): NatsSubscription {
@@ -39,7 +39,7 @@ export function serveList(
       void (async () => {
         try {
           decodeMessage(StoreListRequest, msg.data, msg.subject);
-          const bytes = await produce(defaultTimeoutMs);
+          const bytes = await produce(defaultTimeoutMs, msg.subject);
           for (const c of encodeListChunks(bytes)) msg.respond(c);
         } catch (e) {
           const be =

@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import type { RaftMember } from '../member/member.js';
 import { memberErrorToBus, storeErrorToBus } from './errors.js';
 import { serveList } from './list-stream.js';
+import { isServiceScope, redact, redactWrapped, scopedWriteRefusal, type ServiceScope } from '../store/scopes.js';
 
 export interface StoreServiceOptions {
   member: RaftMember;
@@ -22,9 +23,16 @@ export interface StoreServiceOptions {
   defaultTimeoutMs?: number;
 }
 
+/** The service a scoped store subject (flt.<cid>.store.svc.<service>.…) is for; refused for a name that is none. */
+export function scopeOf(subject: string): ServiceScope {
+  const token = subject.split('.')[4] ?? '';
+  if (!isServiceScope(token)) throw new BusRequestError(BusErrorCode.PERMISSION_DENIED, `store request on ${subject}: "${token}" is not a manager service`, { subject });
+  return token;
+}
+
 export class StoreService {
   private readonly served: Served[] = [];
-  private listSub: ReturnType<BusConnection['nc']['subscribe']> | undefined;
+  private readonly listSubs: Array<ReturnType<BusConnection['nc']['subscribe']>> = [];
   private readonly logger: Logger;
   private readonly subjects;
 
@@ -40,12 +48,23 @@ export class StoreService {
   start(): void {
     const { nc } = this.o;
     const opts = { logger: this.logger };
-    this.listSub = serveList(nc, this.subjects.list, 'store-list', (timeoutMs) => this.list(timeoutMs), this.logger, this.o.defaultTimeoutMs ?? 10_000);
+    const timeout = this.o.defaultTimeoutMs ?? 10_000;
+    this.listSubs.push(serveList(nc, this.subjects.list, 'store-list', (timeoutMs) => this.list(timeoutMs), this.logger, timeout));
     const propose = (req: StoreProposeRequest, ctx: RequestContext) => this.propose(req, ctx);
     this.served.push(
       serve(nc, this.subjects.eventsSince, StoreEventsRequest, StoreEventsSince, (req, ctx) => this.events(req, ctx), { ...opts, queue: 'store-events' }),
       serve(nc, this.subjects.propose, StoreProposeRequest, StoreProposeResponse, propose, { ...opts, queue: 'store-propose' }),
       serve(nc, this.subjects.proposeTo(String(this.o.member.id)), StoreProposeRequest, StoreProposeResponse, propose, opts),
+    );
+    // The same for service identities (issue 16), on their own subjects: NATS lets each publish
+    // only under its own service's name, which is the scope its answers are redacted for.
+    const scoped = this.subjects.scopedAny;
+    this.listSubs.push(serveList(nc, scoped.list, 'store-list', (timeoutMs, subject) => this.list(timeoutMs, scopeOf(subject)), this.logger, timeout));
+    const proposeScoped = (req: StoreProposeRequest, ctx: RequestContext) => this.propose(req, ctx, scopeOf(ctx.subject));
+    this.served.push(
+      serve(nc, scoped.eventsSince, StoreEventsRequest, StoreEventsSince, (req, ctx) => this.events(req, ctx, scopeOf(ctx.subject)), { ...opts, queue: 'store-events' }),
+      serve(nc, scoped.propose, StoreProposeRequest, StoreProposeResponse, proposeScoped, { ...opts, queue: 'store-propose' }),
+      serve(nc, scoped.proposeTo(String(this.o.member.id)), StoreProposeRequest, StoreProposeResponse, proposeScoped, opts),
     );
   }
 
@@ -54,7 +73,7 @@ export class StoreService {
    * unsubscribe would drop them unanswered and leave their callers waiting out their timeout).
    */
   async stop(): Promise<void> {
-    const subs = [...(this.listSub ? [this.listSub] : []), ...this.served.map((s) => s.subscription)];
+    const subs = [...this.listSubs.splice(0), ...this.served.map((s) => s.subscription)];
     await Promise.all(subs.map((sub) => (sub.isClosed() ? undefined : sub.drain().catch(() => undefined))));
     await Promise.all(this.served.splice(0).map((s) => s.stop()));
   }
@@ -63,27 +82,36 @@ export class StoreService {
     return Math.max(1, (ctx.deadline ?? Date.now() + (this.o.defaultTimeoutMs ?? 10_000)) - Date.now());
   }
 
-  private async list(timeoutMs: number): Promise<Uint8Array> {
+  private async list(timeoutMs: number, scope?: ServiceScope): Promise<Uint8Array> {
     try {
       await this.o.member.readBarrier(timeoutMs);
     } catch (err) {
       throw memberErrorToBus(err, this.subjects.list);
     }
     // Encoded in slices: a large store must not hold this member's Raft loop for the whole list.
-    return this.o.member.store.captureSnapshot().encode({ requests: false });
+    return this.o.member.store.captureSnapshot().encode({ requests: false, ...(scope ? { transform: (kind, obj) => redact(scope, kind, obj) } : {}) });
   }
 
-  private async events(req: StoreEventsRequest, ctx: RequestContext): Promise<StoreEventsSince> {
+  private async events(req: StoreEventsRequest, ctx: RequestContext, scope?: ServiceScope): Promise<StoreEventsSince> {
     const wait = Math.min(req.waitMs, this.o.maxEventWaitMs ?? 30_000, this.remaining(ctx) - 100);
     if (this.o.member.appliedIndex <= req.sinceIndex && wait > 0) await this.o.member.waitForApplied(req.sinceIndex + 1, wait);
-    return this.o.member.store.eventsSince(req.sinceIndex);
+    const since = this.o.member.store.eventsSince(req.sinceIndex);
+    if (scope === undefined || since.result?.$case !== 'events') return since;
+    const events = since.result.value.events.map((ev) => ({ ...ev, object: redactWrapped(scope, ev.object), old: redactWrapped(scope, ev.old) }));
+    return { result: { $case: 'events', value: { ...since.result.value, events } } };
   }
 
-  private async propose(req: StoreProposeRequest, ctx: RequestContext): Promise<StoreProposeResponse> {
+  private async propose(req: StoreProposeRequest, ctx: RequestContext, scope?: ServiceScope): Promise<StoreProposeResponse> {
+    let tx: StoreTransaction;
     try {
-      StoreTransaction.decode(req.transaction);
+      tx = StoreTransaction.decode(req.transaction);
     } catch (err) {
       throw new BusRequestError(BusErrorCode.INVALID_ARGUMENT, `proposal is not a StoreTransaction: ${(err as Error).message}`, { subject: ctx.subject });
+    }
+    if (scope !== undefined) {
+      // Refused before it reaches the log; apply checks the same again on every member.
+      const refusal = tx.scope !== scope ? `a write through the ${scope} service's subjects must say scope "${scope}" (it says "${tx.scope}")` : scopedWriteRefusal(scope, tx);
+      if (refusal) throw new BusRequestError(BusErrorCode.PERMISSION_DENIED, `store write refused: ${refusal}`, { subject: ctx.subject });
     }
     let applied;
     try {

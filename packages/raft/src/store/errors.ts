@@ -1,6 +1,6 @@
 import type { Kind } from './kinds.js';
 
-export type StoreErrorCode = 'VersionConflict' | 'NameConflict' | 'NotFound' | 'InvalidTransaction';
+export type StoreErrorCode = 'VersionConflict' | 'NameConflict' | 'NotFound' | 'InvalidTransaction' | 'LeaseLost';
 
 /** Why a transaction was refused. A refused transaction changes nothing. */
 export abstract class StoreError extends Error {
@@ -57,6 +57,26 @@ export class InvalidTransaction extends StoreError {
   readonly code = 'InvalidTransaction';
 }
 
+/**
+ * A fenced write (issue 16) whose lease epoch is not the lease's current one: its sender lost the
+ * lease (another instance took it over, or it was released) and must stop acting.
+ */
+export class LeaseLost extends StoreError {
+  override readonly name = 'LeaseLost';
+  readonly code = 'LeaseLost';
+  constructor(
+    readonly leaseId: string,
+    readonly claimedEpoch: number,
+    readonly currentEpoch: number,
+    readonly currentHolder: string,
+  ) {
+    super(
+      `lease ${leaseId}: write fenced out: it was made under epoch ${claimedEpoch}, but the lease is at epoch ${currentEpoch}` +
+        (currentHolder === '' ? ' and released' : ` held by ${currentHolder}`),
+    );
+  }
+}
+
 /** "Events since i" cannot be answered from the ring: the caller must list again. */
 export class EventGap extends Error {
   override readonly name = 'EventGap';
@@ -92,7 +112,9 @@ export function storeErrorFrom(code: StoreErrorCode, message: string): StoreErro
         ? new NameConflict('service', '', 'id', '', '')
         : code === 'NotFound'
           ? new NotFound('service', '')
-          : new InvalidTransaction('');
+          : code === 'LeaseLost'
+            ? new LeaseLost('', 0, 0, '')
+            : new InvalidTransaction('');
   e.message = message;
   return e;
 }

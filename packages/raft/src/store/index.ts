@@ -1,5 +1,5 @@
 export type { ApplyOutcome } from './apply.js';
-export { EventGap, InvalidTransaction, NameConflict, NotFound, StoreError, VersionConflict, WatchClosed, storeErrorFrom, type StoreErrorCode } from './errors.js';
+export { EventGap, InvalidTransaction, LeaseLost, NameConflict, NotFound, StoreError, VersionConflict, WatchClosed, storeErrorFrom, type StoreErrorCode } from './errors.js';
 export { KINDS, type Kind, type ObjectByKind, type StoredObject } from './kinds.js';
 export { NamedTableReader, NodeTableReader, ReadTx, TableReader, TaskTableReader } from './read-tx.js';
 export { Store, recordedResult, type ApplyResult, type CapturedSnapshot, type StoreOptions, type WatchOptions } from './store.js';
@@ -8,3 +8,5 @@ export type { SnapshotContent } from './snapshot.js';
 export { TransactionBuilder, transactionIdOf } from './transaction.js';
 export { Subscription, type WatchFilter } from './watch.js';
 export { ReplicaDiverged } from './replay.js';
+export { redact, scopedWriteRefusal, isServiceScope, type ServiceScope } from './scopes.js';
+export { fenceRefusal } from './apply.js';

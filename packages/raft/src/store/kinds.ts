@@ -1,5 +1,5 @@
 // The object kinds the store holds and, per kind, the secondary indexes it keeps.
-import type { Cluster, Config, Network, Node, Plugin, Secret, Service, Task } from '@flotilla/api';
+import type { Cluster, Config, Lease, Network, Node, Plugin, Secret, Service, Task } from '@flotilla/api';
 
 export interface ObjectByKind {
   cluster: Cluster;
@@ -10,10 +10,11 @@ export interface ObjectByKind {
   secret: Secret;
   config: Config;
   plugin: Plugin;
+  lease: Lease;
 }
 export type Kind = keyof ObjectByKind;
 export type StoredObject = ObjectByKind[Kind];
-export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config', 'plugin'];
+export const KINDS: readonly Kind[] = ['cluster', 'node', 'service', 'task', 'network', 'secret', 'config', 'plugin', 'lease'];
 
 export interface IndexDef<T> {
   /** A unique index refuses a second object with the same key (NameConflict). */
@@ -73,6 +74,8 @@ export const INDEXES: { [K in Kind]: IndexTable<ObjectByKind[K]> } = {
   plugin: {
     name: { unique: true, keys: (p) => nonEmpty(p.spec?.name) },
   },
+  // Leases of singleton manager services (issue 16): one per service, id = the service's name.
+  lease: {},
   task: {
     service: { unique: false, keys: (t) => nonEmpty(t.serviceId) },
     node: { unique: false, keys: (t) => nonEmpty(t.nodeId) },

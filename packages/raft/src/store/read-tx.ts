@@ -1,6 +1,6 @@
 // Read access to one version of the store. Creating a ReadTx pins a root (O(1)); it stays
 // consistent however many transactions are applied afterwards, across awaits included.
-import type { Cluster, Config, Network, Node, Plugin, Secret, Service, Task, TaskState } from '@flotilla/api';
+import type { Cluster, Config, Lease, Network, Node, Plugin, Secret, Service, Task, TaskState } from '@flotilla/api';
 import { SEP, slotKey, type Kind, type ObjectByKind } from './kinds.js';
 import type { StoreState } from './state.js';
 import { lookup, type Table } from './table.js';
@@ -67,6 +67,7 @@ export class ReadTx {
   readonly secrets: NamedTableReader<Secret>;
   readonly configs: NamedTableReader<Config>;
   readonly plugins: NamedTableReader<Plugin>;
+  readonly leases: TableReader<Lease>;
 
   constructor(private readonly state: StoreState) {
     this.index = state.index;
@@ -78,6 +79,7 @@ export class ReadTx {
     this.secrets = new NamedTableReader(state.tables.secret);
     this.configs = new NamedTableReader(state.tables.config);
     this.plugins = new NamedTableReader(state.tables.plugin);
+    this.leases = new TableReader(state.tables.lease);
   }
 
   get<K extends Kind>(kind: K, id: string): ObjectByKind[K] | undefined {

@@ -107,7 +107,7 @@ export function requestRecordToWire(r: RequestRecord): StoreRequestRecord {
   };
 }
 
-const ERROR_CODES: readonly string[] = ['VersionConflict', 'NameConflict', 'NotFound', 'InvalidTransaction'] satisfies StoreErrorCode[];
+const ERROR_CODES: readonly string[] = ['VersionConflict', 'NameConflict', 'NotFound', 'InvalidTransaction', 'LeaseLost'] satisfies StoreErrorCode[];
 
 /** Rebuilds the table from a snapshot's records (oldest first); throws on a record that cannot be one. */
 export function requestTableFromWire(records: readonly StoreRequestRecord[], newestTimestampMs: number): RequestTable {

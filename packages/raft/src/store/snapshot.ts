@@ -12,6 +12,8 @@ export interface SnapshotContent {
   kinds?: readonly Kind[];
   /** Include the table of recent transaction ids (Raft snapshots need it; re-lists do not). Default true. */
   requests?: boolean;
+  /** Each object as it is written out (a service's redacted view, issue 16); default as stored. */
+  transform?: (kind: Kind, obj: StoredObject) => StoredObject;
 }
 
 /** The snapshot without its objects: its index and, when asked, the request table. */
@@ -28,9 +30,10 @@ function headOf(state: StoreState, content: SnapshotContent): StoreSnapshot {
 export function encodeStoreSnapshot(state: StoreState, content: SnapshotContent = {}): Uint8Array {
   const kinds = content.kinds ?? KINDS;
   const snap = headOf(state, content);
+  const out = content.transform ?? ((_kind: Kind, obj: StoredObject) => obj);
   for (const kind of KINDS) {
     if (!kinds.includes(kind)) continue;
-    (state.tables[kind] as Table<StoredObject>).primary.forEach((obj) => void snap.objects.push(wrap(kind, obj)));
+    (state.tables[kind] as Table<StoredObject>).primary.forEach((obj) => void snap.objects.push(wrap(kind, out(kind, obj))));
   }
   return StoreSnapshot.encode(snap).finish();
 }
@@ -45,6 +48,7 @@ export function encodeStoreSnapshot(state: StoreState, content: SnapshotContent 
 export async function encodeStoreSnapshotPieces(state: StoreState, content: SnapshotContent & { sliceMs?: number } = {}): Promise<Uint8Array[]> {
   const kinds = content.kinds ?? KINDS;
   const sliceMs = content.sliceMs ?? 4;
+  const out = content.transform ?? ((_kind: Kind, obj: StoredObject) => obj);
   const { recentRequests, requestsNewestTimestampMs } = headOf(state, content);
   const pieces: Uint8Array[] = [StoreSnapshot.encode({ index: state.index, objects: [], recentRequests: [], requestsNewestTimestampMs: 0 }).finish()];
   let sliceStart = performance.now();
@@ -57,7 +61,7 @@ export async function encodeStoreSnapshotPieces(state: StoreState, content: Snap
       batch.length = 0;
     };
     for (const obj of (state.tables[kind] as Table<StoredObject>).primary.values()) {
-      batch.push(wrap(kind, obj));
+      batch.push(wrap(kind, out(kind, obj)));
       if (batch.length < 256) continue;
       flush();
       if (performance.now() - sliceStart >= sliceMs) {

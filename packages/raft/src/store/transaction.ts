@@ -34,7 +34,7 @@ export class TransactionBuilder {
   }
 
   build(): StoreTransaction {
-    return { id: this.id, timestampMs: this.timestampMs, actions: [...this.actions] };
+    return { id: this.id, timestampMs: this.timestampMs, actions: [...this.actions], scope: '', fence: undefined };
   }
 
   encode(): Uint8Array {

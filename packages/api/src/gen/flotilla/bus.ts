@@ -40,6 +40,11 @@ export enum BusError_Code {
   DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED",
   ALREADY_EXISTS = "ALREADY_EXISTS",
   PERMISSION_DENIED = "PERMISSION_DENIED",
+  /**
+   * LEASE_LOST - The write carried a lease epoch that is no longer current (issue 16): its sender lost the
+   * lease and must stop acting; nothing was changed.
+   */
+  LEASE_LOST = "LEASE_LOST",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -75,6 +80,9 @@ export function busError_CodeFromJSON(object: any): BusError_Code {
     case 9:
     case "PERMISSION_DENIED":
       return BusError_Code.PERMISSION_DENIED;
+    case 10:
+    case "LEASE_LOST":
+      return BusError_Code.LEASE_LOST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -104,6 +112,8 @@ export function busError_CodeToJSON(object: BusError_Code): string {
       return "ALREADY_EXISTS";
     case BusError_Code.PERMISSION_DENIED:
       return "PERMISSION_DENIED";
+    case BusError_Code.LEASE_LOST:
+      return "LEASE_LOST";
     case BusError_Code.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -132,6 +142,8 @@ export function busError_CodeToNumber(object: BusError_Code): number {
       return 8;
     case BusError_Code.PERMISSION_DENIED:
       return 9;
+    case BusError_Code.LEASE_LOST:
+      return 10;
     case BusError_Code.UNRECOGNIZED:
     default:
       return -1;

@@ -64,6 +64,11 @@ export interface ClusterSpec {
 export interface JoinTokens {
   worker: string;
   manager: string;
+  /**
+   * Issue 16: trades for a service certificate (`flotillad service <name> --token`), never for a
+   * node's. Empty in a cluster made before it existed until `swarm join-token --rotate service`.
+   */
+  service: string;
 }
 
 export interface RootCa {
@@ -1088,7 +1093,7 @@ export const ClusterSpec: MessageFns<ClusterSpec> = {
 };
 
 function createBaseJoinTokens(): JoinTokens {
-  return { worker: "", manager: "" };
+  return { worker: "", manager: "", service: "" };
 }
 
 export const JoinTokens: MessageFns<JoinTokens> = {
@@ -1098,6 +1103,9 @@ export const JoinTokens: MessageFns<JoinTokens> = {
     }
     if (message.manager !== "") {
       writer.uint32(18).string(message.manager);
+    }
+    if (message.service !== "") {
+      writer.uint32(26).string(message.service);
     }
     return writer;
   },
@@ -1131,6 +1139,14 @@ export const JoinTokens: MessageFns<JoinTokens> = {
             message.manager = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1147,6 +1163,7 @@ export const JoinTokens: MessageFns<JoinTokens> = {
     return {
       worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
       manager: isSet(object.manager) ? globalThis.String(object.manager) : "",
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
     };
   },
 
@@ -1158,6 +1175,9 @@ export const JoinTokens: MessageFns<JoinTokens> = {
     if (message.manager !== "") {
       obj.manager = message.manager;
     }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
     return obj;
   },
 
@@ -1168,6 +1188,7 @@ export const JoinTokens: MessageFns<JoinTokens> = {
     const message = createBaseJoinTokens();
     message.worker = object.worker ?? "";
     message.manager = object.manager ?? "";
+    message.service = object.service ?? "";
     return message;
   },
 };

@@ -69,6 +69,7 @@ import {
   Secret,
 } from "./secret.js";
 import { Service, ServiceSpec } from "./service.js";
+import { ManagerServicesInfo } from "./services.js";
 import { DeployStackRequest, DeployStackResponse } from "./stack.js";
 import { Task, TaskState, taskStateFromJSON, taskStateToJSON, taskStateToNumber } from "./task.js";
 
@@ -207,6 +208,8 @@ export interface SwarmLeaveResponse {
 export interface JoinTokensRequest {
   rotateWorker: boolean;
   rotateManager: boolean;
+  /** issue 16: also makes the service token of a cluster that has none */
+  rotateService: boolean;
 }
 
 export interface JoinTokensResponse {
@@ -214,6 +217,8 @@ export interface JoinTokensResponse {
   manager: string;
   /** host:port a joining node dials */
   managerAddr: string;
+  /** issue 16: for `flotillad service <name> --token` */
+  service: string;
 }
 
 /** A node as the CLI shows it: the stored object plus what only the manager knows now. */
@@ -461,6 +466,8 @@ export interface InfoResponse {
   loadBalancerBackend: string;
   /** the daemon's process id */
   pid: number;
+  /** Managers only (issue 16): which manager services run where, and who holds their leases. */
+  managerServices?: ManagerServicesInfo | undefined;
 }
 
 export interface InfoResponse_LabelsEntry {
@@ -1640,7 +1647,7 @@ export const SwarmLeaveResponse: MessageFns<SwarmLeaveResponse> = {
 };
 
 function createBaseJoinTokensRequest(): JoinTokensRequest {
-  return { rotateWorker: false, rotateManager: false };
+  return { rotateWorker: false, rotateManager: false, rotateService: false };
 }
 
 export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
@@ -1650,6 +1657,9 @@ export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
     }
     if (message.rotateManager !== false) {
       writer.uint32(16).bool(message.rotateManager);
+    }
+    if (message.rotateService !== false) {
+      writer.uint32(24).bool(message.rotateService);
     }
     return writer;
   },
@@ -1683,6 +1693,14 @@ export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
             message.rotateManager = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.rotateService = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1707,6 +1725,11 @@ export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
         : isSet(object.rotate_manager)
         ? globalThis.Boolean(object.rotate_manager)
         : false,
+      rotateService: isSet(object.rotateService)
+        ? globalThis.Boolean(object.rotateService)
+        : isSet(object.rotate_service)
+        ? globalThis.Boolean(object.rotate_service)
+        : false,
     };
   },
 
@@ -1718,6 +1741,9 @@ export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
     if (message.rotateManager !== false) {
       obj.rotateManager = message.rotateManager;
     }
+    if (message.rotateService !== false) {
+      obj.rotateService = message.rotateService;
+    }
     return obj;
   },
 
@@ -1728,12 +1754,13 @@ export const JoinTokensRequest: MessageFns<JoinTokensRequest> = {
     const message = createBaseJoinTokensRequest();
     message.rotateWorker = object.rotateWorker ?? false;
     message.rotateManager = object.rotateManager ?? false;
+    message.rotateService = object.rotateService ?? false;
     return message;
   },
 };
 
 function createBaseJoinTokensResponse(): JoinTokensResponse {
-  return { worker: "", manager: "", managerAddr: "" };
+  return { worker: "", manager: "", managerAddr: "", service: "" };
 }
 
 export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
@@ -1746,6 +1773,9 @@ export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
     }
     if (message.managerAddr !== "") {
       writer.uint32(26).string(message.managerAddr);
+    }
+    if (message.service !== "") {
+      writer.uint32(34).string(message.service);
     }
     return writer;
   },
@@ -1787,6 +1817,14 @@ export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
             message.managerAddr = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1808,6 +1846,7 @@ export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
         : isSet(object.manager_addr)
         ? globalThis.String(object.manager_addr)
         : "",
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
     };
   },
 
@@ -1822,6 +1861,9 @@ export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
     if (message.managerAddr !== "") {
       obj.managerAddr = message.managerAddr;
     }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
     return obj;
   },
 
@@ -1833,6 +1875,7 @@ export const JoinTokensResponse: MessageFns<JoinTokensResponse> = {
     message.worker = object.worker ?? "";
     message.manager = object.manager ?? "";
     message.managerAddr = object.managerAddr ?? "";
+    message.service = object.service ?? "";
     return message;
   },
 };
@@ -4762,6 +4805,7 @@ function createBaseInfoResponse(): InfoResponse {
     docker: undefined,
     loadBalancerBackend: "",
     pid: 0,
+    managerServices: undefined,
   };
 }
 
@@ -4805,6 +4849,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.pid !== 0) {
       writer.uint32(104).uint32(message.pid);
+    }
+    if (message.managerServices !== undefined) {
+      ManagerServicesInfo.encode(message.managerServices, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -4929,6 +4976,14 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.pid = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.managerServices = ManagerServicesInfo.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4997,6 +5052,11 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         ? globalThis.String(object.load_balancer_backend)
         : "",
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      managerServices: isSet(object.managerServices)
+        ? ManagerServicesInfo.fromJSON(object.managerServices)
+        : isSet(object.manager_services)
+        ? ManagerServicesInfo.fromJSON(object.manager_services)
+        : undefined,
     };
   },
 
@@ -5047,6 +5107,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
+    if (message.managerServices !== undefined) {
+      obj.managerServices = ManagerServicesInfo.toJSON(message.managerServices);
+    }
     return obj;
   },
 
@@ -5080,6 +5143,9 @@ export const InfoResponse: MessageFns<InfoResponse> = {
       : undefined;
     message.loadBalancerBackend = object.loadBalancerBackend ?? "";
     message.pid = object.pid ?? 0;
+    message.managerServices = (object.managerServices !== undefined && object.managerServices !== null)
+      ? ManagerServicesInfo.fromPartial(object.managerServices)
+      : undefined;
     return message;
   },
 };

@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Cluster } from "./cluster.js";
 import { Config } from "./config.js";
+import { Lease, LeaseFence } from "./lease.js";
 import { Network } from "./network.js";
 import { Node } from "./node.js";
 import { Plugin } from "./plugin.js";
@@ -85,6 +86,9 @@ export interface StoreObject {
     | //
     /** issue 17 (7 is config, issue 15) */
     { $case: "plugin"; value: Plugin }
+    | //
+    /** issue 16: leases of singleton manager services */
+    { $case: "lease"; value: Lease }
     | undefined;
 }
 
@@ -111,6 +115,21 @@ export interface StoreTransaction {
   /** becomes meta.created_at / updated_at */
   timestampMs: number;
   actions: StoreAction[];
+  /**
+   * Set by a singleton service: the write applies only while `fence.lease_id` is held by
+   * `fence.holder` at `fence.epoch` (checked in apply, on every member alike); otherwise it is
+   * refused with LeaseLost and changes nothing.
+   */
+  fence?:
+    | LeaseFence
+    | undefined;
+  /**
+   * Set by the store service for a write that came from a service identity (issue 16): the
+   * scope it was allowed under ("scheduler", "dispatcher", ...). Fields that scope cannot read
+   * (key material of the Cluster, sealed secret values) keep their stored values when it
+   * updates an object, since it wrote them back blank.
+   */
+  scope: string;
 }
 
 /**
@@ -201,6 +220,9 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "plugin":
         Plugin.encode(message.kind.value, writer.uint32(66).fork()).join();
         break;
+      case "lease":
+        Lease.encode(message.kind.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -282,6 +304,14 @@ export const StoreObject: MessageFns<StoreObject> = {
             message.kind = { $case: "plugin", value: Plugin.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.kind = { $case: "lease", value: Lease.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -312,6 +342,8 @@ export const StoreObject: MessageFns<StoreObject> = {
         ? { $case: "config", value: Config.fromJSON(object.config) }
         : isSet(object.plugin)
         ? { $case: "plugin", value: Plugin.fromJSON(object.plugin) }
+        : isSet(object.lease)
+        ? { $case: "lease", value: Lease.fromJSON(object.lease) }
         : undefined,
     };
   },
@@ -334,6 +366,8 @@ export const StoreObject: MessageFns<StoreObject> = {
       obj.config = Config.toJSON(message.kind.value);
     } else if (message.kind?.$case === "plugin") {
       obj.plugin = Plugin.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "lease") {
+      obj.lease = Lease.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -389,6 +423,12 @@ export const StoreObject: MessageFns<StoreObject> = {
       case "plugin": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "plugin", value: Plugin.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "lease": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "lease", value: Lease.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -485,7 +525,7 @@ export const StoreAction: MessageFns<StoreAction> = {
 };
 
 function createBaseStoreTransaction(): StoreTransaction {
-  return { id: "", timestampMs: 0, actions: [] };
+  return { id: "", timestampMs: 0, actions: [], fence: undefined, scope: "" };
 }
 
 export const StoreTransaction: MessageFns<StoreTransaction> = {
@@ -498,6 +538,12 @@ export const StoreTransaction: MessageFns<StoreTransaction> = {
     }
     for (const v of message.actions) {
       StoreAction.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.fence !== undefined) {
+      LeaseFence.encode(message.fence, writer.uint32(34).fork()).join();
+    }
+    if (message.scope !== "") {
+      writer.uint32(42).string(message.scope);
     }
     return writer;
   },
@@ -539,6 +585,22 @@ export const StoreTransaction: MessageFns<StoreTransaction> = {
             message.actions.push(StoreAction.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fence = LeaseFence.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -560,6 +622,8 @@ export const StoreTransaction: MessageFns<StoreTransaction> = {
         ? globalThis.Number(object.timestamp_ms)
         : 0,
       actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => StoreAction.fromJSON(e)) : [],
+      fence: isSet(object.fence) ? LeaseFence.fromJSON(object.fence) : undefined,
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
     };
   },
 
@@ -574,6 +638,12 @@ export const StoreTransaction: MessageFns<StoreTransaction> = {
     if (message.actions?.length) {
       obj.actions = message.actions.map((e) => StoreAction.toJSON(e));
     }
+    if (message.fence !== undefined) {
+      obj.fence = LeaseFence.toJSON(message.fence);
+    }
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
     return obj;
   },
 
@@ -585,6 +655,10 @@ export const StoreTransaction: MessageFns<StoreTransaction> = {
     message.id = object.id ?? "";
     message.timestampMs = object.timestampMs ?? 0;
     message.actions = object.actions?.map((e) => StoreAction.fromPartial(e)) || [];
+    message.fence = (object.fence !== undefined && object.fence !== null)
+      ? LeaseFence.fromPartial(object.fence)
+      : undefined;
+    message.scope = object.scope ?? "";
     return message;
   },
 };
