@@ -19,6 +19,7 @@ export {
   createJoinTokens,
   rotateJoinTokens,
   matchJoinToken,
+  matchServiceToken,
   checkCaPin,
   type ParsedJoinToken,
   type TokenRotation,
@@ -78,3 +79,15 @@ export {
   type RotationStatus,
   type RotationNotice,
 } from './rotation/rotation-plan.js';
+export {
+  SERVICE_OU_PREFIX,
+  serviceOu,
+  serviceNatsUser,
+  serviceFromOu,
+  serviceNatsUsers,
+  signServiceCertificate,
+  verifyServiceCertificate,
+  type ServiceIdentity,
+  type SignServiceCertificateOptions,
+} from './service-identity.js';
+export { createServiceCaHandlers, serviceCaPortService, joinAsService, type ServiceCaState, type ServiceCredentials } from './grpc/service-ca.js';

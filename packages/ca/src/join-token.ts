@@ -48,17 +48,16 @@ export function parseJoinToken(token: string): ParsedJoinToken {
 }
 
 export function createJoinTokens(caDigestHex: string): JoinTokens {
-  return { worker: generateJoinToken(caDigestHex), manager: generateJoinToken(caDigestHex) };
+  return { worker: generateJoinToken(caDigestHex), manager: generateJoinToken(caDigestHex), service: generateJoinToken(caDigestHex) };
 }
 
-export type TokenRotation = 'worker' | 'manager' | 'both';
+/** Which token(s) to rotate; 'both' (a root CA rotation) renews every token, the service token included. */
+export type TokenRotation = 'worker' | 'manager' | 'service' | 'both';
 
 /** New secrets for the chosen role(s); the old token stops working as soon as the result is stored. */
 export function rotateJoinTokens(current: JoinTokens, which: TokenRotation, caDigestHex: string): JoinTokens {
-  return {
-    worker: which === 'manager' ? current.worker : generateJoinToken(caDigestHex),
-    manager: which === 'worker' ? current.manager : generateJoinToken(caDigestHex),
-  };
+  const renew = (kind: Exclude<TokenRotation, 'both'>, old: string) => (which === kind || which === 'both' ? generateJoinToken(caDigestHex) : old);
+  return { worker: renew('worker', current.worker), manager: renew('manager', current.manager), service: renew('service', current.service ?? '') };
 }
 
 /** Compares hashes so the comparison takes the same time whatever the lengths. */
@@ -77,6 +76,16 @@ export function matchJoinToken(token: string, current: JoinTokens): CertRole {
   if (isManager) return NodeRole.NODE_ROLE_MANAGER;
   if (isWorker) return NodeRole.NODE_ROLE_WORKER;
   throw new CaError('invalid-join-token', INVALID_JOIN_TOKEN);
+}
+
+/**
+ * A service process's token (issue 16): only the service token matches, so a worker or manager
+ * token never yields a service certificate, and the service token never a node's.
+ */
+export function matchServiceToken(token: string, current: JoinTokens): void {
+  const parsed = parseJoinToken(token);
+  const normalised = `${JOIN_TOKEN_PREFIX}-1-${hexToBase36(parsed.caDigest, DIGEST_WIDTH)}-${parsed.secret}`;
+  if (current.service === '' || !sameSecret(normalised, current.service)) throw new CaError('invalid-join-token', INVALID_JOIN_TOKEN);
 }
 
 /** The joining side's pin: the CA it was shown must be the one the token names. */

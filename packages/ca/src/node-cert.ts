@@ -78,16 +78,40 @@ export function signNodeCertificate(options: SignNodeCertificateOptions): string
   if (clusterId.trim() === '') {
     throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: clusterId must be non-empty`);
   }
-  const expiryMs = resolveNodeCertExpiry(options.expiryMs);
-  const csr = parseCsr(options.csrPem);
-  const sans = altNames(nodeSanHosts(nodeId, role, options.addresses ?? []));
+  return signLeafCertificate({
+    rootCa,
+    csrPem: options.csrPem,
+    subject: { cn: nodeId, ou: roleToOu(role), o: clusterId },
+    hosts: nodeSanHosts(nodeId, role, options.addresses ?? []),
+    expiryMs: resolveNodeCertExpiry(options.expiryMs),
+    what: `node ${nodeId}`,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/**
+ * Signs a CSR for a subject and SANs the CA chose (a node's, or a service identity's). Both server
+ * and client auth, since every identity is both ends of mutual TLS. Only the CSR's key is used.
+ */
+export function signLeafCertificate(o: {
+  rootCa: RootCaMaterial;
+  csrPem: string;
+  subject: { cn: string; ou: string; o: string };
+  hosts: readonly string[];
+  expiryMs: number;
+  what: string;
+  now?: Date;
+}): string {
+  const { rootCa } = o;
+  const csr = parseCsr(o.csrPem);
+  const sans = altNames(o.hosts);
 
   const caCert = forge.pki.certificateFromPem(rootCa.certPem);
   const caKey = forge.pki.privateKeyFromPem(rootCa.keyPem);
-  const now = options.now ?? new Date();
-  const notAfter = new Date(now.getTime() + expiryMs);
+  const now = o.now ?? new Date();
+  const notAfter = new Date(now.getTime() + o.expiryMs);
   if (notAfter > caCert.validity.notAfter) {
-    throw new CaError('invalid-argument', `signing a certificate for node ${nodeId}: it would outlive the root CA (expires ${caCert.validity.notAfter.toISOString()})`);
+    throw new CaError('invalid-argument', `signing a certificate for ${o.what}: it would outlive the root CA (expires ${caCert.validity.notAfter.toISOString()})`);
   }
 
   const cert = forge.pki.createCertificate();
@@ -96,9 +120,9 @@ export function signNodeCertificate(options: SignNodeCertificateOptions): string
   cert.validity.notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
   cert.validity.notAfter = notAfter;
   cert.setSubject([
-    { name: 'commonName', value: nodeId },
-    { name: 'organizationalUnitName', value: roleToOu(role) },
-    { name: 'organizationName', value: clusterId },
+    { name: 'commonName', value: o.subject.cn },
+    { name: 'organizationalUnitName', value: o.subject.ou },
+    { name: 'organizationName', value: o.subject.o },
   ]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([

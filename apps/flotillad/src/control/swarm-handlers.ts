@@ -46,7 +46,7 @@ export function swarmHandlers(swarm: SwarmController, log: Logger) {
         });
         log.info({ which }, 'join tokens rotated');
       }
-      const tokens = rt.cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '' };
+      const tokens = rt.cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '', service: '' };
       return { worker: tokens.worker, manager: tokens.manager, managerAddr: rt.managerAddr };
     }),
   };

@@ -244,7 +244,7 @@ export async function startManagerRuntime(
         clusterId: state.clusterId,
         rootCa: () => roots.current(),
         rotation: () => roots.rotation(),
-        joinTokens: (): JoinTokens => cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '' },
+        joinTokens: (): JoinTokens => cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '', service: '' },
         nodeCertExpiryMs: () => cluster()?.spec?.caConfig?.nodeCertExpiryMs || undefined,
         deniedNodeIds: () => cluster()?.deniedNodeIds ?? [],
         currentRole: (nodeId): CertRole | undefined => asCertRole(member.store.view().nodes.get(nodeId)?.spec?.desiredRole),

@@ -69,7 +69,7 @@ export function newRootCurrent(cluster: Cluster, rotation: RootRotationRecord, o
         caCert: Buffer.from(newRoot.certPem),
         caKey: Buffer.from(newRoot.keyPem),
         caCertHash: newRoot.digest,
-        joinTokens: rotateJoinTokens(root.joinTokens ?? { worker: '', manager: '' }, 'both', newRoot.digest),
+        joinTokens: rotateJoinTokens(root.joinTokens ?? { worker: '', manager: '', service: '' }, 'both', newRoot.digest),
         rotation: { ...root.rotation!, oldRootDropped: true },
       },
     },

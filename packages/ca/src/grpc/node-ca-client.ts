@@ -190,5 +190,5 @@ export async function getJoinTokens(options: CallOptions & { credentials: NodeCr
     `reading the join tokens from ${options.addr}`,
     options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
   );
-  return response.joinTokens ?? { worker: '', manager: '' };
+  return response.joinTokens ?? { worker: '', manager: '', service: '' };
 }
