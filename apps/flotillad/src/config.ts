@@ -1,6 +1,7 @@
 import { parseMetricsAddr, type MetricsAddr } from '@flotilla/metrics';
 import { Command, CommanderError } from 'commander';
 import { parseProbeInterval } from './gossip/gossip-config.js';
+import { parseServiceSelection, type ProcessServiceName } from './services/service-selection.js';
 import {
   ConfigError,
   LOG_LEVELS,
@@ -35,6 +36,11 @@ export interface DaemonConfig {
   readonly gossipProbeIntervalMs?: number;
   /** Prometheus metrics over plain HTTP on loopback (off when absent). */
   readonly metricsAddr?: MetricsAddr;
+  /**
+   * Singleton manager services this daemon runs inside itself while it leads Raft (issue 16);
+   * default all. The others run as `flotillad service <name>` processes.
+   */
+  readonly services?: readonly ProcessServiceName[];
 }
 
 /** What the process around the parser provides; passed in so parsing stays pure. */
@@ -67,6 +73,7 @@ interface RawOptions {
   natsMonitorAddr?: string;
   gossipProbeInterval: string;
   metricsAddr?: string;
+  services: string;
 }
 
 export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): ParseOutcome {
@@ -87,6 +94,7 @@ export function parseDaemonArgs(args: readonly string[], ctx: ParseContext): Par
     .option('--nats-monitor-addr <host:port>', "a manager's nats-server HTTP monitoring (routes, connections), loopback only; off by default")
     .option('--gossip-probe-interval <duration>', 'how often gossip probes a peer; failure detection takes about 5 of these', '300ms')
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics, loopback only (as dockerd\'s flag); off by default')
+    .option('--services <list>', 'singleton manager services a manager runs inside this daemon: all, none, or a comma-separated list of scheduler, orchestrator, allocator; the others run as `flotillad service <name>` processes', 'all')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {
@@ -133,6 +141,7 @@ function buildConfig(raw: RawOptions, ctx: ParseContext, dockerHostFromEnv: bool
     ...(raw.natsMonitorAddr !== undefined ? { natsMonitorAddr: parseNatsMonitorAddr(raw.natsMonitorAddr) } : {}),
     gossipProbeIntervalMs: parseProbeInterval(raw.gossipProbeInterval),
     ...(raw.metricsAddr !== undefined ? { metricsAddr: parseMetricsFlag(raw.metricsAddr) } : {}),
+    services: parseServiceSelection(raw.services),
   };
 }
 

@@ -31,7 +31,7 @@ export function controlService(sources: ControlSources, swarm: SwarmController, 
   return {
     version: unary(log, 'Version', async () => buildVersion(sources.facts, await sources.dockerEngine())),
     info: unary(log, 'Info', async () =>
-      buildInfo(sources.facts, sources.config, sources.swarm(), await sources.dockerEngine(), sources.loadBalancerBackend()),
+      buildInfo(sources.facts, sources.config, sources.swarm(), await sources.dockerEngine(), sources.loadBalancerBackend(), await swarm.managerServices()),
     ),
     ...swarmHandlers(swarm, log),
     ...clusterHandlers(swarm, log),

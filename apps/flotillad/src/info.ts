@@ -1,4 +1,4 @@
-import { SwarmState, type DockerEngineStatus, type InfoResponse, type SwarmInfo, type VersionResponse } from '@flotilla/api';
+import { SwarmState, type DockerEngineStatus, type InfoResponse, type ManagerServicesInfo, type SwarmInfo, type VersionResponse } from '@flotilla/api';
 import type { DaemonConfig } from './config.js';
 
 /** Facts about the running process, gathered once at start. */
@@ -48,6 +48,7 @@ export function buildInfo(
   swarm: SwarmInfo,
   docker: DockerEngineStatus,
   loadBalancerBackend: string,
+  managerServices?: ManagerServicesInfo,
 ): InfoResponse {
   return {
     daemonVersion: facts.daemonVersion,
@@ -63,5 +64,6 @@ export function buildInfo(
     docker,
     loadBalancerBackend,
     pid: facts.pid,
+    ...(managerServices ? { managerServices } : {}),
   };
 }

@@ -14,7 +14,7 @@ const FATAL_STOP_MS = 10_000;
  * A fatal error (failDaemon: the Raft member failed) is logged in one line, the rest is stopped
  * (bounded in time) and the returned promise rejects with it, so main exits non-zero.
  */
-export async function runUntilSignalled(start: () => Promise<RunningDaemon>, log: Logger): Promise<void> {
+export async function runUntilSignalled(start: () => Promise<Pick<RunningDaemon, 'stop'>>, log: Logger): Promise<void> {
   let received: NodeJS.Signals | undefined;
   let fatal: DaemonFatal | undefined;
   let wake = () => {};

@@ -10,8 +10,11 @@ import { daemonLogger } from './logger.js';
 import { findOnPath, NATS_SERVER_MISSING } from './nats-server-check.js';
 import { DAEMON_NODE_FLAGS, missingNodeFlags } from './node-flags.js';
 import { daemonVersion } from './version.js';
+import { runServiceMain } from './services/service-main.js';
 
 const version = daemonVersion();
+// `flotillad service <name> …` (issue 16): one manager service as its own process; no daemon.
+if (process.argv[2] === 'service') await runServiceMain(process.argv.slice(3));
 const parsed = parseDaemonArgs(process.argv.slice(2), { cwd: process.cwd(), hostname: hostname(), env: process.env, version });
 if (parsed.kind === 'exit') {
   process.stdout.write(parsed.stdout);

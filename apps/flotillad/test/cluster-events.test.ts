@@ -1,4 +1,4 @@
-import { NodeState, Service, StoreOp, Task, TaskState, UpdateState, type StoreEvent } from '@flotilla/api';
+import { Lease, NodeState, Service, StoreOp, Task, TaskState, UpdateState, type StoreEvent } from '@flotilla/api';
 import { describe, expect, it } from 'vitest';
 import { ControlError } from '../src/control/control-error.js';
 import { clusterEventOf, eventFilter, matches } from '../src/events/cluster-events.js';
@@ -25,6 +25,11 @@ describe('clusterEventOf', () => {
       0,
     );
     expect(rolled?.attributes).toEqual({ name: 'web', 'updatestate.new': 'rollback_completed', 'updatestate.old': 'rollback_started' });
+  });
+
+  it("leaves the manager services' lease renewals out of the user's events (issue 16)", () => {
+    const lease = Lease.fromPartial({ id: 'scheduler', holder: 'i1', epoch: 2, meta: { version: 9, updatedAt: 1_000 } });
+    expect(clusterEventOf(ev(StoreOp.STORE_OP_UPDATE, { kind: { $case: 'lease', value: lease } }, { kind: { $case: 'lease', value: lease } }), 0)).toBeUndefined();
   });
 
   it('times a removal by the caller (the deleted object carries only its last write)', () => {

@@ -31,6 +31,7 @@ describe('flotillad flags', () => {
       natsPort: 4222,
       natsClusterPort: 6222,
       gossipProbeIntervalMs: 300,
+      services: ['scheduler', 'orchestrator', 'allocator'],
     });
   });
 
@@ -47,6 +48,7 @@ describe('flotillad flags', () => {
         '--log-level', 'debug',
         '--advertise-addr', '10.0.0.3:2377',
         '--gossip-probe-interval', '250ms',
+        '--services', 'allocator, scheduler',
       ]),
     ).toEqual({
       dataDir: '/home/op/state',
@@ -59,6 +61,7 @@ describe('flotillad flags', () => {
       natsPort: 4222,
       natsClusterPort: 6222,
       gossipProbeIntervalMs: 250,
+      services: ['scheduler', 'allocator'],
     });
     expect(config(['--control-socket', 'run/ctl.sock']).controlSocket).toBe('/home/op/run/ctl.sock');
   });
@@ -68,6 +71,12 @@ describe('flotillad flags', () => {
     expect(outcome.kind === 'run' && outcome.config.natsMonitorAddr).toEqual({ host: '127.0.1.9', port: 8222 });
     const plain = parseDaemonArgs([], ctx);
     expect(plain.kind === 'run' && plain.config.natsMonitorAddr).toBeUndefined();
+  });
+
+  it('runs every singleton manager service in-process by default; none or a list choose (issue 16)', () => {
+    expect(config(['--services', 'all']).services).toEqual(['scheduler', 'orchestrator', 'allocator']);
+    expect(config(['--services', 'none']).services).toEqual([]);
+    expect(config(['--services', 'orchestrator']).services).toEqual(['orchestrator']);
   });
 
   it('uses DOCKER_HOST when --docker-host is not given', () => {
@@ -107,6 +116,9 @@ describe('flotillad flags', () => {
     [['--nats-monitor-addr', '8222'], 'flotillad: invalid --nats-monitor-addr "8222": expected host:port with a port 1-65535\n'],
     [['--gossip-probe-interval', '10ms'], 'flotillad: invalid --gossip-probe-interval "10ms": expected 50ms to 10s\n'],
     [['--gossip-probe-interval', 'often'], /^flotillad: invalid --gossip-probe-interval "often": /],
+    [['--services', 'scheduler,dispatcher'], 'flotillad: invalid --services "scheduler,dispatcher": "dispatcher" is not a manager service that can run apart; expected all, none or a comma-separated list of scheduler, orchestrator, allocator\n'],
+    [['--services', 'scheduler,scheduler'], 'flotillad: invalid --services "scheduler,scheduler": scheduler is listed twice\n'],
+    [['--services', ''], /^flotillad: invalid --services "": "" is not a manager service/],
     [['--lable', 'a=b'], "flotillad: unknown option '--lable' (Did you mean --label?) (see 'flotillad --help')\n"],
     [['--data-dir'], "flotillad: option '--data-dir <path>' argument missing (see 'flotillad --help')\n"],
     [['start'], /^flotillad: too many arguments\. Expected 0 arguments but got 1\. \(see 'flotillad --help'\)\n$/],

@@ -61,10 +61,13 @@ describe('NATS users and service counts', () => {
       { id: gone, role: NodeRole.NODE_ROLE_WORKER },
     ].map((n) => ({ ...n, spec: undefined }) as never);
     const users = natsUsersFor(subjects, nodes, [gone], mgr);
-    expect(users.map((u) => u.user).sort()).toEqual([mgr, wrk].sort());
+    // and one user per manager service that may run as its own process (issue 16)
+    const services = ['flotilla-service-scheduler', 'flotilla-service-orchestrator', 'flotilla-service-allocator'];
+    expect(users.map((u) => u.user).sort()).toEqual([mgr, wrk, ...services].sort());
+    expect(users.find((u) => u.user === 'flotilla-service-scheduler')!.permissions?.publish?.allow).toEqual([subjects.store.scoped('scheduler').any]);
     expect(users.find((u) => u.user === wrk)!.permissions?.publish?.allow).toEqual([subjects.dispatcher.fromNode(wrk), subjects.logs.fromNode(wrk)]);
     // this manager is always a user, even before its Node object is in the store
-    expect(natsUsersFor(subjects, [], [], mgr).map((u) => u.user)).toEqual([mgr]);
+    expect(natsUsersFor(subjects, [], [], mgr).map((u) => u.user).filter((u) => !services.includes(u))).toEqual([mgr]);
   });
 
   it('counts running tasks that should run against the replicas', () => {

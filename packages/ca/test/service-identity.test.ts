@@ -61,7 +61,7 @@ describe('ServiceCa on the managers\' port', () => {
       host: '127.0.0.1',
       port: 0,
       logger: silent,
-      services: [serviceCaPortService({ ...state, natsUrls: () => ['tls://127.0.0.1:4222'] }, silent)],
+      services: [serviceCaPortService({ ...state, natsUrls: () => ['tls://127.0.0.1:4222'], services: ['scheduler', 'orchestrator', 'allocator'] }, silent)],
     });
     addr = `127.0.0.1:${running.port}`;
   });
@@ -80,11 +80,14 @@ describe('ServiceCa on the managers\' port', () => {
     expect(() => verifyNodeCertificate(creds.certPem, { caCertPem: rootCa.certPem, clusterId })).toThrow('lacks CN, a flotilla OU or O');
   });
 
-  it('refuses worker and manager tokens, an unknown service, and a rotated service token', async () => {
+  it('refuses worker and manager tokens, an unknown service or one not run apart, and a rotated service token', async () => {
     expect((await refusal(joinAsService({ addr, token: tokens.worker, service: 'scheduler', host: 'h' }))).message).toBe(INVALID_JOIN_TOKEN);
     expect((await refusal(joinAsService({ addr, token: tokens.manager, service: 'dispatcher', host: 'h' }))).message).toBe(INVALID_JOIN_TOKEN);
     const bad = await refusal(joinAsService({ addr, token: tokens.service, service: 'raft' as never, host: 'h' }));
-    expect(bad.message).toBe('"raft" is not a manager service (one of scheduler, orchestrator, allocator, dispatcher, ca)');
+    expect(bad.message).toBe('"raft" is not a manager service that runs as its own process (one of scheduler, orchestrator, allocator)');
+    // A manager service the cluster does not run apart gets no identity, even for the service token.
+    const notApart = await refusal(joinAsService({ addr, token: tokens.service, service: 'dispatcher', host: 'h' }));
+    expect(notApart.message).toBe('"dispatcher" is not a manager service that runs as its own process (one of scheduler, orchestrator, allocator)');
     const old = tokens.service;
     tokens = rotateJoinTokens(tokens, 'service', rootCa.digest);
     expect((await refusal(joinAsService({ addr, token: old, service: 'scheduler', host: 'h' }))).message).toBe(INVALID_JOIN_TOKEN);
@@ -110,6 +113,6 @@ describe('serviceNatsUsers', () => {
   it('names one user per service after the SAN its certificates carry first, with its subject rules', () => {
     const users = serviceNatsUsers(clusterSubjects('c1'));
     expect(users.map((u) => u.user)).toEqual(['flotilla-service-scheduler', 'flotilla-service-orchestrator', 'flotilla-service-allocator', 'flotilla-service-dispatcher', 'flotilla-service-ca']);
-    expect(users[0]!.permissions.publish?.allow).toEqual(['flt.c1.store.svc.scheduler.>']);
+    expect(users[0]!.permissions?.publish?.allow).toEqual(['flt.c1.store.svc.scheduler.>']);
   });
 });

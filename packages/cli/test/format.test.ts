@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InfoResponse, SwarmState, type SwarmInfo } from '@flotilla/api';
-import { formatInfo, formatSwarm, infoWarnings } from '../src/commands/info.js';
+import { formatInfo, formatManagerServices, formatSwarm, infoWarnings } from '../src/commands/info.js';
 import { formatClientVersion, formatServerVersion } from '../src/commands/version.js';
 
 const swarm = (overrides: Partial<SwarmInfo>): SwarmInfo => ({
@@ -155,6 +155,35 @@ describe('flotilla info output', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('flotilla info: manager services (issue 16)', () => {
+  it('shows who holds each lease, in a manager or as a process, and every instance that answered', () => {
+    const text = formatManagerServices({
+      leases: [
+        { id: 'allocator', holder: 'm1', epoch: 2, durationMs: 0, transitions: 1, acquiredAtMs: 0, holderInfo: { host: 'h1', pid: 10, managerNodeId: 'm1' } },
+        { id: 'orchestrator', holder: '', epoch: 3, durationMs: 0, transitions: 1, acquiredAtMs: 0 },
+        { id: 'scheduler', holder: 'i2', epoch: 5, durationMs: 3000, transitions: 4, acquiredAtMs: 0, holderInfo: { host: 'h2', pid: 22, managerNodeId: '' } },
+      ],
+      instances: [
+        { service: 'scheduler', instanceId: 'i1', host: 'h2', pid: 21, managerNodeId: '', active: false, leaseEpoch: 0, storeIndex: 9, startedAtMs: 0 },
+        { service: 'scheduler', instanceId: 'i2', host: 'h2', pid: 22, managerNodeId: '', active: true, leaseEpoch: 5, storeIndex: 9, startedAtMs: 0 },
+      ],
+    });
+    expect(text).toBe(
+      [
+        '  Manager Services:',
+        '   allocator: held by m1 (in the flotillad of manager m1, pid 10), epoch 2, 1 takeover',
+        '   orchestrator: released (epoch 3)',
+        '   scheduler: held by i2 (process pid 22 on h2), epoch 5, 4 takeovers',
+        '   Instances:',
+        '    scheduler i1 (process pid 21 on h2): standby',
+        '    scheduler i2 (process pid 22 on h2): active (epoch 5)',
+        '',
+      ].join('\n'),
+    );
+    expect(formatManagerServices({ leases: [], instances: [] })).toBe('  Manager Services:\n   no leases taken yet\n   Instances:\n    none answered\n');
   });
 });
 

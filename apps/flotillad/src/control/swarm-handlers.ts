@@ -34,20 +34,18 @@ export function swarmHandlers(swarm: SwarmController, log: Logger) {
     }),
     joinTokens: unary(log, 'JoinTokens', async (req: JoinTokensRequest): Promise<JoinTokensResponse> => {
       const rt = await upToDateManager(swarm);
-      if (req.rotateWorker || req.rotateManager) {
-        const which = req.rotateWorker && req.rotateManager ? 'both' : req.rotateWorker ? 'worker' : 'manager';
+      const which = (['worker', 'manager', 'service'] as const).filter((k) => (k === 'worker' ? req.rotateWorker : k === 'manager' ? req.rotateManager : req.rotateService));
+      if (which.length > 0) {
         await writeStore(rt.member, (view, tx) => {
           const cluster = view.clusters.get(rt.state.clusterId);
           if (!cluster?.rootCa?.joinTokens) throw new Error(`cluster ${rt.state.clusterId} has no join tokens in the store`);
-          tx.update('cluster', {
-            ...cluster,
-            rootCa: { ...cluster.rootCa, joinTokens: rotateJoinTokens(cluster.rootCa.joinTokens, which, cluster.rootCa.caCertHash) },
-          });
+          const joinTokens = which.reduce((t, k) => rotateJoinTokens(t, k, cluster.rootCa!.caCertHash), cluster.rootCa.joinTokens);
+          tx.update('cluster', { ...cluster, rootCa: { ...cluster.rootCa, joinTokens } });
         });
         log.info({ which }, 'join tokens rotated');
       }
       const tokens = rt.cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '', service: '' };
-      return { worker: tokens.worker, manager: tokens.manager, managerAddr: rt.managerAddr };
+      return { worker: tokens.worker, manager: tokens.manager, managerAddr: rt.managerAddr, service: tokens.service };
     }),
   };
 }

@@ -82,6 +82,10 @@ function describe(obj: StoreObject | undefined, old: StoreObject | undefined): {
       if (t.status?.err && t.status.err !== (o?.status?.err ?? '')) attrs['err'] = t.status.err;
       return { type: 'task', id: t.id, attrs, timeMs: t.meta?.updatedAt ?? 0 };
     }
+    case 'lease':
+      // Leases of the manager services (issue 16) are the services' own business: a process holder
+      // renews every second or so, which would drown what the user watches. `info` shows them.
+      return undefined;
     default: {
       // network, cluster, secret and kinds added later: their name and when they last changed.
       const v = kind.value as { id?: string; spec?: { annotations?: { name?: string }; name?: string }; meta?: { updatedAt?: number } };

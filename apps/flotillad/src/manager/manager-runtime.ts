@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type Node, type RefusalCount } from '@flotilla/api';
+import { NodeRole, type Cluster, type GossipInfo, type JoinTokens, type ManagerServicesInfo, type Node, type RefusalCount } from '@flotilla/api';
 import { asCertRole, isManagerNow } from './nats-users.js';
 import type { Agent } from '@flotilla/agent';
 import { clusterSubjects, connectBus, NatsServerSupervisor, type BusConnection, type ClusterSubjects } from '@flotilla/bus';
-import { certificateKeySha256, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
+import { certificateKeySha256, serviceCaPortService, startNodeCaServer, type CertRole, type NodeCaServerOptions, type NodeCredentials, type RunningNodeCaServer, type SecretsKey } from '@flotilla/ca';
 import { Dispatcher, TaskPluginServer, TaskSecretServer } from '@flotilla/dispatcher';
 import { StoreTaskSecretSource } from './task-secret-source.js';
 import { RaftMember, StoreClient, StoreService } from '@flotilla/raft';
@@ -17,7 +17,9 @@ import type { SwarmFiles, SwarmState } from '../swarm/swarm-state.js';
 import { followManagerVoters } from './manager-voters.js';
 import { StoreDispatcherBackend } from './dispatcher-backend.js';
 import { StoreNetworkStateSource } from './network-state-source.js';
-import { startLeaderServices, type LeaderServices } from './leader-services.js';
+import { startInProcessServices, type InProcessServices } from '../services/in-process.js';
+import { gatherServiceStatus, servePresence } from '../services/presence.js';
+import { PROCESS_SERVICES } from '../services/service-selection.js';
 import { natsRouteKeysFor, natsUsersFor, votingNodeIds } from './nats-users.js';
 import { followNodesForNats } from './nats-sync.js';
 import { readRouteKeys } from './route-keys-file.js';
@@ -70,6 +72,8 @@ export interface ManagerRuntime {
    * more and must become a worker. Returns an unsubscribe.
    */
   onNoLongerManager(listener: () => void): () => void;
+  /** `info` (issue 16): the manager service instances that answer now, wherever they run, and the leases in the store. */
+  managerServices(): Promise<ManagerServicesInfo>;
   stop(): Promise<void>;
 }
 
@@ -268,9 +272,29 @@ export async function startManagerRuntime(
       host: hostOf(state.listenAddr),
       port: portOf(state.listenAddr),
       logger: log0,
-      services: portServices,
+      services: [
+        ...portServices,
+        // Service identities (issue 16): `flotillad service <name> --token <service token>`.
+        serviceCaPortService(
+          {
+            clusterId: state.clusterId,
+            rootCa: () => roots.current(),
+            rotation: () => roots.rotation(),
+            joinTokens: (): JoinTokens => cluster()?.rootCa?.joinTokens ?? { worker: '', manager: '', service: '' },
+            nodeCertExpiryMs: () => cluster()?.spec?.caConfig?.nodeCertExpiryMs || undefined,
+            natsUrls: () => managerNatsUrls(member.store.view().nodes.all(), state.natsPort, cluster()?.deniedNodeIds ?? []),
+            services: PROCESS_SERVICES,
+          },
+          log0.child({ component: 'service-ca' }),
+        ),
+      ],
     });
     stops.push(() => caServer.stop());
+    // The singleton services this manager runs itself (--services), while it leads; and who runs what, for `info`.
+    const inProcess = config.services ?? PROCESS_SERVICES;
+    let services: InProcessServices | undefined;
+    const presence = servePresence(bus.nc, subjects, () => services?.statuses() ?? [], log0);
+    stops.push(async () => presence.stop());
 
     const leaderWork = runWhileLeader(member, log0, async () => {
       const dispatcher = new Dispatcher({ nc: bus.nc, subjects, backend: new StoreDispatcherBackend(member, log0.child({ component: 'dispatcher-backend' })), networks: new StoreNetworkStateSource(member, log0.child({ component: 'network-state-source' })), logger: log0.child({ component: 'dispatcher' }) });
@@ -282,7 +306,8 @@ export async function startManagerRuntime(
       const promotions = noticePromotions(member, bus, subjects, log0.child({ component: 'role-notices' }));
       const gossip = new GossipService({ nc: bus.nc, subjects, member, clusterId: state.clusterId, dispatcher, log: log0 });
       gossip.start();
-      const services: LeaderServices = await startLeaderServices({ member, bus, subjects, clusterId: state.clusterId, nodeId: state.nodeId, log: log0 });
+      const started = startInProcessServices(member, state.nodeId, inProcess, log0);
+      services = started;
       const voters = followManagerVoters(member, log0.child({ component: 'manager-voters' }));
       const rotation = driveRootRotation(member, bus, subjects, roots, state.clusterId, log0.child({ component: 'root-rotation' }));
       return async () => {
@@ -292,7 +317,8 @@ export async function startManagerRuntime(
         rotation.stop();
         promotions.stop();
         voters.stop();
-        await services.stop();
+        if (services === started) services = undefined;
+        await started.stop();
         await secretServer.stop();
         await pluginServer.stop();
         await nodeDecisions;
@@ -360,12 +386,26 @@ export async function startManagerRuntime(
         notManagerListeners.add(listener);
         return () => notManagerListeners.delete(listener);
       },
+      managerServices: async () => ({
+        instances: await gatherServiceStatus(bus.nc, subjects),
+        leases: [...member.store.view().leases.all()].sort((a, b) => a.id.localeCompare(b.id)),
+      }),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** tls://host:port of every current manager's NATS client port (the same port on every manager), for a new service process. */
+function managerNatsUrls(nodes: Iterable<Node>, natsPort: number, denied: readonly string[]): string[] {
+  const urls: string[] = [];
+  for (const n of nodes) {
+    if (n.role !== NodeRole.NODE_ROLE_MANAGER || !n.managerStatus?.addr || denied.includes(n.id)) continue;
+    urls.push(`tls://${hostOf(n.managerStatus.addr)}:${natsPort}`);
+  }
+  return urls.sort();
 }
 
 function hostOf(addr: string): string {

@@ -1,12 +1,15 @@
 import { NodeRole, type Node } from '@flotilla/api';
 import type { ClusterSubjects, NatsUser } from '@flotilla/bus';
-import { natsRouteKeys, natsUsers, type CertRole } from '@flotilla/ca';
+import { natsRouteKeys, natsUsers, serviceNatsUser, serviceNatsUsers, type CertRole } from '@flotilla/ca';
+import { PROCESS_SERVICES } from '../services/service-selection.js';
 import { raftIdForNode } from './raft-ids.js';
 
 /**
  * nats-server users for the nodes in the store: one user per node, named by node ID (every node
  * certificate carries it as a DNS SAN, for verify_and_map), removed nodes left out, with the one
- * definition of each role's subject rules (@flotilla/ca natsUsers, built on the bus's rules).
+ * definition of each role's subject rules (@flotilla/ca natsUsers, built on the bus's rules);
+ * then one user per manager service, for `flotillad service <name>` processes (issue 16: only the
+ * CA issues a certificate that maps to one, and only for the service join token).
  */
 export function natsUsersFor(subjects: ClusterSubjects, nodes: Iterable<Node>, deniedIds: readonly string[], selfId: string): NatsUser[] {
   const entries = [...nodes].flatMap((n) => {
@@ -16,7 +19,8 @@ export function natsUsersFor(subjects: ClusterSubjects, nodes: Iterable<Node>, d
   // This server's own flotillad is a manager for as long as it runs one, even once the store marks it
   // a worker (a demotion): its Raft member must keep talking until it is out of the voters.
   entries.push({ nodeId: selfId, role: NodeRole.NODE_ROLE_MANAGER });
-  return natsUsers(subjects, entries, deniedIds);
+  const services = serviceNatsUsers(subjects).filter((u) => PROCESS_SERVICES.some((s) => u.user === serviceNatsUser(s)));
+  return [...natsUsers(subjects, entries, deniedIds), ...services];
 }
 
 /** Ids of the nodes whose Raft id (recorded, or derived from the node id) is among `voters`. Pure. */

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { BackupFileError, decodeBackupFile, NodeRole, newId, validateClusterSpec, type Node, type SwarmInfo } from '@flotilla/api';
+import { BackupFileError, decodeBackupFile, NodeRole, newId, validateClusterSpec, type ManagerServicesInfo, type Node, type SwarmInfo } from '@flotilla/api';
 import { pickFreePort } from '@flotilla/bus';
 import { createRootCa, issuedCertificate, issueLocalNodeCredentials, joinCluster, newNodeId, readNodeIdentity } from '@flotilla/ca';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -544,6 +544,11 @@ export class SwarmController {
       await removeSwarmFiles(this.files);
       this.log.info({ nodeId: runtime.state.nodeId }, 'left the swarm');
     });
+  }
+
+  /** On a manager (issue 16): which manager service instances answer, wherever they run, and who holds each lease. */
+  async managerServices(): Promise<ManagerServicesInfo | undefined> {
+    return this.runtime?.managerServices();
   }
 
   info(): SwarmInfo {

@@ -9,6 +9,7 @@ import {
   IssueServiceCertificateResponse,
   ServiceCaClient,
   ServiceCaService,
+  MANAGER_SERVICES,
   isManagerServiceName,
   type JoinTokens,
   type ManagerServiceName,
@@ -36,6 +37,8 @@ export interface ServiceCaState {
   nodeCertExpiryMs(): number | undefined;
   /** tls://host:port of the managers' NATS client ports, handed to the new process. */
   natsUrls(): string[];
+  /** The services that can run as their own process in this cluster (default every manager service); the others are refused. */
+  services?: readonly ManagerServiceName[];
 }
 
 export function createServiceCaHandlers(state: ServiceCaState, logger: Logger): ServiceCaServer {
@@ -44,7 +47,10 @@ export function createServiceCaHandlers(state: ServiceCaState, logger: Logger): 
       void (async () => {
         const req = call.request;
         matchServiceToken(req.token, state.joinTokens());
-        if (!isManagerServiceName(req.service)) throw new CaError('invalid-argument', `"${req.service}" is not a manager service (one of scheduler, orchestrator, allocator, dispatcher, ca)`);
+        const runnable = state.services ?? MANAGER_SERVICES;
+        if (!isManagerServiceName(req.service) || !runnable.includes(req.service)) {
+          throw new CaError('invalid-argument', `"${req.service}" is not a manager service that runs as its own process (one of ${runnable.join(', ')})`);
+        }
         const plan = issuancePlan(state.rootCa(), state.rotation?.());
         const instanceId = newNodeId();
         // Always the managers' own key: a service identity is issued before any CA signer process may run.

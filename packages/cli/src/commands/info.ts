@@ -1,4 +1,4 @@
-import { SwarmState, type GossipInfo, type InfoResponse, type RefusalCount, type SwarmInfo } from '@flotilla/api';
+import { SwarmState, type GossipInfo, type InfoResponse, type Lease, type ManagerServicesInfo, type RefusalCount, type SwarmInfo } from '@flotilla/api';
 import type { CommandContext } from '../context.js';
 import { renderFields, type Field } from '../output/fields.js';
 
@@ -48,6 +48,7 @@ export function formatInfo(info: InfoResponse, clientVersion: string, host: stri
       ' ',
     ) +
     formatSwarm(info.swarm) +
+    (info.managerServices ? formatManagerServices(info.managerServices) : '') +
     renderFields(
       [
         ['Node.js Version', info.runtimeVersion],
@@ -94,6 +95,31 @@ export function formatRefusals(swarm: SwarmInfo): string {
     : [];
   fields.push(['DNS', refusalText(swarm.dnsRefused)]);
   return '  Refused:\n' + renderFields(fields, '   ');
+}
+
+/**
+ * Flotilla's own lines (issue 16, managers only): who holds the lease of each singleton manager
+ * service, and every instance that answered, in a manager's flotillad or as its own process.
+ */
+export function formatManagerServices(ms: ManagerServicesInfo): string {
+  const leases = ms.leases.map((l) => `   ${l.id}: ${leaseHolderText(l)}\n`);
+  const instances = ms.instances.map((i) => `    ${i.service} ${i.instanceId} ${whereText(i.managerNodeId, i.pid, i.host)}: ${i.active ? `active (epoch ${i.leaseEpoch})` : 'standby'}\n`);
+  return (
+    '  Manager Services:\n' +
+    (leases.length === 0 ? '   no leases taken yet\n' : leases.join('')) +
+    '   Instances:\n' +
+    (instances.length === 0 ? '    none answered\n' : instances.join(''))
+  );
+}
+
+function leaseHolderText(l: Lease): string {
+  if (l.holder === '') return `released (epoch ${l.epoch})`;
+  const info = l.holderInfo;
+  return `held by ${l.holder} ${whereText(info?.managerNodeId ?? '', info?.pid ?? 0, info?.host ?? '')}, epoch ${l.epoch}, ${l.transitions} ${plural(Number(l.transitions), 'takeover')}`;
+}
+
+function whereText(managerNodeId: string, pid: number, host: string): string {
+  return managerNodeId !== '' ? `(in the flotillad of manager ${managerNodeId}, pid ${pid})` : `(process pid ${pid} on ${host})`;
 }
 
 /** "1234 bad-key, 3 frame-oversize", or "none". */

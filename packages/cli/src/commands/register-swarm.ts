@@ -35,7 +35,7 @@ export function registerSwarmCommands(program: Command, context: ContextOf): voi
   swarm
     .command('join-token')
     .description('manage join tokens')
-    .argument('<role>', 'worker or manager')
+    .argument('<role>', 'worker, manager, or service (for `flotillad service <name>` processes)')
     .option('-q, --quiet', 'only display the token')
     .option('--rotate', 'rotate the join token')
     .action((role: string, opts, command: Command) => swarmJoinTokenCommand(context(command), role, opts));

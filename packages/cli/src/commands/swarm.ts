@@ -66,16 +66,23 @@ export function formatSwarmInit(nodeId: string, workerJoinCommand: string): stri
 }
 
 export async function swarmJoinTokenCommand(ctx: CommandContext, role: string, opts: { quiet?: boolean; rotate?: boolean }): Promise<void> {
-  if (role !== 'worker' && role !== 'manager') throw new CliError(`unknown role ${role}: expected worker or manager`, 2);
+  if (role !== 'worker' && role !== 'manager' && role !== 'service') throw new CliError(`unknown role ${role}: expected worker, manager or service`, 2);
   const api = ctx.connect();
   try {
-    const res = await api.joinTokens({ rotateWorker: Boolean(opts.rotate) && role === 'worker', rotateManager: Boolean(opts.rotate) && role === 'manager' });
-    const token = role === 'worker' ? res.worker : res.manager;
+    const rotate = Boolean(opts.rotate);
+    const res = await api.joinTokens({ rotateWorker: rotate && role === 'worker', rotateManager: rotate && role === 'manager', rotateService: rotate && role === 'service' });
+    const token = role === 'worker' ? res.worker : role === 'manager' ? res.manager : res.service;
     if (opts.quiet) {
       ctx.out(`${token}\n`);
       return;
     }
     if (opts.rotate) ctx.out(`Successfully rotated ${role} join token.\n\n`);
+    if (role === 'service') {
+      // Issue 16: a singleton manager service as its own process; several may run, one acts at a time.
+      if (token === '') throw new CliError("this swarm has no service join token yet: make one with 'flotilla swarm join-token --rotate service'", 1);
+      ctx.out(`To run a manager service (scheduler, orchestrator or allocator) as its own process, run:\n\n    flotillad service <name> --token ${token} --join ${res.managerAddr}\n\n`);
+      return;
+    }
     ctx.out(`To add a ${role} to this swarm, run the following command:\n\n    flotilla swarm join --token ${token} ${res.managerAddr}\n\n`);
   } finally {
     api.close();

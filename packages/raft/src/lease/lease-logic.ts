@@ -7,6 +7,11 @@ import type { Lease, LeaseHolderInfo } from '@flotilla/api';
 
 /** Default lease duration: a holder not heard from for this long may be replaced. */
 export const DEFAULT_LEASE_DURATION_MS = 3_000;
+/**
+ * The duration of a lease held by an instance inside the Raft leader's flotillad: never renewed,
+ * valid while that manager leads (see decideLease).
+ */
+export const LEADER_TIED_DURATION_MS = 0;
 
 export interface Observed {
   /** meta.version of the lease when first seen, 0 when there was none. */
@@ -57,8 +62,11 @@ export function decideLease(i: LeaseInput): LeaseDecision {
   }
   if (lease.holder === '') return take('released');
   if (i.mayPreempt?.(lease)) return take('preempted');
-  const duration = lease.durationMs > 0 ? lease.durationMs : i.durationMs;
-  const expiresAtMs = i.observed.sinceMs + duration;
+  // Duration 0: held by an instance inside the Raft leader's flotillad, for as long as that manager
+  // leads (Raft's term fences it: its writes commit only on the leader). Only another leader's
+  // in-process instance takes it over (mayPreempt), or that leader releases it.
+  if (lease.durationMs === 0) return { kind: 'wait', holder: lease.holder, recheckAtMs: Number.POSITIVE_INFINITY };
+  const expiresAtMs = i.observed.sinceMs + lease.durationMs;
   if (i.nowMs >= expiresAtMs) return take('expired');
   return { kind: 'wait', holder: lease.holder, recheckAtMs: expiresAtMs };
 }

@@ -10,7 +10,7 @@ import type { StoreAccess } from '../store-access.js';
 import { followStore, type Following } from '../store-follow.js';
 import { LeaseLost, VersionConflict } from '../store/errors.js';
 import { TransactionBuilder } from '../store/transaction.js';
-import { DEFAULT_LEASE_DURATION_MS, decideLease, holdDeadlineMs, observe, released, renewal, type Observed } from './lease-logic.js';
+import { DEFAULT_LEASE_DURATION_MS, LEADER_TIED_DURATION_MS, decideLease, holdDeadlineMs, observe, released, renewal, type Observed } from './lease-logic.js';
 
 export interface LeaseRunnerOptions {
   access: StoreAccess;
@@ -18,6 +18,11 @@ export interface LeaseRunnerOptions {
   /** This instance's id: a service certificate's CN, or the manager's node id for an in-process instance. */
   instanceId: string;
   holderInfo: LeaseHolderInfo;
+  /**
+   * How long a holder not heard from may be replaced (default 3 s); LEADER_TIED_DURATION_MS (0)
+   * for an instance inside the Raft leader's flotillad: it never renews and holds until the lease
+   * changes or it stops (its owner stops it when the leadership goes).
+   */
   durationMs?: number;
   /** How often the holder renews. Default a third of the duration. */
   renewEveryMs?: number;
@@ -40,6 +45,8 @@ export interface LeaseRunnerStatus {
 export class LeaseRunner {
   private readonly log: Logger;
   private readonly durationMs: number;
+  /** How long a lease write of its own is waited for (a leader-tied lease has no duration to go by). */
+  private readonly writeWaitMs: number;
   private readonly renewEveryMs: number;
   private readonly now: () => number;
   private following: Following | undefined;
@@ -58,7 +65,8 @@ export class LeaseRunner {
   constructor(private readonly o: LeaseRunnerOptions) {
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'lease', leaseId: o.leaseId, instanceId: o.instanceId });
     this.durationMs = o.durationMs ?? DEFAULT_LEASE_DURATION_MS;
-    this.renewEveryMs = o.renewEveryMs ?? Math.max(50, Math.floor(this.durationMs / 3));
+    this.writeWaitMs = this.durationMs || DEFAULT_LEASE_DURATION_MS;
+    this.renewEveryMs = o.renewEveryMs ?? Math.max(50, Math.floor(this.writeWaitMs / 3));
     this.now = o.now ?? (() => performance.now());
   }
 
@@ -97,7 +105,7 @@ export class LeaseRunner {
     const lease = this.o.access.view().leases.get(this.o.leaseId);
     if (lease?.holder !== held.holder || lease.epoch !== held.epoch) return;
     try {
-      await this.write(released(lease), this.durationMs);
+      await this.write(released(lease), this.writeWaitMs);
       this.log.info({ epoch: held.epoch }, 'lease released');
     } catch (err) {
       this.log.warn({ err, epoch: held.epoch }, 'releasing the lease failed; another instance takes it over once it expires');
@@ -127,7 +135,7 @@ export class LeaseRunner {
 
   private schedule(atMs: number): void {
     clearTimeout(this.timer);
-    if (this.stopped) return;
+    if (this.stopped || atMs === Number.POSITIVE_INFINITY) return; // a store event kicks it
     this.timer = setTimeout(() => this.kick(), Math.max(0, Math.min(atMs - this.now(), 2 ** 31 - 1)));
   }
 
@@ -151,7 +159,7 @@ export class LeaseRunner {
     if (decision.kind === 'holding') return; // not reached: heldEpoch is undefined here
     const sent = this.now();
     try {
-      await this.write(decision.next, this.durationMs);
+      await this.write(decision.next, this.writeWaitMs);
     } catch (err) {
       // Another candidate got in first (or the store is away): look again on the next change or soon.
       if (!(err instanceof VersionConflict)) this.log.warn({ err }, 'taking the lease failed');
@@ -169,10 +177,10 @@ export class LeaseRunner {
       this.log.error({ err, epoch: fence.epoch }, 'starting under the lease failed; giving it up');
       await this.lose('start failed');
       const now2 = this.o.access.view().leases.get(this.o.leaseId);
-      if (now2?.holder === fence.holder && now2.epoch === fence.epoch) await this.write(released(now2), this.durationMs).catch(() => undefined);
-      return this.schedule(this.now() + this.durationMs);
+      if (now2?.holder === fence.holder && now2.epoch === fence.epoch) await this.write(released(now2), this.writeWaitMs).catch(() => undefined);
+      return this.schedule(this.now() + this.writeWaitMs);
     }
-    this.schedule(this.nextRenewMs);
+    if (this.durationMs !== LEADER_TIED_DURATION_MS) this.schedule(this.nextRenewMs);
   }
 
   private async stepHolding(lease: Lease | undefined, now: number): Promise<void> {
@@ -180,6 +188,7 @@ export class LeaseRunner {
     if (lease === undefined || lease.holder !== held.holder || lease.epoch !== held.epoch) {
       return this.lose(lease === undefined ? 'the lease was deleted' : `lease now at epoch ${lease.epoch} held by ${lease.holder || 'nobody'}`);
     }
+    if (this.durationMs === LEADER_TIED_DURATION_MS) return; // held until the lease changes or stop()
     const deadline = holdDeadlineMs(this.lastRenewSentMs, this.durationMs);
     if (now >= deadline) return this.lose(`not renewed for ${Math.round(now - this.lastRenewSentMs)} ms`);
     if (now < this.nextRenewMs) return this.schedule(Math.min(this.nextRenewMs, deadline));

@@ -31,6 +31,12 @@ describe('decideLease', () => {
     expect(decideLease(input(lease('other', 2, 10), 3_000, 0))).toMatchObject({ kind: 'take', why: 'expired', next: { epoch: 3 } });
   });
 
+  it("waits for good on a lease tied to the Raft leader's in-process instance (duration 0), unless it may preempt", () => {
+    const tied = lease('m1', 2, 10, { durationMs: 0, holderInfo: { host: 'h', pid: 1, managerNodeId: 'm1' } });
+    expect(decideLease(input(tied, 1_000_000, 0))).toEqual({ kind: 'wait', holder: 'm1', recheckAtMs: Number.POSITIVE_INFINITY });
+    expect(decideLease(input(tied, 0, 0, { mayPreempt: (l) => l.holderInfo?.managerNodeId !== '' }))).toMatchObject({ kind: 'take', why: 'preempted', next: { epoch: 3 } });
+  });
+
   it("uses the lease's own duration over the candidate's", () => {
     expect(decideLease(input(lease('other', 2, 10, { durationMs: 10_000 }), 5_000, 0))).toMatchObject({ kind: 'wait', recheckAtMs: 10_000 });
   });
