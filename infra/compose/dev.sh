@@ -33,7 +33,7 @@ build_image() {
   say "release bundles (npm run release)"
   node "$root/packages/release/dist/main.js" --out "$ctx/release" >/dev/null
   bash "$root/infra/lib/node-dist.sh" "$ctx/node"
-  cp "$here/node/Dockerfile" "$here/node/flotilla-dev-node.sh" "$ctx/"
+  cp "$here/node/Dockerfile" "$here/node/flotilla-dev-node.sh" "$here/node/flotilla-dev-service.sh" "$ctx/"
   say "node image $node_image"
   docker build -q -t "$node_image" "$ctx" >/dev/null
 }

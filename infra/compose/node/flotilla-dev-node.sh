@@ -23,8 +23,9 @@ done
 # Images for tasks: the stack never pulls; what the host saved into /images is loaded.
 for image in /images/*.tar; do [ -e "$image" ] && docker load -q -i "$image" >/dev/null; done
 
+# shellcheck disable=SC2086 # word-split on purpose: extra flags and labels
 flotillad --data-dir /var/lib/flotilla --control-socket "$sock" --node-name "$(hostname)" \
-  --advertise-addr "$addr" ${FLOTILLA_DEV_LABELS:-} &
+  --advertise-addr "$addr" ${FLOTILLA_DEV_LABELS:-} ${FLOTILLA_DEV_DAEMON_ARGS:-} &
 daemon_pid=$!
 stop() {
   say "stopping"
@@ -45,7 +46,7 @@ if ! flotilla info | grep -q 'Swarm: active'; then
   case "$role" in
     init)
       flotilla swarm init --advertise-addr "$addr" >&2
-      for kind in manager worker; do
+      for kind in manager worker service; do
         flotilla swarm join-token -q "$kind" >"/shared/$kind.token.part"
         mv "/shared/$kind.token.part" "/shared/$kind.token"
       done

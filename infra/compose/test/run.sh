@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:compose — the development stack for real: dev.sh up (3 managers, 2 workers, each
-# with its own Docker Engine), a replicated service spread over both workers, the leading
+# with its own Docker Engine; the scheduler in 2 containers of its own), a replicated service
+# spread over both workers, the active scheduler's container killed (SIGKILL) and a new service
+# still placed by the other, the leading
 # manager's container killed (SIGKILL) and a new service still placed and running through the
 # others, the killed manager back and Ready, then dev.sh down leaving no container, volume,
 # network or directory behind — also when a step fails.
@@ -38,6 +40,21 @@ on mgr1 service create --detach --name web --replicas 4 --constraint node.role==
 spread() { [ "$(running_nodes mgr1 web | wc -l)" = 4 ] && [ "$(running_nodes mgr1 web | sort -u | tr '\n' ' ')" = "wrk1 wrk2 " ]; }
 wait_for "web 4/4 running on wrk1 and wrk2" 120 spread
 on mgr1 service ps web >&2
+
+# The scheduler runs in two containers of its own (sched1, sched2): kill the one holding the lease.
+sched_holder() { on mgr1 info | sed -n 's/^ *scheduler: held by .* on \(sched[12]\)).*/\1/p'; }
+active="$(sched_holder)"
+[ -n "$active" ] || { on mgr1 info >&2; fail "no scheduler container holds the scheduler lease"; }
+say "killing the active scheduler's container ($active, SIGKILL)"
+docker kill -s KILL "${project}_${active}_1" >/dev/null
+t0=$SECONDS
+on mgr1 service create --detach --name after-sched --replicas 2 --constraint node.role==worker flotilla/busybox:latest sleep 3600 >/dev/null
+placed_after_sched() { [ "$(running_nodes mgr1 after-sched | wc -l)" = 2 ]; }
+wait_for "a service created after the scheduler kill placed and running" 120 placed_after_sched
+other="$(sched_holder)"
+[ -n "$other" ] && [ "$other" != "$active" ] || fail "the scheduler lease did not move to the other container (holder: ${other:-none})"
+say "placed and running $((SECONDS - t0)) s after the scheduler kill; $other holds the lease"
+on mgr1 info | grep -E '^ *(scheduler|orchestrator|allocator):' >&2 || true
 
 leader="$(on mgr1 node ls | awk '/Leader/ {print ($2 == "*" ? $3 : $2)}')"
 [ -n "$leader" ] || fail "no Leader in node ls"

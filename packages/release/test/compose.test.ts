@@ -15,13 +15,17 @@ function composeConfig(): string {
 }
 
 describe('infra/compose without starting it', () => {
-  it('docker-compose accepts the file: 3 managers and 2 workers, one first manager', () => {
+  it('docker-compose accepts the file: 3 managers and 2 workers, one first manager, the scheduler in 2 containers of its own', () => {
     const config = composeConfig();
     for (const node of ['mgr1', 'mgr2', 'mgr3', 'wrk1', 'wrk2']) expect(config).toContain(`hostname: ${node}`);
     expect(config.match(/FLOTILLA_DEV_ROLE: init/g)).toHaveLength(1);
     expect(config.match(/FLOTILLA_DEV_ROLE: manager/g)).toHaveLength(2);
     expect(config.match(/FLOTILLA_DEV_ROLE: worker/g)).toHaveLength(2);
     expect(config).not.toMatch(/privileged: true/);
+    // The scheduler runs apart: the managers leave it out, two containers run it.
+    expect(config.match(/FLOTILLA_DEV_DAEMON_ARGS: --services orchestrator,allocator/g)).toHaveLength(3);
+    for (const sched of ['sched1', 'sched2']) expect(config).toContain(`hostname: ${sched}`);
+    expect(config.match(/- scheduler\n/g)).toHaveLength(2);
   });
 
   it('without FLOTILLA_DEV_DIR (not through dev.sh) it refuses with the reason', () => {
@@ -40,6 +44,7 @@ describe('infra/compose without starting it', () => {
 
   it('the scripts parse: the entry point as POSIX sh, dev.sh and the test as bash', () => {
     execFileSync('sh', ['-n', join(composeDir, 'node/flotilla-dev-node.sh')]);
+    execFileSync('sh', ['-n', join(composeDir, 'node/flotilla-dev-service.sh')]);
     execFileSync('bash', ['-n', join(composeDir, 'dev.sh')]);
     execFileSync('bash', ['-n', join(composeDir, 'test/run.sh')]);
     const usage = (() => {
