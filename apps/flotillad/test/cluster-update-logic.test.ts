@@ -24,7 +24,7 @@ describe('swarm update: the new cluster spec', () => {
   });
 
   it('the view fills in defaults and tells the keyring state', () => {
-    const view = clusterView({ id: 'c1', spec: {} as never, gossipKeys: [{ key: Buffer.alloc(32), lamportTime: 1, createdAtMs: 42 }], deniedNodeIds: [] });
+    const view = clusterView({ id: 'c1', spec: {} as never, gossipKeys: [{ key: Buffer.alloc(32), lamportTime: 1, createdAtMs: 42 }], deniedNodeIds: [], dataPathPort: 0 });
     expect(view).toMatchObject({ id: 'c1', dispatcherHeartbeatMs: 5_000, taskHistoryLimit: 5, gossipKeyRotationMs: 43_200_000, gossipKeys: 1, gossipPrimaryCreatedMs: 42 });
   });
 });

@@ -13,6 +13,7 @@ const baseCluster: Cluster = {
   rootCa: { caCert: Buffer.from(oldRoot.certPem), caKey: Buffer.from(oldRoot.keyPem), caCertHash: oldRoot.digest, joinTokens: createJoinTokens(oldRoot.digest) },
   gossipKeys: [],
   deniedNodeIds: [],
+  dataPathPort: 0,
 };
 const oldKey = deriveSecretsKey(oldRoot.keyPem, CLUSTER);
 const secret = (id: string, value: string): Secret => ({ id, spec: { annotations: { name: id, labels: {} }, data: Buffer.alloc(0) }, sealed: sealSecretValue(oldKey, id, Buffer.from(value)), size: value.length });

@@ -60,13 +60,14 @@ function fullSpec(): ServiceSpec {
         reservations: { nanoCpus: 250_000_000, memoryBytes: 64 * 1024 * 1024, pids: 0 },
       },
       restart: { condition: RestartCondition.RESTART_CONDITION_ON_FAILURE, delayMs: 7000, maxAttempts: 4, windowMs: 60_000 },
-      placement: { constraints: ['node.labels.storage==ssd', 'node.role!=manager'] },
+      placement: { constraints: ['node.labels.storage==ssd', 'node.role!=manager'], preferences: [{ spread: 'node.labels.zone' }], maxReplicas: 2 },
       networks: [{ target: 'mynet', aliases: ['web', 'www'] }],
       forceUpdate: 2,
     },
     dependsOn: [{ service: 'db', condition: DependencyCondition.DEPENDENCY_CONDITION_HEALTHY }],
     mode: ServiceMode.SERVICE_MODE_REPLICATED,
     replicas: 10,
+    maxConcurrent: 4,
     update: {
       parallelism: 2,
       delayMs: 3000,
@@ -108,6 +109,7 @@ describe('generated codecs round-trip', () => {
       },
       updateStatus: { state: UpdateState.UPDATE_STATE_ROLLBACK_PAUSED, startedAt: 1_764_000_000_500, completedAt: 0, message: 'update paused due to failure' },
       specVersion: 7,
+      jobStatus: { jobIteration: 3, lastExecution: 1_764_000_000_700 },
     };
     const bytes = Service.encode(service).finish();
     expect(bytes.length).toBeGreaterThan(200);
@@ -138,6 +140,7 @@ describe('generated codecs round-trip', () => {
       networks: [{ networkId: newId(), addresses: ['10.0.0.5/24'], aliases: ['web'] }],
       endpoint: { spec: fullSpec().endpoint, ports: [], virtualIps: [] },
       specVersion: 7,
+      jobIteration: 3,
     };
     const bytes = Task.encode(task).finish();
     expect(Task.decode(bytes)).toEqual(task);

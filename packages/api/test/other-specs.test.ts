@@ -107,7 +107,7 @@ describe('validateClusterSpec', () => {
     expect(validateClusterSpec({})).toEqual({
       annotations: { name: 'default', labels: {} },
       orchestration: { taskHistoryRetentionLimit: 5 },
-      raft: { snapshotInterval: 10_000, logEntriesForSlowFollowers: 500, heartbeatTick: 1, electionTick: 10 },
+      raft: { snapshotInterval: 10_000, logEntriesForSlowFollowers: 500, heartbeatTick: 1, electionTick: 10, keepOldSnapshots: 0 },
       dispatcher: { heartbeatPeriodMs: 5000 },
       caConfig: { nodeCertExpiryMs: 90 * 24 * 3_600_000, externalCas: [] },
       gossip: { keyRotationIntervalMs: 12 * 3_600_000 },

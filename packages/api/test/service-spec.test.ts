@@ -62,7 +62,7 @@ describe('validateServiceSpec defaults', () => {
     expect(out.task?.container?.dnsConfig).toEqual({ nameservers: [], search: [], options: [] });
     expect(out.task?.container?.groups).toEqual([]);
     expect(out.task?.container?.oomScoreAdj).toBe(0);
-    expect(out.task?.placement).toEqual({ constraints: [] });
+    expect(out.task?.placement).toEqual({ constraints: [], preferences: [], maxReplicas: 0 });
     expect(out.task?.networks).toEqual([]);
     expect(out.task?.container?.healthcheck).toBeUndefined();
   });
@@ -88,6 +88,26 @@ describe('validateServiceSpec defaults', () => {
   it('takes a non-zero stop grace period as explicit even without the flag', () => {
     const out = validateServiceSpec(spec((s) => (s.task.container.stopGracePeriodMs = 2500)));
     expect(out.task?.container?.stopGracePeriodMs).toBe(2500);
+  });
+
+  it('gives a replicated job one completion and as many at once as completions unless told', () => {
+    const one = validateServiceSpec(spec((s) => (s.mode = ServiceMode.SERVICE_MODE_REPLICATED_JOB)));
+    expect([one.replicas, one.maxConcurrent]).toEqual([1, 1]);
+    const wire = validateServiceSpec(spec((s) => ((s.mode = ServiceMode.SERVICE_MODE_REPLICATED_JOB), (s.replicas = 0))));
+    expect([wire.replicas, wire.maxConcurrent]).toEqual([1, 1]);
+    const six = validateServiceSpec(spec((s) => ((s.mode = ServiceMode.SERVICE_MODE_REPLICATED_JOB), (s.replicas = 6))));
+    expect([six.replicas, six.maxConcurrent]).toEqual([6, 6]);
+    const two = validateServiceSpec(spec((s) => ((s.mode = ServiceMode.SERVICE_MODE_REPLICATED_JOB), (s.replicas = 6), (s.maxConcurrent = 2))));
+    expect([two.replicas, two.maxConcurrent]).toEqual([6, 2]);
+    const global = validateServiceSpec(spec((s) => (s.mode = ServiceMode.SERVICE_MODE_GLOBAL_JOB)));
+    expect([global.replicas, global.maxConcurrent]).toEqual([0, 0]);
+  });
+
+  it('keeps placement preferences in order and the per-node limit', () => {
+    const out = validateServiceSpec(
+      spec((s) => (s.task.placement = { preferences: [{ spread: 'node.labels.zone' }, { spread: 'engine.labels.rack' }], maxReplicas: 2 })),
+    );
+    expect(out.task?.placement).toEqual({ constraints: [], preferences: [{ spread: 'node.labels.zone' }, { spread: 'engine.labels.rack' }], maxReplicas: 2 });
   });
 
   it('gives global services zero replicas', () => {
@@ -202,7 +222,14 @@ describe('validateServiceSpec rejects bad specs with precise errors', () => {
     ['negative replicas', (s) => (s.replicas = -1), 'replicas', 'replicas must be >= 0 (got -1)'],
     ['fractional replicas', (s) => (s.replicas = 1.5), 'replicas', 'replicas must be a whole number (got 1.5)'],
     ['replicas with global', (s) => ((s.mode = ServiceMode.SERVICE_MODE_GLOBAL), (s.replicas = 3)), 'replicas', 'replicas is not allowed with global mode (got 3)'],
-    ['unknown mode', (s) => (s.mode = 'SERVICE_MODE_BATCH'), 'mode', 'mode must be one of SERVICE_MODE_REPLICATED, SERVICE_MODE_GLOBAL (got "SERVICE_MODE_BATCH")'],
+    ['unknown mode', (s) => (s.mode = 'SERVICE_MODE_BATCH'), 'mode', 'mode must be one of SERVICE_MODE_REPLICATED, SERVICE_MODE_GLOBAL, SERVICE_MODE_REPLICATED_JOB, SERVICE_MODE_GLOBAL_JOB (got "SERVICE_MODE_BATCH")'],
+    ['replicas with global-job', (s) => ((s.mode = ServiceMode.SERVICE_MODE_GLOBAL_JOB), (s.replicas = 2)), 'replicas', 'replicas is not allowed with global-job mode (got 2)'],
+    ['maxConcurrent with replicated', (s) => (s.maxConcurrent = 2), 'maxConcurrent', 'maxConcurrent is only allowed with replicated-job mode (got 2 with replicated mode)'],
+    ['negative maxConcurrent', (s) => ((s.mode = ServiceMode.SERVICE_MODE_REPLICATED_JOB), (s.maxConcurrent = -1)), 'maxConcurrent', 'maxConcurrent must be >= 0 (got -1)'],
+    ['spread on an attribute that is not a label', (s) => (s.task.placement = { preferences: [{ spread: 'node.hostname' }] }), 'task.placement.preferences[0].spread', 'task.placement.preferences[0].spread must be node.labels.<name> or engine.labels.<name> (got "node.hostname")'],
+    ['empty spread', (s) => (s.task.placement = { preferences: [{ spread: 'node.labels.' }] }), 'task.placement.preferences[0].spread', 'must be node.labels.<name>'],
+    ['negative max replicas per node', (s) => (s.task.placement = { maxReplicas: -1 }), 'task.placement.maxReplicas', 'task.placement.maxReplicas must be >= 0 (got -1)'],
+    ['max replicas per node with global', (s) => ((s.mode = ServiceMode.SERVICE_MODE_GLOBAL), (s.task.placement = { maxReplicas: 1 })), 'task.placement.maxReplicas', 'task.placement.maxReplicas (--replicas-max-per-node) is only allowed with replicated or replicated-job mode, not global'],
     ['UNRECOGNIZED mode', (s) => (s.mode = ServiceMode.UNRECOGNIZED), 'mode', 'mode must be one of'],
     ['target port 0', (s) => (s.endpoint = { ports: [{ targetPort: 0 }] }), 'endpoint.ports[0].targetPort', 'endpoint.ports[0].targetPort must be between 1 and 65535 (got 0)'],
     ['target port too big', (s) => (s.endpoint = { ports: [{ targetPort: 65536 }] }), 'endpoint.ports[0].targetPort', 'endpoint.ports[0].targetPort must be between 1 and 65535 (got 65536)'],

@@ -112,6 +112,7 @@ describe('dockerTask', () => {
       networks: [{ networkId: 'net1', addresses: ['10.0.9.3/24'], aliases: [] }],
       endpoint: undefined,
       specVersion: 1,
+      jobIteration: 0,
     };
     const out = dockerTask(task, new Map([['net1', network]]));
     expect(Object.keys(out)).toEqual(['ID', 'Version', 'CreatedAt', 'UpdatedAt', 'Labels', 'Spec', 'ServiceID', 'Slot', 'NodeID', 'Status', 'DesiredState', 'NetworksAttachments', 'Volumes']);

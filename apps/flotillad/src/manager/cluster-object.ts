@@ -2,7 +2,7 @@ import type { Cluster, ClusterSpec } from '@flotilla/api';
 import { createJoinTokens, type RootCaMaterial } from '@flotilla/ca';
 
 /** The Cluster object `swarm init` writes: spec, root CA (the key lives only in the managers' store) and fresh join tokens. */
-export function createInitCluster(clusterId: string, spec: ClusterSpec, rootCa: RootCaMaterial): Cluster {
+export function createInitCluster(clusterId: string, spec: ClusterSpec, rootCa: RootCaMaterial, dataPathPort = 0): Cluster {
   return {
     id: clusterId,
     spec,
@@ -14,5 +14,6 @@ export function createInitCluster(clusterId: string, spec: ClusterSpec, rootCa: 
     },
     gossipKeys: [],
     deniedNodeIds: [],
+    dataPathPort,
   };
 }

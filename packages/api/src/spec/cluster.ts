@@ -31,6 +31,7 @@ export function checkClusterSpec(input: SpecInput<ClusterSpec>): Checked<Cluster
     logEntriesForSlowFollowers: numberOr(input.raft?.logEntriesForSlowFollowers, D.DEFAULT_LOG_ENTRIES_FOR_SLOW_FOLLOWERS),
     heartbeatTick: numberOr(input.raft?.heartbeatTick, D.DEFAULT_RAFT_HEARTBEAT_TICK),
     electionTick: numberOr(input.raft?.electionTick, D.DEFAULT_RAFT_ELECTION_TICK),
+    keepOldSnapshots: numberOr(input.raft?.keepOldSnapshots, D.DEFAULT_KEEP_OLD_SNAPSHOTS),
   };
   const dispatcher = { heartbeatPeriodMs: numberOr(input.dispatcher?.heartbeatPeriodMs, D.DEFAULT_HEARTBEAT_PERIOD_MS) };
   const nodeCertExpiryMs = numberOr(input.caConfig?.nodeCertExpiryMs, D.DEFAULT_NODE_CERT_EXPIRY_MS);
@@ -46,6 +47,7 @@ export function checkClusterSpec(input: SpecInput<ClusterSpec>): Checked<Cluster
   checkInteger(p, 'raft.logEntriesForSlowFollowers', raft.logEntriesForSlowFollowers, 0);
   checkInteger(p, 'raft.heartbeatTick', raft.heartbeatTick, 1);
   checkInteger(p, 'raft.electionTick', raft.electionTick, 1);
+  checkInteger(p, 'raft.keepOldSnapshots', raft.keepOldSnapshots, 0);
   if (raft.electionTick <= raft.heartbeatTick) {
     p.add('raft.electionTick', `raft.electionTick (${raft.electionTick}) must be greater than raft.heartbeatTick (${raft.heartbeatTick})`);
   }

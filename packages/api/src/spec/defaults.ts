@@ -41,6 +41,8 @@ export const DEFAULT_HEARTBEAT_PERIOD_MS = 5_000;
 export const DEFAULT_NODE_CERT_EXPIRY_MS = 90 * 24 * 3_600_000;
 export const MIN_NODE_CERT_EXPIRY_MS = 3_600_000;
 export const DEFAULT_SNAPSHOT_INTERVAL = 10_000;
+/** docker's --max-snapshots default: only the newest snapshot is kept. */
+export const DEFAULT_KEEP_OLD_SNAPSHOTS = 0;
 export const DEFAULT_LOG_ENTRIES_FOR_SLOW_FOLLOWERS = 500;
 export const DEFAULT_RAFT_HEARTBEAT_TICK = 1;
 export const DEFAULT_RAFT_ELECTION_TICK = 10;

@@ -49,25 +49,62 @@ function buildServiceSpec(p: Problems, input: SpecInput<ServiceSpec>): ServiceSp
   const mode = input.mode ?? ServiceMode.SERVICE_MODE_REPLICATED;
   checkEnum(p, 'mode', ServiceMode, mode);
 
-  let replicas = numberOr(input.replicas, mode === ServiceMode.SERVICE_MODE_REPLICATED ? DEFAULT_REPLICAS : 0);
-  if (mode === ServiceMode.SERVICE_MODE_GLOBAL) {
+  const replicated = mode === ServiceMode.SERVICE_MODE_REPLICATED || mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB;
+  let replicas = numberOr(input.replicas, replicated ? DEFAULT_REPLICAS : 0);
+  // A replicated job decoded from the wire with replicas 0 means docker's default: one completion.
+  if (mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB && replicas === 0) replicas = DEFAULT_REPLICAS;
+  if (!replicated) {
     // A decoded wire message always carries 0, so only a non-zero count is a mistake.
-    if (replicas !== 0) p.add('replicas', `replicas is not allowed with global mode (got ${replicas})`);
+    if (replicas !== 0) p.add('replicas', `replicas is not allowed with ${modeName(mode)} mode (got ${replicas})`);
     replicas = 0;
   } else {
     checkInteger(p, 'replicas', replicas, 0);
   }
+  // docker: --max-concurrent defaults to the number of completions.
+  let maxConcurrent = numberOr(input.maxConcurrent, 0);
+  if (mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB) {
+    checkInteger(p, 'maxConcurrent', maxConcurrent, 0);
+    if (maxConcurrent === 0) maxConcurrent = replicas;
+  } else if (maxConcurrent !== 0) {
+    p.add('maxConcurrent', `maxConcurrent is only allowed with replicated-job mode (got ${maxConcurrent} with ${modeName(mode)} mode)`);
+    maxConcurrent = 0;
+  }
+  const task = checkTaskSpec(p, input.task, 'task');
+  // docker takes --replicas-max-per-node with replicated jobs too (their tasks are placed like replicas).
+  if ((task.placement?.maxReplicas ?? 0) > 0 && mode !== ServiceMode.SERVICE_MODE_REPLICATED && mode !== ServiceMode.SERVICE_MODE_REPLICATED_JOB) {
+    p.add('task.placement.maxReplicas', `task.placement.maxReplicas (--replicas-max-per-node) is only allowed with replicated or replicated-job mode, not ${modeName(mode)}`);
+  }
 
   return {
     annotations,
-    task: checkTaskSpec(p, input.task, 'task'),
+    task,
     mode,
     replicas,
+    maxConcurrent,
     update: checkUpdateConfig(p, input.update, 'update'),
     rollback: checkUpdateConfig(p, input.rollback, 'rollback'),
     endpoint: checkEndpoint(p, input.endpoint, 'endpoint'),
     dependsOn: checkDependencies(p, input.dependsOn ?? [], annotations.name),
   };
+}
+
+/** docker's word for a mode: replicated, global, replicated-job, global-job. */
+export function modeName(mode: ServiceMode): string {
+  switch (mode) {
+    case ServiceMode.SERVICE_MODE_GLOBAL:
+      return 'global';
+    case ServiceMode.SERVICE_MODE_REPLICATED_JOB:
+      return 'replicated-job';
+    case ServiceMode.SERVICE_MODE_GLOBAL_JOB:
+      return 'global-job';
+    default:
+      return 'replicated';
+  }
+}
+
+/** Jobs run to completion: replicated-job and global-job. */
+export function isJobMode(mode: ServiceMode | undefined): boolean {
+  return mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB || mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB;
 }
 
 function checkDependencies(p: Problems, inputs: ReadonlyArray<SpecInput<ServiceDependency>>, self: string): ServiceDependency[] {

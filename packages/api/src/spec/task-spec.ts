@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import type { ResourceRequirements, Resources } from '../gen/flotilla/common.js';
 import { MountType, type ConfigReference, type ContainerSpec, type DnsConfig, type HealthConfig, type Mount, type SecretReference, type Ulimit } from '../gen/flotilla/container.js';
-import { RestartCondition, type LogDriver, type NetworkAttachmentConfig, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
+import { RestartCondition, type LogDriver, type NetworkAttachmentConfig, type PlacementPreference, type RestartPolicy, type TaskSpec } from '../gen/flotilla/service.js';
 import { parseConstraint } from './constraint.js';
 import { DEFAULT_RESTART_CONDITION, DEFAULT_RESTART_DELAY_MS, DEFAULT_STOP_GRACE_PERIOD_MS } from './defaults.js';
 import { parseImageReference } from './image.js';
@@ -20,7 +20,11 @@ export function checkTaskSpec(p: Problems, input: SpecInput<TaskSpec> | undefine
     container: checkContainer(p, input?.container, `${path}.container`),
     resources: checkResources(p, input?.resources, `${path}.resources`),
     restart: checkRestart(p, input?.restart, `${path}.restart`),
-    placement: { constraints: checkConstraints(p, input?.placement?.constraints ?? [], `${path}.placement.constraints`) },
+    placement: {
+      constraints: checkConstraints(p, input?.placement?.constraints ?? [], `${path}.placement.constraints`),
+      preferences: checkPreferences(p, input?.placement?.preferences ?? [], `${path}.placement.preferences`),
+      maxReplicas: checkedInteger(p, `${path}.placement.maxReplicas`, numberOr(input?.placement?.maxReplicas, 0)),
+    },
     networks: checkNetworks(p, input?.networks ?? [], `${path}.networks`),
     forceUpdate: checkedInteger(p, `${path}.forceUpdate`, numberOr(input?.forceUpdate, 0)),
     ...(input?.logDriver ? { logDriver: checkLogDriver(p, input.logDriver, `${path}.logDriver`) } : {}),
@@ -347,6 +351,19 @@ function checkRestart(p: Problems, input: SpecInput<RestartPolicy> | undefined, 
 function checkConstraints(p: Problems, list: readonly string[], path: string): string[] {
   list.forEach((expr, i) => p.parse(`${path}[${i}]`, () => parseConstraint(expr)));
   return [...list];
+}
+
+/** What a spread preference may name: SwarmKit splits on node and engine labels only. */
+const SPREAD_DESCRIPTOR = /^(node|engine)\.labels\.\S+$/;
+
+function checkPreferences(p: Problems, inputs: ReadonlyArray<SpecInput<PlacementPreference>>, path: string): PlacementPreference[] {
+  return inputs.map((input, i) => {
+    const spread = input.spread ?? '';
+    if (!SPREAD_DESCRIPTOR.test(spread)) {
+      p.add(`${path}[${i}].spread`, `${path}[${i}].spread must be node.labels.<name> or engine.labels.<name> (got ${JSON.stringify(spread)})`);
+    }
+    return { spread };
+  });
 }
 
 function checkNetworks(p: Problems, inputs: ReadonlyArray<SpecInput<NetworkAttachmentConfig>>, path: string): NetworkAttachmentConfig[] {

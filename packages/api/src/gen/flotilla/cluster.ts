@@ -40,6 +40,8 @@ export interface RaftConfig {
   logEntriesForSlowFollowers: number;
   heartbeatTick: number;
   electionTick: number;
+  /** docker's --max-snapshots: snapshots kept besides the newest (0 = only the newest). */
+  keepOldSnapshots: number;
 }
 
 export interface GossipConfig {
@@ -141,6 +143,8 @@ export interface Cluster {
   gossipKeys: GossipKey[];
   /** removed nodes whose certificates are refused */
   deniedNodeIds: string[];
+  /** UDP port of VXLAN (docker's --data-path-port; 0 = 4789) */
+  dataPathPort: number;
 }
 
 function createBaseOrchestrationConfig(): OrchestrationConfig {
@@ -599,7 +603,7 @@ export const ExternalCa_OptionsEntry: MessageFns<ExternalCa_OptionsEntry> = {
 };
 
 function createBaseRaftConfig(): RaftConfig {
-  return { snapshotInterval: 0, logEntriesForSlowFollowers: 0, heartbeatTick: 0, electionTick: 0 };
+  return { snapshotInterval: 0, logEntriesForSlowFollowers: 0, heartbeatTick: 0, electionTick: 0, keepOldSnapshots: 0 };
 }
 
 export const RaftConfig: MessageFns<RaftConfig> = {
@@ -615,6 +619,9 @@ export const RaftConfig: MessageFns<RaftConfig> = {
     }
     if (message.electionTick !== 0) {
       writer.uint32(32).int64(message.electionTick);
+    }
+    if (message.keepOldSnapshots !== 0) {
+      writer.uint32(160).uint64(message.keepOldSnapshots);
     }
     return writer;
   },
@@ -664,6 +671,14 @@ export const RaftConfig: MessageFns<RaftConfig> = {
             message.electionTick = longToNumber(reader.int64());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.keepOldSnapshots = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -698,6 +713,11 @@ export const RaftConfig: MessageFns<RaftConfig> = {
         : isSet(object.election_tick)
         ? globalThis.Number(object.election_tick)
         : 0,
+      keepOldSnapshots: isSet(object.keepOldSnapshots)
+        ? globalThis.Number(object.keepOldSnapshots)
+        : isSet(object.keep_old_snapshots)
+        ? globalThis.Number(object.keep_old_snapshots)
+        : 0,
     };
   },
 
@@ -715,6 +735,9 @@ export const RaftConfig: MessageFns<RaftConfig> = {
     if (message.electionTick !== 0) {
       obj.electionTick = Math.round(message.electionTick);
     }
+    if (message.keepOldSnapshots !== 0) {
+      obj.keepOldSnapshots = Math.round(message.keepOldSnapshots);
+    }
     return obj;
   },
 
@@ -727,6 +750,7 @@ export const RaftConfig: MessageFns<RaftConfig> = {
     message.logEntriesForSlowFollowers = object.logEntriesForSlowFollowers ?? 0;
     message.heartbeatTick = object.heartbeatTick ?? 0;
     message.electionTick = object.electionTick ?? 0;
+    message.keepOldSnapshots = object.keepOldSnapshots ?? 0;
     return message;
   },
 };
@@ -1756,7 +1780,15 @@ export const GossipKey: MessageFns<GossipKey> = {
 };
 
 function createBaseCluster(): Cluster {
-  return { id: "", meta: undefined, spec: undefined, rootCa: undefined, gossipKeys: [], deniedNodeIds: [] };
+  return {
+    id: "",
+    meta: undefined,
+    spec: undefined,
+    rootCa: undefined,
+    gossipKeys: [],
+    deniedNodeIds: [],
+    dataPathPort: 0,
+  };
 }
 
 export const Cluster: MessageFns<Cluster> = {
@@ -1778,6 +1810,9 @@ export const Cluster: MessageFns<Cluster> = {
     }
     for (const v of message.deniedNodeIds) {
       writer.uint32(50).string(v!);
+    }
+    if (message.dataPathPort !== 0) {
+      writer.uint32(160).uint32(message.dataPathPort);
     }
     return writer;
   },
@@ -1843,6 +1878,14 @@ export const Cluster: MessageFns<Cluster> = {
             message.deniedNodeIds.push(reader.string());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.dataPathPort = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1875,6 +1918,11 @@ export const Cluster: MessageFns<Cluster> = {
         : globalThis.Array.isArray(object?.denied_node_ids)
         ? object.denied_node_ids.map((e: any) => globalThis.String(e))
         : [],
+      dataPathPort: isSet(object.dataPathPort)
+        ? globalThis.Number(object.dataPathPort)
+        : isSet(object.data_path_port)
+        ? globalThis.Number(object.data_path_port)
+        : 0,
     };
   },
 
@@ -1898,6 +1946,9 @@ export const Cluster: MessageFns<Cluster> = {
     if (message.deniedNodeIds?.length) {
       obj.deniedNodeIds = message.deniedNodeIds;
     }
+    if (message.dataPathPort !== 0) {
+      obj.dataPathPort = Math.round(message.dataPathPort);
+    }
     return obj;
   },
 
@@ -1916,6 +1967,7 @@ export const Cluster: MessageFns<Cluster> = {
       : undefined;
     message.gossipKeys = object.gossipKeys?.map((e) => GossipKey.fromPartial(e)) || [];
     message.deniedNodeIds = object.deniedNodeIds?.map((e) => e) || [];
+    message.dataPathPort = object.dataPathPort ?? 0;
     return message;
   },
 };

@@ -164,6 +164,10 @@ export function updateOrderToNumber(object: UpdateOrder): number {
 export enum ServiceMode {
   SERVICE_MODE_REPLICATED = "SERVICE_MODE_REPLICATED",
   SERVICE_MODE_GLOBAL = "SERVICE_MODE_GLOBAL",
+  /** SERVICE_MODE_REPLICATED_JOB - Jobs: tasks run to completion and are not restarted once they exit 0. */
+  SERVICE_MODE_REPLICATED_JOB = "SERVICE_MODE_REPLICATED_JOB",
+  /** SERVICE_MODE_GLOBAL_JOB - one completion on every eligible node */
+  SERVICE_MODE_GLOBAL_JOB = "SERVICE_MODE_GLOBAL_JOB",
   UNRECOGNIZED = "UNRECOGNIZED",
 }
 
@@ -175,6 +179,12 @@ export function serviceModeFromJSON(object: any): ServiceMode {
     case 1:
     case "SERVICE_MODE_GLOBAL":
       return ServiceMode.SERVICE_MODE_GLOBAL;
+    case 2:
+    case "SERVICE_MODE_REPLICATED_JOB":
+      return ServiceMode.SERVICE_MODE_REPLICATED_JOB;
+    case 3:
+    case "SERVICE_MODE_GLOBAL_JOB":
+      return ServiceMode.SERVICE_MODE_GLOBAL_JOB;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -188,6 +198,10 @@ export function serviceModeToJSON(object: ServiceMode): string {
       return "SERVICE_MODE_REPLICATED";
     case ServiceMode.SERVICE_MODE_GLOBAL:
       return "SERVICE_MODE_GLOBAL";
+    case ServiceMode.SERVICE_MODE_REPLICATED_JOB:
+      return "SERVICE_MODE_REPLICATED_JOB";
+    case ServiceMode.SERVICE_MODE_GLOBAL_JOB:
+      return "SERVICE_MODE_GLOBAL_JOB";
     case ServiceMode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -200,6 +214,10 @@ export function serviceModeToNumber(object: ServiceMode): number {
       return 0;
     case ServiceMode.SERVICE_MODE_GLOBAL:
       return 1;
+    case ServiceMode.SERVICE_MODE_REPLICATED_JOB:
+      return 2;
+    case ServiceMode.SERVICE_MODE_GLOBAL_JOB:
+      return 3;
     case ServiceMode.UNRECOGNIZED:
     default:
       return -1;
@@ -495,9 +513,21 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
+/**
+ * docker's --placement-pref: tasks are split evenly over the values of a node attribute, the
+ * first preference first, then within each of its branches by the next (SwarmKit's tree).
+ */
+export interface PlacementPreference {
+  /** "node.labels.zone" or "engine.labels.x" */
+  spread: string;
+}
+
 export interface Placement {
   /** "node.labels.storage==ssd" */
   constraints: string[];
+  preferences: PlacementPreference[];
+  /** --replicas-max-per-node; 0 = no limit */
+  maxReplicas: number;
 }
 
 /**
@@ -570,6 +600,8 @@ export interface ServiceSpec {
   rollback?: UpdateConfig | undefined;
   endpoint?: EndpointSpec | undefined;
   dependsOn: ServiceDependency[];
+  /** Replicated jobs: tasks running at once (docker's --max-concurrent; 0 = as many as `replicas`). */
+  maxConcurrent: number;
 }
 
 export interface VirtualIp {
@@ -605,7 +637,21 @@ export interface Service {
     | undefined;
   /** bumps on every spec change; tasks record it */
   specVersion: number;
-  dependencies?: DependencyStatus | undefined;
+  dependencies?:
+    | DependencyStatus
+    | undefined;
+  /** jobs only */
+  jobStatus?: JobStatus | undefined;
+}
+
+/**
+ * A job runs once per iteration; every spec change (`service update`, also `--force`) starts
+ * the next one, whose tasks replace the previous iteration's.
+ */
+export interface JobStatus {
+  jobIteration: number;
+  /** unix ms the current iteration began */
+  lastExecution: number;
 }
 
 /** Written by the orchestrator for a service with depends_on. */
@@ -747,14 +793,87 @@ export const RestartPolicy: MessageFns<RestartPolicy> = {
   },
 };
 
+function createBasePlacementPreference(): PlacementPreference {
+  return { spread: "" };
+}
+
+export const PlacementPreference: MessageFns<PlacementPreference> = {
+  encode(message: PlacementPreference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spread !== "") {
+      writer.uint32(10).string(message.spread);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlacementPreference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlacementPreference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spread = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlacementPreference {
+    return { spread: isSet(object.spread) ? globalThis.String(object.spread) : "" };
+  },
+
+  toJSON(message: PlacementPreference): unknown {
+    const obj: any = {};
+    if (message.spread !== "") {
+      obj.spread = message.spread;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlacementPreference>): PlacementPreference {
+    return PlacementPreference.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlacementPreference>): PlacementPreference {
+    const message = createBasePlacementPreference();
+    message.spread = object.spread ?? "";
+    return message;
+  },
+};
+
 function createBasePlacement(): Placement {
-  return { constraints: [] };
+  return { constraints: [], preferences: [], maxReplicas: 0 };
 }
 
 export const Placement: MessageFns<Placement> = {
   encode(message: Placement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.constraints) {
       writer.uint32(10).string(v!);
+    }
+    for (const v of message.preferences) {
+      PlacementPreference.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.maxReplicas !== 0) {
+      writer.uint32(24).uint64(message.maxReplicas);
     }
     return writer;
   },
@@ -780,6 +899,22 @@ export const Placement: MessageFns<Placement> = {
             message.constraints.push(reader.string());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preferences.push(PlacementPreference.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxReplicas = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -797,6 +932,14 @@ export const Placement: MessageFns<Placement> = {
       constraints: globalThis.Array.isArray(object?.constraints)
         ? object.constraints.map((e: any) => globalThis.String(e))
         : [],
+      preferences: globalThis.Array.isArray(object?.preferences)
+        ? object.preferences.map((e: any) => PlacementPreference.fromJSON(e))
+        : [],
+      maxReplicas: isSet(object.maxReplicas)
+        ? globalThis.Number(object.maxReplicas)
+        : isSet(object.max_replicas)
+        ? globalThis.Number(object.max_replicas)
+        : 0,
     };
   },
 
@@ -804,6 +947,12 @@ export const Placement: MessageFns<Placement> = {
     const obj: any = {};
     if (message.constraints?.length) {
       obj.constraints = message.constraints;
+    }
+    if (message.preferences?.length) {
+      obj.preferences = message.preferences.map((e) => PlacementPreference.toJSON(e));
+    }
+    if (message.maxReplicas !== 0) {
+      obj.maxReplicas = Math.round(message.maxReplicas);
     }
     return obj;
   },
@@ -814,6 +963,8 @@ export const Placement: MessageFns<Placement> = {
   fromPartial(object: DeepPartial<Placement>): Placement {
     const message = createBasePlacement();
     message.constraints = object.constraints?.map((e) => e) || [];
+    message.preferences = object.preferences?.map((e) => PlacementPreference.fromPartial(e)) || [];
+    message.maxReplicas = object.maxReplicas ?? 0;
     return message;
   },
 };
@@ -1801,6 +1952,7 @@ function createBaseServiceSpec(): ServiceSpec {
     rollback: undefined,
     endpoint: undefined,
     dependsOn: [],
+    maxConcurrent: 0,
   };
 }
 
@@ -1829,6 +1981,9 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     }
     for (const v of message.dependsOn) {
       ServiceDependency.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.maxConcurrent !== 0) {
+      writer.uint32(160).uint64(message.maxConcurrent);
     }
     return writer;
   },
@@ -1910,6 +2065,14 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
             message.dependsOn.push(ServiceDependency.decode(reader, reader.uint32()));
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.maxConcurrent = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1936,6 +2099,11 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
         : globalThis.Array.isArray(object?.depends_on)
         ? object.depends_on.map((e: any) => ServiceDependency.fromJSON(e))
         : [],
+      maxConcurrent: isSet(object.maxConcurrent)
+        ? globalThis.Number(object.maxConcurrent)
+        : isSet(object.max_concurrent)
+        ? globalThis.Number(object.max_concurrent)
+        : 0,
     };
   },
 
@@ -1965,6 +2133,9 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
     if (message.dependsOn?.length) {
       obj.dependsOn = message.dependsOn.map((e) => ServiceDependency.toJSON(e));
     }
+    if (message.maxConcurrent !== 0) {
+      obj.maxConcurrent = Math.round(message.maxConcurrent);
+    }
     return obj;
   },
 
@@ -1989,6 +2160,7 @@ export const ServiceSpec: MessageFns<ServiceSpec> = {
       ? EndpointSpec.fromPartial(object.endpoint)
       : undefined;
     message.dependsOn = object.dependsOn?.map((e) => ServiceDependency.fromPartial(e)) || [];
+    message.maxConcurrent = object.maxConcurrent ?? 0;
     return message;
   },
 };
@@ -2324,6 +2496,7 @@ function createBaseService(): Service {
     updateStatus: undefined,
     specVersion: 0,
     dependencies: undefined,
+    jobStatus: undefined,
   };
 }
 
@@ -2352,6 +2525,9 @@ export const Service: MessageFns<Service> = {
     }
     if (message.dependencies !== undefined) {
       DependencyStatus.encode(message.dependencies, writer.uint32(66).fork()).join();
+    }
+    if (message.jobStatus !== undefined) {
+      JobStatus.encode(message.jobStatus, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -2433,6 +2609,14 @@ export const Service: MessageFns<Service> = {
             message.dependencies = DependencyStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.jobStatus = JobStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2467,6 +2651,11 @@ export const Service: MessageFns<Service> = {
         ? globalThis.Number(object.spec_version)
         : 0,
       dependencies: isSet(object.dependencies) ? DependencyStatus.fromJSON(object.dependencies) : undefined,
+      jobStatus: isSet(object.jobStatus)
+        ? JobStatus.fromJSON(object.jobStatus)
+        : isSet(object.job_status)
+        ? JobStatus.fromJSON(object.job_status)
+        : undefined,
     };
   },
 
@@ -2496,6 +2685,9 @@ export const Service: MessageFns<Service> = {
     if (message.dependencies !== undefined) {
       obj.dependencies = DependencyStatus.toJSON(message.dependencies);
     }
+    if (message.jobStatus !== undefined) {
+      obj.jobStatus = JobStatus.toJSON(message.jobStatus);
+    }
     return obj;
   },
 
@@ -2522,6 +2714,102 @@ export const Service: MessageFns<Service> = {
     message.dependencies = (object.dependencies !== undefined && object.dependencies !== null)
       ? DependencyStatus.fromPartial(object.dependencies)
       : undefined;
+    message.jobStatus = (object.jobStatus !== undefined && object.jobStatus !== null)
+      ? JobStatus.fromPartial(object.jobStatus)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobStatus(): JobStatus {
+  return { jobIteration: 0, lastExecution: 0 };
+}
+
+export const JobStatus: MessageFns<JobStatus> = {
+  encode(message: JobStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobIteration !== 0) {
+      writer.uint32(8).uint64(message.jobIteration);
+    }
+    if (message.lastExecution !== 0) {
+      writer.uint32(16).int64(message.lastExecution);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.jobIteration = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lastExecution = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobStatus {
+    return {
+      jobIteration: isSet(object.jobIteration)
+        ? globalThis.Number(object.jobIteration)
+        : isSet(object.job_iteration)
+        ? globalThis.Number(object.job_iteration)
+        : 0,
+      lastExecution: isSet(object.lastExecution)
+        ? globalThis.Number(object.lastExecution)
+        : isSet(object.last_execution)
+        ? globalThis.Number(object.last_execution)
+        : 0,
+    };
+  },
+
+  toJSON(message: JobStatus): unknown {
+    const obj: any = {};
+    if (message.jobIteration !== 0) {
+      obj.jobIteration = Math.round(message.jobIteration);
+    }
+    if (message.lastExecution !== 0) {
+      obj.lastExecution = Math.round(message.lastExecution);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobStatus>): JobStatus {
+    return JobStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobStatus>): JobStatus {
+    const message = createBaseJobStatus();
+    message.jobIteration = object.jobIteration ?? 0;
+    message.lastExecution = object.lastExecution ?? 0;
     return message;
   },
 };

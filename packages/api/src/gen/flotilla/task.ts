@@ -192,6 +192,8 @@ export interface Task {
   networks: NetworkAttachment[];
   endpoint?: Endpoint | undefined;
   specVersion: number;
+  /** jobs: the service's JobStatus.job_iteration it was created for */
+  jobIteration: number;
 }
 
 function createBaseContainerStatus(): ContainerStatus {
@@ -587,6 +589,7 @@ function createBaseTask(): Task {
     networks: [],
     endpoint: undefined,
     specVersion: 0,
+    jobIteration: 0,
   };
 }
 
@@ -630,6 +633,9 @@ export const Task: MessageFns<Task> = {
     }
     if (message.specVersion !== 0) {
       writer.uint32(104).uint64(message.specVersion);
+    }
+    if (message.jobIteration !== 0) {
+      writer.uint32(160).uint64(message.jobIteration);
     }
     return writer;
   },
@@ -751,6 +757,14 @@ export const Task: MessageFns<Task> = {
             message.specVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.jobIteration = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -800,6 +814,11 @@ export const Task: MessageFns<Task> = {
         : isSet(object.spec_version)
         ? globalThis.Number(object.spec_version)
         : 0,
+      jobIteration: isSet(object.jobIteration)
+        ? globalThis.Number(object.jobIteration)
+        : isSet(object.job_iteration)
+        ? globalThis.Number(object.job_iteration)
+        : 0,
     };
   },
 
@@ -844,6 +863,9 @@ export const Task: MessageFns<Task> = {
     if (message.specVersion !== 0) {
       obj.specVersion = Math.round(message.specVersion);
     }
+    if (message.jobIteration !== 0) {
+      obj.jobIteration = Math.round(message.jobIteration);
+    }
     return obj;
   },
 
@@ -871,6 +893,7 @@ export const Task: MessageFns<Task> = {
       ? Endpoint.fromPartial(object.endpoint)
       : undefined;
     message.specVersion = object.specVersion ?? 0;
+    message.jobIteration = object.jobIteration ?? 0;
     return message;
   },
 };
