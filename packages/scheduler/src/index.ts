@@ -7,6 +7,8 @@ export { readyFilter } from './filters/ready.js';
 export { availabilityFilter } from './filters/availability.js';
 export { constraintFilter } from './filters/constraint.js';
 export { resourcesFilter } from './filters/resources.js';
+export { maxReplicasFilter } from './filters/max-replicas.js';
+export { PreferenceTree } from './strategy/preference-tree.js';
 export { compareForSpread, pickSpread } from './strategy/spread.js';
 export { buildNodeInfos, occupiesNode, reservationsOf } from './node-info.js';
 export type { NodeInfo, Capacity } from './node-info.js';

@@ -4,6 +4,7 @@ import { readyFilter } from './filters/ready.js';
 import { availabilityFilter } from './filters/availability.js';
 import { constraintFilter } from './filters/constraint.js';
 import { resourcesFilter } from './filters/resources.js';
+import { maxReplicasFilter } from './filters/max-replicas.js';
 import type { NodeInfo } from './node-info.js';
 
 /**
@@ -15,6 +16,7 @@ export const DEFAULT_FILTERS: readonly Filter[] = [
   availabilityFilter,
   constraintFilter,
   resourcesFilter,
+  maxReplicasFilter,
 ];
 
 export interface FilterResult {

@@ -4,6 +4,7 @@ import { Pipeline } from './pipeline.js';
 import type { Filter } from './filters/filter.js';
 import { pickSpread } from './strategy/spread.js';
 import { SpreadQueue } from './strategy/spread-queue.js';
+import { PreferenceTree } from './strategy/preference-tree.js';
 
 export interface Assignment {
   taskId: string;
@@ -25,9 +26,13 @@ export interface ScheduleOptions {
   filters?: readonly Filter[];
 }
 
-/** Tasks of one service that the filters treat alike share a queue of nodes. */
+/**
+ * Tasks of one service that the filters treat alike share a queue of nodes (or, with placement
+ * preferences, a tree of them): `take` the best node that fits, `placed` once it is counted.
+ */
 interface Group {
-  queue: SpreadQueue;
+  take: (fits: (info: NodeInfo) => boolean) => NodeInfo | undefined;
+  placed: (info: NodeInfo) => void;
   fits: (info: NodeInfo) => boolean;
   /** Once the queue runs dry it stays dry for the batch; the reason is worked out once. */
   reason?: string;
@@ -80,25 +85,32 @@ export function scheduleBatch(
       continue;
     }
 
+    const preferences = (task.spec?.placement?.preferences ?? []).map((p) => p.spread);
     const key = pipeline.groupKey(task);
     if (key === undefined) {
       const { eligible, reason } = pipeline.run(task, allNodes, true);
-      place(task, pickSpread(task.serviceId, eligible), () => reason ?? 'no suitable node');
+      const chosen = preferences.length > 0 ? new PreferenceTree(task.serviceId, preferences, allNodes, eligible).take(() => true) : pickSpread(task.serviceId, eligible);
+      place(task, chosen, () => reason ?? 'no suitable node');
       continue;
     }
-    const groupKey = `${task.serviceId}\u0002${key}`;
+    const groupKey = `${task.serviceId}\u0002${key}\u0002${preferences.join('\n')}`;
     let group = groups.get(groupKey);
     if (!group) {
-      group = {
-        queue: new SpreadQueue(task.serviceId, pipeline.staticSurvivors(task, allNodes)),
-        fits: pipeline.dynamicFits(task),
-      };
+      const survivors = pipeline.staticSurvivors(task, allNodes);
+      const fits = pipeline.dynamicFits(task);
+      if (preferences.length > 0) {
+        const tree = new PreferenceTree(task.serviceId, preferences, allNodes, survivors);
+        group = { take: (f) => tree.take(f), placed: (info) => tree.record(info), fits };
+      } else {
+        const queue = new SpreadQueue(task.serviceId, survivors);
+        group = { take: (f) => queue.take(f), placed: (info) => queue.push(info), fits };
+      }
       groups.set(groupKey, group);
     }
-    const chosen = group.queue.take(group.fits);
+    const chosen = group.take(group.fits);
     const g = group;
     place(task, chosen, () => (g.reason ??= pipeline.run(task, allNodes, true).reason ?? 'no suitable node'));
-    if (chosen) group.queue.push(chosen);
+    if (chosen) group.placed(chosen);
   }
   return result;
 }

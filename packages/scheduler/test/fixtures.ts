@@ -50,6 +50,8 @@ export interface TaskOptions {
   memoryBytes?: number;
   constraints?: string[];
   slot?: number;
+  preferences?: string[];
+  maxReplicas?: number;
 }
 
 export function task(id: string, o: TaskOptions = {}): Task {
@@ -64,7 +66,7 @@ export function task(id: string, o: TaskOptions = {}): Task {
       resources: {
         reservations: { nanoCpus: (o.cpus ?? 0) * CPU, memoryBytes: o.memoryBytes ?? 0 },
       },
-      placement: { constraints: o.constraints ?? [] },
+      placement: { constraints: o.constraints ?? [], preferences: (o.preferences ?? []).map((spread) => ({ spread })), maxReplicas: o.maxReplicas ?? 0 },
     },
   });
 }
