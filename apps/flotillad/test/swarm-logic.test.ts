@@ -79,4 +79,15 @@ describe('NATS users and service counts', () => {
     ];
     expect(serviceView(service, tasks, 1)).toMatchObject({ runningTasks: 1, desiredTasks: 3 });
   });
+
+  it('counts a job\'s tasks of the current iteration only: running, wanted and completed', () => {
+    const service = Service.fromPartial({ id: 's', spec: { mode: ServiceMode.SERVICE_MODE_REPLICATED_JOB, replicas: 4, maxConcurrent: 2 }, jobStatus: { jobIteration: 1 } });
+    const st = (state: TaskState) => ({ state, timestamp: 0, message: '', err: '', pendingReason: '' });
+    const tasks = [
+      task({ id: 'old', jobIteration: 0, status: st(TaskState.TASK_STATE_COMPLETE), desiredState: TaskState.TASK_STATE_COMPLETE }),
+      task({ id: 'done', jobIteration: 1, status: st(TaskState.TASK_STATE_COMPLETE), desiredState: TaskState.TASK_STATE_COMPLETE }),
+      task({ id: 'run', jobIteration: 1, status: st(TaskState.TASK_STATE_RUNNING) }),
+    ];
+    expect(serviceView(service, tasks, 1)).toMatchObject({ runningTasks: 1, desiredTasks: 2, completedTasks: 1 });
+  });
 });

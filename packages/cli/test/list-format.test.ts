@@ -29,6 +29,7 @@ const view = (name: string, id: string, labels: Record<string, string> = {}, por
   }),
   runningTasks: 1,
   desiredTasks: 2,
+  completedTasks: 0,
 });
 const web = view('web', 'aaaaaaaaaaaaaaaaaaaaaaaaa', { tier: 'front' }, [{ name: '', protocol: PortProtocol.PORT_PROTOCOL_TCP, targetPort: 80, publishedPort: 8080, publishMode: PublishMode.PUBLISH_MODE_INGRESS }]);
 const db = view('db', 'bbbbbbbbbbbbbbbbbbbbbbbbb');

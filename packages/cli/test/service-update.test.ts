@@ -73,7 +73,7 @@ describe('update progress and inspect', () => {
 
   it('inspect --pretty shows the update status', () => {
     const svc = Service.fromPartial({ id: 's', spec: current(), updateStatus: { state: UpdateState.UPDATE_STATE_PAUSED, startedAt: 0, message: 'update paused due to failure of task web.1.x' } });
-    const text = formatServicePretty({ service: svc, runningTasks: 2, desiredTasks: 4 });
+    const text = formatServicePretty({ service: svc, runningTasks: 2, desiredTasks: 4, completedTasks: 0 });
     expect(text).toContain('UpdateStatus:');
     expect(text).toMatch(/State:\s+paused/);
     expect(text).toMatch(/Message:\s+update paused due to failure of task web.1.x/);

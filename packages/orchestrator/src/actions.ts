@@ -1,4 +1,4 @@
-import type { Task } from '@flotilla/api';
+import type { Task, TaskState } from '@flotilla/api';
 
 /**
  * What a reconciler wants written to the store. Reconcilers only describe;
@@ -18,6 +18,8 @@ export interface ShutdownTask {
   type: 'shutdown';
   taskId: string;
   reason: string;
+  /** COMPLETE for a job's task that finished its work (docker shows desired Complete); else SHUTDOWN. */
+  desiredState?: TaskState;
 }
 
 /** Set the task's observed state to ORPHANED: its node is gone for good. */

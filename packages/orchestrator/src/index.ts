@@ -27,3 +27,7 @@ export type { UpdateInput, UpdatePlan } from './update/plan.js';
 export { isDirty } from './update/dirty.js';
 export { beginUpdate, beginRollback } from './update/begin.js';
 export { dependencyVerdict, dependencyProgress, type DependencyVerdict, type DependencyFacts } from './dependencies/hold.js';
+export { reconcileReplicatedJob } from './jobs/replicated.js';
+export type { ReplicatedJobInput } from './jobs/replicated.js';
+export { reconcileGlobalJob } from './jobs/global.js';
+export type { GlobalJobInput } from './jobs/global.js';

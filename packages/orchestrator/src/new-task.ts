@@ -33,5 +33,6 @@ export function newTask(service: Service, o: NewTaskOptions): Task {
     desiredState: o.desiredState ?? TaskState.TASK_STATE_RUNNING,
     endpoint: service.endpoint ? Endpoint.fromPartial(service.endpoint) : undefined,
     specVersion: service.specVersion,
+    jobIteration: service.jobStatus?.jobIteration ?? 0,
   });
 }

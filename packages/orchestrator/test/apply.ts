@@ -15,7 +15,7 @@ export function apply(tasks: readonly Task[], actions: readonly Action[]): Task[
     }
     const t = next.get(a.taskId);
     if (!t) throw new Error(`${a.type} of unknown task ${a.taskId}`);
-    if (a.type === 'shutdown') t.desiredState = TaskState.TASK_STATE_SHUTDOWN;
+    if (a.type === 'shutdown') t.desiredState = a.desiredState ?? TaskState.TASK_STATE_SHUTDOWN;
     else t.status = { ...t.status!, state: TaskState.TASK_STATE_ORPHANED };
   }
   return [...next.values()];

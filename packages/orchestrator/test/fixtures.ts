@@ -16,13 +16,19 @@ export interface ServiceOptions {
   restart?: Partial<RestartPolicy>;
   constraints?: string[];
   specVersion?: number;
+  maxConcurrent?: number;
+  jobIteration?: number;
+  /** jobStatus.lastExecution: when the current job iteration began. */
+  lastExecution?: number;
 }
 
 export function service(id: string, o: ServiceOptions = {}): Service {
   return Service.fromPartial({
     id,
     specVersion: o.specVersion ?? 1,
+    ...(o.jobIteration !== undefined || o.lastExecution !== undefined ? { jobStatus: { jobIteration: o.jobIteration ?? 0, lastExecution: o.lastExecution ?? 0 } } : {}),
     spec: {
+      maxConcurrent: o.maxConcurrent ?? 0,
       annotations: { name: `${id}-name`, labels: {} },
       mode: o.mode ?? ServiceMode.SERVICE_MODE_REPLICATED,
       replicas: o.replicas ?? 0,
@@ -84,11 +90,14 @@ export interface NodeOptions {
   state?: NodeState;
   availability?: NodeAvailability;
   labels?: Record<string, string>;
+  /** When the node joined (meta.createdAt). */
+  joinedAt?: number;
 }
 
 export function node(id: string, o: NodeOptions = {}): Node {
   return Node.fromPartial({
     id,
+    meta: { version: 0, createdAt: o.joinedAt ?? 0, updatedAt: o.joinedAt ?? 0 },
     spec: {
       annotations: { name: id, labels: o.labels ?? {} },
       availability: o.availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE,

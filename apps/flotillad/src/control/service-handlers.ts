@@ -1,6 +1,8 @@
 import {
   NodeState,
   ServiceMode,
+  isJobMode,
+  modeName,
   newId,
   validateServiceSpec,
   type CreateServiceRequest,
@@ -15,6 +17,7 @@ import {
   type ServiceView,
 } from '@flotilla/api';
 import type { ReadTx } from '@flotilla/raft';
+import { beginUpdate } from '@flotilla/orchestrator';
 import type { Logger } from 'pino';
 import type { SwarmController } from '../swarm/swarm-controller.js';
 import { writeStore } from '../manager/store-writer.js';
@@ -64,12 +67,14 @@ export function serviceHandlers(swarm: SwarmController, log: Logger) {
       const id = findService(rt.member.store.view(), req.service).id;
       await writeStore(rt.member, (view, tx) => {
         const service = findService(view, id);
-        if (service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) {
-          throw invalidArgument(`scale can only be used with replicated mode (service ${service.spec.annotations?.name} is global)`);
+        const mode = service.spec?.mode ?? ServiceMode.SERVICE_MODE_REPLICATED;
+        if (mode === ServiceMode.SERVICE_MODE_GLOBAL || mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB) {
+          throw invalidArgument(`scale can only be used with replicated or replicated-job mode (service ${service.spec?.annotations?.name} is ${modeName(mode)})`);
         }
         if (service.spec?.replicas === req.replicas) return false;
         const spec = validateServiceSpec({ ...service.spec, replicas: req.replicas });
-        tx.update('service', { ...service, spec, previousSpec: service.spec });
+        // Scaling a job changes its completions and runs it again from zero (docker), as an update does.
+        tx.update('service', isJobMode(mode) ? beginUpdate(service, spec, Date.now()) : { ...service, spec, previousSpec: service.spec });
       });
       log.info({ serviceId: id, replicas: req.replicas }, 'service scaled');
       const view = rt.member.store.view();

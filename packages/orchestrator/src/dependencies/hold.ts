@@ -17,7 +17,7 @@ const STARTED = new Set<TaskState>([TaskState.TASK_STATE_STARTING, TaskState.TAS
 
 /** How many of the dependency's units (slots, or nodes for a global service) meet the condition, out of how many. */
 export function dependencyProgress(dep: Service, tasks: readonly Task[], condition: DependencyCondition): { met: number; wanted: number } {
-  const global = dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  const global = dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL || dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB;
   const current = tasks.filter((t) => t.specVersion === dep.specVersion || condition === DependencyCondition.DEPENDENCY_CONDITION_COMPLETED);
   const unit = (t: Task) => (global ? `n:${t.nodeId}` : `s:${t.slot}`);
   const wanted = global
@@ -51,7 +51,7 @@ function unmet(d: ServiceDependency, facts: DependencyFacts): string | undefined
   if (!dep) return `${d.service} to exist`;
   const { met, wanted } = dependencyProgress(dep, facts.tasks(dep.id), d.condition);
   // A global service with no task yet, or a replicated one scaled to 0: nothing to wait for only in the latter case.
-  const enough = dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL ? wanted > 0 && met >= wanted : met >= wanted;
+  const enough = dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL || dep.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB ? wanted > 0 && met >= wanted : met >= wanted;
   if (enough) return undefined;
   const [verb, noun] = WHAT[d.condition];
   return `${d.service} ${verb} (${met}/${wanted} ${noun})`;

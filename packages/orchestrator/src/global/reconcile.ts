@@ -26,7 +26,7 @@ export interface GlobalInput {
 }
 
 /** What a node may carry for a global service. */
-type NodeFit = 'new-tasks' | 'keep-existing' | 'none';
+export type NodeFit = 'new-tasks' | 'keep-existing' | 'none';
 
 /**
  * One live task of the service on every eligible node.
@@ -56,7 +56,7 @@ export function reconcileGlobal(input: GlobalInput): Action[] {
   for (const node of [...input.nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     known.add(node.id);
     const live = liveByNode.get(node.id) ?? [];
-    const { fit, why } = fitOf(node, input.isEligible);
+    const { fit, why } = nodeFit(node, input.isEligible);
     if (fit === 'none') {
       actions.push(...live.map((t) => shutdown(t.id, why)));
       continue;
@@ -82,7 +82,8 @@ export function reconcileGlobal(input: GlobalInput): Action[] {
   return actions;
 }
 
-function fitOf(node: Node, isEligible: (node: Node) => boolean): { fit: NodeFit; why: string } {
+/** What a node may carry for a global service (or global job), and why not when it may carry nothing. */
+export function nodeFit(node: Node, isEligible: (node: Node) => boolean): { fit: NodeFit; why: string } {
   const state = node.status?.state ?? NodeState.NODE_STATE_UNKNOWN;
   const availability = node.spec?.availability ?? NodeAvailability.NODE_AVAILABILITY_ACTIVE;
   if (state === NodeState.NODE_STATE_DOWN) return { fit: 'none', why: `node ${node.id} is down` };

@@ -2,6 +2,7 @@ import { NodeAvailability, NodeState, ServiceMode, TaskState, type Node, type Se
 import { shutdown, type Action } from '../actions.js';
 import { newTask } from '../new-task.js';
 import type { RestartDecision } from './supervisor.js';
+import { isJob, isStale } from '../jobs/iteration.js';
 
 export interface RestartActionInput {
   decision: RestartDecision;
@@ -25,9 +26,15 @@ export interface RestartActionInput {
 export function restartActions(input: RestartActionInput): Action[] {
   const { decision, task } = input;
   if (decision.kind === 'no-action') return [];
+  if (decision.kind === 'give-up' && decision.completed) {
+    return [{ type: 'shutdown', taskId: task.id, reason: decision.reason, desiredState: TaskState.TASK_STATE_COMPLETE }];
+  }
   const out: Action[] = [shutdown(task.id, decision.reason)];
   if (decision.kind === 'give-up') return out;
-  const global = input.service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
+  // A job's task of an earlier iteration is not restarted: the current iteration has its own.
+  if (isJob(input.service) && isStale(task, input.service)) return [shutdown(task.id, `${decision.reason}; not restarting: its job iteration is over`)];
+  const mode = input.service.spec?.mode;
+  const global = mode === ServiceMode.SERVICE_MODE_GLOBAL || mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB;
   const unusable = global ? nodeUnusable(input.node) : undefined;
   if (unusable) return [shutdown(task.id, `${decision.reason}; not restarting: ${unusable}`)];
   const replacement = newTask(input.service, {

@@ -20,12 +20,15 @@ export interface RestartInput {
   now: number;
   /** The node the task ran on, if still known: no delay on a drained node. */
   node?: Node;
+  /** The task belongs to a job (replicated-job, global-job): it is never restarted once it completed. */
+  job?: boolean;
 }
 
 export type RestartDecision =
   | { kind: 'restart-now'; reason: string }
   | { kind: 'restart-at'; at: number; reason: string }
-  | { kind: 'give-up'; reason: string }
+  /** `completed`: a job's task finished its work (its desired state becomes COMPLETE, not SHUTDOWN). */
+  | { kind: 'give-up'; reason: string; completed?: boolean }
   /** Nothing to decide: the task has not ended, or was already shut down on purpose. */
   | { kind: 'no-action'; reason: string };
 
@@ -55,6 +58,9 @@ export function decideRestart(input: RestartInput): RestartDecision {
   const policy = task.spec?.restart ?? defaultPolicy();
   const ended = describeEnd(task);
 
+  if (input.job && state === TaskState.TASK_STATE_COMPLETE) {
+    return { kind: 'give-up', reason: `${ended}; a job's task is not restarted once it completes`, completed: true };
+  }
   if (policy.condition === RestartCondition.RESTART_CONDITION_NONE) {
     return { kind: 'give-up', reason: `${ended}; restart condition is none` };
   }

@@ -36,6 +36,9 @@ import type { DependencyStatus } from '@flotilla/api';
 import { followStore, type Following } from '@flotilla/raft';
 import { WorkLoop } from '@flotilla/bus';
 import { WorkingSet, neverAssigned } from './working-set.js';
+import { completed, isJob, isStale } from '../jobs/iteration.js';
+import { reconcileReplicatedJob } from '../jobs/replicated.js';
+import { reconcileGlobalJob } from '../jobs/global.js';
 
 export interface OrchestratorServiceOptions {
   store: StoreAccess;
@@ -203,7 +206,7 @@ export class OrchestratorService extends LeaderGatedService {
       for (const id of nodes) {
         for (const sid of this.releaseNode(ws, id, perform)) services.add(sid);
       }
-      for (const s of view.services.all()) if (s.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) services.add(s.id);
+      for (const s of view.services.all()) if (s.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL || s.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB) services.add(s.id);
     }
 
     // Ended tasks: restart policy; delayed replacements: start when due.
@@ -224,9 +227,12 @@ export class OrchestratorService extends LeaderGatedService {
       }
       if (isLive(t) && t.status && isTerminal(t.status.state)) {
         const node = t.nodeId ? view.nodes.get(t.nodeId) : undefined;
-        const decision = decideRestart({ task: t, history, now, ...(node ? { node } : {}) });
+        const job = isJob(service);
+        const decision = decideRestart({ task: t, history, now, job, ...(node ? { node } : {}) });
         const actions = restartActions({ decision, service, task: t, now, ...(node ? { node } : {}) });
         perform(service.id, actions, true);
+        // A job moves on when one of its tasks ends: the next tasks up to --max-concurrent.
+        if (job) services.add(service.id);
       }
       prune.add(t.serviceId);
     }
@@ -273,7 +279,7 @@ export class OrchestratorService extends LeaderGatedService {
       if (!service) continue;
       const maxAttempts = service.spec?.task?.restart?.maxAttempts ?? 0;
       const keep = Math.max(this.taskHistory, maxAttempts > 0 ? maxAttempts + 1 : 0);
-      for (const id of pruneHistory(ws.byService(sid), { keep })) ws.delete(id);
+      for (const id of pruneHistory(prunable(service, ws.byService(sid)), { keep })) ws.delete(id);
     }
 
     for (const [sid, dependencies] of dependencyWrites) {
@@ -319,11 +325,16 @@ export class OrchestratorService extends LeaderGatedService {
 
   private reconcileService(service: Service, ws: WorkingSet, nodes: Iterable<Node>, now: number): Action[] {
     const tasks = ws.byService(service.id);
-    if (service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL) {
-      const isEligible = this.eligibility(service);
-      return reconcileGlobal({ service, tasks, nodes: [...nodes], isEligible, now });
+    switch (service.spec?.mode) {
+      case ServiceMode.SERVICE_MODE_GLOBAL:
+        return reconcileGlobal({ service, tasks, nodes: [...nodes], isEligible: this.eligibility(service), now });
+      case ServiceMode.SERVICE_MODE_GLOBAL_JOB:
+        return reconcileGlobalJob({ service, tasks, nodes: [...nodes], isEligible: this.eligibility(service), now });
+      case ServiceMode.SERVICE_MODE_REPLICATED_JOB:
+        return reconcileReplicatedJob({ service, tasks, now });
+      default:
+        return reconcileReplicated({ service, tasks, now });
     }
-    return reconcileReplicated({ service, tasks, now });
   }
 
   private eligibility(service: Service): (node: Node) => boolean {
@@ -420,6 +431,12 @@ export class OrchestratorService extends LeaderGatedService {
         return;
     }
   }
+}
+
+/** A job's completed tasks of its current iteration are its progress: never pruned, or the work would run again. */
+function prunable(service: Service, tasks: Task[]): Task[] {
+  if (!isJob(service)) return tasks;
+  return tasks.filter((t) => !(completed(t) && !isStale(t, service)));
 }
 
 /** The tasks of the same slot (replicated) or of the same service on the same node (global), from the indexes. */

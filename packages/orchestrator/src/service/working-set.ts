@@ -59,7 +59,7 @@ export class WorkingSet {
       case 'shutdown': {
         const t = this.get(action.taskId);
         if (!t || !isLive(t)) return false;
-        const next: Task = { ...t, desiredState: TaskState.TASK_STATE_SHUTDOWN };
+        const next: Task = { ...t, desiredState: action.desiredState ?? TaskState.TASK_STATE_SHUTDOWN };
         // A task that never reached an agent ends here: no one else would ever report it.
         if (neverAssigned(t)) next.status = { ...emptyStatus(), ...t.status, state: TaskState.TASK_STATE_SHUTDOWN, message: action.reason, timestamp: this.now };
         this.put(next);

@@ -1,4 +1,4 @@
-import { Service, UpdateState, type ServiceSpec } from '@flotilla/api';
+import { Service, UpdateState, isJobMode, type ServiceSpec } from '@flotilla/api';
 
 /**
  * The service as `service update` writes it: the old spec kept as previousSpec (what a rollback
@@ -14,6 +14,17 @@ export function beginUpdate(service: Service, spec: ServiceSpec, now: number): S
   if (spec.mode !== service.spec?.mode) {
     throw new Error(`updating service ${name}: service mode change is not allowed`);
   }
+  if (isJobMode(spec.mode)) {
+    // A job has no rolling update: any change (`--force` too) runs it again, as in SwarmKit. The
+    // reconciler shuts down the previous iteration's tasks and starts the new one from zero.
+    return Service.fromPartial({
+      ...service,
+      spec,
+      previousSpec: service.spec,
+      specVersion: service.specVersion + 1,
+      jobStatus: { jobIteration: (service.jobStatus?.jobIteration ?? 0) + 1, lastExecution: now },
+    });
+  }
   return Service.fromPartial({
     ...service,
     spec,
@@ -27,6 +38,15 @@ export function beginUpdate(service: Service, spec: ServiceSpec, now: number): S
 export function beginRollback(service: Service, now: number): Service {
   const name = service.spec?.annotations?.name ?? service.id;
   if (!service.previousSpec) throw new Error(`rolling back service ${name}: service does not have a previous spec`);
+  if (isJobMode(service.spec?.mode)) {
+    return Service.fromPartial({
+      ...service,
+      spec: service.previousSpec,
+      previousSpec: service.spec,
+      specVersion: service.specVersion + 1,
+      jobStatus: { jobIteration: (service.jobStatus?.jobIteration ?? 0) + 1, lastExecution: now },
+    });
+  }
   return Service.fromPartial({
     ...service,
     spec: service.previousSpec,

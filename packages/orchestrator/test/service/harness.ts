@@ -112,6 +112,8 @@ export class Cluster {
     id: string;
     replicas?: number;
     global?: boolean;
+    mode?: ServiceMode;
+    maxConcurrent?: number;
     constraints?: string[];
     restart?: Partial<RestartPolicy>;
   }): Promise<void> {
@@ -120,8 +122,9 @@ export class Cluster {
       specVersion: 1,
       spec: {
         annotations: { name: o.id },
-        mode: o.global ? ServiceMode.SERVICE_MODE_GLOBAL : ServiceMode.SERVICE_MODE_REPLICATED,
+        mode: o.mode ?? (o.global ? ServiceMode.SERVICE_MODE_GLOBAL : ServiceMode.SERVICE_MODE_REPLICATED),
         replicas: o.replicas ?? 0,
+        maxConcurrent: o.maxConcurrent ?? 0,
         task: {
           container: { image: 'flotilla/busybox:latest' },
           placement: { constraints: o.constraints ?? [] },

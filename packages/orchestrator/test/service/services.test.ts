@@ -1,7 +1,7 @@
 // The allocator, scheduler and orchestrator together on a real single-member Raft cluster (real
 // nats-server with mTLS, real WAL): what a user sees after `service create/scale/rm`, a failing
 // task, a node going down or being drained, and placement constraints nothing satisfies.
-import { NodeAvailability, NodeState, StoreOp, TaskState, type Task } from '@flotilla/api';
+import { NodeAvailability, NodeState, ServiceMode, StoreOp, TaskState, type Task } from '@flotilla/api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Cluster, assignedPerNode, startEnv, stopEnv, waitFor, type Env } from './harness.js';
 
@@ -252,3 +252,31 @@ describe('global service', () => {
     expect(c.liveTasksOf('agent')).toHaveLength(2);
   });
 });
+
+describe('replicated job', () => {
+  it('runs 4 completions 2 at a time, never restarts a completed task and ends with 4 COMPLETE tasks', async () => {
+    await c.addNode('node-a');
+    await c.createService({ id: 'batch', mode: ServiceMode.SERVICE_MODE_REPLICATED_JOB, replicas: 4, maxConcurrent: 2 });
+    const done: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const assigned = await waitFor(
+        () => {
+          const running = c.tasksOf('batch').filter((t) => live(t) && t.status?.state === TaskState.TASK_STATE_ASSIGNED);
+          return running.length === Math.min(2, 4 - round) ? running : undefined;
+        },
+        { what: `min(2, ${4 - round}) tasks of batch ASSIGNED (round ${round})` },
+      );
+      const next = assigned.sort((a, b) => a.slot - b.slot)[0]!;
+      done.push(next.id);
+      await c.reportTask(next.id, TaskState.TASK_STATE_COMPLETE, { exitCode: 0 });
+    }
+    await waitFor(() => c.tasksOf('batch').every((t) => t.desiredState === TaskState.TASK_STATE_COMPLETE), {
+      what: 'every task of batch desired COMPLETE',
+    });
+    const all = c.tasksOf('batch');
+    expect(all.map((t) => t.id).sort()).toEqual([...done].sort());
+    expect(all.map((t) => t.slot).sort()).toEqual([1, 2, 3, 4]);
+    expect(all.every((t) => t.status?.state === TaskState.TASK_STATE_COMPLETE)).toBe(true);
+  });
+});
+

@@ -267,6 +267,8 @@ export interface ServiceView {
   service?: Service | undefined;
   runningTasks: number;
   desiredTasks: number;
+  /** Jobs: tasks of the current iteration that completed (`service ls` shows `1/2 (3/5 completed)`). */
+  completedTasks: number;
 }
 
 export interface CreateServiceRequest {
@@ -2499,7 +2501,7 @@ export const UpdateNodeRequest_LabelAddEntry: MessageFns<UpdateNodeRequest_Label
 };
 
 function createBaseServiceView(): ServiceView {
-  return { service: undefined, runningTasks: 0, desiredTasks: 0 };
+  return { service: undefined, runningTasks: 0, desiredTasks: 0, completedTasks: 0 };
 }
 
 export const ServiceView: MessageFns<ServiceView> = {
@@ -2512,6 +2514,9 @@ export const ServiceView: MessageFns<ServiceView> = {
     }
     if (message.desiredTasks !== 0) {
       writer.uint32(24).uint32(message.desiredTasks);
+    }
+    if (message.completedTasks !== 0) {
+      writer.uint32(160).uint32(message.completedTasks);
     }
     return writer;
   },
@@ -2553,6 +2558,14 @@ export const ServiceView: MessageFns<ServiceView> = {
             message.desiredTasks = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.completedTasks = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2578,6 +2591,11 @@ export const ServiceView: MessageFns<ServiceView> = {
         : isSet(object.desired_tasks)
         ? globalThis.Number(object.desired_tasks)
         : 0,
+      completedTasks: isSet(object.completedTasks)
+        ? globalThis.Number(object.completedTasks)
+        : isSet(object.completed_tasks)
+        ? globalThis.Number(object.completed_tasks)
+        : 0,
     };
   },
 
@@ -2592,6 +2610,9 @@ export const ServiceView: MessageFns<ServiceView> = {
     if (message.desiredTasks !== 0) {
       obj.desiredTasks = Math.round(message.desiredTasks);
     }
+    if (message.completedTasks !== 0) {
+      obj.completedTasks = Math.round(message.completedTasks);
+    }
     return obj;
   },
 
@@ -2605,6 +2626,7 @@ export const ServiceView: MessageFns<ServiceView> = {
       : undefined;
     message.runningTasks = object.runningTasks ?? 0;
     message.desiredTasks = object.desiredTasks ?? 0;
+    message.completedTasks = object.completedTasks ?? 0;
     return message;
   },
 };
