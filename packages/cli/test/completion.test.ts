@@ -50,7 +50,7 @@ describe('flotilla completion', () => {
     expect(complete(shell, 'flotilla swarm join-').sort()).toEqual(['join-token']);
     expect(complete(shell, 'flotilla service sc')).toEqual(['scale']);
     expect(complete(shell, 'flotilla completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
-    expect(complete(shell, 'flotilla service create --repl')).toEqual(['--replicas']);
+    expect(complete(shell, 'flotilla service create --repl')).toEqual(['--replicas', '--replicas-max-per-node']);
     // An alias leads where its name does.
     expect(complete(shell, 'flotilla stack down --')).toEqual(complete(shell, 'flotilla stack rm --'));
   });

@@ -69,7 +69,7 @@ describe('service create flags', () => {
     };
     expect(usage({ replicas: 'three' })).toBe('2 invalid argument "three" for "--replicas" flag: expected a whole number');
     expect(usage({ mode: 'everywhere' })).toMatch(/^2 invalid argument "everywhere" for "--mode"/);
-    expect(usage({ mode: 'global', replicas: '2' })).toBe('2 replicas can only be used with replicated mode');
+    expect(usage({ mode: 'global', replicas: '2' })).toBe('2 replicas can only be used with replicated or replicated-job mode');
     expect(usage({ restartDelay: '5' })).toMatch(/^2 invalid argument "5" for "--restart-delay" flag/);
     expect(() => parseMount('source=/a')).toThrow(/target is required/);
   });
@@ -162,7 +162,7 @@ describe('progress and task tables', () => {
   });
 
   it('lists services and nodes the docker way', () => {
-    expect(formatServiceList([{ service, runningTasks: 3, desiredTasks: 3 }])).toBe(
+    expect(formatServiceList([{ service, runningTasks: 3, desiredTasks: 3, completedTasks: 0 }])).toBe(
       'ID             NAME      MODE         REPLICAS   IMAGE                     PORTS\nsvc123456789   web       replicated   3/3        flotilla/busybox:latest\n',
     );
     const view: NodeView = {

@@ -15,9 +15,10 @@ import { CliError } from '../errors.js';
 import { healthFromFlags, type HealthFlags } from './service-health-flags.js';
 import { networkPartsFromFlags, type ServiceNetworkFlags } from './service-network-flags.js';
 import { parseConfigFlag, parseSecretFlag } from './secret-flags.js';
+import { modeFromFlag, placementFromFlags, type PlacementFlags } from './service-placement-flags.js';
 
 /** `service create` options as commander hands them over. */
-export interface ServiceCreateOptions extends HealthFlags, ServiceNetworkFlags {
+export interface ServiceCreateOptions extends HealthFlags, ServiceNetworkFlags, PlacementFlags {
   name?: string;
   replicas?: string;
   mode?: string;
@@ -77,7 +78,6 @@ function parseCount(flag: string, raw: string): number {
   return Number(raw);
 }
 
-const MODES: Record<string, ServiceMode> = { replicated: ServiceMode.SERVICE_MODE_REPLICATED, global: ServiceMode.SERVICE_MODE_GLOBAL };
 const CONDITIONS: Record<string, RestartCondition> = {
   any: RestartCondition.RESTART_CONDITION_ANY,
   none: RestartCondition.RESTART_CONDITION_NONE,
@@ -125,9 +125,10 @@ export function parseMount(raw: string): Mount {
  * checked here.
  */
 export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, commandArgs: readonly string[]): SpecInput<ServiceSpec> {
-  const mode = opts.mode === undefined ? ServiceMode.SERVICE_MODE_REPLICATED : MODES[opts.mode];
-  if (mode === undefined) throw usage(`invalid argument "${opts.mode}" for "--mode" flag: expected replicated or global`);
-  if (opts.replicas !== undefined && mode === ServiceMode.SERVICE_MODE_GLOBAL) throw usage('replicas can only be used with replicated mode');
+  const mode = modeFromFlag(opts.mode);
+  const replicated = mode === ServiceMode.SERVICE_MODE_REPLICATED || mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB;
+  if (opts.replicas !== undefined && !replicated) throw usage('replicas can only be used with replicated or replicated-job mode');
+  const placed = placementFromFlags(opts, mode);
   const condition = opts.restartCondition === undefined ? undefined : CONDITIONS[opts.restartCondition];
   if (opts.restartCondition !== undefined && condition === undefined) {
     throw usage(`invalid argument "${opts.restartCondition}" for "--restart-condition" flag: expected none, on-failure or any`);
@@ -141,7 +142,8 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
   return {
     annotations: { name: opts.name ?? generatedName(), labels: parseKeyValues('--label', opts.label) },
     mode,
-    ...(mode === ServiceMode.SERVICE_MODE_REPLICATED ? { replicas: opts.replicas === undefined ? 1 : parseCount('--replicas', opts.replicas) } : {}),
+    ...(replicated ? { replicas: opts.replicas === undefined ? 1 : parseCount('--replicas', opts.replicas) } : {}),
+    ...(placed.maxConcurrent !== undefined ? { maxConcurrent: placed.maxConcurrent } : {}),
     endpoint: net.endpoint,
     task: {
       networks: net.networks,
@@ -195,7 +197,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
             },
           }
         : {}),
-      placement: { constraints: [...opts.constraint] },
+      placement: { constraints: [...opts.constraint], ...placed.placement },
     },
   };
 }

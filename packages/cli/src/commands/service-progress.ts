@@ -1,4 +1,4 @@
-import { ServiceMode, TaskState, taskSlotName, type ListTasksResponse, type Service, type Task } from '@flotilla/api';
+import { ServiceMode, TaskState, isJobMode, taskSlotName, type ListTasksResponse, type Service, type Task } from '@flotilla/api';
 import type { ControlApi } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -19,6 +19,7 @@ const isRunning = (t: Task) => t.status?.state === TaskState.TASK_STATE_RUNNING;
 
 /** Pure: where a service stands against what it wants. */
 export function progressOf(service: Service, tasks: readonly Task[]): ProgressSnapshot {
+  if (isJobMode(service.spec?.mode)) return jobProgressOf(service, tasks);
   const name = service.spec?.annotations?.name ?? service.id;
   const global = service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL;
   const live = tasks.filter(wantsRunning);
@@ -45,6 +46,41 @@ export function progressOf(service: Service, tasks: readonly Task[]): ProgressSn
     desired,
     converged: running === desired && runningAny === desired && (desired > 0 || !global),
     ...(rejected ? { failure: `task ${taskSlotName(name, rejected)} was rejected: ${rejected.status?.err || rejected.status?.message || 'no reason given'}` } : {}),
+  };
+}
+
+/**
+ * A job converges when its work is done: every completion of a replicated job, a completed task
+ * on every node a global job runs on. `running`/`desired` count completions, as docker's job
+ * progress does; a task that failed for good (not restarted) ends the wait with its error.
+ */
+export function jobProgressOf(service: Service, tasks: readonly Task[]): ProgressSnapshot {
+  const name = service.spec?.annotations?.name ?? service.id;
+  const global = service.spec?.mode === ServiceMode.SERVICE_MODE_GLOBAL_JOB;
+  const iteration = service.jobStatus?.jobIteration ?? 0;
+  const current = tasks.filter((t) => (t.jobIteration ?? 0) === iteration);
+  const newest = new Map<string, Task>();
+  for (const t of current) {
+    const key = global ? t.nodeId : String(t.slot);
+    const seen = newest.get(key);
+    if (!seen || (seen.meta?.createdAt ?? 0) < (t.meta?.createdAt ?? 0)) newest.set(key, t);
+  }
+  const done = (t: Task) => t.status?.state === TaskState.TASK_STATE_COMPLETE;
+  const completed = [...newest.values()].filter(done).length;
+  const desired = global ? newest.size : (service.spec?.replicas ?? 0);
+  const slots = [...newest.keys()].sort((a, b) => (global ? a.localeCompare(b) : Number(a) - Number(b))).map((key) => ({
+    key: global ? key : `${key}/${desired}`,
+    state: stateWord(newest.get(key)!.status?.state ?? TaskState.TASK_STATE_NEW).toLowerCase(),
+  }));
+  const failed = [...newest.values()].find(
+    (t) => !wantsRunning(t) && !done(t) && (t.status?.state === TaskState.TASK_STATE_FAILED || t.status?.state === TaskState.TASK_STATE_REJECTED),
+  );
+  return {
+    slots,
+    running: completed,
+    desired,
+    converged: desired > 0 && completed === desired,
+    ...(failed ? { failure: `task ${taskSlotName(name, failed)} failed: ${failed.status?.err || failed.status?.message || 'no reason given'}` } : {}),
   };
 }
 

@@ -13,9 +13,10 @@ import { parseKeyValues } from './service-flags.js';
 import { updatedHealth, type HealthFlags } from './service-health-flags.js';
 import { updatedNetworks, updatedPorts } from './service-network-update.js';
 import { updatedConfigs, updatedSecrets } from './secret-flags.js';
+import { applyPlacementUpdate, type PlacementUpdateFlags } from './service-placement-flags.js';
 
 /** `service update` options as commander hands them over. */
-export interface ServiceUpdateOptions extends HealthFlags {
+export interface ServiceUpdateOptions extends HealthFlags, PlacementUpdateFlags {
   image?: string;
   envAdd: string[];
   envRm: string[];
@@ -122,8 +123,9 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     container.env = [...container.env.filter((e) => !removed.has(envKey(e))), ...o.envAdd];
   }
   if (o.replicas !== undefined) spec.replicas = count('--replicas', o.replicas);
+  applyPlacementUpdate(spec, o);
   if (o.constraintAdd.length || o.constraintRm.length) {
-    const placement = (task.placement ??= { constraints: [] });
+    const placement = (task.placement ??= { constraints: [], preferences: [], maxReplicas: 0 });
     const kept = placement.constraints.filter((c) => !o.constraintRm.includes(c));
     placement.constraints = [...kept, ...o.constraintAdd.filter((c) => !kept.includes(c))];
   }
