@@ -11,6 +11,7 @@ export { restartActions } from './restart/actions.js';
 export type { RestartActionInput } from './restart/actions.js';
 export { delayedStartAt } from './restart/start-at.js';
 export { pruneHistory, DEFAULT_TASK_HISTORY } from './history/prune.js';
+export { historyLimit, historyToKeep } from './history/limit.js';
 export type { PruneOptions } from './history/prune.js';
 export {
   releaseTasksOfDownNode,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TaskState, type Task } from '@flotilla/api';
+import { Cluster, TaskState, type Task } from '@flotilla/api';
 import { pruneHistory } from '../src/history/prune.js';
-import { task } from './fixtures.js';
+import { historyLimit, historyToKeep } from '../src/history/limit.js';
+import { service, task } from './fixtures.js';
 
 const { TASK_STATE_FAILED: FAILED, TASK_STATE_RUNNING: RUNNING, TASK_STATE_SHUTDOWN: SHUTDOWN,
   TASK_STATE_COMPLETE: COMPLETE } = TaskState;
@@ -65,5 +66,22 @@ describe('pruneHistory', () => {
 
   it.each([-1, 1.5, Number.NaN])('refuses keep=%s', (keep) => {
     expect(() => pruneHistory([], { keep })).toThrow(/keep must be a whole number/);
+  });
+});
+
+describe('history limit', () => {
+  const cluster = (limit?: number): Cluster => Cluster.fromPartial({ id: 'c', spec: limit === undefined ? {} : { orchestration: { taskHistoryRetentionLimit: limit } } });
+
+  it('is the cluster spec\'s once there is a cluster object, 0 included; the fallback before', () => {
+    expect(historyLimit(cluster(2), 5)).toBe(2);
+    expect(historyLimit(cluster(0), 5)).toBe(0);
+    expect(historyLimit(undefined, 5)).toBe(5);
+    expect(historyLimit(cluster(), 5)).toBe(5);
+  });
+
+  it('keeps at least max attempts + 1 for a service whose restart policy counts them', () => {
+    expect(historyToKeep(service('s', { restart: { maxAttempts: 3 } }), 1)).toBe(4);
+    expect(historyToKeep(service('s', { restart: { maxAttempts: 3 } }), 10)).toBe(10);
+    expect(historyToKeep(service('s'), 0)).toBe(0);
   });
 });

@@ -37,6 +37,7 @@ import { followStore, type Following } from '@flotilla/raft';
 import { WorkLoop } from '@flotilla/bus';
 import { WorkingSet, neverAssigned } from './working-set.js';
 import { completed, isJob, isStale } from '../jobs/iteration.js';
+import { historyLimit, historyToKeep } from '../history/limit.js';
 import { reconcileReplicatedJob } from '../jobs/replicated.js';
 import { reconcileGlobalJob } from '../jobs/global.js';
 
@@ -45,7 +46,11 @@ export interface OrchestratorServiceOptions {
   logger?: Logger;
   /** This manager's node id, for logs. */
   nodeId?: string;
-  /** Ended tasks kept per slot (global: per node). Default 5; services with maxAttempts keep at least maxAttempts + 1. */
+  /**
+   * Ended tasks kept per slot (global: per node) until the store has a cluster object, whose
+   * orchestration.taskHistoryRetentionLimit rules from then on. Default 5; services with
+   * maxAttempts keep at least maxAttempts + 1.
+   */
   taskHistory?: number;
   /** How long events are collected before a pass. Default 0: the rest of the current event-loop turn (setImmediate). */
   batchWindowMs?: number;
@@ -61,9 +66,11 @@ interface Work {
   tasks: Set<string>;
   /** Services under a rolling update whose tasks changed, or whose delay/monitor timer fired. */
   updates: Set<string>;
+  /** The cluster spec changed: its task history limit may now be lower, so every service is pruned. */
+  history: boolean;
 }
 
-const emptyWork = (): Work => ({ all: false, services: new Set(), nodes: new Set(), tasks: new Set(), updates: new Set() });
+const emptyWork = (): Work => ({ all: false, services: new Set(), nodes: new Set(), tasks: new Set(), updates: new Set(), history: false });
 
 function isUpdating(service: Service): boolean {
   const state = service.updateStatus?.state;
@@ -112,6 +119,7 @@ export class OrchestratorService extends LeaderGatedService {
       empty: emptyWork,
       merge: (into, from) => {
         into.all ||= from.all;
+        into.history ||= from.history;
         for (const k of ['services', 'nodes', 'tasks', 'updates'] as const) for (const id of from[k]) into[k].add(id);
       },
       run: (work) => this.pass(work),
@@ -121,7 +129,7 @@ export class OrchestratorService extends LeaderGatedService {
     this.loop = loop;
     this.following = followStore(
       this.store,
-      { kinds: ['service', 'node', 'task'] },
+      { kinds: ['service', 'node', 'task', 'cluster'] },
       {
         onEvent: (ev) => this.onEvent(ev),
         // Leader start (or a lagged watch): everything is looked at once, and the timers of
@@ -157,6 +165,9 @@ export class OrchestratorService extends LeaderGatedService {
         return;
       case 'node':
         loop.add((w) => w.nodes.add(kind.value.id));
+        return;
+      case 'cluster':
+        loop.add((w) => void (w.history = true));
         return;
       case 'task': {
         const t = kind.value;
@@ -274,12 +285,12 @@ export class OrchestratorService extends LeaderGatedService {
       prune.add(sid);
     }
 
+    const limit = historyLimit(view.clusters.all().next().value, this.taskHistory);
+    if (work.history) for (const s of view.services.all()) prune.add(s.id);
     for (const sid of prune) {
       const service = view.services.get(sid);
       if (!service) continue;
-      const maxAttempts = service.spec?.task?.restart?.maxAttempts ?? 0;
-      const keep = Math.max(this.taskHistory, maxAttempts > 0 ? maxAttempts + 1 : 0);
-      for (const id of pruneHistory(prunable(service, ws.byService(sid)), { keep })) ws.delete(id);
+      for (const id of pruneHistory(prunable(service, ws.byService(sid)), { keep: historyToKeep(service, limit) })) ws.delete(id);
     }
 
     for (const [sid, dependencies] of dependencyWrites) {

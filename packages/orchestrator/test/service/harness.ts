@@ -4,6 +4,7 @@
 // dispatcher's would.
 import { join } from 'node:path';
 import {
+  Cluster as ClusterObject,
   Node,
   NodeAvailability,
   NodeState,
@@ -148,6 +149,16 @@ export class Cluster {
 
   async deleteService(id: string): Promise<void> {
     await this.retry(() => new TransactionBuilder(this.txId(), Date.now()).delete('service', this.view().services.get(id)!));
+  }
+
+  /** What `swarm update --task-history-limit` writes: the cluster object's orchestration spec. */
+  async setTaskHistoryLimit(limit: number): Promise<void> {
+    await this.retry(() => {
+      const current = this.view().clusters.all().next().value;
+      const tx = new TransactionBuilder(this.txId(), Date.now());
+      if (!current) return tx.create('cluster', ClusterObject.fromPartial({ id: 'cluster-1', spec: { annotations: { name: 'default' }, orchestration: { taskHistoryRetentionLimit: limit } } }));
+      return tx.update('cluster', { ...current, spec: { ...current.spec!, orchestration: { taskHistoryRetentionLimit: limit } } });
+    });
   }
 
   /** What the dispatcher writes when an agent reports a task's state. */

@@ -280,3 +280,24 @@ describe('replicated job', () => {
   });
 });
 
+describe('task history limit', () => {
+  it('prunes every slot to the cluster\'s --task-history-limit as soon as it is lowered, keeping the newest', async () => {
+    await c.addNode('node-a');
+    await c.createService({ id: 'flaky', replicas: 1, restart: { delayMs: 0 } });
+    const failed: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const current = await waitFor(() => c.tasksOf('flaky').find((t) => live(t) && t.status?.state === TaskState.TASK_STATE_ASSIGNED), {
+        what: `task ${i + 1} of flaky ASSIGNED`,
+      });
+      await c.reportTask(current.id, TaskState.TASK_STATE_FAILED, { exitCode: 1 });
+      failed.push(current.id);
+    }
+    const ended = () => c.tasksOf('flaky').filter((t) => !live(t));
+    await waitFor(() => ended().length === 4 && c.tasksOf('flaky').some(live), { what: '4 ended tasks of flaky and a live one (default limit 5)' });
+
+    await c.setTaskHistoryLimit(1);
+    await waitFor(() => ended().length === 1, { what: 'the history of flaky pruned to 1' });
+    expect(ended().map((t) => t.id)).toEqual([failed[3]]);
+    expect(c.tasksOf('flaky').filter(live)).toHaveLength(1);
+  });
+});
