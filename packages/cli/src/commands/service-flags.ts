@@ -53,7 +53,8 @@ function generatedName(): string {
 /** A usage mistake in a flag value: exit 2 like commander's own, nothing sent to the daemon. */
 const usage = (message: string) => new CliError(message, 2);
 
-function wrap<T>(flag: string, value: string, parse: (v: string) => T): T {
+/** A flag value through an api parser: its SpecError becomes a usage error naming the flag. */
+export function wrap<T>(flag: string, value: string, parse: (v: string) => T): T {
   try {
     return parse(value);
   } catch (err) {
@@ -73,12 +74,12 @@ export function parseKeyValues(flag: string, values: readonly string[]): Record<
   return out;
 }
 
-function parseCount(flag: string, raw: string): number {
+export function parseCount(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw)) throw usage(`invalid argument "${raw}" for "${flag}" flag: expected a whole number`);
   return Number(raw);
 }
 
-const CONDITIONS: Record<string, RestartCondition> = {
+export const RESTART_CONDITIONS: Record<string, RestartCondition> = {
   any: RestartCondition.RESTART_CONDITION_ANY,
   none: RestartCondition.RESTART_CONDITION_NONE,
   'on-failure': RestartCondition.RESTART_CONDITION_ON_FAILURE,
@@ -86,7 +87,7 @@ const CONDITIONS: Record<string, RestartCondition> = {
 const MOUNT_TYPES: Record<string, MountType> = { bind: MountType.MOUNT_TYPE_BIND, volume: MountType.MOUNT_TYPE_VOLUME, tmpfs: MountType.MOUNT_TYPE_TMPFS };
 
 /** `--mount type=bind,source=/a,target=/b,readonly` (docker's CSV form). */
-export function parseMount(raw: string): Mount {
+export function parseMount(raw: string, flag = '--mount'): Mount {
   const mount: Mount = { type: MountType.MOUNT_TYPE_VOLUME, source: '', target: '', readOnly: false, volumeDriver: '', volumeOptions: {} };
   for (const part of raw.split(',')) {
     const eq = part.indexOf('=');
@@ -95,10 +96,10 @@ export function parseMount(raw: string): Mount {
     if (key === 'readonly' || key === 'ro') {
       mount.readOnly = value === undefined || value === 'true' || value === '1';
     } else if (value === undefined) {
-      throw usage(`invalid argument "${raw}" for "--mount" flag: invalid field '${part}' must be a key=value pair`);
+      throw usage(`invalid argument "${raw}" for "${flag}" flag: invalid field '${part}' must be a key=value pair`);
     } else if (key === 'type') {
       const type = MOUNT_TYPES[value];
-      if (type === undefined) throw usage(`invalid argument "${raw}" for "--mount" flag: unknown mount type "${value}" (bind, volume or tmpfs)`);
+      if (type === undefined) throw usage(`invalid argument "${raw}" for "${flag}" flag: unknown mount type "${value}" (bind, volume or tmpfs)`);
       mount.type = type;
     } else if (key === 'source' || key === 'src') {
       mount.source = value;
@@ -109,13 +110,13 @@ export function parseMount(raw: string): Mount {
     } else if (key === 'volume-opt') {
       // volume-opt=k=v, repeatable; docker's form keeps everything after the first '=' as the value.
       const at = value.indexOf('=');
-      if (at <= 0) throw usage(`invalid argument "${raw}" for "--mount" flag: volume-opt must be key=value (got "${value}")`);
+      if (at <= 0) throw usage(`invalid argument "${raw}" for "${flag}" flag: volume-opt must be key=value (got "${value}")`);
       mount.volumeOptions[value.slice(0, at)] = value.slice(at + 1);
     } else {
-      throw usage(`invalid argument "${raw}" for "--mount" flag: unknown field "${key}"`);
+      throw usage(`invalid argument "${raw}" for "${flag}" flag: unknown field "${key}"`);
     }
   }
-  if (mount.target === '') throw usage(`invalid argument "${raw}" for "--mount" flag: target is required`);
+  if (mount.target === '') throw usage(`invalid argument "${raw}" for "${flag}" flag: target is required`);
   return mount;
 }
 
@@ -129,7 +130,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
   const replicated = mode === ServiceMode.SERVICE_MODE_REPLICATED || mode === ServiceMode.SERVICE_MODE_REPLICATED_JOB;
   if (opts.replicas !== undefined && !replicated) throw usage('replicas can only be used with replicated or replicated-job mode');
   const placed = placementFromFlags(opts, mode);
-  const condition = opts.restartCondition === undefined ? undefined : CONDITIONS[opts.restartCondition];
+  const condition = opts.restartCondition === undefined ? undefined : RESTART_CONDITIONS[opts.restartCondition];
   if (opts.restartCondition !== undefined && condition === undefined) {
     throw usage(`invalid argument "${opts.restartCondition}" for "--restart-condition" flag: expected none, on-failure or any`);
   }
@@ -157,7 +158,7 @@ export function serviceSpecFromFlags(opts: ServiceCreateOptions, image: string, 
         dir: opts.workdir ?? '',
         user: opts.user ?? '',
         hostname: opts.hostname ?? '',
-        mounts: opts.mount.map(parseMount),
+        mounts: opts.mount.map((raw) => parseMount(raw)),
         secrets: (opts.secret ?? []).map((raw) => parseSecretFlag('--secret', raw)),
         configs: (opts.config ?? []).map((raw) => parseConfigFlag('--config', raw)),
         ...(healthcheck ? { healthcheck } : {}),

@@ -14,9 +14,10 @@ import { updatedHealth, type HealthFlags } from './service-health-flags.js';
 import { updatedNetworks, updatedPorts } from './service-network-update.js';
 import { updatedConfigs, updatedSecrets } from './secret-flags.js';
 import { applyPlacementUpdate, type PlacementUpdateFlags } from './service-placement-flags.js';
+import { applyContainerUpdate, type ContainerUpdateFlags } from './service-container-update-flags.js';
 
 /** `service update` options as commander hands them over. */
-export interface ServiceUpdateOptions extends HealthFlags, PlacementUpdateFlags {
+export interface ServiceUpdateOptions extends HealthFlags, PlacementUpdateFlags, ContainerUpdateFlags {
   image?: string;
   envAdd: string[];
   envRm: string[];
@@ -143,6 +144,7 @@ export function applyUpdateFlags(current: ServiceSpec, o: ServiceUpdateOptions):
     const endpoint = (spec.endpoint ??= { mode: EndpointMode.ENDPOINT_MODE_VIP, ports: [] });
     endpoint.ports = updatedPorts(endpoint.ports, o.publishAdd ?? [], o.publishRm ?? []);
   }
+  applyContainerUpdate(spec, o);
   const healthcheck = updatedHealth(container.healthcheck, o);
   if (healthcheck) container.healthcheck = healthcheck;
   if (o.force) task.forceUpdate = (task.forceUpdate ?? 0) + 1;
