@@ -1,7 +1,8 @@
-// Jobs and per-node limits end to end: a real flotillad, the real CLI, real containers in the local
-// Docker Engine (flotilla/busybox:latest, never pulled). A replicated job runs its completions at
-// most --max-concurrent at a time and its completed tasks are never restarted; a service with
-// --replicas-max-per-node leaves the tasks one node cannot take pending with docker's reason.
+// Jobs, per-node limits and update flags end to end: a real flotillad, the real CLI, real containers
+// in the local Docker Engine (flotilla/busybox:latest, never pulled). A replicated job runs its
+// completions at most --max-concurrent at a time and its completed tasks are never restarted; a
+// service with --replicas-max-per-node leaves the tasks one node cannot take pending with docker's
+// reason; service update changes create-time container settings on the replacement container.
 import { TaskState } from '@flotilla/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSingleNodeSwarm, type SingleNodeSwarm } from '../helpers/single-node-swarm.js';
@@ -78,5 +79,26 @@ describe('--replicas-max-per-node', () => {
     await ok('service', 'update', '--detach', '--replicas-max-per-node', '3', 'capped');
     await waitFor('three tasks of capped running', async () => ((await swarm.listTasks('capped')).tasks.filter((t) => t.status?.state === TaskState.TASK_STATE_RUNNING).length === 3 ? true : undefined), LONG);
     await ok('service', 'rm', 'capped');
+  }, LONG * 2);
+});
+
+describe('service update of create-time settings', () => {
+  it('rolls out --hostname, --user, --workdir, --container-label-*, --mount-*, --limit-memory and --stop-grace-period to a new container', async () => {
+    await ok('service', 'create', '--detach', '--name', 'tuned', '--hostname', 'before', '--container-label', 'team=a', '--mount', 'type=tmpfs,target=/old', '--stop-grace-period', '1s', IMAGE, 'sleep', '3600');
+    const first = await waitFor('a running container of tuned', async () => (await swarm.containersOf('tuned')).find((c) => c.State.Running), LONG);
+
+    await ok(
+      'service', 'update', '--hostname', 'after', '--user', '1000:1000', '--workdir', '/', '--container-label-add', 'tier=web', '--container-label-rm', 'team',
+      '--mount-rm', '/old', '--mount-add', 'type=tmpfs,target=/new', '--limit-memory', '64M', '--stop-grace-period', '2s', 'tuned',
+    );
+    const next = await waitFor('a new running container of tuned', async () => (await swarm.containersOf('tuned')).find((c) => c.State.Running && c.Id !== first.Id), LONG);
+    expect(next.Config.Hostname).toBe('after');
+    expect(next.Config.User).toBe('1000:1000');
+    expect(next.Config.WorkingDir).toBe('/');
+    expect(next.Config.Labels['tier']).toBe('web');
+    expect(next.Config.Labels['team']).toBeUndefined();
+    expect((next.HostConfig.Mounts ?? []).map((m) => m.Target)).toEqual(['/new']);
+    expect(next.HostConfig.Memory).toBe(64 * 2 ** 20);
+    await ok('service', 'rm', 'tuned');
   }, LONG * 2);
 });
