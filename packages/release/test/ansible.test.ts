@@ -56,6 +56,22 @@ describe('infra/ansible without hosts', () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 
+  it('every YAML file parses as Ansible reads it (--syntax-check skips include_tasks files)', () => {
+    const files = execFileSync('find', ['.', '-name', '*.yml', '-o', '-name', '*.yaml'], { cwd: ansibleDir, encoding: 'utf8' }).trim().split('\n');
+    expect(files.length).toBeGreaterThan(5);
+    const parse = spawnSync('/usr/bin/python3', ['-c', [
+      'import sys',
+      'from ansible.parsing.utils.yaml import from_yaml',
+      'bad = []',
+      'for f in sys.argv[1:]:',
+      '    try: from_yaml(open(f).read(), file_name=f)',
+      '    except Exception as e: bad.append(f + ": " + str(e).splitlines()[0])',
+      'print("\\n".join(bad))',
+    ].join('\n'), ...files], { cwd: ansibleDir, encoding: 'utf8' });
+    expect(parse.status, parse.stderr).toBe(0);
+    expect(parse.stdout.trim()).toBe('');
+  });
+
   it('the flotillad unit: systemd accepts it, and its command line parses with the daemon\'s own parser', () => {
     const unit = readFileSync(rendered.unit, 'utf8');
     for (const line of ['Restart=on-failure', 'KillMode=control-group', 'UMask=0077']) expect(unit).toContain(`\n${line}\n`);
