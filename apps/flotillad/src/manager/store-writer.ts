@@ -106,14 +106,15 @@ async function proposeOnce(member: RaftMember, bytes: Uint8Array, deadline: numb
       const applied = await member.propose(bytes, Math.max(1, Math.min(LOCAL_ATTEMPT_MS, deadline - Date.now())));
       return outcomeOf(applied.result?.index ?? applied.index, applied.result);
     } catch (err) {
+      // The disk filled while this write was in the log: it is not lost, it applies once space
+      // returns. Said at once: retrying on this full disk would only turn it into a timeout.
+      const full = diskFull(member);
+      if (full) throw new RaftMemberError('NO_SPACE', `${full.message}; this write reached the log first and applies once space returns`);
       const retry = forwarder !== undefined && (isRaftMemberError(err, 'NOT_LEADER') || isRaftMemberError(err, 'LEADER_CHANGED') || isRaftMemberError(err, 'TIMEOUT'));
       if (retry && Date.now() < deadline) {
         if (isRaftMemberError(err, 'NOT_LEADER') && member.isLeader) await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      // The disk filled while this write was in the log: it is not lost, it applies once space returns.
-      const full = diskFull(member);
-      if (full) throw new RaftMemberError('NO_SPACE', `${full.message}; this write reached the log first and applies once space returns`);
       throw err;
     }
   }
