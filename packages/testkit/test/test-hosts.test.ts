@@ -103,7 +103,12 @@ describe('test hosts on real namespaces', () => {
 
     await th.heal(h2);
     expect((await h1.exec([...PING, h2.addr])).code).toBe(0);
-    expect((await h1.exec(['busybox', 'ping6', '-c', '1', '-W', '1', `${h2v6 as string}%eth0`])).code).toBe(0);
+    // IPv6 neighbour discovery failed during the cut: after heal it resolves again, on the
+    // kernel's retry schedule (seconds under load), so this waits for it with a deadline.
+    await waitFor(async () => (await h1.exec(['busybox', 'ping6', '-c', '1', '-W', '1', `${h2v6 as string}%eth0`], { allowFailure: true })).code === 0, {
+      what: 'h1 to reach h2 over IPv6 link-local again after heal',
+      timeoutMs: 15_000,
+    });
     expect(await echoFrom(h3, h2.addr, server.port)).toBe('hello from h3');
     let rules = '';
     for (const bin of ['iptables', 'ip6tables']) for (const table of ['raw', 'mangle']) rules += (await h2.exec([bin, '-w', '-t', table, '-S'])).stdout;
