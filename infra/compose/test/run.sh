@@ -25,8 +25,8 @@ trap 'bash "$dev" down >/dev/null 2>&1 || true' EXIT
 # manager is killed below).
 on() { docker exec "${project}_$1_1" flotilla -H unix:///run/flotilla/flotilla.sock "${@:2}"; }
 wait_for() {  # what, deadline (s), command...
-  local what="$1" by=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $by ] || fail "timed out after $(( $2 )) s waiting for $what"; sleep 1; done
+  local what="$1" seconds="$2" by=$((SECONDS + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $by ] || fail "timed out after $seconds s waiting for $what"; sleep 1; done
 }
 running_nodes() {  # service → the nodes its running tasks are on, one per line
   on "$1" service ps "$2" | awk '$5 == "Running" && $6 == "Running" {print $4}'

@@ -49,7 +49,7 @@ export function renderTop(s: TopSnapshot, rows: number, cols: number, footer = '
   return screen.map((l) => clip(l, cols));
 }
 
-async function snapshot(ctx: CommandContext, api: ReturnType<CommandContext['connect']>, events: readonly ClusterEvent[]): Promise<TopSnapshot> {
+async function snapshot(api: ReturnType<CommandContext['connect']>, events: readonly ClusterEvent[]): Promise<TopSnapshot> {
   const [nodes, services] = await Promise.all([api.listNodes(), api.listServices()]);
   return { nodes: nodes.nodes, services: services.services, events, atMs: Date.now() };
 }
@@ -63,7 +63,7 @@ export async function topCommand(ctx: CommandContext): Promise<void> {
   const terminal = ctx.terminal;
   try {
     if (!terminal) {
-      const s = await snapshot(ctx, api, []);
+      const s = await snapshot(api, []);
       ctx.out(`${renderTop(s, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).join('\n')}\n`);
       return;
     }
@@ -78,7 +78,7 @@ export async function topCommand(ctx: CommandContext): Promise<void> {
       }
       drawing = true;
       try {
-        const s = await snapshot(ctx, api, events);
+        const s = await snapshot(api, events);
         const { rows, cols } = terminal.size();
         // Home and clear, then the screen: no scrolling, no flicker of a full clear first.
         ctx.out(`\x1b[H${renderTop(s, rows, cols, 'q: quit').map((l) => `${l}\x1b[K`).join('\r\n')}\x1b[J`);
